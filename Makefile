@@ -1,0 +1,75 @@
+# Visible — build with plain GNU make + pkg-config. See README.md.
+#   make            build build/visible
+#   make run        install deps, build, start the platform with demo data
+#   make check      install deps, build, run every test (normal + ASan/UBSan)
+#   make bench      build and run the benchmarks under bench/
+CC      ?= gcc
+PKGS    := sqlite3 libmicrohttpd jansson libsodium
+B       ?= build
+OPT     ?= -O2
+SANFLAGS ?=
+CFLAGS  := -std=gnu17 $(OPT) -g -Wall -Wextra -Werror -MMD -MP -Isrc \
+           $(shell pkg-config --cflags $(PKGS)) $(SANFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS := $(SANFLAGS)
+LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+
+SRC     := $(sort $(shell find src -name '*.c'))
+MAINSRC := src/main.c
+LIBSRC  := $(filter-out $(MAINSRC),$(SRC))
+LIBOBJ  := $(LIBSRC:%.c=$(B)/%.o)
+UNITSRC := $(sort $(wildcard tests/unit/test_*.c))
+UNITBIN := $(UNITSRC:tests/unit/%.c=$(B)/tests/%)
+BENCHSRC:= $(sort $(wildcard bench/*.c))
+BENCHBIN:= $(BENCHSRC:bench/%.c=$(B)/bench/%)
+
+.PHONY: all run check test unit san bench clean deps
+all: $(B)/visible $(UNITBIN) $(BENCHBIN)
+
+$(B)/libvisible.a: $(LIBOBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/visible: $(B)/src/main.o $(B)/libvisible.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c $(B)/libvisible.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $< $(B)/libvisible.a \
+	  $(LDFLAGS) $(shell pkg-config --libs cmocka) $(LDLIBS)
+
+$(B)/bench/%: bench/%.c $(B)/libvisible.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(B)/libvisible.a $(LDFLAGS) $(LDLIBS)
+
+deps:
+	@sh scripts/install-deps
+
+run: deps
+	@$(MAKE) --no-print-directory $(B)/visible
+	@mkdir -p var
+	./$(B)/visible serve --demo --db var/visible.db --listen 127.0.0.1:8080
+
+# Every test, twice: a normal optimised build, then ASan + UBSan.
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory B=build/san OPT=-O1 \
+	  SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  build/san/visible $(UNITBIN:$(B)/%=build/san/%)
+	@sh tests/run build build/san
+
+test: check
+
+unit: all
+	@sh tests/run --unit-only build
+
+bench: deps all
+	@sh bench/run
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,119 @@
+#include "base/csv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void csv_init(csv_reader *r, const char *data, size_t len)
+{
+    memset(r, 0, sizeof *r);
+    r->p = data;
+    r->end = data + len;
+    if (len >= 3 && (unsigned char)data[0] == 0xEF && (unsigned char)data[1] == 0xBB &&
+        (unsigned char)data[2] == 0xBF)
+        r->p += 3;
+    r->next_line = 1;
+    buf_init(&r->scratch);
+}
+
+void csv_free(csv_reader *r)
+{
+    free(r->field);
+    free(r->field_len);
+    free(r->off);
+    buf_free(&r->scratch);
+    memset(r, 0, sizeof *r);
+}
+
+static int push_field(csv_reader *r, vis_err *err)
+{
+    if (r->nfields == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 16;
+        size_t *off = realloc(r->off, cap * sizeof *off);
+        if (!off) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        r->off = off;
+        size_t *fl = realloc(r->field_len, cap * sizeof *fl);
+        if (!fl) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        r->field_len = fl;
+        char **f = realloc(r->field, cap * sizeof *f);
+        if (!f) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        r->field = f;
+        r->cap = cap;
+    }
+    r->off[r->nfields++] = r->scratch.len;
+    return 0;
+}
+
+static void end_field(csv_reader *r)
+{
+    size_t i = r->nfields - 1;
+    r->field_len[i] = r->scratch.len - r->off[i];
+    buf_append(&r->scratch, "", 1); /* NUL separator */
+}
+
+int csv_next(csv_reader *r, vis_err *err)
+{
+    if (r->p >= r->end) return 0;
+    r->nfields = 0;
+    buf_reset(&r->scratch);
+    r->line = r->next_line;
+    const char *p = r->p, *end = r->end;
+    for (;;) {
+        if (push_field(r, err)) return -1;
+        if (p < end && *p == '"') {
+            size_t qline = r->next_line;
+            p++;
+            for (;;) {
+                const char *q = memchr(p, '"', (size_t)(end - p));
+                if (!q) {
+                    return vis_errf(err, VIS_EINVAL, "csv_unterminated_quote", NULL,
+                                    "line %zu: unterminated quoted field", qline);
+                }
+                for (const char *c = p; c < q; c++)
+                    if (*c == '\n') r->next_line++;
+                buf_append(&r->scratch, p, (size_t)(q - p));
+                p = q + 1;
+                if (p < end && *p == '"') {
+                    buf_append(&r->scratch, "\"", 1);
+                    p++;
+                    continue;
+                }
+                break;
+            }
+            /* after the closing quote: tolerate stray text up to the delimiter */
+            while (p < end && *p != ',' && *p != '\n' && *p != '\r')
+                buf_append(&r->scratch, p++, 1);
+        } else {
+            const char *s = p;
+            while (p < end && *p != ',' && *p != '\n' && *p != '\r') p++;
+            buf_append(&r->scratch, s, (size_t)(p - s));
+        }
+        end_field(r);
+        if (p < end && *p == ',') { p++; continue; }
+        if (p < end && *p == '\r') p++;
+        if (p < end && *p == '\n') p++;
+        r->next_line++;
+        break;
+    }
+    r->p = p;
+    if (r->scratch.oom) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    for (size_t i = 0; i < r->nfields; i++) r->field[i] = r->scratch.data + r->off[i];
+    return 1;
+}
+
+int csv_column(const csv_reader *r, const char *name)
+{
+    for (size_t i = 0; i < r->nfields; i++)
+        if (strcmp(r->field[i], name) == 0) return (int)i;
+    return -1;
+}
+
+void csv_put_field(buf *b, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) { buf_puts(b, s); return; }
+    buf_append(b, "\"", 1);
+    for (const char *c = s; *c; c++) {
+        if (*c == '"') buf_append(b, "\"", 1);
+        buf_append(b, c, 1);
+    }
+    buf_append(b, "\"", 1);
+}

@@ -1,0 +1,166 @@
+#include "core/account.h"
+
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store/sql_core.h"
+
+bool account_role_valid(const char *role)
+{
+    return role && (!strcmp(role, "worker") || !strcmp(role, "client") || !strcmp(role, "admin"));
+}
+
+static int check_email(const char *email, char *norm, size_t cap, vis_err *err)
+{
+    size_t n = strlen(email);
+    if (n < 3 || n >= cap || n > 254)
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "email", "email must be 3 to 254 characters");
+    const char *at = strchr(email, '@');
+    if (!at || at == email || strchr(at + 1, '@') || !strchr(at + 1, '.') || at[1] == '.' ||
+        email[n - 1] == '.')
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "email", "email must look like name@example.org");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)email[i];
+        if (c <= ' ' || c == 0x7f || c == '<' || c == '>' || c == ',' || c == ';' || c == '"')
+            return vis_errf(err, VIS_EINVAL, "invalid_field", "email", "email contains a forbidden character");
+        norm[i] = (char)tolower(c);
+    }
+    norm[n] = '\0';
+    return 0;
+}
+
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80) n++;
+    return n;
+}
+
+static void read_account(store_stmt *q, account *a)
+{
+    memset(a, 0, sizeof *a);
+    a->id = store_col_i64(q, 0);
+    snprintf(a->role, sizeof a->role, "%s", store_col_text(q, 1));
+    snprintf(a->name, sizeof a->name, "%s", store_col_text(q, 2));
+    snprintf(a->email, sizeof a->email, "%s", store_col_text(q, 3));
+    snprintf(a->status, sizeof a->status, "%s", store_col_text(q, 4));
+    a->created_ms = store_col_i64(q, 5);
+}
+
+int account_create(store *s, const char *role, const char *name, const char *email, const char *password,
+                   const account_pwcost *cost, int64_t now_ms, account *out, vis_err *err)
+{
+    if (!account_role_valid(role))
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "role", "role must be worker or client");
+    size_t nl = utf8_chars(name);
+    if (nl < 1 || nl > 100 || strlen(name) >= sizeof out->name)
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "name", "name must be 1 to 100 characters");
+    for (const char *c = name; *c; c++)
+        if ((unsigned char)*c < ' ')
+            return vis_errf(err, VIS_EINVAL, "invalid_field", "name", "name contains a control character");
+    char norm[256];
+    if (check_email(email, norm, sizeof norm, err)) return VIS_EINVAL;
+    char hash[crypto_pwhash_STRBYTES];
+    const char *stored = NULL;
+    if (password) {
+        size_t pl = strlen(password);
+        if (pl < 8 || pl > 1024)
+            return vis_errf(err, VIS_EINVAL, "invalid_field", "password", "password must be 8 to 1024 bytes");
+        account_pwcost c = cost ? *cost : (account_pwcost){crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                                           crypto_pwhash_MEMLIMIT_INTERACTIVE};
+        if (crypto_pwhash_str(hash, password, pl, c.ops, c.mem_bytes) != 0)
+            return vis_errf(err, VIS_ENOMEM, NULL, NULL, "password hashing ran out of memory");
+        stored = hash;
+    }
+    int64_t exists = 0;
+    int r = store_get_i64(s, SQL_ACCOUNT_EMAIL_EXISTS, &exists, err, "t", norm);
+    if (r < 0) return err ? err->code : VIS_ESTORE;
+    if (r == 1)
+        return vis_errf(err, VIS_ECONFLICT, "email_taken", "email", "an account with this email already exists");
+    if (store_exec(s, SQL_ACCOUNT_INSERT, err, "ttttti", role, name, norm, stored, now_ms))
+        return err ? err->code : VIS_ESTORE;
+    return account_get(s, store_last_id(s), out, err);
+}
+
+int account_get(store *s, int64_t id, account *out, vis_err *err)
+{
+    store_stmt *q = store_query(s, SQL_ACCOUNT_BY_ID, err, "i", id);
+    if (!q) return err ? err->code : VIS_ESTORE;
+    int r = store_row(q, err);
+    if (r == 1) read_account(q, out);
+    store_done(q);
+    if (r < 0) return err ? err->code : VIS_ESTORE;
+    if (r == 0) return vis_errf(err, VIS_ENOTFOUND, "account_not_found", NULL, "no account %lld", (long long)id);
+    return 0;
+}
+
+int account_login(store *s, const char *email, const char *password, account *out, vis_err *err)
+{
+    char norm[256];
+    vis_err ignore;
+    if (check_email(email, norm, sizeof norm, &ignore))
+        return vis_errf(err, VIS_EAUTH, "bad_credentials", NULL, "wrong email or password");
+    store_stmt *q = store_query(s, SQL_ACCOUNT_BY_EMAIL, err, "t", norm);
+    if (!q) return err ? err->code : VIS_ESTORE;
+    int r = store_row(q, err);
+    char hash[crypto_pwhash_STRBYTES] = "";
+    if (r == 1) {
+        read_account(q, out);
+        snprintf(hash, sizeof hash, "%s", store_col_text(q, 6));
+    }
+    store_done(q);
+    if (r < 0) return err ? err->code : VIS_ESTORE;
+    if (r == 0 || !*hash || crypto_pwhash_str_verify(hash, password, strlen(password)) != 0)
+        return vis_errf(err, VIS_EAUTH, "bad_credentials", NULL, "wrong email or password");
+    if (strcmp(out->status, "active"))
+        return vis_errf(err, VIS_EFORBIDDEN, "account_disabled", NULL, "this account is %s", out->status);
+    return 0;
+}
+
+void account_token_hash(const char *token, unsigned char out[ACCOUNT_TOKEN_HASH])
+{
+    crypto_generichash(out, ACCOUNT_TOKEN_HASH, (const unsigned char *)token, strlen(token), NULL, 0);
+}
+
+int account_token_issue(store *s, int64_t account_id, const char *label, int64_t now_ms, int64_t expires_ms,
+                        char out[ACCOUNT_TOKEN_LEN], vis_err *err)
+{
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof raw);
+    memcpy(out, "vsb_", 4);
+    sodium_bin2base64(out + 4, ACCOUNT_TOKEN_LEN - 4, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    unsigned char h[ACCOUNT_TOKEN_HASH];
+    account_token_hash(out, h);
+    if (store_exec(s, SQL_TOKEN_INSERT, err, "bitiI", (const void *)h, (size_t)ACCOUNT_TOKEN_HASH, account_id,
+                   label ? label : "", now_ms, expires_ms))
+        return err ? err->code : VIS_ESTORE;
+    return 0;
+}
+
+int account_token_auth(store *s, const char *token, int64_t now_ms, account *out, vis_err *err)
+{
+    if (!token || strncmp(token, "vsb_", 4) || strlen(token) != 47)
+        return vis_errf(err, VIS_EAUTH, "invalid_token", NULL, "the token is not valid");
+    unsigned char h[ACCOUNT_TOKEN_HASH];
+    account_token_hash(token, h);
+    store_stmt *q = store_query(s, SQL_TOKEN_LOOKUP, err, "bi", (const void *)h, (size_t)ACCOUNT_TOKEN_HASH, now_ms);
+    if (!q) return err ? err->code : VIS_ESTORE;
+    int r = store_row(q, err);
+    if (r == 1) read_account(q, out);
+    store_done(q);
+    if (r < 0) return err ? err->code : VIS_ESTORE;
+    if (r == 0) return vis_errf(err, VIS_EAUTH, "invalid_token", NULL, "the token is unknown, revoked or expired");
+    if (strcmp(out->status, "active"))
+        return vis_errf(err, VIS_EFORBIDDEN, "account_disabled", NULL, "this account is %s", out->status);
+    return 0;
+}
+
+int account_token_revoke(store *s, const char *token, vis_err *err)
+{
+    unsigned char h[ACCOUNT_TOKEN_HASH];
+    account_token_hash(token, h);
+    return store_exec(s, SQL_TOKEN_REVOKE, err, "b", (const void *)h, (size_t)ACCOUNT_TOKEN_HASH);
+}

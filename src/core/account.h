@@ -1,0 +1,51 @@
+/*
+ * account — people on the platform, their passwords and API tokens.
+ *
+ * Roles: worker, client, admin. Passwords are hashed with argon2id
+ * (libsodium crypto_pwhash_str; cost from the config). API tokens are 32
+ * random bytes shown once as "vsb_" + base64url; the store keeps only their
+ * BLAKE2b-256 hash, so checking a token per request is one indexed lookup,
+ * never a password hash. Emails are stored lower-cased and are unique.
+ */
+#ifndef VIS_CORE_ACCOUNT_H
+#define VIS_CORE_ACCOUNT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "store/store.h"
+
+#define ACCOUNT_TOKEN_LEN 48  /* "vsb_" + 43 base64url chars + NUL, rounded */
+#define ACCOUNT_TOKEN_HASH 32
+
+typedef struct account {
+    int64_t id;
+    char    role[8];
+    char    name[128];
+    char    email[256];
+    char    status[16];
+    int64_t created_ms;
+} account;
+
+typedef struct account_pwcost {
+    unsigned long long ops;
+    size_t             mem_bytes;
+} account_pwcost;
+
+bool account_role_valid(const char *role);
+/* Validate fields (naming the bad one), hash the password, insert. */
+int account_create(store *s, const char *role, const char *name, const char *email, const char *password,
+                   const account_pwcost *cost, int64_t now_ms, account *out, vis_err *err);
+int account_get(store *s, int64_t id, account *out, vis_err *err);
+/* Check email + password; VIS_EAUTH with one message for any mismatch. */
+int account_login(store *s, const char *email, const char *password, account *out, vis_err *err);
+/* Issue a new token; expires_ms < 0 means it never expires. */
+int account_token_issue(store *s, int64_t account_id, const char *label, int64_t now_ms, int64_t expires_ms,
+                        char out[ACCOUNT_TOKEN_LEN], vis_err *err);
+/* Resolve a token to its account (VIS_EAUTH if unknown, revoked, expired). */
+int account_token_auth(store *s, const char *token, int64_t now_ms, account *out, vis_err *err);
+void account_token_hash(const char *token, unsigned char out[ACCOUNT_TOKEN_HASH]);
+int account_token_revoke(store *s, const char *token, vis_err *err);
+
+#endif

@@ -1,0 +1,199 @@
+#include "core/config.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { T_STR, T_INT, T_BOOL } ctype;
+
+typedef struct {
+    const char *key;
+    ctype       type;
+    size_t      off;
+    size_t      size;  /* for strings */
+    const char *def;
+    int64_t     min, max;
+    const char *doc;
+} centry;
+
+#define S(k, f, d, doc) {k, T_STR, offsetof(vis_config, f), sizeof(((vis_config *)0)->f), d, 0, 0, doc}
+#define I(k, f, d, lo, hi, doc) {k, T_INT, offsetof(vis_config, f), 0, d, lo, hi, doc}
+#define B(k, f, d, doc) {k, T_BOOL, offsetof(vis_config, f), 0, d, 0, 1, doc}
+
+static const centry table[] = {
+    S("listen", listen, "127.0.0.1:8080", "address and port the HTTP server listens on"),
+    S("db", db, "var/visible.db", "database: a SQLite file path"),
+    I("threads", threads, "4", 1, 256, "HTTP worker threads (each has its own store connection)"),
+    I("http.body_limit", body_limit, "1048576", 1024, 1073741824, "largest request body accepted, bytes (413 above)"),
+    S("currency", currency, "EUR", "ISO 4217 currency of every amount"),
+    I("pay.min_hourly_micros", min_hourly_micros, "12000000", 0, 1000000000000,
+      "platform minimum pay per active+waiting hour, micros"),
+    I("ratelimit.per_minute", rate_per_minute, "6000", 0, 100000000,
+      "requests per minute per token, 0 disables the limit (429 above)"),
+    I("ratelimit.burst", rate_burst, "300", 1, 100000000, "requests a token may send at once"),
+    I("auth.token_ttl_days", token_ttl_days, "30", 1, 3650, "lifetime of tokens from signup and login"),
+    S("web_root", web_root, "web", "directory of the web UI's static files"),
+    S("admin_token_file", admin_token_file, "", "where the first admin token is written (default: admin.token beside the database)"),
+    B("log.requests", log_requests, "true", "one structured JSON line per request on stderr"),
+    B("test_clock", test_clock, "false", "tests only: POST /v1/admin/clock sets and advances the platform clock"),
+    B("demo", demo, "false", "seed demo accounts and content at start"),
+    B("store.sync_full", sync_full, "true", "SQLite synchronous=FULL: every commit is durable on power loss"),
+    I("store.busy_timeout_ms", busy_timeout_ms, "5000", 0, 600000, "how long a store call waits for a lock"),
+    I("fees.platform_ppm", platform_fee_ppm, "100000", 0, 1000000,
+      "platform fee charged to clients, parts per million of the work's cost"),
+    I("auth.pwhash_ops", pwhash_ops, "2", 1, 100, "argon2id passes per password hash"),
+    I("auth.pwhash_mem_kib", pwhash_mem_kib, "65536", 8, 4194304, "argon2id memory per password hash, KiB"),
+};
+#define NKEYS (sizeof table / sizeof table[0])
+
+static const centry *find(const char *key)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(table[i].key, key) == 0) return &table[i];
+    return NULL;
+}
+
+static int parse_i64(const char *s, int64_t *out)
+{
+    if (!*s) return -1;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end) return -1;
+    *out = v;
+    return 0;
+}
+
+static int set_entry(vis_config *c, const centry *e, const char *v, vis_err *err)
+{
+    char *p = (char *)c + e->off;
+    switch (e->type) {
+    case T_STR:
+        if (strlen(v) >= e->size)
+            return vis_errf(err, VIS_EINVAL, "invalid_config", e->key,
+                            "config key '%s': value longer than %zu characters", e->key, e->size - 1);
+        memcpy(p, v, strlen(v) + 1);
+        return 0;
+    case T_INT: {
+        int64_t x;
+        if (parse_i64(v, &x))
+            return vis_errf(err, VIS_EINVAL, "invalid_config", e->key,
+                            "config key '%s': '%s' is not an integer", e->key, v);
+        if (x < e->min || x > e->max)
+            return vis_errf(err, VIS_EINVAL, "invalid_config", e->key,
+                            "config key '%s': %lld is outside [%lld, %lld]", e->key, (long long)x,
+                            (long long)e->min, (long long)e->max);
+        *(int64_t *)p = x;
+        return 0;
+    }
+    case T_BOOL:
+        if (!strcmp(v, "true") || !strcmp(v, "1")) *(bool *)p = true;
+        else if (!strcmp(v, "false") || !strcmp(v, "0")) *(bool *)p = false;
+        else
+            return vis_errf(err, VIS_EINVAL, "invalid_config", e->key,
+                            "config key '%s': '%s' is not true or false", e->key, v);
+        return 0;
+    }
+    return 0;
+}
+
+void config_defaults(vis_config *c)
+{
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < NKEYS; i++) set_entry(c, &table[i], table[i].def, NULL);
+}
+
+int config_set(vis_config *c, const char *key, const char *value, vis_err *err)
+{
+    const centry *e = find(key);
+    if (!e)
+        return vis_errf(err, VIS_EINVAL, "unknown_config_key", key, "unknown config key '%s'", key);
+    return set_entry(c, e, value, err);
+}
+
+int config_set_kv(vis_config *c, const char *kv, vis_err *err)
+{
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv)
+        return vis_errf(err, VIS_EINVAL, "invalid_config", NULL, "expected KEY=VALUE, got '%s'", kv);
+    char key[128];
+    size_t n = (size_t)(eq - kv);
+    if (n >= sizeof key) n = sizeof key - 1;
+    memcpy(key, kv, n);
+    key[n] = '\0';
+    return config_set(c, key, eq + 1, err);
+}
+
+static int load_obj(vis_config *c, json_t *obj, const char *prefix, vis_err *err)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v) {
+        char key[128];
+        snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "", k);
+        if (json_is_object(v)) {
+            if (load_obj(c, v, key, err)) return err ? err->code : VIS_EINVAL;
+            continue;
+        }
+        const centry *e = find(key);
+        if (!e)
+            return vis_errf(err, VIS_EINVAL, "unknown_config_key", key, "unknown config key '%s'", key);
+        char tmp[1100];
+        if (e->type == T_STR && json_is_string(v)) {
+            snprintf(tmp, sizeof tmp, "%s", json_string_value(v));
+            if (strlen(json_string_value(v)) >= sizeof tmp)
+                return vis_errf(err, VIS_EINVAL, "invalid_config", key, "config key '%s': value too long", key);
+        } else if (e->type == T_INT && json_is_integer(v)) {
+            snprintf(tmp, sizeof tmp, "%lld", (long long)json_integer_value(v));
+        } else if (e->type == T_BOOL && json_is_boolean(v)) {
+            snprintf(tmp, sizeof tmp, "%s", json_is_true(v) ? "true" : "false");
+        } else {
+            static const char *tn[] = {"a string", "an integer", "true or false"};
+            return vis_errf(err, VIS_EINVAL, "invalid_config", key, "config key '%s' must be %s", key,
+                            tn[e->type]);
+        }
+        if (set_entry(c, e, tmp, err)) return err ? err->code : VIS_EINVAL;
+    }
+    return 0;
+}
+
+int config_load_file(vis_config *c, const char *path, vis_err *err)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return vis_errf(err, VIS_EINVAL, "invalid_config", NULL, "config file %s: line %d: %s", path,
+                        je.line, je.text);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return vis_errf(err, VIS_EINVAL, "invalid_config", NULL, "config file %s: not a JSON object", path);
+    }
+    int rc = load_obj(c, root, "", err);
+    json_decref(root);
+    return rc;
+}
+
+void config_print_doc(FILE *f)
+{
+    static const char *tn[] = {"string", "integer", "bool"};
+    for (size_t i = 0; i < NKEYS; i++)
+        fprintf(f, "%-26s %-7s default %-18s %s\n", table[i].key, tn[table[i].type],
+                *table[i].def ? table[i].def : "\"\"", table[i].doc);
+}
+
+char *config_to_json(const vis_config *c)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < NKEYS; i++) {
+        const char *p = (const char *)c + table[i].off;
+        json_t *v = table[i].type == T_STR   ? json_string(p)
+                    : table[i].type == T_INT ? json_integer(*(const int64_t *)p)
+                                             : json_boolean(*(const bool *)p);
+        json_object_set_new(o, table[i].key, v);
+    }
+    char *s = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
+    json_decref(o);
+    return s;
+}

@@ -1,0 +1,57 @@
+/*
+ * config — every tunable of the platform, with its documented default.
+ *
+ * One table (config.c) lists each setting: its key, type, default, limits
+ * and one line of documentation. Values come from, in increasing priority:
+ * the defaults, a JSON config file (--config FILE; nested objects are keys
+ * joined with dots, e.g. {"ratelimit":{"per_minute":600}}), then command
+ * line flags (--set KEY=VALUE or the command's own flags). A key that is not
+ * in the table, a value of the wrong type or out of range is refused with
+ * the offending key named. `visible config` prints the table, so the
+ * documentation cannot drift from the code. Families add their settings to
+ * the same table as they arrive.
+ */
+#ifndef VIS_CORE_CONFIG_H
+#define VIS_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/err.h"
+
+typedef struct vis_config {
+    char    listen[128];        /* ADDR:PORT */
+    char    db[1024];           /* SQLite path (or postgres:// URL later) */
+    int64_t threads;            /* HTTP worker threads */
+    int64_t body_limit;         /* bytes */
+    char    currency[8];        /* ISO 4217 */
+    int64_t min_hourly_micros;  /* platform minimum hourly pay */
+    int64_t rate_per_minute;    /* per-token requests per minute, 0 = off */
+    int64_t rate_burst;         /* bucket size */
+    int64_t token_ttl_days;     /* login/signup token lifetime */
+    char    web_root[1024];     /* static files */
+    char    admin_token_file[1024]; /* "" = admin.token next to the database */
+    bool    log_requests;       /* one JSON line per request on stderr */
+    bool    test_clock;         /* expose POST /v1/admin/clock (tests only) */
+    bool    demo;               /* seed demo data at start */
+    bool    sync_full;          /* SQLite synchronous=FULL (else NORMAL) */
+    int64_t busy_timeout_ms;    /* SQLite busy timeout */
+    int64_t platform_fee_ppm;   /* platform fee, parts per million of cost */
+    int64_t pwhash_ops;         /* argon2id opslimit */
+    int64_t pwhash_mem_kib;     /* argon2id memlimit, KiB */
+} vis_config;
+
+void config_defaults(vis_config *c);
+/* Set one key from its textual value (flags). */
+int  config_set(vis_config *c, const char *key, const char *value, vis_err *err);
+/* Apply a "KEY=VALUE" string. */
+int  config_set_kv(vis_config *c, const char *kv, vis_err *err);
+/* Load a JSON config file over the current values. */
+int  config_load_file(vis_config *c, const char *path, vis_err *err);
+/* Print every key with its type, default and documentation. */
+void config_print_doc(FILE *f);
+/* Print the current values as one JSON object (for the register, logs). */
+char *config_to_json(const vis_config *c);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * store — persistence behind one small API, one SQL dialect.
+ *
+ * A store_pool names a database and owns what connections share (the write
+ * lock, timing counters); each thread opens its own store connection from
+ * it. SQL text lives in src/store/sql_*.c as named constants; callers pass
+ * those constants and bind parameters — statements are prepared once per
+ * connection and cached by the address of their text, so no SQL is ever
+ * built from strings. Parameters are written $1, $2, ... (the form both
+ * SQLite and PostgreSQL accept) and bound by number.
+ *
+ * Binding uses a tiny format string: 'i' int64, 't' text (NULL binds
+ * NULL), 'b' blob (pointer, size_t length), 'n' NULL, 'I' an int64 that is
+ * NULL when negative (optional ids). Example:
+ *     store_stmt *q = store_query(db, SQL_ACCOUNT_BY_EMAIL, err, "t", email);
+ *     while (store_row(q, err) == 1) ... store_col_i64(q, 0) ...
+ *     store_done(q);
+ *
+ * Transactions nest by counting: the outermost store_begin takes the pool's
+ * write lock (writers queue on a mutex instead of spinning on SQLite's busy
+ * handler) and runs BEGIN IMMEDIATE; inner ones are no-ops; a rollback at
+ * any depth makes the outermost commit roll back. SQLite runs in WAL mode
+ * with foreign keys on; migrations (store_migrate) are numbered and
+ * embedded in the binary.
+ */
+#ifndef VIS_STORE_STORE_H
+#define VIS_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+typedef struct store_pool store_pool;
+typedef struct store store;
+typedef struct store_stmt store_stmt;
+
+typedef struct store_opts {
+    bool    sync_full;
+    int64_t busy_timeout_ms;
+} store_opts;
+
+int  store_pool_open(store_pool **out, const char *path, const store_opts *o, vis_err *err);
+void store_pool_close(store_pool *p);
+const char *store_pool_path(const store_pool *p);
+/* Total time spent in the store and number of statements, all connections. */
+void store_pool_stats(store_pool *p, int64_t *ns, int64_t *calls);
+
+int  store_connect(store_pool *p, store **out, vis_err *err);
+void store_disconnect(store *s);
+
+/* Apply every embedded migration not yet applied. */
+int  store_migrate(store *s, vis_err *err);
+int  store_schema_version(store *s);
+
+int  store_begin(store *s, vis_err *err);
+int  store_commit(store *s, vis_err *err);
+void store_rollback(store *s);
+bool store_in_tx(const store *s);
+
+/* Prepare (cached), bind by format, return the statement ready to step. */
+store_stmt *store_query(store *s, const char *sql, vis_err *err, const char *fmt, ...);
+/* 1 = a row is ready, 0 = done, -1 = error. */
+int  store_row(store_stmt *q, vis_err *err);
+/* Reset the statement for reuse (always call after store_query). */
+void store_done(store_stmt *q);
+/* Run a statement that returns no rows; returns 0 or an error code. */
+int  store_exec(store *s, const char *sql, vis_err *err, const char *fmt, ...);
+/* Run a statement and read the first column of its first row as int64.
+ * Returns 1 if a row was found, 0 if none, -1 on error. */
+int  store_get_i64(store *s, const char *sql, int64_t *out, vis_err *err, const char *fmt, ...);
+int64_t store_changes(store *s);
+int64_t store_last_id(store *s);
+
+int64_t     store_col_i64(store_stmt *q, int col);
+bool        store_col_null(store_stmt *q, int col);
+const char *store_col_text(store_stmt *q, int col); /* "" for NULL */
+const void *store_col_blob(store_stmt *q, int col, size_t *len);
+
+/* Run raw SQL with no parameters (migrations and tests only). */
+int  store_exec_script(store *s, const char *sql, vis_err *err);
+
+#endif

@@ -1,0 +1,355 @@
+/* store_sqlite — the SQLite driver of the store (see store.h). */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "store/store.h"
+#include "store/store_int.h"
+
+struct store_pool {
+    char           *path;
+    store_opts      opts;
+    pthread_mutex_t write_lock;
+    atomic_llong    ns, calls;
+};
+
+#define CACHE_SLOTS 256
+
+struct store_stmt {
+    sqlite3_stmt *st;
+    const char   *sql;
+    store        *owner;
+    int64_t       t0;
+};
+
+struct store {
+    store_pool *pool;
+    sqlite3    *db;
+    int         depth;
+    bool        failed;
+    store_stmt  cache[CACHE_SLOTS];
+};
+
+int store_pool_open(store_pool **out, const char *path, const store_opts *o, vis_err *err)
+{
+    store_pool *p = calloc(1, sizeof *p);
+    if (!p || !(p->path = strdup(path))) {
+        free(p);
+        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    }
+    if (o) p->opts = *o;
+    else {
+        p->opts.sync_full = true;
+        p->opts.busy_timeout_ms = 5000;
+    }
+    pthread_mutex_init(&p->write_lock, NULL);
+    *out = p;
+    return 0;
+}
+
+void store_pool_close(store_pool *p)
+{
+    if (!p) return;
+    pthread_mutex_destroy(&p->write_lock);
+    free(p->path);
+    free(p);
+}
+
+const char *store_pool_path(const store_pool *p) { return p->path; }
+
+void store_pool_stats(store_pool *p, int64_t *ns, int64_t *calls)
+{
+    *ns = atomic_load(&p->ns);
+    *calls = atomic_load(&p->calls);
+}
+
+static int fail(store *s, vis_err *err, const char *what)
+{
+    int rc = sqlite3_extended_errcode(s->db);
+    int code = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ? VIS_EBUSY : VIS_ESTORE;
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) code = VIS_ECONFLICT;
+    return vis_errf(err, code, code == VIS_ECONFLICT ? "conflict" : "store_error", NULL, "%s: %s", what,
+                    sqlite3_errmsg(s->db));
+}
+
+int store_connect(store_pool *p, store **out, vis_err *err)
+{
+    store *s = calloc(1, sizeof *s);
+    if (!s) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    s->pool = p;
+    int rc = sqlite3_open_v2(p->path, &s->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        vis_errf(err, VIS_ESTORE, NULL, NULL, "cannot open database %s: %s", p->path,
+                 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        sqlite3_close(s->db);
+        free(s);
+        return VIS_ESTORE;
+    }
+    sqlite3_busy_timeout(s->db, (int)p->opts.busy_timeout_ms);
+    char pragmas[256];
+    snprintf(pragmas, sizeof pragmas,
+             "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;"
+             "PRAGMA temp_store=MEMORY;",
+             p->opts.sync_full ? "FULL" : "NORMAL");
+    if (store_exec_script(s, pragmas, err)) {
+        store_disconnect(s);
+        return VIS_ESTORE;
+    }
+    *out = s;
+    return 0;
+}
+
+void store_disconnect(store *s)
+{
+    if (!s) return;
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        if (s->cache[i].st) sqlite3_finalize(s->cache[i].st);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+int store_exec_script(store *s, const char *sql, vis_err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        vis_errf(err, VIS_ESTORE, NULL, NULL, "%s", msg ? msg : "sql error");
+        sqlite3_free(msg);
+        return VIS_ESTORE;
+    }
+    return 0;
+}
+
+int store_begin(store *s, vis_err *err)
+{
+    if (s->depth++ > 0) return 0;
+    pthread_mutex_lock(&s->pool->write_lock);
+    s->failed = false;
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        int rc = fail(s, err, "begin");
+        s->depth = 0;
+        pthread_mutex_unlock(&s->pool->write_lock);
+        return rc;
+    }
+    return 0;
+}
+
+int store_commit(store *s, vis_err *err)
+{
+    if (s->depth <= 0) return vis_errf(err, VIS_ESTORE, NULL, NULL, "commit outside a transaction");
+    if (--s->depth > 0) return 0;
+    int rc = 0;
+    if (s->failed) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        rc = vis_errf(err, VIS_ESTORE, NULL, NULL, "transaction rolled back by an inner failure");
+    } else if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = fail(s, err, "commit");
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    pthread_mutex_unlock(&s->pool->write_lock);
+    return rc;
+}
+
+void store_rollback(store *s)
+{
+    if (s->depth <= 0) return;
+    if (--s->depth > 0) {
+        s->failed = true;
+        return;
+    }
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    pthread_mutex_unlock(&s->pool->write_lock);
+}
+
+bool store_in_tx(const store *s) { return s->depth > 0; }
+
+static store_stmt *prepare(store *s, const char *sql, vis_err *err)
+{
+    size_t h = ((uintptr_t)sql >> 3) % CACHE_SLOTS;
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        store_stmt *c = &s->cache[(h + i) % CACHE_SLOTS];
+        if (c->sql == sql) return c;
+        if (!c->sql) {
+            if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->st, NULL) != SQLITE_OK) {
+                fail(s, err, "prepare");
+                c->st = NULL;
+                return NULL;
+            }
+            c->sql = sql;
+            c->owner = s;
+            return c;
+        }
+    }
+    vis_errf(err, VIS_ESTORE, NULL, NULL, "statement cache full");
+    return NULL;
+}
+
+static int bind_va(store_stmt *q, const char *fmt, va_list ap, vis_err *err)
+{
+    sqlite3_stmt *st = q->st;
+    int n = sqlite3_bind_parameter_count(st);
+    for (int i = 0; fmt && fmt[i]; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "$%d", i + 1);
+        int idx = sqlite3_bind_parameter_index(st, name);
+        int rc = SQLITE_OK;
+        switch (fmt[i]) {
+        case 'i': {
+            int64_t v = va_arg(ap, int64_t);
+            if (idx) rc = sqlite3_bind_int64(st, idx, v);
+            break;
+        }
+        case 'I': {
+            int64_t v = va_arg(ap, int64_t);
+            if (idx) rc = v < 0 ? sqlite3_bind_null(st, idx) : sqlite3_bind_int64(st, idx, v);
+            break;
+        }
+        case 't': {
+            const char *v = va_arg(ap, const char *);
+            if (idx) rc = v ? sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, idx);
+            break;
+        }
+        case 'b': {
+            const void *v = va_arg(ap, const void *);
+            size_t len = va_arg(ap, size_t);
+            if (idx) rc = sqlite3_bind_blob(st, idx, v, (int)len, SQLITE_TRANSIENT);
+            break;
+        }
+        case 'n':
+            if (idx) rc = sqlite3_bind_null(st, idx);
+            break;
+        default:
+            return vis_errf(err, VIS_ESTORE, NULL, NULL, "bad bind format '%c'", fmt[i]);
+        }
+        if (rc != SQLITE_OK) return fail(q->owner, err, "bind");
+    }
+    (void)n;
+    return 0;
+}
+
+store_stmt *store_query(store *s, const char *sql, vis_err *err, const char *fmt, ...)
+{
+    store_stmt *q = prepare(s, sql, err);
+    if (!q) return NULL;
+    q->t0 = clock_mono_ns();
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = bind_va(q, fmt, ap, err);
+    va_end(ap);
+    if (rc) {
+        store_done(q);
+        return NULL;
+    }
+    return q;
+}
+
+int store_row(store_stmt *q, vis_err *err)
+{
+    int rc = sqlite3_step(q->st);
+    if (rc == SQLITE_ROW) return 1;
+    if (rc == SQLITE_DONE) return 0;
+    fail(q->owner, err, "step");
+    if (q->owner->depth > 0) q->owner->failed = true;
+    return -1;
+}
+
+void store_done(store_stmt *q)
+{
+    if (!q) return;
+    sqlite3_reset(q->st);
+    sqlite3_clear_bindings(q->st);
+    store_pool *p = q->owner->pool;
+    atomic_fetch_add(&p->ns, clock_mono_ns() - q->t0);
+    atomic_fetch_add(&p->calls, 1);
+}
+
+static int exec_va(store *s, const char *sql, vis_err *err, const char *fmt, va_list ap, int64_t *out)
+{
+    store_stmt *q = prepare(s, sql, err);
+    if (!q) return err ? err->code : VIS_ESTORE;
+    q->t0 = clock_mono_ns();
+    int rc = bind_va(q, fmt, ap, err);
+    if (!rc) {
+        int r = store_row(q, err);
+        if (r < 0) rc = err ? err->code : VIS_ESTORE;
+        else if (out) {
+            rc = r; /* 1 found, 0 none */
+            if (r == 1) *out = sqlite3_column_int64(q->st, 0);
+        }
+    }
+    store_done(q);
+    return rc;
+}
+
+int store_exec(store *s, const char *sql, vis_err *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = exec_va(s, sql, err, fmt, ap, NULL);
+    va_end(ap);
+    return rc;
+}
+
+int store_get_i64(store *s, const char *sql, int64_t *out, vis_err *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int64_t v = 0;
+    int rc = exec_va(s, sql, err, fmt, ap, &v);
+    va_end(ap);
+    if (rc == 1) *out = v;
+    if (rc != 0 && rc != 1) return -1;
+    return rc;
+}
+
+int64_t store_changes(store *s) { return sqlite3_changes64(s->db); }
+int64_t store_last_id(store *s) { return sqlite3_last_insert_rowid(s->db); }
+
+int64_t store_col_i64(store_stmt *q, int col) { return sqlite3_column_int64(q->st, col); }
+bool store_col_null(store_stmt *q, int col) { return sqlite3_column_type(q->st, col) == SQLITE_NULL; }
+const char *store_col_text(store_stmt *q, int col)
+{
+    const unsigned char *t = sqlite3_column_text(q->st, col);
+    return t ? (const char *)t : "";
+}
+const void *store_col_blob(store_stmt *q, int col, size_t *len)
+{
+    const void *b = sqlite3_column_blob(q->st, col);
+    *len = (size_t)sqlite3_column_bytes(q->st, col);
+    return b;
+}
+
+int store_schema_version(store *s)
+{
+    int64_t v = 0;
+    vis_err e;
+    if (store_get_i64(s, "SELECT COALESCE(MAX(version),0) FROM schema_migrations", &v, &e, "") < 0) return 0;
+    return (int)v;
+}
+
+int store_migrate(store *s, vis_err *err)
+{
+    if (store_exec_script(s,
+                          "CREATE TABLE IF NOT EXISTS schema_migrations("
+                          "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms INTEGER NOT NULL) STRICT",
+                          err))
+        return VIS_ESTORE;
+    int have = store_schema_version(s);
+    for (const store_migration *m = store_migrations; m->sql; m++) {
+        if (m->version <= have) continue;
+        if (store_begin(s, err)) return VIS_ESTORE;
+        if (store_exec_script(s, m->sql, err) ||
+            store_exec(s, SQL_MIGRATION_RECORD, err, "iti", (int64_t)m->version, m->name,
+                       clock_now_ms(NULL))) {
+            store_rollback(s);
+            return VIS_ESTORE;
+        }
+        if (store_commit(s, err)) return VIS_ESTORE;
+    }
+    return 0;
+}

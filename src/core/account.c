@@ -80,7 +80,7 @@ int account_create(store *s, const char *role, const char *name, const char *ema
     if (r < 0) return err ? err->code : VIS_ESTORE;
     if (r == 1)
         return vis_errf(err, VIS_ECONFLICT, "email_taken", "email", "an account with this email already exists");
-    if (store_exec(s, SQL_ACCOUNT_INSERT, err, "ttttti", role, name, norm, stored, now_ms))
+    if (store_exec(s, SQL_ACCOUNT_INSERT, err, "tttti", role, name, norm, stored, now_ms))
         return err ? err->code : VIS_ESTORE;
     return account_get(s, store_last_id(s), out, err);
 }

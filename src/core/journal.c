@@ -108,7 +108,7 @@ int journal_append(store *s, const journal_event *ev, int64_t *id_out, vis_err *
     };
     unsigned char h[JOURNAL_HASH_BYTES];
     row_hash(prev, &w, h);
-    if (store_exec(s, SQL_JOURNAL_INSERT, err, "iittIItiIIIItbb", w.id, w.at, w.family, w.event,
+    if (store_exec(s, SQL_JOURNAL_INSERT, err, "iittIItitIIItbb", w.id, w.at, w.family, w.event,
                    w.actor_null ? (int64_t)-1 : w.actor, w.worker_null ? (int64_t)-1 : w.worker,
                    w.subject, w.automated, w.span_kind, w.span_null ? (int64_t)-1 : w.span_start,
                    w.span_null ? (int64_t)-1 : w.span_end, w.amount_null ? (int64_t)-1 : w.amount,

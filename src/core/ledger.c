@@ -131,7 +131,7 @@ int ledger_post(store *s, const ledger_tx_in *tx, const ledger_leg *legs, size_t
             json_decref(jl);
             goto fail;
         }
-        json_array_append_new(jl, json_pack("{sIsssIsI}", "account", (json_int_t)legs[i].account_id, "kind",
+        json_array_append_new(jl, json_pack("{s:I, s:s, s:I, s:I}", "account", (json_int_t)legs[i].account_id, "kind",
                                             a.kind, "owner", (json_int_t)a.owner, "amount_micros",
                                             (json_int_t)legs[i].amount));
         if (!strcmp(a.kind, "worker_earnings") && legs[i].amount > 0) {
@@ -151,7 +151,7 @@ int ledger_post(store *s, const ledger_tx_in *tx, const ledger_leg *legs, size_t
             }
         }
     }
-    json_t *pl = json_pack("{sIsssssso}", "ledger_tx", (json_int_t)id, "kind", tx->kind, "memo",
+    json_t *pl = json_pack("{s:I, s:s, s:s, s:s, s:o}", "ledger_tx", (json_int_t)id, "kind", tx->kind, "memo",
                            tx->memo ? tx->memo : "", "idempotency_key", tx->idem_key ? tx->idem_key : "", "legs", jl);
     char *payload = pl ? json_dumps(pl, JSON_COMPACT) : NULL;
     json_decref(pl);

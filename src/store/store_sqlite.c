@@ -193,6 +193,9 @@ static int bind_va(store_stmt *q, const char *fmt, va_list ap, vis_err *err)
 {
     sqlite3_stmt *st = q->st;
     int n = sqlite3_bind_parameter_count(st);
+    if ((size_t)n != (fmt ? strlen(fmt) : 0))
+        return vis_errf(err, VIS_ESTORE, NULL, NULL, "statement takes %d parameters, %zu given: %.60s", n,
+                        fmt ? strlen(fmt) : 0, q->sql);
     for (int i = 0; fmt && fmt[i]; i++) {
         char name[16];
         snprintf(name, sizeof name, "$%d", i + 1);
@@ -228,7 +231,6 @@ static int bind_va(store_stmt *q, const char *fmt, va_list ap, vis_err *err)
         }
         if (rc != SQLITE_OK) return fail(q->owner, err, "bind");
     }
-    (void)n;
     return 0;
 }
 

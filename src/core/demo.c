@@ -1,0 +1,102 @@
+#include "core/demo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/journal.h"
+#include "core/ledger.h"
+#include "store/sql_core.h"
+
+static const struct {
+    const char *role, *name, *email;
+    int64_t     credit_micros;
+} people[] = {
+    {"client", "Acme AI Lab", "client@demo.visible", 5000000000LL},
+    {"client", "Rapid Eats", "eats@demo.visible", 2000000000LL},
+    {"client", "Chirp Social", "chirp@demo.visible", 2000000000LL},
+    {"worker", "Alice Martin", "alice@demo.visible", 0},
+    {"worker", "Bilal Haddad", "bilal@demo.visible", 0},
+    {"worker", "Chen Wei", "chen@demo.visible", 0},
+    {"worker", "Dana Novak", "dana@demo.visible", 0},
+    {"worker", "Emeka Obi", "emeka@demo.visible", 0},
+};
+
+int demo_seed(store *db, const vis_config *cfg, const account_pwcost *cost, int64_t now_ms, FILE *out,
+              vis_err *err)
+{
+    int64_t seeded = 0;
+    int r = store_get_i64(db, SQL_SETTING_GET, &seeded, err, "t", "demo_seeded");
+    if (r < 0) return err->code;
+    if (r == 1) {
+        if (out) fprintf(out, "demo data already present (logins below, password '%s')\n", DEMO_PASSWORD);
+    } else {
+        if (store_begin(db, err)) return err->code;
+        for (size_t i = 0; i < sizeof people / sizeof people[0]; i++) {
+            account a;
+            if (account_create(db, people[i].role, people[i].name, people[i].email, DEMO_PASSWORD, cost, now_ms, &a,
+                               err))
+                goto fail;
+            journal_event ev = journal_event_init("core", "account_created", now_ms);
+            char subj[48];
+            snprintf(subj, sizeof subj, "account:%lld", (long long)a.id);
+            ev.subject = subj;
+            if (!strcmp(a.role, "worker")) ev.worker_id = a.id;
+            if (journal_append(db, &ev, NULL, err)) goto fail;
+            if (people[i].credit_micros) {
+                ledger_tx_in tx = {.kind = "credit", .memo = "demo funds", .family = "core", .subject = subj,
+                                   .actor_id = -1, .now_ms = now_ms};
+                if (ledger_credit_client(db, a.id, people[i].credit_micros, cfg->currency, &tx, NULL, NULL, err))
+                    goto fail;
+            }
+        }
+        if (store_exec(db, SQL_SETTING_PUT, err, "tt", "demo_seeded", "1")) goto fail;
+        if (store_commit(db, err)) return err->code;
+    }
+    if (out) {
+        fprintf(out, "demo logins (password '%s'):\n", DEMO_PASSWORD);
+        for (size_t i = 0; i < sizeof people / sizeof people[0]; i++)
+            fprintf(out, "  %-7s %-14s %s\n", people[i].role, people[i].name, people[i].email);
+    }
+    return 0;
+fail:
+    store_rollback(db);
+    return err->code ? err->code : VIS_ESTORE;
+}
+
+int demo_bootstrap_admin(store *db, const char *path, int64_t now_ms, int *created, vis_err *err)
+{
+    *created = 0;
+    int64_t n = 0;
+    if (store_get_i64(db, SQL_ACCOUNT_COUNT_ROLE, &n, err, "t", "admin") < 0) return err->code;
+    if (n > 0) return 0;
+    if (store_begin(db, err)) return err->code;
+    account a;
+    char tok[ACCOUNT_TOKEN_LEN];
+    if (account_create(db, "admin", "Administrator", "admin@visible.local", NULL, NULL, now_ms, &a, err) ||
+        account_token_issue(db, a.id, "bootstrap", now_ms, -1, tok, err)) {
+        store_rollback(db);
+        return err->code;
+    }
+    journal_event ev = journal_event_init("core", "admin_bootstrapped", now_ms);
+    ev.subject = "account:1";
+    if (journal_append(db, &ev, NULL, err)) {
+        store_rollback(db);
+        return err->code;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || fchmod(fd, 0600) != 0 || write(fd, tok, strlen(tok)) != (ssize_t)strlen(tok) ||
+        write(fd, "\n", 1) != 1) {
+        int e = errno;
+        if (fd >= 0) close(fd);
+        store_rollback(db);
+        return vis_errf(err, VIS_EIO, NULL, NULL, "cannot write the admin token to %s: %s", path, strerror(e));
+    }
+    close(fd);
+    if (store_commit(db, err)) return err->code;
+    *created = 1;
+    return 0;
+}

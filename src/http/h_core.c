@@ -1,0 +1,314 @@
+/* h_core — handlers of the core API: health, metrics, accounts, money,
+ * earnings, and the admin tools. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "core/journal.h"
+#include "core/ledger.h"
+#include "core/timeacct.h"
+#include "http/http.h"
+#include "http/jv.h"
+#include "http/server.h"
+#include "store/sql_core.h"
+
+#define DAY_MS 86400000LL
+
+static int64_t token_expiry(http_req *r) { return r->now_ms + r->srv->cfg.token_ttl_days * DAY_MS; }
+
+/* ---- public ---- */
+
+static int h_health(http_req *r, http_resp *rs, vis_err *err)
+{
+    (void)err;
+    return http_json(rs, 200, json_pack("{s:s, s:s, s:i, s:I}", "status", "ok", "version", VIS_VERSION, "schema",
+                                        store_schema_version(r->db), "time_ms", (json_int_t)r->now_ms));
+}
+
+static int h_metrics(http_req *r, http_resp *rs, vis_err *err)
+{
+    (void)err;
+    buf b;
+    buf_init(&b);
+    metrics_render(r->srv->metrics, &b);
+    int64_t ns, calls;
+    store_pool_stats(r->srv->pool, &ns, &calls);
+    buf_printf(&b,
+               "# HELP visible_store_seconds_total Time spent in store statements.\n"
+               "# TYPE visible_store_seconds_total counter\nvisible_store_seconds_total %.6f\n"
+               "# HELP visible_store_statements_total Store statements executed.\n"
+               "# TYPE visible_store_statements_total counter\nvisible_store_statements_total %lld\n",
+               (double)ns / 1e9, (long long)calls);
+    if (b.oom) {
+        buf_free(&b);
+        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    }
+    rs->status = 200;
+    rs->raw_len = b.len;
+    rs->raw = buf_steal(&b);
+    rs->ctype = "text/plain; version=0.0.4";
+    return 0;
+}
+
+static const jv_field signup_fields[] = {
+    {"name", JV_STRING, true, 1, 400},
+    {"email", JV_STRING, true, 3, 254},
+    {"password", JV_STRING, true, 8, 1024},
+    {"role", JV_STRING, true, 1, 16},
+    {NULL, 0, 0, 0, 0},
+};
+
+static int h_signup(http_req *r, http_resp *rs, vis_err *err)
+{
+    if (jv_check(r->json, signup_fields, err)) return err->code;
+    const char *role = jv_str(r->json, "role", "");
+    if (strcmp(role, "worker") && strcmp(role, "client"))
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "role", "role must be 'worker' or 'client'");
+    account a;
+    if (account_create(r->db, role, jv_str(r->json, "name", ""), jv_str(r->json, "email", ""),
+                       jv_str(r->json, "password", ""), &r->srv->pwcost, r->now_ms, &a, err))
+        return err->code;
+    char tok[ACCOUNT_TOKEN_LEN];
+    if (account_token_issue(r->db, a.id, "signup", r->now_ms, token_expiry(r), tok, err)) return err->code;
+    journal_event ev = journal_event_init("core", "signed_up", r->now_ms);
+    ev.actor_id = a.id;
+    if (!strcmp(role, "worker")) ev.worker_id = a.id;
+    char subj[48];
+    snprintf(subj, sizeof subj, "account:%lld", (long long)a.id);
+    ev.subject = subj;
+    if (journal_append(r->db, &ev, NULL, err)) return err->code;
+    snprintf(rs->location, sizeof rs->location, "/v1/me");
+    return http_json(rs, 201, json_pack("{s:o, s:s, s:I}", "account", http_account_json(&a), "token", tok, "expires_ms",
+                                        (json_int_t)token_expiry(r)));
+}
+
+static const jv_field login_fields[] = {
+    {"email", JV_STRING, true, 1, 254},
+    {"password", JV_STRING, true, 1, 1024},
+    {NULL, 0, 0, 0, 0},
+};
+
+static int h_login(http_req *r, http_resp *rs, vis_err *err)
+{
+    if (jv_check(r->json, login_fields, err)) return err->code;
+    account a;
+    if (account_login(r->db, jv_str(r->json, "email", ""), jv_str(r->json, "password", ""), &a, err)) return err->code;
+    char tok[ACCOUNT_TOKEN_LEN];
+    if (account_token_issue(r->db, a.id, "login", r->now_ms, token_expiry(r), tok, err)) return err->code;
+    return http_json(rs, 200, json_pack("{s:o, s:s, s:I}", "account", http_account_json(&a), "token", tok, "expires_ms",
+                                        (json_int_t)token_expiry(r)));
+}
+
+static int h_logout(http_req *r, http_resp *rs, vis_err *err)
+{
+    const char *auth = http_header(r, "Authorization");
+    if (auth && account_token_revoke(r->db, auth + 7, err)) return err->code;
+    return http_json(rs, 200, json_pack("{s:b}", "revoked", 1));
+}
+
+/* ---- me ---- */
+
+static int h_me(http_req *r, http_resp *rs, vis_err *err)
+{
+    (void)err;
+    return http_json(rs, 200, http_account_json(&r->who));
+}
+
+static int h_balance(http_req *r, http_resp *rs, vis_err *err)
+{
+    const char *cur = r->srv->cfg.currency;
+    int64_t avail = 0, escrow = 0, earned = 0;
+    if (ledger_owner_total(r->db, "client_funds", r->who.id, cur, &avail, err) ||
+        ledger_owner_total(r->db, "escrow", r->who.id, cur, &escrow, err) ||
+        ledger_owner_total(r->db, "worker_earnings", r->who.id, cur, &earned, err))
+        return err->code;
+    return http_json(rs, 200, json_pack("{s:s, s:I, s:I, s:I}", "currency", cur, "available_micros", (json_int_t)avail,
+                                        "escrow_micros", (json_int_t)escrow, "earnings_micros", (json_int_t)earned));
+}
+
+static int h_earnings(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t to, from;
+    if (http_query_i64(r, "to", r->now_ms, 0, 253402300799999LL, &to, err) ||
+        http_query_i64(r, "from", to - 30 * DAY_MS, 0, 253402300799999LL, &from, err))
+        return err->code;
+    if (to <= from) return vis_errf(err, VIS_EINVAL, "invalid_parameter", "to", "'to' must be after 'from'");
+    timeacct t;
+    if (timeacct_compute(r->db, r->who.id, from, to, &t, err)) return err->code;
+    int64_t min = r->srv->cfg.min_hourly_micros;
+    return http_json(rs, 200,
+                     json_pack("{s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "from_ms", (json_int_t)from, "to_ms", (json_int_t)to,
+                               "currency", r->srv->cfg.currency, "paid_micros", (json_int_t)t.paid_micros,
+                               "active_ms", (json_int_t)t.active_ms, "waiting_ms", (json_int_t)t.waiting_ms,
+                               "unpaid_ms", (json_int_t)t.unpaid_ms, "effective_hourly_micros",
+                               (json_int_t)t.hourly_micros, "minimum_hourly_micros", (json_int_t)min,
+                               "below_minimum", t.active_ms + t.waiting_ms > 0 && t.hourly_micros < min));
+}
+
+/* ---- admin ---- */
+
+static const jv_field admin_account_fields[] = {
+    {"name", JV_STRING, true, 1, 400},
+    {"email", JV_STRING, true, 3, 254},
+    {"password", JV_STRING, false, 8, 1024},
+    {"role", JV_STRING, true, 1, 16},
+    {NULL, 0, 0, 0, 0},
+};
+
+static int h_admin_create_account(http_req *r, http_resp *rs, vis_err *err)
+{
+    if (jv_check(r->json, admin_account_fields, err)) return err->code;
+    const char *role = jv_str(r->json, "role", "");
+    if (!account_role_valid(role))
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "role", "role must be worker, client or admin");
+    account a;
+    if (account_create(r->db, role, jv_str(r->json, "name", ""), jv_str(r->json, "email", ""),
+                       jv_str(r->json, "password", NULL), &r->srv->pwcost, r->now_ms, &a, err))
+        return err->code;
+    char tok[ACCOUNT_TOKEN_LEN];
+    if (account_token_issue(r->db, a.id, "admin-created", r->now_ms, token_expiry(r), tok, err)) return err->code;
+    journal_event ev = journal_event_init("core", "account_created", r->now_ms);
+    ev.actor_id = r->who.id;
+    if (!strcmp(role, "worker")) ev.worker_id = a.id;
+    char subj[48];
+    snprintf(subj, sizeof subj, "account:%lld", (long long)a.id);
+    ev.subject = subj;
+    if (journal_append(r->db, &ev, NULL, err)) return err->code;
+    return http_json(rs, 201, json_pack("{s:o, s:s}", "account", http_account_json(&a), "token", tok));
+}
+
+static int h_admin_get_account(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    account a;
+    if (http_param_id(r, 0, "account", &id, err) || account_get(r->db, id, &a, err)) return err->code;
+    return http_json(rs, 200, http_account_json(&a));
+}
+
+static const jv_field credit_fields[] = {
+    {"amount_micros", JV_INT, true, 1, LEDGER_MAX_AMOUNT},
+    {"reason", JV_STRING, true, 1, 500},
+    {NULL, 0, 0, 0, 0},
+};
+
+static int h_admin_credit(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    account a;
+    if (http_param_id(r, 0, "account", &id, err) || account_get(r->db, id, &a, err)) return err->code;
+    if (jv_check(r->json, credit_fields, err)) return err->code;
+    if (strcmp(a.role, "client"))
+        return vis_errf(err, VIS_ECONFLICT, "not_a_client", NULL, "account %lld is a %s; only clients hold funds",
+                        (long long)id, a.role);
+    char key[320], subj[48];
+    if (r->idem_key) snprintf(key, sizeof key, "credit:%lld:%s", (long long)r->who.id, r->idem_key);
+    snprintf(subj, sizeof subj, "account:%lld", (long long)id);
+    ledger_tx_in tx = {.idem_key = r->idem_key ? key : NULL, .kind = "credit", .memo = jv_str(r->json, "reason", ""),
+                       .family = "core", .subject = subj, .actor_id = r->who.id, .now_ms = r->now_ms};
+    int64_t txid, bal;
+    int64_t amount = jv_int(r->json, "amount_micros", 0);
+    if (ledger_credit_client(r->db, id, amount, r->srv->cfg.currency, &tx, &txid, NULL, err) ||
+        ledger_owner_total(r->db, "client_funds", id, r->srv->cfg.currency, &bal, err))
+        return err->code;
+    return http_json(rs, 201, json_pack("{s:I, s:I, s:s, s:I}", "transaction", (json_int_t)txid, "amount_micros",
+                                        (json_int_t)amount, "currency", r->srv->cfg.currency, "available_micros",
+                                        (json_int_t)bal));
+}
+
+static int h_admin_ledger(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t sum;
+    if (ledger_sum_all(r->db, &sum, err)) return err->code;
+    return http_json(rs, 200, json_pack("{s:I, s:b}", "sum_micros", (json_int_t)sum, "balanced", sum == 0));
+}
+
+static int h_admin_journal_verify(http_req *r, http_resp *rs, vis_err *err)
+{
+    journal_report rep;
+    int rc = journal_verify(r->db, &rep, err);
+    if (rc != 0 && rc != 1) return rc;
+    json_t *o = json_pack("{s:b, s:I}", "ok", rc == 0, "rows", (json_int_t)rep.rows);
+    if (rc == 1) {
+        json_object_set_new(o, "bad_row", json_integer(rep.bad_id));
+        json_object_set_new(o, "why", json_string(rep.why));
+    }
+    return http_json(rs, 200, o);
+}
+
+static const jv_field clock_fields[] = {
+    {"set_ms", JV_INT, false, 0, 253402300799999LL},
+    {"advance_ms", JV_INT, false, 0, 3153600000000LL},
+    {"release", JV_BOOL, false, 0, 0},
+    {NULL, 0, 0, 0, 0},
+};
+
+static int h_admin_clock(http_req *r, http_resp *rs, vis_err *err)
+{
+    if (jv_check(r->json, clock_fields, err)) return err->code;
+    vis_clock *c = &r->srv->clock;
+    if (json_object_get(r->json, "set_ms")) clock_set_ms(c, jv_int(r->json, "set_ms", 0));
+    if (json_object_get(r->json, "advance_ms")) clock_advance_ms(c, jv_int(r->json, "advance_ms", 0));
+    if (jv_bool(r->json, "release", false)) clock_release(c);
+    return http_json(rs, 200, json_pack("{s:I, s:b}", "now_ms", (json_int_t)clock_now_ms(c), "frozen", clock_is_frozen(c)));
+}
+
+static const jv_field jevent_fields[] = {
+    {"worker_id", JV_INT, true, 1, INT64_MAX},
+    {"event", JV_STRING, true, 1, 64},
+    {"family", JV_STRING, false, 1, 32},
+    {"span_kind", JV_STRING, false, 1, 16},
+    {"span_start_ms", JV_INT, false, 0, 253402300799999LL},
+    {"span_end_ms", JV_INT, false, 0, 253402300799999LL},
+    {"amount_micros", JV_INT, false, 1, LEDGER_MAX_AMOUNT},
+    {"at_ms", JV_INT, false, 0, 253402300799999LL},
+    {NULL, 0, 0, 0, 0},
+};
+
+/* Test-only: append a journal event directly (time accounting tests). */
+static int h_admin_journal_event(http_req *r, http_resp *rs, vis_err *err)
+{
+    if (jv_check(r->json, jevent_fields, err)) return err->code;
+    journal_event ev = journal_event_init(jv_str(r->json, "family", "core"), jv_str(r->json, "event", ""),
+                                          jv_int(r->json, "at_ms", r->now_ms));
+    ev.actor_id = r->who.id;
+    ev.worker_id = jv_int(r->json, "worker_id", -1);
+    const char *sk = jv_str(r->json, "span_kind", NULL);
+    if (sk) {
+        if (strcmp(sk, "active") && strcmp(sk, "waiting") && strcmp(sk, "unpaid"))
+            return vis_errf(err, VIS_EINVAL, "invalid_field", "span_kind", "span_kind must be active, waiting or unpaid");
+        ev.span_kind = sk;
+        ev.span_start_ms = jv_int(r->json, "span_start_ms", 0);
+        ev.span_end_ms = jv_int(r->json, "span_end_ms", 0);
+        if (ev.span_end_ms < ev.span_start_ms)
+            return vis_errf(err, VIS_EINVAL, "invalid_field", "span_end_ms", "span_end_ms is before span_start_ms");
+    }
+    if (json_object_get(r->json, "amount_micros")) {
+        ev.has_amount = true;
+        ev.amount_micros = jv_int(r->json, "amount_micros", 0);
+    }
+    int64_t id;
+    if (journal_append(r->db, &ev, &id, err)) return err->code;
+    return http_json(rs, 201, json_pack("{s:I}", "id", (json_int_t)id));
+}
+
+#define A HTTP_ANYROLE
+const http_route http_routes_core[] = {
+    {"GET", "/health", h_health, HTTP_PUBLIC, "liveness and schema version"},
+    {"GET", "/metrics", h_metrics, HTTP_PUBLIC, "Prometheus metrics"},
+    {"POST", "/v1/signup", h_signup, HTTP_PUBLIC | HTTP_JSON | HTTP_IDEM, "create a worker or client account"},
+    {"POST", "/v1/login", h_login, HTTP_PUBLIC | HTTP_JSON | HTTP_TX, "exchange email and password for a token"},
+    {"POST", "/v1/logout", h_logout, A | HTTP_TX, "revoke the token used"},
+    {"GET", "/v1/me", h_me, A, "the caller's account"},
+    {"GET", "/v1/me/balance", h_balance, A, "the caller's money"},
+    {"GET", "/v1/me/earnings", h_earnings, A, "paid amount, active/waiting/unpaid time, effective hourly pay"},
+    {"POST", "/v1/admin/accounts", h_admin_create_account, HTTP_ADMIN | HTTP_JSON | HTTP_IDEM, "create an account"},
+    {"GET", "/v1/admin/accounts/{id}", h_admin_get_account, HTTP_ADMIN, "an account"},
+    {"POST", "/v1/admin/accounts/{id}/credit", h_admin_credit, HTTP_ADMIN | HTTP_JSON | HTTP_IDEM, "fund a client"},
+    {"GET", "/v1/admin/ledger", h_admin_ledger, HTTP_ADMIN, "ledger balance check (sum must be 0)"},
+    {"GET", "/v1/admin/journal/verify", h_admin_journal_verify, HTTP_ADMIN, "verify the journal's hash chain"},
+    {"POST", "/v1/admin/clock", h_admin_clock, HTTP_ADMIN | HTTP_JSON | HTTP_TESTONLY, "tests: set/advance the clock"},
+    {"POST", "/v1/admin/journal/events", h_admin_journal_event, HTTP_ADMIN | HTTP_JSON | HTTP_TX | HTTP_TESTONLY,
+     "tests: append a journal event"},
+    {NULL, NULL, NULL, 0, NULL},
+};

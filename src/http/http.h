@@ -1,0 +1,103 @@
+/*
+ * http — the HTTP/JSON API: request and response types shared by the
+ * server, the router and every family's handlers.
+ *
+ * A handler receives a parsed, authenticated request and fills a response;
+ * it never touches libmicrohttpd or SQL text. It validates input (jv.h),
+ * calls domain modules, and returns 0 or an error code with a vis_err, which
+ * the server turns into {"error":{"code","message","field"}} with the right
+ * status. Routes flagged HTTP_TX run inside one store transaction: on any
+ * error it is rolled back, so bad input changes nothing. Routes flagged
+ * HTTP_IDEM honour the Idempotency-Key header: the first response is stored
+ * in the same transaction and replayed for the same key.
+ *
+ * Each family exports a route table (e.g. http_routes_core) that the
+ * server concatenates at start; /v1 paths may have {name} segments.
+ */
+#ifndef VIS_HTTP_HTTP_H
+#define VIS_HTTP_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "core/account.h"
+#include "store/store.h"
+
+struct vis_server;
+struct MHD_Connection;
+
+enum {
+    HTTP_PUBLIC = 1u << 0, /* no token needed */
+    HTTP_WORKER = 1u << 1, /* roles allowed (any of) */
+    HTTP_CLIENT = 1u << 2,
+    HTTP_ADMIN = 1u << 3,
+    HTTP_ANYROLE = HTTP_WORKER | HTTP_CLIENT | HTTP_ADMIN,
+    HTTP_TX = 1u << 4,     /* run in a write transaction */
+    HTTP_IDEM = 1u << 5,   /* honour Idempotency-Key (implies HTTP_TX) */
+    HTTP_JSON = 1u << 6,   /* body must be a JSON object (req->json) */
+    HTTP_TESTONLY = 1u << 7, /* only when test_clock is on */
+};
+
+#define HTTP_MAX_PARAMS 4
+
+typedef struct http_route http_route;
+
+typedef struct http_req {
+    struct vis_server     *srv;
+    store                 *db;
+    struct MHD_Connection *conn;
+    const char            *method;
+    const char            *path;
+    const http_route      *route;
+    char                   params[HTTP_MAX_PARAMS][128];
+    int                    nparams;
+    const char            *body;
+    size_t                 body_len;
+    json_t                *json;   /* parsed body (HTTP_JSON) */
+    bool                   authed;
+    account                who;
+    int64_t                now_ms;
+    const char            *idem_key;
+} http_req;
+
+typedef struct http_resp {
+    int         status;
+    json_t     *json;      /* owned; serialised by the server */
+    char       *raw;       /* or raw bytes (owned, malloc) */
+    size_t      raw_len;
+    const char *ctype;     /* for raw */
+    char        location[256];
+} http_resp;
+
+typedef int (*http_handler)(http_req *req, http_resp *resp, vis_err *err);
+
+struct http_route {
+    const char  *method;
+    const char  *pattern;
+    http_handler fn;
+    unsigned     flags;
+    const char  *summary;
+};
+
+/* Route tables of each module, ended by a zeroed entry. */
+extern const http_route http_routes_core[];
+
+/* Respond with a JSON value (steals the reference). */
+int http_json(http_resp *r, int status, json_t *v);
+/* Request header or NULL. */
+const char *http_header(http_req *r, const char *name);
+/* Query-string parameter or NULL. */
+const char *http_query(http_req *r, const char *name);
+/* Parse an int64 query parameter; absent -> def; bad -> VIS_EINVAL. */
+int http_query_i64(http_req *r, const char *name, int64_t def, int64_t lo, int64_t hi, int64_t *out, vis_err *err);
+/* Path parameter {name} number i parsed as a positive id. */
+int http_param_id(http_req *r, int i, const char *name, int64_t *out, vis_err *err);
+/* Status for an error code. */
+int http_status_for(int code);
+/* The account as JSON (no secrets). */
+json_t *http_account_json(const account *a);
+
+#endif

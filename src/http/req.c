@@ -1,0 +1,57 @@
+/* req — request helpers for handlers: query, headers, path ids, JSON. */
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/http.h"
+
+const char *http_header(http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+int http_json(http_resp *r, int status, json_t *v)
+{
+    r->status = status;
+    r->json = v;
+    return v ? 0 : VIS_ENOMEM;
+}
+
+const char *http_query(http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+int http_query_i64(http_req *r, const char *name, int64_t def, int64_t lo, int64_t hi, int64_t *out, vis_err *err)
+{
+    const char *v = http_query(r, name);
+    if (!v) {
+        *out = def;
+        return 0;
+    }
+    char *end;
+    long long x = strtoll(v, &end, 10);
+    if (!*v || *end || x < lo || x > hi)
+        return vis_errf(err, VIS_EINVAL, "invalid_parameter", name, "query parameter '%s' must be an integer in [%lld, %lld]",
+                        name, (long long)lo, (long long)hi);
+    *out = x;
+    return 0;
+}
+
+int http_param_id(http_req *r, int i, const char *name, int64_t *out, vis_err *err)
+{
+    const char *v = i < r->nparams ? r->params[i] : "";
+    char *end;
+    long long x = strtoll(v, &end, 10);
+    if (!*v || *end || x <= 0 || strlen(v) > 18)
+        return vis_errf(err, VIS_ENOTFOUND, "not_found", name, "no %s '%s'", name, v);
+    *out = x;
+    return 0;
+}
+
+json_t *http_account_json(const account *a)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)a->id, "role", a->role, "name", a->name, "email", a->email,
+                     "status", a->status, "created_ms", (json_int_t)a->created_ms);
+}
+

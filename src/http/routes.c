@@ -1,0 +1,16 @@
+/* routes — every module's route table, in matching order. Families add
+ * their table here as they arrive. */
+#include <stddef.h>
+
+#include "http/http.h"
+
+const http_route *const *server_route_tables(void);
+
+const http_route *const *server_route_tables(void)
+{
+    static const http_route *const tables[] = {
+        http_routes_core,
+        NULL,
+    };
+    return tables;
+}

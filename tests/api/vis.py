@@ -1,0 +1,171 @@
+"""Helpers for API tests: start the real `visible serve` on a free loopback
+port with a fresh database, and talk JSON to it over HTTP/1.1."""
+import http.client
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.join(REPO, os.environ.get("VISIBLE_BIN", "build/visible"))
+if not os.path.isabs(os.environ.get("VISIBLE_BIN", "")):
+    BIN = os.path.join(REPO, os.environ.get("VISIBLE_BIN", "build/visible"))
+else:
+    BIN = os.environ["VISIBLE_BIN"]
+SHARED = os.path.join(os.path.dirname(REPO), "shared", "data")
+
+
+class Server:
+    """A running `visible serve` with its own temporary directory."""
+
+    def __init__(self, *extra, demo=False, env=None):
+        self.dir = tempfile.mkdtemp(prefix="visible-test-")
+        self.db = os.path.join(self.dir, "visible.db")
+        args = [BIN, "serve", "--listen", "127.0.0.1:0", "--db", self.db, "--test-clock", "--threads", "4",
+                "--set", "auth.pwhash_mem_kib=64", "--set", "auth.pwhash_ops=1",
+                "--set", "web_root=" + os.path.join(REPO, "web")]
+        if demo:
+            args.append("--demo")
+        args += list(extra)
+        self.stderr_path = os.path.join(self.dir, "stderr.log")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=open(self.stderr_path, "w"),
+                                     text=True, env=env)
+        self.port = None
+        self.out = []
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.out.append(line)
+            if "listening on http://" in line:
+                self.port = int(line.split("http://")[1].split("/")[0].rsplit(":", 1)[1])
+            if line.startswith("API:"):
+                break
+        if self.port is None:
+            self.proc.kill()
+            raise RuntimeError("server did not start: " + "".join(self.out) + self.stderr())
+        self.token_path = os.path.join(self.dir, "admin.token")
+        with open(self.token_path) as f:
+            self.admin_token = f.read().strip()
+
+    def stderr(self):
+        try:
+            with open(self.stderr_path) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def client(self, token=None):
+        return Client(self.port, token)
+
+    def admin(self):
+        return Client(self.port, self.admin_token)
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+    def close(self):
+        self.stop()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def sql(self, query, params=()):
+        """Read the database directly (tests only)."""
+        import sqlite3
+        con = sqlite3.connect(self.db, timeout=10)
+        try:
+            return con.execute(query, params).fetchall()
+        finally:
+            con.close()
+
+    def snapshot(self):
+        """Every row of every table: to check that bad input changed nothing."""
+        import sqlite3
+        con = sqlite3.connect(self.db, timeout=10)
+        try:
+            tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+            return {t: con.execute("SELECT * FROM %s ORDER BY rowid" % t).fetchall() for t in tables}
+        finally:
+            con.close()
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        try:
+            self.json = json.loads(body) if body else None
+        except ValueError:
+            self.json = None
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def __repr__(self):
+        return "<%d %s>" % (self.status, self.body[:300])
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection."""
+
+    def __init__(self, port, token=None):
+        self.port = port
+        self.token = token
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def request(self, method, path, body=None, headers=None, raw=None, token=None):
+        h = {}
+        tok = token if token is not None else self.token
+        if tok:
+            h["Authorization"] = "Bearer " + tok
+        data = None
+        if raw is not None:
+            data = raw
+            h["Content-Type"] = "application/json"
+        elif body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        if headers:
+            h.update(headers)
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=data, headers=h)
+                r = self.conn.getresponse()
+                return Response(r.status, r.getheaders(), r.read().decode("utf-8", "replace"))
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                if attempt:
+                    raise
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+
+def signup(srv, role="worker", name=None, email=None, password="correct horse"):
+    c = srv.client()
+    n = signup.counter = getattr(signup, "counter", 0) + 1
+    email = email or "%s%d@example.org" % (role, n)
+    r = c.post("/v1/signup", {"name": name or "%s %d" % (role, n), "email": email, "password": password,
+                              "role": role})
+    assert r.status == 201, r
+    return r.json["account"], srv.client(r.json["token"])

@@ -1,12 +1,468 @@
-/* Placeholder: replaced by the module that implements 'visible moderation'. */
+/*
+ * visible moderation — the moderation pre-filter classifier, offline:
+ *   eval     stratified k-fold cross-validation on a labelled CSV
+ *   train    train on a labelled CSV and write a model file
+ *   predict  classify texts (one per line) with a model file
+ * See docs/moderation-classifier.md and src/moderation/modc_*.h.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
+#include "base/buf.h"
+#include "base/csv.h"
 #include "cli/commands.h"
+#include "moderation/modc_data.h"
+#include "moderation/modc_eval.h"
+#include "moderation/modc_model.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: visible moderation eval --data FILE [--folds N] [--threshold T] [--json]\n"
+            "       visible moderation train --data FILE --out MODEL\n"
+            "       visible moderation predict --model MODEL [--threshold T] [--input FILE]\n"
+            "\n"
+            "The moderation pre-filter: logistic regression over hashed word and character\n"
+            "n-grams, trained by AdaGrad (docs/moderation-classifier.md).\n"
+            "\n"
+            "Data (--data): a CSV with a header row, either the Davidson et al. layout\n"
+            "(columns 'class' = 0 hate, 1 offensive, 2 neither, and 'tweet') or the generic\n"
+            "layout (columns 'text' and 'label', labels arbitrary strings). Quoted fields may\n"
+            "contain commas and line breaks.\n"
+            "\n"
+            "eval options:\n"
+            "  --folds N        folds of the stratified cross-validation (default 10)\n"
+            "  --threshold T    auto-decide when the top class probability >= T\n"
+            "                   (default %.2f)\n"
+            "  --seed N         seed of the folds and shuffles (default 1)\n"
+            "  --json           print one JSON object\n"
+            "predict options:\n"
+            "  --model MODEL    model file written by 'train'\n"
+            "  --input FILE     texts, one per line (default '-', standard input); prints CSV:\n"
+            "                   label,probability,auto,p_<class>... (auto: 1 if confident)\n"
+            "model options (eval, train):\n"
+            "  --bits B         2^B hash buckets (default 20)\n"
+            "  --char-ngrams A-B  character n-gram lengths (default 2-5; 0 = none)\n"
+            "  --no-bigrams     no word bigrams\n"
+            "  --epochs N       training passes (default 5)\n"
+            "  --lr X           AdaGrad step size (default 0.5)\n"
+            "  --l2 X           L2 penalty (default 1e-6)\n"
+            "  --balance X      class-weight exponent, 0 none .. 1 balanced (default 0.5)\n",
+            MODC_DEFAULT_THRESHOLD);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end) return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_ulong(const char *s, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    if (*s == '-') return -1;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end) return -1;
+    *out = v;
+    return 0;
+}
+
+typedef struct {
+    const char *sub, *data, *out, *model, *input;
+    modc_cv_opts cv;
+    bool json;
+} opts;
+
+static int bad(const char *sub, const char *opt, const char *val)
+{
+    fprintf(stderr, "visible moderation %s: invalid value for %s: '%s'\n", sub, opt, val);
+    return 2;
+}
+
+/* Parse options after the sub-subcommand; 0 ok, 2 usage error, -1 help. */
+static int parse_opts(int argc, char **argv, opts *o)
+{
+    enum { O_FOLDS = 256, O_THR, O_SEED, O_JSON, O_BITS, O_CHAR, O_NOBI, O_EPOCHS, O_LR, O_L2,
+           O_BAL, O_ACC0, O_L1, O_DATA, O_OUT, O_MODEL, O_INPUT, O_HELP };
+    static const struct option lo[] = {
+        {"data", required_argument, 0, O_DATA},     {"out", required_argument, 0, O_OUT},
+        {"model", required_argument, 0, O_MODEL},   {"input", required_argument, 0, O_INPUT},
+        {"folds", required_argument, 0, O_FOLDS},   {"threshold", required_argument, 0, O_THR},
+        {"seed", required_argument, 0, O_SEED},     {"json", no_argument, 0, O_JSON},
+        {"bits", required_argument, 0, O_BITS},     {"char-ngrams", required_argument, 0, O_CHAR},
+        {"no-bigrams", no_argument, 0, O_NOBI},     {"epochs", required_argument, 0, O_EPOCHS},
+        {"lr", required_argument, 0, O_LR},         {"l2", required_argument, 0, O_L2},
+        {"balance", required_argument, 0, O_BAL},   {"acc0", required_argument, 0, O_ACC0},
+        {"l1", required_argument, 0, O_L1},
+          {"help", no_argument, 0, O_HELP},
+        {0, 0, 0, 0},
+    };
+    modc_params *p = &o->cv.params;
+    optind = 0;
+    opterr = 0;
+    int c;
+    unsigned long u;
+    double x;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (c) {
+        case O_DATA: o->data = optarg; break;
+        case O_OUT: o->out = optarg; break;
+        case O_MODEL: o->model = optarg; break;
+        case O_INPUT: o->input = optarg; break;
+        case O_JSON: o->json = true; break;
+        case O_NOBI: p->feat.word_bigrams = false; break;
+        case O_FOLDS:
+            if (parse_ulong(optarg, &u) || u < 2 || u > 1000) return bad(o->sub, "--folds", optarg);
+            o->cv.folds = u;
+            break;
+        case O_THR:
+            if (parse_double(optarg, &x) || !(x >= 0 && x <= 1))
+                return bad(o->sub, "--threshold", optarg);
+            o->cv.threshold = x;
+            break;
+        case O_SEED:
+            if (parse_ulong(optarg, &u)) return bad(o->sub, "--seed", optarg);
+            o->cv.seed = u;
+            break;
+        case O_BITS:
+            if (parse_ulong(optarg, &u) || u < MODC_BITS_MIN || u > MODC_BITS_MAX)
+                return bad(o->sub, "--bits", optarg);
+            p->feat.bits = (unsigned)u;
+            break;
+        case O_CHAR: {
+            unsigned a = 0, b = 0;
+            int n = 0;
+            if (strcmp(optarg, "0") == 0) {
+                p->feat.char_min = p->feat.char_max = 0;
+                break;
+            }
+            if (sscanf(optarg, "%u-%u%n", &a, &b, &n) != 2 || optarg[n] || a < 1 || b < a ||
+                b > MODC_CHAR_MAX)
+                return bad(o->sub, "--char-ngrams", optarg);
+            p->feat.char_min = a;
+            p->feat.char_max = b;
+            break;
+        }
+        case O_EPOCHS:
+            if (parse_ulong(optarg, &u) || u < 1 || u > 1000) return bad(o->sub, "--epochs", optarg);
+            p->epochs = (unsigned)u;
+            break;
+        case O_LR:
+            if (parse_double(optarg, &x) || !(x > 0 && x <= 100)) return bad(o->sub, "--lr", optarg);
+            p->lr = x;
+            break;
+        case O_L2:
+            if (parse_double(optarg, &x) || !(x >= 0 && x < 1)) return bad(o->sub, "--l2", optarg);
+            p->l2 = x;
+            break;
+        case O_BAL:
+            if (parse_double(optarg, &x) || !(x >= 0 && x <= 1))
+                return bad(o->sub, "--balance", optarg);
+            p->balance = x;
+            break;
+        case O_L1:
+            if (parse_double(optarg, &x) || !(x >= 0 && x < 1)) return bad(o->sub, "--l1", optarg);
+            p->l1 = x;
+            break;
+        case O_ACC0:
+            if (parse_double(optarg, &x) || !(x >= 0 && x <= 100)) return bad(o->sub, "--acc0", optarg);
+            p->acc0 = x;
+            break;
+        case 'h':
+        case O_HELP: return -1;
+        default:
+            if (optopt)
+                fprintf(stderr, "visible moderation %s: bad or incomplete option\n", o->sub);
+            else
+                fprintf(stderr, "visible moderation %s: unknown option '%s'\n", o->sub,
+                        argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "visible moderation %s: unexpected argument '%s'\n", o->sub, argv[optind]);
+        return 2;
+    }
+    return 0;
+}
+
+static const char *format_name(int f)
+{
+    return f == MODC_FMT_DAVIDSON ? "Davidson" : "text,label";
+}
+
+static int load_data(const opts *o, modc_dataset *d)
+{
+    vis_err err;
+    vis_err_clear(&err);
+    if (!o->data) {
+        fprintf(stderr, "visible moderation %s: --data FILE is required\n", o->sub);
+        return 2;
+    }
+    if (modc_data_load(d, o->data, &err)) {
+        fprintf(stderr, "visible moderation %s: %s: %s\n", o->sub, o->data, err.msg);
+        return err.code == VIS_EIO ? 1 : 2;
+    }
+    if (d->nclasses < 2) {
+        fprintf(stderr, "visible moderation %s: %s: need at least 2 classes\n", o->sub, o->data);
+        modc_data_free(d);
+        return 2;
+    }
+    return 0;
+}
+
+static int print_json(const modc_dataset *d, const modc_cv_opts *cv, const modc_metrics *m,
+                      double secs)
+{
+    json_t *pc = json_object(), *conf = json_array();
+    for (size_t c = 0; c < m->k; c++) {
+        const modc_class_metrics *x = &m->per_class[c];
+        json_object_set_new(pc, d->classes[c],
+                            json_pack("{s:f,s:f,s:f,s:I}", "precision", x->precision, "recall",
+                                      x->recall, "f1", x->f1, "support", (json_int_t)x->support));
+        json_t *row = json_array();
+        for (size_t j = 0; j < m->k; j++)
+            json_array_append_new(row, json_integer((json_int_t)m->confusion[c * m->k + j]));
+        json_array_append_new(conf, row);
+    }
+    json_t *o = json_pack("{s:f,s:f,s:f,s:o,s:f,s:f,s:f,s:I,s:I,s:I,s:f,s:o}", "weighted_f1",
+                          m->weighted_f1, "macro_f1", m->macro_f1, "accuracy", m->accuracy,
+                          "per_class", pc, "auto_share", m->auto_share, "auto_accuracy",
+                          m->auto_accuracy, "seconds", secs, "n", (json_int_t)m->n, "n_auto",
+                          (json_int_t)m->n_auto, "folds", (json_int_t)cv->folds, "threshold",
+                          cv->threshold, "confusion", conf);
+    if (!o) return 1;
+    char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
+    json_decref(o);
+    if (!s) return 1;
+    puts(s);
+    free(s);
+    return 0;
+}
+
+static void print_text(const opts *o, const modc_dataset *d, const modc_metrics *m, double secs)
+{
+    printf("data: %s (%zu examples, %zu classes, %s layout)\n", o->data, d->n, d->nclasses,
+           format_name(d->format));
+    printf("%zu-fold stratified cross-validation, seed %llu\n\n", o->cv.folds,
+           (unsigned long long)o->cv.seed);
+    printf("%-16s %9s %9s %9s %9s\n", "class", "precision", "recall", "f1", "support");
+    for (size_t c = 0; c < m->k; c++) {
+        const modc_class_metrics *x = &m->per_class[c];
+        printf("%-16.16s %9.4f %9.4f %9.4f %9zu\n", d->classes[c], x->precision, x->recall, x->f1,
+               x->support);
+    }
+    printf("\naccuracy     %.4f\nmacro F1     %.4f\nweighted F1  %.4f\n", m->accuracy,
+           m->macro_f1, m->weighted_f1);
+    printf("auto-decided at threshold %.3f: %.1f%% of items (%zu), accuracy %.2f%% on them\n",
+           o->cv.threshold, 100 * m->auto_share, m->n_auto, 100 * m->auto_accuracy);
+    printf("time %.2f s\n", secs);
+}
+
+static int do_eval(opts *o)
+{
+    double t0 = now_s();
+    modc_dataset d;
+    int rc = load_data(o, &d);
+    if (rc) return rc;
+    if (o->cv.folds > d.n) {
+        fprintf(stderr, "visible moderation eval: --folds %zu exceeds the %zu examples\n",
+                o->cv.folds, d.n);
+        modc_data_free(&d);
+        return 2;
+    }
+    modc_metrics m;
+    vis_err err;
+    vis_err_clear(&err);
+    if (modc_cross_validate(&d, &o->cv, &m, &err)) {
+        fprintf(stderr, "visible moderation eval: %s\n", err.msg);
+        modc_data_free(&d);
+        return err.code == VIS_EINVAL ? 2 : 1;
+    }
+    double secs = now_s() - t0;
+    if (o->json) rc = print_json(&d, &o->cv, &m, secs);
+    else print_text(o, &d, &m, secs);
+    modc_metrics_free(&m);
+    modc_data_free(&d);
+    return rc;
+}
+
+static int write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    size_t w = fwrite(data, 1, len, f);
+    int rc = (w == len) ? 0 : -1;
+    if (fclose(f) != 0) rc = -1;
+    return rc;
+}
+
+static int do_train(opts *o)
+{
+    if (!o->out) {
+        fprintf(stderr, "visible moderation train: --out MODEL is required\n");
+        return 2;
+    }
+    double t0 = now_s();
+    modc_dataset d;
+    int rc = load_data(o, &d);
+    if (rc) return rc;
+    vis_err err;
+    vis_err_clear(&err);
+    modc_model *m = NULL;
+    modc_fvec *xs = calloc(d.n ? d.n : 1, sizeof *xs);
+    modc_fvec tmp;
+    modc_fvec_init(&tmp);
+    buf out;
+    buf_init(&out);
+    rc = 1;
+    if (!xs) goto done;
+    if (modc_model_new(&m, &o->cv.params, (const char *const *)d.classes, d.nclasses, &err)) {
+        fprintf(stderr, "visible moderation train: %s\n", err.msg);
+        rc = 2;
+        goto done;
+    }
+    for (size_t i = 0; i < d.n; i++)
+        if (modc_featurize(&o->cv.params.feat, d.text[i], d.len[i], &tmp) ||
+            modc_fvec_take(&tmp, &xs[i])) {
+            fprintf(stderr, "visible moderation train: out of memory\n");
+            goto done;
+        }
+    if (modc_train(m, xs, d.label, d.n, NULL, 0, o->cv.seed, &err) || modc_save(m, &out, &err)) {
+        fprintf(stderr, "visible moderation train: %s\n", err.msg);
+        goto done;
+    }
+    if (write_file(o->out, out.data, out.len)) {
+        fprintf(stderr, "visible moderation train: %s: %s\n", o->out, strerror(errno));
+        goto done;
+    }
+    printf("trained on %zu examples (%zu classes) in %.2f s; model %s (%zu bytes)\n", d.n,
+           d.nclasses, now_s() - t0, o->out, out.len);
+    rc = 0;
+done:
+    if (xs)
+        for (size_t i = 0; i < d.n; i++) modc_fvec_free(&xs[i]);
+    free(xs);
+    modc_fvec_free(&tmp);
+    buf_free(&out);
+    modc_model_free(m);
+    modc_data_free(&d);
+    return rc;
+}
+
+static int do_predict(opts *o)
+{
+    if (!o->model) {
+        fprintf(stderr, "visible moderation predict: --model MODEL is required\n");
+        return 2;
+    }
+    buf mb, in;
+    buf_init(&mb);
+    buf_init(&in);
+    int rc = 1;
+    modc_model *m = NULL;
+    vis_err err;
+    vis_err_clear(&err);
+    const char *input = o->input ? o->input : "-";
+    if (buf_read_file(&mb, o->model) < 0) {
+        fprintf(stderr, "visible moderation predict: %s: %s\n", o->model, strerror(errno));
+        goto done;
+    }
+    if (modc_load(&m, mb.data ? mb.data : "", mb.len, &err)) {
+        fprintf(stderr, "visible moderation predict: %s: %s\n", o->model, err.msg);
+        rc = 2;
+        goto done;
+    }
+    if (buf_read_file(&in, input) < 0) {
+        fprintf(stderr, "visible moderation predict: %s: %s\n", input, strerror(errno));
+        goto done;
+    }
+    size_t k = modc_model_nclasses(m);
+    buf line;
+    buf_init(&line);
+    buf_puts(&line, "label,probability,auto");
+    for (size_t c = 0; c < k; c++) {
+        buf_puts(&line, ",");
+        char name[MODC_CLASS_NAME_MAX + 3];
+        snprintf(name, sizeof name, "p_%s", modc_model_class(m, c));
+        csv_put_field(&line, name);
+    }
+    puts(line.data ? line.data : "");
+    double thr[MODC_CLASSES_MAX], probs[MODC_CLASSES_MAX];
+    for (size_t c = 0; c < k; c++) thr[c] = o->cv.threshold;
+    const char *p = in.data ? in.data : "", *end = p + in.len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *e = nl ? nl : end;
+        size_t len = (size_t)(e - p);
+        if (len && p[len - 1] == '\r') len--;
+        modc_predict(m, p, len, probs);
+        size_t best = 0;
+        for (size_t c = 1; c < k; c++)
+            if (probs[c] > probs[best]) best = c;
+        buf_reset(&line);
+        csv_put_field(&line, modc_model_class(m, best));
+        buf_printf(&line, ",%.4f,%d", probs[best], modc_decide(probs, k, thr, NULL) >= 0);
+        for (size_t c = 0; c < k; c++) buf_printf(&line, ",%.4f", probs[c]);
+        if (line.oom) {
+            fprintf(stderr, "visible moderation predict: out of memory\n");
+            buf_free(&line);
+            goto done;
+        }
+        puts(line.data);
+        p = nl ? nl + 1 : end;
+    }
+    buf_free(&line);
+    rc = 0;
+done:
+    modc_model_free(m);
+    buf_free(&mb);
+    buf_free(&in);
+    return rc;
+}
 
 int cmd_moderation(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "visible moderation: not implemented yet\n");
-    return 1;
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    opts o;
+    memset(&o, 0, sizeof o);
+    o.sub = argv[1];
+    modc_cv_opts_default(&o.cv);
+    int (*fn)(opts *) = NULL;
+    if (!strcmp(o.sub, "eval")) fn = do_eval;
+    else if (!strcmp(o.sub, "train")) fn = do_train;
+    else if (!strcmp(o.sub, "predict")) fn = do_predict;
+    else {
+        fprintf(stderr, "visible moderation: unknown subcommand '%s'\n\n", o.sub);
+        usage(stderr);
+        return 2;
+    }
+    int rc = parse_opts(argc - 1, argv + 1, &o);
+    if (rc < 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (rc) return rc;
+    return fn(&o);
 }

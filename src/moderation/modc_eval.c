@@ -1,0 +1,178 @@
+#include "moderation/modc_eval.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int modc_metrics_init(modc_metrics *m, size_t k)
+{
+    memset(m, 0, sizeof *m);
+    m->k = k;
+    m->confusion = calloc(k ? k * k : 1, sizeof *m->confusion);
+    m->per_class = calloc(k ? k : 1, sizeof *m->per_class);
+    if (!m->confusion || !m->per_class) {
+        modc_metrics_free(m);
+        return VIS_ENOMEM;
+    }
+    return 0;
+}
+
+void modc_metrics_free(modc_metrics *m)
+{
+    free(m->confusion);
+    free(m->per_class);
+    memset(m, 0, sizeof *m);
+}
+
+void modc_metrics_add(modc_metrics *m, size_t truth, size_t pred, bool automatic)
+{
+    if (truth >= m->k || pred >= m->k) return;
+    m->confusion[truth * m->k + pred]++;
+    m->n++;
+    if (automatic) {
+        m->n_auto++;
+        if (truth == pred) m->n_auto_correct++;
+    }
+}
+
+void modc_metrics_finish(modc_metrics *m)
+{
+    size_t k = m->k, correct = 0, classes = 0;
+    double macro = 0, weighted = 0;
+    for (size_t c = 0; c < k; c++) {
+        modc_class_metrics *pc = &m->per_class[c];
+        size_t tp = m->confusion[c * k + c], sup = 0, pred = 0;
+        for (size_t j = 0; j < k; j++) {
+            sup += m->confusion[c * k + j];
+            pred += m->confusion[j * k + c];
+        }
+        pc->support = sup;
+        pc->predicted = pred;
+        pc->precision = pred ? (double)tp / (double)pred : 0.0;
+        pc->recall = sup ? (double)tp / (double)sup : 0.0;
+        pc->f1 = pc->precision + pc->recall > 0
+                     ? 2 * pc->precision * pc->recall / (pc->precision + pc->recall)
+                     : 0.0;
+        correct += tp;
+        /* macro F1 averages over the classes present in the truth or the
+         * predictions (a class absent from both has no defined F1) */
+        if (sup || pred) {
+            macro += pc->f1;
+            classes++;
+        }
+        weighted += pc->f1 * (double)sup;
+    }
+    m->accuracy = m->n ? (double)correct / (double)m->n : 0.0;
+    m->macro_f1 = classes ? macro / (double)classes : 0.0;
+    m->weighted_f1 = m->n ? weighted / (double)m->n : 0.0;
+    m->auto_share = m->n ? (double)m->n_auto / (double)m->n : 0.0;
+    m->auto_accuracy = m->n_auto ? (double)m->n_auto_correct / (double)m->n_auto : 0.0;
+}
+
+int modc_stratified_folds(const size_t *labels, size_t n, size_t nclasses, size_t folds,
+                          uint64_t seed, size_t *fold_of, vis_err *err)
+{
+    if (folds < 2 || folds > n)
+        return vis_errf(err, VIS_EINVAL, "invalid_folds", "folds",
+                        "folds must be between 2 and the number of examples (%zu)", n);
+    size_t *idx = malloc((n ? n : 1) * sizeof *idx);
+    if (!idx) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    uint64_t rs = seed;
+    size_t next = 0;
+    for (size_t c = 0; c < nclasses; c++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (labels[i] == c) idx[m++] = i;
+        for (size_t i = m; i > 1; i--) {
+            size_t j = modc_rand_below(&rs, i);
+            size_t t = idx[i - 1];
+            idx[i - 1] = idx[j];
+            idx[j] = t;
+        }
+        for (size_t i = 0; i < m; i++) {
+            fold_of[idx[i]] = next;
+            next = (next + 1) % folds;
+        }
+    }
+    free(idx);
+    return 0;
+}
+
+void modc_cv_opts_default(modc_cv_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    modc_params_default(&o->params);
+    o->folds = 10;
+    o->threshold = MODC_DEFAULT_THRESHOLD;
+    o->seed = 1;
+}
+
+int modc_cross_validate(const modc_dataset *d, const modc_cv_opts *o, modc_metrics *out,
+                        vis_err *err)
+{
+    memset(out, 0, sizeof *out);
+    size_t n = d->n, k = d->nclasses;
+    int rc = modc_params_check(&o->params, err);
+    if (rc) return rc;
+    if (!(o->threshold >= 0 && o->threshold <= 1))
+        return vis_errf(err, VIS_EINVAL, "invalid_threshold", "threshold",
+                        "threshold must be in [0, 1]");
+    modc_model *model = NULL;
+    modc_fvec *xs = calloc(n ? n : 1, sizeof *xs);
+    size_t *fold_of = malloc((n ? n : 1) * sizeof *fold_of);
+    size_t *train = malloc((n ? n : 1) * sizeof *train);
+    modc_fvec tmp;
+    modc_fvec_init(&tmp);
+    if (!xs || !fold_of || !train) {
+        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (d->label[i] >= k) {
+            rc = vis_errf(err, VIS_EINVAL, "invalid_label", "label", "example %zu: bad label", i);
+            goto done;
+        }
+    rc = modc_stratified_folds(d->label, n, k, o->folds, o->seed, fold_of, err);
+    if (rc) goto done;
+    rc = modc_model_new(&model, &o->params, (const char *const *)d->classes, k, err);
+    if (rc) goto done;
+    if (modc_metrics_init(out, k)) {
+        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (modc_featurize(&o->params.feat, d->text[i], d->len[i], &tmp) ||
+            modc_fvec_take(&tmp, &xs[i])) {
+            rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+            goto done;
+        }
+    }
+    double thr[MODC_CLASSES_MAX], probs[MODC_CLASSES_MAX];
+    for (size_t c = 0; c < k; c++) thr[c] = o->threshold;
+    for (size_t f = 0; f < o->folds; f++) {
+        size_t nt = 0;
+        for (size_t i = 0; i < n; i++)
+            if (fold_of[i] != f) train[nt++] = i;
+        modc_model_reset(model);
+        rc = modc_train(model, xs, d->label, n, train, nt, o->seed * 1000003u + f, err);
+        if (rc) goto done;
+        for (size_t i = 0; i < n; i++) {
+            if (fold_of[i] != f) continue;
+            modc_predict_vec(model, &xs[i], probs);
+            size_t best = 0;
+            for (size_t c = 1; c < k; c++)
+                if (probs[c] > probs[best]) best = c;
+            modc_metrics_add(out, d->label[i], best, modc_decide(probs, k, thr, NULL) >= 0);
+        }
+    }
+    modc_metrics_finish(out);
+done:
+    if (rc) modc_metrics_free(out);
+    modc_model_free(model);
+    if (xs)
+        for (size_t i = 0; i < n; i++) modc_fvec_free(&xs[i]);
+    free(xs);
+    free(fold_of);
+    free(train);
+    modc_fvec_free(&tmp);
+    return rc;
+}

@@ -1,0 +1,544 @@
+#include "moderation/modc_model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct modc_model {
+    modc_params p;
+    size_t k;
+    char **classes;
+    uint64_t *count;   /* examples learned per class */
+    size_t dim;        /* 2^bits */
+    float *w;          /* dim * k weights, one row of k per bucket */
+    float *g;          /* dim * k AdaGrad accumulators */
+    float *bias, *gbias;
+    modc_fvec scratch; /* for modc_update */
+};
+
+void modc_params_default(modc_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->feat.bits = 20;
+    p->feat.char_min = 2;
+    p->feat.char_max = 5;
+    p->feat.word_bigrams = true;
+    p->lr = 0.5;
+    p->acc0 = 0.1;
+    p->l2 = 1e-6;
+    p->balance = 0.5;
+    p->max_class_weight = 10.0;
+    p->epochs = 5;
+}
+
+int modc_params_check(const modc_params *p, vis_err *err)
+{
+    int rc = modc_feat_cfg_check(&p->feat, err);
+    if (rc) return rc;
+    if (!(p->lr > 0 && p->lr <= 100))
+        return vis_errf(err, VIS_EINVAL, "invalid_param", "lr", "learning rate must be in (0, 100]");
+    if (!(p->acc0 >= 0 && p->acc0 <= 100))
+        return vis_errf(err, VIS_EINVAL, "invalid_param", "acc0",
+                        "initial accumulator must be in [0, 100]");
+    if (!(p->l2 >= 0 && p->l2 < 1))
+        return vis_errf(err, VIS_EINVAL, "invalid_param", "l2", "l2 must be in [0, 1)");
+    if (!(p->l1 >= 0 && p->l1 < 1))
+        return vis_errf(err, VIS_EINVAL, "invalid_param", "l1", "l1 must be in [0, 1)");
+    if (!(p->balance >= 0 && p->balance <= 1))
+        return vis_errf(err, VIS_EINVAL, "invalid_param", "balance", "balance must be in [0, 1]");
+    if (!(p->max_class_weight >= 1 && p->max_class_weight <= 1000))
+        return vis_errf(err, VIS_EINVAL, "invalid_param", "max_class_weight",
+                        "max class weight must be in [1, 1000]");
+    if (p->epochs < 1 || p->epochs > 1000)
+        return vis_errf(err, VIS_EINVAL, "invalid_param", "epochs", "epochs must be 1..1000");
+    return 0;
+}
+
+void modc_model_free(modc_model *m)
+{
+    if (!m) return;
+    if (m->classes)
+        for (size_t i = 0; i < m->k; i++) free(m->classes[i]);
+    free(m->classes);
+    free(m->count);
+    free(m->w);
+    free(m->g);
+    free(m->bias);
+    free(m->gbias);
+    modc_fvec_free(&m->scratch);
+    free(m);
+}
+
+void modc_model_reset(modc_model *m)
+{
+    memset(m->w, 0, m->dim * m->k * sizeof *m->w);
+    memset(m->g, 0, m->dim * m->k * sizeof *m->g);
+    memset(m->bias, 0, m->k * sizeof *m->bias);
+    memset(m->gbias, 0, m->k * sizeof *m->gbias);
+    memset(m->count, 0, m->k * sizeof *m->count);
+}
+
+int modc_model_new(modc_model **out, const modc_params *p, const char *const *classes,
+                   size_t nclasses, vis_err *err)
+{
+    *out = NULL;
+    modc_params def;
+    if (!p) {
+        modc_params_default(&def);
+        p = &def;
+    }
+    int rc = modc_params_check(p, err);
+    if (rc) return rc;
+    if (nclasses < 2 || nclasses > MODC_CLASSES_MAX)
+        return vis_errf(err, VIS_EINVAL, "invalid_classes", "classes",
+                        "need 2..%d classes, got %zu", MODC_CLASSES_MAX, nclasses);
+    for (size_t i = 0; i < nclasses; i++) {
+        size_t n = classes[i] ? strlen(classes[i]) : 0;
+        if (n == 0 || n > MODC_CLASS_NAME_MAX)
+            return vis_errf(err, VIS_EINVAL, "invalid_classes", "classes",
+                            "class names must be 1..%d bytes", MODC_CLASS_NAME_MAX);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(classes[i], classes[j]) == 0)
+                return vis_errf(err, VIS_EINVAL, "invalid_classes", "classes",
+                                "duplicate class name '%s'", classes[i]);
+    }
+    modc_model *m = calloc(1, sizeof *m);
+    if (!m) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    m->p = *p;
+    m->k = nclasses;
+    m->dim = (size_t)1 << p->feat.bits;
+    m->classes = calloc(nclasses, sizeof *m->classes);
+    m->count = calloc(nclasses, sizeof *m->count);
+    m->w = calloc(m->dim * nclasses, sizeof *m->w);
+    m->g = calloc(m->dim * nclasses, sizeof *m->g);
+    m->bias = calloc(nclasses, sizeof *m->bias);
+    m->gbias = calloc(nclasses, sizeof *m->gbias);
+    modc_fvec_init(&m->scratch);
+    if (!m->classes || !m->count || !m->w || !m->g || !m->bias || !m->gbias) {
+        modc_model_free(m);
+        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory for the model");
+    }
+    for (size_t i = 0; i < nclasses; i++) {
+        m->classes[i] = strdup(classes[i]);
+        if (!m->classes[i]) {
+            modc_model_free(m);
+            return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        }
+    }
+    *out = m;
+    return 0;
+}
+
+size_t modc_model_nclasses(const modc_model *m) { return m->k; }
+const char *modc_model_class(const modc_model *m, size_t k) { return k < m->k ? m->classes[k] : NULL; }
+const modc_params *modc_model_params(const modc_model *m) { return &m->p; }
+uint64_t modc_model_count(const modc_model *m, size_t k) { return k < m->k ? m->count[k] : 0; }
+
+int modc_model_class_index(const modc_model *m, const char *name)
+{
+    for (size_t i = 0; i < m->k; i++)
+        if (strcmp(m->classes[i], name) == 0) return (int)i;
+    return -1;
+}
+
+/* ---- prediction ----------------------------------------------------------- */
+
+static void softmax(const float *z, size_t k, double *p)
+{
+    double mx = z[0], s = 0;
+    for (size_t i = 1; i < k; i++)
+        if (z[i] > mx) mx = z[i];
+    for (size_t i = 0; i < k; i++) {
+        p[i] = exp((double)z[i] - mx);
+        s += p[i];
+    }
+    for (size_t i = 0; i < k; i++) p[i] /= s;
+}
+
+static void logits_vec(const modc_model *m, const modc_fvec *x, float *z)
+{
+    size_t k = m->k;
+    memcpy(z, m->bias, k * sizeof *z);
+    for (size_t j = 0; j < x->n; j++) {
+        const float *row = m->w + (size_t)x->idx[j] * k;
+        float v = x->val[j];
+        for (size_t c = 0; c < k; c++) z[c] += v * row[c];
+    }
+}
+
+void modc_predict_vec(const modc_model *m, const modc_fvec *x, double *probs)
+{
+    float z[MODC_CLASSES_MAX];
+    logits_vec(m, x, z);
+    softmax(z, m->k, probs);
+}
+
+/* Add the rows of codes[0..n) (signed) to acc[k]. */
+static inline void add_codes(const modc_model *m, const uint32_t *codes, size_t n, float *acc)
+{
+    size_t k = m->k;
+    if (k == 3) { /* the common case, unrolled */
+        float a0 = acc[0], a1 = acc[1], a2 = acc[2];
+        for (size_t i = 0; i < n; i++) {
+            const float *row = m->w + (size_t)modc_code_bucket(codes[i]) * 3;
+            float s = modc_code_sign(codes[i]);
+            a0 += s * row[0];
+            a1 += s * row[1];
+            a2 += s * row[2];
+        }
+        acc[0] = a0;
+        acc[1] = a1;
+        acc[2] = a2;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const float *row = m->w + (size_t)modc_code_bucket(codes[i]) * k;
+        float s = modc_code_sign(codes[i]);
+        for (size_t c = 0; c < k; c++) acc[c] += s * row[c];
+    }
+}
+
+void modc_predict(const modc_model *m, const char *text, size_t len, double *probs)
+{
+    float zw[MODC_CLASSES_MAX] = {0}, zc[MODC_CLASSES_MAX] = {0}, z[MODC_CLASSES_MAX];
+    uint32_t words[2], chars[MODC_TOKEN_FEATS_MAX];
+    char tok[MODC_TOKEN_MAX];
+    modc_tokenizer t;
+    uint64_t prev = 0;
+    size_t tl, nw, nc, nw_tot = 0, nc_tot = 0;
+    int kind;
+    modc_tok_init(&t, text, len);
+    while ((tl = modc_tok_next(&t, tok, &kind)) > 0) {
+        modc_token_features(&m->p.feat, tok, tl, kind, &prev, words, &nw, chars, &nc);
+        add_codes(m, words, nw, zw);
+        add_codes(m, chars, nc, zc);
+        nw_tot += nw;
+        nc_tot += nc;
+    }
+    float sw = nw_tot ? (float)(1.0 / sqrt((double)nw_tot)) : 0.0f;
+    float sc = nc_tot ? (float)(1.0 / sqrt((double)nc_tot)) : 0.0f;
+    for (size_t c = 0; c < m->k; c++) z[c] = m->bias[c] + sw * zw[c] + sc * zc[c];
+    softmax(z, m->k, probs);
+}
+
+/* ---- learning --------------------------------------------------------------- */
+
+static void class_weights(const modc_model *m, double *cw)
+{
+    uint64_t n = 0;
+    for (size_t c = 0; c < m->k; c++) n += m->count[c];
+    double mx = m->p.max_class_weight;
+    for (size_t c = 0; c < m->k; c++) {
+        double w;
+        if (m->p.balance == 0 || n == 0) w = 1.0;
+        else if (m->count[c] == 0) w = mx;
+        else w = pow(((double)n / (double)m->k) / (double)m->count[c], m->p.balance);
+        if (w > mx) w = mx;
+        if (w < 1.0 / mx) w = 1.0 / mx;
+        cw[c] = w;
+    }
+}
+
+static void update_core(modc_model *m, const modc_fvec *x, size_t y, double cw)
+{
+    size_t k = m->k;
+    float z[MODC_CLASSES_MAX], d[MODC_CLASSES_MAX];
+    double p[MODC_CLASSES_MAX];
+    logits_vec(m, x, z);
+    softmax(z, k, p);
+    float lr = (float)m->p.lr, l2 = (float)m->p.l2, a0 = (float)m->p.acc0;
+    float l1 = (float)m->p.l1;
+    for (size_t c = 0; c < k; c++) {
+        d[c] = (float)(cw * (p[c] - (c == y ? 1.0 : 0.0)));
+        float gr = d[c];
+        m->gbias[c] += gr * gr;
+        float den = a0 + m->gbias[c];
+        if (den > 0) m->bias[c] -= lr * gr / sqrtf(den);
+    }
+    for (size_t j = 0; j < x->n; j++) {
+        float *row = m->w + (size_t)x->idx[j] * k;
+        float *acc = m->g + (size_t)x->idx[j] * k;
+        float v = x->val[j];
+        for (size_t c = 0; c < k; c++) {
+            float gr = d[c] * v + l2 * row[c];
+            float a = acc[c] + gr * gr;
+            acc[c] = a;
+            a += a0;
+            if (a > 0) {
+                float step = lr / sqrtf(a);
+                float w = row[c] - step * gr;
+                if (l1 > 0) { /* proximal L1 step (AdaGrad composite mirror descent) */
+                    float t = step * l1;
+                    w = w > t ? w - t : w < -t ? w + t : 0.0f;
+                }
+                row[c] = w;
+            }
+        }
+    }
+}
+
+int modc_update(modc_model *m, const char *text, size_t len, size_t label, vis_err *err)
+{
+    if (label >= m->k)
+        return vis_errf(err, VIS_EINVAL, "invalid_label", "label", "label %zu out of range", label);
+    if (modc_featurize(&m->p.feat, text, len, &m->scratch))
+        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    m->count[label]++;
+    double cw[MODC_CLASSES_MAX];
+    class_weights(m, cw);
+    update_core(m, &m->scratch, label, cw[label]);
+    return 0;
+}
+
+int modc_train(modc_model *m, const modc_fvec *xs, const size_t *labels, size_t n,
+               const size_t *subset, size_t nsub, uint64_t seed, vis_err *err)
+{
+    if (!subset) nsub = n;
+    for (size_t i = 0; i < nsub; i++) {
+        size_t e = subset ? subset[i] : i;
+        if (e >= n || labels[e] >= m->k)
+            return vis_errf(err, VIS_EINVAL, "invalid_label", "label",
+                            "example %zu: bad index or label", i);
+    }
+    if (nsub == 0) return 0;
+    size_t *order = malloc(nsub * sizeof *order);
+    if (!order) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    for (size_t i = 0; i < nsub; i++) {
+        order[i] = subset ? subset[i] : i;
+        m->count[labels[order[i]]]++;
+    }
+    double cw[MODC_CLASSES_MAX];
+    class_weights(m, cw);
+    uint64_t rs = seed;
+    for (unsigned ep = 0; ep < m->p.epochs; ep++) {
+        for (size_t i = nsub - 1; i > 0; i--) {
+            size_t j = modc_rand_below(&rs, i + 1);
+            size_t t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        for (size_t i = 0; i < nsub; i++) {
+            size_t e = order[i];
+            update_core(m, &xs[e], labels[e], cw[labels[e]]);
+        }
+    }
+    free(order);
+    return 0;
+}
+
+int modc_decide(const double *probs, size_t nclasses, const double *thresholds,
+                const bool *allowed)
+{
+    if (nclasses == 0) return -1;
+    size_t best = 0;
+    for (size_t c = 1; c < nclasses; c++)
+        if (probs[c] > probs[best]) best = c;
+    double t = thresholds ? thresholds[best] : MODC_DEFAULT_THRESHOLD;
+    if (allowed && !allowed[best]) return -1;
+    return probs[best] >= t ? (int)best : -1;
+}
+
+/* ---- persistence -------------------------------------------------------------- */
+
+#define MODC_MAGIC "VISMODC1"
+#define MODC_FORMAT 1u
+
+static void put_u32(buf *b, uint32_t v)
+{
+    unsigned char o[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
+    buf_append(b, o, 4);
+}
+
+static void put_u64(buf *b, uint64_t v)
+{
+    put_u32(b, (uint32_t)v);
+    put_u32(b, (uint32_t)(v >> 32));
+}
+
+static void put_f32(buf *b, float f)
+{
+    uint32_t v;
+    memcpy(&v, &f, 4);
+    put_u32(b, v);
+}
+
+static void put_f64(buf *b, double d)
+{
+    uint64_t v;
+    memcpy(&v, &d, 8);
+    put_u64(b, v);
+}
+
+static uint64_t fnv1a(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+int modc_save(const modc_model *m, buf *out, vis_err *err)
+{
+    size_t start = out->len, k = m->k;
+    buf_append(out, MODC_MAGIC, 8);
+    put_u32(out, MODC_FORMAT);
+    put_u32(out, m->p.feat.bits);
+    put_u32(out, m->p.feat.char_min);
+    put_u32(out, m->p.feat.char_max);
+    put_u32(out, m->p.feat.word_bigrams ? 1 : 0);
+    put_f64(out, m->p.lr);
+    put_f64(out, m->p.acc0);
+    put_f64(out, m->p.l2);
+    put_f64(out, m->p.l1);
+    put_f64(out, m->p.balance);
+    put_f64(out, m->p.max_class_weight);
+    put_u32(out, m->p.epochs);
+    put_u32(out, (uint32_t)k);
+    for (size_t c = 0; c < k; c++) {
+        size_t n = strlen(m->classes[c]);
+        put_u32(out, (uint32_t)n);
+        buf_append(out, m->classes[c], n);
+    }
+    for (size_t c = 0; c < k; c++) put_u64(out, m->count[c]);
+    for (size_t c = 0; c < k; c++) put_f32(out, m->bias[c]);
+    for (size_t c = 0; c < k; c++) put_f32(out, m->gbias[c]);
+    uint32_t rows = 0;
+    for (size_t r = 0; r < m->dim; r++) {
+        const float *a = m->g + r * k;
+        for (size_t c = 0; c < k; c++)
+            if (a[c] != 0) { rows++; break; }
+    }
+    put_u32(out, rows);
+    for (size_t r = 0; r < m->dim; r++) {
+        const float *a = m->g + r * k, *w = m->w + r * k;
+        size_t c;
+        for (c = 0; c < k; c++)
+            if (a[c] != 0) break;
+        if (c == k) continue;
+        put_u32(out, (uint32_t)r);
+        for (c = 0; c < k; c++) put_f32(out, w[c]);
+        for (c = 0; c < k; c++) put_f32(out, a[c]);
+    }
+    if (out->oom) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory saving the model");
+    put_u64(out, fnv1a((const unsigned char *)out->data + start, out->len - start));
+    if (out->oom) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory saving the model");
+    return 0;
+}
+
+typedef struct {
+    const unsigned char *p, *end;
+    bool bad;
+} reader;
+
+static uint32_t get_u32(reader *r)
+{
+    if (r->end - r->p < 4) { r->bad = true; r->p = r->end; return 0; }
+    uint32_t v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 |
+                 (uint32_t)r->p[3] << 24;
+    r->p += 4;
+    return v;
+}
+
+static uint64_t get_u64(reader *r)
+{
+    uint64_t lo = get_u32(r);
+    return lo | (uint64_t)get_u32(r) << 32;
+}
+
+static float get_f32(reader *r)
+{
+    uint32_t v = get_u32(r);
+    float f;
+    memcpy(&f, &v, 4);
+    if (!isfinite(f)) r->bad = true;
+    return f;
+}
+
+static double get_f64(reader *r)
+{
+    uint64_t v = get_u64(r);
+    double d;
+    memcpy(&d, &v, 8);
+    if (!isfinite(d)) r->bad = true;
+    return d;
+}
+
+int modc_load(modc_model **out, const void *data, size_t len, vis_err *err)
+{
+    *out = NULL;
+    const unsigned char *b = data;
+    if (len < 8 + 8 || memcmp(b, MODC_MAGIC, 8) != 0)
+        return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "not a moderation model (bad magic)");
+    uint64_t sum = 0;
+    for (int i = 0; i < 8; i++) sum |= (uint64_t)b[len - 8 + i] << (8 * i);
+    if (sum != fnv1a(b, len - 8))
+        return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "model checksum mismatch (damaged)");
+    reader r = {b + 8, b + len - 8, false};
+    if (get_u32(&r) != MODC_FORMAT)
+        return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "unsupported model format version");
+    modc_params p;
+    memset(&p, 0, sizeof p);
+    p.feat.bits = get_u32(&r);
+    p.feat.char_min = get_u32(&r);
+    p.feat.char_max = get_u32(&r);
+    p.feat.word_bigrams = get_u32(&r) != 0;
+    p.lr = get_f64(&r);
+    p.acc0 = get_f64(&r);
+    p.l2 = get_f64(&r);
+    p.l1 = get_f64(&r);
+    p.balance = get_f64(&r);
+    p.max_class_weight = get_f64(&r);
+    p.epochs = get_u32(&r);
+    uint32_t k = get_u32(&r);
+    if (r.bad || k < 2 || k > MODC_CLASSES_MAX)
+        return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged model header");
+    int rc = modc_params_check(&p, err);
+    if (rc) return rc;
+    char *names[MODC_CLASSES_MAX] = {0};
+    for (uint32_t c = 0; c < k; c++) {
+        uint32_t n = get_u32(&r);
+        if (r.bad || n == 0 || n > MODC_CLASS_NAME_MAX || (size_t)(r.end - r.p) < n) {
+            rc = vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged class names");
+            goto done;
+        }
+        names[c] = malloc(n + 1);
+        if (!names[c]) {
+            rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+            goto done;
+        }
+        memcpy(names[c], r.p, n);
+        names[c][n] = '\0';
+        if (strlen(names[c]) != n) {
+            rc = vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged class names");
+            goto done;
+        }
+        r.p += n;
+    }
+    modc_model *m;
+    rc = modc_model_new(&m, &p, (const char *const *)names, k, err);
+    if (rc) goto done;
+    for (uint32_t c = 0; c < k; c++) m->count[c] = get_u64(&r);
+    for (uint32_t c = 0; c < k; c++) m->bias[c] = get_f32(&r);
+    for (uint32_t c = 0; c < k; c++) m->gbias[c] = get_f32(&r);
+    uint32_t rows = get_u32(&r);
+    if (r.bad || rows > m->dim || (size_t)(r.end - r.p) / (4 + 8 * (size_t)k) < rows) {
+        modc_model_free(m);
+        rc = vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged model body");
+        goto done;
+    }
+    for (uint32_t i = 0; i < rows && !r.bad; i++) {
+        uint32_t row = get_u32(&r);
+        if (row >= m->dim) { r.bad = true; break; }
+        for (uint32_t c = 0; c < k; c++) m->w[(size_t)row * k + c] = get_f32(&r);
+        for (uint32_t c = 0; c < k; c++) m->g[(size_t)row * k + c] = get_f32(&r);
+    }
+    if (r.bad || r.p != r.end) {
+        modc_model_free(m);
+        rc = vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged model body");
+        goto done;
+    }
+    *out = m;
+done:
+    for (uint32_t c = 0; c < k; c++) free(names[c]);
+    return rc;
+}

@@ -1,0 +1,141 @@
+/*
+ * modc_model — the moderation pre-filter: multinomial logistic regression
+ * (softmax) over hashed word and character n-grams (modc_text.h), trained
+ * online by AdaGrad.
+ *
+ * Designed for online use by the platform:
+ *   - modc_model_new() with the class (category) names;
+ *   - modc_update() with one labelled text each time a moderator decides;
+ *   - modc_predict() gives per-class probabilities (reentrant: a const model
+ *     can serve many threads; it allocates nothing and streams the hashed
+ *     features straight into the dot products);
+ *   - modc_decide() says whether a prediction is confident enough to act on
+ *     alone (per-class thresholds on the top posterior, and an optional mask
+ *     of the actions the operator allowed), otherwise -1: send to a human;
+ *   - modc_save()/modc_load() persist the whole learning state (weights,
+ *     AdaGrad accumulators, class counts) in a byte buffer, so learning
+ *     continues where it stopped after a restart.
+ * modc_train() is the offline path: several shuffled passes over
+ * pre-featurized texts.
+ *
+ * Learning: for an example x with label y and probabilities p = softmax(Wx+b)
+ * the gradient of the weighted cross-entropy is c_y (p - e_y) x^T, where c_y
+ * is the class weight. AdaGrad scales each coordinate's step by
+ * lr / sqrt(sum of its squared past gradients). L2 regularisation (l2 * w)
+ * is applied to the weights an example touches (the usual sparse "lazy"
+ * form), the bias is not regularised.
+ *
+ * Class weights counter the imbalance of moderation data (a small harmful
+ * class among many benign or merely rude texts): c_k = ((N/K) / n_k)^balance,
+ * clamped to [1/max_class_weight, max_class_weight], where n_k is the number
+ * of examples of class k learned so far and N their total. balance = 0 is
+ * plain maximum likelihood, 1 is fully "balanced" weighting; the default,
+ * 0.5, is the geometric middle, a common compromise that raises the recall
+ * of rare classes without giving up the calibration of the posteriors
+ * altogether (auto-decisions rely on them).
+ *
+ * Model file format (all integers and floats little-endian): magic
+ * "VISMODC1", u32 format version, the parameters, the class names (u32
+ * length + bytes), u64 counts, bias and its accumulators, then only the
+ * non-zero rows (u32 bucket, K f32 weights, K f32 accumulators), and a u64
+ * FNV-1a checksum of everything before it. modc_load() checks every length
+ * and the checksum and returns VIS_EINVAL on any damage.
+ */
+#ifndef VIS_MODERATION_MODC_MODEL_H
+#define VIS_MODERATION_MODC_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "moderation/modc_text.h"
+
+#define MODC_CLASSES_MAX 64
+#define MODC_CLASS_NAME_MAX 255
+
+/*
+ * Default auto-decision threshold on the top posterior probability: the
+ * classifier acts alone only when it puts at least 95% probability on one
+ * class, i.e. when its own estimate of its error is at most 5% — the
+ * conventional 5% level. It is a statement about the model's confidence,
+ * not a value fitted to any data set; operators can set stricter
+ * per-category thresholds, and the audit share measures the real error.
+ */
+#define MODC_DEFAULT_THRESHOLD 0.95
+
+typedef struct modc_params {
+    modc_feat_cfg feat;
+    double lr;               /* AdaGrad step size */
+    double acc0;             /* AdaGrad initial accumulator */
+    double l2;               /* L2 penalty on touched weights, per update */
+    double l1;               /* L1 penalty (proximal step), per update */
+    double balance;          /* class-weight exponent, 0..1 */
+    double max_class_weight; /* clamp of class weights, >= 1 */
+    unsigned epochs;         /* passes of offline training (modc_train) */
+} modc_params;
+
+/* Defaults: 2^20 buckets, word unigrams+bigrams, character 2..5-grams,
+ * lr 0.5, l2 1e-6, balance 0.5, max class weight 10, 5 epochs. */
+void modc_params_default(modc_params *p);
+int modc_params_check(const modc_params *p, vis_err *err);
+
+typedef struct modc_model modc_model;
+
+/* A new zero model over nclasses (2..MODC_CLASSES_MAX) distinct, non-empty
+ * class names (copied). p NULL = defaults. */
+int modc_model_new(modc_model **out, const modc_params *p, const char *const *classes,
+                   size_t nclasses, vis_err *err);
+void modc_model_free(modc_model *m);
+/* Forget everything learned (weights, accumulators, counts). */
+void modc_model_reset(modc_model *m);
+
+size_t modc_model_nclasses(const modc_model *m);
+const char *modc_model_class(const modc_model *m, size_t k);
+/* Index of the class named name, or -1. */
+int modc_model_class_index(const modc_model *m, const char *name);
+const modc_params *modc_model_params(const modc_model *m);
+/* Number of examples learned per class (online updates and offline passes
+ * count once per example, not per epoch). */
+uint64_t modc_model_count(const modc_model *m, size_t k);
+
+/* Learn one labelled text (online). 0, VIS_EINVAL (bad label), VIS_ENOMEM. */
+int modc_update(modc_model *m, const char *text, size_t len, size_t label, vis_err *err);
+
+/* Class probabilities of text into probs[nclasses]. */
+void modc_predict(const modc_model *m, const char *text, size_t len, double *probs);
+/* The same from a featurized vector (same feature config). */
+void modc_predict_vec(const modc_model *m, const modc_fvec *x, double *probs);
+
+/* Offline training: params.epochs shuffled passes (seeded, deterministic)
+ * over the examples xs[i], labels[i] for i in subset[0..nsub) (subset NULL:
+ * all n). Class weights come from the counts after adding this set. */
+int modc_train(modc_model *m, const modc_fvec *xs, const size_t *labels, size_t n,
+               const size_t *subset, size_t nsub, uint64_t seed, vis_err *err);
+
+/* The class to decide automatically, or -1 to send to a human: the top
+ * class k if probs[k] >= thresholds[k] (thresholds NULL: every class at
+ * MODC_DEFAULT_THRESHOLD) and the action is allowed (allowed NULL: all). */
+int modc_decide(const double *probs, size_t nclasses, const double *thresholds,
+                const bool *allowed);
+
+/* Append the model to out / rebuild one from bytes. */
+int modc_save(const modc_model *m, buf *out, vis_err *err);
+int modc_load(modc_model **out, const void *data, size_t len, vis_err *err);
+
+/* splitmix64: the deterministic generator used for shuffles and folds. */
+static inline uint64_t modc_rand(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+/* Uniform in [0, n), n > 0. */
+static inline size_t modc_rand_below(uint64_t *state, size_t n)
+{
+    return (size_t)(modc_rand(state) % n);
+}
+
+#endif

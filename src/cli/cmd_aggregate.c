@@ -40,9 +40,11 @@ static void usage(FILE *f)
             "  -e, --eval F        print the accuracy against the task,label file F on\n"
             "                      stderr (tasks missing from the output count as wrong)\n"
             "      --max-iter N    EM iteration cap (default 100; MACE 50 per restart)\n"
-            "      --tol X         stop when the log-likelihood per answer changes less\n"
+            "      --tol X         stop when the objective per answer changes less\n"
             "                      (default 1e-7)\n"
-            "      --smoothing S   pseudo-count for DS/one-coin estimates (default 0.01)\n"
+            "      --smoothing S   pseudo-count for DS/one-coin estimates (default 0)\n"
+            "      --shrink M      DS: prior of M pseudo-answers per confusion row centred\n"
+            "                      on the pooled confusion (default 0)\n"
             "      --restarts N    MACE random restarts (default 10)\n"
             "      --seed N        MACE random seed (default 1)\n"
             "  -h, --help          this help\n"
@@ -120,11 +122,12 @@ int cmd_aggregate(int argc, char **argv)
         {"workers", required_argument, NULL, 'w'},  {"eval", required_argument, NULL, 'e'},
         {"max-iter", required_argument, NULL, 'I'}, {"tol", required_argument, NULL, 'T'},
         {"smoothing", required_argument, NULL, 'S'}, {"restarts", required_argument, NULL, 'R'},
-        {"seed", required_argument, NULL, 'D'},     {"help", no_argument, NULL, 'h'},
+        {"seed", required_argument, NULL, 'D'},
+        {"shrink", required_argument, NULL, 'K'},     {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *method = "ds", *gold_path = NULL, *workers_path = NULL, *eval_path = NULL;
-    double max_iter = -1, tol = -1, smoothing = -1, restarts = -1, seed = -1;
+    double max_iter = -1, tol = -1, smoothing = -1, shrink = -1, restarts = -1, seed = -1;
     optind = 0;
     opterr = 0;
     int ch;
@@ -140,6 +143,7 @@ int cmd_aggregate(int argc, char **argv)
         case 'S': rc = parse_num("--smoothing", optarg, &smoothing); break;
         case 'R': rc = parse_num("--restarts", optarg, &restarts); break;
         case 'D': rc = parse_num("--seed", optarg, &seed); break;
+        case 'K': rc = parse_num("--shrink", optarg, &shrink); break;
         case 'h': usage(stdout); return 0;
         case ':':
             fprintf(stderr, "visible aggregate: option '%s' needs a value\n", argv[optind - 1]);
@@ -167,9 +171,10 @@ int cmd_aggregate(int argc, char **argv)
     truth_options_default(&opt, m);
     if ((max_iter != -1 && (max_iter < 1 || max_iter > 1e6)) || (tol != -1 && tol < 0) ||
         (smoothing != -1 && smoothing < 0) || (restarts != -1 && (restarts < 0 || restarts > 1e4)) ||
-        (seed != -1 && seed < 0)) {
+        (seed != -1 && seed < 0) || (shrink != -1 && shrink < 0)) {
         fprintf(stderr, "visible aggregate: need --max-iter in [1, 1e6], --tol >= 0, "
-                        "--smoothing >= 0, --restarts in [0, 1e4], --seed >= 0\n");
+                        "--smoothing >= 0, --shrink >= 0, --restarts in [0, 1e4], "
+                        "--seed >= 0\n");
         return 2;
     }
     if (max_iter != -1) opt.max_iter = (int)max_iter;
@@ -177,6 +182,7 @@ int cmd_aggregate(int argc, char **argv)
     if (smoothing != -1) opt.smoothing = smoothing;
     if (restarts != -1) opt.restarts = (int)restarts;
     if (seed != -1) opt.seed = (uint64_t)seed;
+    if (shrink != -1) opt.shrink = shrink;
 
     int status = 0;
     buf in;

@@ -39,7 +39,7 @@ void truth_options_default(truth_options *o, truth_method m)
     o->method = m;
     o->max_iter = m == TRUTH_MACE ? 50 : 100;
     o->tol = 1e-7;
-    o->smoothing = 0.01;
+    o->smoothing = 0.0;
     o->restarts = m == TRUTH_MACE ? 10 : 0;
     o->seed = 1;
 }
@@ -84,9 +84,10 @@ static int validate(const truth_input *in, const truth_options *o, vis_err *err)
                                 "task %d: gold label %d out of range", (int)t, (int)in->gold[t]);
     if ((unsigned)o->method >= TRUTH_N_METHODS)
         return vis_errf(err, VIS_EINVAL, "invalid_method", "method", "unknown method");
-    if (o->max_iter < 1 || !(o->tol >= 0) || !(o->smoothing >= 0) || o->restarts < 0)
+    if (o->max_iter < 1 || !(o->tol >= 0) || !(o->smoothing >= 0) || !(o->shrink >= 0) ||
+        o->restarts < 0)
         return vis_errf(err, VIS_EINVAL, "invalid_option", "options",
-                        "need max_iter >= 1, tol >= 0, smoothing >= 0, restarts >= 0");
+                        "need max_iter >= 1, tol >= 0, smoothing >= 0, shrink >= 0, restarts >= 0");
     return 0;
 }
 

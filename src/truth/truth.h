@@ -29,8 +29,11 @@
  *                  probability theta, otherwise answers from its own spam
  *                  distribution; variational Bayes, best of several restarts.
  *
- * EM methods stop when the mean log-likelihood per answer improves by less
- * than opt.tol between two iterations, or after opt.max_iter iterations.
+ * EM methods stop after opt.max_iter iterations or when their objective per
+ * answer changes by less than opt.tol between two iterations: for DS the
+ * evidence lower bound exactly as Crowd-Kit computes it (so that DS is the
+ * reference estimator, stopping rule included), for the others the
+ * observed-data log-likelihood (|change|: GLAD's M-step is approximate).
  *
  * Tie-breaking (documented contract, every method): when two classes have
  * exactly the same posterior for a task, the class given more often across
@@ -84,15 +87,17 @@ typedef struct truth_options {
     double tol;       /* convergence tolerance on the mean log-likelihood
                          per answer */
     double smoothing; /* pseudo-count added to each estimated count (DS
-                         confusion cells, one-coin and class priors) */
+                         confusion cells, one-coin coins, class priors);
+                         0 = maximum likelihood, probabilities floored at
+                         DBL_EPSILON as in Crowd-Kit */
     double shrink;    /* DS: strength (pseudo-answers per confusion row) of
                          the prior centred on the pooled confusion */
     int restarts;     /* MACE: random restarts besides the MV start */
     uint64_t seed;    /* MACE: seed of the random restarts */
 } truth_options;
 
-/* Defaults: max_iter 100 (MACE 50), tol 1e-7, smoothing 0.01, restarts 10
- * (MACE), seed 1. */
+/* Defaults: max_iter 100 (MACE 50 per restart), tol 1e-7, smoothing 0,
+ * shrink 0, restarts 10 (MACE), seed 1. */
 void truth_options_default(truth_options *o, truth_method m);
 
 typedef struct truth_result {

@@ -11,6 +11,7 @@
  * (grouped by task), using a table of log C laid out so that the K values
  * needed by one answer are contiguous.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,12 +41,15 @@ static void ds_mstep(const truth_ctx *c, const double *cnt, double *pl, double *
         const double *cw = cnt + (size_t)w * K * K;
         double *lw = logc + (size_t)w * K * K;
         for (int32_t k = 0; k < K; k++) {
-            double tot = K * s + (m > 0 ? m : 0);
-            for (int32_t a = 0; a < K; a++) tot += cw[a * K + k];
+            double tot = 0;
             for (int32_t a = 0; a < K; a++) {
-                double pc = m > 0 ? pl[a * K + k] : 0;
-                double p = tot > 0 ? (cw[a * K + k] + s + pc) / tot : 1.0 / K;
-                lw[a * K + k] = log(p > 1e-300 ? p : 1e-300);
+                double v = cw[a * K + k] + s + (m > 0 ? pl[a * K + k] : 0);
+                tot += v > DBL_EPSILON ? v : DBL_EPSILON;
+            }
+            for (int32_t a = 0; a < K; a++) {
+                double v = cw[a * K + k] + s + (m > 0 ? pl[a * K + k] : 0);
+                double p = (v > DBL_EPSILON ? v : DBL_EPSILON) / tot;
+                lw[a * K + k] = log(p);
                 if (conf) conf[((size_t)w * K + k) * K + a] = p;
             }
         }
@@ -64,6 +68,19 @@ static void ds_counts(const truth_ctx *c, const double *post, double *cnt)
             for (int32_t k = 0; k < K; k++) dst[k] += row[k];
         }
     }
+}
+
+/* Crowd-Kit's expected joint log-likelihood term of the ELBO:
+ * Σ_answers Σ_k post[t][k] (log C_w[k][a] + log prior[k]) — note the prior
+ * counted once per answer, as Crowd-Kit does — from the expected counts. */
+static double ds_expected_joint(const truth_ctx *c, const double *cnt, const double *logc,
+                                const double *logprior)
+{
+    int32_t K = c->K;
+    double s = 0;
+    for (size_t j = 0, n = (size_t)c->W * K * K; j < n; j++)
+        s += cnt[j] * (logc[j] + logprior[j % (size_t)K]);
+    return s;
 }
 
 int truth__ds(truth_ctx *c)
@@ -90,12 +107,12 @@ int truth__ds(truth_ctx *c)
     ds_counts(c, post, cnt);
     ds_mstep(c, cnt, pool, logc, NULL);
 
-    double ll_prev = 0;
+    double elbo_prev = -INFINITY;
     for (int it = 1; it <= c->opt->max_iter; it++) {
         for (int32_t k = 0; k < K; k++)
             logprior[k] = log(r->prior[k] > 1e-300 ? r->prior[k] : 1e-300);
         memset(cnt, 0, wkk * sizeof *cnt);
-        double ll = 0;
+        double ll = 0, entropy = 0;
         for (int32_t t = 0; t < c->T; t++) {
             if (!truth__has_evidence(c, t)) continue;
             double *row = post + (size_t)t * K;
@@ -110,6 +127,8 @@ int truth__ds(truth_ctx *c)
             else {
                 ll += truth__normalize_log(lp, K);
                 memcpy(row, lp, (size_t)K * sizeof *row);
+                for (int32_t k = 0; k < K; k++)
+                    if (row[k] > 0) entropy -= row[k] * log(row[k]);
             }
             for (size_t i = b; i < e; i++) {
                 double *dst = cnt + ((size_t)c->a_worker[i] * K + c->a_label[i]) * K;
@@ -120,11 +139,15 @@ int truth__ds(truth_ctx *c)
         ds_mstep(c, cnt, pool, logc, NULL);
         r->log_likelihood = ll;
         r->iterations = it;
-        if (it > 1 && truth__converged(c, ll_prev, ll)) {
+        for (int32_t k = 0; k < K; k++)
+            logprior[k] = log(r->prior[k] > 1e-300 ? r->prior[k] : 1e-300);
+        double elbo = (ds_expected_joint(c, cnt, logc, logprior) + entropy) /
+                      (c->N ? (double)c->N : 1.0);
+        if (elbo - elbo_prev < c->opt->tol) {
             r->converged = 1;
             break;
         }
-        ll_prev = ll;
+        elbo_prev = elbo;
     }
 
     ds_mstep(c, cnt, pool, logc, r->confusion);

@@ -4,7 +4,10 @@
  * beta_t = exp(b_t) > 0; the answer is correct with probability
  * σ(alpha_w · beta_t), otherwise uniform over the K − 1 wrong classes.
  *
- * EM from the majority-vote fractions. The M-step maximises the expected
+ * The class prior is fixed and uniform, as in the original GLAD (estimating
+ * it lets a frequent class absorb the uncertain tasks: the symmetric error
+ * model has no per-class terms to counter that). EM from the majority-vote
+ * fractions. The M-step maximises the expected
  * complete log-likelihood plus Gaussian priors alpha ~ N(1, 1) and
  * b ~ N(0, 1) (the priors keep workers with few answers and unanimous
  * tasks finite): a few alternating Newton steps — the objective is concave
@@ -123,6 +126,7 @@ int truth__glad(truth_ctx *c)
     double lk1 = K > 1 ? log((double)(K - 1)) : 0.0;
     for (size_t w = 0; w < W; w++) alpha[w] = GLAD_ALPHA_MEAN;
     for (size_t t = 0; t < T; t++) bt[t] = GLAD_B_MEAN;
+    for (int32_t k = 0; k < K; k++) r->prior[k] = 1.0 / K; /* fixed, as in GLAD */
 
     truth__vote(c, NULL, post);
     double ll_prev = 0;
@@ -131,7 +135,6 @@ int truth__glad(truth_ctx *c)
         for (int32_t t = 0; t < c->T; t++)
             for (size_t i = c->t_off[t]; i < c->t_off[t + 1]; i++)
                 p[i] = post[(size_t)t * K + c->a_label[i]];
-        truth__update_prior(c, post, c->opt->smoothing, r->prior);
         glad_mstep(c, alpha, bt, p, gh, gh + W);
         /* E-step */
         for (int32_t k = 0; k < K; k++)
@@ -155,7 +158,6 @@ int truth__glad(truth_ctx *c)
                 memcpy(row, lp, (size_t)K * sizeof *row);
             }
         }
-        truth__update_prior(c, post, c->opt->smoothing, r->prior);
         r->log_likelihood = ll;
         r->iterations = it;
         if (it > 1 && truth__converged(c, ll_prev, ll)) {

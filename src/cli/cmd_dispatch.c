@@ -25,11 +25,14 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: visible dispatch simulate --mdrp INSTANCE_DIR --out SOLUTION_DIR\n"
             "                                 [--epoch MIN] [--policy rolling|immediate|single]\n"
+            "                                 [--param NAME=VALUE]...\n"
             "       visible dispatch check --mdrp INSTANCE_DIR --solution SOLUTION_DIR\n"
             "\n"
             "simulate replays a Grubhub MDRP instance through the dispatch engine,\n"
             "writes solution_info_{assignments,orders,couriers}.txt and prints a JSON\n"
-            "summary. check verifies a solution with the evaluator's feasibility rules.\n");
+            "summary. check verifies a solution with the evaluator's feasibility rules.\n"
+            "Tunables for --param: w_late w_wait w_pay w_idle horizon_min idle_cap_min\n"
+            "max_bundle k_nearest dense_limit no_defer (see docs/dispatch.md).\n");
 }
 
 static json_t *figures(const disp_mdrp_report *r)
@@ -62,7 +65,8 @@ static int print_json(json_t *j)
 }
 
 static int parse_args(int argc, char **argv, const char **inst, const char **out,
-                      const char **sol, int *epoch, const char **policy)
+                      const char **sol, int *epoch, const char **policy,
+                      char *params, size_t psz)
 {
     static const struct option opts[] = {
         { "mdrp", required_argument, NULL, 'm' },
@@ -70,6 +74,7 @@ static int parse_args(int argc, char **argv, const char **inst, const char **out
         { "solution", required_argument, NULL, 's' },
         { "epoch", required_argument, NULL, 'e' },
         { "policy", required_argument, NULL, 'p' },
+        { "param", required_argument, NULL, 'P' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -91,6 +96,14 @@ static int parse_args(int argc, char **argv, const char **inst, const char **out
             break;
         }
         case 'p': *policy = optarg; break;
+        case 'P':
+            if (strlen(params) + strlen(optarg) + 2 > psz) {
+                fprintf(stderr, "visible dispatch: too many --param\n");
+                return 2;
+            }
+            if (*params) strcat(params, ",");
+            strcat(params, optarg);
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -113,7 +126,8 @@ static int do_simulate(int argc, char **argv)
 {
     const char *inst = NULL, *out = NULL, *sol = NULL, *policy = NULL;
     int epoch = 1;
-    int rc = parse_args(argc, argv, &inst, &out, &sol, &epoch, &policy);
+    char params[1024] = "";
+    int rc = parse_args(argc, argv, &inst, &out, &sol, &epoch, &policy, params, sizeof(params));
     if (rc >= 0) return rc;
     if (!inst || !out) {
         fprintf(stderr, "visible dispatch simulate: --mdrp and --out are required\n");
@@ -126,7 +140,7 @@ static int do_simulate(int argc, char **argv)
         fprintf(stderr, "visible dispatch: %s\n", e.msg);
         return e.code == VIS_ENOMEM ? 1 : 2;
     }
-    disp_sim_opts o = { epoch, policy };
+    disp_sim_opts o = { epoch, policy, params };
     disp_params probe;
     if (disp_sim_params(&m, &o, &probe, &e)) {
         fprintf(stderr, "visible dispatch: %s\n", e.msg);
@@ -180,7 +194,8 @@ static int do_check(int argc, char **argv)
 {
     const char *inst = NULL, *out = NULL, *sol = NULL, *policy = NULL;
     int epoch = 1;
-    int rc = parse_args(argc, argv, &inst, &out, &sol, &epoch, &policy);
+    char params[1024] = "";
+    int rc = parse_args(argc, argv, &inst, &out, &sol, &epoch, &policy, params, sizeof(params));
     if (rc >= 0) return rc;
     if (!inst || !sol) {
         fprintf(stderr, "visible dispatch check: --mdrp and --solution are required\n");

@@ -16,17 +16,39 @@ void disp_params_default(disp_params *p)
     p->dropoff_service_ms = 4 * 60000;
     p->target_ctd_ms = 40 * 60000;
     p->epoch_ms = 60000;
-    p->horizon_ms = 10 * 60000;
-    p->max_bundle = 3;
+    p->horizon_ms = 30 * 60000;
+    p->max_bundle = 4;
     p->pay_per_order = 0;
     p->w_late = 1.0;
-    p->w_wait = 0.2;
+    p->w_wait = 0.0;
     p->w_pay = 0.0;
     p->w_idle = 0.02;
+    p->w_travel = 0;
+    p->bundle_ratio = 1.0;
     p->idle_cap_ms = 60 * 60000;
     p->k_nearest = 12;
     p->dense_limit = 250000;
     p->unassigned_cost = 1e6;
+}
+
+int disp_params_set(disp_params *p, const char *name, double v, vis_err *err)
+{
+    if (!isfinite(v) || v < 0)
+        return vis_errf(err, VIS_EINVAL, "bad_param", name, "bad value for %s", name);
+    if (strcmp(name, "w_late") == 0) p->w_late = v;
+    else if (strcmp(name, "w_wait") == 0) p->w_wait = v;
+    else if (strcmp(name, "w_pay") == 0) p->w_pay = v;
+    else if (strcmp(name, "w_idle") == 0) p->w_idle = v;
+    else if (strcmp(name, "w_travel") == 0) p->w_travel = v;
+    else if (strcmp(name, "bundle_ratio") == 0) p->bundle_ratio = v;
+    else if (strcmp(name, "horizon_min") == 0) p->horizon_ms = (int64_t)(v * 60000);
+    else if (strcmp(name, "idle_cap_min") == 0) p->idle_cap_ms = (int64_t)(v * 60000);
+    else if (strcmp(name, "max_bundle") == 0 && v >= 1 && v <= DISP_MAX_BUNDLE) p->max_bundle = (int)v;
+    else if (strcmp(name, "k_nearest") == 0 && v >= 1 && v <= 256) p->k_nearest = (int)v;
+    else if (strcmp(name, "dense_limit") == 0) p->dense_limit = (long)v;
+    else if (strcmp(name, "no_defer") == 0) p->no_defer = v != 0;
+    else return vis_errf(err, VIS_EINVAL, "bad_param", name, "unknown or out-of-range parameter %s", name);
+    return VIS_OK;
 }
 
 void disp_state_init(disp_state *st)

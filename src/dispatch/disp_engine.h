@@ -79,6 +79,8 @@ typedef struct disp_params {
     int max_bundle;             /* <= DISP_MAX_BUNDLE */
     int64_t pay_per_order;      /* micros, for the marginal-pay term */
     double w_late, w_wait, w_pay, w_idle;
+    double w_travel;            /* per minute the courier drives to the pickup */
+    double bundle_ratio;        /* target bundle size = ceil(ratio x open / available) */
     int64_t idle_cap_ms;
     int k_nearest;              /* sparse candidates per bundle */
     long dense_limit;           /* rows x cols above which the sparse solver is used */
@@ -88,6 +90,10 @@ typedef struct disp_params {
 
 /* Defaults for serve: 1 s ticks, 300 m/min, 4 + 4 min service, 40 min target. */
 void disp_params_default(disp_params *p);
+/* Set one tunable by name (w_late, w_wait, w_pay, w_idle, horizon_min,
+ * idle_cap_min, w_travel, bundle_ratio, max_bundle, k_nearest, dense_limit, no_defer);
+ * VIS_EINVAL for an unknown name or a value out of range. */
+int disp_params_set(disp_params *p, const char *name, double v, vis_err *err);
 
 typedef struct disp_route {
     int n;                          /* jobs in the bundle */
@@ -135,6 +141,7 @@ typedef struct disp_score {
     double wait_min;    /* courier idle at the restaurant */
     double pay;         /* marginal pay, currency units */
     double idle_min;    /* courier idle time credited (capped) */
+    double travel_min;  /* courier's drive to the restaurant */
     double total;       /* the score the solver minimised */
 } disp_score;
 

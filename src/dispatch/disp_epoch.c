@@ -152,6 +152,7 @@ static void score_new(const epoch *e, const disp_bundle *b, const column *c,
     if (pickup < b->ready_max) pickup = b->ready_max;
     if (pickup > cr->off_ms) return;
     fill_score(e, b, c, arrive, pickup, out);
+    out->s.travel_min = (double)(arrive - c->start_ms) / 60000.0;
     out->arrive = arrive;
     out->pickup = pickup;
     out->ok = 1;
@@ -219,13 +220,14 @@ static void score_add(const epoch *e, const disp_bundle *b, const column *c,
 static void score(const epoch *e, int bi, int ci, cand *out)
 {
     const column *c = &e->col[ci];
+    memset(out, 0, sizeof(*out));
     if (c->kind == COL_PENDING) score_add(e, &e->b[bi], c, out);
     else score_new(e, &e->b[bi], c, out);
     if (!out->ok) return;
     const disp_params *p = e->p;
     out->s.total = out->s.ctd_min + p->w_late * out->s.late_min
                  + p->w_wait * out->s.wait_min + p->w_pay * out->s.pay
-                 - p->w_idle * out->s.idle_min;
+                 - p->w_idle * out->s.idle_min + p->w_travel * out->s.travel_min;
     out->cost = out->s.total;
 }
 
@@ -273,7 +275,7 @@ static int collect(epoch *e, vis_err *err)
     e->b = malloc(sizeof(disp_bundle) * (size_t)(nopen > 0 ? nopen : 1));
     if (!e->b) { free(open); return nomem(err); }
     qsort_r(open, (size_t)nopen, sizeof(int), cmp_job_ready, st);
-    int z = avail > 0 ? (nopen + avail - 1) / avail : p->max_bundle;
+    int z = avail > 0 ? (int)ceil(p->bundle_ratio * nopen / avail - 1e-9) : p->max_bundle;
     if (z < 1) z = 1;
     for (int a = 0; a < nopen;) {
         int bnd = a;

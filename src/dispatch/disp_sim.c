@@ -43,6 +43,22 @@ int disp_sim_params(const disp_mdrp *m, const disp_sim_opts *o,
         return vis_errf(err, VIS_EINVAL, "bad_policy", "policy",
                         "unknown policy '%s' (rolling, immediate, single)", pol);
     }
+    const char *s = o ? o->params : NULL;
+    while (s && *s) {
+        char name[64];
+        const char *eq = strchr(s, '=');
+        if (!eq || eq - s >= (long)sizeof(name))
+            return vis_errf(err, VIS_EINVAL, "bad_param", "param", "want name=value");
+        memcpy(name, s, (size_t)(eq - s));
+        name[eq - s] = 0;
+        char *end;
+        double v = strtod(eq + 1, &end);
+        if (end == eq + 1 || (*end && *end != ','))
+            return vis_errf(err, VIS_EINVAL, "bad_param", name, "bad value for %s", name);
+        int rc = disp_params_set(p, name, v, err);
+        if (rc) return rc;
+        s = *end ? end + 1 : end;
+    }
     return VIS_OK;
 }
 

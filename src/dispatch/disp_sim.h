@@ -28,6 +28,7 @@
 typedef struct disp_sim_opts {
     int epoch_min;              /* default 1 */
     const char *policy;         /* NULL = "rolling" */
+    const char *params;         /* "name=value,name=value" overrides, or NULL */
 } disp_sim_opts;
 
 typedef struct disp_sim_stats {

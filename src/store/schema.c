@@ -12,6 +12,7 @@
 
 const char SQL_MIGRATION_RECORD[] =
     "INSERT INTO schema_migrations(version, name, applied_ms) VALUES ($1, $2, $3)";
+const char SQL_MIGRATION_DONE[] = "SELECT 1 FROM schema_migrations WHERE version = $1";
 
 static const char m001_core[] =
     "CREATE TABLE accounts("

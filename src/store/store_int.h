@@ -12,5 +12,6 @@ typedef struct store_migration {
 extern const store_migration store_migrations[];
 
 extern const char SQL_MIGRATION_RECORD[];
+extern const char SQL_MIGRATION_DONE[];
 
 #endif

@@ -341,9 +341,13 @@ int store_migrate(store *s, vis_err *err)
                           "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms INTEGER NOT NULL) STRICT",
                           err))
         return VIS_ESTORE;
-    int have = store_schema_version(s);
+    /* apply every migration not yet recorded (by number, so that
+       migrations written in parallel branches all get applied) */
     for (const store_migration *m = store_migrations; m->sql; m++) {
-        if (m->version <= have) continue;
+        int64_t done = 0;
+        int r = store_get_i64(s, SQL_MIGRATION_DONE, &done, err, "i", (int64_t)m->version);
+        if (r < 0) return VIS_ESTORE;
+        if (r == 1) continue;
         if (store_begin(s, err)) return VIS_ESTORE;
         if (store_exec_script(s, m->sql, err) ||
             store_exec(s, SQL_MIGRATION_RECORD, err, "iti", (int64_t)m->version, m->name,

@@ -5,38 +5,94 @@
 
 #include "store/sql_core.h"
 
+/* A span in journal order; a later span overrides an earlier one where they
+ * overlap (a rejection turns active time into unpaid time, an overturned
+ * rejection turns it back), so the three kinds partition the worker's time. */
 typedef struct span {
     int64_t a, b;
+    int     kind;
 } span;
 
-static int cmp_span(const void *x, const void *y)
+typedef struct edge {
+    int64_t t;
+    int32_t idx;  /* span index (its journal order) */
+    int     open; /* 1 opens, 0 closes */
+} edge;
+
+static int cmp_edge(const void *x, const void *y)
 {
-    const span *p = x, *q = y;
-    return p->a < q->a ? -1 : p->a > q->a ? 1 : (p->b > q->b) - (p->b < q->b);
+    const edge *p = x, *q = y;
+    if (p->t != q->t) return p->t < q->t ? -1 : 1;
+    return p->open - q->open; /* closes before opens at the same instant */
 }
 
-/* Total length of the union of spans. */
-static int64_t union_len(span *v, size_t n)
+/* max-heap of span indexes with lazy deletion */
+static void heap_push(int32_t *h, size_t *n, int32_t v)
 {
-    if (!n) return 0;
-    qsort(v, n, sizeof *v, cmp_span);
-    int64_t total = 0, a = v[0].a, b = v[0].b;
-    for (size_t i = 1; i < n; i++) {
-        if (v[i].a <= b) {
-            if (v[i].b > b) b = v[i].b;
-        } else {
-            total += b - a;
-            a = v[i].a;
-            b = v[i].b;
-        }
+    size_t i = (*n)++;
+    h[i] = v;
+    while (i && h[(i - 1) / 2] < h[i]) {
+        int32_t t = h[i];
+        h[i] = h[(i - 1) / 2];
+        h[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
     }
-    return total + (b - a);
+}
+
+static void heap_pop(int32_t *h, size_t *n)
+{
+    h[0] = h[--*n];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < *n && h[l] > h[m]) m = l;
+        if (r < *n && h[r] > h[m]) m = r;
+        if (m == i) break;
+        int32_t t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+int timeacct_partition(const span_in *in, size_t n, int64_t totals[3])
+{
+    totals[0] = totals[1] = totals[2] = 0;
+    if (!n) return 0;
+    edge *e = malloc(2 * n * sizeof *e);
+    int32_t *heap = malloc(n * sizeof *heap);
+    unsigned char *closed = calloc(n, 1);
+    if (!e || !heap || !closed) {
+        free(e);
+        free(heap);
+        free(closed);
+        return -1;
+    }
+    size_t ne = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (in[i].b <= in[i].a) continue;
+        e[ne++] = (edge){in[i].a, (int32_t)i, 1};
+        e[ne++] = (edge){in[i].b, (int32_t)i, 0};
+    }
+    qsort(e, ne, sizeof *e, cmp_edge);
+    size_t hn = 0;
+    int64_t prev = 0;
+    for (size_t k = 0; k < ne; k++) {
+        while (hn && closed[heap[0]]) heap_pop(heap, &hn);
+        if (hn && e[k].t > prev) totals[in[heap[0]].kind] += e[k].t - prev;
+        prev = e[k].t;
+        if (e[k].open) heap_push(heap, &hn, e[k].idx);
+        else closed[e[k].idx] = 1;
+    }
+    free(e);
+    free(heap);
+    free(closed);
+    return 0;
 }
 
 int64_t timeacct_hourly(int64_t paid_micros, int64_t ms)
 {
     if (ms <= 0) return 0;
-    /* paid * 3600000 / ms without overflow for realistic sums */
     __int128 v = (__int128)paid_micros * 3600000 / ms;
     return (int64_t)v;
 }
@@ -47,41 +103,41 @@ int timeacct_compute(store *s, int64_t worker_id, int64_t from_ms, int64_t to_ms
     out->from_ms = from_ms;
     out->to_ms = to_ms;
     if (to_ms <= from_ms) return vis_errf(err, VIS_EINVAL, "invalid_field", "to", "to must be after from");
-    span *v[3] = {NULL, NULL, NULL};
-    size_t n[3] = {0, 0, 0}, cap[3] = {0, 0, 0};
-    static const char *kinds[3] = {"active", "waiting", "unpaid"};
+    span_in *v = NULL;
+    size_t n = 0, cap = 0;
     store_stmt *q = store_query(s, SQL_JOURNAL_SPANS, err, "iii", worker_id, from_ms, to_ms);
     if (!q) return err ? err->code : VIS_ESTORE;
     int r, rc = 0;
     while ((r = store_row(q, err)) == 1) {
         const char *k = store_col_text(q, 0);
-        int ki = !strcmp(k, kinds[0]) ? 0 : !strcmp(k, kinds[1]) ? 1 : 2;
+        int ki = !strcmp(k, "active") ? TIME_ACTIVE : !strcmp(k, "waiting") ? TIME_WAITING : TIME_UNPAID;
         int64_t a = store_col_i64(q, 1), b = store_col_i64(q, 2);
         if (a < from_ms) a = from_ms;
         if (b > to_ms) b = to_ms;
-        if (b <= a) continue;
-        if (n[ki] == cap[ki]) {
-            size_t nc = cap[ki] ? cap[ki] * 2 : 64;
-            span *nv = realloc(v[ki], nc * sizeof *nv);
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            span_in *nv = realloc(v, nc * sizeof *nv);
             if (!nv) {
                 rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
                 break;
             }
-            v[ki] = nv;
-            cap[ki] = nc;
+            v = nv;
+            cap = nc;
         }
-        v[ki][n[ki]++] = (span){a, b};
+        v[n++] = (span_in){a, b, ki};
     }
     store_done(q);
     if (r < 0 && !rc) rc = err ? err->code : VIS_ESTORE;
     if (!rc) {
-        out->active_ms = union_len(v[0], n[0]);
-        out->waiting_ms = union_len(v[1], n[1]);
-        out->unpaid_ms = union_len(v[2], n[2]);
-        if (store_get_i64(s, SQL_JOURNAL_PAID, &out->paid_micros, err, "iii", worker_id, from_ms, to_ms) < 0)
+        int64_t t[3];
+        if (timeacct_partition(v, n, t)) rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        out->active_ms = t[TIME_ACTIVE];
+        out->waiting_ms = t[TIME_WAITING];
+        out->unpaid_ms = t[TIME_UNPAID];
+        if (!rc && store_get_i64(s, SQL_JOURNAL_PAID, &out->paid_micros, err, "iii", worker_id, from_ms, to_ms) < 0)
             rc = err ? err->code : VIS_ESTORE;
         out->hourly_micros = timeacct_hourly(out->paid_micros, out->active_ms + out->waiting_ms);
     }
-    for (int i = 0; i < 3; i++) free(v[i]);
+    free(v);
     return rc;
 }

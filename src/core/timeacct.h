@@ -5,12 +5,15 @@
  * [from, to); paid is the sum of payments to the worker in the period.
  * Effective hourly pay = paid / (active + waiting) hours, the figure
  * Fairwork asks platforms to keep above the minimum wage (unpaid time is
- * shown beside it, not hidden in it). Overlapping spans of one kind are
- * merged, so a worker doing two tasks at once is not counted twice.
+ * shown beside it, not hidden in it). The three kinds partition time:
+ * where spans overlap, the one journalled last decides (a rejection turns
+ * the answer's active time into unpaid time; an overturned rejection turns
+ * it back), and a worker doing two tasks at once is not counted twice.
  */
 #ifndef VIS_CORE_TIMEACCT_H
 #define VIS_CORE_TIMEACCT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/err.h"
@@ -22,6 +25,17 @@ typedef struct timeacct {
     int64_t active_ms, waiting_ms, unpaid_ms;
     int64_t hourly_micros;   /* effective hourly pay; 0 when no paid time */
 } timeacct;
+
+enum { TIME_ACTIVE = 0, TIME_WAITING = 1, TIME_UNPAID = 2 };
+
+typedef struct span_in {
+    int64_t a, b; /* [a, b) */
+    int     kind; /* TIME_* */
+} span_in;
+
+/* Pure: the length of time covered by each kind, later spans (higher
+ * index) overriding earlier ones. 0, or -1 when out of memory. */
+int timeacct_partition(const span_in *spans, size_t n, int64_t totals[3]);
 
 int timeacct_compute(store *s, int64_t worker_id, int64_t from_ms, int64_t to_ms, timeacct *out, vis_err *err);
 /* Pure helper: micros per hour for paid over ms (0 if ms == 0), rounded down. */

@@ -9,7 +9,7 @@
 #include "core/ledger.h"
 #include "core/timeacct.h"
 #include "http/http.h"
-#include "http/jv.h"
+#include "base/jv.h"
 #include "http/server.h"
 #include "store/sql_core.h"
 

@@ -42,7 +42,7 @@ const char SQL_JOURNAL_ALL[] =
     " span_start_ms, span_end_ms, amount_micros, payload, prev_hash, hash FROM journal ORDER BY id";
 const char SQL_JOURNAL_SPANS[] =
     "SELECT span_kind, span_start_ms, span_end_ms FROM journal"
-    " WHERE worker_id = $1 AND span_kind IS NOT NULL AND span_end_ms > $2 AND span_start_ms < $3";
+    " WHERE worker_id = $1 AND span_kind IS NOT NULL AND span_end_ms > $2 AND span_start_ms < $3 ORDER BY id";
 const char SQL_JOURNAL_PAID[] =
     "SELECT COALESCE(SUM(amount_micros), 0) FROM journal"
     " WHERE worker_id = $1 AND amount_micros IS NOT NULL AND at_ms >= $2 AND at_ms < $3";

@@ -245,6 +245,21 @@ static void test_timeacct(void **state)
     assert_int_equal(timeacct_hourly(INT64_C(1000000000000), 1), INT64_C(3600000000000000000));
 }
 
+static void test_partition_override(void **state)
+{
+    (void)state;
+    /* active 0-100, then rejected (unpaid 0-100), then overturned (active 0-50) */
+    span_in v[] = {{0, 100, TIME_ACTIVE}, {100, 200, TIME_WAITING}, {0, 100, TIME_UNPAID}, {0, 50, TIME_ACTIVE},
+                   {150, 160, TIME_ACTIVE}};
+    int64_t t[3];
+    assert_int_equal(timeacct_partition(v, 5, t), 0);
+    assert_int_equal(t[TIME_ACTIVE], 60);
+    assert_int_equal(t[TIME_UNPAID], 50);
+    assert_int_equal(t[TIME_WAITING], 90);
+    assert_int_equal(timeacct_partition(v, 0, t), 0);
+    assert_int_equal(t[0] + t[1] + t[2], 0);
+}
+
 static void test_accounts(void **state)
 {
     fx *f = *state;
@@ -284,6 +299,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ledger, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeacct, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
+        cmocka_unit_test(test_partition_override),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-#include "http/jv.h"
+#include "base/jv.h"
 
 #include <string.h>
 

@@ -7,8 +7,8 @@
  * parse), have bounded length and no NUL; integers are bounded. Getters
  * return the value or a default when the field is absent.
  */
-#ifndef VIS_HTTP_JV_H
-#define VIS_HTTP_JV_H
+#ifndef VIS_BASE_JV_H
+#define VIS_BASE_JV_H
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -56,7 +56,7 @@ static int print_json(json_t *j)
         fprintf(stderr, "visible dispatch: out of memory\n");
         return 1;
     }
-    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     json_decref(j);
     if (!s) return 1;
     printf("%s\n", s);

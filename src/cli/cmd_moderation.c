@@ -52,7 +52,10 @@ static void usage(FILE *f)
             "  --epochs N       training passes (default 5)\n"
             "  --lr X           AdaGrad step size (default 0.5)\n"
             "  --l2 X           L2 penalty (default 1e-6)\n"
-            "  --balance X      class-weight exponent, 0 none .. 1 balanced (default 0.5)\n",
+            "  --balance X      class-weight exponent, 0 none .. 1 balanced (default 0.5)\n"
+            "  --acc0 X         AdaGrad initial accumulator (default 0.1)\n"
+            "  --l1 X           L1 penalty, proximal (default 0)\n"
+            "  --no-average     keep the last iterate instead of the average\n",
             MODC_DEFAULT_THRESHOLD);
 }
 
@@ -100,7 +103,7 @@ static int bad(const char *sub, const char *opt, const char *val)
 static int parse_opts(int argc, char **argv, opts *o)
 {
     enum { O_FOLDS = 256, O_THR, O_SEED, O_JSON, O_BITS, O_CHAR, O_NOBI, O_EPOCHS, O_LR, O_L2,
-           O_BAL, O_ACC0, O_L1, O_DATA, O_OUT, O_MODEL, O_INPUT, O_HELP };
+           O_BAL, O_ACC0, O_L1, O_AVG, O_NOAVG, O_DATA, O_OUT, O_MODEL, O_INPUT, O_HELP };
     static const struct option lo[] = {
         {"data", required_argument, 0, O_DATA},     {"out", required_argument, 0, O_OUT},
         {"model", required_argument, 0, O_MODEL},   {"input", required_argument, 0, O_INPUT},
@@ -110,7 +113,8 @@ static int parse_opts(int argc, char **argv, opts *o)
         {"no-bigrams", no_argument, 0, O_NOBI},     {"epochs", required_argument, 0, O_EPOCHS},
         {"lr", required_argument, 0, O_LR},         {"l2", required_argument, 0, O_L2},
         {"balance", required_argument, 0, O_BAL},   {"acc0", required_argument, 0, O_ACC0},
-        {"l1", required_argument, 0, O_L1},
+        {"l1", required_argument, 0, O_L1},         {"average", no_argument, 0, O_AVG},
+        {"no-average", no_argument, 0, O_NOAVG},
           {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0},
     };
@@ -177,12 +181,15 @@ static int parse_opts(int argc, char **argv, opts *o)
                 return bad(o->sub, "--balance", optarg);
             p->balance = x;
             break;
+        case O_AVG: p->average = true; break;
+        case O_NOAVG: p->average = false; break;
         case O_L1:
             if (parse_double(optarg, &x) || !(x >= 0 && x < 1)) return bad(o->sub, "--l1", optarg);
             p->l1 = x;
             break;
         case O_ACC0:
-            if (parse_double(optarg, &x) || !(x >= 0 && x <= 100)) return bad(o->sub, "--acc0", optarg);
+            if (parse_double(optarg, &x) || !(x >= 1e-6 && x <= 100))
+                return bad(o->sub, "--acc0", optarg);
             p->acc0 = x;
             break;
         case 'h':

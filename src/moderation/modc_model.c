@@ -10,8 +10,11 @@ struct modc_model {
     char **classes;
     uint64_t *count;   /* examples learned per class */
     size_t dim;        /* 2^bits */
-    float *w;          /* dim * k weights, one row of k per bucket */
-    float *g;          /* dim * k AdaGrad accumulators */
+    size_t stride;     /* 3k: floats per bucket row */
+    float *w;          /* dim rows: k weights, their k AdaGrad accumulators, and k
+                        * averaging sums used only inside modc_train (zero
+                        * otherwise); one row is one cache line when k = 3 */
+    float *abias;      /* averaging sums of the bias, k */
     float *bias, *gbias;
     modc_fvec scratch; /* for modc_update */
 };
@@ -29,6 +32,7 @@ void modc_params_default(modc_params *p)
     p->balance = 0.5;
     p->max_class_weight = 10.0;
     p->epochs = 5;
+    p->average = true;
 }
 
 int modc_params_check(const modc_params *p, vis_err *err)
@@ -37,9 +41,9 @@ int modc_params_check(const modc_params *p, vis_err *err)
     if (rc) return rc;
     if (!(p->lr > 0 && p->lr <= 100))
         return vis_errf(err, VIS_EINVAL, "invalid_param", "lr", "learning rate must be in (0, 100]");
-    if (!(p->acc0 >= 0 && p->acc0 <= 100))
+    if (!(p->acc0 >= 1e-6 && p->acc0 <= 100))
         return vis_errf(err, VIS_EINVAL, "invalid_param", "acc0",
-                        "initial accumulator must be in [0, 100]");
+                        "initial accumulator must be in [1e-6, 100]");
     if (!(p->l2 >= 0 && p->l2 < 1))
         return vis_errf(err, VIS_EINVAL, "invalid_param", "l2", "l2 must be in [0, 1)");
     if (!(p->l1 >= 0 && p->l1 < 1))
@@ -62,7 +66,7 @@ void modc_model_free(modc_model *m)
     free(m->classes);
     free(m->count);
     free(m->w);
-    free(m->g);
+    free(m->abias);
     free(m->bias);
     free(m->gbias);
     modc_fvec_free(&m->scratch);
@@ -71,8 +75,8 @@ void modc_model_free(modc_model *m)
 
 void modc_model_reset(modc_model *m)
 {
-    memset(m->w, 0, m->dim * m->k * sizeof *m->w);
-    memset(m->g, 0, m->dim * m->k * sizeof *m->g);
+    memset(m->w, 0, m->dim * m->stride * sizeof *m->w);
+    memset(m->abias, 0, m->k * sizeof *m->abias);
     memset(m->bias, 0, m->k * sizeof *m->bias);
     memset(m->gbias, 0, m->k * sizeof *m->gbias);
     memset(m->count, 0, m->k * sizeof *m->count);
@@ -109,12 +113,13 @@ int modc_model_new(modc_model **out, const modc_params *p, const char *const *cl
     m->dim = (size_t)1 << p->feat.bits;
     m->classes = calloc(nclasses, sizeof *m->classes);
     m->count = calloc(nclasses, sizeof *m->count);
-    m->w = calloc(m->dim * nclasses, sizeof *m->w);
-    m->g = calloc(m->dim * nclasses, sizeof *m->g);
+    m->stride = 3 * nclasses;
+    m->w = calloc(m->dim * m->stride, sizeof *m->w);
+    m->abias = calloc(nclasses, sizeof *m->abias);
     m->bias = calloc(nclasses, sizeof *m->bias);
     m->gbias = calloc(nclasses, sizeof *m->gbias);
     modc_fvec_init(&m->scratch);
-    if (!m->classes || !m->count || !m->w || !m->g || !m->bias || !m->gbias) {
+    if (!m->classes || !m->count || !m->w || !m->abias || !m->bias || !m->gbias) {
         modc_model_free(m);
         return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory for the model");
     }
@@ -160,7 +165,8 @@ static void logits_vec(const modc_model *m, const modc_fvec *x, float *z)
     size_t k = m->k;
     memcpy(z, m->bias, k * sizeof *z);
     for (size_t j = 0; j < x->n; j++) {
-        const float *row = m->w + (size_t)x->idx[j] * k;
+        if (j + 8 < x->n) __builtin_prefetch(m->w + (size_t)x->idx[j + 8] * m->stride, 1);
+        const float *row = m->w + (size_t)x->idx[j] * m->stride;
         float v = x->val[j];
         for (size_t c = 0; c < k; c++) z[c] += v * row[c];
     }
@@ -180,7 +186,7 @@ static inline void add_codes(const modc_model *m, const uint32_t *codes, size_t 
     if (k == 3) { /* the common case, unrolled */
         float a0 = acc[0], a1 = acc[1], a2 = acc[2];
         for (size_t i = 0; i < n; i++) {
-            const float *row = m->w + (size_t)modc_code_bucket(codes[i]) * 3;
+            const float *row = m->w + (size_t)modc_code_bucket(codes[i]) * 9;
             float s = modc_code_sign(codes[i]);
             a0 += s * row[0];
             a1 += s * row[1];
@@ -192,7 +198,7 @@ static inline void add_codes(const modc_model *m, const uint32_t *codes, size_t 
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        const float *row = m->w + (size_t)modc_code_bucket(codes[i]) * k;
+        const float *row = m->w + (size_t)modc_code_bucket(codes[i]) * m->stride;
         float s = modc_code_sign(codes[i]);
         for (size_t c = 0; c < k; c++) acc[c] += s * row[c];
     }
@@ -239,7 +245,12 @@ static void class_weights(const modc_model *m, double *cw)
     }
 }
 
-static void update_core(modc_model *m, const modc_fvec *x, size_t y, double cw)
+/* One AdaGrad step on example (x, y) with class weight cw. When avg is true
+ * (offline training with averaging), every weight change delta made at step
+ * t (counted from 0) adds t * delta to the row's averaging sums, so that
+ * after T steps the average of the T iterates is w - sum / T. */
+static void update_core(modc_model *m, const modc_fvec *x, size_t y, double cw, bool avg,
+                        float t)
 {
     size_t k = m->k;
     float z[MODC_CLASSES_MAX], d[MODC_CLASSES_MAX];
@@ -253,11 +264,16 @@ static void update_core(modc_model *m, const modc_fvec *x, size_t y, double cw)
         float gr = d[c];
         m->gbias[c] += gr * gr;
         float den = a0 + m->gbias[c];
-        if (den > 0) m->bias[c] -= lr * gr / sqrtf(den);
+        if (den > 0) {
+            float delta = -lr * gr / sqrtf(den);
+            m->bias[c] += delta;
+            if (avg) m->abias[c] += t * delta;
+        }
     }
     for (size_t j = 0; j < x->n; j++) {
-        float *row = m->w + (size_t)x->idx[j] * k;
-        float *acc = m->g + (size_t)x->idx[j] * k;
+        float *row = m->w + (size_t)x->idx[j] * m->stride;
+        float *acc = row + k;
+        float *av = avg ? row + 2 * k : NULL;
         float v = x->val[j];
         for (size_t c = 0; c < k; c++) {
             float gr = d[c] * v + l2 * row[c];
@@ -271,6 +287,7 @@ static void update_core(modc_model *m, const modc_fvec *x, size_t y, double cw)
                     float t = step * l1;
                     w = w > t ? w - t : w < -t ? w + t : 0.0f;
                 }
+                if (av) av[c] += t * (w - row[c]);
                 row[c] = w;
             }
         }
@@ -286,7 +303,7 @@ int modc_update(modc_model *m, const char *text, size_t len, size_t label, vis_e
     m->count[label]++;
     double cw[MODC_CLASSES_MAX];
     class_weights(m, cw);
-    update_core(m, &m->scratch, label, cw[label]);
+    update_core(m, &m->scratch, label, cw[label], false, 0);
     return 0;
 }
 
@@ -309,6 +326,9 @@ int modc_train(modc_model *m, const modc_fvec *xs, const size_t *labels, size_t 
     }
     double cw[MODC_CLASSES_MAX];
     class_weights(m, cw);
+    size_t k = m->k;
+    bool avg = m->p.average;
+    float t = 0;
     uint64_t rs = seed;
     for (unsigned ep = 0; ep < m->p.epochs; ep++) {
         for (size_t i = nsub - 1; i > 0; i--) {
@@ -319,7 +339,21 @@ int modc_train(modc_model *m, const modc_fvec *xs, const size_t *labels, size_t 
         }
         for (size_t i = 0; i < nsub; i++) {
             size_t e = order[i];
-            update_core(m, &xs[e], labels[e], cw[labels[e]]);
+            update_core(m, &xs[e], labels[e], cw[labels[e]], avg, t);
+            t += 1;
+        }
+    }
+    if (avg) { /* replace the last iterate by the average of all iterates */
+        for (size_t r = 0; r < m->dim; r++) {
+            float *w = m->w + r * m->stride, *a = w + 2 * k;
+            for (size_t c = 0; c < k; c++) {
+                w[c] -= a[c] / t;
+                a[c] = 0;
+            }
+        }
+        for (size_t c = 0; c < k; c++) {
+            m->bias[c] -= m->abias[c] / t;
+            m->abias[c] = 0;
         }
     }
     free(order);
@@ -393,6 +427,7 @@ int modc_save(const modc_model *m, buf *out, vis_err *err)
     put_f64(out, m->p.balance);
     put_f64(out, m->p.max_class_weight);
     put_u32(out, m->p.epochs);
+    put_u32(out, m->p.average ? 1 : 0);
     put_u32(out, (uint32_t)k);
     for (size_t c = 0; c < k; c++) {
         size_t n = strlen(m->classes[c]);
@@ -404,13 +439,13 @@ int modc_save(const modc_model *m, buf *out, vis_err *err)
     for (size_t c = 0; c < k; c++) put_f32(out, m->gbias[c]);
     uint32_t rows = 0;
     for (size_t r = 0; r < m->dim; r++) {
-        const float *a = m->g + r * k;
+        const float *a = m->w + r * m->stride + k;
         for (size_t c = 0; c < k; c++)
             if (a[c] != 0) { rows++; break; }
     }
     put_u32(out, rows);
     for (size_t r = 0; r < m->dim; r++) {
-        const float *a = m->g + r * k, *w = m->w + r * k;
+        const float *w = m->w + r * m->stride, *a = w + k;
         size_t c;
         for (c = 0; c < k; c++)
             if (a[c] != 0) break;
@@ -489,6 +524,7 @@ int modc_load(modc_model **out, const void *data, size_t len, vis_err *err)
     p.balance = get_f64(&r);
     p.max_class_weight = get_f64(&r);
     p.epochs = get_u32(&r);
+    p.average = get_u32(&r) != 0;
     uint32_t k = get_u32(&r);
     if (r.bad || k < 2 || k > MODC_CLASSES_MAX)
         return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged model header");
@@ -529,8 +565,8 @@ int modc_load(modc_model **out, const void *data, size_t len, vis_err *err)
     for (uint32_t i = 0; i < rows && !r.bad; i++) {
         uint32_t row = get_u32(&r);
         if (row >= m->dim) { r.bad = true; break; }
-        for (uint32_t c = 0; c < k; c++) m->w[(size_t)row * k + c] = get_f32(&r);
-        for (uint32_t c = 0; c < k; c++) m->g[(size_t)row * k + c] = get_f32(&r);
+        float *w = m->w + (size_t)row * m->stride;
+        for (uint32_t c = 0; c < 2 * k; c++) w[c] = get_f32(&r);
     }
     if (r.bad || r.p != r.end) {
         modc_model_free(m);

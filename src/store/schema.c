@@ -88,7 +88,10 @@ static const char m001_core[] =
     " PRIMARY KEY (account_id, key)) STRICT;"
     "CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;";
 
+extern const char store_schema_microwork[];
+
 const store_migration store_migrations[] = {
     {1, "core: accounts, tokens, ledger, journal, idempotency", m001_core},
+    {2, "micro-work: batches, tasks, assignments, appeals", store_schema_microwork},
     {0, NULL, NULL},
 };

@@ -1,0 +1,84 @@
+/*
+ * mw — the micro-work marketplace (Mechanical Turk / Toloka / Prolific
+ * family): batches of small tasks, claims with leases, answers, quality
+ * control on hidden control tasks, review, fair pay, results with
+ * provenance.
+ *
+ * Money: publishing moves reward × answers + the platform fee from the
+ * client's funds into the batch's escrow; an approved answer pays the worker
+ * its reward (+ the batch's fair-pay top-up) and the platform its fee share
+ * from escrow; whatever can no longer be spent (rejections, dynamic overlap
+ * closing a task early, cancellation) returns to the client. The batch's
+ * `budget` counts the answers escrow pays for and `committed` the answers
+ * claimed so far, so a claim is refused before escrow could run short.
+ *
+ * Time: the span from claim to submit is the worker's active time (journal
+ * event "submitted"); an expired lease, a returned task and a rejected
+ * answer are unpaid time. Every claim, submit, return, expiry, approval,
+ * rejection, appeal, block and payment is journalled in the transaction
+ * that makes it.
+ *
+ * Quality: control tasks carry a gold answer, are mixed into a worker's
+ * stream at the batch's ratio and look like any other task. Skill on a
+ * batch = (correct + 1) / (control answers + 2). Below the batch's minimum
+ * after its minimum number of control answers, the worker is blocked from
+ * the batch — an automated decision journalled with the rule and figures.
+ *
+ * Every function runs inside the caller's store transaction (they nest) and
+ * returns 0 or an error code with err filled; functions that answer a
+ * request build a jansson object for it.
+ */
+#ifndef VIS_MICROWORK_MW_H
+#define VIS_MICROWORK_MW_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "core/account.h"
+#include "core/config.h"
+#include "store/store.h"
+
+typedef struct mw_ctx {
+    store            *db;
+    const vis_config *cfg;
+    int64_t           now_ms;
+    const account    *who;   /* the caller */
+} mw_ctx;
+
+/* Batches (client side) */
+int mw_batch_create(mw_ctx *c, json_t *spec, json_t **out, vis_err *err);
+int mw_batch_get(mw_ctx *c, int64_t id, json_t **out, vis_err *err);
+int mw_batch_list(mw_ctx *c, json_t **out, vis_err *err);
+/* body: CSV (MTurk batch input) or JSON lines, by content type */
+int mw_tasks_add(mw_ctx *c, int64_t batch, const char *ctype, const char *body, size_t len, json_t **out,
+                 vis_err *err);
+int mw_batch_publish(mw_ctx *c, int64_t id, json_t **out, vis_err *err);
+int mw_batch_set_state(mw_ctx *c, int64_t id, const char *action, json_t **out, vis_err *err);
+int mw_batch_answers(mw_ctx *c, int64_t id, json_t **out, vis_err *err);
+/* format: "json" (object), "jsonl" or "csv" (raw text in *text) */
+int mw_batch_results(mw_ctx *c, int64_t id, const char *format, json_t **out, char **text, vis_err *err);
+
+/* Review */
+int mw_answer_review(mw_ctx *c, int64_t assignment, bool approve, const char *reason, json_t **out,
+                     vis_err *err);
+int mw_answer_bonus(mw_ctx *c, int64_t assignment, int64_t amount, const char *reason, json_t **out,
+                    vis_err *err);
+int mw_appeal_create(mw_ctx *c, int64_t assignment, const char *message, json_t **out, vis_err *err);
+int mw_appeal_list(mw_ctx *c, json_t **out, vis_err *err);
+int mw_appeal_decide(mw_ctx *c, int64_t appeal, bool overturn, const char *response, json_t **out,
+                     vis_err *err);
+
+/* Workers */
+int mw_available(mw_ctx *c, json_t **out, vis_err *err);
+int mw_claim(mw_ctx *c, int64_t batch, json_t **out, vis_err *err);
+int mw_submit(mw_ctx *c, int64_t assignment, json_t *answer, json_t **out, vis_err *err);
+int mw_return(mw_ctx *c, int64_t assignment, json_t **out, vis_err *err);
+int mw_my_assignments(mw_ctx *c, json_t **out, vis_err *err);
+
+/* Housekeeping: expire leases and auto-approve what is due (all batches).
+ * Returns the number of assignments changed, or -1. */
+int mw_sweep(mw_ctx *c, vis_err *err);
+
+#endif

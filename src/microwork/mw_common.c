@@ -1,0 +1,361 @@
+/* mw_common — batch loading, money movements, journal, answers, rendering. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "core/journal.h"
+#include "core/ledger.h"
+#include "microwork/mw_int.h"
+#include "store/sql_microwork.h"
+
+static char *dup_s(const char *s)
+{
+    char *p = strdup(s ? s : "");
+    return p;
+}
+
+int mw_batch_load(mw_ctx *c, int64_t id, mw_batch *b, vis_err *err)
+{
+    memset(b, 0, sizeof *b);
+    store_stmt *q = store_query(c->db, SQL_MW_BATCH_GET, err, "i", id);
+    if (!q) return err->code;
+    int r = store_row(q, err);
+    if (r == 1) {
+        int i = 0;
+        b->id = store_col_i64(q, i++);
+        b->client_id = store_col_i64(q, i++);
+        snprintf(b->state, sizeof b->state, "%s", store_col_text(q, i++));
+        snprintf(b->answer_type, sizeof b->answer_type, "%s", store_col_text(q, i++));
+        snprintf(b->aggregation, sizeof b->aggregation, "%s", store_col_text(q, i++));
+        b->labels = json_loads(store_col_text(q, i++), 0, NULL);
+        b->title = dup_s(store_col_text(q, i++));
+        b->template_text = dup_s(store_col_text(q, i++));
+        int64_t *f[] = {&b->reward, &b->overlap, &b->lease_ms, &b->lifetime_ms, &b->auto_approve_ms,
+                        &b->expected_s, &b->control_ratio_ppm, &b->min_skill_ppm, &b->min_control,
+                        &b->qualification, &b->conf_target_ppm, &b->fee_ppm, &b->budget, &b->committed,
+                        &b->topup, &b->median_ms, &b->median_n, &b->escrow_account, &b->created_ms,
+                        &b->published_ms, &b->expires_ms};
+        for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) *f[k] = store_col_i64(q, i++);
+        if (!b->labels) b->labels = json_array();
+    }
+    store_done(q);
+    if (r < 0) return err->code;
+    if (r == 0) return vis_errf(err, VIS_ENOTFOUND, "batch_not_found", NULL, "no batch %lld", (long long)id);
+    if (!b->title || !b->template_text) {
+        mw_batch_free(b);
+        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    }
+    return 0;
+}
+
+void mw_batch_free(mw_batch *b)
+{
+    json_decref(b->labels);
+    free(b->title);
+    free(b->template_text);
+    memset(b, 0, sizeof *b);
+}
+
+bool mw_is_admin(const mw_ctx *c) { return c->who && !strcmp(c->who->role, "admin"); }
+
+int mw_batch_owned(mw_ctx *c, int64_t id, mw_batch *b, vis_err *err)
+{
+    if (mw_batch_load(c, id, b, err)) return err->code;
+    if (!mw_is_admin(c) && b->client_id != c->who->id) {
+        mw_batch_free(b);
+        /* do not reveal other clients' batches */
+        return vis_errf(err, VIS_ENOTFOUND, "batch_not_found", NULL, "no batch %lld", (long long)id);
+    }
+    return 0;
+}
+
+int64_t mw_fee_unit(const mw_batch *b) { return (int64_t)((__int128)b->reward * b->fee_ppm / 1000000); }
+int64_t mw_unit_cost(const mw_batch *b) { return b->reward + b->topup + mw_fee_unit(b); }
+
+int mw_journal(mw_ctx *c, const char *event, int64_t worker, const char *subject, bool automated,
+               const char *span_kind, int64_t span_a, int64_t span_b, json_t *payload, int64_t *id_out,
+               vis_err *err)
+{
+    char *text = payload ? json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(payload);
+    if (payload && !text) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    journal_event ev = journal_event_init("microwork", event, c->now_ms);
+    ev.actor_id = c->who ? c->who->id : -1;
+    if (automated) ev.actor_id = -1;
+    ev.worker_id = worker;
+    ev.subject = subject;
+    ev.automated = automated;
+    ev.span_kind = span_kind;
+    ev.span_start_ms = span_a;
+    ev.span_end_ms = span_b;
+    ev.payload = text;
+    int rc = journal_append(c->db, &ev, id_out, err);
+    free(text);
+    return rc;
+}
+
+static int escrow_fund(mw_ctx *c, mw_batch *b, int64_t need, vis_err *err)
+{
+    int64_t bal = 0;
+    if (ledger_balance(c->db, b->escrow_account, &bal, err)) return err->code;
+    if (bal >= need) return 0;
+    int64_t funds;
+    if (ledger_account(c->db, "client_funds", b->client_id, "", c->cfg->currency, &funds, err)) return err->code;
+    char subj[48];
+    snprintf(subj, sizeof subj, "batch:%lld", (long long)b->id);
+    ledger_leg legs[2] = {{funds, -(need - bal)}, {b->escrow_account, need - bal}};
+    ledger_tx_in tx = {.kind = "escrow", .memo = "fair-pay top-up funding", .family = "microwork", .subject = subj,
+                       .actor_id = -1, .now_ms = c->now_ms};
+    int rc = ledger_post(c->db, &tx, legs, 2, NULL, NULL, err);
+    if (rc == VIS_ECONFLICT)
+        return vis_errf(err, VIS_ECONFLICT, "insufficient_funds",
+                        NULL, "the client must fund %lld more micros to pay its workers the minimum",
+                        (long long)(need - bal));
+    return rc;
+}
+
+int mw_pay_from_escrow(mw_ctx *c, mw_batch *b, int64_t worker, int64_t amount, int64_t fee, const char *idem,
+                       const char *memo, const char *subject, vis_err *err)
+{
+    if (amount + fee <= 0) return 0;
+    if (escrow_fund(c, b, amount + fee, err)) return err->code;
+    int64_t earn, fees;
+    if (ledger_account(c->db, "worker_earnings", worker, "", c->cfg->currency, &earn, err) ||
+        ledger_account(c->db, "platform_fees", 0, "", c->cfg->currency, &fees, err))
+        return err->code;
+    ledger_leg legs[3] = {{b->escrow_account, -(amount + fee)}, {earn, amount}, {fees, fee}};
+    ledger_tx_in tx = {.idem_key = idem, .kind = "payment", .memo = memo, .family = "microwork",
+                       .subject = subject, .actor_id = c->who ? c->who->id : -1, .now_ms = c->now_ms};
+    return ledger_post(c->db, &tx, legs, fee > 0 ? 3 : 2, NULL, NULL, err);
+}
+
+int mw_refund_excess(mw_ctx *c, mw_batch *b, vis_err *err)
+{
+    if (b->escrow_account < 0) return 0;
+    int64_t leased = 0, submitted = 0, bal = 0;
+    store_stmt *q = store_query(c->db, SQL_MW_ASG_COUNTS, err, "i", b->id);
+    if (!q) return err->code;
+    if (store_row(q, err) == 1) {
+        leased = store_col_i64(q, 0);
+        submitted = store_col_i64(q, 1);
+    }
+    store_done(q);
+    int64_t claimable = strcmp(b->state, "published") && strcmp(b->state, "paused") ? 0 : b->budget - b->committed;
+    if (claimable < 0) claimable = 0;
+    int64_t reserved = mw_unit_cost(b) * (claimable + leased + submitted);
+    if (ledger_balance(c->db, b->escrow_account, &bal, err)) return err->code;
+    if (bal <= reserved) return 0;
+    int64_t funds;
+    if (ledger_account(c->db, "client_funds", b->client_id, "", c->cfg->currency, &funds, err)) return err->code;
+    char subj[48];
+    snprintf(subj, sizeof subj, "batch:%lld", (long long)b->id);
+    ledger_leg legs[2] = {{b->escrow_account, -(bal - reserved)}, {funds, bal - reserved}};
+    ledger_tx_in tx = {.kind = "refund", .memo = "unspent escrow returned", .family = "microwork",
+                       .subject = subj, .actor_id = -1, .now_ms = c->now_ms};
+    return ledger_post(c->db, &tx, legs, 2, NULL, NULL, err);
+}
+
+int mw_refresh_median(mw_ctx *c, mw_batch *b, bool force, vis_err *err)
+{
+    int64_t n = 0;
+    if (store_get_i64(c->db, SQL_MW_ASG_SUBMITTED_COUNT, &n, err, "i", b->id) < 0) return err->code;
+    /* refresh while small, then each time the answers grow by 5% */
+    if (!force && n == b->median_n) return 0;
+    if (!force && n > 200 && n < b->median_n + b->median_n / 20) return 0;
+    if (n == 0) return 0;
+    int64_t med = 0;
+    if (store_get_i64(c->db, SQL_MW_ASG_MEDIAN, &med, err, "ii", b->id, (n - 1) / 2) < 0) return err->code;
+    b->median_ms = med;
+    b->median_n = n;
+    return store_exec(c->db, SQL_MW_BATCH_MEDIAN_SET, err, "iii", b->id, med, n);
+}
+
+int mw_fair_pay(mw_ctx *c, mw_batch *b, vis_err *err)
+{
+    if (b->median_n < 5 || b->median_ms <= 0) return 0; /* too few answers to measure */
+    int64_t min = c->cfg->min_hourly_micros;
+    int64_t fair = (int64_t)(((__int128)min * b->median_ms + 3599999) / 3600000); /* per answer, rounded up */
+    int64_t need = fair - b->reward;
+    if (need <= b->topup) return 0;
+    int64_t delta = need - b->topup;
+    char subj[48];
+    snprintf(subj, sizeof subj, "batch:%lld", (long long)b->id);
+    /* pay the difference on every answer approved so far */
+    store_stmt *q = store_query(c->db, SQL_MW_ASG_APPROVED_OF_BATCH, err, "i", b->id);
+    if (!q) return err->code;
+    size_t n = 0, cap = 0;
+    int64_t(*rows)[2] = NULL;
+    int r;
+    while ((r = store_row(q, err)) == 1) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            void *nr = realloc(rows, cap * sizeof *rows);
+            if (!nr) {
+                free(rows);
+                store_done(q);
+                return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+            }
+            rows = nr;
+        }
+        rows[n][0] = store_col_i64(q, 0);
+        rows[n][1] = store_col_i64(q, 1);
+        n++;
+    }
+    store_done(q);
+    if (r < 0) {
+        free(rows);
+        return err->code;
+    }
+    int64_t jid = 0;
+    json_t *pl = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "system", "fair_pay", "median_answer_ms",
+                           (json_int_t)b->median_ms, "minimum_hourly_micros", (json_int_t)min, "reward_micros",
+                           (json_int_t)b->reward, "topup_per_answer_micros", (json_int_t)need, "previous_topup_micros",
+                           (json_int_t)b->topup, "answers_topped_up", (json_int_t)n);
+    if (mw_journal(c, "fair_pay_topup", -1, subj, true, NULL, 0, 0, pl, &jid, err)) {
+        free(rows);
+        return err->code;
+    }
+    b->topup = need;
+    if (store_exec(c->db, SQL_MW_BATCH_TOPUP, err, "ii", b->id, need)) {
+        free(rows);
+        return err->code;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char key[96], asubj[48];
+        snprintf(key, sizeof key, "mw:topup:%lld:%lld", (long long)rows[i][0], (long long)need);
+        snprintf(asubj, sizeof asubj, "assignment:%lld", (long long)rows[i][0]);
+        if (mw_pay_from_escrow(c, b, rows[i][1], delta, 0, key, "fair-pay top-up", asubj, err) ||
+            store_exec(c->db, SQL_MW_ASG_ADD_PAID, err, "ii", rows[i][0], delta)) {
+            free(rows);
+            return err->code;
+        }
+    }
+    free(rows);
+    return 0;
+}
+
+/* ---- answers ---- */
+
+static bool in_labels(const mw_batch *b, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(b->labels, i, v) if (!strcmp(json_string_value(v), s)) return true;
+    return false;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int mw_answer_check(const mw_batch *b, json_t *answer, char **json_text, char **key, vis_err *err)
+{
+    *json_text = *key = NULL;
+    if (!answer) return vis_errf(err, VIS_EINVAL, "missing_field", "answer", "field 'answer' is required");
+    const char *t = b->answer_type;
+    if (!strcmp(t, "single")) {
+        if (!json_is_string(answer) || !in_labels(b, json_string_value(answer)))
+            return vis_errf(err, VIS_EINVAL, "invalid_field", "answer", "answer must be one of the batch's labels");
+        *key = strdup(json_string_value(answer));
+    } else if (!strcmp(t, "multiple")) {
+        size_t n = json_array_size(answer);
+        if (!json_is_array(answer) || n == 0 || n > json_array_size(b->labels))
+            return vis_errf(err, VIS_EINVAL, "invalid_field", "answer",
+                            "answer must be a non-empty array of the batch's labels");
+        const char **v = calloc(n, sizeof *v);
+        if (!v) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        size_t len = 0;
+        for (size_t i = 0; i < n; i++) {
+            json_t *x = json_array_get(answer, i);
+            if (!json_is_string(x) || !in_labels(b, json_string_value(x))) {
+                free(v);
+                return vis_errf(err, VIS_EINVAL, "invalid_field", "answer", "answer[%zu] is not one of the labels", i);
+            }
+            v[i] = json_string_value(x);
+            len += strlen(v[i]) + 1;
+        }
+        qsort(v, n, sizeof *v, cmp_str);
+        for (size_t i = 1; i < n; i++)
+            if (!strcmp(v[i], v[i - 1])) {
+                free(v);
+                return vis_errf(err, VIS_EINVAL, "invalid_field", "answer", "answer repeats the label '%s'", v[i]);
+            }
+        char *k = malloc(len + 1);
+        if (!k) {
+            free(v);
+            return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        }
+        k[0] = '\0';
+        for (size_t i = 0; i < n; i++) {
+            if (i) strcat(k, "|");
+            strcat(k, v[i]);
+        }
+        free(v);
+        *key = k;
+    } else if (!strcmp(t, "text")) {
+        if (!json_is_string(answer) || json_string_length(answer) == 0 || json_string_length(answer) > 10000 ||
+            strlen(json_string_value(answer)) != json_string_length(answer))
+            return vis_errf(err, VIS_EINVAL, "invalid_field", "answer", "answer must be a text of 1 to 10000 bytes");
+        *key = strdup(json_string_value(answer));
+    } else {
+        if (!json_is_number(answer))
+            return vis_errf(err, VIS_EINVAL, "invalid_field", "answer", "answer must be a number");
+        char tmp[64];
+        if (json_is_integer(answer)) snprintf(tmp, sizeof tmp, "%lld", (long long)json_integer_value(answer));
+        else snprintf(tmp, sizeof tmp, "%.17g", json_real_value(answer));
+        *key = strdup(tmp);
+    }
+    *json_text = json_dumps(answer, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!*key || !*json_text) {
+        free(*key);
+        free(*json_text);
+        *key = *json_text = NULL;
+        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    }
+    return 0;
+}
+
+char *mw_render(const char *tmpl, json_t *data)
+{
+    buf b;
+    buf_init(&b);
+    const char *p = tmpl;
+    while (*p) {
+        const char *s = strstr(p, "${");
+        const char *e = s ? strchr(s + 2, '}') : NULL;
+        if (!s || !e) {
+            buf_puts(&b, p);
+            break;
+        }
+        buf_append(&b, p, (size_t)(s - p));
+        char name[128];
+        size_t n = (size_t)(e - s - 2);
+        if (n >= sizeof name) n = sizeof name - 1;
+        memcpy(name, s + 2, n);
+        name[n] = '\0';
+        json_t *v = json_object_get(data, name);
+        if (json_is_string(v)) buf_puts(&b, json_string_value(v));
+        else if (v) {
+            char *d = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            if (d) buf_puts(&b, d);
+            free(d);
+        }
+        p = e + 1;
+    }
+    if (b.oom) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_steal(&b);
+}
+
+void mw_iso(int64_t ms, char *out)
+{
+    if (ms < 0) {
+        out[0] = '\0';
+        return;
+    }
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

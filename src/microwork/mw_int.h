@@ -1,0 +1,58 @@
+/* mw_int — internals shared by the micro-work files. */
+#ifndef VIS_MICROWORK_MW_INT_H
+#define VIS_MICROWORK_MW_INT_H
+
+#include <stdio.h>
+
+#include "microwork/mw.h"
+
+typedef struct mw_batch {
+    int64_t id, client_id;
+    char    state[16];
+    char    answer_type[12];
+    char    aggregation[12];
+    json_t *labels;       /* owned array of strings */
+    char   *title, *template_text;
+    int64_t reward, overlap, lease_ms, lifetime_ms, auto_approve_ms, expected_s;
+    int64_t control_ratio_ppm, min_skill_ppm, min_control, qualification, conf_target_ppm, fee_ppm;
+    int64_t budget, committed, topup, median_ms, median_n, escrow_account;
+    int64_t created_ms, published_ms, expires_ms;
+} mw_batch;
+
+int  mw_batch_load(mw_ctx *c, int64_t id, mw_batch *b, vis_err *err);
+void mw_batch_free(mw_batch *b);
+/* Load and check the caller may act on it as client (owner) or admin. */
+int  mw_batch_owned(mw_ctx *c, int64_t id, mw_batch *b, vis_err *err);
+bool mw_is_admin(const mw_ctx *c);
+int64_t mw_fee_unit(const mw_batch *b);   /* platform fee per answer */
+int64_t mw_unit_cost(const mw_batch *b);  /* reward + top-up + fee per answer */
+
+/* Journal an event about a worker (worker < 0: none). payload: JSON object
+ * (stolen) or NULL. span_kind may be NULL. */
+int mw_journal(mw_ctx *c, const char *event, int64_t worker, const char *subject, bool automated,
+               const char *span_kind, int64_t span_a, int64_t span_b, json_t *payload, int64_t *id_out,
+               vis_err *err);
+
+/* Move money out of the batch's escrow: to a worker (amount) + fee to the
+ * platform; tops escrow up from the client's funds first if it falls short. */
+int mw_pay_from_escrow(mw_ctx *c, mw_batch *b, int64_t worker, int64_t amount, int64_t fee, const char *idem,
+                       const char *memo, const char *subject, vis_err *err);
+/* Return escrow that can no longer be spent to the client's funds. */
+int mw_refund_excess(mw_ctx *c, mw_batch *b, vis_err *err);
+/* Recompute the batch's median answer time if the answers grew enough. */
+int mw_refresh_median(mw_ctx *c, mw_batch *b, bool force, vis_err *err);
+/* Fair pay: raise the per-answer top-up if the median time demands it, and
+ * pay the difference on every answer approved so far. */
+int mw_fair_pay(mw_ctx *c, mw_batch *b, vis_err *err);
+/* Approve (pay) a submitted or rejected assignment. */
+int mw_approve(mw_ctx *c, int64_t assignment, const char *reason, bool automated, vis_err *err);
+
+/* Answers: validate against the batch's type, return the canonical JSON text
+ * and the aggregation key (label) — both malloc'd. */
+int mw_answer_check(const mw_batch *b, json_t *answer, char **json_text, char **key, vis_err *err);
+/* Render the template with the task's variables (malloc'd). */
+char *mw_render(const char *tmpl, json_t *data);
+/* ISO 8601 UTC of a millisecond time, into buf (>= 32 bytes). */
+void mw_iso(int64_t ms, char *buf);
+
+#endif

@@ -1,0 +1,455 @@
+/* Unit tests of the moderation classifier: normalisation, hashing, model,
+ * persistence, decisions, metrics, folds and CSV data. Small synthetic data
+ * only (the shared Davidson set is exercised by tests/api/test_moderation_eval.py). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "moderation/modc_data.h"
+#include "moderation/modc_eval.h"
+#include "moderation/modc_model.h"
+#include "moderation/modc_text.h"
+
+/* All tokens of text joined by '|'. */
+static void toks(const char *text, char *out, size_t cap)
+{
+    modc_tokenizer t;
+    char tok[MODC_TOKEN_MAX];
+    int kind;
+    size_t n, used = 0;
+    out[0] = '\0';
+    modc_tok_init(&t, text, strlen(text));
+    while ((n = modc_tok_next(&t, tok, &kind)) > 0) {
+        int w = snprintf(out + used, cap - used, "%s%s", used ? "|" : "", tok);
+        assert_true(w > 0 && (size_t)w < cap - used);
+        used += (size_t)w;
+    }
+}
+
+static void test_tokenize(void **state)
+{
+    (void)state;
+    char b[512];
+    toks("Hello,  WORLD!", b, sizeof b);
+    assert_string_equal(b, "hello|world");
+    toks("RT @some_user: look http://t.co/xyz www.example.com now", b, sizeof b);
+    assert_string_equal(b, "rt|<user>|look|<url>|<url>|now");
+    toks("sooooo goooood!!!", b, sizeof b);
+    assert_string_equal(b, "soo|good");
+    toks("don't &amp; can&#8217;t #tag", b, sizeof b);
+    assert_string_equal(b, "dont|cant|tag");
+    /* an emoji as an entity and as UTF-8: one token each, same bytes */
+    toks("lol&#128514;\xF0\x9F\x98\x82", b, sizeof b);
+    assert_string_equal(b, "lol|\xF0\x9F\x98\x82|\xF0\x9F\x98\x82");
+    /* Latin-1 uppercase lowered, invalid UTF-8 is a separator */
+    toks("\xC3\x89T\xC3\x89 a\xFF" "b", b, sizeof b);
+    assert_string_equal(b, "\xC3\xA9t\xC3\xA9|a|b");
+    toks("", b, sizeof b);
+    assert_string_equal(b, "");
+    toks("&bogus; &#0; &#99999999;", b, sizeof b);
+    assert_string_equal(b, "bogus|0|99"); /* not entities; runs squeezed */
+    /* very long token truncated, no overflow */
+    char longt[300];
+    memset(longt, 'a', sizeof longt - 1);
+    for (size_t i = 0; i < sizeof longt - 1; i++) longt[i] = (char)('a' + i % 26);
+    longt[sizeof longt - 1] = '\0';
+    toks(longt, b, sizeof b);
+    assert_int_equal(strlen(b), MODC_TOKEN_MAX - 1);
+}
+
+static modc_feat_cfg cfg_default(void)
+{
+    modc_params p;
+    modc_params_default(&p);
+    return p.feat;
+}
+
+static void test_featurize(void **state)
+{
+    (void)state;
+    modc_feat_cfg cfg = cfg_default();
+    modc_fvec a, b;
+    modc_fvec_init(&a);
+    modc_fvec_init(&b);
+    assert_int_equal(modc_featurize(&cfg, "Hello world", 11, &a), 0);
+    assert_true(a.n > 10);
+    /* normalisation makes these identical */
+    assert_int_equal(modc_featurize(&cfg, "HELLO,   WORLD!!", 16, &b), 0);
+    assert_int_equal(a.n, b.n);
+    for (size_t i = 0; i < a.n; i++) {
+        assert_int_equal(a.idx[i], b.idx[i]);
+        assert_true(fabsf(a.val[i] - b.val[i]) < 1e-7f);
+        assert_true(a.idx[i] < (1u << cfg.bits));
+    }
+    /* distinct buckets after merging */
+    for (size_t i = 0; i < a.n; i++)
+        for (size_t j = i + 1; j < a.n; j++) assert_true(a.idx[i] != a.idx[j]);
+    /* empty text: no features */
+    assert_int_equal(modc_featurize(&cfg, "  !! ", 5, &a), 0);
+    assert_int_equal(a.n, 0);
+    /* no char n-grams: only word features (2 words: 2 unigrams + 1 bigram) */
+    cfg.char_max = 0;
+    assert_int_equal(modc_featurize(&cfg, "hello world", 11, &a), 0);
+    assert_true(a.n <= 3 && a.n >= 2);
+    cfg.char_max = 9;
+    vis_err e;
+    assert_int_equal(modc_feat_cfg_check(&cfg, &e), VIS_EINVAL);
+    modc_fvec_free(&a);
+    modc_fvec_free(&b);
+}
+
+static const char *const CLASSES[3] = {"spam", "abuse", "ok"};
+static const char *const SPAM[] = {"buy cheap pills now", "cheap watches buy now",
+                                   "click here to win money", "win money fast click"};
+static const char *const ABUSE[] = {"you are an idiot", "shut up idiot", "stupid idiot loser",
+                                    "you stupid loser"};
+static const char *const OK[] = {"see you at lunch", "the meeting is at noon",
+                                 "thanks for the help", "lunch at noon thanks"};
+
+static void train_small(modc_model *m, int passes)
+{
+    for (int p = 0; p < passes; p++)
+        for (int i = 0; i < 4; i++) {
+            assert_int_equal(modc_update(m, SPAM[i], strlen(SPAM[i]), 0, NULL), 0);
+            assert_int_equal(modc_update(m, ABUSE[i], strlen(ABUSE[i]), 1, NULL), 0);
+            assert_int_equal(modc_update(m, OK[i], strlen(OK[i]), 2, NULL), 0);
+        }
+}
+
+static modc_params small_params(void)
+{
+    modc_params p;
+    modc_params_default(&p);
+    p.feat.bits = 16; /* keep the test light */
+    return p;
+}
+
+static void test_model_online(void **state)
+{
+    (void)state;
+    modc_params p = small_params();
+    modc_model *m;
+    vis_err e;
+    assert_int_equal(modc_model_new(&m, &p, CLASSES, 3, &e), 0);
+    assert_int_equal(modc_model_nclasses(m), 3);
+    assert_string_equal(modc_model_class(m, 1), "abuse");
+    assert_int_equal(modc_model_class_index(m, "ok"), 2);
+    assert_int_equal(modc_model_class_index(m, "nope"), -1);
+    double pr[3];
+    /* untrained: uniform */
+    modc_predict(m, "anything", 8, pr);
+    for (int c = 0; c < 3; c++) assert_true(fabs(pr[c] - 1.0 / 3) < 1e-9);
+    train_small(m, 10);
+    assert_int_equal(modc_model_count(m, 0), 40);
+    const char *probe[3] = {"cheap pills, buy!", "what an idiot", "lunch at noon?"};
+    for (int c = 0; c < 3; c++) {
+        modc_predict(m, probe[c], strlen(probe[c]), pr);
+        assert_true(fabs(pr[0] + pr[1] + pr[2] - 1.0) < 1e-9);
+        int best = pr[0] > pr[1] ? (pr[0] > pr[2] ? 0 : 2) : (pr[1] > pr[2] ? 1 : 2);
+        assert_int_equal(best, c);
+    }
+    /* streaming prediction == vector prediction */
+    modc_fvec v;
+    modc_fvec_init(&v);
+    double pv[3];
+    for (int c = 0; c < 3; c++) {
+        assert_int_equal(modc_featurize(&modc_model_params(m)->feat, probe[c], strlen(probe[c]), &v), 0);
+        modc_predict_vec(m, &v, pv);
+        modc_predict(m, probe[c], strlen(probe[c]), pr);
+        for (int k = 0; k < 3; k++) assert_true(fabs(pv[k] - pr[k]) < 1e-5);
+    }
+    modc_fvec_free(&v);
+    /* bad label */
+    assert_int_equal(modc_update(m, "x", 1, 3, &e), VIS_EINVAL);
+    assert_string_equal(e.kind, "invalid_label");
+    modc_model_reset(m);
+    modc_predict(m, "cheap pills", 11, pr);
+    assert_true(fabs(pr[0] - 1.0 / 3) < 1e-9);
+    assert_int_equal(modc_model_count(m, 0), 0);
+    modc_model_free(m);
+}
+
+static void test_model_new_errors(void **state)
+{
+    (void)state;
+    modc_model *m = (modc_model *)1;
+    vis_err e;
+    const char *one[1] = {"a"};
+    assert_int_equal(modc_model_new(&m, NULL, one, 1, &e), VIS_EINVAL);
+    assert_null(m);
+    const char *dup[2] = {"a", "a"};
+    assert_int_equal(modc_model_new(&m, NULL, dup, 2, &e), VIS_EINVAL);
+    const char *empty[2] = {"a", ""};
+    assert_int_equal(modc_model_new(&m, NULL, empty, 2, &e), VIS_EINVAL);
+    modc_params p = small_params();
+    p.lr = 0;
+    assert_int_equal(modc_model_new(&m, &p, CLASSES, 3, &e), VIS_EINVAL);
+    assert_string_equal(e.field, "lr");
+    p = small_params();
+    p.feat.bits = 30;
+    assert_int_equal(modc_model_new(&m, &p, CLASSES, 3, &e), VIS_EINVAL);
+}
+
+static void test_save_load(void **state)
+{
+    (void)state;
+    modc_params p = small_params();
+    modc_model *m, *back;
+    vis_err e;
+    assert_int_equal(modc_model_new(&m, &p, CLASSES, 3, &e), 0);
+    train_small(m, 3);
+    buf b;
+    buf_init(&b);
+    assert_int_equal(modc_save(m, &b, &e), 0);
+    assert_int_equal(modc_load(&back, b.data, b.len, &e), 0);
+    assert_int_equal(modc_model_nclasses(back), 3);
+    assert_string_equal(modc_model_class(back, 2), "ok");
+    assert_int_equal(modc_model_count(back, 1), 12);
+    assert_int_equal(modc_model_params(back)->feat.bits, 16);
+    double p1[3], p2[3];
+    const char *t = "buy pills idiot";
+    modc_predict(m, t, strlen(t), p1);
+    modc_predict(back, t, strlen(t), p2);
+    for (int c = 0; c < 3; c++) assert_true(p1[c] == p2[c]);
+    /* learning continues identically after a reload */
+    assert_int_equal(modc_update(m, "thanks", 6, 2, NULL), 0);
+    assert_int_equal(modc_update(back, "thanks", 6, 2, NULL), 0);
+    modc_predict(m, t, strlen(t), p1);
+    modc_predict(back, t, strlen(t), p2);
+    for (int c = 0; c < 3; c++) assert_true(p1[c] == p2[c]);
+    modc_model_free(back);
+
+    /* damage: every truncation and a flipped byte are rejected */
+    for (size_t cut = 0; cut < b.len; cut += 1 + cut / 4) {
+        back = (modc_model *)1;
+        assert_int_equal(modc_load(&back, b.data, cut, &e), VIS_EINVAL);
+        assert_null(back);
+    }
+    b.data[b.len / 2] ^= 0x40;
+    assert_int_equal(modc_load(&back, b.data, b.len, &e), VIS_EINVAL);
+    assert_int_equal(modc_load(&back, "garbage!garbage!garbage!", 24, &e), VIS_EINVAL);
+    buf_free(&b);
+    modc_model_free(m);
+}
+
+static void test_decide(void **state)
+{
+    (void)state;
+    double p[3] = {0.96, 0.03, 0.01};
+    assert_int_equal(modc_decide(p, 3, NULL, NULL), 0);
+    double q[3] = {0.90, 0.05, 0.05};
+    assert_int_equal(modc_decide(q, 3, NULL, NULL), -1);
+    double thr[3] = {0.99, 0.5, 0.5};
+    assert_int_equal(modc_decide(p, 3, thr, NULL), -1);
+    double thr2[3] = {0.85, 0.5, 0.5};
+    assert_int_equal(modc_decide(q, 3, thr2, NULL), 0);
+    bool allowed[3] = {false, true, true};
+    assert_int_equal(modc_decide(p, 3, NULL, allowed), -1);
+    double r[3] = {0.01, 0.01, 0.98};
+    assert_int_equal(modc_decide(r, 3, NULL, allowed), 2);
+    assert_int_equal(modc_decide(r, 0, NULL, NULL), -1);
+}
+
+static void test_metrics(void **state)
+{
+    (void)state;
+    modc_metrics m;
+    assert_int_equal(modc_metrics_init(&m, 2), 0);
+    /* truth 0: 3 items (2 right), truth 1: 1 item (right); 1 item predicted 1 wrongly */
+    modc_metrics_add(&m, 0, 0, true);
+    modc_metrics_add(&m, 0, 0, false);
+    modc_metrics_add(&m, 0, 1, true);
+    modc_metrics_add(&m, 1, 1, true);
+    modc_metrics_add(&m, 5, 1, true); /* ignored: out of range */
+    modc_metrics_finish(&m);
+    assert_int_equal(m.n, 4);
+    assert_true(fabs(m.accuracy - 0.75) < 1e-12);
+    assert_true(fabs(m.per_class[0].precision - 1.0) < 1e-12);
+    assert_true(fabs(m.per_class[0].recall - 2.0 / 3) < 1e-12);
+    assert_true(fabs(m.per_class[0].f1 - 0.8) < 1e-12);
+    assert_true(fabs(m.per_class[1].precision - 0.5) < 1e-12);
+    assert_true(fabs(m.per_class[1].recall - 1.0) < 1e-12);
+    assert_true(fabs(m.per_class[1].f1 - 2.0 / 3) < 1e-12);
+    assert_true(fabs(m.macro_f1 - (0.8 + 2.0 / 3) / 2) < 1e-12);
+    assert_true(fabs(m.weighted_f1 - (0.8 * 3 + 2.0 / 3) / 4) < 1e-12);
+    assert_int_equal(m.n_auto, 3);
+    assert_true(fabs(m.auto_share - 0.75) < 1e-12);
+    assert_true(fabs(m.auto_accuracy - 2.0 / 3) < 1e-12);
+    modc_metrics_free(&m);
+}
+
+static void test_folds(void **state)
+{
+    (void)state;
+    size_t n = 103, labels[103], f1[103], f2[103];
+    for (size_t i = 0; i < n; i++) labels[i] = i < 10 ? 0 : i < 40 ? 1 : 2;
+    vis_err e;
+    assert_int_equal(modc_stratified_folds(labels, n, 3, 10, 7, f1, &e), 0);
+    assert_int_equal(modc_stratified_folds(labels, n, 3, 10, 7, f2, &e), 0);
+    assert_memory_equal(f1, f2, sizeof f1);
+    size_t per[10][3] = {{0}}, size[10] = {0};
+    for (size_t i = 0; i < n; i++) {
+        assert_true(f1[i] < 10);
+        per[f1[i]][labels[i]]++;
+        size[f1[i]]++;
+    }
+    for (int f = 0; f < 10; f++) {
+        assert_int_equal(per[f][0], 1);            /* 10 hate-like items: one per fold */
+        assert_true(per[f][1] == 3);               /* 30 */
+        assert_true(per[f][2] >= 6 && per[f][2] <= 7);
+        assert_true(size[f] >= 10 && size[f] <= 11);
+    }
+    assert_int_equal(modc_stratified_folds(labels, n, 3, 1, 7, f1, &e), VIS_EINVAL);
+    assert_int_equal(modc_stratified_folds(labels, 5, 3, 6, 7, f1, &e), VIS_EINVAL);
+}
+
+static void test_data_davidson(void **state)
+{
+    (void)state;
+    const char *csv =
+        ",count,hate_speech,offensive_language,neither,class,tweet\n"
+        "0,3,0,0,3,2,\"hello, world\"\n"
+        "1,3,0,3,0,1,\"multi\nline \"\"quoted\"\"\"\n"
+        "\n"
+        "2,3,3,0,0,0,bad words\n";
+    modc_dataset d;
+    vis_err e;
+    assert_int_equal(modc_data_parse(&d, csv, strlen(csv), &e), 0);
+    assert_int_equal(d.format, MODC_FMT_DAVIDSON);
+    assert_int_equal(d.n, 3);
+    assert_int_equal(d.nclasses, 3);
+    assert_string_equal(d.classes[0], "hate");
+    assert_string_equal(d.classes[1], "offensive");
+    assert_string_equal(d.classes[2], "neither");
+    assert_string_equal(d.text[0], "hello, world");
+    assert_int_equal(d.label[0], 2);
+    assert_string_equal(d.text[1], "multi\nline \"quoted\"");
+    assert_int_equal(d.label[2], 0);
+    modc_data_free(&d);
+
+    const char *bad = ",class,tweet\n0,7,x\n";
+    assert_int_equal(modc_data_parse(&d, bad, strlen(bad), &e), VIS_EINVAL);
+    assert_non_null(strstr(e.msg, "line 2"));
+    const char *shortrow = ",class,tweet\n0,1\n";
+    assert_int_equal(modc_data_parse(&d, shortrow, strlen(shortrow), &e), VIS_EINVAL);
+    const char *unterminated = ",class,tweet\n0,1,\"open\n";
+    assert_int_equal(modc_data_parse(&d, unterminated, strlen(unterminated), &e), VIS_EINVAL);
+}
+
+static void test_data_generic(void **state)
+{
+    (void)state;
+    const char *csv = "id,text,label\n1,first,spam\n2,second,ham\n3,\"third, quoted\",spam\n"
+                      "4,fourth,abuse\n";
+    modc_dataset d;
+    vis_err e;
+    assert_int_equal(modc_data_parse(&d, csv, strlen(csv), &e), 0);
+    assert_int_equal(d.format, MODC_FMT_GENERIC);
+    assert_int_equal(d.n, 4);
+    assert_int_equal(d.nclasses, 3);
+    /* classes in byte order of names */
+    assert_string_equal(d.classes[0], "abuse");
+    assert_string_equal(d.classes[1], "ham");
+    assert_string_equal(d.classes[2], "spam");
+    assert_int_equal(d.label[0], 2);
+    assert_int_equal(d.label[1], 1);
+    assert_int_equal(d.label[3], 0);
+    assert_string_equal(d.text[2], "third, quoted");
+    modc_data_free(&d);
+    const char *nolabel = "text,label\nx,\n";
+    assert_int_equal(modc_data_parse(&d, nolabel, strlen(nolabel), &e), VIS_EINVAL);
+    const char *nohdr = "a,b\n1,2\n";
+    assert_int_equal(modc_data_parse(&d, nohdr, strlen(nohdr), &e), VIS_EINVAL);
+    assert_int_equal(modc_data_parse(&d, "", 0, &e), VIS_EINVAL);
+}
+
+static void test_cross_validate_small(void **state)
+{
+    (void)state;
+    /* a separable synthetic set: CV must get it nearly all right */
+    buf csv;
+    buf_init(&csv);
+    buf_puts(&csv, "text,label\n");
+    const char *wa[] = {"cheap", "pills", "buy", "offer", "deal", "win"};
+    const char *wb[] = {"idiot", "loser", "stupid", "moron", "dumb", "jerk"};
+    const char *wc[] = {"lunch", "meeting", "thanks", "noon", "report", "team"};
+    uint64_t rs = 3;
+    for (int i = 0; i < 60; i++) {
+        const char **w = i % 3 == 0 ? wa : i % 3 == 1 ? wb : wc;
+        const char *lab = i % 3 == 0 ? "spam" : i % 3 == 1 ? "abuse" : "ok";
+        buf_printf(&csv, "\"%s the %s, %s\",%s\n", w[modc_rand_below(&rs, 6)],
+                   w[modc_rand_below(&rs, 6)], w[modc_rand_below(&rs, 6)], lab);
+    }
+    modc_dataset d;
+    vis_err e;
+    assert_int_equal(modc_data_parse(&d, csv.data, csv.len, &e), 0);
+    modc_cv_opts o;
+    modc_cv_opts_default(&o);
+    o.params.feat.bits = 16;
+    o.folds = 5;
+    modc_metrics m, m2;
+    assert_int_equal(modc_cross_validate(&d, &o, &m, &e), 0);
+    assert_int_equal(m.n, 60);
+    assert_true(m.accuracy >= 0.95);
+    assert_true(m.macro_f1 >= 0.95);
+    /* deterministic */
+    assert_int_equal(modc_cross_validate(&d, &o, &m2, &e), 0);
+    assert_memory_equal(m.confusion, m2.confusion, 9 * sizeof *m.confusion);
+    assert_int_equal(m.n_auto, m2.n_auto);
+    modc_metrics_free(&m2);
+    modc_metrics_free(&m);
+    o.folds = 100;
+    assert_int_equal(modc_cross_validate(&d, &o, &m, &e), VIS_EINVAL);
+    modc_data_free(&d);
+    buf_free(&csv);
+}
+
+static void test_offline_train(void **state)
+{
+    (void)state;
+    modc_params p = small_params();
+    modc_model *m;
+    assert_int_equal(modc_model_new(&m, &p, CLASSES, 3, NULL), 0);
+    modc_fvec xs[12];
+    size_t labels[12];
+    for (int i = 0; i < 4; i++) {
+        const char *t[3] = {SPAM[i], ABUSE[i], OK[i]};
+        for (int c = 0; c < 3; c++) {
+            modc_fvec tmp;
+            modc_fvec_init(&tmp);
+            assert_int_equal(modc_featurize(&p.feat, t[c], strlen(t[c]), &tmp), 0);
+            assert_int_equal(modc_fvec_take(&tmp, &xs[i * 3 + c]), 0);
+            modc_fvec_free(&tmp);
+            labels[i * 3 + c] = (size_t)c;
+        }
+    }
+    vis_err e;
+    size_t bad[1] = {99};
+    assert_int_equal(modc_train(m, xs, labels, 12, bad, 1, 1, &e), VIS_EINVAL);
+    assert_int_equal(modc_train(m, xs, labels, 12, NULL, 0, 1, &e), 0);
+    assert_int_equal(modc_model_count(m, 2), 4);
+    double pr[3];
+    modc_predict(m, "win money", 9, pr);
+    assert_true(pr[0] > pr[1] && pr[0] > pr[2]);
+    for (int i = 0; i < 12; i++) modc_fvec_free(&xs[i]);
+    modc_model_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tokenize),        cmocka_unit_test(test_featurize),
+        cmocka_unit_test(test_model_online),    cmocka_unit_test(test_model_new_errors),
+        cmocka_unit_test(test_save_load),       cmocka_unit_test(test_decide),
+        cmocka_unit_test(test_metrics),         cmocka_unit_test(test_folds),
+        cmocka_unit_test(test_data_davidson),   cmocka_unit_test(test_data_generic),
+        cmocka_unit_test(test_cross_validate_small), cmocka_unit_test(test_offline_train),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -65,8 +65,9 @@ int csv_next(csv_reader *r, vis_err *err)
             for (;;) {
                 const char *q = memchr(p, '"', (size_t)(end - p));
                 if (!q) {
-                    return vis_errf(err, VIS_EINVAL, "csv_unterminated_quote", NULL,
-                                    "line %zu: unterminated quoted field", qline);
+                    vis_errf(err, VIS_EINVAL, "csv_unterminated_quote", NULL,
+                             "line %zu: unterminated quoted field", qline);
+                    return -1;
                 }
                 for (const char *c = p; c < q; c++)
                     if (*c == '\n') r->next_line++;
@@ -95,7 +96,10 @@ int csv_next(csv_reader *r, vis_err *err)
         break;
     }
     r->p = p;
-    if (r->scratch.oom) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    if (r->scratch.oom) {
+        vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        return -1;
+    }
     for (size_t i = 0; i < r->nfields; i++) r->field[i] = r->scratch.data + r->off[i];
     return 1;
 }

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "core/demo.h"
 #include "http/server.h"
+#include "http/ticker.h"
 
 static void usage(FILE *f)
 {
@@ -147,7 +148,9 @@ int cmd_serve(int argc, char **argv)
     printf("API: http://%s:%d/v1  health: /health  metrics: /metrics\n", host, srv.port);
     fflush(stdout);
     int sig = 0;
+    ticker *tick = ticker_start(&srv);
     sigwait(&set, &sig);
+    ticker_stop(tick);
     fprintf(stderr, "{\"level\":\"info\",\"message\":\"signal %d: finishing in-flight requests\"}\n", sig);
     server_free(&srv);
     return 0;

@@ -27,6 +27,7 @@ static const centry table[] = {
     S("db", db, "var/visible.db", "database: a SQLite file path"),
     I("threads", threads, "4", 1, 256, "HTTP worker threads (each has its own store connection)"),
     I("http.body_limit", body_limit, "1048576", 1024, 1073741824, "largest request body accepted, bytes (413 above)"),
+    I("http.bulk_limit", bulk_limit, "67108864", 1024, 4294967296LL, "largest bulk upload (task CSV, JSON lines), bytes"),
     S("currency", currency, "EUR", "ISO 4217 currency of every amount"),
     I("pay.min_hourly_micros", min_hourly_micros, "12000000", 0, 1000000000000,
       "platform minimum pay per active+waiting hour, micros"),
@@ -44,6 +45,10 @@ static const centry table[] = {
     I("store.busy_timeout_ms", busy_timeout_ms, "5000", 0, 600000, "how long a store call waits for a lock"),
     I("fees.platform_ppm", platform_fee_ppm, "100000", 0, 1000000,
       "platform fee charged to clients, parts per million of the work's cost"),
+    I("microwork.reject_cap_ppm", mw_reject_cap_ppm, "200000", 0, 1000000,
+      "share of one worker's answers on a batch a client may reject without an admin (ppm)"),
+    I("microwork.sweep_ms", mw_sweep_ms, "5000", 100, 3600000,
+      "how often expired leases are released and due answers auto-approved (ms)"),
     I("auth.pwhash_ops", pwhash_ops, "2", 1, 100, "argon2id passes per password hash"),
     I("auth.pwhash_mem_kib", pwhash_mem_kib, "65536", 8, 4194304, "argon2id memory per password hash, KiB"),
 };

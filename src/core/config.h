@@ -25,6 +25,7 @@ typedef struct vis_config {
     char    db[1024];           /* SQLite path (or postgres:// URL later) */
     int64_t threads;            /* HTTP worker threads */
     int64_t body_limit;         /* bytes */
+    int64_t bulk_limit;         /* bytes, for bulk uploads (tasks) */
     char    currency[8];        /* ISO 4217 */
     int64_t min_hourly_micros;  /* platform minimum hourly pay */
     int64_t rate_per_minute;    /* per-token requests per minute, 0 = off */
@@ -38,6 +39,8 @@ typedef struct vis_config {
     bool    sync_full;          /* SQLite synchronous=FULL (else NORMAL) */
     int64_t busy_timeout_ms;    /* SQLite busy timeout */
     int64_t platform_fee_ppm;   /* platform fee, parts per million of cost */
+    int64_t mw_reject_cap_ppm;  /* micro-work: max share of a worker's answers a client may reject */
+    int64_t mw_sweep_ms;        /* micro-work: lease expiry / auto-approval sweep period */
     int64_t pwhash_ops;         /* argon2id opslimit */
     int64_t pwhash_mem_kib;     /* argon2id memlimit, KiB */
 } vis_config;

@@ -39,6 +39,8 @@ enum {
     HTTP_IDEM = 1u << 5,   /* honour Idempotency-Key (implies HTTP_TX) */
     HTTP_JSON = 1u << 6,   /* body must be a JSON object (req->json) */
     HTTP_TESTONLY = 1u << 7, /* only when test_clock is on */
+    HTTP_JSON_OPT = 1u << 8, /* body, if any, must be a JSON object */
+    HTTP_BULK = 1u << 9,     /* large uploads: http.bulk_limit instead of http.body_limit */
 };
 
 #define HTTP_MAX_PARAMS 4
@@ -84,6 +86,7 @@ struct http_route {
 
 /* Route tables of each module, ended by a zeroed entry. */
 extern const http_route http_routes_core[];
+extern const http_route http_routes_microwork[];
 
 /* Respond with a JSON value (steals the reference). */
 int http_json(http_resp *r, int status, json_t *v);

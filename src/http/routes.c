@@ -10,6 +10,7 @@ const http_route *const *server_route_tables(void)
 {
     static const http_route *const tables[] = {
         http_routes_core,
+        http_routes_microwork,
         NULL,
     };
     return tables;

@@ -18,6 +18,7 @@ int static_serve(vis_server *s, struct MHD_Connection *c, const char *method, co
 typedef struct reqctx {
     buf     body;
     bool    too_big;
+    int64_t limit;
     int64_t t0;
 } reqctx;
 
@@ -199,7 +200,7 @@ static int run(vis_server *s, http_req *rq, http_resp *rs, vis_err *err, int64_t
                             rt->method, rt->pattern);
     }
     /* body */
-    if (rt->flags & HTTP_JSON) {
+    if ((rt->flags & HTTP_JSON) || ((rt->flags & HTTP_JSON_OPT) && rq->body_len > 0)) {
         if (rq->body_len == 0)
             return vis_errf(err, VIS_EINVAL, "body_required", NULL, "this endpoint needs a JSON object body");
         json_error_t je;
@@ -273,7 +274,7 @@ static enum MHD_Result finish(vis_server *s, struct MHD_Connection *c, const cha
 
     if (ctx->too_big) {
         rc = vis_errf(&err, VIS_ETOOBIG, "body_too_large", NULL, "the request body exceeds %lld bytes",
-                      (long long)s->cfg.body_limit);
+                      (long long)ctx->limit);
     } else {
         bool pm = false;
         rq.route = server_route(s, method, url, &rq, &pm, &ri);
@@ -359,12 +360,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!ctx) return MHD_NO;
         buf_init(&ctx->body);
         ctx->t0 = clock_mono_ns();
+        ctx->limit = s->cfg.body_limit;
+        bool pm;
+        size_t idx;
+        const http_route *rt = server_route(s, method, url, NULL, &pm, &idx);
+        if (rt && (rt->flags & HTTP_BULK)) ctx->limit = s->cfg.bulk_limit;
         *con_cls = ctx;
         return MHD_YES;
     }
     if (*upload_size) {
         if (!ctx->too_big) {
-            if ((int64_t)(ctx->body.len + *upload_size) > s->cfg.body_limit) {
+            if ((int64_t)(ctx->body.len + *upload_size) > ctx->limit) {
                 ctx->too_big = true;
                 buf_free(&ctx->body);
             } else {

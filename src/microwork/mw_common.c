@@ -276,8 +276,9 @@ int mw_answer_check(const mw_batch *b, json_t *answer, char **json_text, char **
         qsort(v, n, sizeof *v, cmp_str);
         for (size_t i = 1; i < n; i++)
             if (!strcmp(v[i], v[i - 1])) {
+                vis_errf(err, VIS_EINVAL, "invalid_field", "answer", "answer repeats the label '%s'", v[i]);
                 free(v);
-                return vis_errf(err, VIS_EINVAL, "invalid_field", "answer", "answer repeats the label '%s'", v[i]);
+                return VIS_EINVAL;
             }
         char *k = malloc(len + 1);
         if (!k) {

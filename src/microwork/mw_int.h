@@ -19,6 +19,22 @@ typedef struct mw_batch {
     int64_t created_ms, published_ms, expires_ms;
 } mw_batch;
 
+typedef struct mw_asg {
+    int64_t id, task_id, batch_id, worker_id, client_id, is_control;
+    char    state[12];
+    int64_t claimed_ms, deadline_ms, submitted_ms, duration_ms;
+    char   *answer, *answer_key;  /* owned, "" when none */
+    int64_t correct, flagged_fast, auto_approve_ms, reviewed_ms;
+    char   *review_reason;
+    int64_t paid, bonus;
+} mw_asg;
+
+/* Read an assignment row (SQL selecting ASG columns) at the cursor. */
+int  mw_asg_read(store_stmt *q, mw_asg *a);
+int  mw_asg_load(mw_ctx *c, int64_t id, mw_asg *a, vis_err *err);
+void mw_asg_free(mw_asg *a);
+json_t *mw_asg_json(const mw_asg *a, bool for_client);
+
 int  mw_batch_load(mw_ctx *c, int64_t id, mw_batch *b, vis_err *err);
 void mw_batch_free(mw_batch *b);
 /* Load and check the caller may act on it as client (owner) or admin. */

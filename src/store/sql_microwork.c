@@ -162,3 +162,4 @@ const char SQL_MW_APPEAL_DECIDE[] =
 const char SQL_MW_APPEALS_CLIENT[] = "SELECT " APPEAL_COLS " FROM mw_appeals WHERE client_id = $1 ORDER BY id";
 const char SQL_MW_APPEALS_ALL[] = "SELECT " APPEAL_COLS " FROM mw_appeals ORDER BY id";
 const char SQL_MW_APPEALS_WORKER[] = "SELECT " APPEAL_COLS " FROM mw_appeals WHERE worker_id = $1 ORDER BY id";
+const char SQL_MW_APPEAL_BY_ASG[] = "SELECT id FROM mw_appeals WHERE assignment_id = $1";

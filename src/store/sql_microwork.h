@@ -53,6 +53,7 @@ extern const char SQL_MW_WB_BLOCK[];
 extern const char SQL_MW_WB_SKILLS[];
 extern const char SQL_MW_APPEAL_INSERT[];
 extern const char SQL_MW_APPEAL_GET[];
+extern const char SQL_MW_APPEAL_BY_ASG[];
 extern const char SQL_MW_APPEAL_DECIDE[];
 extern const char SQL_MW_APPEALS_CLIENT[];
 extern const char SQL_MW_APPEALS_ALL[];

@@ -1,0 +1,252 @@
+/* h_microwork — HTTP handlers of the micro-work marketplace (domain in
+ * src/microwork/mw.h). */
+#include <string.h>
+
+#include "base/jv.h"
+#include "http/http.h"
+#include "http/server.h"
+#include "microwork/mw.h"
+
+static mw_ctx ctx(http_req *r)
+{
+    return (mw_ctx){.db = r->db, .cfg = &r->srv->cfg, .now_ms = r->now_ms, .who = &r->who};
+}
+
+/* out is passed by address: it is read only after the call that fills it */
+static int reply(http_resp *rs, int status, int rc, json_t **out)
+{
+    if (rc) {
+        json_decref(*out);
+        return rc;
+    }
+    return http_json(rs, status, *out);
+}
+
+static int h_batch_create(http_req *r, http_resp *rs, vis_err *err)
+{
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = mw_batch_create(&c, r->json, &out, err);
+    if (!rc) snprintf(rs->location, sizeof rs->location, "/v1/batches/%lld",
+                      (long long)json_integer_value(json_object_get(out, "id")));
+    return reply(rs, 201, rc, &out);
+}
+
+static int h_batch_list(http_req *r, http_resp *rs, vis_err *err)
+{
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, mw_batch_list(&c, &out, err), &out);
+}
+
+static int h_batch_get(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "batch", &id, err)) return err->code;
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, mw_batch_get(&c, id, &out, err), &out);
+}
+
+static int h_tasks_add(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "batch", &id, err)) return err->code;
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 201, mw_tasks_add(&c, id, http_header(r, "Content-Type"), r->body, r->body_len, &out, err), &out);
+}
+
+static int h_publish(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "batch", &id, err)) return err->code;
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, mw_batch_publish(&c, id, &out, err), &out);
+}
+
+static int set_state(http_req *r, http_resp *rs, vis_err *err, const char *action)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "batch", &id, err)) return err->code;
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, mw_batch_set_state(&c, id, action, &out, err), &out);
+}
+static int h_pause(http_req *r, http_resp *rs, vis_err *err) { return set_state(r, rs, err, "pause"); }
+static int h_resume(http_req *r, http_resp *rs, vis_err *err) { return set_state(r, rs, err, "resume"); }
+static int h_cancel(http_req *r, http_resp *rs, vis_err *err) { return set_state(r, rs, err, "cancel"); }
+
+static int h_answers(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "batch", &id, err)) return err->code;
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, mw_batch_answers(&c, id, &out, err), &out);
+}
+
+static int h_results(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "batch", &id, err)) return err->code;
+    const char *fmt = http_query(r, "format");
+    if (!fmt) fmt = "json";
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    char *text = NULL;
+    int rc = mw_batch_results(&c, id, fmt, &out, &text, err);
+    if (rc) return rc;
+    if (text) {
+        rs->status = 200;
+        rs->raw = text;
+        rs->raw_len = strlen(text);
+        rs->ctype = !strcmp(fmt, "csv") ? "text/csv; charset=utf-8" : "application/x-ndjson";
+        return 0;
+    }
+    return http_json(rs, 200, out);
+}
+
+static const jv_field review_fields[] = {{"reason", JV_STRING, false, 0, 2000}, {NULL, 0, 0, 0, 0}};
+static const jv_field reject_fields[] = {{"reason", JV_STRING, true, 1, 2000}, {NULL, 0, 0, 0, 0}};
+
+static int review(http_req *r, http_resp *rs, vis_err *err, bool approve)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "answer", &id, err)) return err->code;
+    json_t *body = r->json;
+    if (approve && body && jv_check(body, review_fields, err)) return err->code;
+    if (!approve && jv_check(body, reject_fields, err)) return err->code;
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, mw_answer_review(&c, id, approve, body ? jv_str(body, "reason", "") : "", &out, err), &out);
+}
+static int h_approve(http_req *r, http_resp *rs, vis_err *err) { return review(r, rs, err, true); }
+static int h_reject(http_req *r, http_resp *rs, vis_err *err) { return review(r, rs, err, false); }
+
+static const jv_field bonus_fields[] = {
+    {"amount_micros", JV_INT, true, 1, 1000000000000LL},
+    {"reason", JV_STRING, true, 1, 2000},
+    {NULL, 0, 0, 0, 0},
+};
+
+static int h_bonus(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "answer", &id, err) || jv_check(r->json, bonus_fields, err)) return err->code;
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 201,
+                 mw_answer_bonus(&c, id, jv_int(r->json, "amount_micros", 0), jv_str(r->json, "reason", ""), &out, err),
+                 &out);
+}
+
+static int h_appeals(http_req *r, http_resp *rs, vis_err *err)
+{
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, mw_appeal_list(&c, &out, err), &out);
+}
+
+static const jv_field decide_fields[] = {
+    {"outcome", JV_STRING, true, 1, 16},
+    {"response", JV_STRING, true, 1, 5000},
+    {NULL, 0, 0, 0, 0},
+};
+
+static int h_appeal_decide(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "appeal", &id, err) || jv_check(r->json, decide_fields, err)) return err->code;
+    const char *o = jv_str(r->json, "outcome", "");
+    if (strcmp(o, "upheld") && strcmp(o, "overturned"))
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "outcome", "outcome must be 'upheld' or 'overturned'");
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, mw_appeal_decide(&c, id, !strcmp(o, "overturned"), jv_str(r->json, "response", ""), &out, err),
+                 &out);
+}
+
+/* ---- workers ---- */
+
+static int h_available(http_req *r, http_resp *rs, vis_err *err)
+{
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, mw_available(&c, &out, err), &out);
+}
+
+static int h_claim(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "batch", &id, err)) return err->code;
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 201, mw_claim(&c, id, &out, err), &out);
+}
+
+static int h_my_assignments(http_req *r, http_resp *rs, vis_err *err)
+{
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, mw_my_assignments(&c, &out, err), &out);
+}
+
+static int h_submit(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "assignment", &id, err)) return err->code;
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, mw_submit(&c, id, r->json, &out, err), &out);
+}
+
+static int h_return(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "assignment", &id, err)) return err->code;
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, mw_return(&c, id, &out, err), &out);
+}
+
+static const jv_field appeal_fields[] = {{"message", JV_STRING, true, 1, 5000}, {NULL, 0, 0, 0, 0}};
+
+static int h_appeal(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "assignment", &id, err) || jv_check(r->json, appeal_fields, err)) return err->code;
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 201, mw_appeal_create(&c, id, jv_str(r->json, "message", ""), &out, err), &out);
+}
+
+#define CL (HTTP_CLIENT | HTTP_ADMIN)
+const http_route http_routes_microwork[] = {
+    {"POST", "/v1/batches", h_batch_create, CL | HTTP_JSON | HTTP_IDEM, "create a micro-task batch (draft)"},
+    {"GET", "/v1/batches", h_batch_list, CL, "the client's batches with progress"},
+    {"GET", "/v1/batches/{id}", h_batch_get, CL | HTTP_TX, "a batch with its progress"},
+    {"POST", "/v1/batches/{id}/tasks", h_tasks_add, CL | HTTP_IDEM | HTTP_BULK,
+     "add tasks: CSV (Mechanical Turk batch input) or JSON lines"},
+    {"POST", "/v1/batches/{id}/publish", h_publish, CL | HTTP_IDEM, "publish: move the full cost into escrow"},
+    {"POST", "/v1/batches/{id}/pause", h_pause, CL | HTTP_TX, "stop new claims"},
+    {"POST", "/v1/batches/{id}/resume", h_resume, CL | HTTP_TX, "accept claims again"},
+    {"POST", "/v1/batches/{id}/cancel", h_cancel, CL | HTTP_TX, "cancel; unspent escrow returns"},
+    {"GET", "/v1/batches/{id}/answers", h_answers, CL | HTTP_TX, "every answer with status, time and flags"},
+    {"GET", "/v1/batches/{id}/results", h_results, CL | HTTP_TX,
+     "aggregated labels with provenance (format=json|jsonl|csv)"},
+    {"POST", "/v1/answers/{id}/approve", h_approve, CL | HTTP_JSON_OPT | HTTP_TX, "approve (pay) an answer"},
+    {"POST", "/v1/answers/{id}/reject", h_reject, CL | HTTP_JSON | HTTP_TX, "reject an answer with a reason"},
+    {"POST", "/v1/answers/{id}/bonus", h_bonus, CL | HTTP_JSON | HTTP_IDEM, "pay a bonus with a reason"},
+    {"GET", "/v1/appeals", h_appeals, HTTP_ANYROLE, "appeals of rejections (own, or on own batches)"},
+    {"POST", "/v1/appeals/{id}/decide", h_appeal_decide, CL | HTTP_JSON | HTTP_TX,
+     "uphold or overturn a rejection, with reasons"},
+    {"GET", "/v1/work/batches", h_available, HTTP_WORKER | HTTP_TX, "batches the worker may work on, with pay"},
+    {"POST", "/v1/work/batches/{id}/claim", h_claim, HTTP_WORKER | HTTP_IDEM, "claim the next task of a batch"},
+    {"GET", "/v1/work/assignments", h_my_assignments, HTTP_WORKER | HTTP_TX, "the worker's assignments and statuses"},
+    {"POST", "/v1/assignments/{id}/submit", h_submit, HTTP_WORKER | HTTP_JSON | HTTP_IDEM, "submit an answer"},
+    {"POST", "/v1/assignments/{id}/return", h_return, HTTP_WORKER | HTTP_TX, "give a task back"},
+    {"POST", "/v1/assignments/{id}/appeal", h_appeal, HTTP_WORKER | HTTP_JSON | HTTP_IDEM, "appeal a rejection"},
+    {NULL, NULL, NULL, 0, NULL},
+};

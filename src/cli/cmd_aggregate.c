@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,7 +128,7 @@ int cmd_aggregate(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *method = "ds", *gold_path = NULL, *workers_path = NULL, *eval_path = NULL;
-    double max_iter = -1, tol = -1, smoothing = -1, shrink = -1, restarts = -1, seed = -1;
+    double max_iter = NAN, tol = NAN, smoothing = NAN, shrink = NAN, restarts = NAN, seed = NAN;
     optind = 0;
     opterr = 0;
     int ch;
@@ -169,20 +170,20 @@ int cmd_aggregate(int argc, char **argv)
         return 2;
     }
     truth_options_default(&opt, m);
-    if ((max_iter != -1 && (max_iter < 1 || max_iter > 1e6)) || (tol != -1 && tol < 0) ||
-        (smoothing != -1 && smoothing < 0) || (restarts != -1 && (restarts < 0 || restarts > 1e4)) ||
-        (seed != -1 && seed < 0) || (shrink != -1 && shrink < 0)) {
+    /* unset options are NaN, and every comparison with NaN is false */
+    if (max_iter < 1 || max_iter > 1e6 || tol < 0 || smoothing < 0 || shrink < 0 ||
+        restarts < 0 || restarts > 1e4 || seed < 0 || seed > 1e18) {
         fprintf(stderr, "visible aggregate: need --max-iter in [1, 1e6], --tol >= 0, "
                         "--smoothing >= 0, --shrink >= 0, --restarts in [0, 1e4], "
                         "--seed >= 0\n");
         return 2;
     }
-    if (max_iter != -1) opt.max_iter = (int)max_iter;
-    if (tol != -1) opt.tol = tol;
-    if (smoothing != -1) opt.smoothing = smoothing;
-    if (restarts != -1) opt.restarts = (int)restarts;
-    if (seed != -1) opt.seed = (uint64_t)seed;
-    if (shrink != -1) opt.shrink = shrink;
+    if (!isnan(max_iter)) opt.max_iter = (int)max_iter;
+    if (!isnan(tol)) opt.tol = tol;
+    if (!isnan(smoothing)) opt.smoothing = smoothing;
+    if (!isnan(restarts)) opt.restarts = (int)restarts;
+    if (!isnan(seed)) opt.seed = (uint64_t)seed;
+    if (!isnan(shrink)) opt.shrink = shrink;
 
     int status = 0;
     buf in;

@@ -6,10 +6,8 @@
  *                       / (Σ_{answers of w} post[t][k] + K s)
  *           prior[k]  = (Σ_t post[t][k] + s) / (T + K s)
  *   E-step  post[t][k] ∝ prior[k] · Π_{answers (w, a) of t} C_w[k][a]
- * with s = opt.smoothing. The E-step of one iteration and the expected
- * counts of the next M-step are computed in a single pass over the answers
- * (grouped by task), using a table of log C laid out so that the K values
- * needed by one answer are contiguous.
+ * The E-step of one iteration and the expected counts of the next M-step
+ * are computed in a single pass over the answers (grouped by task).
  */
 #include <float.h>
 #include <math.h>
@@ -18,11 +16,18 @@
 
 #include "truth/truth_int.h"
 
-/* cnt[(w*K + a)*K + k] = expected number of answers a of w on tasks of
- * true class k. Fills logc (same layout, log C_w[k][a]) and, if conf is
- * given, conf[(w*K + k)*K + a] = C_w[k][a]. */
-static void ds_mstep(const truth_ctx *c, const double *cnt, double *pl, double *logc,
-                     double *conf)
+/*
+ * Table layout: one row of 2K doubles per (worker w, answer a), so that an
+ * answer touches one contiguous stretch (one cache line for K = 4):
+ *   tab[(w*K + a)*2K + k]      log C_w[k][a]                (read by the E-step)
+ *   tab[(w*K + a)*2K + K + k]  Σ post[t][k] over w's answers a (M-step counts)
+ */
+#define LOGC(tab, K, w, a) ((tab) + ((size_t)(w) * (K) + (a)) * 2 * (K))
+#define CNT(tab, K, w, a) (LOGC(tab, K, w, a) + (K))
+
+/* Confusions from the counts: fills the log C half of tab and, if conf is
+ * given, conf[(w*K + k)*K + a] = C_w[k][a]. pl: K*K scratch. */
+static void ds_mstep(const truth_ctx *c, double *tab, double *pl, double *conf)
 {
     int32_t K = c->K;
     double s = c->opt->smoothing, m = c->opt->shrink;
@@ -30,57 +35,93 @@ static void ds_mstep(const truth_ctx *c, const double *cnt, double *pl, double *
         /* pooled confusion of all workers: the centre of the prior */
         for (int32_t j = 0; j < K * K; j++) pl[j] = 0;
         for (int32_t w = 0; w < c->W; w++)
-            for (int32_t j = 0; j < K * K; j++) pl[j] += cnt[(size_t)w * K * K + j];
+            for (int32_t a = 0; a < K; a++)
+                for (int32_t k = 0; k < K; k++) pl[a * K + k] += CNT(tab, K, w, a)[k];
         for (int32_t k = 0; k < K; k++) {
             double tot = 0;
             for (int32_t a = 0; a < K; a++) tot += pl[a * K + k];
-            for (int32_t a = 0; a < K; a++) pl[a * K + k] = tot > 0 ? m * pl[a * K + k] / tot : m / K;
+            for (int32_t a = 0; a < K; a++)
+                pl[a * K + k] = tot > 0 ? m * pl[a * K + k] / tot : m / K;
         }
     }
-    for (int32_t w = 0; w < c->W; w++) {
-        const double *cw = cnt + (size_t)w * K * K;
-        double *lw = logc + (size_t)w * K * K;
+    for (int32_t w = 0; w < c->W; w++)
         for (int32_t k = 0; k < K; k++) {
             double tot = 0;
             for (int32_t a = 0; a < K; a++) {
-                double v = cw[a * K + k] + s + (m > 0 ? pl[a * K + k] : 0);
+                double v = CNT(tab, K, w, a)[k] + s + (m > 0 ? pl[a * K + k] : 0);
                 tot += v > DBL_EPSILON ? v : DBL_EPSILON;
             }
             for (int32_t a = 0; a < K; a++) {
-                double v = cw[a * K + k] + s + (m > 0 ? pl[a * K + k] : 0);
+                double v = CNT(tab, K, w, a)[k] + s + (m > 0 ? pl[a * K + k] : 0);
                 double p = (v > DBL_EPSILON ? v : DBL_EPSILON) / tot;
-                lw[a * K + k] = log(p);
+                LOGC(tab, K, w, a)[k] = log(p);
                 if (conf) conf[((size_t)w * K + k) * K + a] = p;
             }
         }
-    }
 }
 
-/* Soft counts from the posterior (the first M-step). */
-static void ds_counts(const truth_ctx *c, const double *post, double *cnt)
+static void ds_zero_counts(const truth_ctx *c, double *tab)
 {
     int32_t K = c->K;
-    memset(cnt, 0, (size_t)c->W * K * K * sizeof *cnt);
-    for (int32_t t = 0; t < c->T; t++) {
-        const double *row = post + (size_t)t * K;
-        for (size_t i = c->t_off[t]; i < c->t_off[t + 1]; i++) {
-            double *dst = cnt + ((size_t)c->a_worker[i] * K + c->a_label[i]) * K;
-            for (int32_t k = 0; k < K; k++) dst[k] += row[k];
-        }
-    }
+    for (int32_t w = 0; w < c->W; w++)
+        for (int32_t a = 0; a < K; a++) memset(CNT(tab, K, w, a), 0, (size_t)K * sizeof(double));
 }
 
 /* Crowd-Kit's expected joint log-likelihood term of the ELBO:
  * Σ_answers Σ_k post[t][k] (log C_w[k][a] + log prior[k]) — note the prior
  * counted once per answer, as Crowd-Kit does — from the expected counts. */
-static double ds_expected_joint(const truth_ctx *c, const double *cnt, const double *logc,
-                                const double *logprior)
+static double ds_expected_joint(const truth_ctx *c, const double *tab, const double *logprior)
 {
     int32_t K = c->K;
     double s = 0;
-    for (size_t j = 0, n = (size_t)c->W * K * K; j < n; j++)
-        s += cnt[j] * (logc[j] + logprior[j % (size_t)K]);
+    for (int32_t w = 0; w < c->W; w++)
+        for (int32_t a = 0; a < K; a++) {
+            const double *l = LOGC(tab, K, w, a), *n = CNT(tab, K, w, a);
+            for (int32_t k = 0; k < K; k++) s += n[k] * (l[k] + logprior[k]);
+        }
     return s;
+}
+
+/* Sums gathered by one E-step pass: log-likelihood = ll_gold + max_sum +
+ * log(ls); entropy = log(ls) − sel_sum. */
+typedef struct ds_pass {
+    double ll_gold, max_sum, sel_sum, n_ev;
+    truth_logsum ls;
+} ds_pass;
+
+/* One pass over the tasks: posterior from the current log C and prior
+ * (E-step), and the expected counts of the next M-step. */
+static inline __attribute__((always_inline)) void
+ds_estep(const truth_ctx *c, double *tab, const double *logprior, double *lp, double *psum,
+         ds_pass *acc, const int32_t K)
+{
+    double *post = c->out->posterior;
+    for (int32_t t = 0; t < c->T; t++) {
+        size_t b = c->t_off[t], e = c->t_off[t + 1];
+        if (b == e && !truth__has_evidence(c, t)) continue;
+        double *row = post + (size_t)t * K;
+        for (int32_t k = 0; k < K; k++) lp[k] = logprior[k];
+        for (size_t i = b; i < e; i++) {
+            const double *l = LOGC(tab, K, c->a_worker[i], c->a_label[i]);
+            for (int32_t k = 0; k < K; k++) lp[k] += l[k];
+        }
+        if (truth__gold_row(c, t, row))
+            acc->ll_gold += lp[c->gold[t]];
+        else
+            truth__posterior(lp, K, row, &acc->max_sum, &acc->ls, &acc->sel_sum);
+        for (size_t i = b; i < e; i++) {
+            double *n = CNT(tab, K, c->a_worker[i], c->a_label[i]);
+            for (int32_t k = 0; k < K; k++) n[k] += row[k];
+        }
+        for (int32_t k = 0; k < K; k++) psum[k] += row[k];
+        acc->n_ev += 1;
+    }
+}
+
+static void log_prior(const truth_result *r, int32_t K, double *logprior)
+{
+    for (int32_t k = 0; k < K; k++)
+        logprior[k] = log(r->prior[k] > 1e-300 ? r->prior[k] : 1e-300);
 }
 
 int truth__ds(truth_ctx *c)
@@ -88,60 +129,51 @@ int truth__ds(truth_ctx *c)
     truth_result *r = c->out;
     int32_t K = c->K;
     size_t wkk = (size_t)c->W * K * K;
-    double *cnt = malloc((wkk ? wkk : 1) * sizeof *cnt);
-    double *logc = malloc((wkk ? wkk : 1) * sizeof *logc);
-    double *lp = malloc(((size_t)K * K + (size_t)K * 2) * sizeof *lp);
+    double *tab = malloc((wkk ? 2 * wkk : 1) * sizeof *tab);
+    double *lp = malloc(((size_t)K * K + (size_t)K * 3) * sizeof *lp);
     r->confusion = malloc((wkk ? wkk : 1) * sizeof *r->confusion);
-    if (!cnt || !logc || !lp || !r->confusion) {
-        free(cnt);
-        free(logc);
+    if (!tab || !lp || !r->confusion) {
+        free(tab);
         free(lp);
         return VIS_ENOMEM;
     }
-    double *logprior = lp + K, *pool = lp + 2 * K;
+    double *logprior = lp + K, *psum = lp + 2 * K, *pool = lp + 3 * K;
     double *post = r->posterior;
     double s = c->opt->smoothing;
 
     truth__vote(c, NULL, post);
     truth__update_prior(c, post, s, r->prior);
-    ds_counts(c, post, cnt);
-    ds_mstep(c, cnt, pool, logc, NULL);
+    ds_zero_counts(c, tab);
+    for (int32_t t = 0; t < c->T; t++)
+        for (size_t i = c->t_off[t]; i < c->t_off[t + 1]; i++) {
+            double *n = CNT(tab, K, c->a_worker[i], c->a_label[i]);
+            for (int32_t k = 0; k < K; k++) n[k] += post[(size_t)t * K + k];
+        }
+    ds_mstep(c, tab, pool, NULL);
 
     double elbo_prev = -INFINITY;
     for (int it = 1; it <= c->opt->max_iter; it++) {
-        for (int32_t k = 0; k < K; k++)
-            logprior[k] = log(r->prior[k] > 1e-300 ? r->prior[k] : 1e-300);
-        memset(cnt, 0, wkk * sizeof *cnt);
-        double ll = 0, entropy = 0;
-        for (int32_t t = 0; t < c->T; t++) {
-            if (!truth__has_evidence(c, t)) continue;
-            double *row = post + (size_t)t * K;
-            size_t b = c->t_off[t], e = c->t_off[t + 1];
-            memcpy(lp, logprior, (size_t)K * sizeof *lp);
-            for (size_t i = b; i < e; i++) {
-                const double *l = logc + ((size_t)c->a_worker[i] * K + c->a_label[i]) * K;
-                for (int32_t k = 0; k < K; k++) lp[k] += l[k];
-            }
-            if (truth__gold_row(c, t, row))
-                ll += lp[c->gold[t]];
-            else {
-                ll += truth__normalize_log(lp, K);
-                memcpy(row, lp, (size_t)K * sizeof *row);
-                for (int32_t k = 0; k < K; k++)
-                    if (row[k] > 0) entropy -= row[k] * log(row[k]);
-            }
-            for (size_t i = b; i < e; i++) {
-                double *dst = cnt + ((size_t)c->a_worker[i] * K + c->a_label[i]) * K;
-                for (int32_t k = 0; k < K; k++) dst[k] += row[k];
-            }
+        log_prior(r, K, logprior);
+        ds_zero_counts(c, tab);
+        ds_pass acc = {.ls = {1.0, 0}};
+        for (int32_t k = 0; k < K; k++) psum[k] = 0;
+        switch (K) { /* constant K lets the compiler unroll the inner loops */
+        case 2: { double l2[2]; ds_estep(c, tab, logprior, l2, psum, &acc, 2); break; }
+        case 3: { double l3[3]; ds_estep(c, tab, logprior, l3, psum, &acc, 3); break; }
+        case 4: { double l4[4]; ds_estep(c, tab, logprior, l4, psum, &acc, 4); break; }
+        case 5: { double l5[5]; ds_estep(c, tab, logprior, l5, psum, &acc, 5); break; }
+        default: ds_estep(c, tab, logprior, lp, psum, &acc, K); break;
         }
-        truth__update_prior(c, post, s, r->prior);
-        ds_mstep(c, cnt, pool, logc, NULL);
-        r->log_likelihood = ll;
+        double ll_gold = acc.ll_gold, max_sum = acc.max_sum, sel_sum = acc.sel_sum;
+        double n_ev = acc.n_ev;
+        truth_logsum ls = acc.ls;
+        double lse = truth__logsum_value(&ls), entropy = lse - sel_sum;
+        for (int32_t k = 0; k < K; k++) r->prior[k] = (psum[k] + s) / (n_ev + K * s);
+        ds_mstep(c, tab, pool, NULL);
+        r->log_likelihood = ll_gold + max_sum + lse;
         r->iterations = it;
-        for (int32_t k = 0; k < K; k++)
-            logprior[k] = log(r->prior[k] > 1e-300 ? r->prior[k] : 1e-300);
-        double elbo = (ds_expected_joint(c, cnt, logc, logprior) + entropy) /
+        log_prior(r, K, logprior);
+        double elbo = (ds_expected_joint(c, tab, logprior) + entropy) /
                       (c->N ? (double)c->N : 1.0);
         if (elbo - elbo_prev < c->opt->tol) {
             r->converged = 1;
@@ -150,15 +182,14 @@ int truth__ds(truth_ctx *c)
         elbo_prev = elbo;
     }
 
-    ds_mstep(c, cnt, pool, logc, r->confusion);
+    ds_mstep(c, tab, pool, r->confusion);
     for (int32_t w = 0; w < c->W; w++) {
         double acc = 0;
         for (int32_t k = 0; k < K; k++)
             acc += r->prior[k] * r->confusion[((size_t)w * K + k) * K + k];
         r->skill[w] = acc;
     }
-    free(cnt);
-    free(logc);
+    free(tab);
     free(lp);
     return 0;
 }

@@ -11,6 +11,7 @@
 #ifndef VIS_TRUTH_TRUTH_INT_H
 #define VIS_TRUTH_TRUTH_INT_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,50 @@ static inline int truth__gold_row(const truth_ctx *c, int32_t t, double *row)
 /* row holds log-probabilities: replace by normalised probabilities and
  * return log Σ exp(row). */
 double truth__normalize_log(double *row, int32_t K);
+/* Accumulator of Σ log(x_i) for x_i >= 1 without one log() per term: a
+ * running product, renormalised by frexp before it can overflow. */
+typedef struct truth_logsum {
+    double prod;
+    long exp2;
+} truth_logsum;
+static inline void truth__logsum_add(truth_logsum *s, double x)
+{
+    s->prod *= x;
+    if (s->prod > 1e280) {
+        int e;
+        s->prod = frexp(s->prod, &e);
+        s->exp2 += e;
+    }
+}
+static inline double truth__logsum_value(const truth_logsum *s)
+{
+    return log(s->prod) + (double)s->exp2 * 0.69314718055994530942;
+}
+
+/* lp holds K log-probabilities: write the normalised probabilities to row.
+ * The log-normaliser log Σ exp(lp) = max + log(se) is returned in pieces:
+ * *max_sum += max, se (>= 1) into *ls, and the entropy of row is
+ * log(se) − *sel_sum contribution (*sel_sum += Σ p_k (lp_k − max)), so
+ * that the caller needs no log() per task. Costs K − 1 exp. */
+static inline void truth__posterior(const double *lp, int32_t K, double *row, double *max_sum,
+                                    truth_logsum *ls, double *sel_sum)
+{
+    int32_t mk = 0;
+    for (int32_t k = 1; k < K; k++)
+        if (lp[k] > lp[mk]) mk = k;
+    double m = lp[mk], se = 0, sel = 0;
+    for (int32_t k = 0; k < K; k++) {
+        double d = lp[k] - m, e = k == mk ? 1.0 : exp(d);
+        row[k] = e;
+        se += e;
+        sel += e * d;
+    }
+    double inv = 1.0 / se;
+    for (int32_t k = 0; k < K; k++) row[k] *= inv;
+    *max_sum += m;
+    *sel_sum += sel * inv;
+    truth__logsum_add(ls, se);
+}
 /* prior[k] = (Σ_t post[t][k] + s) / (n + K s) over tasks with evidence. */
 void truth__update_prior(const truth_ctx *c, const double *post, double s,
                          double *prior);

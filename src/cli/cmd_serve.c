@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "core/demo.h"
+#include "dispatch/disp_service.h"
 #include "http/server.h"
 #include "http/ticker.h"
 
@@ -149,7 +150,11 @@ int cmd_serve(int argc, char **argv)
     fflush(stdout);
     int sig = 0;
     ticker *tick = ticker_start(&srv);
+    disp_service *disp = NULL;
+    if (disp_service_start(srv.pool, &srv.clock, &srv.cfg, &disp, &err))
+        fprintf(stderr, "{\"level\":\"error\",\"message\":\"%s\"}\n", err.msg);
     sigwait(&set, &sig);
+    disp_service_stop(disp);
     ticker_stop(tick);
     fprintf(stderr, "{\"level\":\"info\",\"message\":\"signal %d: finishing in-flight requests\"}\n", sig);
     server_free(&srv);

@@ -28,6 +28,14 @@ typedef struct vis_config {
     int64_t bulk_limit;         /* bytes, for bulk uploads (tasks) */
     char    currency[8];        /* ISO 4217 */
     int64_t min_hourly_micros;  /* platform minimum hourly pay */
+    bool    disp_auto;          /* dispatch: run epochs on the dispatcher thread */
+    int64_t disp_epoch_ms;      /* dispatch: decision period */
+    int64_t disp_offer_ttl_ms;  /* dispatch: how long an offer stands */
+    int64_t disp_ref_lat_e6, disp_ref_lon_e6; /* dispatch: the city's reference point */
+    int64_t disp_speed_m_per_min; /* dispatch: courier speed for planning */
+    int64_t disp_service_s;     /* dispatch: pickup and drop-off service time */
+    int64_t disp_max_km;        /* dispatch: farthest drop-off from the pickup */
+    int64_t disp_arrive_radius_m; /* dispatch: a position this close to the pickup is an arrival */
     int64_t rate_per_minute;    /* per-token requests per minute, 0 = off */
     int64_t rate_burst;         /* bucket size */
     int64_t token_ttl_days;     /* login/signup token lifetime */

@@ -9,6 +9,7 @@
 
 #include "core/journal.h"
 #include "core/ledger.h"
+#include "dispatch/disp_service.h"
 #include "store/sql_core.h"
 
 static const struct {
@@ -53,6 +54,7 @@ int demo_seed(store *db, const vis_config *cfg, const account_pwcost *cost, int6
                     goto fail;
             }
         }
+        if (disp_demo_seed(db, cfg, cost, now_ms, out, err)) goto fail;
         if (store_exec(db, SQL_SETTING_PUT, err, "tt", "demo_seeded", "1")) goto fail;
         if (store_commit(db, err)) return err->code;
     }

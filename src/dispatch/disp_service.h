@@ -1,0 +1,132 @@
+/*
+ * disp_service — on-demand delivery as a platform service (issue 5), on
+ * top of the pure engine (disp_engine, disp_price).
+ *
+ * Who. Couriers are worker accounts; clients (restaurants, shops) are client
+ * accounts with pickup places; admins watch the board and may reassign.
+ *
+ * State lives in the store (migration 3: disp_places, disp_couriers,
+ * disp_shifts, disp_jobs, disp_offers, disp_offer_jobs). Every epoch
+ * rebuilds the engine state from those rows inside one write transaction,
+ * so a failed epoch rolls back and loses nothing, and a restart needs no
+ * recovery step.
+ *
+ * Coordinates. The API takes WGS84 lat/lon (stored as integer
+ * micro-degrees); the engine works in planar metres from an equirectangular
+ * projection around the city's reference point (dispatch.ref_lat_e6 /
+ * dispatch.ref_lon_e6): x = R·Δλ·cos φ0, y = R·Δφ. Within ~50 km of the
+ * reference the distance error stays under 0.5 %.
+ *
+ * Lifecycle of a job: open → offered (a dispatch decision made it an offer
+ * to one courier, with an expiry) → assigned (accepted) → picked_up →
+ * delivered; or cancelled by the client before pickup. A decline, an
+ * expiry, a courier going offline or an admin reassignment sends the offer's
+ * jobs back to open. A decline has no consequence for future offers: the
+ * engine keeps no memory of it and scores the courier exactly as before;
+ * the only effect is that the declined job itself is not offered to that
+ * courier again.
+ *
+ * Pay. A rule set (client and courier tariffs: base + per km + per minute,
+ * zones as lat/lon polygons and time-of-day factors, waiting pay, the
+ * guaranteed minimum) prices each job for the client when it is posted
+ * (held in escrow) and prices each offer for the courier before acceptance
+ * (pay and breakdown: distance, expected time, expected waiting). Waiting at
+ * the restaurant beyond the free threshold is paid per started minute, from
+ * the arrival (reported, or detected from positions) to the pickup.
+ * Delivery pays the courier's share from the job's escrow, the rest of the
+ * escrow is the platform's fee; when the escrow is short (waiting pay,
+ * admin compensation) the difference comes from the platform's subsidy
+ * account (ledger kind "external", ref "dispatch:subsidy"), which also pays
+ * the end-of-shift top-up to the guaranteed minimum (MDRP model: a courier
+ * earns max(pay for orders, guarantee per hour × hours online)).
+ *
+ * Time. Journal spans make GET /v1/me/earnings exact: "waiting" from going
+ * online (or the last delivery) to accepting an offer or going offline,
+ * "active" from accepting to delivering (or cancellation / reassignment).
+ * Positions are kept only while online, one row per courier (refused while
+ * offline); the journal never holds coordinates.
+ *
+ * Every function runs inside the caller's store transaction (they nest)
+ * and returns 0 or an error code with err filled; request answers are
+ * jansson objects.
+ */
+#ifndef VIS_DISPATCH_DISP_SERVICE_H
+#define VIS_DISPATCH_DISP_SERVICE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/err.h"
+#include "core/account.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "store/store.h"
+
+typedef struct disp_ctx {
+    store            *db;
+    const vis_config *cfg;
+    int64_t           now_ms;
+    int64_t           actor_id;  /* the caller; -1 = the system */
+} disp_ctx;
+
+/* ---- couriers (the caller is the courier) ---- */
+int disp_courier_online(disp_ctx *c, double lat, double lon, json_t **out, vis_err *err);
+int disp_courier_offline(disp_ctx *c, json_t **out, vis_err *err);
+int disp_courier_position(disp_ctx *c, double lat, double lon, json_t **out, vis_err *err);
+int disp_courier_offers(disp_ctx *c, json_t **out, vis_err *err);
+int disp_offer_accept(disp_ctx *c, int64_t offer, json_t **out, vis_err *err);
+int disp_offer_decline(disp_ctx *c, int64_t offer, json_t **out, vis_err *err);
+int disp_courier_jobs(disp_ctx *c, json_t **out, vis_err *err);
+int disp_job_arrived(disp_ctx *c, int64_t job, json_t **out, vis_err *err);
+int disp_job_picked_up(disp_ctx *c, int64_t job, json_t **out, vis_err *err);
+int disp_job_delivered(disp_ctx *c, int64_t job, json_t **out, vis_err *err);
+/* The current shift (or the last one) with its pay so far and breakdown. */
+int disp_courier_shift(disp_ctx *c, json_t **out, vis_err *err);
+
+/* ---- clients ---- */
+int disp_place_create(disp_ctx *c, const char *name, double lat, double lon, json_t **out, vis_err *err);
+int disp_place_list(disp_ctx *c, json_t **out, vis_err *err);
+/* Price a job without posting it. */
+int disp_job_quote(disp_ctx *c, int64_t place, double lat, double lon, json_t **out, vis_err *err);
+int disp_job_post(disp_ctx *c, int64_t place, double lat, double lon, int64_t ready_in_s, const char *note,
+                  json_t **out, vis_err *err);
+int disp_job_list(disp_ctx *c, json_t **out, vis_err *err);
+/* Tracking: state, price, courier position while on the job, ETA. admin:
+ * any job; else only the caller's own. */
+int disp_job_track(disp_ctx *c, int64_t job, bool admin, json_t **out, vis_err *err);
+int disp_job_cancel(disp_ctx *c, int64_t job, json_t **out, vis_err *err);
+
+/* ---- admins ---- */
+int disp_board(disp_ctx *c, json_t **out, vis_err *err);
+/* A human override: withdraw the job from whoever holds it (an accepting
+ * courier is paid their base share) and offer it to courier. Journalled
+ * as "reassigned" with the admin as actor. */
+int disp_job_reassign(disp_ctx *c, int64_t job, int64_t courier, const char *reason, json_t **out, vis_err *err);
+/* The effective pricing rule set; replace it (validated) in the store. */
+int disp_rules_get(disp_ctx *c, json_t **out, vis_err *err);
+int disp_rules_put(disp_ctx *c, json_t *spec, json_t **out, vis_err *err);
+
+/* ---- the dispatcher ---- */
+/* One epoch at c->now_ms in one transaction: expire offers, rebuild the
+ * engine state, decide, turn decisions into offers, journal each decision
+ * (automated, with inputs and score). *out (may be NULL) gets a summary. */
+int disp_run_epoch(disp_ctx *c, json_t **out, vis_err *err);
+
+/* The dispatcher thread of `visible serve`: its own store connection, one
+ * epoch every dispatch.epoch_ms of the platform clock (checked 10 times a
+ * second of real time, so a test clock jump is seen at once). Not started
+ * when dispatch.auto is false (tests run epochs by hand). */
+typedef struct disp_service disp_service;
+int  disp_service_start(store_pool *pool, vis_clock *clock, const vis_config *cfg, disp_service **out, vis_err *err);
+void disp_service_stop(disp_service *s);
+
+/* Demo content: a small city (restaurants of the demo client "Rapid
+ * Eats", a second restaurant client, courier accounts, a pricing rule set
+ * with a centre zone and meal peaks) and a stream of jobs placed over the
+ * next two hours. Runs inside demo_seed's transaction. */
+int disp_demo_seed(store *db, const vis_config *cfg, const account_pwcost *cost, int64_t now_ms, FILE *out,
+                   vis_err *err);
+
+#endif

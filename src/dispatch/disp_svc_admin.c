@@ -1,0 +1,147 @@
+/* disp_svc_admin — the live board and the human override (reassignment). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatch/disp_plan.h"
+#include "dispatch/disp_svc_int.h"
+#include "store/sql_dispatch.h"
+
+int disp_board(disp_ctx *c, json_t **out, vis_err *err)
+{
+    json_t *cour = json_array(), *jobs = json_array(), *offers = json_array();
+    json_t *counts = json_pack("{s:i, s:i, s:i, s:i, s:i}", "scheduled", 0, "open", 0, "offered", 0, "assigned", 0,
+                               "picked_up", 0);
+    int rc = 0, r = 0;
+    store_stmt *q = store_query(c->db, SQL_DISP_BOARD_COURIERS, err, "i", c->now_ms);
+    if (!q) rc = disp_store_err(err);
+    while (!rc && (r = store_row(q, err)) == 1) {
+        json_t *o = json_pack("{s:I, s:s, s:I, s:I, s:{s:f, s:f, s:I}, s:s, s:I, s:I}", "courier_id",
+                              (json_int_t)store_col_i64(q, 0), "name", store_col_text(q, 1), "shift_id",
+                              (json_int_t)store_col_i64(q, 2), "online_since_ms", (json_int_t)store_col_i64(q, 3),
+                              "position", "lat", (double)store_col_i64(q, 4) / 1e6, "lon",
+                              (double)store_col_i64(q, 5) / 1e6, "at_ms", (json_int_t)store_col_i64(q, 6), "state",
+                              store_col_i64(q, 8) ? "on_job" : store_col_i64(q, 9) ? "offered" : "waiting",
+                              "active_jobs", (json_int_t)store_col_i64(q, 8), "pending_offers",
+                              (json_int_t)store_col_i64(q, 9));
+        if (o) json_object_set_new(o, "waiting_since_ms", store_col_null(q, 7) ? json_null() : json_integer(store_col_i64(q, 7)));
+        json_array_append_new(cour, o);
+    }
+    if (q) store_done(q);
+    if (!rc && r < 0) rc = disp_store_err(err);
+    if (!rc && !(q = store_query(c->db, SQL_DISP_JOBS_LIVE, err, ""))) rc = disp_store_err(err);
+    disp_jrow j;
+    while (!rc && (r = store_row(q, err)) == 1) {
+        disp_jrow_read(q, &j);
+        json_t *o = disp_job_json(&j, c->now_ms);
+        const char *st = json_string_value(json_object_get(o, "state"));
+        json_t *n = st ? json_object_get(counts, st) : NULL;
+        if (n) json_integer_set(n, json_integer_value(n) + 1);
+        json_array_append_new(jobs, o);
+    }
+    if (q) store_done(q);
+    if (!rc && r < 0) rc = disp_store_err(err);
+    int64_t ids[500];
+    int n = 0;
+    if (!rc && !(q = store_query(c->db, SQL_DISP_OFFERS_PENDING, err, ""))) rc = disp_store_err(err);
+    while (!rc && n < 500 && (r = store_row(q, err)) == 1) ids[n++] = store_col_i64(q, 0);
+    if (q) store_done(q);
+    if (!rc && r < 0) rc = disp_store_err(err);
+    for (int k = 0; k < n && !rc; k++) {
+        json_t *o = disp_offer_json(c, ids[k], err);
+        if (!o) rc = err->code ? err->code : disp_nomem(err);
+        else json_array_append_new(offers, o);
+    }
+    if (!rc) {
+        *out = json_pack("{s:I, s:o, s:o, s:o, s:o}", "at_ms", (json_int_t)c->now_ms, "counts", counts, "couriers",
+                         cour, "jobs", jobs, "offers", offers);
+        if (!*out) rc = disp_nomem(err);
+        return rc;
+    }
+    json_decref(cour);
+    json_decref(jobs);
+    json_decref(offers);
+    json_decref(counts);
+    return rc;
+}
+
+int disp_job_reassign(disp_ctx *c, int64_t id, int64_t courier, const char *reason, json_t **out, vis_err *err)
+{
+    disp_jrow j;
+    if (disp_job_get(c->db, id, &j, err)) return err->code;
+    if (strcmp(j.state, "open") && strcmp(j.state, "offered") && strcmp(j.state, "assigned"))
+        return vis_errf(err, VIS_ECONFLICT, "not_reassignable", NULL, "job %lld is %s", (long long)id, j.state);
+    if (j.placed_ms > c->now_ms)
+        return vis_errf(err, VIS_ECONFLICT, "not_reassignable", NULL, "job %lld is scheduled for later", (long long)id);
+    account a;
+    if (account_get(c->db, courier, &a, err)) {
+        snprintf(err->field, sizeof err->field, "courier_id");
+        return err->code;
+    }
+    if (strcmp(a.role, "worker"))
+        return vis_errf(err, VIS_EINVAL, "not_a_courier", "courier_id", "account %lld is not a worker",
+                        (long long)courier);
+    disp_crow to;
+    if (disp_courier_get(c->db, courier, &to, err)) return err->code;
+    if (!to.online)
+        return vis_errf(err, VIS_ECONFLICT, "courier_offline", "courier_id", "courier %lld is offline",
+                        (long long)courier);
+    if (!strcmp(j.state, "assigned") && j.courier_id == courier)
+        return vis_errf(err, VIS_ECONFLICT, "already_assigned", "courier_id", "job %lld is already with courier %lld",
+                        (long long)id, (long long)courier);
+    int64_t from = -1;
+    json_t *why = json_pack("{s:s, s:I}", "reason", reason, "to_courier", (json_int_t)courier);
+    if (!strcmp(j.state, "offered")) {
+        if (store_get_i64(c->db, SQL_DISP_OFFER_HEAD, &from, err, "i", j.offer_id) < 0) {
+            json_decref(why);
+            return disp_store_err(err);
+        }
+        if (disp_offer_close(c, j.offer_id, from, "withdrawn", "offer_withdrawn", why, err)) return err->code;
+    } else if (!strcmp(j.state, "assigned")) {
+        from = j.courier_id;
+        if (disp_job_release(c, &j, "reassigned_away", why, true, err)) return err->code;
+        if (store_exec(c->db, SQL_DISP_JOB_UNASSIGN, err, "i", j.id)) return disp_store_err(err);
+        if (disp_courier_idle_check(c, from, err)) return err->code;
+    } else {
+        json_decref(why);
+    }
+    /* the manual offer: from the courier's position to the pickup, then the drop-off */
+    disp_env *e = malloc(sizeof *e);
+    if (!e) return disp_nomem(err);
+    int rc = disp_env_load(c, e, err);
+    disp_offer_in in = {.courier = courier, .shift = to.shift_id, .source = "admin", .n = 1, .job = {j.id},
+                        .seq = {0}};
+    if (!rc) {
+        const disp_params *p = &e->p;
+        double cx, cy, px, py, dx, dy;
+        disp_geo_xy(&e->geo, to.lat, to.lon, &cx, &cy);
+        disp_geo_xy(&e->geo, j.place_lat, j.place_lon, &px, &py);
+        disp_geo_xy(&e->geo, j.drop_lat, j.drop_lon, &dx, &dy);
+        int64_t hp = disp_half_ms(p, p->pickup_service_ms), hd = disp_half_ms(p, p->dropoff_service_ms);
+        in.px = px;
+        in.py = py;
+        in.arrive_ms = c->now_ms + disp_travel_ms(p, cx, cy, px, py);
+        in.pickup_ms = in.arrive_ms + hp > j.ready_ms ? in.arrive_ms + hp : j.ready_ms;
+        in.dropoff_ms = in.pickup_ms + disp_travel_ms(p, px, py, dx, dy) + hd;
+        in.distance_m = llround(hypot(px - cx, py - cy) + hypot(dx - px, dy - py));
+        in.expected_ms = in.dropoff_ms + (p->dropoff_service_ms - hd) - c->now_ms;
+        in.wait_ms = in.pickup_ms - in.arrive_ms - hp;
+        char subj[48];
+        snprintf(subj, sizeof subj, "job:%lld", (long long)j.id);
+        json_t *pl = json_pack("{s:I, s:s, s:s}", "job", (json_int_t)j.id, "reason", reason, "previous_state", j.state);
+        if (pl) json_object_set_new(pl, "from_courier", from >= 0 ? json_integer(from) : json_null());
+        rc = disp_journal(c, "reassigned", courier, subj, pl, NULL, 0, 0, false, &in.decision_event, err);
+    }
+    int64_t offer = 0;
+    json_t *info = NULL;
+    if (!rc) rc = disp_offer_create(c, e, &in, &offer, &info, err);
+    free(e);
+    if (rc) return rc;
+    if (disp_job_get(c->db, id, &j, err)) {
+        json_decref(info);
+        return err->code;
+    }
+    *out = json_pack("{s:o, s:o}", "job", disp_job_json(&j, c->now_ms), "offer", info);
+    return *out ? 0 : disp_nomem(err);
+}

@@ -1,0 +1,291 @@
+/* disp_svc_client — the client's side: pickup places, quotes, jobs
+ * (posted with the price held in escrow), tracking and cancellation. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ledger.h"
+#include "dispatch/disp_svc_int.h"
+#include "store/sql_dispatch.h"
+
+static json_t *place_json(store_stmt *q)
+{
+    return json_pack("{s:I, s:s, s:f, s:f, s:I}", "id", (json_int_t)store_col_i64(q, 0), "name", store_col_text(q, 1),
+                     "lat", (double)store_col_i64(q, 2) / 1e6, "lon", (double)store_col_i64(q, 3) / 1e6, "created_ms",
+                     (json_int_t)store_col_i64(q, 4));
+}
+
+int disp_place_create(disp_ctx *c, const char *name, double lat, double lon, json_t **out, vis_err *err)
+{
+    int64_t la, lo;
+    if (disp_latlon(lat, lon, &la, &lo, err)) return err->code;
+    if (store_exec(c->db, SQL_DISP_PLACE_INSERT, err, "itiii", c->actor_id, name, la, lo, c->now_ms))
+        return disp_store_err(err);
+    int64_t id = store_last_id(c->db);
+    store_stmt *q = store_query(c->db, SQL_DISP_PLACE_GET, err, "i", id);
+    if (!q) return disp_store_err(err);
+    int r = store_row(q, err);
+    *out = r == 1 ? place_json(q) : NULL;
+    store_done(q);
+    if (r < 0) return disp_store_err(err);
+    return *out ? 0 : disp_nomem(err);
+}
+
+int disp_place_list(disp_ctx *c, json_t **out, vis_err *err)
+{
+    json_t *a = json_array();
+    store_stmt *q = a ? store_query(c->db, SQL_DISP_PLACES_OF, err, "i", c->actor_id) : NULL;
+    if (!q) {
+        json_decref(a);
+        return err->code ? err->code : disp_nomem(err);
+    }
+    int r;
+    while ((r = store_row(q, err)) == 1) json_array_append_new(a, place_json(q));
+    store_done(q);
+    if (r < 0) {
+        json_decref(a);
+        return disp_store_err(err);
+    }
+    *out = json_pack("{s:o}", "places", a);
+    return *out ? 0 : disp_nomem(err);
+}
+
+typedef struct quote {
+    int64_t place_lat, place_lon, drop_lat, drop_lon;
+    int64_t distance_m, expected_ms;
+    disp_pay_breakdown bd;
+    const char *zone;
+} quote;
+
+/* Price a job from one of the caller's places to (lat, lon) placed at
+ * placed_ms: direct distance, expected courier time = ride + services. */
+static int price(disp_ctx *c, const disp_env *e, int64_t place, double lat, double lon, int64_t placed_ms, quote *qt,
+                 vis_err *err)
+{
+    if (disp_latlon(lat, lon, &qt->drop_lat, &qt->drop_lon, err)) {
+        snprintf(err->field, sizeof err->field, "dropoff_%s", !strcmp(err->field, "lat") ? "lat" : "lon");
+        return err->code;
+    }
+    store_stmt *q = store_query(c->db, SQL_DISP_PLACE_GET, err, "i", place);
+    if (!q) return disp_store_err(err);
+    int r = store_row(q, err);
+    int64_t owner = -1;
+    if (r == 1) {
+        owner = store_col_i64(q, 5);
+        qt->place_lat = store_col_i64(q, 2);
+        qt->place_lon = store_col_i64(q, 3);
+    }
+    store_done(q);
+    if (r < 0) return disp_store_err(err);
+    if (r == 0 || owner != c->actor_id)
+        return vis_errf(err, VIS_ENOTFOUND, "not_found", "place_id", "no place %lld of yours", (long long)place);
+    double px, py, dx, dy;
+    disp_geo_xy(&e->geo, qt->place_lat, qt->place_lon, &px, &py);
+    disp_geo_xy(&e->geo, qt->drop_lat, qt->drop_lon, &dx, &dy);
+    double d = hypot(dx - px, dy - py);
+    if (d > (double)c->cfg->disp_max_km * 1000.0)
+        return vis_errf(err, VIS_EINVAL, "too_far", "dropoff_lat", "the drop-off is %.1f km from the pickup (at most %lld)",
+                        d / 1000.0, (long long)c->cfg->disp_max_km);
+    qt->distance_m = llround(d);
+    qt->expected_ms = disp_travel_ms(&e->p, px, py, dx, dy) + e->p.pickup_service_ms + e->p.dropoff_service_ms;
+    disp_price_in in = {.px = px, .py = py, .distance_m = qt->distance_m, .expected_ms = qt->expected_ms,
+                        .placed_ms = placed_ms};
+    if (disp_price_job(&e->rules.pr, &in, &qt->bd, err)) return err->code;
+    qt->zone = qt->bd.zone >= 0 ? e->rules.pr.zone[qt->bd.zone].name : "";
+    return 0;
+}
+
+int disp_job_quote(disp_ctx *c, int64_t place, double lat, double lon, json_t **out, vis_err *err)
+{
+    disp_env *e = malloc(sizeof *e);
+    if (!e) return disp_nomem(err);
+    quote qt;
+    int rc = disp_env_load(c, e, err);
+    if (!rc) rc = price(c, e, place, lat, lon, c->now_ms, &qt, err);
+    free(e);
+    if (rc) return rc;
+    *out = json_pack("{s:s, s:I, s:I, s:I, s:{s:s, s:i, s:i}}", "currency", c->cfg->currency, "price_micros",
+                     (json_int_t)qt.bd.client_price, "distance_m", (json_int_t)qt.distance_m, "expected_ms",
+                     (json_int_t)qt.expected_ms, "pricing", "zone", qt.zone, "zone_factor_permille", qt.bd.zone_pm,
+                     "time_factor_permille", qt.bd.tod_pm);
+    return *out ? 0 : disp_nomem(err);
+}
+
+int disp_job_insert(disp_ctx *c, int64_t place, double lat, double lon, int64_t placed_ms, int64_t ready_ms,
+                    const char *note, int64_t *id_out, vis_err *err)
+{
+    disp_env *e = malloc(sizeof *e);
+    if (!e) return disp_nomem(err);
+    quote qt;
+    int rc = disp_env_load(c, e, err);
+    if (!rc) rc = price(c, e, place, lat, lon, placed_ms, &qt, err);
+    free(e);
+    if (rc) return rc;
+    if (store_exec(c->db, SQL_DISP_JOB_INSERT, err, "iiiitiitiiitii", c->actor_id, place, qt.drop_lat, qt.drop_lon,
+                   note ? note : "", placed_ms, ready_ms, c->cfg->currency, qt.bd.client_price, qt.distance_m,
+                   qt.expected_ms, qt.zone, (int64_t)qt.bd.zone_pm, (int64_t)qt.bd.tod_pm))
+        return disp_store_err(err);
+    int64_t id = store_last_id(c->db);
+    char ref[48], idem[64];
+    snprintf(ref, sizeof ref, "job:%lld", (long long)id);
+    snprintf(idem, sizeof idem, "dispatch:job:%lld:escrow", (long long)id);
+    int64_t funds, esc;
+    if (ledger_account(c->db, "client_funds", c->actor_id, "", c->cfg->currency, &funds, err) ||
+        ledger_account(c->db, "escrow", c->actor_id, ref, c->cfg->currency, &esc, err))
+        return err->code;
+    ledger_leg legs[2] = {{funds, -qt.bd.client_price}, {esc, qt.bd.client_price}};
+    ledger_tx_in tx = {.idem_key = idem, .kind = "escrow", .memo = "delivery job", .family = DISP_FAMILY,
+                       .subject = ref, .actor_id = c->actor_id, .now_ms = c->now_ms};
+    if (ledger_post(c->db, &tx, legs, 2, NULL, NULL, err)) return err->code;
+    if (disp_journal(c, "job_posted", -1, ref,
+                     json_pack("{s:I, s:I, s:I, s:I, s:I, s:s, s:i, s:i}", "job", (json_int_t)id, "placed_ms",
+                               (json_int_t)placed_ms, "price_micros", (json_int_t)qt.bd.client_price, "distance_m",
+                               (json_int_t)qt.distance_m, "expected_ms", (json_int_t)qt.expected_ms, "zone", qt.zone,
+                               "zone_factor_permille", qt.bd.zone_pm, "time_factor_permille", qt.bd.tod_pm),
+                     NULL, 0, 0, false, NULL, err))
+        return err->code;
+    *id_out = id;
+    return 0;
+}
+
+int disp_job_post(disp_ctx *c, int64_t place, double lat, double lon, int64_t ready_in_s, const char *note,
+                  json_t **out, vis_err *err)
+{
+    int64_t id;
+    if (disp_job_insert(c, place, lat, lon, c->now_ms, c->now_ms + ready_in_s * 1000, note, &id, err))
+        return err->code;
+    disp_jrow j;
+    if (disp_job_get(c->db, id, &j, err)) return err->code;
+    *out = disp_job_json(&j, c->now_ms);
+    return *out ? 0 : disp_nomem(err);
+}
+
+int disp_job_list(disp_ctx *c, json_t **out, vis_err *err)
+{
+    json_t *a = json_array();
+    store_stmt *q = a ? store_query(c->db, SQL_DISP_JOBS_OF_CLIENT, err, "i", c->actor_id) : NULL;
+    if (!q) {
+        json_decref(a);
+        return err->code ? err->code : disp_nomem(err);
+    }
+    int r;
+    disp_jrow j;
+    while ((r = store_row(q, err)) == 1) {
+        disp_jrow_read(q, &j);
+        json_array_append_new(a, disp_job_json(&j, c->now_ms));
+    }
+    store_done(q);
+    if (r < 0) {
+        json_decref(a);
+        return disp_store_err(err);
+    }
+    *out = json_pack("{s:o}", "jobs", a);
+    return *out ? 0 : disp_nomem(err);
+}
+
+static int own(disp_ctx *c, int64_t id, bool admin, disp_jrow *j, vis_err *err)
+{
+    if (disp_job_get(c->db, id, j, err)) return err->code;
+    if (!admin && j->client_id != c->actor_id)
+        return vis_errf(err, VIS_ENOTFOUND, "not_found", NULL, "no job %lld of yours", (long long)id);
+    return 0;
+}
+
+int disp_job_track(disp_ctx *c, int64_t id, bool admin, json_t **out, vis_err *err)
+{
+    disp_jrow j;
+    if (own(c, id, admin, &j, err)) return err->code;
+    json_t *o = disp_job_json(&j, c->now_ms);
+    if (!o) return disp_nomem(err);
+    disp_params p;
+    disp_geo g;
+    disp_svc_params(&p, c->cfg);
+    disp_geo_init(&g, c->cfg);
+    double px, py, dx, dy;
+    disp_geo_xy(&g, j.place_lat, j.place_lon, &px, &py);
+    disp_geo_xy(&g, j.drop_lat, j.drop_lon, &dx, &dy);
+    int64_t hp = (p.pickup_service_ms + 1) / 2, hd = (p.dropoff_service_ms + 1) / 2;
+    int64_t ride = disp_travel_ms(&p, px, py, dx, dy);
+    int64_t eta_pick = -1, eta_drop = -1;
+    const char *basis = "";
+    bool on_job = !strcmp(j.state, "assigned") || !strcmp(j.state, "picked_up");
+    if (on_job) {
+        disp_crow r;
+        if (disp_courier_get(c->db, j.courier_id, &r, err)) {
+            json_decref(o);
+            return err->code;
+        }
+        if (r.has_pos) {
+            double cx, cy;
+            disp_geo_xy(&g, r.lat, r.lon, &cx, &cy);
+            json_object_set_new(o, "courier_position", json_pack("{s:f, s:f, s:I}", "lat", (double)r.lat / 1e6, "lon",
+                                                                 (double)r.lon / 1e6, "at_ms", (json_int_t)r.pos_ms));
+            if (!strcmp(j.state, "assigned")) {
+                int64_t arrive = r.visiting && r.visit_place == j.place_id ? c->now_ms
+                                                                           : c->now_ms + disp_travel_ms(&p, cx, cy, px, py);
+                eta_pick = arrive + hp > j.ready_ms ? arrive + hp : j.ready_ms;
+                if (eta_pick < c->now_ms) eta_pick = c->now_ms;
+                eta_drop = eta_pick + ride + hd;
+            } else {
+                eta_drop = c->now_ms + disp_travel_ms(&p, cx, cy, dx, dy) + hd;
+            }
+            basis = "courier position";
+        }
+    } else if (!strcmp(j.state, "open") || !strcmp(j.state, "offered")) {
+        eta_pick = j.ready_ms > c->now_ms ? j.ready_ms : c->now_ms;
+        eta_drop = eta_pick + ride + hd;
+        basis = "no courier yet: ready time plus the ride";
+    } else if (!strcmp(j.state, "delivered")) {
+        eta_drop = j.delivered_ms;
+        basis = "delivered";
+    }
+    if (!on_job) json_object_set_new(o, "courier_position", json_null());
+    json_object_set_new(o, "eta", json_pack("{s:o, s:o, s:s}", "pickup_ms",
+                                            eta_pick >= 0 ? json_integer(eta_pick) : json_null(), "dropoff_ms",
+                                            eta_drop >= 0 ? json_integer(eta_drop) : json_null(), "basis", basis));
+    *out = o;
+    return 0;
+}
+
+int disp_job_cancel(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
+{
+    disp_jrow j;
+    if (own(c, id, false, &j, err)) return err->code;
+    char idem[64], subj[48];
+    snprintf(idem, sizeof idem, "dispatch:job:%lld:cancel", (long long)j.id);
+    snprintf(subj, sizeof subj, "job:%lld", (long long)j.id);
+    int64_t worker = -1, comp = 0;
+    if (!strcmp(j.state, "offered")) {
+        int64_t oc = -1;
+        if (store_get_i64(c->db, SQL_DISP_OFFER_HEAD, &oc, err, "i", j.offer_id) < 0) return disp_store_err(err);
+        if (disp_offer_close(c, j.offer_id, oc, "withdrawn", "offer_withdrawn",
+                             json_pack("{s:s, s:I}", "reason", "job cancelled by the client", "cancelled_job",
+                                       (json_int_t)j.id),
+                             err))
+            return err->code;
+    } else if (!strcmp(j.state, "assigned")) {
+        worker = j.courier_id;
+        comp = j.pay_base;
+    } else if (strcmp(j.state, "open")) {
+        return vis_errf(err, VIS_ECONFLICT, "not_cancellable", NULL, "job %lld is %s and can no longer be cancelled",
+                        (long long)j.id, j.state);
+    }
+    /* the escrow: the courier's base share if they had accepted, the rest back to the client */
+    if (disp_settle(c, &j, worker, comp, "client_funds", worker >= 0 ? "cancellation" : "refund", idem, err))
+        return err->code;
+    if (worker >= 0 && disp_job_release(c, &j, "job_cancelled", json_pack("{s:s}", "by", "client"), false, err))
+        return err->code;
+    if (store_exec(c->db, SQL_DISP_JOB_CANCEL, err, "iii", j.id, c->now_ms, comp)) return disp_store_err(err);
+    if (store_changes(c->db) != 1)
+        return vis_errf(err, VIS_ECONFLICT, "not_cancellable", NULL, "job %lld changed state", (long long)j.id);
+    if (worker >= 0) {
+        if (disp_courier_idle_check(c, worker, err)) return err->code;
+    } else if (disp_journal(c, "job_cancelled", -1, subj, json_pack("{s:I, s:s}", "job", (json_int_t)j.id, "by", "client"),
+                            NULL, 0, 0, false, NULL, err)) {
+        return err->code;
+    }
+    if (disp_job_get(c->db, id, &j, err)) return err->code;
+    *out = disp_job_json(&j, c->now_ms);
+    return *out ? 0 : disp_nomem(err);
+}

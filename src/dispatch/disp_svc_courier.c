@@ -1,0 +1,464 @@
+/* disp_svc_courier — the courier's side: shifts, positions, offers, the
+ * job from pickup to delivery, and the shift's pay. See disp_service.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ledger.h"
+#include "core/timeacct.h"
+#include "dispatch/disp_svc_int.h"
+#include "store/sql_dispatch.h"
+
+static int not_online(vis_err *err)
+{
+    return vis_errf(err, VIS_ECONFLICT, "offline", NULL, "you are offline: go online first");
+}
+
+static json_t *status_json(disp_ctx *c, const disp_crow *r, vis_err *err)
+{
+    int64_t njobs = 0, noffers = 0;
+    if (disp_courier_active_jobs(c->db, r->id, &njobs, err) ||
+        store_get_i64(c->db, SQL_DISP_COURIER_PENDING_COUNT, &noffers, err, "ii", r->id, c->now_ms) < 0)
+        return NULL;
+    json_t *o = json_pack("{s:I, s:b, s:s, s:I, s:I}", "courier_id", (json_int_t)r->id, "online", r->online, "state",
+                          !r->online ? "offline" : njobs ? "on_job" : "waiting", "active_jobs", (json_int_t)njobs,
+                          "pending_offers", (json_int_t)noffers);
+    if (!o) {
+        disp_nomem(err);
+        return NULL;
+    }
+    json_object_set_new(o, "shift_id", r->online ? json_integer(r->shift_id) : json_null());
+    json_object_set_new(o, "position", r->has_pos ? json_pack("{s:f, s:f, s:I}", "lat", (double)r->lat / 1e6, "lon",
+                                                              (double)r->lon / 1e6, "at_ms", (json_int_t)r->pos_ms)
+                                                  : json_null());
+    json_object_set_new(o, "waiting_since_ms", r->online && r->idle ? json_integer(r->idle_since) : json_null());
+    return o;
+}
+
+static int reply_status(disp_ctx *c, json_t **out, vis_err *err)
+{
+    disp_crow r;
+    if (disp_courier_get(c->db, c->actor_id, &r, err)) return err->code;
+    *out = status_json(c, &r, err);
+    return *out ? 0 : (err->code ? err->code : disp_nomem(err));
+}
+
+int disp_courier_online(disp_ctx *c, double lat, double lon, json_t **out, vis_err *err)
+{
+    int64_t la, lo;
+    if (disp_latlon(lat, lon, &la, &lo, err)) return err->code;
+    disp_crow r;
+    if (disp_courier_get(c->db, c->actor_id, &r, err)) return err->code;
+    if (r.online) return vis_errf(err, VIS_ECONFLICT, "already_online", NULL, "you are already online");
+    if (store_exec(c->db, SQL_DISP_SHIFT_INSERT, err, "ii", c->actor_id, c->now_ms)) return disp_store_err(err);
+    int64_t shift = store_last_id(c->db);
+    if (store_exec(c->db, SQL_DISP_COURIER_ONLINE, err, "iiiii", c->actor_id, shift, la, lo, c->now_ms))
+        return disp_store_err(err);
+    char subj[48];
+    snprintf(subj, sizeof subj, "shift:%lld", (long long)shift);
+    if (disp_journal(c, "online", c->actor_id, subj, json_pack("{s:I}", "shift", (json_int_t)shift), NULL, 0, 0,
+                     false, NULL, err))
+        return err->code;
+    return reply_status(c, out, err);
+}
+
+/* The shift's figures (pay so far, guarantee, time) as JSON. */
+static json_t *shift_json(disp_ctx *c, const disp_rules *rules, int64_t shift, vis_err *err)
+{
+    store_stmt *q = store_query(c->db, SQL_DISP_SHIFT_GET, err, "i", shift);
+    if (!q) return NULL;
+    int r = store_row(q, err);
+    if (r != 1) {
+        store_done(q);
+        if (r == 0) vis_errf(err, VIS_ENOTFOUND, "not_found", NULL, "no shift %lld", (long long)shift);
+        return NULL;
+    }
+    int64_t courier = store_col_i64(q, 1), start = store_col_i64(q, 2);
+    bool ended = !store_col_null(q, 3);
+    int64_t end = ended ? store_col_i64(q, 3) : c->now_ms;
+    int64_t orders = store_col_i64(q, 4), base = store_col_i64(q, 5), dist = store_col_i64(q, 6),
+            tim = store_col_i64(q, 7), wait = store_col_i64(q, 8), comp = store_col_i64(q, 9),
+            guar = store_col_i64(q, 10), topup = store_col_i64(q, 11);
+    store_done(q);
+    int64_t earned = base + dist + tim + wait + comp;
+    if (!ended) {
+        guar = disp_guarantee(rules->pr.guarantee_per_hour, end - start);
+        topup = disp_topup(earned, rules->pr.guarantee_per_hour, end - start);
+    }
+    timeacct t;
+    memset(&t, 0, sizeof t);
+    if (end > start && timeacct_compute(c->db, courier, start, end, &t, err)) return NULL;
+    json_t *jobs = json_array();
+    q = store_query(c->db, SQL_DISP_JOBS_OF_SHIFT, err, "i", shift);
+    if (!q) {
+        json_decref(jobs);
+        return NULL;
+    }
+    while ((r = store_row(q, err)) == 1)
+        json_array_append_new(
+            jobs, json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "job", (json_int_t)store_col_i64(q, 0), "state",
+                            store_col_text(q, 1), "at_ms", (json_int_t)store_col_i64(q, 2), "base_micros",
+                            (json_int_t)store_col_i64(q, 3), "distance_micros", (json_int_t)store_col_i64(q, 4),
+                            "time_micros", (json_int_t)store_col_i64(q, 5), "waiting_micros",
+                            (json_int_t)store_col_i64(q, 6), "paid_micros", (json_int_t)store_col_i64(q, 7)));
+    store_done(q);
+    if (r < 0) {
+        json_decref(jobs);
+        return NULL;
+    }
+    json_t *o = json_pack(
+        "{s:I, s:b, s:I, s:I, s:I, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:b}, s:I,"
+        " s:{s:I, s:I}, s:o}",
+        "shift_id", (json_int_t)shift, "online", !ended, "start_ms", (json_int_t)start, "online_ms",
+        (json_int_t)(end - start), "orders", (json_int_t)orders, "currency", c->cfg->currency, "pay", "base_micros",
+        (json_int_t)base, "distance_micros", (json_int_t)dist, "time_micros", (json_int_t)tim, "waiting_micros",
+        (json_int_t)wait, "compensation_micros", (json_int_t)comp, "orders_total_micros", (json_int_t)earned,
+        "guarantee", "per_hour_micros", (json_int_t)rules->pr.guarantee_per_hour, "guaranteed_micros",
+        (json_int_t)guar, "topup_micros", (json_int_t)topup, "final", ended, "total_micros",
+        (json_int_t)(earned + topup), "time", "active_ms", (json_int_t)t.active_ms, "waiting_ms",
+        (json_int_t)t.waiting_ms, "jobs", jobs);
+    if (!o) {
+        disp_nomem(err);
+        return NULL;
+    }
+    json_object_set_new(o, "end_ms", ended ? json_integer(end) : json_null());
+    return o;
+}
+
+int disp_courier_offline(disp_ctx *c, json_t **out, vis_err *err)
+{
+    disp_crow r;
+    if (disp_courier_get(c->db, c->actor_id, &r, err)) return err->code;
+    if (!r.online) return not_online(err);
+    int64_t njobs;
+    if (disp_courier_active_jobs(c->db, r.id, &njobs, err)) return err->code;
+    if (njobs)
+        return vis_errf(err, VIS_ECONFLICT, "jobs_in_progress", NULL,
+                        "deliver your %lld job(s) before going offline", (long long)njobs);
+    /* pending offers are withdrawn: their jobs go back to open */
+    int64_t ids[64];
+    int n = 0;
+    store_stmt *q = store_query(c->db, SQL_DISP_OFFERS_PENDING_OF, err, "i", r.id);
+    if (!q) return disp_store_err(err);
+    int rr;
+    while ((rr = store_row(q, err)) == 1 && n < 64) ids[n++] = store_col_i64(q, 0);
+    store_done(q);
+    if (rr < 0) return disp_store_err(err);
+    for (int k = 0; k < n; k++)
+        if (disp_offer_close(c, ids[k], r.id, "withdrawn", "offer_withdrawn",
+                             json_pack("{s:s}", "reason", "courier went offline"), err))
+            return err->code;
+    disp_env *e = malloc(sizeof *e);
+    if (!e) return disp_nomem(err);
+    int rc = disp_env_load(c, e, err);
+    int64_t start = 0, earned = 0;
+    if (!rc) {
+        store_stmt *s = store_query(c->db, SQL_DISP_SHIFT_GET, err, "i", r.shift_id);
+        if (!s) rc = disp_store_err(err);
+        else {
+            if (store_row(s, err) == 1) {
+                start = store_col_i64(s, 2);
+                for (int k = 5; k <= 9; k++) earned += store_col_i64(s, k);
+            }
+            store_done(s);
+        }
+    }
+    int64_t per_hour = e->rules.pr.guarantee_per_hour;
+    int64_t guar = disp_guarantee(per_hour, c->now_ms - start);
+    int64_t topup = disp_topup(earned, per_hour, c->now_ms - start);
+    char subj[48];
+    snprintf(subj, sizeof subj, "shift:%lld", (long long)r.shift_id);
+    if (!rc) {
+        json_t *pl = json_pack("{s:I, s:I, s:I, s:I, s:I}", "shift", (json_int_t)r.shift_id, "online_ms",
+                               (json_int_t)(c->now_ms - start), "orders_pay_micros", (json_int_t)earned,
+                               "guaranteed_micros", (json_int_t)guar, "topup_micros", (json_int_t)topup);
+        rc = disp_journal(c, "offline", r.id, subj, pl, r.idle ? "waiting" : NULL, r.idle_since, c->now_ms, false,
+                          NULL, err);
+    }
+    if (!rc && topup > 0) {
+        int64_t w, sub;
+        char idem[64];
+        snprintf(idem, sizeof idem, "dispatch:shift:%lld:topup", (long long)r.shift_id);
+        if (ledger_account(c->db, "worker_earnings", r.id, "", c->cfg->currency, &w, err) ||
+            ledger_account(c->db, "external", 0, DISP_SUBSIDY_REF, c->cfg->currency, &sub, err))
+            rc = err->code;
+        else {
+            ledger_leg legs[2] = {{sub, -topup}, {w, topup}};
+            ledger_tx_in tx = {.idem_key = idem, .kind = "guarantee_topup", .memo = "guaranteed minimum per online hour",
+                               .family = DISP_FAMILY, .subject = subj, .actor_id = -1, .now_ms = c->now_ms};
+            rc = ledger_post(c->db, &tx, legs, 2, NULL, NULL, err);
+        }
+    }
+    if (!rc && (store_exec(c->db, SQL_DISP_SHIFT_END, err, "iiii", r.shift_id, c->now_ms, guar, topup) ||
+                store_exec(c->db, SQL_DISP_COURIER_OFFLINE, err, "i", r.id)))
+        rc = disp_store_err(err);
+    if (!rc) {
+        *out = shift_json(c, &e->rules, r.shift_id, err);
+        if (!*out) rc = err->code ? err->code : disp_nomem(err);
+    }
+    free(e);
+    return rc;
+}
+
+static int arrive_at(disp_ctx *c, const disp_crow *r, int64_t place, int64_t job, vis_err *err)
+{
+    if (r->visiting && r->visit_place == place) return 0;
+    if (store_exec(c->db, SQL_DISP_COURIER_VISIT, err, "iii", r->id, place, c->now_ms)) return disp_store_err(err);
+    char subj[48];
+    snprintf(subj, sizeof subj, "place:%lld", (long long)place);
+    return disp_journal(c, "arrived", r->id, subj, json_pack("{s:I, s:I}", "place", (json_int_t)place, "job",
+                                                             (json_int_t)job),
+                        NULL, 0, 0, false, NULL, err);
+}
+
+int disp_courier_position(disp_ctx *c, double lat, double lon, json_t **out, vis_err *err)
+{
+    int64_t la, lo;
+    if (disp_latlon(lat, lon, &la, &lo, err)) return err->code;
+    disp_crow r;
+    if (disp_courier_get(c->db, c->actor_id, &r, err)) return err->code;
+    if (!r.online)
+        return vis_errf(err, VIS_ECONFLICT, "offline", NULL,
+                        "positions are only accepted while you are online; nothing was stored");
+    if (store_exec(c->db, SQL_DISP_COURIER_POSITION, err, "iiii", r.id, la, lo, c->now_ms))
+        return disp_store_err(err);
+    /* arrival at a pickup place of an accepted job, from the position */
+    disp_geo g;
+    disp_geo_init(&g, c->cfg);
+    int64_t place = -1, job = -1;
+    store_stmt *q = store_query(c->db, SQL_DISP_COURIER_PICKUPS, err, "i", r.id);
+    if (!q) return disp_store_err(err);
+    int rr;
+    while ((rr = store_row(q, err)) == 1)
+        if (place < 0 && disp_dist_m(&g, la, lo, store_col_i64(q, 1), store_col_i64(q, 2)) <=
+                             (double)c->cfg->disp_arrive_radius_m) {
+            place = store_col_i64(q, 0);
+            job = store_col_i64(q, 3);
+        }
+    store_done(q);
+    if (rr < 0) return disp_store_err(err);
+    if (place >= 0 && arrive_at(c, &r, place, job, err)) return err->code;
+    return reply_status(c, out, err);
+}
+
+int disp_courier_offers(disp_ctx *c, json_t **out, vis_err *err)
+{
+    json_t *a = json_array();
+    store_stmt *q = a ? store_query(c->db, SQL_DISP_OFFERS_LIVE_OF, err, "ii", c->actor_id, c->now_ms) : NULL;
+    if (!q) {
+        json_decref(a);
+        return err->code ? err->code : disp_nomem(err);
+    }
+    int64_t ids[256];
+    int n = 0, r;
+    while ((r = store_row(q, err)) == 1 && n < 256) ids[n++] = store_col_i64(q, 0);
+    store_done(q);
+    if (r < 0) {
+        json_decref(a);
+        return disp_store_err(err);
+    }
+    for (int k = 0; k < n; k++) {
+        json_t *o = disp_offer_json(c, ids[k], err);
+        if (!o) {
+            json_decref(a);
+            return err->code ? err->code : disp_nomem(err);
+        }
+        json_array_append_new(a, o);
+    }
+    disp_crow cr;
+    if (disp_courier_get(c->db, c->actor_id, &cr, err)) {
+        json_decref(a);
+        return err->code;
+    }
+    *out = json_pack("{s:b, s:o}", "online", cr.online, "offers", a);
+    return *out ? 0 : disp_nomem(err);
+}
+
+/* The caller's pending offer: its shift and expiry. */
+static int own_offer(disp_ctx *c, int64_t offer, int64_t *expires, vis_err *err)
+{
+    store_stmt *q = store_query(c->db, SQL_DISP_OFFER_HEAD, err, "i", offer);
+    if (!q) return disp_store_err(err);
+    int r = store_row(q, err);
+    int64_t courier = -1;
+    char state[16] = "";
+    if (r == 1) {
+        courier = store_col_i64(q, 0);
+        snprintf(state, sizeof state, "%s", store_col_text(q, 1));
+        *expires = store_col_i64(q, 2);
+    }
+    store_done(q);
+    if (r < 0) return disp_store_err(err);
+    if (r == 0 || courier != c->actor_id)
+        return vis_errf(err, VIS_ENOTFOUND, "not_found", NULL, "no offer %lld for you", (long long)offer);
+    if (strcmp(state, "pending"))
+        return vis_errf(err, VIS_ECONFLICT, "offer_not_pending", NULL, "offer %lld is %s", (long long)offer, state);
+    return 0;
+}
+
+int disp_offer_accept(disp_ctx *c, int64_t offer, json_t **out, vis_err *err)
+{
+    int64_t expires;
+    if (own_offer(c, offer, &expires, err)) return err->code;
+    if (expires <= c->now_ms)
+        return vis_errf(err, VIS_ECONFLICT, "offer_expired", NULL, "offer %lld expired at %lld", (long long)offer,
+                        (long long)expires);
+    disp_crow r;
+    if (disp_courier_get(c->db, c->actor_id, &r, err)) return err->code;
+    if (!r.online) return not_online(err);
+    if (store_exec(c->db, SQL_DISP_OFFER_SET_STATE, err, "iti", offer, "accepted", c->now_ms))
+        return disp_store_err(err);
+    if (store_exec(c->db, SQL_DISP_JOBS_ACCEPT, err, "iiii", offer, r.id, r.shift_id, c->now_ms))
+        return disp_store_err(err);
+    if (store_changes(c->db) < 1)
+        return vis_errf(err, VIS_ECONFLICT, "offer_not_pending", NULL, "offer %lld has no job left", (long long)offer);
+    char subj[48];
+    snprintf(subj, sizeof subj, "offer:%lld", (long long)offer);
+    json_t *o = disp_offer_json(c, offer, err);
+    if (!o) return err->code ? err->code : disp_nomem(err);
+    json_t *pl = json_pack("{s:I, s:O, s:O}", "offer", (json_int_t)offer, "jobs", json_object_get(o, "job_ids"),
+                           "pay_micros", json_object_get(o, "pay_micros"));
+    if (disp_journal(c, "accepted", r.id, subj, pl, r.idle ? "waiting" : NULL, r.idle_since, c->now_ms, false, NULL,
+                     err) ||
+        (r.idle && store_exec(c->db, SQL_DISP_COURIER_BUSY, err, "i", r.id))) {
+        json_decref(o);
+        return err->code ? err->code : disp_store_err(err);
+    }
+    *out = o;
+    return 0;
+}
+
+int disp_offer_decline(disp_ctx *c, int64_t offer, json_t **out, vis_err *err)
+{
+    int64_t expires;
+    if (own_offer(c, offer, &expires, err)) return err->code;
+    json_t *extra = json_pack("{s:s}", "consequence", "none: declines are not an input of any later decision");
+    if (disp_offer_close(c, offer, c->actor_id, "declined", "declined", extra, err)) return err->code;
+    *out = disp_offer_json(c, offer, err);
+    return *out ? 0 : (err->code ? err->code : disp_nomem(err));
+}
+
+int disp_courier_jobs(disp_ctx *c, json_t **out, vis_err *err)
+{
+    json_t *a = json_array();
+    store_stmt *q = a ? store_query(c->db, SQL_DISP_JOBS_OF_COURIER, err, "i", c->actor_id) : NULL;
+    if (!q) {
+        json_decref(a);
+        return err->code ? err->code : disp_nomem(err);
+    }
+    int r;
+    disp_jrow j;
+    while ((r = store_row(q, err)) == 1) {
+        disp_jrow_read(q, &j);
+        json_array_append_new(a, disp_job_json(&j, c->now_ms));
+    }
+    store_done(q);
+    if (r < 0) {
+        json_decref(a);
+        return disp_store_err(err);
+    }
+    *out = json_pack("{s:o}", "jobs", a);
+    return *out ? 0 : disp_nomem(err);
+}
+
+/* The caller's job in state `want`. */
+static int own_job(disp_ctx *c, int64_t id, const char *want, disp_jrow *j, vis_err *err)
+{
+    if (disp_job_get(c->db, id, j, err)) return err->code;
+    if (j->courier_id != c->actor_id || (strcmp(j->state, "assigned") && strcmp(j->state, "picked_up") &&
+                                         strcmp(j->state, "delivered")))
+        return vis_errf(err, VIS_ENOTFOUND, "not_found", NULL, "job %lld is not yours", (long long)id);
+    if (strcmp(j->state, want))
+        return vis_errf(err, VIS_ECONFLICT, "invalid_state", NULL, "job %lld is %s, not %s", (long long)id, j->state,
+                        want);
+    return 0;
+}
+
+static int reply_job(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
+{
+    disp_jrow j;
+    if (disp_job_get(c->db, id, &j, err)) return err->code;
+    *out = disp_job_json(&j, c->now_ms);
+    return *out ? 0 : disp_nomem(err);
+}
+
+int disp_job_arrived(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
+{
+    disp_jrow j;
+    disp_crow r;
+    if (own_job(c, id, "assigned", &j, err) || disp_courier_get(c->db, c->actor_id, &r, err) ||
+        arrive_at(c, &r, j.place_id, j.id, err))
+        return err->code;
+    return reply_job(c, id, out, err);
+}
+
+int disp_job_picked_up(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
+{
+    disp_jrow j;
+    disp_crow r;
+    if (own_job(c, id, "assigned", &j, err) || disp_courier_get(c->db, c->actor_id, &r, err)) return err->code;
+    int64_t waited = 0, due = 0;
+    if (r.visiting && r.visit_place == j.place_id) {
+        disp_env *e = malloc(sizeof *e);
+        if (!e) return disp_nomem(err);
+        int rc = disp_env_load(c, e, err);
+        if (!rc) {
+            waited = c->now_ms - r.visit_ms;
+            due = disp_wait_pay(&e->rules.pr, waited) - r.visit_paid;
+            if (due < 0) due = 0;
+        }
+        free(e);
+        if (rc) return rc;
+    }
+    if (store_exec(c->db, SQL_DISP_JOB_PICKED, err, "iii", j.id, c->now_ms, due) ||
+        (due > 0 && store_exec(c->db, SQL_DISP_COURIER_VISIT_PAID, err, "ii", r.id, due)))
+        return disp_store_err(err);
+    char subj[48];
+    snprintf(subj, sizeof subj, "job:%lld", (long long)j.id);
+    if (disp_journal(c, "picked_up", r.id, subj,
+                     json_pack("{s:I, s:I, s:I}", "job", (json_int_t)j.id, "waited_ms", (json_int_t)waited,
+                               "waiting_pay_micros", (json_int_t)due),
+                     NULL, 0, 0, false, NULL, err))
+        return err->code;
+    return reply_job(c, id, out, err);
+}
+
+int disp_job_delivered(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
+{
+    disp_jrow j;
+    if (own_job(c, id, "picked_up", &j, err)) return err->code;
+    int64_t pay = j.pay_base + j.pay_distance + j.pay_time + j.pay_waiting;
+    char idem[64], subj[48];
+    snprintf(idem, sizeof idem, "dispatch:job:%lld:settle", (long long)j.id);
+    snprintf(subj, sizeof subj, "job:%lld", (long long)j.id);
+    if (disp_settle(c, &j, j.courier_id, pay, "platform_fees", "payment", idem, err)) return err->code;
+    if (store_exec(c->db, SQL_DISP_JOB_DELIVERED, err, "iii", j.id, c->now_ms, pay) ||
+        store_exec(c->db, SQL_DISP_SHIFT_ADD_PAY, err, "iiiii", j.shift_id, j.pay_base, j.pay_distance, j.pay_time,
+                   j.pay_waiting))
+        return disp_store_err(err);
+    json_t *pl = json_pack("{s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "job", (json_int_t)j.id, "pay_micros",
+                           (json_int_t)pay, "breakdown", "base_micros", (json_int_t)j.pay_base, "distance_micros",
+                           (json_int_t)j.pay_distance, "time_micros", (json_int_t)j.pay_time, "waiting_micros",
+                           (json_int_t)j.pay_waiting);
+    if (disp_journal(c, "delivered", j.courier_id, subj, pl, "active", j.accepted_ms, c->now_ms, false, NULL, err) ||
+        disp_courier_idle_check(c, j.courier_id, err))
+        return err->code;
+    return reply_job(c, id, out, err);
+}
+
+int disp_courier_shift(disp_ctx *c, json_t **out, vis_err *err)
+{
+    int64_t shift = -1;
+    int r = store_get_i64(c->db, SQL_DISP_SHIFT_LAST, &shift, err, "i", c->actor_id);
+    if (r < 0) return disp_store_err(err);
+    if (r == 0) return vis_errf(err, VIS_ENOTFOUND, "no_shift", NULL, "you have not been online yet");
+    disp_env *e = malloc(sizeof *e);
+    if (!e) return disp_nomem(err);
+    int rc = disp_env_load(c, e, err);
+    if (!rc) {
+        *out = shift_json(c, &e->rules, shift, err);
+        if (!*out) rc = err->code ? err->code : disp_nomem(err);
+    }
+    free(e);
+    return rc;
+}

@@ -1,0 +1,280 @@
+/* h_dispatch — handlers of on-demand delivery (issue 5): couriers under
+ * /v1/courier, clients under /v1/delivery, admins under
+ * /v1/admin/dispatch. They validate the body's shape (jv) and hand over
+ * to dispatch/disp_service.h. */
+#include <stdint.h>
+#include <string.h>
+
+#include "base/jv.h"
+#include "dispatch/disp_service.h"
+#include "http/http.h"
+#include "http/server.h"
+
+static disp_ctx ctx(http_req *r)
+{
+    return (disp_ctx){.db = r->db, .cfg = &r->srv->cfg, .now_ms = r->now_ms, .actor_id = r->who.id};
+}
+
+static int reply(http_resp *rs, int status, int rc, json_t *out)
+{
+    if (rc) {
+        json_decref(out);
+        return rc;
+    }
+    return http_json(rs, status, out);
+}
+
+static double num(json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
+
+/* ---- couriers ---- */
+
+static const jv_field pos_fields[] = {
+    {"lat", JV_NUMBER, true, 0, 0},
+    {"lon", JV_NUMBER, true, 0, 0},
+    {NULL, 0, 0, 0, 0},
+};
+
+static int h_online(http_req *r, http_resp *rs, vis_err *err)
+{
+    if (jv_check(r->json, pos_fields, err)) return err->code;
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = disp_courier_online(&c, num(r->json, "lat"), num(r->json, "lon"), &out, err);
+    return reply(rs, 200, rc, out);
+}
+
+static int h_offline(http_req *r, http_resp *rs, vis_err *err)
+{
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = disp_courier_offline(&c, &out, err);
+    return reply(rs, 200, rc, out);
+}
+
+static int h_position(http_req *r, http_resp *rs, vis_err *err)
+{
+    if (jv_check(r->json, pos_fields, err)) return err->code;
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = disp_courier_position(&c, num(r->json, "lat"), num(r->json, "lon"), &out, err);
+    return reply(rs, 200, rc, out);
+}
+
+static int h_offers(http_req *r, http_resp *rs, vis_err *err)
+{
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = disp_courier_offers(&c, &out, err);
+    return reply(rs, 200, rc, out);
+}
+
+typedef int (*id_op)(disp_ctx *, int64_t, json_t **, vis_err *);
+
+static int with_id(http_req *r, http_resp *rs, vis_err *err, const char *what, id_op op)
+{
+    int64_t id;
+    if (http_param_id(r, 0, what, &id, err)) return err->code;
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = op(&c, id, &out, err);
+    return reply(rs, 200, rc, out);
+}
+
+static int h_accept(http_req *r, http_resp *rs, vis_err *err) { return with_id(r, rs, err, "offer", disp_offer_accept); }
+static int h_decline(http_req *r, http_resp *rs, vis_err *err)
+{
+    return with_id(r, rs, err, "offer", disp_offer_decline);
+}
+static int h_arrived(http_req *r, http_resp *rs, vis_err *err) { return with_id(r, rs, err, "job", disp_job_arrived); }
+static int h_picked(http_req *r, http_resp *rs, vis_err *err) { return with_id(r, rs, err, "job", disp_job_picked_up); }
+static int h_delivered(http_req *r, http_resp *rs, vis_err *err)
+{
+    return with_id(r, rs, err, "job", disp_job_delivered);
+}
+
+static int h_cjobs(http_req *r, http_resp *rs, vis_err *err)
+{
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = disp_courier_jobs(&c, &out, err);
+    return reply(rs, 200, rc, out);
+}
+
+static int h_shift(http_req *r, http_resp *rs, vis_err *err)
+{
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = disp_courier_shift(&c, &out, err);
+    return reply(rs, 200, rc, out);
+}
+
+/* ---- clients ---- */
+
+static const jv_field place_fields[] = {
+    {"name", JV_STRING, true, 1, 120},
+    {"lat", JV_NUMBER, true, 0, 0},
+    {"lon", JV_NUMBER, true, 0, 0},
+    {NULL, 0, 0, 0, 0},
+};
+
+static int h_place_create(http_req *r, http_resp *rs, vis_err *err)
+{
+    if (jv_check(r->json, place_fields, err)) return err->code;
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = disp_place_create(&c, jv_str(r->json, "name", ""), num(r->json, "lat"), num(r->json, "lon"), &out, err);
+    return reply(rs, 201, rc, out);
+}
+
+static int h_places(http_req *r, http_resp *rs, vis_err *err)
+{
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = disp_place_list(&c, &out, err);
+    return reply(rs, 200, rc, out);
+}
+
+static const jv_field quote_fields[] = {
+    {"place_id", JV_INT, true, 1, INT64_MAX},
+    {"dropoff_lat", JV_NUMBER, true, 0, 0},
+    {"dropoff_lon", JV_NUMBER, true, 0, 0},
+    {NULL, 0, 0, 0, 0},
+};
+
+static int h_quote(http_req *r, http_resp *rs, vis_err *err)
+{
+    if (jv_check(r->json, quote_fields, err)) return err->code;
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = disp_job_quote(&c, jv_int(r->json, "place_id", 0), num(r->json, "dropoff_lat"),
+                            num(r->json, "dropoff_lon"), &out, err);
+    return reply(rs, 200, rc, out);
+}
+
+static const jv_field job_fields[] = {
+    {"place_id", JV_INT, true, 1, INT64_MAX},
+    {"dropoff_lat", JV_NUMBER, true, 0, 0},
+    {"dropoff_lon", JV_NUMBER, true, 0, 0},
+    {"ready_in_s", JV_INT, false, 0, 7200},
+    {"note", JV_STRING, false, 0, 500},
+    {NULL, 0, 0, 0, 0},
+};
+
+static int h_job_post(http_req *r, http_resp *rs, vis_err *err)
+{
+    if (jv_check(r->json, job_fields, err)) return err->code;
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = disp_job_post(&c, jv_int(r->json, "place_id", 0), num(r->json, "dropoff_lat"),
+                           num(r->json, "dropoff_lon"), jv_int(r->json, "ready_in_s", 0), jv_str(r->json, "note", ""),
+                           &out, err);
+    if (!rc) {
+        json_int_t id = json_integer_value(json_object_get(out, "id"));
+        snprintf(rs->location, sizeof rs->location, "/v1/delivery/jobs/%lld", (long long)id);
+    }
+    return reply(rs, 201, rc, out);
+}
+
+static int h_jobs(http_req *r, http_resp *rs, vis_err *err)
+{
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = disp_job_list(&c, &out, err);
+    return reply(rs, 200, rc, out);
+}
+
+static int h_track(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "job", &id, err)) return err->code;
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = disp_job_track(&c, id, !strcmp(r->who.role, "admin"), &out, err);
+    return reply(rs, 200, rc, out);
+}
+
+static int h_cancel(http_req *r, http_resp *rs, vis_err *err) { return with_id(r, rs, err, "job", disp_job_cancel); }
+
+/* ---- admins ---- */
+
+static int h_board(http_req *r, http_resp *rs, vis_err *err)
+{
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = disp_board(&c, &out, err);
+    return reply(rs, 200, rc, out);
+}
+
+static const jv_field reassign_fields[] = {
+    {"courier_id", JV_INT, true, 1, INT64_MAX},
+    {"reason", JV_STRING, true, 1, 500},
+    {NULL, 0, 0, 0, 0},
+};
+
+static int h_reassign(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "job", &id, err)) return err->code;
+    if (jv_check(r->json, reassign_fields, err)) return err->code;
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = disp_job_reassign(&c, id, jv_int(r->json, "courier_id", 0), jv_str(r->json, "reason", ""), &out, err);
+    return reply(rs, 200, rc, out);
+}
+
+static int h_rules_get(http_req *r, http_resp *rs, vis_err *err)
+{
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = disp_rules_get(&c, &out, err);
+    return reply(rs, 200, rc, out);
+}
+
+static int h_rules_put(http_req *r, http_resp *rs, vis_err *err)
+{
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = disp_rules_put(&c, r->json, &out, err);
+    return reply(rs, 200, rc, out);
+}
+
+static int h_run_epoch(http_req *r, http_resp *rs, vis_err *err)
+{
+    disp_ctx c = ctx(r);
+    c.actor_id = -1;
+    json_t *out = NULL;
+    int rc = disp_run_epoch(&c, &out, err);
+    return reply(rs, 200, rc, out);
+}
+
+#define W HTTP_WORKER
+#define C HTTP_CLIENT
+#define AD HTTP_ADMIN
+const http_route http_routes_dispatch[] = {
+    {"POST", "/v1/courier/online", h_online, W | HTTP_JSON | HTTP_TX, "go online at a position (starts a shift)"},
+    {"POST", "/v1/courier/offline", h_offline, W | HTTP_TX, "go offline (ends the shift: guarantee top-up)"},
+    {"POST", "/v1/courier/position", h_position, W | HTTP_JSON | HTTP_TX, "send a position (refused while offline)"},
+    {"GET", "/v1/courier/offers", h_offers, W, "pending offers with pay and breakdown"},
+    {"POST", "/v1/courier/offers/{id}/accept", h_accept, W | HTTP_TX, "accept an offer"},
+    {"POST", "/v1/courier/offers/{id}/decline", h_decline, W | HTTP_TX, "decline an offer (no consequence)"},
+    {"GET", "/v1/courier/jobs", h_cjobs, W, "jobs accepted and not yet delivered"},
+    {"POST", "/v1/courier/jobs/{id}/arrived", h_arrived, W | HTTP_TX, "arrived at the pickup (waiting starts)"},
+    {"POST", "/v1/courier/jobs/{id}/picked-up", h_picked, W | HTTP_TX, "picked up (waiting pay computed)"},
+    {"POST", "/v1/courier/jobs/{id}/delivered", h_delivered, W | HTTP_TX, "delivered (the courier is paid)"},
+    {"GET", "/v1/courier/shift", h_shift, W, "the current or last shift: pay so far with breakdown"},
+    {"POST", "/v1/delivery/places", h_place_create, C | HTTP_JSON | HTTP_IDEM, "add a pickup place"},
+    {"GET", "/v1/delivery/places", h_places, C, "the caller's pickup places"},
+    {"POST", "/v1/delivery/quote", h_quote, C | HTTP_JSON, "price a job without posting it"},
+    {"POST", "/v1/delivery/jobs", h_job_post, C | HTTP_JSON | HTTP_IDEM, "post a job (price held in escrow)"},
+    {"GET", "/v1/delivery/jobs", h_jobs, C, "the caller's jobs"},
+    {"GET", "/v1/delivery/jobs/{id}", h_track, C | AD, "track a job: state, courier position, ETA"},
+    {"POST", "/v1/delivery/jobs/{id}/cancel", h_cancel, C | HTTP_TX, "cancel a job before pickup"},
+    {"GET", "/v1/admin/dispatch/board", h_board, AD, "live board: couriers, jobs, offers"},
+    {"POST", "/v1/admin/dispatch/jobs/{id}/reassign", h_reassign, AD | HTTP_JSON | HTTP_TX,
+     "reassign a job by hand (a journalled human override)"},
+    {"GET", "/v1/admin/dispatch/rules", h_rules_get, AD, "the pricing rule set"},
+    {"PUT", "/v1/admin/dispatch/rules", h_rules_put, AD | HTTP_JSON | HTTP_TX, "replace the pricing rule set"},
+    {"POST", "/v1/admin/dispatch/run-epoch", h_run_epoch, AD | HTTP_TX | HTTP_TESTONLY,
+     "tests: run one dispatch epoch now"},
+    {NULL, NULL, NULL, 0, NULL},
+};

@@ -1,0 +1,138 @@
+/* sql_dispatch — the SQL of on-demand delivery. See schema_dispatch.c. */
+#include "store/sql_dispatch.h"
+
+#define JOB_SELECT                                                                                        \
+    "SELECT j.id, j.client_id, j.place_id, j.drop_lat_e6, j.drop_lon_e6, j.note, j.state, j.placed_ms, j.ready_ms," \
+    " j.currency, j.price_micros, j.distance_m, j.expected_ms, j.zone, j.zone_pm, j.tod_pm, j.offer_id,"          \
+    " j.courier_id, j.shift_id, j.seq, j.pay_base, j.pay_distance, j.pay_time, j.pay_waiting, j.paid_micros,"    \
+    " j.accepted_ms, j.picked_ms, j.delivered_ms, j.cancelled_ms, p.name, p.lat_e6, p.lon_e6"                     \
+    " FROM disp_jobs j JOIN disp_places p ON p.id = j.place_id"
+
+const char SQL_DISP_PLACE_INSERT[] =
+    "INSERT INTO disp_places(client_id, name, lat_e6, lon_e6, created_ms) VALUES ($1, $2, $3, $4, $5)";
+const char SQL_DISP_PLACE_GET[] =
+    "SELECT id, name, lat_e6, lon_e6, created_ms, client_id FROM disp_places WHERE id = $1";
+const char SQL_DISP_PLACES_OF[] =
+    "SELECT id, name, lat_e6, lon_e6, created_ms, client_id FROM disp_places WHERE client_id = $1 ORDER BY id";
+const char SQL_DISP_SHIFT_INSERT[] =
+    "INSERT INTO disp_shifts(courier_id, start_ms) VALUES ($1, $2)";
+const char SQL_DISP_SHIFT_GET[] =
+    "SELECT id, courier_id, start_ms, end_ms, orders, pay_base, pay_distance, pay_time, pay_waiting,"
+    " pay_compensation, guarantee_micros, topup_micros FROM disp_shifts WHERE id = $1";
+const char SQL_DISP_SHIFT_LAST[] =
+    "SELECT id FROM disp_shifts WHERE courier_id = $1 ORDER BY id DESC LIMIT 1";
+const char SQL_DISP_SHIFT_END[] =
+    "UPDATE disp_shifts SET end_ms = $2, guarantee_micros = $3, topup_micros = $4 WHERE id = $1";
+const char SQL_DISP_SHIFT_ADD_PAY[] =
+    "UPDATE disp_shifts SET orders = orders + 1, pay_base = pay_base + $2, pay_distance = pay_distance + $3,"
+    " pay_time = pay_time + $4, pay_waiting = pay_waiting + $5 WHERE id = $1";
+const char SQL_DISP_SHIFT_ADD_COMP[] =
+    "UPDATE disp_shifts SET pay_compensation = pay_compensation + $2 WHERE id = $1";
+const char SQL_DISP_COURIER_GET[] =
+    "SELECT courier_id, shift_id, lat_e6, lon_e6, pos_ms, idle_since_ms, visit_place, visit_ms, visit_paid"
+    " FROM disp_couriers WHERE courier_id = $1";
+const char SQL_DISP_COURIER_ONLINE[] =
+    "INSERT INTO disp_couriers(courier_id, shift_id, lat_e6, lon_e6, pos_ms, idle_since_ms, visit_place,"
+    " visit_ms, visit_paid) VALUES ($1, $2, $3, $4, $5, $5, NULL, NULL, 0) ON CONFLICT (courier_id) DO UPDATE SET"
+    " shift_id = excluded.shift_id, lat_e6 = excluded.lat_e6, lon_e6 = excluded.lon_e6, pos_ms = excluded.pos_ms,"
+    " idle_since_ms = excluded.idle_since_ms, visit_place = NULL, visit_ms = NULL, visit_paid = 0";
+const char SQL_DISP_COURIER_OFFLINE[] =
+    "UPDATE disp_couriers SET shift_id = NULL, lat_e6 = NULL, lon_e6 = NULL, pos_ms = NULL,"
+    " idle_since_ms = NULL, visit_place = NULL, visit_ms = NULL, visit_paid = 0 WHERE courier_id = $1";
+const char SQL_DISP_COURIER_POSITION[] =
+    "UPDATE disp_couriers SET lat_e6 = $2, lon_e6 = $3, pos_ms = $4 WHERE courier_id = $1 AND shift_id IS NOT NULL";
+const char SQL_DISP_COURIER_BUSY[] =
+    "UPDATE disp_couriers SET idle_since_ms = NULL WHERE courier_id = $1";
+const char SQL_DISP_COURIER_IDLE[] =
+    "UPDATE disp_couriers SET idle_since_ms = $2, visit_place = NULL, visit_ms = NULL, visit_paid = 0"
+    " WHERE courier_id = $1 AND shift_id IS NOT NULL AND idle_since_ms IS NULL";
+const char SQL_DISP_COURIER_VISIT[] =
+    "UPDATE disp_couriers SET visit_place = $2, visit_ms = $3, visit_paid = 0 WHERE courier_id = $1";
+const char SQL_DISP_COURIER_VISIT_PAID[] =
+    "UPDATE disp_couriers SET visit_paid = visit_paid + $2 WHERE courier_id = $1";
+const char SQL_DISP_COURIER_ACTIVE_COUNT[] =
+    "SELECT COUNT(*) FROM disp_jobs WHERE courier_id = $1 AND state IN ('assigned', 'picked_up')";
+const char SQL_DISP_COURIER_PENDING_COUNT[] =
+    "SELECT COUNT(*) FROM disp_offers WHERE courier_id = $1 AND state = 'pending' AND expires_ms > $2";
+const char SQL_DISP_COURIER_PICKUPS[] =
+    "SELECT p.id, p.lat_e6, p.lon_e6, MIN(j.id) FROM disp_jobs j JOIN disp_places p ON p.id = j.place_id"
+    " WHERE j.courier_id = $1 AND j.state = 'assigned' GROUP BY p.id, p.lat_e6, p.lon_e6 ORDER BY p.id";
+const char SQL_DISP_JOB_INSERT[] =
+    "INSERT INTO disp_jobs(client_id, place_id, drop_lat_e6, drop_lon_e6, note, placed_ms, ready_ms, currency,"
+    " price_micros, distance_m, expected_ms, zone, zone_pm, tod_pm)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+const char SQL_DISP_JOB_GET[] = JOB_SELECT " WHERE j.id = $1";
+const char SQL_DISP_JOBS_OF_CLIENT[] = JOB_SELECT " WHERE j.client_id = $1 ORDER BY j.id DESC LIMIT 200";
+const char SQL_DISP_JOBS_OF_COURIER[] = JOB_SELECT " WHERE j.courier_id = $1 AND j.state IN ('assigned', 'picked_up') ORDER BY j.seq, j.id";
+const char SQL_DISP_JOBS_LIVE[] = JOB_SELECT " WHERE j.state IN ('open', 'offered', 'assigned', 'picked_up') ORDER BY j.id LIMIT 1000";
+const char SQL_DISP_JOBS_OF_SHIFT[] =
+    "SELECT id, state, COALESCE(delivered_ms, cancelled_ms, accepted_ms), pay_base, pay_distance, pay_time,"
+    " pay_waiting, paid_micros FROM disp_jobs WHERE shift_id = $1 ORDER BY id";
+const char SQL_DISP_JOB_OFFERED[] =
+    "UPDATE disp_jobs SET state = 'offered', offer_id = $2 WHERE id = $1 AND state = 'open'";
+const char SQL_DISP_JOBS_REOPEN[] =
+    "UPDATE disp_jobs SET state = 'open', offer_id = NULL WHERE offer_id = $1 AND state = 'offered'";
+const char SQL_DISP_JOBS_ACCEPT[] =
+    "UPDATE disp_jobs SET state = 'assigned', courier_id = $2, shift_id = $3, accepted_ms = $4, seq = oj.seq,"
+    " pay_base = oj.pay_base, pay_distance = oj.pay_distance, pay_time = oj.pay_time, pay_waiting = 0"
+    " FROM disp_offer_jobs oj WHERE oj.offer_id = $1 AND oj.job_id = disp_jobs.id AND disp_jobs.offer_id = $1"
+    " AND disp_jobs.state = 'offered'";
+const char SQL_DISP_JOB_PICKED[] =
+    "UPDATE disp_jobs SET state = 'picked_up', picked_ms = $2, pay_waiting = pay_waiting + $3 WHERE id = $1 AND state = 'assigned'";
+const char SQL_DISP_JOB_DELIVERED[] =
+    "UPDATE disp_jobs SET state = 'delivered', delivered_ms = $2, paid_micros = $3 WHERE id = $1 AND state = 'picked_up'";
+const char SQL_DISP_JOB_CANCEL[] =
+    "UPDATE disp_jobs SET state = 'cancelled', cancelled_ms = $2, paid_micros = $3, offer_id = NULL"
+    " WHERE id = $1 AND state IN ('open', 'assigned')";
+const char SQL_DISP_JOB_UNASSIGN[] =
+    "UPDATE disp_jobs SET state = 'open', courier_id = NULL, shift_id = NULL, offer_id = NULL, accepted_ms = NULL,"
+    " seq = 0, pay_base = 0, pay_distance = 0, pay_time = 0, pay_waiting = 0 WHERE id = $1 AND state = 'assigned'";
+const char SQL_DISP_OFFER_INSERT[] =
+    "INSERT INTO disp_offers(courier_id, shift_id, source, created_ms, expires_ms, decision_event, distance_m,"
+    " expected_ms, wait_ms, zone, zone_pm, tod_pm, pay_base, pay_distance, pay_time, pay_waiting, pay_micros,"
+    " arrive_ms, pickup_ms, dropoff_ms)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
+const char SQL_DISP_OFFER_JOB_INSERT[] =
+    "INSERT INTO disp_offer_jobs(offer_id, job_id, seq, pay_base, pay_distance, pay_time)"
+    " VALUES ($1, $2, $3, $4, $5, $6)";
+const char SQL_DISP_OFFER_GET[] =
+    "SELECT id, courier_id, shift_id, source, state, created_ms, expires_ms, decided_ms, distance_m, expected_ms,"
+    " wait_ms, zone, zone_pm, tod_pm, pay_base, pay_distance, pay_time, pay_waiting, pay_micros, arrive_ms,"
+    " pickup_ms, dropoff_ms, decision_event FROM disp_offers WHERE id = $1";
+const char SQL_DISP_OFFER_HEAD[] =
+    "SELECT courier_id, state, expires_ms FROM disp_offers WHERE id = $1";
+const char SQL_DISP_OFFER_JOBS[] =
+    "SELECT oj.job_id, oj.seq, oj.pay_base, oj.pay_distance, oj.pay_time, j.ready_ms, j.drop_lat_e6, j.drop_lon_e6,"
+    " p.id, p.name, p.lat_e6, p.lon_e6 FROM disp_offer_jobs oj JOIN disp_jobs j ON j.id = oj.job_id"
+    " JOIN disp_places p ON p.id = j.place_id WHERE oj.offer_id = $1 ORDER BY oj.seq";
+const char SQL_DISP_OFFER_JOB_IDS[] =
+    "SELECT job_id FROM disp_offer_jobs WHERE offer_id = $1 ORDER BY seq";
+const char SQL_DISP_OFFER_SET_STATE[] =
+    "UPDATE disp_offers SET state = $2, decided_ms = $3 WHERE id = $1 AND state = 'pending'";
+const char SQL_DISP_OFFERS_PENDING_OF[] =
+    "SELECT id FROM disp_offers WHERE courier_id = $1 AND state = 'pending' ORDER BY id";
+const char SQL_DISP_OFFERS_LIVE_OF[] =
+    "SELECT id FROM disp_offers WHERE courier_id = $1 AND state = 'pending' AND expires_ms > $2 ORDER BY id";
+const char SQL_DISP_OFFERS_PENDING[] =
+    "SELECT id FROM disp_offers WHERE state = 'pending' ORDER BY id LIMIT 500";
+const char SQL_DISP_OFFERS_DUE[] =
+    "SELECT id, courier_id FROM disp_offers WHERE state = 'pending' AND expires_ms <= $1 ORDER BY id LIMIT 64";
+const char SQL_DISP_EPOCH_COURIERS[] =
+    "SELECT c.courier_id, c.shift_id, s.start_ms, c.lat_e6, c.lon_e6, c.idle_since_ms, c.visit_place, c.visit_ms,"
+    " s.orders, (SELECT COUNT(*) FROM disp_offers o WHERE o.courier_id = c.courier_id AND o.state = 'pending')"
+    " FROM disp_couriers c JOIN disp_shifts s ON s.id = c.shift_id"
+    " WHERE c.shift_id IS NOT NULL AND c.lat_e6 IS NOT NULL ORDER BY c.courier_id";
+const char SQL_DISP_EPOCH_JOBS[] =
+    "SELECT j.id, j.place_id, j.courier_id, j.drop_lat_e6, j.drop_lon_e6, p.lat_e6, p.lon_e6, j.placed_ms, j.ready_ms,"
+    " j.state, j.seq FROM disp_jobs j JOIN disp_places p ON p.id = j.place_id"
+    " WHERE j.state IN ('open', 'assigned', 'picked_up') AND j.placed_ms <= $1 ORDER BY j.id";
+const char SQL_DISP_EPOCH_DECLINED[] =
+    "SELECT o.courier_id, oj.job_id FROM disp_offer_jobs oj JOIN disp_offers o ON o.id = oj.offer_id"
+    " JOIN disp_jobs j ON j.id = oj.job_id WHERE o.state = 'declined' AND j.state = 'open'";
+const char SQL_DISP_BOARD_COURIERS[] =
+    "SELECT c.courier_id, a.name, c.shift_id, s.start_ms, c.lat_e6, c.lon_e6, c.pos_ms, c.idle_since_ms,"
+    " (SELECT COUNT(*) FROM disp_jobs j WHERE j.courier_id = c.courier_id AND j.state IN ('assigned', 'picked_up')),"
+    " (SELECT COUNT(*) FROM disp_offers o WHERE o.courier_id = c.courier_id AND o.state = 'pending'"
+    "  AND o.expires_ms > $1)"
+    " FROM disp_couriers c JOIN accounts a ON a.id = c.courier_id JOIN disp_shifts s ON s.id = c.shift_id"
+    " WHERE c.shift_id IS NOT NULL ORDER BY c.courier_id";

@@ -1,0 +1,54 @@
+/* sql_dispatch — the SQL of on-demand delivery (migration 3; $n parameters). */
+#ifndef VIS_STORE_SQL_DISPATCH_H
+#define VIS_STORE_SQL_DISPATCH_H
+
+extern const char SQL_DISP_PLACE_INSERT[];
+extern const char SQL_DISP_PLACE_GET[];
+extern const char SQL_DISP_PLACES_OF[];
+extern const char SQL_DISP_SHIFT_INSERT[];
+extern const char SQL_DISP_SHIFT_GET[];
+extern const char SQL_DISP_SHIFT_LAST[];
+extern const char SQL_DISP_SHIFT_END[];
+extern const char SQL_DISP_SHIFT_ADD_PAY[];
+extern const char SQL_DISP_SHIFT_ADD_COMP[];
+extern const char SQL_DISP_COURIER_GET[];
+extern const char SQL_DISP_COURIER_ONLINE[];
+extern const char SQL_DISP_COURIER_OFFLINE[];
+extern const char SQL_DISP_COURIER_POSITION[];
+extern const char SQL_DISP_COURIER_BUSY[];
+extern const char SQL_DISP_COURIER_IDLE[];
+extern const char SQL_DISP_COURIER_VISIT[];
+extern const char SQL_DISP_COURIER_VISIT_PAID[];
+extern const char SQL_DISP_COURIER_ACTIVE_COUNT[];
+extern const char SQL_DISP_COURIER_PENDING_COUNT[];
+extern const char SQL_DISP_COURIER_PICKUPS[];
+extern const char SQL_DISP_JOB_INSERT[];
+extern const char SQL_DISP_JOB_GET[];
+extern const char SQL_DISP_JOBS_OF_CLIENT[];
+extern const char SQL_DISP_JOBS_OF_COURIER[];
+extern const char SQL_DISP_JOBS_LIVE[];
+extern const char SQL_DISP_JOBS_OF_SHIFT[];
+extern const char SQL_DISP_JOB_OFFERED[];
+extern const char SQL_DISP_JOBS_REOPEN[];
+extern const char SQL_DISP_JOBS_ACCEPT[];
+extern const char SQL_DISP_JOB_PICKED[];
+extern const char SQL_DISP_JOB_DELIVERED[];
+extern const char SQL_DISP_JOB_CANCEL[];
+extern const char SQL_DISP_JOB_UNASSIGN[];
+extern const char SQL_DISP_OFFER_INSERT[];
+extern const char SQL_DISP_OFFER_JOB_INSERT[];
+extern const char SQL_DISP_OFFER_GET[];
+extern const char SQL_DISP_OFFER_HEAD[];
+extern const char SQL_DISP_OFFER_JOBS[];
+extern const char SQL_DISP_OFFER_JOB_IDS[];
+extern const char SQL_DISP_OFFER_SET_STATE[];
+extern const char SQL_DISP_OFFERS_PENDING_OF[];
+extern const char SQL_DISP_OFFERS_LIVE_OF[];
+extern const char SQL_DISP_OFFERS_PENDING[];
+extern const char SQL_DISP_OFFERS_DUE[];
+extern const char SQL_DISP_EPOCH_COURIERS[];
+extern const char SQL_DISP_EPOCH_JOBS[];
+extern const char SQL_DISP_EPOCH_DECLINED[];
+extern const char SQL_DISP_BOARD_COURIERS[];
+
+#endif

@@ -55,7 +55,7 @@ typedef struct quote {
     int64_t place_lat, place_lon, drop_lat, drop_lon;
     int64_t distance_m, expected_ms;
     disp_pay_breakdown bd;
-    const char *zone;
+    char zone[32];
 } quote;
 
 /* Price a job from one of the caller's places to (lat, lon) placed at
@@ -92,7 +92,7 @@ static int price(disp_ctx *c, const disp_env *e, int64_t place, double lat, doub
     disp_price_in in = {.px = px, .py = py, .distance_m = qt->distance_m, .expected_ms = qt->expected_ms,
                         .placed_ms = placed_ms};
     if (disp_price_job(&e->rules.pr, &in, &qt->bd, err)) return err->code;
-    qt->zone = qt->bd.zone >= 0 ? e->rules.pr.zone[qt->bd.zone].name : "";
+    snprintf(qt->zone, sizeof qt->zone, "%s", qt->bd.zone >= 0 ? e->rules.pr.zone[qt->bd.zone].name : "");
     return 0;
 }
 

@@ -9,9 +9,10 @@
  * decision is journalled as an automated "dispatch_decision" with its
  * inputs (no coordinates: distances and times only) and score, and becomes
  * an offer. A decision that would offer a courier a job they declined is
- * dropped and the epoch re-solved without that job (at most 3 times): the
- * courier's own decline is respected, and their other chances are not
- * touched. Nothing else about declines is read. */
+ * dropped; the epoch is solved again without those couriers (the job goes
+ * to someone else) and then for them alone without the jobs they declined
+ * (their other chances are untouched). Nothing else about declines is
+ * read. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,7 @@ static int cmp_pair(const void *a, const void *b)
 static bool declined(const loaded *l, int64_t courier, int64_t job)
 {
     pair k = {courier, job};
+    if (l->nd == 0) return false;
     return bsearch(&k, l->decl, (size_t)l->nd, sizeof k, cmp_pair) != NULL;
 }
 
@@ -226,7 +228,8 @@ static void plan_route(const disp_env *e, const lcour *lc, disp_state *st, disp_
     }
 }
 
-static int build(const disp_env *e, const loaded *l, const unsigned char *held, int64_t now, built *b, vis_err *err)
+static int build(const disp_env *e, const loaded *l, const unsigned char *cex, const unsigned char *held, int64_t now,
+                 built *b, vis_err *err)
 {
     memset(b, 0, sizeof *b);
     disp_state_init(&b->st);
@@ -238,7 +241,7 @@ static int build(const disp_env *e, const loaded *l, const unsigned char *held, 
     if (!b->jsrc || !b->csrc || !cmap || !cjobs || !cnt) goto nomem;
     for (int i = 0; i < l->nc; i++) {
         cmap[i] = -1;
-        if (l->c[i].pending) continue; /* one offer at a time */
+        if (l->c[i].pending || cex[i]) continue; /* one offer at a time */
         disp_courier cr = {.id = l->c[i].id, .state = DISP_C_IDLE, .on_ms = l->c[i].start_ms, .off_ms = INT64_MAX,
                            .idle_since_ms = l->c[i].idle_since >= 0 ? l->c[i].idle_since : now,
                            .orders = (int)l->c[i].orders};
@@ -414,6 +417,60 @@ static int expire_offers(disp_ctx *c, int *n, vis_err *err)
     }
 }
 
+typedef struct passes {
+    unsigned char *cdone, *jdone, *cx; /* couriers / jobs offered this epoch; couriers in a conflict */
+    unsigned char *cex, *jex;          /* excluded from the current pass */
+    int            conflicts, offers;
+} passes;
+
+/* Solve once with the current exclusions; offer every decision that does
+ * not give a courier a job they declined (those couriers are marked). */
+static int run_pass(disp_ctx *c, const disp_env *e, const loaded *l, passes *ps, disp_decisions *ds, json_t *summary,
+                    bool first, vis_err *err)
+{
+    built b = {0};
+    disp_courier *before = NULL;
+    int rc = build(e, l, ps->cex, ps->jex, c->now_ms, &b, err);
+    if (!rc && !(before = malloc(sizeof *before * (size_t)(b.st.nc + 1)))) rc = disp_nomem(err);
+    if (!rc) {
+        if (b.st.nc) memcpy(before, b.st.c, sizeof *before * (size_t)b.st.nc);
+        rc = disp_epoch(&e->p, &b.st, c->now_ms, ds, err);
+    }
+    if (!rc && first) {
+        json_object_set_new(summary, "open_jobs", json_integer(ds->open_jobs));
+        json_object_set_new(summary, "couriers", json_integer(b.st.nc));
+        json_object_set_new(summary, "bundles", json_integer(ds->bundles));
+        json_object_set_new(summary, "columns", json_integer(ds->columns));
+        json_object_set_new(summary, "candidates", json_integer(ds->candidates));
+        json_object_set_new(summary, "deferred", json_integer(ds->deferred));
+        json_object_set_new(summary, "sparse", json_boolean(ds->sparse));
+    }
+    for (int i = 0; !rc && i < ds->n; i++) {
+        const disp_decision *d = &ds->d[i];
+        int lc = b.csrc[d->courier];
+        bool conflict = false;
+        for (int k = 0; k < d->n; k++)
+            if ((d->added & (1u << k)) && declined(l, d->courier_id, l->j[b.jsrc[d->job[k]]].id)) conflict = true;
+        if (conflict) {
+            ps->cx[lc] = 1;
+            ps->conflicts++;
+            continue;
+        }
+        rc = make_offer(c, e, l, &b, ds, d, &before[d->courier], summary, err);
+        ps->cdone[lc] = 1;
+        for (int k = 0; k < d->n; k++)
+            if (d->added & (1u << k)) ps->jdone[b.jsrc[d->job[k]]] = 1;
+        ps->offers++;
+    }
+    free(before);
+    built_free(&b);
+    return rc;
+}
+
+/* Pass 1 solves everything. When a decision would offer a courier a job
+ * they declined, pass 2 solves again without those couriers (the job can
+ * go to someone else) and pass 3 solves for them alone without the jobs
+ * they declined (their other chances are intact). */
 static int epoch(disp_ctx *c, json_t *summary, vis_err *err)
 {
     int expired;
@@ -422,61 +479,48 @@ static int epoch(disp_ctx *c, json_t *summary, vis_err *err)
     disp_env *e = malloc(sizeof *e);
     if (!e) return disp_nomem(err);
     loaded l;
-    built b = {0};
     disp_decisions ds;
     disp_decisions_init(&ds);
-    disp_courier *before = NULL;
-    unsigned char *held = NULL;
+    passes ps = {0};
     int rc = disp_env_load(c, e, err);
     if (!rc) rc = load(c, &l, err);
     else memset(&l, 0, sizeof l);
-    if (!rc && !(held = calloc((size_t)l.nj + 1, 1))) rc = disp_nomem(err);
-    int passes = 0, nheld = 0;
-    bool conflict = true;
-    while (!rc && conflict && passes < 4) {
-        built_free(&b);
-        if ((rc = build(e, &l, held, c->now_ms, &b, err))) break;
-        free(before);
-        before = malloc(sizeof *before * (size_t)(b.st.nc + 1));
-        if (!before) {
-            rc = disp_nomem(err);
-            break;
-        }
-        if (b.st.nc) memcpy(before, b.st.c, sizeof *before * (size_t)b.st.nc);
-        if ((rc = disp_epoch(&e->p, &b.st, c->now_ms, &ds, err))) break;
-        passes++;
-        conflict = false;
-        for (int i = 0; i < ds.n; i++)
-            for (int k = 0; k < ds.d[i].n; k++) {
-                int src = b.jsrc[ds.d[i].job[k]];
-                if ((ds.d[i].added & (1u << k)) && declined(&l, ds.d[i].courier_id, l.j[src].id) && !held[src]) {
-                    held[src] = 1;
-                    nheld++;
-                    conflict = true;
-                }
+    size_t nc = (size_t)l.nc + 1, nj = (size_t)l.nj + 1;
+    if (!rc && (!(ps.cdone = calloc(nc, 1)) || !(ps.cx = calloc(nc, 1)) || !(ps.cex = calloc(nc, 1)) ||
+                !(ps.jdone = calloc(nj, 1)) || !(ps.jex = calloc(nj, 1))))
+        rc = disp_nomem(err);
+    int npass = 0;
+    if (!rc) {
+        rc = run_pass(c, e, &l, &ps, &ds, summary, true, err);
+        npass++;
+    }
+    if (!rc && ps.conflicts) {
+        for (int i = 0; i < l.nc; i++) ps.cex[i] = ps.cdone[i] | ps.cx[i];
+        memcpy(ps.jex, ps.jdone, nj);
+        rc = run_pass(c, e, &l, &ps, &ds, summary, false, err);
+        npass++;
+        if (!rc) {
+            for (int i = 0; i < l.nc; i++) ps.cex[i] = ps.cdone[i] | !ps.cx[i];
+            memcpy(ps.jex, ps.jdone, nj);
+            for (int k = 0; k < l.nd; k++) {
+                int li = find_courier(&l, l.decl[k].courier);
+                if (li < 0 || !ps.cx[li]) continue;
+                for (int i = 0; i < l.nj; i++)
+                    if (l.j[i].id == l.decl[k].job) ps.jex[i] = 1;
             }
+            rc = run_pass(c, e, &l, &ps, &ds, summary, false, err);
+            npass++;
+        }
     }
     if (!rc) {
-        json_object_set_new(summary, "open_jobs", json_integer(ds.open_jobs));
-        json_object_set_new(summary, "couriers", json_integer(b.st.nc));
-        json_object_set_new(summary, "bundles", json_integer(ds.bundles));
-        json_object_set_new(summary, "columns", json_integer(ds.columns));
-        json_object_set_new(summary, "candidates", json_integer(ds.candidates));
-        json_object_set_new(summary, "deferred", json_integer(ds.deferred));
-        json_object_set_new(summary, "sparse", json_boolean(ds.sparse));
-        json_object_set_new(summary, "passes", json_integer(passes));
-        json_object_set_new(summary, "held_declined", json_integer(nheld));
-        for (int i = 0; i < ds.n && !rc; i++) {
-            const disp_decision *d = &ds.d[i];
-            bool skip = false; /* still conflicting after the last pass */
-            for (int k = 0; k < d->n; k++)
-                if ((d->added & (1u << k)) && declined(&l, d->courier_id, l.j[b.jsrc[d->job[k]]].id)) skip = true;
-            if (!skip) rc = make_offer(c, e, &l, &b, &ds, d, &before[d->courier], summary, err);
-        }
+        json_object_set_new(summary, "passes", json_integer(npass));
+        json_object_set_new(summary, "held_declined", json_integer(ps.conflicts));
     }
-    free(before);
-    free(held);
-    built_free(&b);
+    free(ps.cdone);
+    free(ps.cx);
+    free(ps.cex);
+    free(ps.jdone);
+    free(ps.jex);
     disp_decisions_free(&ds);
     loaded_free(&l);
     free(e);

@@ -32,18 +32,19 @@ static void *run(void *arg)
         fprintf(stderr, "{\"level\":\"error\",\"job\":\"dispatch\",\"message\":\"%s\"}\n", err.msg);
         return NULL;
     }
-    int64_t next = clock_now_ms(s->clock) + s->cfg.disp_epoch_ms;
+    int64_t last = clock_now_ms(s->clock), next = last + s->cfg.disp_epoch_ms;
     pthread_mutex_lock(&s->lock);
     while (!s->stop) {
         pthread_mutex_unlock(&s->lock);
         int64_t now = clock_now_ms(s->clock);
-        if (now >= next) {
+        if (now >= next || now < last) { /* due, or the (test) clock was set back */
             disp_ctx c = {.db = db, .cfg = &s->cfg, .now_ms = now, .actor_id = -1};
             vis_err_clear(&err);
             if (disp_run_epoch(&c, NULL, &err))
                 fprintf(stderr, "{\"level\":\"error\",\"job\":\"dispatch.epoch\",\"message\":\"%s\"}\n", err.msg);
             next = now + s->cfg.disp_epoch_ms;
         }
+        last = now;
         pthread_mutex_lock(&s->lock);
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);

@@ -1,0 +1,695 @@
+"""API tests of on-demand delivery (issue 5, the service half) against the
+real binary: a courier's shift, a client's job, declines without
+consequence, expiry, cancellation, reassignment, pricing rules, positions
+refused while offline, the dispatcher thread, a restart, the demo city and
+bad input. Epochs are run by hand (POST /v1/admin/dispatch/run-epoch, test
+clock only) and time jumps with POST /v1/admin/clock: nothing sleeps for an
+epoch or an expiry."""
+import os
+import signal
+import subprocess
+import time
+import unittest
+
+from vis import BIN, Client, Server, signup
+
+T0 = 1736935200000  # 2025-01-15 10:00 UTC (11:00 in the default tz offset)
+MIN = 60000
+REF = (48.8566, 2.3522)  # the default dispatch.ref_lat_e6 / ref_lon_e6
+
+
+def near(dlat=0.0, dlon=0.0):
+    return {"lat": REF[0] + dlat, "lon": REF[1] + dlon}
+
+
+class Base(unittest.TestCase):
+    extra = ()
+
+    def setUp(self):
+        self.srv = Server("--set", "dispatch.auto=false", *self.extra)
+        self.adm = self.srv.admin()
+        self.clock(set_ms=T0)
+
+    def tearDown(self):
+        self.srv.close()
+
+    # helpers
+    def clock(self, **kw):
+        r = self.adm.post("/v1/admin/clock", kw)
+        self.assertEqual(r.status, 200, r)
+        return r.json["now_ms"]
+
+    def epoch(self):
+        r = self.adm.post("/v1/admin/dispatch/run-epoch")
+        self.assertEqual(r.status, 200, r)
+        return r.json
+
+    def client(self, funds=100000000):
+        acct, cl = signup(self.srv, "client")
+        r = self.adm.post("/v1/admin/accounts/%d/credit" % acct["id"], {"amount_micros": funds, "reason": "test"})
+        self.assertEqual(r.status, 201, r)
+        r = cl.post("/v1/delivery/places", dict(name="Kitchen %d" % acct["id"], **near()))
+        self.assertEqual(r.status, 201, r)
+        return acct, cl, r.json["id"]
+
+    def courier(self, online=True, pos=None):
+        acct, w = signup(self.srv, "worker")
+        if online:
+            r = w.post("/v1/courier/online", pos or near(-0.005, -0.004))
+            self.assertEqual(r.status, 200, r)
+        return acct, w
+
+    def post_job(self, cl, place, dlat=0.012, dlon=0.008, key=None, **kw):
+        body = {"place_id": place, "dropoff_lat": REF[0] + dlat, "dropoff_lon": REF[1] + dlon}
+        body.update(kw)
+        r = cl.post("/v1/delivery/jobs", body, headers={"Idempotency-Key": key} if key else None)
+        self.assertEqual(r.status, 201, r)
+        return r.json
+
+    def offers(self, w):
+        r = w.get("/v1/courier/offers")
+        self.assertEqual(r.status, 200, r)
+        return r.json["offers"]
+
+    def journal(self, event=None, worker=None):
+        q = ("SELECT id, event, actor_id, worker_id, automated, span_kind, span_start_ms, span_end_ms, amount_micros,"
+             " payload, subject FROM journal WHERE family = 'dispatch'")
+        args = []
+        if event:
+            q += " AND event = ?"
+            args.append(event)
+        if worker is not None:
+            q += " AND worker_id = ?"
+            args.append(worker)
+        return self.srv.sql(q + " ORDER BY id", args)
+
+    def assertError(self, r, status, code=None, field=None):
+        self.assertEqual(r.status, status, r)
+        self.assertIn("error", r.json or {}, r)
+        if code:
+            self.assertEqual(r.json["error"]["code"], code, r)
+        if field:
+            self.assertEqual(r.json["error"].get("field"), field, r)
+
+    def assertSound(self):
+        self.assertTrue(self.adm.get("/v1/admin/ledger").json["balanced"])
+        self.assertTrue(self.adm.get("/v1/admin/journal/verify").json["ok"])
+
+
+class CourierShift(Base):
+    def test_shift_flow(self):
+        """online, offer, decline, offer, accept, pick up, deliver, offline, pay with breakdown"""
+        cacct, cl, place = self.client()
+        wacct, w = self.courier()
+        wid = wacct["id"]
+        job_a = self.post_job(cl, place, key="job-a")
+        ep = self.epoch()
+        self.assertEqual(len(ep["offers"]), 1, ep)
+        offers = self.offers(w)
+        self.assertEqual(len(offers), 1)
+        o = offers[0]
+        # the offer shows the pay and its breakdown before the courier commits
+        b = o["breakdown"]
+        self.assertEqual(o["pay_micros"], b["base_micros"] + b["distance_micros"] + b["time_micros"]
+                         + b["waiting_micros"])
+        self.assertGreater(b["distance_micros"], 0)
+        self.assertGreater(b["time_micros"], 0)
+        self.assertGreater(o["distance_m"], 0)
+        self.assertGreater(o["expected_ms"], 0)
+        self.assertIn("expected_wait_ms", o)
+        self.assertEqual([j["id"] for j in o["jobs"]], [job_a["id"]])
+        self.assertIn("dropoff", o["jobs"][0])
+        self.assertGreater(o["expires_ms"], T0)
+        # decline: the job goes back to open, nothing else changes for the courier
+        self.clock(advance_ms=2 * MIN)
+        r = w.post("/v1/courier/offers/%d/decline" % o["id"])
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["state"], "declined")
+        self.assertEqual(cl.get("/v1/delivery/jobs/%d" % job_a["id"]).json["state"], "open")
+        self.assertEqual(self.offers(w), [])
+        # the next job is offered to the same courier (the declined one is not re-offered to them)
+        job_b = self.post_job(cl, place, dlat=-0.01, dlon=0.01)
+        ep = self.epoch()
+        self.assertEqual(ep["held_declined"], 1, ep)
+        offers = self.offers(w)
+        self.assertEqual([j["id"] for j in offers[0]["jobs"]], [job_b["id"]])
+        self.clock(advance_ms=1 * MIN)
+        r = w.post("/v1/courier/offers/%d/accept" % offers[0]["id"])
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["state"], "accepted")
+        r = w.get("/v1/courier/jobs")
+        self.assertEqual([j["id"] for j in r.json["jobs"]], [job_b["id"]])
+        self.assertEqual(r.json["jobs"][0]["state"], "assigned")
+        # the client sees the courier's position while on the job, and an ETA
+        t = cl.get("/v1/delivery/jobs/%d" % job_b["id"]).json
+        self.assertEqual(t["courier_id"], wid)
+        self.assertIsNotNone(t["courier_position"])
+        self.assertGreater(t["eta"]["dropoff_ms"], t["eta"]["pickup_ms"])
+        # arrive at the restaurant from a position; wait 10 minutes (5 free, 5 paid)
+        self.clock(advance_ms=4 * MIN)
+        r = w.post("/v1/courier/position", near(0.0003, 0.0))
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(len(self.journal("arrived", wid)), 1)
+        self.clock(advance_ms=10 * MIN)
+        r = w.post("/v1/courier/jobs/%d/picked-up" % job_b["id"])
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["state"], "picked_up")
+        self.assertEqual(r.json["courier_pay"]["waiting_micros"], 5 * 200000)
+        self.clock(advance_ms=10 * MIN)
+        r = w.post("/v1/courier/jobs/%d/delivered" % job_b["id"])
+        self.assertEqual(r.status, 200, r)
+        pay = r.json["courier_pay"]
+        self.assertEqual(r.json["state"], "delivered")
+        self.assertEqual(pay["paid_micros"], pay["total_micros"])
+        self.assertEqual(pay["base_micros"] + pay["distance_micros"] + pay["time_micros"], offers[0]["pay_micros"]
+                         - offers[0]["breakdown"]["waiting_micros"])
+        # shift so far
+        s = w.get("/v1/courier/shift").json
+        self.assertTrue(s["online"])
+        self.assertEqual(s["orders"], 1)
+        self.assertEqual(s["pay"]["orders_total_micros"], pay["paid_micros"])
+        self.assertEqual(s["pay"]["waiting_micros"], 1000000)
+        self.assertEqual([j["job"] for j in s["jobs"]], [job_b["id"]])
+        self.clock(advance_ms=5 * MIN)
+        r = w.post("/v1/courier/offline")
+        self.assertEqual(r.status, 200, r)
+        s = r.json
+        self.assertFalse(s["online"])
+        self.assertEqual(s["online_ms"], 32 * MIN)
+        g = s["guarantee"]
+        self.assertTrue(g["final"])
+        self.assertEqual(g["guaranteed_micros"], 12000000 * 32 // 60)
+        self.assertEqual(g["topup_micros"], max(0, g["guaranteed_micros"] - s["pay"]["orders_total_micros"]))
+        self.assertEqual(s["total_micros"], max(g["guaranteed_micros"], s["pay"]["orders_total_micros"]))
+        # time: active = accept -> delivery; waiting = online and not on a job
+        self.assertEqual(s["time"]["active_ms"], 24 * MIN)
+        self.assertEqual(s["time"]["waiting_ms"], 3 * MIN + 5 * MIN)
+        e = w.get("/v1/me/earnings?from=%d&to=%d" % (T0, T0 + 32 * MIN + 1)).json  # the top-up is paid at the end
+        self.assertEqual(e["active_ms"], 24 * MIN)
+        self.assertEqual(e["waiting_ms"], 8 * MIN)
+        self.assertEqual(e["paid_micros"], s["total_micros"])
+        self.assertEqual(w.get("/v1/me/balance").json["earnings_micros"], s["total_micros"])
+        # money: the client paid the price into escrow; escrow is empty after delivery
+        bal = cl.get("/v1/me/balance").json
+        self.assertEqual(bal["escrow_micros"], job_a["price_micros"])  # job A is still open
+        self.assertEqual(bal["available_micros"], 100000000 - job_a["price_micros"] - job_b["price_micros"])
+        # journal: every step, the decisions automated with inputs and score
+        events = [row[1] for row in self.journal(worker=wid)]
+        for ev in ["online", "dispatch_decision", "offered", "declined", "accepted", "arrived", "picked_up", "paid",
+                   "delivered", "offline"]:
+            self.assertIn(ev, events)
+        for row in self.journal("dispatch_decision"):
+            self.assertEqual(row[4], 1)
+            self.assertIsNone(row[2])
+            self.assertIn('"score"', row[9])
+            self.assertIn('"inputs"', row[9])
+            self.assertNotIn('"lat"', row[9])  # no coordinates in the permanent record
+        self.assertSound()
+        # no location kept after the shift
+        self.assertEqual(self.srv.sql("SELECT lat_e6, lon_e6, pos_ms FROM disp_couriers WHERE courier_id = ?",
+                                      (wid,)), [(None, None, None)])
+
+    def test_decline_has_no_consequence(self):
+        cacct, cl, place = self.client()
+        xa, x = self.courier()
+        ya, y = self.courier()
+        j1 = self.post_job(cl, place)
+        self.epoch()
+        ox, oy = self.offers(x), self.offers(y)
+        self.assertEqual(len(ox) + len(oy), 1)
+        first, other = (x, y) if ox else (y, x)
+        o = (ox or oy)[0]
+        self.assertEqual(first.post("/v1/courier/offers/%d/decline" % o["id"]).status, 200)
+        # the declined job goes to the other courier
+        self.epoch()
+        self.assertEqual(self.offers(first), [])
+        oo = self.offers(other)
+        self.assertEqual([j["id"] for j in oo[0]["jobs"]], [j1["id"]])
+        self.assertEqual(other.post("/v1/courier/offers/%d/accept" % oo[0]["id"]).status, 200)
+        # the courier who declined is offered the next job just like before
+        j2 = self.post_job(cl, place, dlat=-0.008)
+        self.epoch()
+        o2 = self.offers(first)
+        self.assertEqual(len(o2), 1)
+        self.assertEqual([j["id"] for j in o2[0]["jobs"]], [j2["id"]])
+        # the decline is journalled, with no consequence, and is not an input of decisions
+        decl = self.journal("declined")
+        self.assertEqual(len(decl), 1)
+        self.assertIn("none", decl[0][9])
+        for row in self.journal("dispatch_decision"):
+            self.assertIn('"declines":"not an input"', row[9])
+
+    def test_offer_expiry(self):
+        cacct, cl, place = self.client()
+        wacct, w = self.courier()
+        job = self.post_job(cl, place)
+        self.epoch()
+        o = self.offers(w)[0]
+        self.clock(advance_ms=2 * MIN + 1)
+        self.assertEqual(self.offers(w), [])
+        self.assertError(w.post("/v1/courier/offers/%d/accept" % o["id"]), 409, "offer_expired")
+        ep = self.epoch()
+        self.assertEqual(ep["expired"], 1)
+        self.assertEqual(len(self.journal("offer_expired")), 1)
+        # an expiry is not a decline: the same courier may get the job again
+        o2 = self.offers(w)
+        self.assertEqual([j["id"] for j in o2[0]["jobs"]], [job["id"]])
+        self.assertEqual(w.post("/v1/courier/offers/%d/accept" % o2[0]["id"]).status, 200)
+        self.assertError(w.post("/v1/courier/offers/%d/accept" % o2[0]["id"]), 409, "offer_not_pending")
+
+    def test_positions_refused_while_offline(self):
+        wacct, w = self.courier(online=False)
+        before = self.srv.snapshot()
+        r = w.post("/v1/courier/position", near())
+        self.assertError(r, 409, "offline")
+        after = self.srv.snapshot()
+        self.assertEqual(before, after)  # nothing stored, not even in the journal
+        self.assertEqual(w.post("/v1/courier/online", near()).status, 200)
+        self.assertEqual(w.post("/v1/courier/position", near(0.001)).status, 200)
+        rows = self.srv.sql("SELECT lat_e6, pos_ms FROM disp_couriers WHERE courier_id = ?", (wacct["id"],))
+        self.assertEqual(rows, [(int(round((REF[0] + 0.001) * 1e6)), T0)])
+        self.assertError(w.post("/v1/courier/online", near()), 409, "already_online")
+        self.assertEqual(w.post("/v1/courier/offline").status, 200)
+        self.assertError(w.post("/v1/courier/position", near()), 409, "offline")
+        self.assertError(w.post("/v1/courier/offline"), 409, "offline")
+        self.assertEqual(self.srv.sql("SELECT lat_e6, lon_e6, pos_ms FROM disp_couriers"), [(None, None, None)])
+        # no location data in the journal at all
+        for row in self.journal():
+            self.assertNotIn("lat", row[9])
+        # going offline with a job in hand is refused; its pending offers are withdrawn
+        cacct, cl, place = self.client()
+        self.assertEqual(w.post("/v1/courier/online", near()).status, 200)
+        self.post_job(cl, place)
+        self.epoch()
+        o = self.offers(w)[0]
+        self.assertEqual(w.post("/v1/courier/offline").status, 200)
+        self.assertEqual(len(self.journal("offer_withdrawn")), 1)
+        self.assertEqual(self.srv.sql("SELECT state FROM disp_offers WHERE id = ?", (o["id"],)), [("withdrawn",)])
+        self.assertEqual(w.post("/v1/courier/online", near()).status, 200)
+        self.epoch()
+        o = self.offers(w)[0]
+        self.assertEqual(w.post("/v1/courier/offers/%d/accept" % o["id"]).status, 200)
+        self.assertError(w.post("/v1/courier/offline"), 409, "jobs_in_progress")
+
+
+class ClientJobs(Base):
+    def test_job_flow_and_tracking(self):
+        cacct, cl, place = self.client()
+        q = cl.post("/v1/delivery/quote", {"place_id": place, "dropoff_lat": REF[0] + 0.012,
+                                           "dropoff_lon": REF[1] + 0.008})
+        self.assertEqual(q.status, 200, q)
+        job = self.post_job(cl, place, key="k-1", note="ring twice", ready_in_s=300)
+        self.assertEqual(job["price_micros"], q.json["price_micros"])
+        self.assertEqual(job["state"], "open")
+        self.assertEqual(job["note"], "ring twice")
+        self.assertEqual(job["ready_ms"], T0 + 300000)
+        # idempotent: a replay returns the same job and charges nothing more
+        again = self.post_job(cl, place, key="k-1", note="ring twice", ready_in_s=300)
+        self.assertEqual(again["id"], job["id"])
+        bal = cl.get("/v1/me/balance").json
+        self.assertEqual(bal["escrow_micros"], job["price_micros"])
+        self.assertEqual(bal["available_micros"], 100000000 - job["price_micros"])
+        self.assertEqual(len(cl.get("/v1/delivery/jobs").json["jobs"]), 1)
+        t = cl.get("/v1/delivery/jobs/%d" % job["id"]).json
+        self.assertIsNone(t["courier_position"])
+        self.assertEqual(t["eta"]["pickup_ms"], T0 + 300000)
+        # a courier delivers it
+        wacct, w = self.courier()
+        self.epoch()  # ready in 5 minutes, the courier is 4 minutes away: the engine waits
+        self.clock(advance_ms=3 * MIN)
+        self.epoch()
+        o = self.offers(w)
+        self.assertEqual(len(o), 1, self.srv.sql("SELECT state FROM disp_jobs"))
+        self.assertEqual(w.post("/v1/courier/offers/%d/accept" % o[0]["id"]).status, 200)
+        t = cl.get("/v1/delivery/jobs/%d" % job["id"]).json
+        self.assertEqual(t["state"], "assigned")
+        self.assertAlmostEqual(t["courier_position"]["lat"], REF[0] - 0.005, places=6)
+        self.assertEqual(w.post("/v1/courier/jobs/%d/arrived" % job["id"]).status, 200)
+        self.assertEqual(w.post("/v1/courier/jobs/%d/picked-up" % job["id"]).status, 200)
+        self.clock(advance_ms=8 * MIN)
+        self.assertEqual(w.post("/v1/courier/position", near(0.01, 0.007)).status, 200)
+        t = cl.get("/v1/delivery/jobs/%d" % job["id"]).json
+        self.assertEqual(t["state"], "picked_up")
+        self.assertAlmostEqual(t["courier_position"]["lat"], REF[0] + 0.01, places=6)
+        self.assertGreater(t["eta"]["dropoff_ms"], T0 + 11 * MIN)
+        r = w.post("/v1/courier/jobs/%d/delivered" % job["id"])
+        self.assertEqual(r.status, 200)
+        t = cl.get("/v1/delivery/jobs/%d" % job["id"]).json
+        self.assertEqual(t["state"], "delivered")
+        self.assertIsNone(t["courier_position"])  # not after the job
+        self.assertEqual(t["eta"]["dropoff_ms"], T0 + 11 * MIN)
+        self.assertEqual(cl.get("/v1/me/balance").json["escrow_micros"], 0)
+        # the platform keeps the difference (or pays it from its subsidy account)
+        paid = r.json["courier_pay"]["paid_micros"]
+        rows = self.srv.sql("SELECT kind, ref, balance FROM ledger_accounts WHERE kind IN ('platform_fees', 'external')"
+                            " AND ref IN ('', 'dispatch:subsidy') ORDER BY kind")
+        fees = sum(b for k, ref, b in rows if k == "platform_fees")
+        subsidy = sum(b for k, ref, b in rows if ref == "dispatch:subsidy")
+        self.assertEqual(fees + subsidy, job["price_micros"] - paid)
+        # cannot cancel after delivery; another client sees nothing
+        self.assertError(cl.post("/v1/delivery/jobs/%d/cancel" % job["id"]), 409, "not_cancellable")
+        oacct, other, oplace = self.client()
+        self.assertError(other.get("/v1/delivery/jobs/%d" % job["id"]), 404)
+        self.assertError(other.post("/v1/delivery/jobs/%d/cancel" % job["id"]), 404)
+        self.assertEqual(self.adm.get("/v1/delivery/jobs/%d" % job["id"]).status, 200)
+        self.assertSound()
+
+    def test_cancellation(self):
+        cacct, cl, place = self.client()
+        start = cl.get("/v1/me/balance").json["available_micros"]
+        # open: full refund
+        j1 = self.post_job(cl, place)
+        r = cl.post("/v1/delivery/jobs/%d/cancel" % j1["id"])
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["state"], "cancelled")
+        self.assertEqual(cl.get("/v1/me/balance").json["available_micros"], start)
+        # offered: the offer is withdrawn, full refund
+        wacct, w = self.courier()
+        j2 = self.post_job(cl, place)
+        self.epoch()
+        o = self.offers(w)[0]
+        self.assertEqual(cl.post("/v1/delivery/jobs/%d/cancel" % j2["id"]).status, 200)
+        self.assertEqual(self.offers(w), [])
+        self.assertError(w.post("/v1/courier/offers/%d/accept" % o["id"]), 409, "offer_not_pending")
+        self.assertEqual(cl.get("/v1/me/balance").json["available_micros"], start)
+        # accepted: the courier keeps the base share of the pay, the rest is refunded
+        j3 = self.post_job(cl, place)
+        self.epoch()
+        o = self.offers(w)[0]
+        self.assertEqual(w.post("/v1/courier/offers/%d/accept" % o["id"]).status, 200)
+        self.clock(advance_ms=3 * MIN)
+        r = cl.post("/v1/delivery/jobs/%d/cancel" % j3["id"])
+        self.assertEqual(r.status, 200, r)
+        comp = o["breakdown"]["base_micros"]
+        self.assertEqual(cl.get("/v1/me/balance").json["available_micros"], start - comp)
+        self.assertEqual(w.get("/v1/me/balance").json["earnings_micros"], comp)
+        ev = self.journal("job_cancelled", wacct["id"])
+        self.assertEqual(len(ev), 1)
+        self.assertEqual((ev[0][5], ev[0][7] - ev[0][6]), ("active", 3 * MIN))
+        self.assertEqual(w.get("/v1/courier/jobs").json["jobs"], [])
+        self.assertEqual(w.get("/v1/courier/shift").json["pay"]["compensation_micros"], comp)
+        # picked up: too late
+        j4 = self.post_job(cl, place)
+        self.epoch()
+        o = self.offers(w)[0]
+        w.post("/v1/courier/offers/%d/accept" % o["id"])
+        self.assertEqual(w.post("/v1/courier/jobs/%d/picked-up" % j4["id"]).status, 200)
+        self.assertError(cl.post("/v1/delivery/jobs/%d/cancel" % j4["id"]), 409, "not_cancellable")
+        self.assertError(cl.post("/v1/delivery/jobs/%d/cancel" % j1["id"]), 409, "not_cancellable")
+        self.assertSound()
+
+    def test_insufficient_funds(self):
+        cacct, cl, place = self.client(funds=1000000)
+        r = cl.post("/v1/delivery/jobs", {"place_id": place, "dropoff_lat": REF[0] + 0.01,
+                                          "dropoff_lon": REF[1]})
+        self.assertError(r, 409, "insufficient_funds")
+        self.assertEqual(self.srv.sql("SELECT COUNT(*) FROM disp_jobs"), [(0,)])
+
+
+class Admin(Base):
+    def test_board_and_reassign(self):
+        cacct, cl, place = self.client()
+        aa, a = self.courier()
+        job = self.post_job(cl, place)
+        self.epoch()
+        o = self.offers(a)[0]
+        self.assertEqual(a.post("/v1/courier/offers/%d/accept" % o["id"]).status, 200)
+        ba, b = self.courier(pos=near(0.002, 0.002))
+        board = self.adm.get("/v1/admin/dispatch/board").json
+        self.assertEqual(sorted(c["courier_id"] for c in board["couriers"]), sorted([aa["id"], ba["id"]]))
+        self.assertEqual(board["counts"]["assigned"], 1)
+        states = {c["courier_id"]: c["state"] for c in board["couriers"]}
+        self.assertEqual(states, {aa["id"]: "on_job", ba["id"]: "waiting"})
+        self.clock(advance_ms=4 * MIN)
+        # only admins; the target must be an online courier
+        self.assertError(cl.post("/v1/admin/dispatch/jobs/%d/reassign" % job["id"],
+                                 {"courier_id": ba["id"], "reason": "x"}), 403)
+        off_acct, off = self.courier(online=False)
+        self.assertError(self.adm.post("/v1/admin/dispatch/jobs/%d/reassign" % job["id"],
+                                       {"courier_id": off_acct["id"], "reason": "x"}), 409, "courier_offline")
+        self.assertError(self.adm.post("/v1/admin/dispatch/jobs/%d/reassign" % job["id"],
+                                       {"courier_id": cacct["id"], "reason": "x"}), 400, "not_a_courier")
+        self.assertError(self.adm.post("/v1/admin/dispatch/jobs/%d/reassign" % job["id"],
+                                       {"courier_id": aa["id"], "reason": "x"}), 409, "already_assigned")
+        r = self.adm.post("/v1/admin/dispatch/jobs/%d/reassign" % job["id"],
+                          {"courier_id": ba["id"], "reason": "courier A has a flat tyre"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["offer"]["source"], "admin")
+        self.assertEqual(r.json["job"]["state"], "offered")
+        # A: active span closed and compensated; B: a manual offer with pay, which B may decline
+        away = self.journal("reassigned_away", aa["id"])
+        self.assertEqual((away[0][5], away[0][7] - away[0][6]), ("active", 4 * MIN))
+        self.assertEqual(a.get("/v1/me/balance").json["earnings_micros"], o["breakdown"]["base_micros"])
+        ev = self.journal("reassigned", ba["id"])
+        self.assertEqual(len(ev), 1)
+        self.assertEqual(ev[0][2], 1)  # the admin acted
+        self.assertEqual(ev[0][4], 0)  # a human decision
+        self.assertIn("flat tyre", ev[0][9])
+        ob = self.offers(b)
+        self.assertEqual(len(ob), 1)
+        self.assertGreater(ob[0]["pay_micros"], 0)
+        self.assertEqual(b.post("/v1/courier/offers/%d/accept" % ob[0]["id"]).status, 200)
+        self.assertEqual(a.get("/v1/courier/jobs").json["jobs"], [])
+        self.assertEqual(b.get("/v1/courier/jobs").json["jobs"][0]["id"], job["id"])
+        self.assertError(self.adm.post("/v1/admin/dispatch/jobs/999/reassign", {"courier_id": ba["id"],
+                                                                               "reason": "x"}), 404)
+        self.assertSound()
+
+    def test_pricing_rules(self):
+        cacct, cl, place = self.client()
+        base = cl.post("/v1/delivery/quote", {"place_id": place, "dropoff_lat": REF[0] + 0.01,
+                                              "dropoff_lon": REF[1]}).json
+        self.assertEqual(base["pricing"]["zone"], "")
+        r = self.adm.get("/v1/admin/dispatch/rules")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.json["currency"], "EUR")
+        rules = r.json["rules"]
+        self.assertEqual(rules["zones"], [])
+        d = 0.01
+        rules["zones"] = [{"name": "centre", "factor_permille": 1500,
+                           "polygon": [[REF[0] - d, REF[1] - d], [REF[0] - d, REF[1] + d], [REF[0] + d, REF[1] + d],
+                                       [REF[0] + d, REF[1] - d]]}]
+        rules["time_of_day"] = [{"from": "10:30", "to": "12:00", "factor_permille": 2000}]  # 11:00 local now
+        r = self.adm.request("PUT", "/v1/admin/dispatch/rules", body=rules)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["rules"]["zones"][0]["name"], "centre")
+        q = cl.post("/v1/delivery/quote", {"place_id": place, "dropoff_lat": REF[0] + 0.01,
+                                           "dropoff_lon": REF[1]}).json
+        self.assertEqual(q["pricing"], {"zone": "centre", "zone_factor_permille": 1500, "time_factor_permille": 2000})
+        self.assertGreaterEqual(q["price_micros"], base["price_micros"] * 3 - 3)
+        # a place outside the zone, later in the day: no factor
+        far = cl.post("/v1/delivery/places", {"name": "Out", "lat": REF[0] + 0.05, "lon": REF[1]}).json
+        self.clock(advance_ms=3 * 60 * MIN)
+        q2 = cl.post("/v1/delivery/quote", {"place_id": far["id"], "dropoff_lat": REF[0] + 0.06,
+                                            "dropoff_lon": REF[1]}).json
+        self.assertEqual(q2["pricing"], {"zone": "", "zone_factor_permille": 1000, "time_factor_permille": 1000})
+        # the offer's courier pay follows the same factors
+        wacct, w = self.courier()
+        self.post_job(cl, far["id"], dlat=0.06, dlon=0.0)
+        self.epoch()
+        self.assertEqual(self.offers(w)[0]["breakdown"]["zone_factor_permille"], 1000)
+        self.assertEqual(len(self.journal("rules_changed")), 1)
+        # bad rule sets change nothing
+        before = self.adm.get("/v1/admin/dispatch/rules").json
+        for bad, field in [({"zones": [{"name": "x", "factor_permille": 1000, "polygon": [[1, 2], [3, 4]]}]},
+                            "zones[0].polygon"),
+                           ({"zones": [{"name": "x", "factor_permille": 1000, "polygon": [[1, 2], [3, 4], [91, 4]]}]},
+                            "zones[0].polygon"),
+                           ({"zones": [{"name": "x", "polygon": [[1, 2], [3, 4], [5, 6]]}]},
+                            "zones[0].factor_permille"),
+                           ({"time_of_day": [{"from": "25:00", "to": "12:00", "factor_permille": 1}]},
+                            "time_of_day[0].from"),
+                           ({"time_of_day": [{"from": "10:00", "to": "noon", "factor_permille": 1}]},
+                            "time_of_day[0].to"),
+                           ({"client": {"base_micros": -1}}, "client.base_micros"),
+                           ({"courier": {"per_km": 5}}, "courier.per_km"),
+                           ({"surge": 2}, "surge"),
+                           ({"tz_offset_min": 100000}, "tz_offset_min")]:
+            r = self.adm.request("PUT", "/v1/admin/dispatch/rules", body=bad)
+            self.assertError(r, 400, field=field)
+        self.assertEqual(self.adm.get("/v1/admin/dispatch/rules").json, before)
+        self.assertError(cl.get("/v1/admin/dispatch/rules"), 403)
+
+
+class BadInput(Base):
+    def test_bad_input_everywhere(self):
+        cacct, cl, place = self.client()
+        wacct, w = self.courier(online=False)
+        before = self.srv.snapshot()
+        for body, field in [({}, "lat"), ({"lat": 48.8}, "lon"), ({"lat": "48.8", "lon": 2.3}, "lat"),
+                            ({"lat": 91, "lon": 2.3}, "lat"), ({"lat": 48.8, "lon": 181}, "lon"),
+                            ({"lat": 48.8, "lon": 2.3, "speed": 3}, "speed"), ({"lat": None, "lon": 2.3}, "lat")]:
+            self.assertError(w.post("/v1/courier/online", body), 400, field=field)
+            self.assertError(w.post("/v1/courier/position", body), 400, field=field)
+        self.assertError(w.post("/v1/courier/online", raw=b'{"lat": 48.8, "lat": 48.9, "lon": 2}'), 400)
+        self.assertError(w.post("/v1/courier/online", raw=b'[1,2]'), 400)
+        self.assertError(w.post("/v1/courier/online", raw=b'{"lat": 1e999, "lon": 2}'), 400)
+        self.assertError(w.post("/v1/courier/online"), 400, "body_required")
+        for body, status, field in [
+                ({"place_id": place, "dropoff_lat": 48.87}, 400, "dropoff_lon"),
+                ({"place_id": "1", "dropoff_lat": 48.87, "dropoff_lon": 2.36}, 400, "place_id"),
+                ({"place_id": 0, "dropoff_lat": 48.87, "dropoff_lon": 2.36}, 400, "place_id"),
+                ({"place_id": 999, "dropoff_lat": 48.87, "dropoff_lon": 2.36}, 404, "place_id"),
+                ({"place_id": place, "dropoff_lat": 95, "dropoff_lon": 2.36}, 400, "dropoff_lat"),
+                ({"place_id": place, "dropoff_lat": 48.87, "dropoff_lon": -200}, 400, "dropoff_lon"),
+                ({"place_id": place, "dropoff_lat": 49.9, "dropoff_lon": 2.36}, 400, "dropoff_lat"),
+                ({"place_id": place, "dropoff_lat": 48.87, "dropoff_lon": 2.36, "ready_in_s": -1}, 400, "ready_in_s"),
+                ({"place_id": place, "dropoff_lat": 48.87, "dropoff_lon": 2.36, "ready_in_s": 7201}, 400,
+                 "ready_in_s"),
+                ({"place_id": place, "dropoff_lat": 48.87, "dropoff_lon": 2.36, "note": "x" * 501}, 400, "note"),
+                ({"place_id": place, "dropoff_lat": 48.87, "dropoff_lon": 2.36, "tip": 5}, 400, "tip")]:
+            self.assertError(cl.post("/v1/delivery/jobs", body), status, field=field)
+            if "ready_in_s" not in body and "note" not in body and "tip" not in body:
+                self.assertError(cl.post("/v1/delivery/quote", body), status, field=field)
+        self.assertError(cl.post("/v1/delivery/jobs", {"place_id": place, "dropoff_lat": 48.87, "dropoff_lon": 2.36},
+                                 headers={"Idempotency-Key": "bad key"}), 400, field="Idempotency-Key")
+        for body, field in [({"name": "", "lat": 48.8, "lon": 2.3}, "name"), ({"name": "x" * 121, "lat": 1, "lon": 2},
+                                                                              "name"),
+                            ({"name": "A", "lat": 48.8}, "lon"), ({"name": "A", "lat": -86, "lon": 2}, "lat")]:
+            self.assertError(cl.post("/v1/delivery/places", body), 400, field=field)
+        # another client's place
+        oacct, other, oplace = self.client()
+        before = self.srv.snapshot()
+        self.assertError(cl.post("/v1/delivery/jobs", {"place_id": oplace, "dropoff_lat": 48.87,
+                                                       "dropoff_lon": 2.36}), 404, field="place_id")
+        # ids
+        for path in ["/v1/courier/offers/abc/accept", "/v1/courier/offers/0/accept", "/v1/courier/offers/99/accept",
+                     "/v1/courier/offers/99/decline", "/v1/courier/jobs/99/picked-up", "/v1/courier/jobs/x/delivered",
+                     "/v1/courier/jobs/99/arrived"]:
+            self.assertError(w.post(path), 404)
+        self.assertError(cl.get("/v1/delivery/jobs/abc"), 404)
+        self.assertError(cl.get("/v1/delivery/jobs/12345"), 404)
+        self.assertError(cl.post("/v1/delivery/jobs/12345/cancel"), 404)
+        # roles
+        self.assertError(w.post("/v1/delivery/jobs", {"place_id": place, "dropoff_lat": 48.87, "dropoff_lon": 2.36}),
+                         403)
+        self.assertError(cl.post("/v1/courier/online", near()), 403)
+        self.assertError(w.get("/v1/admin/dispatch/board"), 403)
+        self.assertError(w.post("/v1/admin/dispatch/run-epoch"), 403)
+        self.assertError(self.srv.client().get("/v1/courier/offers"), 401)
+        self.assertError(w.get("/v1/courier/shift"), 404, "no_shift")
+        self.assertError(self.adm.post("/v1/admin/dispatch/jobs/1/reassign", {"courier_id": "2", "reason": "x"}), 400,
+                         field="courier_id")
+        self.assertError(self.adm.post("/v1/admin/dispatch/jobs/1/reassign", {"courier_id": 2}), 400, field="reason")
+        after = self.srv.snapshot()
+        for t in ("accounts", "tokens", "journal"):
+            before.pop(t), after.pop(t)
+        self.assertEqual(before, after)
+        # state errors on a real job
+        self.assertEqual(w.post("/v1/courier/online", near()).status, 200)
+        job = self.post_job(cl, place)
+        self.epoch()
+        o = self.offers(w)[0]
+        xacct, x = self.courier()
+        self.assertError(x.post("/v1/courier/offers/%d/accept" % o["id"]), 404)  # not theirs
+        self.assertError(w.post("/v1/courier/jobs/%d/picked-up" % job["id"]), 404)  # not accepted yet
+        self.assertEqual(w.post("/v1/courier/offers/%d/accept" % o["id"]).status, 200)
+        self.assertError(w.post("/v1/courier/offers/%d/decline" % o["id"]), 409, "offer_not_pending")
+        self.assertError(w.post("/v1/courier/jobs/%d/delivered" % job["id"]), 409, "invalid_state")
+        self.assertError(x.post("/v1/courier/jobs/%d/picked-up" % job["id"]), 404)
+
+    def test_run_epoch_needs_test_clock(self):
+        import shutil
+        import tempfile
+        d = tempfile.mkdtemp(prefix="visible-test-")
+        p = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:0", "--db", os.path.join(d, "plain.db"),
+                              "--set", "dispatch.auto=false", "--quiet"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+        try:
+            line = p.stdout.readline()
+            port = int(line.split("http://")[1].split("/")[0].rsplit(":", 1)[1])
+            p.stdout.readline()
+            tok = open(os.path.join(d, "admin.token")).read().strip()
+            self.assertError(Client(port, tok).post("/v1/admin/dispatch/run-epoch"), 404, "no_route")
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=30)
+            p.stdout.close()
+            shutil.rmtree(d, ignore_errors=True)
+
+
+class Service(unittest.TestCase):
+    def test_dispatcher_thread_and_restart(self):
+        """The thread runs epochs on the platform clock; state survives a restart."""
+        srv = Server("--set", "dispatch.epoch_ms=1000")
+        try:
+            adm = srv.admin()
+            adm.post("/v1/admin/clock", {"set_ms": T0})
+            cacct, cl = signup(srv, "client")
+            adm.post("/v1/admin/accounts/%d/credit" % cacct["id"], {"amount_micros": 50000000, "reason": "t"})
+            place = cl.post("/v1/delivery/places", dict(name="K", **near())).json["id"]
+            wacct, w = signup(srv, "worker")
+            self.assertEqual(w.post("/v1/courier/online", near(-0.003)).status, 200)
+            job = cl.post("/v1/delivery/jobs", {"place_id": place, "dropoff_lat": REF[0] + 0.01,
+                                                "dropoff_lon": REF[1]}).json
+            adm.post("/v1/admin/clock", {"advance_ms": 2000})
+            deadline = time.time() + 10  # the thread looks at the clock ten times a second
+            offers = []
+            while time.time() < deadline and not offers:
+                offers = w.get("/v1/courier/offers").json["offers"]
+                if not offers:
+                    time.sleep(0.05)
+            self.assertEqual([j["id"] for j in offers[0]["jobs"]], [job["id"]])
+            decisions = srv.sql("SELECT actor_id, automated FROM journal WHERE event = 'dispatch_decision'")
+            self.assertEqual(decisions, [(None, 1)])
+            self.assertEqual(srv.stop(), 0)
+            # restart on the same database: the offer, the job and the shift are still there
+            p = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:0", "--db", srv.db, "--test-clock", "--quiet",
+                                  "--set", "dispatch.auto=false"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, text=True)
+            try:
+                line = p.stdout.readline()
+                port = int(line.split("http://")[1].split("/")[0].rsplit(":", 1)[1])
+                p.stdout.readline()
+                adm2 = Client(port, srv.admin_token)
+                adm2.post("/v1/admin/clock", {"set_ms": T0 + 3000})
+                w2 = Client(port, w.token)
+                o = w2.get("/v1/courier/offers").json["offers"]
+                self.assertEqual([x["id"] for x in o], [offers[0]["id"]])
+                self.assertEqual(w2.post("/v1/courier/offers/%d/accept" % o[0]["id"]).status, 200)
+                self.assertEqual(Client(port, cl.token).get("/v1/delivery/jobs/%d" % job["id"]).json["state"],
+                                 "assigned")
+                # the next epoch rebuilds the engine from the store: the courier is on a job, nothing new
+                ep = adm2.post("/v1/admin/dispatch/run-epoch").json
+                self.assertEqual((ep["couriers"], ep["open_jobs"], ep["offers"]), (1, 0, []))
+            finally:
+                p.send_signal(signal.SIGTERM)
+                self.assertEqual(p.wait(timeout=30), 0)
+                p.stdout.close()
+        finally:
+            srv.close()
+
+    def test_demo_city(self):
+        srv = Server("--set", "dispatch.auto=false", demo=True)
+        try:
+            out = "".join(srv.out)
+            self.assertIn("farah@demo.visible", out)
+            adm = srv.admin()
+            c = srv.client()
+            tok = c.post("/v1/login", {"email": "eats@demo.visible", "password": "demo-password"}).json["token"]
+            eats = srv.client(tok)
+            self.assertEqual(len(eats.get("/v1/delivery/places").json["places"]), 3)
+            jobs = eats.get("/v1/delivery/jobs").json["jobs"]
+            self.assertGreater(len(jobs), 5)
+            self.assertIn("scheduled", {j["state"] for j in jobs})
+            rules = adm.get("/v1/admin/dispatch/rules").json["rules"]
+            self.assertEqual(rules["zones"][0]["name"], "centre")
+            self.assertEqual(len(rules["time_of_day"]), 2)
+            tok = c.post("/v1/login", {"email": "farah@demo.visible", "password": "demo-password"}).json["token"]
+            farah = srv.client(tok)
+            place = eats.get("/v1/delivery/places").json["places"][0]
+            self.assertEqual(farah.post("/v1/courier/online", {"lat": place["lat"], "lon": place["lon"]}).status,
+                             200)
+            adm.post("/v1/admin/clock", {"advance_ms": 15 * MIN})
+            ep = adm.post("/v1/admin/dispatch/run-epoch").json
+            self.assertGreaterEqual(len(ep["offers"]), 1, ep)
+            self.assertEqual(len(farah.get("/v1/courier/offers").json["offers"]), 1)
+            board = adm.get("/v1/admin/dispatch/board").json
+            self.assertEqual(len(board["couriers"]), 1)
+            self.assertTrue(adm.get("/v1/admin/ledger").json["balanced"])
+        finally:
+            srv.close()
+
+
+if __name__ == "__main__":
+    unittest.main()

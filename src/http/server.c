@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "base/buf.h"
+#include "http/committer.h"
 #include "store/sql_core.h"
 
 const http_route *const *server_route_tables(void);
@@ -169,6 +170,41 @@ static uint64_t addr_key(struct MHD_Connection *c)
     return key_of(h);
 }
 
+/* The part of a write request that runs inside its transaction (on the
+ * committer's connection): idempotency replay, the handler, and the stored
+ * response for the key. */
+static int tx_body(http_req *rq, http_resp *rs, vis_err *err)
+{
+    const http_route *rt = rq->route;
+    if (rq->idem_key) {
+        int st = 0;
+        char *body = NULL;
+        int r = idem_lookup(rq, &st, &body, err);
+        if (r < 0) return err->code ? err->code : VIS_ESTORE;
+        if (r == 1) {
+            rs->status = st;
+            rs->raw = body;
+            rs->raw_len = strlen(body);
+            rs->ctype = "application/json";
+            return 0;
+        }
+    }
+    int rc = rt->fn(rq, rs, err);
+    if (rc == 0 && rq->idem_key && rs->status < 400) {
+        char *body = rs->json ? json_dumps(rs->json, JSON_COMPACT) : NULL;
+        if (rs->json && !body) rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        else if (store_exec(rq->db, SQL_IDEM_PUT, err, "itttiti", rq->authed ? rq->who.id : (int64_t)0, rq->idem_key,
+                            rq->method, rq->path, (int64_t)rs->status, body ? body : "", rq->now_ms))
+            rc = err->code;
+        free(body);
+    }
+    if (rc && rs->json) {
+        json_decref(rs->json);
+        rs->json = NULL;
+    }
+    return rc;
+}
+
 static int run(vis_server *s, http_req *rq, http_resp *rs, vis_err *err, int64_t *retry_after)
 {
     const http_route *rt = rq->route;
@@ -220,43 +256,7 @@ static int run(vis_server *s, http_req *rq, http_resp *rs, vis_err *err, int64_t
     if (rq->idem_key && !valid_idem_key(rq->idem_key))
         return vis_errf(err, VIS_EINVAL, "invalid_header", "Idempotency-Key",
                         "Idempotency-Key must be 1 to 255 visible ASCII characters");
-    if (store_begin(rq->db, err)) return err->code;
-    if (rq->idem_key) {
-        int st = 0;
-        char *body = NULL;
-        int r = idem_lookup(rq, &st, &body, err);
-        if (r < 0) {
-            store_rollback(rq->db);
-            return err->code ? err->code : VIS_ESTORE;
-        }
-        if (r == 1) {
-            store_rollback(rq->db);
-            rs->status = st;
-            rs->raw = body;
-            rs->raw_len = strlen(body);
-            rs->ctype = "application/json";
-            return 0;
-        }
-    }
-    int rc = rt->fn(rq, rs, err);
-    if (rc == 0 && rq->idem_key && rs->status < 400) {
-        char *body = rs->json ? json_dumps(rs->json, JSON_COMPACT) : NULL;
-        if (rs->json && !body) rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        else if (store_exec(rq->db, SQL_IDEM_PUT, err, "itttiti", rq->authed ? rq->who.id : (int64_t)0, rq->idem_key,
-                            rq->method, rq->path, (int64_t)rs->status, body ? body : "", rq->now_ms))
-            rc = err->code;
-        free(body);
-    }
-    if (rc == 0) {
-        if (store_commit(rq->db, err)) rc = err->code;
-    } else {
-        store_rollback(rq->db);
-    }
-    if (rc && rs->json) {
-        json_decref(rs->json);
-        rs->json = NULL;
-    }
-    return rc;
+    return committer_run(s->committer, tx_body, rq, rs, err);
 }
 
 static enum MHD_Result finish(vis_server *s, struct MHD_Connection *c, const char *method, const char *url,
@@ -458,6 +458,7 @@ static int parse_listen(const char *listen, struct sockaddr_in *sa, vis_err *err
 
 int server_start(vis_server *s, vis_err *err)
 {
+    if (!s->committer && !(s->committer = committer_start(s, err))) return err->code;
     struct sockaddr_in sa;
     if (parse_listen(s->cfg.listen, &sa, err)) return err->code;
     s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
@@ -479,6 +480,8 @@ void server_stop(vis_server *s)
         MHD_stop_daemon(s->mhd);
         s->mhd = NULL;
     }
+    committer_stop(s->committer);
+    s->committer = NULL;
 }
 
 void server_free(vis_server *s)

@@ -31,6 +31,7 @@ typedef struct vis_server {
     vis_clock          clock;
     store_pool        *pool;
     struct MHD_Daemon *mhd;
+    struct committer  *committer;  /* group commit of write requests */
     pthread_key_t      conn_key;
     pthread_mutex_t    conns_lock;
     store             *conns[SERVER_MAX_CONNS];
@@ -43,6 +44,7 @@ typedef struct vis_server {
     char               web_root[PATH_MAX];
     account_pwcost     pwcost;
     int                port;
+    struct mod_svc    *moderation; /* moderation classifier service, created on first use (mod.h) */
 } vis_server;
 
 /* Open the store, migrate, build routes. Does not listen yet. */

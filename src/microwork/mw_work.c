@@ -467,11 +467,12 @@ int mw_submit(mw_ctx *c, int64_t asg_id, json_t *body, json_t **out, vis_err *er
     }
     /* the batch completes when every regular task is closed */
     int64_t open = 1;
-    if (store_get_i64(c->db, SQL_MW_TASK_OPEN_REGULAR, &open, err, "i", b.id) < 0) {
+    int has_open = store_get_i64(c->db, SQL_MW_TASK_OPEN_REGULAR, &open, err, "i", b.id);
+    if (has_open < 0 || (rc = store_exec(c->db, SQL_MW_BATCH_SUBMITTED_ADD, err, "i", b.id))) {
         rc = err->code;
         goto done;
     }
-    if (open == 0 && !strcmp(b.state, "published")) {
+    if (has_open == 0 && !strcmp(b.state, "published")) {
         char bsubj[48];
         snprintf(bsubj, sizeof bsubj, "batch:%lld", (long long)b.id);
         if ((rc = store_exec(c->db, SQL_MW_BATCH_STATE, err, "it", b.id, "completed")) ||

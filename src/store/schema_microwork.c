@@ -34,6 +34,7 @@ const char store_schema_microwork[] =
     " topup_micros INTEGER NOT NULL DEFAULT 0," /* fair-pay top-up per approved answer */
     " median_ms INTEGER NOT NULL DEFAULT 0,"  /* median answer time, refreshed as answers grow */
     " median_n INTEGER NOT NULL DEFAULT 0,"
+    " submitted_n INTEGER NOT NULL DEFAULT 0,"  /* answers submitted so far */
     " escrow_account INTEGER) STRICT;"
     "CREATE INDEX mw_batches_client ON mw_batches(client_id, id);"
     "CREATE INDEX mw_batches_state ON mw_batches(state, id);"
@@ -73,13 +74,12 @@ const char store_schema_microwork[] =
     " review_reason TEXT,"
     " paid_micros INTEGER NOT NULL DEFAULT 0,"
     " bonus_micros INTEGER NOT NULL DEFAULT 0) STRICT;"
-    "CREATE UNIQUE INDEX mw_assignments_task_worker ON mw_assignments(task_id, worker_id)"
-    " WHERE state NOT IN ('returned','expired');"
-    "CREATE INDEX mw_assignments_task_worker_all ON mw_assignments(task_id, worker_id);"
+    /* few indexes: every one is rewritten on each claim and submit */
+    "CREATE INDEX mw_assignments_task_worker ON mw_assignments(task_id, worker_id);"
     "CREATE INDEX mw_assignments_batch ON mw_assignments(batch_id, state);"
-    "CREATE INDEX mw_assignments_worker ON mw_assignments(worker_id, id);"
-    "CREATE INDEX mw_assignments_deadline ON mw_assignments(state, deadline_ms);"
-    "CREATE INDEX mw_assignments_autoapprove ON mw_assignments(state, auto_approve_ms);"
+    "CREATE INDEX mw_assignments_worker ON mw_assignments(worker_id, state, batch_id);"
+    "CREATE INDEX mw_assignments_deadline ON mw_assignments(deadline_ms) WHERE state = 'leased';"
+    "CREATE INDEX mw_assignments_autoapprove ON mw_assignments(auto_approve_ms) WHERE state = 'submitted';"
     "CREATE TABLE mw_worker_batch("
     " batch_id INTEGER NOT NULL,"
     " worker_id INTEGER NOT NULL,"

@@ -63,8 +63,9 @@ const char SQL_MW_TASK_DONE[] =
 /* id -> answers released (needed - taken before) */
 const char SQL_MW_TASK_CLOSE_EARLY[] =
     "UPDATE mw_tasks SET needed = taken, closed = CASE WHEN done >= taken THEN 1 ELSE 0 END WHERE id = $1";
+/* batch -> 1 if a regular task is still open */
 const char SQL_MW_TASK_OPEN_REGULAR[] =
-    "SELECT COUNT(*) FROM mw_tasks WHERE batch_id = $1 AND is_control = 0 AND closed = 0";
+    "SELECT 1 FROM mw_tasks WHERE batch_id = $1 AND is_control = 0 AND closed = 0 LIMIT 1";
 /* batch -> id, seq, data, gold, is_control */
 const char SQL_MW_TASKS_OF_BATCH[] =
     "SELECT id, seq, data, gold, is_control FROM mw_tasks WHERE batch_id = $1 ORDER BY seq";
@@ -81,7 +82,7 @@ const char SQL_MW_ASG_INSERT[] =
 const char SQL_MW_ASG_GET[] = "SELECT " ASG_COLS " FROM mw_assignments WHERE id = $1";
 /* batch, worker -> a live lease */
 const char SQL_MW_ASG_LIVE[] =
-    "SELECT id FROM mw_assignments WHERE batch_id = $1 AND worker_id = $2 AND state = 'leased' LIMIT 1";
+    "SELECT id FROM mw_assignments WHERE worker_id = $2 AND state = 'leased' AND batch_id = $1 LIMIT 1";
 /* id, submitted, duration, answer, key, correct|NULL, flagged, auto_approve */
 const char SQL_MW_ASG_SUBMIT[] =
     "UPDATE mw_assignments SET state = 'submitted', submitted_ms = $2, duration_ms = $3, answer = $4,"
@@ -121,8 +122,8 @@ const char SQL_MW_ASG_STATS[] =
 const char SQL_MW_ASG_MEDIAN[] =
     "SELECT duration_ms FROM mw_assignments WHERE batch_id = $1 AND duration_ms IS NOT NULL"
     " ORDER BY duration_ms LIMIT 1 OFFSET $2";
-const char SQL_MW_ASG_SUBMITTED_COUNT[] =
-    "SELECT COUNT(*) FROM mw_assignments WHERE batch_id = $1 AND duration_ms IS NOT NULL";
+const char SQL_MW_ASG_SUBMITTED_COUNT[] = "SELECT submitted_n FROM mw_batches WHERE id = $1";
+const char SQL_MW_BATCH_SUBMITTED_ADD[] = "UPDATE mw_batches SET submitted_n = submitted_n + 1 WHERE id = $1";
 
 const char SQL_MW_WB_ENSURE[] =
     "INSERT INTO mw_worker_batch(batch_id, worker_id) VALUES ($1, $2) ON CONFLICT (batch_id, worker_id) DO NOTHING";

@@ -58,6 +58,10 @@ int  store_begin(store *s, vis_err *err);
 int  store_commit(store *s, vis_err *err);
 void store_rollback(store *s);
 bool store_in_tx(const store *s);
+/* Inside a transaction: run one job in a savepoint. store_job_end keeps its
+ * changes if ok and nothing inside rolled back, else undoes only them. */
+int  store_job_begin(store *s, vis_err *err);
+int  store_job_end(store *s, bool ok, vis_err *err);
 
 /* Prepare (cached), bind by format, return the statement ready to step. */
 store_stmt *store_query(store *s, const char *sql, vis_err *err, const char *fmt, ...);

@@ -168,6 +168,25 @@ void store_rollback(store *s)
 
 bool store_in_tx(const store *s) { return s->depth > 0; }
 
+int store_job_begin(store *s, vis_err *err)
+{
+    if (s->depth <= 0) return vis_errf(err, VIS_ESTORE, NULL, NULL, "savepoint outside a transaction");
+    if (sqlite3_exec(s->db, "SAVEPOINT job", NULL, NULL, NULL) != SQLITE_OK) return fail(s, err, "savepoint");
+    s->failed = false;
+    s->depth++;
+    return 0;
+}
+
+int store_job_end(store *s, bool ok, vis_err *err)
+{
+    s->depth--;
+    int rc = SQLITE_OK;
+    if (!ok || s->failed) rc = sqlite3_exec(s->db, "ROLLBACK TO job", NULL, NULL, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_exec(s->db, "RELEASE job", NULL, NULL, NULL);
+    s->failed = false;
+    return rc == SQLITE_OK ? 0 : fail(s, err, "release savepoint");
+}
+
 static store_stmt *prepare(store *s, const char *sql, vis_err *err)
 {
     size_t h = ((uintptr_t)sql >> 3) % CACHE_SLOTS;

@@ -1,0 +1,394 @@
+/* bench/microwork — micro-work claim+submit throughput.
+ *
+ * Starts `build/visible serve` on a free loopback port with a fresh database,
+ * publishes a batch of 100,000 tasks (overlap 3) from CSV (timed), creates
+ * 200 workers, and runs them for BENCH_SECONDS (default 10) over HTTP/1.1
+ * keep-alive, each looping claim -> submit; prints cycles/s and p50/p99 of a
+ * cycle. In the same run, the ceiling: the same claim and submit
+ * transactions executed in-process against a copy of the store (no HTTP),
+ * with as many threads as the server has. Prints the ratio. Figures only. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "microwork/mw.h"
+#include "store/store.h"
+
+#define TASKS 100000
+#define WORKERS 200
+#define SERVER_THREADS 4
+
+static int g_port;
+
+typedef struct conn {
+    int  fd;
+    char rbuf[1 << 16];
+} conn;
+
+static int conn_open(conn *c)
+{
+    c->fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_port)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return connect(c->fd, (struct sockaddr *)&a, sizeof a);
+}
+
+/* One request; returns status, body copied into out (NUL-terminated). */
+static int http(conn *c, const char *method, const char *path, const char *token, const char *ctype,
+                const char *body, size_t blen, char *out, size_t outcap)
+{
+    char head[1024];
+    int hn = snprintf(head, sizeof head,
+                      "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s%sContent-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+                      method, path, token ? "Authorization: Bearer " : "", token ? token : "", token ? "\r\n" : "",
+                      ctype ? ctype : "application/json", blen);
+    if (write(c->fd, head, (size_t)hn) != hn) return -1;
+    size_t off = 0;
+    while (off < blen) {
+        ssize_t w = write(c->fd, body + off, blen - off);
+        if (w <= 0) return -1;
+        off += (size_t)w;
+    }
+    size_t have = 0;
+    for (;;) {
+        ssize_t r = read(c->fd, c->rbuf + have, sizeof c->rbuf - 1 - have);
+        if (r <= 0) return -1;
+        have += (size_t)r;
+        c->rbuf[have] = '\0';
+        char *eoh = strstr(c->rbuf, "\r\n\r\n");
+        if (!eoh) continue;
+        char *cl = strcasestr(c->rbuf, "Content-Length:");
+        size_t len = cl ? (size_t)atol(cl + 15) : 0;
+        size_t total = (size_t)(eoh + 4 - c->rbuf) + len;
+        if (have < total) continue;
+        int status = atoi(c->rbuf + 9);
+        if (out) {
+            size_t n = len < outcap - 1 ? len : outcap - 1;
+            memcpy(out, eoh + 4, n);
+            out[n] = '\0';
+        }
+        return status;
+    }
+}
+
+static pid_t start_server(const char *dir)
+{
+    int pfd[2];
+    if (pipe(pfd)) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(pfd[1], 1);
+        int dn = open("/dev/null", 1);
+        dup2(dn, 2);
+        char db[512], thr[16];
+        snprintf(db, sizeof db, "%s/v.db", dir);
+        snprintf(thr, sizeof thr, "%d", SERVER_THREADS);
+        execl("build/visible", "visible", "serve", "--listen", "127.0.0.1:0", "--db", db, "--threads", thr, "--quiet",
+              "--set", "ratelimit.per_minute=0", (char *)NULL);
+        _exit(127);
+    }
+    close(pfd[1]);
+    FILE *f = fdopen(pfd[0], "r");
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        char *p = strstr(line, "listening on http://127.0.0.1:");
+        if (p) g_port = atoi(p + strlen("listening on http://127.0.0.1:"));
+        if (!strncmp(line, "API:", 4)) break;
+    }
+    return pid;
+}
+
+static char *read_token(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/admin.token", dir);
+    FILE *f = fopen(path, "r");
+    static char tok[64];
+    if (!f || !fgets(tok, sizeof tok, f)) return NULL;
+    fclose(f);
+    tok[strcspn(tok, "\n")] = '\0';
+    return tok;
+}
+
+static int64_t json_id(const char *body, const char *key)
+{
+    json_t *j = json_loads(body, 0, NULL);
+    json_t *v = json_object_get(j, key);
+    int64_t id = json_is_integer(v) ? json_integer_value(v) : -1;
+    json_decref(j);
+    return id;
+}
+
+typedef struct wstate {
+    char    token[64];
+    int64_t lat_cap, lat_n;
+    int64_t *lat;
+} wstate;
+
+static wstate g_workers[WORKERS];
+static int64_t g_batch;
+static atomic_int g_stop;
+static atomic_llong g_cycles, g_failures;
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct thr {
+    int first, n;
+    int64_t *lat;
+    size_t nlat, cap;
+} thr;
+
+static void *http_worker(void *arg)
+{
+    thr *t = arg;
+    conn *cs = calloc((size_t)t->n, sizeof *cs);
+    for (int i = 0; i < t->n; i++) conn_open(&cs[i]);
+    char path[128], body[65536];
+    while (!atomic_load(&g_stop)) {
+        for (int i = 0; i < t->n && !atomic_load(&g_stop); i++) {
+            wstate *w = &g_workers[t->first + i];
+            int64_t t0 = clock_mono_ns();
+            snprintf(path, sizeof path, "/v1/work/batches/%lld/claim", (long long)g_batch);
+            int st = http(&cs[i], "POST", path, w->token, NULL, "", 0, body, sizeof body);
+            if (st != 201) {
+                atomic_fetch_add(&g_failures, 1);
+                continue;
+            }
+            int64_t aid = json_id(body, "id");
+            snprintf(path, sizeof path, "/v1/assignments/%lld/submit", (long long)aid);
+            st = http(&cs[i], "POST", path, w->token, NULL, "{\"answer\":\"yes\"}", 16, body, sizeof body);
+            if (st != 200) {
+                atomic_fetch_add(&g_failures, 1);
+                continue;
+            }
+            atomic_fetch_add(&g_cycles, 1);
+            if (t->nlat == t->cap) {
+                t->cap = t->cap ? t->cap * 2 : 4096;
+                t->lat = realloc(t->lat, t->cap * sizeof *t->lat);
+            }
+            t->lat[t->nlat++] = clock_mono_ns() - t0;
+        }
+    }
+    for (int i = 0; i < t->n; i++) close(cs[i].fd);
+    free(cs);
+    return NULL;
+}
+
+static void report(const char *name, thr *ts, int nt, double secs, double *rate)
+{
+    size_t n = 0;
+    for (int i = 0; i < nt; i++) n += ts[i].nlat;
+    int64_t *all = malloc((n + 1) * sizeof *all);
+    size_t k = 0;
+    for (int i = 0; i < nt; i++) {
+        memcpy(all + k, ts[i].lat, ts[i].nlat * sizeof *all);
+        k += ts[i].nlat;
+        free(ts[i].lat);
+    }
+    qsort(all, n, sizeof *all, cmp_i64);
+    *rate = n / secs;
+    printf("  %-28s %8.0f cycles/s  p50 %6.2f ms  p99 %6.2f ms  (%zu cycles, %lld failed)\n", name, *rate,
+           n ? all[n / 2] / 1e6 : 0, n ? all[(size_t)(n * 0.99)] / 1e6 : 0, n, (long long)atomic_load(&g_failures));
+    free(all);
+}
+
+/* ---- in-process ceiling ---- */
+
+typedef struct inproc {
+    store_pool *pool;
+    vis_config *cfg;
+    int64_t    *worker_ids;
+    thr         t;
+} inproc;
+
+static void *inproc_worker(void *arg)
+{
+    inproc *ip = arg;
+    store *db;
+    vis_err err;
+    if (store_connect(ip->pool, &db, &err)) return NULL;
+    vis_clock clk;
+    clock_init(&clk);
+    json_t *ans = json_pack("{s:s}", "answer", "yes");
+    while (!atomic_load(&g_stop)) {
+        for (int i = 0; i < ip->t.n && !atomic_load(&g_stop); i++) {
+            account who = {.id = ip->worker_ids[ip->t.first + i]};
+            strcpy(who.role, "worker");
+            int64_t t0 = clock_mono_ns();
+            mw_ctx c = {.db = db, .cfg = ip->cfg, .now_ms = clock_now_ms(&clk), .who = &who};
+            json_t *out = NULL;
+            store_begin(db, &err);
+            int rc = mw_claim(&c, g_batch, &out, &err);
+            if (rc) {
+                store_rollback(db);
+                atomic_fetch_add(&g_failures, 1);
+                continue;
+            }
+            store_commit(db, &err);
+            int64_t aid = json_integer_value(json_object_get(out, "id"));
+            json_decref(out);
+            out = NULL;
+            c.now_ms = clock_now_ms(&clk);
+            store_begin(db, &err);
+            rc = mw_submit(&c, aid, ans, &out, &err);
+            json_decref(out);
+            if (rc) {
+                store_rollback(db);
+                atomic_fetch_add(&g_failures, 1);
+                continue;
+            }
+            store_commit(db, &err);
+            atomic_fetch_add(&g_cycles, 1);
+            if (ip->t.nlat == ip->t.cap) {
+                ip->t.cap = ip->t.cap ? ip->t.cap * 2 : 4096;
+                ip->t.lat = realloc(ip->t.lat, ip->t.cap * sizeof *ip->t.lat);
+            }
+            ip->t.lat[ip->t.nlat++] = clock_mono_ns() - t0;
+        }
+    }
+    json_decref(ans);
+    store_disconnect(db);
+    return NULL;
+}
+
+int main(void)
+{
+    if (sodium_init() < 0) return 1;
+    signal(SIGPIPE, SIG_IGN);
+    double secs = getenv("BENCH_SECONDS") ? atof(getenv("BENCH_SECONDS")) : 10;
+    int tasks = getenv("BENCH_TASKS") ? atoi(getenv("BENCH_TASKS")) : TASKS;
+    char dir[] = "/tmp/visible-bench-mw-XXXXXX";
+    if (!mkdtemp(dir)) return 1;
+    pid_t pid = start_server(dir);
+    char *admin = read_token(dir);
+    if (!g_port || !admin) {
+        fprintf(stderr, "bench/microwork: server did not start\n");
+        return 1;
+    }
+    conn c;
+    conn_open(&c);
+    static char body[1 << 20];
+    /* a client with funds */
+    const char *cj = "{\"name\":\"Bench client\",\"email\":\"bench-client@example.org\",\"role\":\"client\"}";
+    http(&c, "POST", "/v1/admin/accounts", admin, NULL, cj, strlen(cj), body, sizeof body);
+    json_t *j = json_loads(body, 0, NULL);
+    int64_t client_id = json_integer_value(json_object_get(json_object_get(j, "account"), "id"));
+    char ctok[64];
+    snprintf(ctok, sizeof ctok, "%s", json_string_value(json_object_get(j, "token")));
+    json_decref(j);
+    char path[128], req[512];
+    snprintf(path, sizeof path, "/v1/admin/accounts/%lld/credit", (long long)client_id);
+    int n = snprintf(req, sizeof req, "{\"amount_micros\":100000000000000,\"reason\":\"bench\"}");
+    http(&c, "POST", path, admin, NULL, req, (size_t)n, body, sizeof body);
+    n = snprintf(req, sizeof req,
+                 "{\"title\":\"bench\",\"template\":\"Is ${item} relevant?\",\"answer_type\":\"single\","
+                 "\"labels\":[\"yes\",\"no\"],\"reward_micros\":20000,\"overlap\":3,\"expected_seconds\":5,"
+                 "\"lease_seconds\":3600}");
+    http(&c, "POST", "/v1/batches", ctok, NULL, req, (size_t)n, body, sizeof body);
+    g_batch = json_id(body, "id");
+    /* 100,000 tasks from CSV */
+    size_t cap = (size_t)tasks * 32 + 64, len = 0;
+    char *csv = malloc(cap);
+    len += (size_t)sprintf(csv, "item\r\n");
+    for (int i = 0; i < tasks; i++) len += (size_t)sprintf(csv + len, "https://example.org/doc/%d\r\n", i);
+    snprintf(path, sizeof path, "/v1/batches/%lld/tasks", (long long)g_batch);
+    int64_t t0 = clock_mono_ns();
+    int st = http(&c, "POST", path, ctok, "text/csv", csv, len, body, sizeof body);
+    double up = (clock_mono_ns() - t0) / 1e9;
+    snprintf(path, sizeof path, "/v1/batches/%lld/publish", (long long)g_batch);
+    t0 = clock_mono_ns();
+    int st2 = http(&c, "POST", path, ctok, NULL, "", 0, body, sizeof body);
+    double pub = (clock_mono_ns() - t0) / 1e9;
+    printf("microwork: upload %d tasks as CSV (%zu bytes): %.3f s (status %d); publish: %.3f s (status %d)\n", tasks,
+           len, up, st, pub, st2);
+    printf("  upload + publish: %.3f s (target < 2 s)\n", up + pub);
+    free(csv);
+    /* 200 workers */
+    int64_t worker_ids[WORKERS];
+    for (int i = 0; i < WORKERS; i++) {
+        n = snprintf(req, sizeof req, "{\"name\":\"W%d\",\"email\":\"w%d@example.org\",\"role\":\"worker\"}", i, i);
+        http(&c, "POST", "/v1/admin/accounts", admin, NULL, req, (size_t)n, body, sizeof body);
+        j = json_loads(body, 0, NULL);
+        snprintf(g_workers[i].token, sizeof g_workers[i].token, "%s", json_string_value(json_object_get(j, "token")));
+        worker_ids[i] = json_integer_value(json_object_get(json_object_get(j, "account"), "id"));
+        json_decref(j);
+    }
+    close(c.fd);
+    /* HTTP run */
+    enum { NT = 50 };
+    thr ts[NT];
+    pthread_t th[NT];
+    memset(ts, 0, sizeof ts);
+    for (int i = 0; i < NT; i++) {
+        ts[i].first = i * (WORKERS / NT);
+        ts[i].n = WORKERS / NT;
+        pthread_create(&th[i], NULL, http_worker, &ts[i]);
+    }
+    usleep((useconds_t)(secs * 1e6));
+    atomic_store(&g_stop, 1);
+    for (int i = 0; i < NT; i++) pthread_join(th[i], NULL);
+    printf("claim -> submit, %d workers on %d connections, %.0f s, server %d threads:\n", WORKERS, WORKERS, secs,
+           SERVER_THREADS);
+    double http_rate, inproc_rate;
+    report("over HTTP", ts, NT, secs, &http_rate);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    /* in-process ceiling on the same database, continuing the same batch */
+    atomic_store(&g_stop, 0);
+    atomic_store(&g_failures, 0);
+    char dbp[512];
+    snprintf(dbp, sizeof dbp, "%s/v.db", dir);
+    vis_config cfg;
+    config_defaults(&cfg);
+    store_pool *pool;
+    vis_err err;
+    store_opts so = {.sync_full = cfg.sync_full, .busy_timeout_ms = 5000};
+    store_pool_open(&pool, dbp, &so, &err);
+    inproc ip[SERVER_THREADS];
+    pthread_t ith[SERVER_THREADS];
+    memset(ip, 0, sizeof ip);
+    for (int i = 0; i < SERVER_THREADS; i++) {
+        ip[i].pool = pool;
+        ip[i].cfg = &cfg;
+        ip[i].worker_ids = worker_ids;
+        ip[i].t.first = i * (WORKERS / SERVER_THREADS);
+        ip[i].t.n = WORKERS / SERVER_THREADS;
+        pthread_create(&ith[i], NULL, inproc_worker, &ip[i]);
+    }
+    usleep((useconds_t)(secs * 1e6));
+    atomic_store(&g_stop, 1);
+    thr its[SERVER_THREADS];
+    for (int i = 0; i < SERVER_THREADS; i++) {
+        pthread_join(ith[i], NULL);
+        its[i] = ip[i].t;
+    }
+    report("in-process (ceiling)", its, SERVER_THREADS, secs, &inproc_rate);
+    printf("  ratio HTTP / in-process = %.2f (target >= 0.50); HTTP target >= 5000 cycles/s\n", http_rate / inproc_rate);
+    store_pool_close(pool);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd)) return 0;
+    return 0;
+}

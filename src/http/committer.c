@@ -1,0 +1,145 @@
+#include "http/committer.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "http/server.h"
+
+#define GROUP_MAX 128
+
+typedef struct job {
+    committer_fn fn;
+    http_req    *req;
+    http_resp   *resp;
+    vis_err     *err;
+    int          rc;
+    int          done;
+    struct job  *next;
+} job;
+
+struct committer {
+    vis_server     *srv;
+    store          *db;
+    pthread_t       th;
+    pthread_mutex_t mu;
+    pthread_cond_t  work, finished;
+    job            *head, *tail;
+    int             stop;
+};
+
+static void run_group(committer *c, job **group, int n)
+{
+    vis_err gerr;
+    vis_err_clear(&gerr);
+    int grc = store_begin(c->db, &gerr);
+    for (int i = 0; i < n && !grc; i++) {
+        job *j = group[i];
+        j->req->db = c->db;
+        if (store_job_begin(c->db, j->err)) {
+            j->rc = j->err->code ? j->err->code : VIS_ESTORE;
+            continue;
+        }
+        j->rc = j->fn(j->req, j->resp, j->err);
+        if (store_job_end(c->db, j->rc == 0, &gerr)) {
+            grc = gerr.code ? gerr.code : VIS_ESTORE;
+            break;
+        }
+    }
+    if (!grc) {
+        if (store_commit(c->db, &gerr)) grc = gerr.code ? gerr.code : VIS_ESTORE;
+    } else if (store_in_tx(c->db)) {
+        store_rollback(c->db);
+    }
+    if (grc) { /* nothing of the group was kept: every job fails */
+        for (int i = 0; i < n; i++) {
+            job *j = group[i];
+            if (j->rc == 0) {
+                j->rc = grc;
+                *j->err = gerr;
+            }
+            if (j->resp->json) {
+                json_decref(j->resp->json);
+                j->resp->json = NULL;
+            }
+            free(j->resp->raw);
+            j->resp->raw = NULL;
+        }
+    }
+}
+
+static void *loop(void *arg)
+{
+    committer *c = arg;
+    job *group[GROUP_MAX];
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->head && !c->stop) pthread_cond_wait(&c->work, &c->mu);
+        if (!c->head && c->stop) break;
+        int n = 0;
+        while (c->head && n < GROUP_MAX) {
+            group[n++] = c->head;
+            c->head = c->head->next;
+        }
+        if (!c->head) c->tail = NULL;
+        pthread_mutex_unlock(&c->mu);
+        run_group(c, group, n);
+        pthread_mutex_lock(&c->mu);
+        for (int i = 0; i < n; i++) group[i]->done = 1;
+        pthread_cond_broadcast(&c->finished);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+committer *committer_start(vis_server *s, vis_err *err)
+{
+    committer *c = calloc(1, sizeof *c);
+    if (!c) {
+        vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        return NULL;
+    }
+    c->srv = s;
+    if (store_connect(s->pool, &c->db, err)) {
+        free(c);
+        return NULL;
+    }
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->work, NULL);
+    pthread_cond_init(&c->finished, NULL);
+    if (pthread_create(&c->th, NULL, loop, c)) {
+        store_disconnect(c->db);
+        free(c);
+        vis_errf(err, VIS_ENOMEM, NULL, NULL, "cannot start the committer thread");
+        return NULL;
+    }
+    return c;
+}
+
+void committer_stop(committer *c)
+{
+    if (!c) return;
+    pthread_mutex_lock(&c->mu);
+    c->stop = 1;
+    pthread_cond_signal(&c->work);
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->th, NULL);
+    store_disconnect(c->db);
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->work);
+    pthread_cond_destroy(&c->finished);
+    free(c);
+}
+
+int committer_run(committer *c, committer_fn fn, http_req *req, http_resp *resp, vis_err *err)
+{
+    job j = {.fn = fn, .req = req, .resp = resp, .err = err};
+    pthread_mutex_lock(&c->mu);
+    if (c->tail) c->tail->next = &j;
+    else c->head = &j;
+    c->tail = &j;
+    pthread_cond_signal(&c->work);
+    while (!j.done) pthread_cond_wait(&c->finished, &c->mu);
+    pthread_mutex_unlock(&c->mu);
+    return j.rc;
+}

@@ -5,8 +5,9 @@
  * 200 workers, and runs them for BENCH_SECONDS (default 10) over HTTP/1.1
  * keep-alive, each looping claim -> submit; prints cycles/s and p50/p99 of a
  * cycle. In the same run, the ceiling: the same claim and submit
- * transactions executed in-process against a copy of the store (no HTTP),
- * with as many threads as the server has. Prints the ratio. Figures only. */
+ * transactions executed in-process (no HTTP) through the same group
+ * committer, from as many threads as the server has. Prints the ratio.
+ * Figures only. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -27,12 +28,14 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "http/committer.h"
+#include "http/server.h"
 #include "microwork/mw.h"
 #include "store/store.h"
 
 #define TASKS 100000
 #define WORKERS 200
-#define SERVER_THREADS 4
+#define SERVER_THREADS 16
 
 static int g_port;
 
@@ -214,52 +217,60 @@ static void report(const char *name, thr *ts, int nt, double secs, double *rate)
     free(all);
 }
 
-/* ---- in-process ceiling ---- */
+/* ---- in-process ceiling: the same transactions through the same group
+ * committer, called directly instead of over HTTP ---- */
 
 typedef struct inproc {
-    store_pool *pool;
-    vis_config *cfg;
+    vis_server *srv;
     int64_t    *worker_ids;
     thr         t;
 } inproc;
 
+static int fn_claim(http_req *r, http_resp *rs, vis_err *err)
+{
+    mw_ctx c = {.db = r->db, .cfg = &r->srv->cfg, .now_ms = r->now_ms, .who = &r->who};
+    return mw_claim(&c, g_batch, &rs->json, err);
+}
+
+static int fn_submit(http_req *r, http_resp *rs, vis_err *err)
+{
+    mw_ctx c = {.db = r->db, .cfg = &r->srv->cfg, .now_ms = r->now_ms, .who = &r->who};
+    int64_t aid = (int64_t)(intptr_t)r->body;
+    json_t *ans = json_pack("{s:s}", "answer", "yes");
+    int rc = mw_submit(&c, aid, ans, &rs->json, err);
+    json_decref(ans);
+    return rc;
+}
+
 static void *inproc_worker(void *arg)
 {
     inproc *ip = arg;
-    store *db;
-    vis_err err;
-    if (store_connect(ip->pool, &db, &err)) return NULL;
     vis_clock clk;
     clock_init(&clk);
-    json_t *ans = json_pack("{s:s}", "answer", "yes");
     while (!atomic_load(&g_stop)) {
         for (int i = 0; i < ip->t.n && !atomic_load(&g_stop); i++) {
-            account who = {.id = ip->worker_ids[ip->t.first + i]};
-            strcpy(who.role, "worker");
+            http_req rq = {.srv = ip->srv, .authed = true};
+            rq.who.id = ip->worker_ids[ip->t.first + i];
+            strcpy(rq.who.role, "worker");
+            http_resp rs = {.status = 200};
+            vis_err err;
             int64_t t0 = clock_mono_ns();
-            mw_ctx c = {.db = db, .cfg = ip->cfg, .now_ms = clock_now_ms(&clk), .who = &who};
-            json_t *out = NULL;
-            store_begin(db, &err);
-            int rc = mw_claim(&c, g_batch, &out, &err);
-            if (rc) {
-                store_rollback(db);
+            rq.now_ms = clock_now_ms(&clk);
+            if (committer_run(ip->srv->committer, fn_claim, &rq, &rs, &err)) {
                 atomic_fetch_add(&g_failures, 1);
                 continue;
             }
-            store_commit(db, &err);
-            int64_t aid = json_integer_value(json_object_get(out, "id"));
-            json_decref(out);
-            out = NULL;
-            c.now_ms = clock_now_ms(&clk);
-            store_begin(db, &err);
-            rc = mw_submit(&c, aid, ans, &out, &err);
-            json_decref(out);
+            int64_t aid = json_integer_value(json_object_get(rs.json, "id"));
+            json_decref(rs.json);
+            rs.json = NULL;
+            rq.body = (const char *)(intptr_t)aid;
+            rq.now_ms = clock_now_ms(&clk);
+            int rc = committer_run(ip->srv->committer, fn_submit, &rq, &rs, &err);
+            json_decref(rs.json);
             if (rc) {
-                store_rollback(db);
                 atomic_fetch_add(&g_failures, 1);
                 continue;
             }
-            store_commit(db, &err);
             atomic_fetch_add(&g_cycles, 1);
             if (ip->t.nlat == ip->t.cap) {
                 ip->t.cap = ip->t.cap ? ip->t.cap * 2 : 4096;
@@ -268,8 +279,6 @@ static void *inproc_worker(void *arg)
             ip->t.lat[ip->t.nlat++] = clock_mono_ns() - t0;
         }
     }
-    json_decref(ans);
-    store_disconnect(db);
     return NULL;
 }
 
@@ -360,18 +369,19 @@ int main(void)
     atomic_store(&g_failures, 0);
     char dbp[512];
     snprintf(dbp, sizeof dbp, "%s/v.db", dir);
-    vis_config cfg;
-    config_defaults(&cfg);
-    store_pool *pool;
+    static vis_server srv;
+    config_defaults(&srv.cfg);
     vis_err err;
-    store_opts so = {.sync_full = cfg.sync_full, .busy_timeout_ms = 5000};
-    store_pool_open(&pool, dbp, &so, &err);
+    store_opts so = {.sync_full = srv.cfg.sync_full, .busy_timeout_ms = 5000};
+    if (store_pool_open(&srv.pool, dbp, &so, &err) || !(srv.committer = committer_start(&srv, &err))) {
+        fprintf(stderr, "bench/microwork: %s\n", err.msg);
+        return 1;
+    }
     inproc ip[SERVER_THREADS];
     pthread_t ith[SERVER_THREADS];
     memset(ip, 0, sizeof ip);
     for (int i = 0; i < SERVER_THREADS; i++) {
-        ip[i].pool = pool;
-        ip[i].cfg = &cfg;
+        ip[i].srv = &srv;
         ip[i].worker_ids = worker_ids;
         ip[i].t.first = i * (WORKERS / SERVER_THREADS);
         ip[i].t.n = WORKERS / SERVER_THREADS;
@@ -386,6 +396,8 @@ int main(void)
     }
     report("in-process (ceiling)", its, SERVER_THREADS, secs, &inproc_rate);
     printf("  ratio HTTP / in-process = %.2f (target >= 0.50); HTTP target >= 5000 cycles/s\n", http_rate / inproc_rate);
+    committer_stop(srv.committer);
+    store_pool *pool = srv.pool;
     store_pool_close(pool);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

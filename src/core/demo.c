@@ -12,6 +12,8 @@
 #include "dispatch/disp_service.h"
 #include "store/sql_core.h"
 
+int mw_demo_seed(store *db, const vis_config *cfg, int64_t now_ms, vis_err *err); /* microwork/mw_demo.c */
+
 static const struct {
     const char *role, *name, *email;
     int64_t     credit_micros;
@@ -55,6 +57,7 @@ int demo_seed(store *db, const vis_config *cfg, const account_pwcost *cost, int6
             }
         }
         if (disp_demo_seed(db, cfg, cost, now_ms, out, err)) goto fail;
+        if (mw_demo_seed(db, cfg, now_ms, err)) goto fail;
         if (store_exec(db, SQL_SETTING_PUT, err, "tt", "demo_seeded", "1")) goto fail;
         if (store_commit(db, err)) return err->code;
     }

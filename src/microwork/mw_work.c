@@ -157,16 +157,20 @@ int mw_available(mw_ctx *c, json_t **out, vis_err *err)
         ids[n++] = store_col_i64(q, 0);
     }
     store_done(q);
-    json_t *arr = json_array();
+    json_t *arr = json_array(), *blocked = json_array();
     for (size_t i = 0; i < n && r >= 0; i++) {
         mw_batch b;
         wb w;
+        memset(&w, 0, sizeof w);
         vis_err e2;
         if (mw_batch_load(c, ids[i], &b, err)) {
             r = -1;
             break;
         }
         bool ok = b.expires_ms > c->now_ms && b.committed < b.budget && eligible(c, &b, c->who->id, &w, &e2) == 0;
+        if (w.blocked) /* say where the worker is blocked, and why */
+            json_array_append_new(blocked, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)b.id, "title", b.title,
+                                                     "reason", w.reason));
         if (ok) {
             int64_t med_ms = b.median_n >= 3 ? b.median_ms : b.expected_s * 1000;
             json_t *o = json_pack("{s:I, s:s, s:I, s:I, s:s, s:O, s:I}", "id", (json_int_t)b.id, "title", b.title,
@@ -184,9 +188,11 @@ int mw_available(mw_ctx *c, json_t **out, vis_err *err)
     free(ids);
     if (r < 0) {
         json_decref(arr);
+        json_decref(blocked);
         return err->code;
     }
-    *out = json_pack("{s:o, s:I}", "batches", arr, "minimum_hourly_micros", (json_int_t)c->cfg->min_hourly_micros);
+    *out = json_pack("{s:o, s:o, s:I}", "batches", arr, "blocked", blocked, "minimum_hourly_micros",
+                     (json_int_t)c->cfg->min_hourly_micros);
     return 0;
 }
 

@@ -151,6 +151,9 @@ class Microwork(unittest.TestCase):
             wrong = {"cat": "dog", "dog": "cat"}.get(gold.get(tid), "dog")
             self.assertEqual(sc.post("/v1/assignments/%d/submit" % r.json["id"], {"answer": wrong}).status, 200)
         self.assertTrue(blocked, "the spammer was never blocked")
+        listed = sc.get("/v1/work/batches").json
+        self.assertEqual([b["id"] for b in listed["blocked"]], [bid])
+        self.assertIn("below this batch's minimum", listed["blocked"][0]["reason"])
         # the block is an automated decision in the journal, with its figures
         rows = self.srv.sql("SELECT automated, payload FROM journal WHERE event='blocked' AND worker_id=?", (spam["id"],))
         self.assertEqual(len(rows), 1)

@@ -49,6 +49,25 @@ typedef struct vis_config {
     int64_t platform_fee_ppm;   /* platform fee, parts per million of cost */
     int64_t mw_reject_cap_ppm;  /* micro-work: max share of a worker's answers a client may reject */
     int64_t mw_sweep_ms;        /* micro-work: lease expiry / auto-approval sweep period */
+    int64_t mod_hourly_micros;  /* moderation: pay per hour of review (never below the minimum) */
+    int64_t mod_lease_ms;       /* moderation: review lease */
+    int64_t mod_max_leases;     /* moderation: items one moderator may hold at once (bulk decisions) */
+    int64_t mod_exposure_budget_ms; /* moderation: daily review time on graphic items */
+    int64_t mod_continuous_limit_ms; /* moderation: continuous review before a mandatory break */
+    int64_t mod_break_ms;       /* moderation: length of the mandatory break */
+    int64_t mod_appeal_window_days; /* moderation: appeals accepted for this long */
+    int64_t mod_audit_ppm;      /* moderation: share of automated decisions audited by humans */
+    char    mod_thresholds[512]; /* moderation: classifier thresholds per label */
+    char    mod_auto_actions[512]; /* moderation: labels the classifier may decide alone, with the action */
+    int64_t mod_min_examples;   /* moderation: decisions learned before the classifier hints or acts */
+    int64_t mod_classifier_bits; /* moderation: 2^bits hashed features */
+    int64_t mod_sweep_ms;       /* moderation: housekeeping period (leases, learning, callbacks) */
+    int64_t mod_model_save_ms;  /* moderation: how often a changed model is saved */
+    int64_t mod_callback_timeout_ms; /* moderation: callback HTTP timeout */
+    int64_t mod_callback_backoff_ms; /* moderation: first retry delay (doubles) */
+    int64_t mod_callback_backoff_max_ms; /* moderation: longest retry delay */
+    int64_t mod_unfounded_min;  /* moderation: unfounded notices before a notifier may be deprioritised */
+    int64_t mod_unfounded_ppm;  /* moderation: share of unfounded notices that deprioritises */
     int64_t pwhash_ops;         /* argon2id opslimit */
     int64_t pwhash_mem_kib;     /* argon2id memlimit, KiB */
 } vis_config;

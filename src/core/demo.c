@@ -9,6 +9,7 @@
 
 #include "core/journal.h"
 #include "core/ledger.h"
+#include "moderation/mod.h"
 #include "dispatch/disp_service.h"
 #include "store/sql_core.h"
 
@@ -57,6 +58,8 @@ int demo_seed(store *db, const vis_config *cfg, const account_pwcost *cost, int6
             }
         }
         if (disp_demo_seed(db, cfg, cost, now_ms, out, err)) goto fail;
+        static const char *const moderators[] = {"dana@demo.visible", "emeka@demo.visible", NULL};
+        if (mod_demo_seed(db, cfg, "chirp@demo.visible", moderators, now_ms, err)) goto fail;
         if (mw_demo_seed(db, cfg, now_ms, err)) goto fail;
         if (store_exec(db, SQL_SETTING_PUT, err, "tt", "demo_seeded", "1")) goto fail;
         if (store_commit(db, err)) return err->code;

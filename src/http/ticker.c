@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "microwork/mw.h"
+#include "moderation/mod.h"
 
 struct ticker {
     vis_server     *srv;
@@ -30,6 +31,15 @@ static void job_mw_sweep(vis_server *s, store *db)
     store_commit(db, &err);
 }
 
+static void job_mod(vis_server *s, store *db)
+{
+    vis_err err;
+    vis_err_clear(&err);
+    mod_tick_stats st;
+    if (mod_housekeep(&s->moderation, &s->cfg, db, clock_now_ms(&s->clock), false, &st, &err))
+        fprintf(stderr, "{\"level\":\"error\",\"job\":\"moderation\",\"message\":\"%s\"}\n", err.msg);
+}
+
 static void *run(void *arg)
 {
     ticker *t = arg;
@@ -40,7 +50,7 @@ static void *run(void *arg)
         fprintf(stderr, "{\"level\":\"error\",\"job\":\"ticker\",\"message\":\"%s\"}\n", err.msg);
         return NULL;
     }
-    int64_t next_sweep = 0;
+    int64_t next_sweep = 0, next_mod = 0;
     pthread_mutex_lock(&t->lock);
     while (!t->stop) {
         pthread_mutex_unlock(&t->lock);
@@ -48,6 +58,10 @@ static void *run(void *arg)
         if (now >= next_sweep) {
             job_mw_sweep(s, db);
             next_sweep = now + s->cfg.mw_sweep_ms;
+        }
+        if (now >= next_mod) {
+            job_mod(s, db);
+            next_mod = now + s->cfg.mod_sweep_ms;
         }
         pthread_mutex_lock(&t->lock);
         struct timespec ts;

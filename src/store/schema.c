@@ -89,11 +89,13 @@ static const char m001_core[] =
     "CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;";
 
 extern const char store_schema_microwork[];
+extern const char store_schema_moderation[];
 extern const char store_schema_dispatch[];
 
 const store_migration store_migrations[] = {
     {1, "core: accounts, tokens, ledger, journal, idempotency", m001_core},
     {2, "micro-work: batches, tasks, assignments, appeals", store_schema_microwork},
     {3, "dispatch: places, couriers, shifts, jobs, offers", store_schema_dispatch},
+    {4, "moderation: content, notices, queues, items, decisions, appeals, callbacks, model", store_schema_moderation},
     {0, NULL, NULL},
 };

@@ -1,0 +1,190 @@
+/* h_moderation — HTTP handlers of the content moderation service (domain
+ * in src/moderation/mod.h). The classifier service lives in the server
+ * context (vis_server.moderation), created on first use. */
+#include <string.h>
+
+#include "http/http.h"
+#include "http/server.h"
+#include "moderation/mod.h"
+
+static mod_ctx ctx(http_req *r)
+{
+    return (mod_ctx){.db = r->db, .cfg = &r->srv->cfg, .now_ms = r->now_ms, .who = &r->who, .svc = NULL};
+}
+
+/* the context with the classifier service */
+static int ctx_svc(http_req *r, mod_ctx *c, vis_err *err)
+{
+    *c = ctx(r);
+    return mod_svc_get(&r->srv->moderation, &r->srv->cfg, r->db, &c->svc, err);
+}
+
+/* out is passed by address: it is read only after the call that fills it */
+static int reply(http_resp *rs, int status, int rc, json_t **out)
+{
+    if (rc) {
+        json_decref(*out);
+        return rc;
+    }
+    return http_json(rs, status, *out);
+}
+
+#define BODY_FN(name, fn, status)                                                                      \
+    static int name(http_req *r, http_resp *rs, vis_err *err)                                          \
+    {                                                                                                  \
+        mod_ctx c = ctx(r);                                                                            \
+        json_t *out = NULL;                                                                            \
+        return reply(rs, status, fn(&c, r->json, &out, err), &out);                                    \
+    }
+#define ID_FN(name, fn, what, status)                                                                  \
+    static int name(http_req *r, http_resp *rs, vis_err *err)                                          \
+    {                                                                                                  \
+        int64_t id;                                                                                    \
+        if (http_param_id(r, 0, what, &id, err)) return err->code;                                     \
+        mod_ctx c = ctx(r);                                                                            \
+        json_t *out = NULL;                                                                            \
+        return reply(rs, status, fn(&c, id, &out, err), &out);                                         \
+    }
+#define ID_BODY_FN(name, fn, what, status)                                                             \
+    static int name(http_req *r, http_resp *rs, vis_err *err)                                          \
+    {                                                                                                  \
+        int64_t id;                                                                                    \
+        if (http_param_id(r, 0, what, &id, err)) return err->code;                                     \
+        mod_ctx c = ctx(r);                                                                            \
+        json_t *out = NULL;                                                                            \
+        return reply(rs, status, fn(&c, id, r->json, &out, err), &out);                                \
+    }
+#define PLAIN_FN(name, fn)                                                                             \
+    static int name(http_req *r, http_resp *rs, vis_err *err)                                          \
+    {                                                                                                  \
+        mod_ctx c = ctx(r);                                                                            \
+        json_t *out = NULL;                                                                            \
+        return reply(rs, 200, fn(&c, &out, err), &out);                                                \
+    }
+
+BODY_FN(h_settings, mod_client_settings, 200)
+BODY_FN(h_notice, mod_notice_submit, 201)
+ID_FN(h_content_get, mod_content_get, "content", 200)
+ID_FN(h_notice_get, mod_notice_get, "notice", 200)
+ID_BODY_FN(h_appeal, mod_appeal_submit, "decision", 201)
+PLAIN_FN(h_callbacks, mod_callbacks_list)
+PLAIN_FN(h_me, mod_me)
+BODY_FN(h_me_set, mod_me_set, 200)
+PLAIN_FN(h_queues, mod_queues_list)
+BODY_FN(h_claim, mod_claim, 201)
+ID_FN(h_item, mod_item_get, "item", 200)
+ID_FN(h_unblur, mod_item_unblur, "item", 200)
+ID_FN(h_skip, mod_item_skip, "item", 200)
+ID_BODY_FN(h_escalate, mod_item_escalate, "item", 200)
+ID_BODY_FN(h_decide, mod_item_decide, "item", 200)
+BODY_FN(h_bulk, mod_bulk_decide, 200)
+ID_BODY_FN(h_moderator_set, mod_moderator_set, "account", 200)
+BODY_FN(h_queue_create, mod_queue_create, 201)
+BODY_FN(h_rule_create, mod_rule_create, 201)
+PLAIN_FN(h_rules, mod_rules_list)
+
+static int h_content(http_req *r, http_resp *rs, vis_err *err)
+{
+    mod_ctx c;
+    if (ctx_svc(r, &c, err)) return err->code;
+    json_t *out = NULL;
+    int rc = mod_content_submit(&c, r->json, &out, err);
+    if (!rc)
+        snprintf(rs->location, sizeof rs->location, "/v1/moderation/content/%lld",
+                 (long long)json_integer_value(json_object_get(out, "id")));
+    return reply(rs, 201, rc, &out);
+}
+
+static int decision(http_req *r, http_resp *rs, vis_err *err, bool statement)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "decision", &id, err)) return err->code;
+    mod_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, mod_decision_get(&c, id, statement, &out, err), &out);
+}
+static int h_decision(http_req *r, http_resp *rs, vis_err *err) { return decision(r, rs, err, false); }
+static int h_statement(http_req *r, http_resp *rs, vis_err *err) { return decision(r, rs, err, true); }
+
+static int h_classifier(http_req *r, http_resp *rs, vis_err *err)
+{
+    mod_ctx c;
+    if (ctx_svc(r, &c, err)) return err->code;
+    json_t *out = NULL;
+    return reply(rs, 200, mod_classifier_info(&c, &out, err), &out);
+}
+
+static int h_transparency(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t to, from, client = -1;
+    if (http_query_i64(r, "to", r->now_ms, 0, 253402300799999LL, &to, err) ||
+        http_query_i64(r, "from", to - 183 * 86400000LL, 0, 253402300799999LL, &from, err))
+        return err->code;
+    if (to <= from) return vis_errf(err, VIS_EINVAL, "invalid_parameter", "to", "'to' must be after 'from'");
+    if (!strcmp(r->who.role, "client")) client = r->who.id; /* a platform sees its own figures */
+    else if (http_query_i64(r, "client", -1, -1, INT64_MAX, &client, err))
+        return err->code;
+    mod_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, mod_transparency(&c, from, to, client, &out, err), &out);
+}
+
+static int h_model(http_req *r, http_resp *rs, vis_err *err)
+{
+    if (r->body_len == 0) return vis_errf(err, VIS_EINVAL, "body_required", NULL, "send the model file as the body");
+    mod_ctx c;
+    if (ctx_svc(r, &c, err)) return err->code;
+    json_t *out = NULL;
+    return reply(rs, 200, mod_model_upload(&c, r->body, r->body_len, &out, err), &out);
+}
+
+/* Test-only: run the housekeeping jobs now (lease expiry, learning, model
+ * save, callback delivery), synchronously. */
+static int h_run(http_req *r, http_resp *rs, vis_err *err)
+{
+    mod_tick_stats st;
+    if (mod_housekeep(&r->srv->moderation, &r->srv->cfg, r->db, r->now_ms, true, &st, err)) return err->code;
+    return http_json(rs, 200, json_pack("{s:i, s:i, s:i, s:i, s:b}", "expired", st.expired, "learned", st.learned,
+                                        "delivered", st.delivered, "failed", st.failed, "saved", st.saved));
+}
+
+#define CL HTTP_CLIENT
+#define W HTTP_WORKER
+#define AD HTTP_ADMIN
+const http_route http_routes_moderation[] = {
+    {"POST", "/v1/moderation/settings", h_settings, CL | HTTP_JSON | HTTP_TX, "set the platform's callback URL"},
+    {"POST", "/v1/moderation/content", h_content, CL | HTTP_JSON | HTTP_IDEM, "send content for moderation"},
+    {"GET", "/v1/moderation/content/{id}", h_content_get, CL | AD, "content with its notices and decisions"},
+    {"POST", "/v1/moderation/notices", h_notice, CL | HTTP_JSON | HTTP_IDEM, "a user's notice (DSA Art. 16): receipt"},
+    {"GET", "/v1/moderation/notices/{id}", h_notice_get, CL | AD, "a notice and its outcome"},
+    {"GET", "/v1/moderation/decisions/{id}", h_decision, CL | AD, "a decision with its statement of reasons"},
+    {"GET", "/v1/moderation/decisions/{id}/statement", h_statement, CL | AD,
+     "the statement of reasons (DSA Transparency Database schema)"},
+    {"POST", "/v1/moderation/decisions/{id}/appeal", h_appeal, CL | AD | HTTP_JSON | HTTP_IDEM,
+     "appeal a decision (within the appeal window)"},
+    {"POST", "/v1/moderation/decisions/bulk", h_bulk, W | HTTP_JSON | HTTP_IDEM, "one decision on several held items"},
+    {"GET", "/v1/moderation/callbacks", h_callbacks, CL, "delivery state of the platform's callbacks"},
+    {"GET", "/v1/moderation/me", h_me, W | HTTP_TX, "the moderator's profile, exposure and break state"},
+    {"POST", "/v1/moderation/me", h_me_set, W | HTTP_JSON | HTTP_TX, "set languages and category opt-outs"},
+    {"GET", "/v1/moderation/queues", h_queues, W | AD, "review queues with their flags and sizes"},
+    {"POST", "/v1/moderation/claim", h_claim, W | HTTP_JSON_OPT | HTTP_IDEM, "claim the next item(s) with a lease"},
+    {"GET", "/v1/moderation/items/{id}", h_item, W | HTTP_TX, "an item the moderator holds"},
+    {"POST", "/v1/moderation/items/{id}/unblur", h_unblur, W | HTTP_TX, "show this one item's media unblurred"},
+    {"POST", "/v1/moderation/items/{id}/skip", h_skip, W | HTTP_TX, "give an item back (paid time)"},
+    {"POST", "/v1/moderation/items/{id}/escalate", h_escalate, W | HTTP_JSON | HTTP_TX, "send to a senior queue"},
+    {"POST", "/v1/moderation/items/{id}/decide", h_decide, W | HTTP_JSON | HTTP_IDEM,
+     "decide an item (review, audit or appeal)"},
+    {"GET", "/v1/moderation/classifier", h_classifier, HTTP_ANYROLE,
+     "the classifier: version, thresholds, allowed actions, audited error rate"},
+    {"GET", "/v1/moderation/transparency", h_transparency, CL | AD, "DSA Art. 15 figures for a period"},
+    {"POST", "/v1/admin/moderation/moderators/{id}", h_moderator_set, AD | HTTP_JSON | HTTP_TX,
+     "grant or remove the child-safety and senior roles"},
+    {"POST", "/v1/admin/moderation/queues", h_queue_create, AD | HTTP_JSON | HTTP_TX, "create a queue"},
+    {"GET", "/v1/admin/moderation/rules", h_rules, AD, "routing rules in order"},
+    {"POST", "/v1/admin/moderation/rules", h_rule_create, AD | HTTP_JSON | HTTP_TX, "add a routing rule"},
+    {"POST", "/v1/admin/moderation/model", h_model, AD | HTTP_TX | HTTP_BULK,
+     "replace the classifier by a model trained offline"},
+    {"POST", "/v1/admin/moderation/run", h_run, AD | HTTP_JSON_OPT | HTTP_TESTONLY,
+     "tests: run the moderation housekeeping now"},
+    {NULL, NULL, NULL, 0, NULL},
+};

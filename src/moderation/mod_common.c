@@ -1,0 +1,263 @@
+/* mod_common — items, journal, callbacks queue, routing, and the end of a
+ * lease: paid review time, exposure and the continuous-review streak. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/journal.h"
+#include "core/ledger.h"
+#include "moderation/mod_int.h"
+#include "store/sql_moderation.h"
+
+bool mod_is_admin(const mod_ctx *c) { return c->who && !strcmp(c->who->role, "admin"); }
+
+int mod_item_load(mod_ctx *c, int64_t id, mod_item *it, vis_err *err)
+{
+    memset(it, 0, sizeof *it);
+    store_stmt *q = store_query(c->db, SQL_MOD_ITEM_GET, err, "i", id);
+    if (!q) return err->code;
+    int r = store_row(q, err);
+    if (r == 1) {
+        int i = 0;
+        int64_t *a[] = {&it->id, &it->client_id, &it->content_id, &it->queue_id, &it->severity, &it->notices,
+                        &it->trusted, &it->deprioritised, &it->graphic, &it->child_safety};
+        for (size_t k = 0; k < sizeof a / sizeof a[0]; k++) *a[k] = store_col_i64(q, i++);
+        snprintf(it->kind, sizeof it->kind, "%s", store_col_text(q, i++));
+        snprintf(it->state, sizeof it->state, "%s", store_col_text(q, i++));
+        snprintf(it->category, sizeof it->category, "%s", store_col_text(q, i++));
+        snprintf(it->language, sizeof it->language, "%s", store_col_text(q, i++));
+        snprintf(it->hint_label, sizeof it->hint_label, "%s", store_col_text(q, i++));
+        snprintf(it->hint_version, sizeof it->hint_version, "%s", store_col_text(q, i++));
+        int64_t *b[] = {&it->hint_ppm, &it->auto_flagged, &it->excluded_worker, &it->ref_decision, &it->appeal_id,
+                        &it->queued_ms, &it->lease_worker, &it->lease_start_ms, &it->lease_until_ms,
+                        &it->lease_escrow, &it->unblurred, &it->escalations, &it->created_ms};
+        for (size_t k = 0; k < sizeof b / sizeof b[0]; k++) *b[k] = store_col_i64(q, i++);
+    }
+    store_done(q);
+    if (r < 0) return err->code;
+    if (r == 0) return vis_errf(err, VIS_ENOTFOUND, "item_not_found", NULL, "no item %lld", (long long)id);
+    return 0;
+}
+
+int mod_item_leased(mod_ctx *c, int64_t id, mod_item *it, vis_err *err)
+{
+    if (mod_sweep(c, err) < 0) return err->code;
+    if (mod_item_load(c, id, it, err)) return err->code;
+    if (it->lease_worker != c->who->id)
+        return vis_errf(err, VIS_ENOTFOUND, "item_not_found", NULL, "no item %lld leased to you", (long long)id);
+    if (strcmp(it->state, "leased"))
+        return vis_errf(err, VIS_ECONFLICT, "lease_ended", NULL,
+                        "your lease on item %lld has ended (decided, skipped or expired)", (long long)id);
+    return 0;
+}
+
+int mod_journal(mod_ctx *c, const char *event, int64_t worker, const char *subject, bool automated,
+                const char *span_kind, int64_t span_a, int64_t span_b, json_t *payload, vis_err *err)
+{
+    char *text = payload ? json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(payload);
+    if (payload && !text) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    journal_event ev = journal_event_init("moderation", event, c->now_ms);
+    ev.actor_id = automated || !c->who ? -1 : c->who->id;
+    ev.worker_id = worker;
+    ev.subject = subject;
+    ev.automated = automated;
+    ev.span_kind = span_kind;
+    ev.span_start_ms = span_a;
+    ev.span_end_ms = span_b;
+    ev.payload = text;
+    int rc = journal_append(c->db, &ev, NULL, err);
+    free(text);
+    return rc;
+}
+
+int mod_callback_queue(mod_ctx *c, int64_t client, const char *event, json_t *body, vis_err *err)
+{
+    if (!body) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    json_object_set_new(body, "event", json_string(event));
+    json_object_set_new(body, "sent_for", json_integer(client));
+    char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(body);
+    if (!text) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    int rc = store_exec(c->db, SQL_MOD_CB_INSERT, err, "ittii", client, event, text, c->now_ms, c->now_ms);
+    free(text);
+    return rc;
+}
+
+int mod_queue_flags(mod_ctx *c, int64_t queue, int64_t *graphic, int64_t *child_safety, int64_t *senior,
+                    vis_err *err)
+{
+    store_stmt *q = store_query(c->db, SQL_MOD_QUEUE_GET, err, "i", queue);
+    if (!q) return err->code;
+    int r = store_row(q, err);
+    if (r == 1) {
+        if (graphic) *graphic = store_col_i64(q, 0);
+        if (child_safety) *child_safety = store_col_i64(q, 1);
+        if (senior) *senior = store_col_i64(q, 2);
+    }
+    store_done(q);
+    if (r < 0) return err->code;
+    if (r == 0) return vis_errf(err, VIS_ENOTFOUND, "queue_not_found", "queue", "no queue %lld", (long long)queue);
+    return 0;
+}
+
+int mod_route(mod_ctx *c, int64_t client, const char *category, const char *language, int64_t severity,
+              int64_t *queue, int64_t *graphic, int64_t *child_safety, vis_err *err)
+{
+    int r = store_get_i64(c->db, SQL_MOD_ROUTE, queue, err, "ttii", category, language, client, severity);
+    if (r < 0) return err->code;
+    if (r == 0) {
+        r = store_get_i64(c->db, SQL_MOD_QUEUE_BY_NAME, queue, err, "t", "general");
+        if (r < 0) return err->code;
+        if (r == 0) *queue = 1;
+    }
+    int64_t g = 0, cs = 0;
+    if (mod_queue_flags(c, *queue, &g, &cs, NULL, err)) return err->code;
+    *graphic = g || mod_category_graphic(category);
+    *child_safety = cs || mod_category_child_safety(category);
+    return 0;
+}
+
+int64_t mod_rate(const mod_ctx *c)
+{
+    return c->cfg->mod_hourly_micros > c->cfg->min_hourly_micros ? c->cfg->mod_hourly_micros
+                                                                : c->cfg->min_hourly_micros;
+}
+
+void mod_cost(const mod_ctx *c, int64_t ms, int64_t *pay, int64_t *fee)
+{
+    if (ms < 0) ms = 0;
+    *pay = (int64_t)(((__int128)mod_rate(c) * ms + 3599999) / 3600000);
+    *fee = (int64_t)((__int128)*pay * c->cfg->platform_fee_ppm / 1000000);
+}
+
+int mod_moderator_get(mod_ctx *c, int64_t worker, mod_moderator *m, vis_err *err)
+{
+    memset(m, 0, sizeof *m);
+    if (store_exec(c->db, SQL_MOD_MOD_ENSURE, err, "ii", worker, c->now_ms)) return err->code;
+    store_stmt *q = store_query(c->db, SQL_MOD_MOD_GET, err, "i", worker);
+    if (!q) return err->code;
+    int r = store_row(q, err);
+    if (r == 1) {
+        m->child_safety = store_col_i64(q, 0);
+        m->senior = store_col_i64(q, 1);
+        m->streak_start = store_col_i64(q, 2);
+        m->last_end = store_col_i64(q, 3);
+        m->paid_until = store_col_i64(q, 4);
+    }
+    store_done(q);
+    return r < 0 ? err->code : 0;
+}
+
+static int pay_lease(mod_ctx *c, mod_item *it, int64_t from, int64_t to, int64_t *paid, vis_err *err)
+{
+    *paid = 0;
+    if (it->lease_escrow <= 0) return 0;
+    int64_t pay = 0, fee = 0, bal = 0;
+    if (to > from) mod_cost(c, to - from, &pay, &fee);
+    if (ledger_balance(c->db, it->lease_escrow, &bal, err)) return err->code;
+    if (pay + fee > bal) { /* cannot happen: escrow holds a full lease; pay what is there, fee last */
+        fee = bal - pay < 0 ? 0 : bal - pay;
+        if (pay > bal) pay = bal;
+    }
+    char subj[48], memo[96];
+    snprintf(subj, sizeof subj, "item:%lld", (long long)it->id);
+    if (pay > 0) {
+        int64_t earn, fees;
+        if (ledger_account(c->db, "worker_earnings", it->lease_worker, "", c->cfg->currency, &earn, err) ||
+            ledger_account(c->db, "platform_fees", 0, "", c->cfg->currency, &fees, err))
+            return err->code;
+        snprintf(memo, sizeof memo, "moderation review time %lld ms", (long long)(to - from));
+        ledger_leg legs[3] = {{it->lease_escrow, -(pay + fee)}, {earn, pay}, {fees, fee}};
+        ledger_tx_in tx = {.kind = "payment", .memo = memo, .family = "moderation", .subject = subj,
+                           .actor_id = -1, .now_ms = c->now_ms};
+        if (ledger_post(c->db, &tx, legs, fee > 0 ? 3 : 2, NULL, NULL, err)) return err->code;
+        bal -= pay + fee;
+        *paid = pay;
+    }
+    if (bal > 0) {
+        int64_t funds;
+        if (ledger_account(c->db, "client_funds", it->client_id, "", c->cfg->currency, &funds, err)) return err->code;
+        ledger_leg legs[2] = {{it->lease_escrow, -bal}, {funds, bal}};
+        ledger_tx_in tx = {.kind = "refund", .memo = "unused review lease returned", .family = "moderation",
+                           .subject = subj, .actor_id = -1, .now_ms = c->now_ms};
+        if (ledger_post(c->db, &tx, legs, 2, NULL, NULL, err)) return err->code;
+    }
+    return 0;
+}
+
+int mod_lease_end(mod_ctx *c, mod_item *it, int64_t end_ms, const char *event, json_t *payload, vis_err *err)
+{
+    mod_moderator m;
+    int64_t w = it->lease_worker;
+    if (mod_moderator_get(c, w, &m, err)) {
+        json_decref(payload);
+        return err->code;
+    }
+    int64_t start = it->lease_start_ms;
+    if (end_ms < start) end_ms = start;
+    int64_t from = m.paid_until > start ? m.paid_until : start;
+    int64_t paid = 0;
+    int rc = pay_lease(c, it, from, end_ms, &paid, err);
+    char subj[48];
+    snprintf(subj, sizeof subj, "item:%lld", (long long)it->id);
+    const char *cat = it->category[0] ? it->category : "unspecified";
+    if (!rc && end_ms > from) {
+        rc = store_exec(c->db, SQL_MOD_WT_INSERT, err, "iiitiiiii", w, it->client_id, it->id, cat, it->graphic, from,
+                        end_ms, end_ms / MOD_DAY_MS, paid);
+        if (!rc) rc = store_exec(c->db, SQL_MOD_MOD_PAID_UNTIL, err, "ii", w, end_ms);
+    }
+    /* the continuous-review streak and, once over the limit, the break */
+    int64_t last = m.last_end > end_ms ? m.last_end : end_ms;
+    int64_t streak = m.streak_start > 0 ? m.streak_start : start;
+    if (!rc) rc = store_exec(c->db, SQL_MOD_MOD_STREAK, err, "iii", w, streak, last);
+    if (rc) {
+        json_decref(payload);
+        return rc;
+    }
+    if (!payload) payload = json_object();
+    json_object_set_new(payload, "item", json_integer(it->id));
+    json_object_set_new(payload, "kind", json_string(it->kind));
+    json_object_set_new(payload, "review_ms", json_integer(end_ms - start));
+    json_object_set_new(payload, "paid_micros", json_integer(paid));
+    json_object_set_new(payload, "hourly_micros", json_integer(mod_rate(c)));
+    if ((rc = mod_journal(c, event, w, subj, false, "active", start, end_ms, payload, err))) return rc;
+    if (end_ms > from) {
+        int64_t today = 0;
+        if (store_get_i64(c->db, SQL_MOD_WT_GRAPHIC_DAY, &today, err, "ii", w, end_ms / MOD_DAY_MS) < 0)
+            return err->code;
+        if ((rc = mod_journal(c, "exposure", w, subj, false, NULL, 0, 0,
+                              json_pack("{s:s, s:b, s:I, s:I, s:I}", "category", cat, "graphic", (int)it->graphic,
+                                        "ms", (json_int_t)(end_ms - from), "graphic_today_ms", (json_int_t)today,
+                                        "budget_ms", (json_int_t)c->cfg->mod_exposure_budget_ms),
+                              err)))
+            return rc;
+    }
+    int64_t limit = c->cfg->mod_continuous_limit_ms;
+    if (m.last_end - streak < limit && last - streak >= limit)
+        if ((rc = mod_journal(c, "break_required", w, subj, false, NULL, 0, 0,
+                              json_pack("{s:I, s:I, s:I}", "continuous_ms", (json_int_t)(last - streak), "until_ms",
+                                        (json_int_t)(last + c->cfg->mod_break_ms), "break_ms",
+                                        (json_int_t)c->cfg->mod_break_ms),
+                              err)))
+            return rc;
+    return 0;
+}
+
+int mod_sweep(mod_ctx *c, vis_err *err)
+{
+    store_stmt *q = store_query(c->db, SQL_MOD_ITEMS_EXPIRED, err, "i", c->now_ms);
+    if (!q) return -1;
+    int64_t ids[500];
+    int n = 0, r;
+    while ((r = store_row(q, err)) == 1 && n < 500) ids[n++] = store_col_i64(q, 0);
+    store_done(q);
+    if (r < 0) return -1;
+    for (int i = 0; i < n; i++) {
+        mod_item it;
+        if (mod_item_load(c, ids[i], &it, err) ||
+            mod_lease_end(c, &it, it.lease_until_ms, "lease_expired", NULL, err) ||
+            store_exec(c->db, SQL_MOD_ITEM_REOPEN, err, "i", it.id))
+            return -1;
+    }
+    return n;
+}

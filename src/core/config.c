@@ -95,6 +95,12 @@ static const centry table[] = {
       "share of a notifier's decided notices found unfounded that deprioritises it (ppm)"),
     I("auth.pwhash_ops", pwhash_ops, "2", 1, 100, "argon2id passes per password hash"),
     I("auth.pwhash_mem_kib", pwhash_mem_kib, "65536", 8, 4194304, "argon2id memory per password hash, KiB"),
+    I("visibility.k", visib_k, "10", 2, 1000000,
+      "observatory: a group of fewer than k workers is suppressed (k-anonymity)"),
+    I("visibility.review_days", visib_review_days, "14", 1, 365,
+      "days an admin has to answer a worker's request for human review of an automated decision"),
+    S("visibility.contractual_status", visib_contract, "self-employed",
+      "contractual status of people working through the platform, as declared to authorities"),
 };
 #define NKEYS (sizeof table / sizeof table[0])
 

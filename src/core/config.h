@@ -70,6 +70,9 @@ typedef struct vis_config {
     int64_t mod_unfounded_ppm;  /* moderation: share of unfounded notices that deprioritises */
     int64_t pwhash_ops;         /* argon2id opslimit */
     int64_t pwhash_mem_kib;     /* argon2id memlimit, KiB */
+    int64_t visib_k;            /* visibility: smallest group the observatory publishes */
+    int64_t visib_review_days;  /* visibility: days an admin has to answer a review request */
+    char    visib_contract[128]; /* visibility: contractual status of workers (declaration) */
 } vis_config;
 
 void config_defaults(vis_config *c);

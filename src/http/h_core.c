@@ -127,24 +127,7 @@ static int h_balance(http_req *r, http_resp *rs, vis_err *err)
                                         "escrow_micros", (json_int_t)escrow, "earnings_micros", (json_int_t)earned));
 }
 
-static int h_earnings(http_req *r, http_resp *rs, vis_err *err)
-{
-    int64_t to, from;
-    if (http_query_i64(r, "to", r->now_ms, 0, 253402300799999LL, &to, err) ||
-        http_query_i64(r, "from", to - 30 * DAY_MS, 0, 253402300799999LL, &from, err))
-        return err->code;
-    if (to <= from) return vis_errf(err, VIS_EINVAL, "invalid_parameter", "to", "'to' must be after 'from'");
-    timeacct t;
-    if (timeacct_compute(r->db, r->who.id, from, to, &t, err)) return err->code;
-    int64_t min = r->srv->cfg.min_hourly_micros;
-    return http_json(rs, 200,
-                     json_pack("{s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "from_ms", (json_int_t)from, "to_ms", (json_int_t)to,
-                               "currency", r->srv->cfg.currency, "paid_micros", (json_int_t)t.paid_micros,
-                               "active_ms", (json_int_t)t.active_ms, "waiting_ms", (json_int_t)t.waiting_ms,
-                               "unpaid_ms", (json_int_t)t.unpaid_ms, "effective_hourly_micros",
-                               (json_int_t)t.hourly_micros, "minimum_hourly_micros", (json_int_t)min,
-                               "below_minimum", t.active_ms + t.waiting_ms > 0 && t.hourly_micros < min));
-}
+/* GET /v1/me/earnings: see h_visibility.c */
 
 /* ---- admin ---- */
 
@@ -301,7 +284,6 @@ const http_route http_routes_core[] = {
     {"POST", "/v1/logout", h_logout, A | HTTP_TX, "revoke the token used"},
     {"GET", "/v1/me", h_me, A, "the caller's account"},
     {"GET", "/v1/me/balance", h_balance, A, "the caller's money"},
-    {"GET", "/v1/me/earnings", h_earnings, A, "paid amount, active/waiting/unpaid time, effective hourly pay"},
     {"POST", "/v1/admin/accounts", h_admin_create_account, HTTP_ADMIN | HTTP_JSON | HTTP_IDEM, "create an account"},
     {"GET", "/v1/admin/accounts/{id}", h_admin_get_account, HTTP_ADMIN, "an account"},
     {"POST", "/v1/admin/accounts/{id}/credit", h_admin_credit, HTTP_ADMIN | HTTP_JSON | HTTP_IDEM, "fund a client"},

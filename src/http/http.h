@@ -87,6 +87,7 @@ struct http_route {
 /* Route tables of each module, ended by a zeroed entry. */
 extern const http_route http_routes_core[];
 extern const http_route http_routes_microwork[];
+extern const http_route http_routes_visibility[];
 extern const http_route http_routes_moderation[];
 extern const http_route http_routes_dispatch[];
 

@@ -11,6 +11,7 @@ const http_route *const *server_route_tables(void)
     static const http_route *const tables[] = {
         http_routes_core,
         http_routes_microwork,
+        http_routes_visibility,
         http_routes_moderation,
         http_routes_dispatch,
         NULL,

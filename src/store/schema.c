@@ -91,11 +91,13 @@ static const char m001_core[] =
 extern const char store_schema_microwork[];
 extern const char store_schema_moderation[];
 extern const char store_schema_dispatch[];
+extern const char store_schema_visibility[];
 
 const store_migration store_migrations[] = {
     {1, "core: accounts, tokens, ledger, journal, idempotency", m001_core},
     {2, "micro-work: batches, tasks, assignments, appeals", store_schema_microwork},
     {3, "dispatch: places, couriers, shifts, jobs, offers", store_schema_dispatch},
     {4, "moderation: content, notices, queues, items, decisions, appeals, callbacks, model", store_schema_moderation},
+    {5, "visibility: declared costs, review requests", store_schema_visibility},
     {0, NULL, NULL},
 };

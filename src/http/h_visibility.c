@@ -1,0 +1,265 @@
+/* h_visibility — HTTP handlers of the visibility layer (domain in
+ * src/visibility/): earnings truth, declared costs, data export, automated
+ * decisions and their human review, the register of automated systems,
+ * the observatory and the platform-work declaration. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/jv.h"
+#include "core/journal.h"
+#include "http/http.h"
+#include "http/server.h"
+#include "visibility/exp.h"
+#include "visibility/obs.h"
+#include "visibility/reg.h"
+#include "visibility/rev.h"
+#include "visibility/visib_guard.h"
+
+#define DAY_MS 86400000LL
+#define MAX_MS 253402300799999LL
+
+/* out is passed by address: it is read only after the call that fills it */
+static int reply(http_resp *rs, int status, int rc, json_t **out)
+{
+    if (rc) {
+        json_decref(*out);
+        return rc;
+    }
+    return http_json(rs, status, *out);
+}
+
+static obs_ctx octx(http_req *r) { return (obs_ctx){.db = r->db, .cfg = &r->srv->cfg, .now_ms = r->now_ms}; }
+static rev_ctx rctx(http_req *r)
+{
+    return (rev_ctx){.db = r->db, .cfg = &r->srv->cfg, .now_ms = r->now_ms, .who = &r->who};
+}
+
+/* from/to (defaults: the `days` days before now) and group_by */
+static int range(http_req *r, int64_t days, const char *def_group, int64_t *from, int64_t *to, obs_grain *g,
+                 vis_err *err)
+{
+    if (http_query_i64(r, "to", r->now_ms, 1, MAX_MS, to, err) ||
+        http_query_i64(r, "from", *to - days * DAY_MS > 0 ? *to - days * DAY_MS : 0, 0, MAX_MS, from, err))
+        return err->code;
+    if (*to <= *from) return vis_errf(err, VIS_EINVAL, "invalid_parameter", "to", "'to' must be after 'from'");
+    const char *gb = http_query(r, "group_by");
+    return obs_grain_parse(gb ? gb : def_group, g, err);
+}
+
+/* ---- the worker's own truth ---- */
+
+static int h_earnings(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t from, to;
+    obs_grain g;
+    if (range(r, 30, "all", &from, &to, &g, err)) return err->code;
+    obs_ctx c = octx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, obs_earnings(&c, &r->who, from, to, g, &out, err), &out);
+}
+
+static int h_costs_get(http_req *r, http_resp *rs, vis_err *err)
+{
+    obs_ctx c = octx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, obs_costs_list(&c, &r->who, &out, err), &out);
+}
+
+static int h_costs_post(http_req *r, http_resp *rs, vis_err *err)
+{
+    if (visib_guard_body(r->json, err)) return err->code;
+    obs_ctx c = octx(r);
+    json_t *out = NULL;
+    return reply(rs, 201, obs_costs_declare(&c, &r->who, r->json, &out, err), &out);
+}
+
+static int h_export(http_req *r, http_resp *rs, vis_err *err)
+{
+    const char *fmt = http_query(r, "format");
+    if (!fmt || !strcmp(fmt, "json")) {
+        json_t *out = NULL;
+        return reply(rs, 200, exp_json(r->db, &r->srv->cfg, &r->who, r->now_ms, &out, err), &out);
+    }
+    if (strcmp(fmt, "tar"))
+        return vis_errf(err, VIS_EINVAL, "invalid_parameter", "format", "format must be json or tar");
+    char *data = NULL;
+    size_t len = 0;
+    if (exp_tar(r->db, &r->srv->cfg, &r->who, r->now_ms, &data, &len, err)) return err->code;
+    rs->status = 200;
+    rs->raw = data;
+    rs->raw_len = len;
+    rs->ctype = "application/x-tar";
+    return 0;
+}
+
+static int h_decisions(http_req *r, http_resp *rs, vis_err *err)
+{
+    rev_ctx c = rctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, rev_decisions(&c, r->who.id, &out, err), &out);
+}
+
+static const jv_field review_fields[] = {{"message", JV_STRING, true, 1, 5000}, {NULL, 0, 0, 0, 0}};
+
+static int h_review_request(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "decision", &id, err) || visib_guard_body(r->json, err) ||
+        jv_check(r->json, review_fields, err))
+        return err->code;
+    rev_ctx c = rctx(r);
+    json_t *out = NULL;
+    int rc = rev_request(&c, id, jv_str(r->json, "message", ""), &out, err);
+    if (!rc) snprintf(rs->location, sizeof rs->location, "/v1/me/reviews");
+    return reply(rs, 201, rc, &out);
+}
+
+static int h_my_reviews(http_req *r, http_resp *rs, vis_err *err)
+{
+    rev_ctx c = rctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, rev_list(&c, r->who.id, NULL, &out, err), &out);
+}
+
+/* ---- admins ---- */
+
+static int h_reviews(http_req *r, http_resp *rs, vis_err *err)
+{
+    const char *st = http_query(r, "state");
+    if (st && strcmp(st, "open") && strcmp(st, "upheld") && strcmp(st, "overturned"))
+        return vis_errf(err, VIS_EINVAL, "invalid_parameter", "state", "state must be open, upheld or overturned");
+    rev_ctx c = rctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, rev_list(&c, -1, st, &out, err), &out);
+}
+
+static const jv_field decide_fields[] = {
+    {"outcome", JV_STRING, true, 1, 16},
+    {"reasons", JV_STRING, true, 1, 5000},
+    {"compensation_micros", JV_INT, false, 0, 1000000000000LL},
+    {NULL, 0, 0, 0, 0},
+};
+
+static int h_review_decide(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "review", &id, err) || jv_check(r->json, decide_fields, err)) return err->code;
+    const char *o = jv_str(r->json, "outcome", "");
+    if (strcmp(o, "upheld") && strcmp(o, "overturned"))
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "outcome", "outcome must be 'upheld' or 'overturned'");
+    rev_ctx c = rctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200,
+                 rev_decide(&c, id, !strcmp(o, "overturned"), jv_str(r->json, "reasons", ""),
+                            jv_int(r->json, "compensation_micros", 0), &out, err),
+                 &out);
+}
+
+static int h_declaration(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t from, to;
+    obs_grain g;
+    if (range(r, 182, "all", &from, &to, &g, err)) return err->code;
+    obs_ctx c = octx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, obs_declaration(&c, from, to, &out, err), &out);
+}
+
+/* ---- public ---- */
+
+static int h_register(http_req *r, http_resp *rs, vis_err *err)
+{
+    json_t *out = NULL;
+    return reply(rs, 200, reg_register(&r->srv->cfg, r->now_ms, &out, err), &out);
+}
+
+static int h_observatory(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t from, to;
+    obs_grain g;
+    if (range(r, 365, "month", &from, &to, &g, err)) return err->code;
+    const char *fam = http_query(r, "family");
+    if (fam && (!*fam || strlen(fam) >= OBS_FAMILY_LEN))
+        return vis_errf(err, VIS_EINVAL, "invalid_parameter", "family", "family must be a family name");
+    obs_ctx c = octx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, obs_observatory(&c, from, to, g, fam, &out, err), &out);
+}
+
+/* ---- tests: an event of any family, with payload (families not running) ---- */
+
+static const jv_field event_fields[] = {
+    {"family", JV_STRING, true, 1, 31},
+    {"event", JV_STRING, true, 1, 63},
+    {"worker_id", JV_INT, false, 1, INT64_MAX},
+    {"subject", JV_STRING, false, 0, 200},
+    {"automated", JV_BOOL, false, 0, 0},
+    {"span_kind", JV_STRING, false, 1, 16},
+    {"span_start_ms", JV_INT, false, 0, MAX_MS},
+    {"span_end_ms", JV_INT, false, 0, MAX_MS},
+    {"amount_micros", JV_INT, false, 1, 1000000000000LL},
+    {"at_ms", JV_INT, false, 0, MAX_MS},
+    {"payload", JV_OBJECT, false, 0, 0},
+    {NULL, 0, 0, 0, 0},
+};
+
+static int h_test_event(http_req *r, http_resp *rs, vis_err *err)
+{
+    if (jv_check(r->json, event_fields, err)) return err->code;
+    journal_event ev = journal_event_init(jv_str(r->json, "family", ""), jv_str(r->json, "event", ""),
+                                          jv_int(r->json, "at_ms", r->now_ms));
+    ev.worker_id = jv_int(r->json, "worker_id", -1);
+    ev.subject = jv_str(r->json, "subject", "");
+    ev.automated = jv_bool(r->json, "automated", false);
+    ev.actor_id = ev.automated ? -1 : r->who.id;
+    const char *sk = jv_str(r->json, "span_kind", NULL);
+    if (sk) {
+        if (strcmp(sk, "active") && strcmp(sk, "waiting") && strcmp(sk, "unpaid"))
+            return vis_errf(err, VIS_EINVAL, "invalid_field", "span_kind", "span_kind must be active, waiting or unpaid");
+        ev.span_kind = sk;
+        ev.span_start_ms = jv_int(r->json, "span_start_ms", 0);
+        ev.span_end_ms = jv_int(r->json, "span_end_ms", 0);
+        if (ev.span_end_ms < ev.span_start_ms)
+            return vis_errf(err, VIS_EINVAL, "invalid_field", "span_end_ms", "span_end_ms is before span_start_ms");
+    }
+    if (json_object_get(r->json, "amount_micros")) {
+        ev.has_amount = true;
+        ev.amount_micros = jv_int(r->json, "amount_micros", 0);
+    }
+    char *pl = NULL;
+    json_t *p = json_object_get(r->json, "payload");
+    if (p && !(pl = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS)))
+        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    ev.payload = pl;
+    int64_t id = 0;
+    int rc = journal_append(r->db, &ev, &id, err);
+    free(pl);
+    if (rc) return rc;
+    return http_json(rs, 201, json_pack("{s:I}", "id", (json_int_t)id));
+}
+
+#define W HTTP_WORKER
+const http_route http_routes_visibility[] = {
+    {"GET", "/v1/me/earnings", h_earnings, HTTP_ANYROLE,
+     "earnings truth: paid, active/waiting/unpaid time, costs, hourly pay before and after costs, by family, "
+     "client and period (group_by=day|week|month)"},
+    {"GET", "/v1/me/costs", h_costs_get, W, "the costs the worker declared"},
+    {"POST", "/v1/me/costs", h_costs_post, W | HTTP_JSON | HTTP_IDEM, "declare per-km and per-hour costs"},
+    {"GET", "/v1/me/export", h_export, HTTP_ANYROLE,
+     "everything the platform holds about the caller (format=json|tar: CSV files in a ustar archive)"},
+    {"GET", "/v1/me/decisions", h_decisions, W, "automated decisions about the worker, in plain language"},
+    {"POST", "/v1/me/decisions/{id}/review", h_review_request, W | HTTP_JSON | HTTP_IDEM,
+     "ask for human review of an automated decision"},
+    {"GET", "/v1/me/reviews", h_my_reviews, W, "the worker's review requests: status and deadline"},
+    {"GET", "/v1/admin/reviews", h_reviews, HTTP_ADMIN, "review requests (state=open|upheld|overturned), overdue first"},
+    {"POST", "/v1/admin/reviews/{id}/decide", h_review_decide, HTTP_ADMIN | HTTP_JSON | HTTP_TX,
+     "answer a review request with written reasons; overturning undoes the decision"},
+    {"GET", "/v1/admin/declaration", h_declaration, HTTP_ADMIN,
+     "platform-work declaration (Directive (EU) 2024/2831, Article 17)"},
+    {"GET", "/v1/register", h_register, HTTP_PUBLIC, "register of automated systems, from the running configuration"},
+    {"GET", "/v1/observatory", h_observatory, HTTP_PUBLIC,
+     "public observatory: workers, hours, pay distribution per family and period (k-anonymous)"},
+    {"POST", "/v1/admin/visibility/events", h_test_event, HTTP_ADMIN | HTTP_JSON | HTTP_TX | HTTP_TESTONLY,
+     "tests: append a journal event of any family, with payload"},
+    {NULL, NULL, NULL, 0, NULL},
+};

@@ -1,0 +1,63 @@
+/*
+ * obs — the figures the visibility layer shows: a worker's earnings truth,
+ * their declared costs, the public observatory and the platform-work
+ * declaration (Directive (EU) 2024/2831, Article 17). All are computed on
+ * request from the journal (obs_acct.h), never stored, so they cannot
+ * drift from the record they summarise.
+ *
+ * Earnings (GET /v1/me/earnings): the core's fields unchanged (paid,
+ * active/waiting/unpaid time, effective hourly pay, the minimum), plus
+ * declared costs, distance, hourly pay after costs, and breakdowns by
+ * family, by client and by period (group_by=day|week|month).
+ *
+ * Observatory (GET /v1/observatory, public): per period and family, the
+ * exact number of active workers (working time > 0 in the cell), hours,
+ * median and deciles of effective hourly pay after costs (over workers
+ * with active or waiting time; the median of an even count is the mean of
+ * the two middle values, rounded down; decile d is the nearest-rank value
+ * at rank ceil(d*n/10)), the share of those below the minimum, the shares
+ * of waiting and unpaid time, and for micro-work and moderation the share
+ * of delivered output made or checked by humans. Any cell with fewer than
+ * k workers (visibility.k) is suppressed, and further cells are suppressed
+ * until the suppressed ones together cover at least k workers, so that
+ * subtracting published cells from the period's total cannot single
+ * anyone out. Periods are calendar-aligned.
+ *
+ * Declaration (GET /v1/admin/declaration): persons performing platform
+ * work in the period, by level of activity and contractual status, their
+ * average duration of activity, weekly hours and income — exact figures
+ * for the authorities, no suppression.
+ */
+#ifndef VIS_VISIBILITY_OBS_H
+#define VIS_VISIBILITY_OBS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "core/account.h"
+#include "core/config.h"
+#include "store/store.h"
+#include "visibility/obs_acct.h"
+
+typedef struct obs_ctx {
+    store            *db;
+    const vis_config *cfg;
+    int64_t           now_ms;
+} obs_ctx;
+
+int obs_earnings(obs_ctx *c, const account *who, int64_t from, int64_t to, obs_grain g, json_t **out, vis_err *err);
+/* spec: {per_km_micros, per_hour_micros, family?, from_ms?, note?} */
+int obs_costs_declare(obs_ctx *c, const account *who, json_t *spec, json_t **out, vis_err *err);
+int obs_costs_list(obs_ctx *c, const account *who, json_t **out, vis_err *err);
+/* family: NULL = every family */
+int obs_observatory(obs_ctx *c, int64_t from, int64_t to, obs_grain g, const char *family, json_t **out,
+                    vis_err *err);
+int obs_declaration(obs_ctx *c, int64_t from, int64_t to, json_t **out, vis_err *err);
+
+/* Pure helpers (unit tests): median and nearest-rank deciles of v (sorted
+ * in place); d[9] gets D1..D9. */
+int64_t obs_median(int64_t *v, size_t n);
+void    obs_deciles(int64_t *v, size_t n, int64_t d[9]);
+
+#endif

@@ -1,0 +1,232 @@
+/* obs_earn — a worker's earnings truth and declared costs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/jv.h"
+#include "core/journal.h"
+#include "core/timeacct.h"
+#include "store/sql_visibility.h"
+#include "visibility/obs.h"
+
+static int nomem(vis_err *err) { return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory"); }
+
+/* The figures of a sum, as a JSON object (new reference or NULL). */
+static json_t *figures(const obs_sum *s, int64_t min)
+{
+    int64_t h = obs_hourly(s, false), ha = obs_hourly(s, true);
+    bool timed = s->active_ms + s->waiting_ms > 0;
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:b}", "paid_micros", (json_int_t)s->paid_micros,
+                     "active_ms", (json_int_t)s->active_ms, "waiting_ms", (json_int_t)s->waiting_ms, "unpaid_ms",
+                     (json_int_t)s->unpaid_ms, "distance_m", (json_int_t)s->distance_m, "costs_micros",
+                     (json_int_t)obs_costs_micros(s), "effective_hourly_micros", (json_int_t)h,
+                     "effective_hourly_after_costs_micros", (json_int_t)ha, "below_minimum", timed && h < min,
+                     "below_minimum_after_costs", timed && ha < min);
+}
+
+/* Sum the cells matching (period or -1 for any) grouped by family (by = 0)
+ * or by client (by = 1) into an array. */
+static json_t *breakdown(obs_ctx *c, const obs_worker *w, int period, int by, int64_t min, vis_err *err)
+{
+    size_t n = 0;
+    int64_t *keys = calloc(w->ncells + 1, sizeof *keys);
+    obs_sum *sums = calloc(w->ncells + 1, sizeof *sums);
+    json_t *arr = json_array();
+    if (!keys || !sums || !arr) goto oom;
+    for (size_t i = 0; i < w->ncells; i++) {
+        const obs_cell *cl = &w->cells[i];
+        if (period >= 0 && cl->period != period) continue;
+        int64_t k = by == 0 ? cl->family : cl->client;
+        size_t j = 0;
+        while (j < n && keys[j] != k) j++;
+        if (j == n) keys[n++] = k;
+        obs_sum_add(&sums[j], cl);
+    }
+    /* order: families as first seen; clients by id, none last */
+    for (size_t a = 1; by == 1 && a < n; a++)
+        for (size_t b = a; b > 0 && (uint64_t)keys[b] < (uint64_t)keys[b - 1]; b--) {
+            int64_t tk = keys[b];
+            keys[b] = keys[b - 1];
+            keys[b - 1] = tk;
+            obs_sum ts = sums[b];
+            sums[b] = sums[b - 1];
+            sums[b - 1] = ts;
+        }
+    for (size_t j = 0; j < n; j++) {
+        json_t *o = figures(&sums[j], min);
+        if (!o) goto oom;
+        if (by == 0) {
+            json_object_set_new(o, "family", json_string(w->families[keys[j]]));
+        } else if (keys[j] < 0) {
+            json_object_set_new(o, "client_id", json_null());
+            json_object_set_new(o, "client_name", json_string("no client (waiting time, subsidies, remedies)"));
+        } else {
+            account a;
+            vis_err e2;
+            json_object_set_new(o, "client_id", json_integer(keys[j]));
+            json_object_set_new(o, "client_name",
+                                account_get(c->db, keys[j], &a, &e2) == 0 ? json_string(a.name) : json_null());
+        }
+        json_array_append_new(arr, o);
+    }
+    free(keys);
+    free(sums);
+    return arr;
+oom:
+    free(keys);
+    free(sums);
+    json_decref(arr);
+    nomem(err);
+    return NULL;
+}
+
+static json_t *cost_json(store_stmt *q)
+{
+    return json_pack("{s:I, s:s, s:I, s:I, s:I, s:s, s:I}", "id", (json_int_t)store_col_i64(q, 0), "family",
+                     store_col_text(q, 1), "per_km_micros", (json_int_t)store_col_i64(q, 2), "per_hour_micros",
+                     (json_int_t)store_col_i64(q, 3), "from_ms", (json_int_t)store_col_i64(q, 4), "note",
+                     store_col_text(q, 5), "created_ms", (json_int_t)store_col_i64(q, 6));
+}
+
+int obs_costs_list(obs_ctx *c, const account *who, json_t **out, vis_err *err)
+{
+    store_stmt *q = store_query(c->db, SQL_OBS_COSTS_OF, err, "i", who->id);
+    if (!q) return err->code;
+    json_t *arr = json_array();
+    int r;
+    while ((r = store_row(q, err)) == 1) json_array_append_new(arr, cost_json(q));
+    store_done(q);
+    if (r < 0) {
+        json_decref(arr);
+        return err->code;
+    }
+    *out = json_pack("{s:o, s:s, s:s}", "costs", arr, "currency", c->cfg->currency, "rule",
+                     "the declaration in force at an instant is the latest one from_ms <= that instant, one for the "
+                     "family first, else one for every family (family ''); per-hour costs accrue over all working "
+                     "time (active, waiting, unpaid), per-km costs over the distance the journal records");
+    return *out ? 0 : nomem(err);
+}
+
+static const jv_field cost_fields[] = {
+    {"per_km_micros", JV_INT, false, 0, 1000000000},
+    {"per_hour_micros", JV_INT, false, 0, 1000000000},
+    {"family", JV_STRING, false, 0, OBS_FAMILY_LEN - 1},
+    {"from_ms", JV_INT, false, 0, 253402300799999LL},
+    {"note", JV_STRING, false, 0, 500},
+    {NULL, 0, 0, 0, 0},
+};
+
+int obs_costs_declare(obs_ctx *c, const account *who, json_t *spec, json_t **out, vis_err *err)
+{
+    if (jv_check(spec, cost_fields, err)) return err->code;
+    if (!json_object_get(spec, "per_km_micros") && !json_object_get(spec, "per_hour_micros"))
+        return vis_errf(err, VIS_EINVAL, "missing_field", "per_hour_micros",
+                        "declare per_km_micros, per_hour_micros or both");
+    const char *fam = jv_str(spec, "family", "");
+    for (const char *p = fam; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
+            return vis_errf(err, VIS_EINVAL, "invalid_field", "family",
+                            "family must be a family name such as 'dispatch', or '' for every family");
+    int64_t per_km = jv_int(spec, "per_km_micros", 0), per_hour = jv_int(spec, "per_hour_micros", 0);
+    int64_t from = jv_int(spec, "from_ms", 0);
+    if (store_exec(c->db, SQL_OBS_COST_INSERT, err, "itiiiti", who->id, fam, per_km, per_hour, from,
+                   jv_str(spec, "note", ""), c->now_ms))
+        return err->code;
+    int64_t id = store_last_id(c->db);
+    json_t *pl = json_pack("{s:I, s:s, s:I, s:I, s:I}", "declaration", (json_int_t)id, "family", fam, "per_km_micros",
+                           (json_int_t)per_km, "per_hour_micros", (json_int_t)per_hour, "from_ms", (json_int_t)from);
+    char *text = pl ? json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(pl);
+    if (!text) return nomem(err);
+    journal_event ev = journal_event_init("visibility", "costs_declared", c->now_ms);
+    ev.actor_id = who->id;
+    ev.worker_id = who->id;
+    char subj[48];
+    snprintf(subj, sizeof subj, "costs:%lld", (long long)id);
+    ev.subject = subj;
+    ev.payload = text;
+    int rc = journal_append(c->db, &ev, NULL, err);
+    free(text);
+    if (rc) return rc;
+    return obs_costs_list(c, who, out, err);
+}
+
+int obs_earnings(obs_ctx *c, const account *who, int64_t from, int64_t to, obs_grain g, json_t **out, vis_err *err)
+{
+    timeacct t;
+    if (timeacct_compute(c->db, who->id, from, to, &t, err)) return err->code;
+    obs_periods *per = malloc(sizeof *per);
+    if (!per) return nomem(err);
+    int rc = obs_periods_make(per, g, from, to, err);
+    if (rc) {
+        free(per);
+        return rc;
+    }
+    /* the periods may reach beyond [from, to) to whole days/weeks/months:
+       clip the first and last so that the totals are those of [from, to) */
+    per->start[0] = from;
+    per->start[per->n] = to;
+    obs_worker w;
+    if ((rc = obs_worker_load(c->db, who->id, per, true, &w, err))) {
+        free(per);
+        return rc;
+    }
+    int64_t min = c->cfg->min_hourly_micros;
+    obs_sum tot = {0};
+    for (size_t i = 0; i < w.ncells; i++) obs_sum_add(&tot, &w.cells[i]);
+    json_t *o = json_pack("{s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "from_ms", (json_int_t)from, "to_ms",
+                          (json_int_t)to, "currency", c->cfg->currency, "paid_micros", (json_int_t)t.paid_micros,
+                          "active_ms", (json_int_t)t.active_ms, "waiting_ms", (json_int_t)t.waiting_ms, "unpaid_ms",
+                          (json_int_t)t.unpaid_ms, "effective_hourly_micros", (json_int_t)t.hourly_micros,
+                          "minimum_hourly_micros", (json_int_t)min, "below_minimum",
+                          t.active_ms + t.waiting_ms > 0 && t.hourly_micros < min);
+    json_t *costs = NULL;
+    if (o && !(rc = obs_costs_list(c, who, &costs, err))) {
+        int64_t ha = obs_hourly(&tot, true);
+        json_object_set_new(o, "costs_micros", json_integer(obs_costs_micros(&tot)));
+        json_object_set_new(o, "distance_m", json_integer(tot.distance_m));
+        json_object_set_new(o, "effective_hourly_after_costs_micros", json_integer(ha));
+        json_object_set_new(o, "below_minimum_after_costs",
+                            json_boolean(tot.active_ms + tot.waiting_ms > 0 && ha < min));
+        json_object_set(o, "costs_declared", json_object_get(costs, "costs"));
+        json_object_set(o, "costs_rule", json_object_get(costs, "rule"));
+        json_decref(costs);
+        static const char *gn[] = {"all", "day", "week", "month"};
+        json_object_set_new(o, "group_by", json_string(gn[g]));
+        json_t *bf = breakdown(c, &w, -1, 0, min, err), *bc = bf ? breakdown(c, &w, -1, 1, min, err) : NULL;
+        json_t *periods = json_array();
+        if (!bf || !bc || !periods) rc = err->code ? err->code : nomem(err);
+        json_object_set_new(o, "by_family", bf ? bf : json_array());
+        json_object_set_new(o, "by_client", bc ? bc : json_array());
+        for (int i = 0; !rc && i < per->n; i++) {
+            obs_sum s = {0};
+            for (size_t k = 0; k < w.ncells; k++)
+                if (w.cells[k].period == i) obs_sum_add(&s, &w.cells[k]);
+            json_t *po = figures(&s, min);
+            json_t *pf = breakdown(c, &w, i, 0, min, err);
+            if (!po || !pf) {
+                json_decref(po);
+                json_decref(pf);
+                rc = nomem(err);
+                break;
+            }
+            char label[24];
+            obs_period_label(per, i, label);
+            json_object_set_new(po, "period", json_string(label));
+            json_object_set_new(po, "start_ms", json_integer(per->start[i]));
+            json_object_set_new(po, "end_ms", json_integer(per->start[i + 1]));
+            json_object_set_new(po, "by_family", pf);
+            json_array_append_new(periods, po);
+        }
+        json_object_set_new(o, "periods", periods);
+    } else if (!o) {
+        rc = nomem(err);
+    }
+    obs_worker_free(&w);
+    free(per);
+    if (rc) {
+        json_decref(o);
+        return rc;
+    }
+    *out = o;
+    return 0;
+}

@@ -1,0 +1,447 @@
+/* obs_public — the public observatory and the platform-work declaration:
+ * every worker's cells (obs_acct) aggregated per period and family. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sql_visibility.h"
+#include "visibility/obs.h"
+
+#define ALLFAM 0 /* slot 0 of the global family list is "all" */
+#define WEEK_MS (7 * 86400000LL)
+
+static int nomem(vis_err *err) { return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory"); }
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int64_t obs_median(int64_t *v, size_t n)
+{
+    if (!n) return 0;
+    qsort(v, n, sizeof *v, cmp_i64);
+    if (n % 2) return v[n / 2];
+    __int128 s = (__int128)v[n / 2 - 1] + v[n / 2];
+    return (int64_t)(s >= 0 ? s / 2 : -((-s + 1) / 2));
+}
+
+void obs_deciles(int64_t *v, size_t n, int64_t d[9])
+{
+    memset(d, 0, 9 * sizeof *d);
+    if (!n) return;
+    qsort(v, n, sizeof *v, cmp_i64);
+    for (int k = 1; k <= 9; k++) {
+        size_t rank = (size_t)((k * n + 9) / 10); /* ceil(k*n/10) */
+        if (rank < 1) rank = 1;
+        d[k - 1] = v[rank - 1];
+    }
+}
+
+/* ---- per (period, family) groups ---- */
+
+typedef struct vec {
+    int64_t *v;
+    size_t   n, cap;
+} vec;
+
+static int vec_push(vec *a, int64_t x)
+{
+    if (a->n == a->cap) {
+        size_t nc = a->cap ? a->cap * 2 : 16;
+        int64_t *nv = realloc(a->v, nc * sizeof *nv);
+        if (!nv) return -1;
+        a->v = nv;
+        a->cap = nc;
+    }
+    a->v[a->n++] = x;
+    return 0;
+}
+
+typedef struct group {
+    int64_t workers;       /* working time > 0 */
+    obs_sum sum;
+    vec     after, before; /* hourly of workers with active or waiting time */
+    int64_t below_after, below_before;
+    bool    suppressed;
+} group;
+
+typedef struct agg {
+    char     fam[OBS_MAX_FAMILIES][OBS_FAMILY_LEN];
+    int      nfam;          /* fam[0] = "all" */
+    group   *g;             /* [period * OBS_MAX_FAMILIES + family] */
+    uint32_t *mask;         /* [period * nworkers + worker]: families worked in */
+    int64_t *wids;
+    size_t   nworkers, capw;
+    /* declaration: per worker, hours and pay over the whole range */
+    obs_sum *wtot;
+} agg;
+
+static int gfam(agg *a, const char *f)
+{
+    for (int i = 1; i < a->nfam; i++)
+        if (!strcmp(a->fam[i], f)) return i;
+    if (a->nfam == OBS_MAX_FAMILIES) return OBS_MAX_FAMILIES - 1;
+    snprintf(a->fam[a->nfam], OBS_FAMILY_LEN, "%s", f);
+    return a->nfam++;
+}
+
+static void agg_free(agg *a, int nper)
+{
+    if (a->g)
+        for (int i = 0; i < nper * OBS_MAX_FAMILIES; i++) {
+            free(a->g[i].after.v);
+            free(a->g[i].before.v);
+        }
+    free(a->g);
+    free(a->mask);
+    free(a->wids);
+    free(a->wtot);
+}
+
+/* Load every worker with work in the periods and fill the groups. */
+static int agg_build(obs_ctx *c, const obs_periods *p, agg *a, vis_err *err)
+{
+    memset(a, 0, sizeof *a);
+    snprintf(a->fam[0], OBS_FAMILY_LEN, "all");
+    a->nfam = 1;
+    a->g = calloc((size_t)p->n * OBS_MAX_FAMILIES, sizeof *a->g);
+    if (!a->g) return nomem(err);
+    store_stmt *q = store_query(c->db, SQL_OBS_WORKERS, err, "ii", p->start[0], p->start[p->n]);
+    if (!q) return err->code;
+    int r;
+    while ((r = store_row(q, err)) == 1) {
+        if (a->nworkers == a->capw) {
+            size_t nc = a->capw ? a->capw * 2 : 64;
+            int64_t *nw = realloc(a->wids, nc * sizeof *nw);
+            if (!nw) {
+                store_done(q);
+                return nomem(err);
+            }
+            a->wids = nw;
+            a->capw = nc;
+        }
+        a->wids[a->nworkers++] = store_col_i64(q, 0);
+    }
+    store_done(q);
+    if (r < 0) return err->code;
+    a->mask = calloc((size_t)p->n * (a->nworkers ? a->nworkers : 1), sizeof *a->mask);
+    a->wtot = calloc(a->nworkers ? a->nworkers : 1, sizeof *a->wtot);
+    if (!a->mask || !a->wtot) return nomem(err);
+    int64_t min = c->cfg->min_hourly_micros;
+    for (size_t wi = 0; wi < a->nworkers; wi++) {
+        obs_worker w;
+        int rc = obs_worker_load(c->db, a->wids[wi], p, false, &w, err);
+        if (rc) return rc;
+        int map[OBS_MAX_FAMILIES];
+        for (int f = 0; f < w.nfamilies; f++) map[f] = gfam(a, w.families[f]);
+        /* sums per (period, global family) for this worker */
+        obs_sum *s = calloc((size_t)p->n * OBS_MAX_FAMILIES, sizeof *s);
+        if (!s) {
+            obs_worker_free(&w);
+            return nomem(err);
+        }
+        for (size_t k = 0; k < w.ncells; k++) {
+            const obs_cell *cl = &w.cells[k];
+            obs_sum_add(&s[cl->period * OBS_MAX_FAMILIES + map[cl->family]], cl);
+            obs_sum_add(&s[cl->period * OBS_MAX_FAMILIES + ALLFAM], cl);
+            obs_sum_add(&a->wtot[wi], cl);
+        }
+        obs_worker_free(&w);
+        for (int pi = 0; pi < p->n; pi++)
+            for (int f = 0; f < a->nfam; f++) {
+                const obs_sum *x = &s[pi * OBS_MAX_FAMILIES + f];
+                if (x->active_ms + x->waiting_ms + x->unpaid_ms <= 0) continue;
+                group *g = &a->g[pi * OBS_MAX_FAMILIES + f];
+                g->workers++;
+                obs_sum_merge(&g->sum, x);
+                if (f != ALLFAM) a->mask[(size_t)pi * a->nworkers + wi] |= 1u << f;
+                if (x->active_ms + x->waiting_ms <= 0) continue;
+                int64_t hb = obs_hourly(x, false), ha = obs_hourly(x, true);
+                if (vec_push(&g->before, hb) || vec_push(&g->after, ha)) {
+                    free(s);
+                    return nomem(err);
+                }
+                g->below_before += hb < min;
+                g->below_after += ha < min;
+            }
+        free(s);
+    }
+    return 0;
+}
+
+/* Primary suppression (fewer than k workers), then secondary: while the
+ * suppressed families of a period together cover fewer than k distinct
+ * workers, suppress the smallest published one too. */
+static void suppress(agg *a, const obs_periods *p, int64_t k)
+{
+    for (int pi = 0; pi < p->n; pi++) {
+        group *row = &a->g[pi * OBS_MAX_FAMILIES];
+        uint32_t sup = 0;
+        for (int f = 0; f < a->nfam; f++)
+            if (row[f].workers > 0 && row[f].workers < k) {
+                row[f].suppressed = true;
+                if (f != ALLFAM) sup |= 1u << f;
+            }
+        for (;;) {
+            int64_t covered = 0;
+            for (size_t wi = 0; wi < a->nworkers; wi++) covered += (a->mask[(size_t)pi * a->nworkers + wi] & sup) != 0;
+            if (covered == 0 || covered >= k) break;
+            int best = -1;
+            for (int f = 1; f < a->nfam; f++)
+                if (row[f].workers > 0 && !row[f].suppressed && (best < 0 || row[f].workers < row[best].workers))
+                    best = f;
+            if (best < 0) {
+                row[ALLFAM].suppressed = true; /* nothing left to hide the difference behind */
+                break;
+            }
+            row[best].suppressed = true;
+            sup |= 1u << best;
+        }
+    }
+}
+
+static double share(int64_t a, int64_t b) { return b > 0 ? (double)a / (double)b : 0.0; }
+
+static json_t *group_json(const group *g, const char *family, int64_t k)
+{
+    json_t *o = json_pack("{s:s, s:b}", "family", family, "suppressed", g->suppressed);
+    if (!o) return NULL;
+    if (g->suppressed) {
+        json_object_set_new(o, "active_workers", json_null());
+        json_object_set_new(o, "why", json_sprintf("fewer than k = %lld workers in this cell, or needed to keep "
+                                                   "another small cell from being computed by difference",
+                                                   (long long)k));
+        return o;
+    }
+    const obs_sum *s = &g->sum;
+    int64_t total = s->active_ms + s->waiting_ms + s->unpaid_ms;
+    int64_t d[9];
+    int64_t *tmp = malloc((g->after.n ? g->after.n : 1) * sizeof *tmp);
+    if (!tmp) {
+        json_decref(o);
+        return NULL;
+    }
+    memcpy(tmp, g->after.v, g->after.n * sizeof *tmp);
+    obs_deciles(tmp, g->after.n, d);
+    int64_t med_after = obs_median(tmp, g->after.n);
+    memcpy(tmp, g->before.v, g->before.n * sizeof *tmp);
+    int64_t med_before = obs_median(tmp, g->before.n);
+    free(tmp);
+    json_t *dec = json_array();
+    for (int i = 0; i < 9 && g->after.n; i++) json_array_append_new(dec, json_integer(d[i]));
+    json_object_set_new(o, "active_workers", json_integer(g->workers));
+    json_object_set_new(o, "workers_with_paid_time", json_integer((json_int_t)g->after.n));
+    json_object_set_new(o, "hours_worked", json_real((double)total / 3600000.0));
+    json_object_set_new(o, "active_ms", json_integer(s->active_ms));
+    json_object_set_new(o, "waiting_ms", json_integer(s->waiting_ms));
+    json_object_set_new(o, "unpaid_ms", json_integer(s->unpaid_ms));
+    json_object_set_new(o, "waiting_share", json_real(share(s->waiting_ms, total)));
+    json_object_set_new(o, "unpaid_share", json_real(share(s->unpaid_ms, total)));
+    json_object_set_new(o, "paid_micros", json_integer(s->paid_micros));
+    json_object_set_new(o, "median_hourly_after_costs_micros", json_integer(med_after));
+    json_object_set_new(o, "deciles_hourly_after_costs_micros", dec);
+    json_object_set_new(o, "median_hourly_before_costs_micros", json_integer(med_before));
+    json_object_set_new(o, "share_below_minimum_after_costs",
+                        json_real(share(g->below_after, (int64_t)g->after.n)));
+    json_object_set_new(o, "share_below_minimum_before_costs",
+                        json_real(share(g->below_before, (int64_t)g->before.n)));
+    return o;
+}
+
+/* Output made or checked by humans, for the families that deliver
+ * "automated" output to clients. */
+static const struct {
+    const char *family;
+    int         count_automated; /* automated verdicts are output items too */
+    const char *what;
+} outputs[] = {
+    {"microwork", 0,
+     "answers delivered (distinct assignments with a submitted answer). Every answer in Visible is given by a human "
+     "worker account; no model answers tasks. Aggregation (truth inference) only combines human answers."},
+    {"moderation", 1,
+     "content items decided (distinct subjects with a classifier verdict or a human review); made or checked by "
+     "humans = items with a human review span."},
+};
+
+static json_t *output_json(obs_ctx *c, int64_t from, int64_t to, const agg *a, int pi, int64_t k, vis_err *err)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
+        int64_t items = 0, human = 0;
+        store_stmt *q = store_query(c->db, SQL_OBS_OUTPUT, err, "tiii", outputs[i].family, from, to,
+                                    (int64_t)outputs[i].count_automated);
+        if (!q) {
+            json_decref(arr);
+            return NULL;
+        }
+        int r = store_row(q, err);
+        if (r == 1) {
+            items = store_col_i64(q, 0);
+            human = store_col_i64(q, 1);
+        }
+        store_done(q);
+        if (r < 0) {
+            json_decref(arr);
+            return NULL;
+        }
+        int64_t workers = 0;
+        bool sup = false;
+        for (int f = 1; f < a->nfam; f++)
+            if (!strcmp(a->fam[f], outputs[i].family)) {
+                workers = a->g[pi * OBS_MAX_FAMILIES + f].workers;
+                sup = a->g[pi * OBS_MAX_FAMILIES + f].suppressed;
+            }
+        json_t *o = json_pack("{s:s, s:s}", "family", outputs[i].family, "counts", outputs[i].what);
+        (void)k;
+        if (sup && workers > 0) {
+            json_object_set_new(o, "suppressed", json_true());
+        } else {
+            json_object_set_new(o, "suppressed", json_false());
+            json_object_set_new(o, "items", json_integer(items));
+            json_object_set_new(o, "made_or_checked_by_humans", json_integer(human));
+            json_object_set_new(o, "human_share", items ? json_real(share(human, items)) : json_null());
+            if (!items)
+                json_object_set_new(o, "note", json_string("no output of this family in the period (or the "
+                                                           "family is not running on this platform yet)"));
+        }
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+int obs_observatory(obs_ctx *c, int64_t from, int64_t to, obs_grain g, const char *family, json_t **out,
+                    vis_err *err)
+{
+    obs_periods *p = malloc(sizeof *p);
+    if (!p) return nomem(err);
+    int rc = obs_periods_make(p, g, from, to, err);
+    agg a;
+    memset(&a, 0, sizeof a);
+    if (!rc) rc = agg_build(c, p, &a, err);
+    json_t *periods = NULL;
+    int64_t k = c->cfg->visib_k;
+    if (!rc) {
+        suppress(&a, p, k);
+        periods = json_array();
+        for (int pi = 0; pi < p->n && !rc; pi++) {
+            char label[24];
+            obs_period_label(p, pi, label);
+            json_t *fams = json_array();
+            for (int f = 0; f < a.nfam; f++) {
+                if (family && f != ALLFAM && strcmp(family, a.fam[f])) continue;
+                if (f != ALLFAM && a.g[pi * OBS_MAX_FAMILIES + f].workers == 0) continue;
+                json_t *gj = group_json(&a.g[pi * OBS_MAX_FAMILIES + f], a.fam[f], k);
+                if (!gj) rc = nomem(err);
+                else json_array_append_new(fams, gj);
+            }
+            json_t *ho = rc ? NULL : output_json(c, p->start[pi], p->start[pi + 1], &a, pi, k, err);
+            if (!ho && !rc) rc = err->code ? err->code : nomem(err);
+            json_array_append_new(periods, json_pack("{s:s, s:I, s:I, s:o, s:o}", "period", label, "start_ms",
+                                                     (json_int_t)p->start[pi], "end_ms", (json_int_t)p->start[pi + 1],
+                                                     "families", fams, "human_output", ho ? ho : json_array()));
+        }
+    }
+    if (!rc) {
+        static const char *gn[] = {"all", "day", "week", "month"};
+        *out = json_pack(
+            "{s:I, s:I, s:s, s:I, s:s, s:I, s:s, s:o}", "from_ms", (json_int_t)p->start[0], "to_ms",
+            (json_int_t)p->start[p->n], "group_by", gn[g], "k", (json_int_t)k, "currency", c->cfg->currency,
+            "minimum_hourly_micros", (json_int_t)c->cfg->min_hourly_micros, "method",
+            "computed on request from the hash-chained journal. active worker = working time (active, waiting or "
+            "unpaid) in the cell. Hourly pay = paid / (active + waiting) hours, after the costs workers declare; "
+            "median (even count: mean of the middle two) and nearest-rank deciles over workers with active or "
+            "waiting time. Cells of fewer than k workers are suppressed, and more cells until the suppressed ones "
+            "cover k workers. No personal data.",
+            "periods", periods);
+        if (!*out) rc = nomem(err);
+    } else {
+        json_decref(periods);
+    }
+    agg_free(&a, p->n);
+    free(p);
+    return rc;
+}
+
+/* ---- the declaration (Article 17) ---- */
+
+int obs_declaration(obs_ctx *c, int64_t from, int64_t to, json_t **out, vis_err *err)
+{
+    obs_periods *p = malloc(sizeof *p);
+    if (!p) return nomem(err);
+    int rc = obs_periods_make(p, OBS_ALL, from, to, err);
+    agg a;
+    memset(&a, 0, sizeof a);
+    if (!rc) rc = agg_build(c, p, &a, err);
+    int64_t registered = 0;
+    if (!rc && store_get_i64(c->db, SQL_OBS_WORKERS_REGISTERED, &registered, err, "") < 0) rc = err->code;
+    json_t *o = NULL;
+    static const struct {
+            const char *label;
+            double      lo, hi;
+        } levels[] = {{"under 10 hours a week", 0, 10}, {"10 to 20 hours a week", 10, 20},
+                      {"20 to 35 hours a week", 20, 35}, {"35 hours a week or more", 35, 1e18}};
+    int64_t nlev[4] = {0};
+    int64_t persons = 0, sum_paid = 0, sum_ms = 0;
+    double sum_days = 0;
+    int64_t with_days = 0;
+    if (!rc) {
+        double weeks = (double)(to - from) / (double)WEEK_MS;
+        for (size_t wi = 0; wi < a.nworkers; wi++) {
+            const obs_sum *s = &a.wtot[wi];
+            int64_t ms = s->active_ms + s->waiting_ms + s->unpaid_ms;
+            if (ms <= 0) continue;
+            persons++;
+            sum_paid += s->paid_micros;
+            sum_ms += ms;
+            double wh = (double)ms / 3600000.0 / weeks;
+            for (int l = 0; l < 4; l++)
+                if (wh >= levels[l].lo && wh < levels[l].hi) nlev[l]++;
+            store_stmt *q = store_query(c->db, SQL_OBS_WORKER_ACTIVITY, err, "i", a.wids[wi]);
+            if (!q) {
+                rc = err->code;
+                break;
+            }
+            if (store_row(q, err) == 1 && store_col_i64(q, 0) >= 0) {
+                sum_days += (double)(store_col_i64(q, 1) - store_col_i64(q, 0)) / 86400000.0;
+                with_days++;
+            }
+            store_done(q);
+        }
+    }
+    if (!rc) {
+        double weeks = (double)(to - from) / (double)WEEK_MS;
+        json_t *lv = json_array(), *byf = json_array();
+        for (int l = 0; l < 4; l++)
+            json_array_append_new(lv, json_pack("{s:s, s:I}", "level", levels[l].label, "persons", (json_int_t)nlev[l]));
+        for (int f = 1; f < a.nfam; f++) {
+            const group *g = &a.g[f];
+            int64_t ms = g->sum.active_ms + g->sum.waiting_ms + g->sum.unpaid_ms;
+            json_array_append_new(
+                byf, json_pack("{s:s, s:I, s:f, s:I}", "family", a.fam[f], "persons", (json_int_t)g->workers,
+                               "average_weekly_hours_per_person",
+                               g->workers ? (double)ms / 3600000.0 / weeks / (double)g->workers : 0.0,
+                               "average_income_per_person_micros",
+                               (json_int_t)(g->workers ? g->sum.paid_micros / g->workers : 0)));
+        }
+        o = json_pack("{s:s, s:I, s:I, s:s, s:I, s:I, s:o, s:[{s:s, s:I}], s:f, s:f, s:I, s:f, s:o, s:s}",
+                      "legal_basis", "Directive (EU) 2024/2831 on improving working conditions in platform work, Article 17",
+                      "from_ms", (json_int_t)from, "to_ms", (json_int_t)to, "currency", c->cfg->currency,
+                      "persons_performing_platform_work", (json_int_t)persons, "registered_worker_accounts",
+                      (json_int_t)registered, "by_level_of_activity", lv, "by_contractual_status", "status",
+                      c->cfg->visib_contract, "persons", (json_int_t)persons, "average_duration_of_activity_days",
+                      with_days ? sum_days / (double)with_days : 0.0, "average_weekly_hours_per_person",
+                      persons ? (double)sum_ms / 3600000.0 / weeks / (double)persons : 0.0,
+                      "average_income_per_person_micros", (json_int_t)(persons ? sum_paid / persons : 0),
+                      "weeks_in_period", weeks, "by_family", byf, "definitions",
+                      "a person performs platform work in the period when the journal records working time of theirs "
+                      "(active, waiting or unpaid) in it; hours include waiting and unpaid time; duration of activity "
+                      "= from their first to their last recorded working time, whole history; income = payments "
+                      "received in the period.");
+        if (!o) rc = nomem(err);
+    }
+    agg_free(&a, p->n);
+    free(p);
+    if (!rc) *out = o;
+    return rc;
+}

@@ -63,6 +63,11 @@ static void *run(void *arg)
             job_mod(s, db);
             next_mod = now + s->cfg.mod_sweep_ms;
         }
+        /* WAL checkpoint off the request path (connections never checkpoint
+           on commit); passive: it never blocks writers */
+        vis_err cerr;
+        if (store_checkpoint(db, &cerr))
+            fprintf(stderr, "{\"level\":\"error\",\"job\":\"checkpoint\",\"message\":\"%s\"}\n", cerr.msg);
         pthread_mutex_lock(&t->lock);
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);

@@ -5,7 +5,8 @@
  * it is due (by the platform clock, so tests can jump over periods) and
  * every job in its own transaction; a failing job is logged and retried
  * next period, never stopping the others. Jobs: micro-work lease expiry and
- * auto-approval (microwork.sweep_ms); moderation lease expiry, learning and
+ * auto-approval (microwork.sweep_ms); a passive WAL checkpoint every tick
+ * (connections never checkpoint on commit); moderation lease expiry, learning and
  * callback delivery (moderation.sweep_ms).
  */
 #ifndef VIS_HTTP_TICKER_H

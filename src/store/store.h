@@ -75,6 +75,9 @@ int  store_exec(store *s, const char *sql, vis_err *err, const char *fmt, ...);
  * Returns 1 if a row was found, 0 if none, -1 on error. */
 int  store_get_i64(store *s, const char *sql, int64_t *out, vis_err *err, const char *fmt, ...);
 int64_t store_changes(store *s);
+/* Copy committed WAL pages into the database without blocking writers
+ * (connections do not checkpoint on commit; the server's ticker calls this). */
+int  store_checkpoint(store *s, vis_err *err);
 int64_t store_last_id(store *s);
 
 int64_t     store_col_i64(store_stmt *q, int col);

@@ -27,9 +27,14 @@ struct store_stmt {
     int64_t       t0;
 };
 
+enum { CTL_BEGIN, CTL_COMMIT, CTL_ROLLBACK, CTL_SAVEPOINT, CTL_ROLLBACK_TO, CTL_RELEASE, CTL_N };
+static const char *const ctl_sql[CTL_N] = {"BEGIN IMMEDIATE", "COMMIT", "ROLLBACK", "SAVEPOINT job",
+                                           "ROLLBACK TO job", "RELEASE job"};
+
 struct store {
     store_pool *pool;
     sqlite3    *db;
+    sqlite3_stmt *ctl[CTL_N]; /* transaction control, prepared once */
     int         depth;
     bool        failed;
     store_stmt  cache[CACHE_SLOTS];
@@ -95,7 +100,7 @@ int store_connect(store_pool *p, store **out, vis_err *err)
     char pragmas[256];
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;"
-             "PRAGMA temp_store=MEMORY;",
+             "PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=0;",
              p->opts.sync_full ? "FULL" : "NORMAL");
     if (store_exec_script(s, pragmas, err)) {
         store_disconnect(s);
@@ -110,6 +115,7 @@ void store_disconnect(store *s)
     if (!s) return;
     for (int i = 0; i < CACHE_SLOTS; i++)
         if (s->cache[i].st) sqlite3_finalize(s->cache[i].st);
+    for (int i = 0; i < CTL_N; i++) sqlite3_finalize(s->ctl[i]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -125,12 +131,23 @@ int store_exec_script(store *s, const char *sql, vis_err *err)
     return 0;
 }
 
+/* Run a transaction-control statement (prepared once per connection). */
+static int ctl(store *s, int which)
+{
+    if (!s->ctl[which] && sqlite3_prepare_v3(s->db, ctl_sql[which], -1, SQLITE_PREPARE_PERSISTENT, &s->ctl[which],
+                                             NULL) != SQLITE_OK)
+        return sqlite3_errcode(s->db);
+    int rc = sqlite3_step(s->ctl[which]);
+    sqlite3_reset(s->ctl[which]);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 int store_begin(store *s, vis_err *err)
 {
     if (s->depth++ > 0) return 0;
     pthread_mutex_lock(&s->pool->write_lock);
     s->failed = false;
-    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+    if (ctl(s, CTL_BEGIN) != SQLITE_OK) {
         int rc = fail(s, err, "begin");
         s->depth = 0;
         pthread_mutex_unlock(&s->pool->write_lock);
@@ -145,11 +162,11 @@ int store_commit(store *s, vis_err *err)
     if (--s->depth > 0) return 0;
     int rc = 0;
     if (s->failed) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        ctl(s, CTL_ROLLBACK);
         rc = vis_errf(err, VIS_ESTORE, NULL, NULL, "transaction rolled back by an inner failure");
-    } else if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    } else if (ctl(s, CTL_COMMIT) != SQLITE_OK) {
         rc = fail(s, err, "commit");
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        ctl(s, CTL_ROLLBACK);
     }
     pthread_mutex_unlock(&s->pool->write_lock);
     return rc;
@@ -162,7 +179,7 @@ void store_rollback(store *s)
         s->failed = true;
         return;
     }
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    ctl(s, CTL_ROLLBACK);
     pthread_mutex_unlock(&s->pool->write_lock);
 }
 
@@ -171,7 +188,7 @@ bool store_in_tx(const store *s) { return s->depth > 0; }
 int store_job_begin(store *s, vis_err *err)
 {
     if (s->depth <= 0) return vis_errf(err, VIS_ESTORE, NULL, NULL, "savepoint outside a transaction");
-    if (sqlite3_exec(s->db, "SAVEPOINT job", NULL, NULL, NULL) != SQLITE_OK) return fail(s, err, "savepoint");
+    if (ctl(s, CTL_SAVEPOINT) != SQLITE_OK) return fail(s, err, "savepoint");
     s->failed = false;
     s->depth++;
     return 0;
@@ -181,8 +198,8 @@ int store_job_end(store *s, bool ok, vis_err *err)
 {
     s->depth--;
     int rc = SQLITE_OK;
-    if (!ok || s->failed) rc = sqlite3_exec(s->db, "ROLLBACK TO job", NULL, NULL, NULL);
-    if (rc == SQLITE_OK) rc = sqlite3_exec(s->db, "RELEASE job", NULL, NULL, NULL);
+    if (!ok || s->failed) rc = ctl(s, CTL_ROLLBACK_TO);
+    if (rc == SQLITE_OK) rc = ctl(s, CTL_RELEASE);
     s->failed = false;
     return rc == SQLITE_OK ? 0 : fail(s, err, "release savepoint");
 }
@@ -326,6 +343,14 @@ int store_get_i64(store *s, const char *sql, int64_t *out, vis_err *err, const c
     if (rc == 1) *out = v;
     if (rc != 0 && rc != 1) return -1;
     return rc;
+}
+
+int store_checkpoint(store *s, vis_err *err)
+{
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) return fail(s, err, "checkpoint");
+    return 0;
 }
 
 int64_t store_changes(store *s) { return sqlite3_changes64(s->db); }

@@ -25,7 +25,8 @@ typedef struct {
 static const centry table[] = {
     S("listen", listen, "127.0.0.1:8080", "address and port the HTTP server listens on"),
     S("db", db, "var/visible.db", "database: a SQLite file path"),
-    I("threads", threads, "4", 1, 256, "HTTP worker threads (each has its own store connection)"),
+    I("threads", threads, "16", 1, 256,
+      "HTTP worker threads (each has its own store connection; writes wait for the group commit)"),
     I("http.body_limit", body_limit, "1048576", 1024, 1073741824, "largest request body accepted, bytes (413 above)"),
     I("http.bulk_limit", bulk_limit, "67108864", 1024, 4294967296LL, "largest bulk upload (task CSV, JSON lines), bytes"),
     S("currency", currency, "EUR", "ISO 4217 currency of every amount"),

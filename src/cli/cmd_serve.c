@@ -23,7 +23,7 @@ static void usage(FILE *f)
             "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0 picks a free one)\n"
             "  --db PATH           SQLite database (default var/visible.db), created if missing\n"
             "  --demo              seed demo accounts and content\n"
-            "  --threads N         HTTP worker threads (default 4)\n"
+            "  --threads N         HTTP worker threads (default 16)\n"
             "  --config FILE       JSON config file (see 'visible config' for every key)\n"
             "  --set KEY=VALUE     set any config key (flags win over the file)\n"
             "  --test-clock        tests only: allow POST /v1/admin/clock\n"

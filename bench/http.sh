@@ -33,7 +33,7 @@ http {
 NGX
 /usr/sbin/nginx -c "$tmp/nginx.conf" -p "$tmp" & npid=$!
 
-./build/visible serve --listen 127.0.0.1:18180 --db "$tmp/v.db" --threads 2 --quiet \
+./build/visible serve --listen 127.0.0.1:18180 --db "$tmp/v.db" --quiet \
   --set ratelimit.per_minute=0 --set auth.pwhash_mem_kib=1024 > "$tmp/v.out" 2>&1 & vpid=$!
 i=0
 while ! grep -q '^API:' "$tmp/v.out" 2>/dev/null; do sleep 0.1; i=$((i+1)); [ $i -gt 100 ] && { cat "$tmp/v.out"; exit 1; }; done

@@ -703,6 +703,41 @@ class Classifier(Base):
                          "AUTOMATED_DECISION_PARTIALLY")
 
 
+class OfflineModel(Base):
+    def test_upload_a_model_trained_offline(self):
+        import os
+        import subprocess
+        from vis import BIN
+        data = os.path.join(self.srv.dir, "train.csv")
+        with open(data, "w") as f:
+            f.write("text,label\n")
+            for i in range(6):
+                f.write('"send your bank password now %d",scams_and_fraud\n"lovely sunset with friends %d",keep\n' % (i, i))
+        model = os.path.join(self.srv.dir, "m.model")
+        r = subprocess.run([BIN, "moderation", "train", "--data", data, "--out", model, "--bits", "12"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(model, "rb") as f:
+            blob = f.read()
+        r = self.adm.request("POST", "/v1/admin/moderation/model", raw=blob,
+                             headers={"Content-Type": "application/octet-stream"})
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(r.json["model_version"].startswith("g2-"))
+        self.assertEqual(sorted(r.json["examples_per_label"]), sorted(["keep", SCAM]))
+        self.assertEqual(self.cl.get("/v1/moderation/classifier").json["model_version"], r.json["model_version"])
+        self.assertEqual(self.srv.sql("SELECT gen FROM mod_model"), [(2,)])
+        self.assertTrue(self.srv.sql("SELECT 1 FROM journal WHERE event = 'model_replaced'"))
+        # a model whose classes are not moderation labels is refused
+        bad = os.path.join(self.srv.dir, "bad.csv")
+        with open(bad, "w") as f:
+            f.write("text,label\n" + "".join('"t %d",%s\n' % (i, ("cat", "dog")[i % 2]) for i in range(6)))
+        subprocess.run([BIN, "moderation", "train", "--data", bad, "--out", model, "--bits", "12"], check=True,
+                       capture_output=True)
+        with open(model, "rb") as f:
+            r = self.adm.request("POST", "/v1/admin/moderation/model", raw=f.read())
+        self.assertErr(r, 400, "invalid_model")
+
+
 class Demo(unittest.TestCase):
     def test_demo_platform_has_a_queue(self):
         srv = Server(demo=True)

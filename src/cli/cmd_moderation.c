@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "moderation/modc_data.h"
 #include "moderation/modc_eval.h"
+#include "moderation/modc_fit.h"
 #include "moderation/modc_model.h"
 
 static void usage(FILE *f)
@@ -55,7 +56,18 @@ static void usage(FILE *f)
             "  --balance X      class-weight exponent, 0 none .. 1 balanced (default 0.5)\n"
             "  --acc0 X         AdaGrad initial accumulator (default 0.1)\n"
             "  --l1 X           L1 penalty, proximal (default 0)\n"
-            "  --no-average     keep the last iterate instead of the average\n",
+            "  --no-average     keep the last iterate instead of the average\n"
+            "  --avg-from E     average the iterates of passes E.. only (0-based, default 0)\n"
+            "fitting options (eval, train):\n"
+            "  --votes          learn the annotators' vote shares (Davidson vote columns)\n"
+            "                   instead of the majority label (soft targets)\n"
+            "  --early-stop     choose the number of passes (<= --epochs) on an inner\n"
+            "                   validation split of the training data\n"
+            "  --offsets        fit per-class decision offsets maximising macro F1 on an\n"
+            "                   inner validation split of the training data\n"
+            "  --val-share X    size of that split (default 0.1)\n"
+            "eval output:\n"
+            "  --predictions F  write each example's held-out probabilities to CSV file F\n",
             MODC_DEFAULT_THRESHOLD);
 }
 
@@ -88,7 +100,7 @@ static int parse_ulong(const char *s, unsigned long *out)
 }
 
 typedef struct {
-    const char *sub, *data, *out, *model, *input;
+    const char *sub, *data, *out, *model, *input, *preds;
     modc_cv_opts cv;
     bool json;
 } opts;
@@ -103,7 +115,7 @@ static int bad(const char *sub, const char *opt, const char *val)
 static int parse_opts(int argc, char **argv, opts *o)
 {
     enum { O_FOLDS = 256, O_THR, O_SEED, O_JSON, O_BITS, O_CHAR, O_NOBI, O_EPOCHS, O_LR, O_L2,
-           O_BAL, O_ACC0, O_L1, O_AVG, O_NOAVG, O_DATA, O_OUT, O_MODEL, O_INPUT, O_HELP };
+           O_BAL, O_ACC0, O_L1, O_AVG, O_NOAVG, O_DATA, O_OUT, O_MODEL, O_INPUT, O_HELP, O_PREDS, O_VOTES, O_AVGFROM, O_NOES, O_NOOFF, O_VALSHARE };
     static const struct option lo[] = {
         {"data", required_argument, 0, O_DATA},     {"out", required_argument, 0, O_OUT},
         {"model", required_argument, 0, O_MODEL},   {"input", required_argument, 0, O_INPUT},
@@ -115,7 +127,9 @@ static int parse_opts(int argc, char **argv, opts *o)
         {"balance", required_argument, 0, O_BAL},   {"acc0", required_argument, 0, O_ACC0},
         {"l1", required_argument, 0, O_L1},         {"average", no_argument, 0, O_AVG},
         {"no-average", no_argument, 0, O_NOAVG},
-          {"help", no_argument, 0, O_HELP},
+        {"help", no_argument, 0, O_HELP},           {"predictions", required_argument, 0, O_PREDS},
+        {"votes", no_argument, 0, O_VOTES},         {"early-stop", no_argument, 0, O_NOES},
+        {"offsets", no_argument, 0, O_NOOFF},    {"val-share", required_argument, 0, O_VALSHARE},    {"avg-from", required_argument, 0, O_AVGFROM},
         {0, 0, 0, 0},
     };
     modc_params *p = &o->cv.params;
@@ -131,6 +145,19 @@ static int parse_opts(int argc, char **argv, opts *o)
         case O_MODEL: o->model = optarg; break;
         case O_INPUT: o->input = optarg; break;
         case O_JSON: o->json = true; break;
+        case O_PREDS: o->preds = optarg; break;
+        case O_VOTES: o->cv.votes = true; break;
+        case O_NOES: o->cv.fit.early_stop = true; break;
+        case O_NOOFF: o->cv.fit.offsets = true; break;
+        case O_VALSHARE:
+            if (parse_double(optarg, &x) || !(x > 0 && x <= 0.5))
+                return bad(o->sub, "--val-share", optarg);
+            o->cv.fit.val_share = x;
+            break;
+        case O_AVGFROM:
+            if (parse_ulong(optarg, &u) || u > 1000) return bad(o->sub, "--avg-from", optarg);
+            p->avg_from = (unsigned)u;
+            break;
         case O_NOBI: p->feat.word_bigrams = false; break;
         case O_FOLDS:
             if (parse_ulong(optarg, &u) || u < 2 || u > 1000) return bad(o->sub, "--folds", optarg);
@@ -238,6 +265,9 @@ static int load_data(const opts *o, modc_dataset *d)
 static int print_json(const modc_dataset *d, const modc_cv_opts *cv, const modc_metrics *m,
                       double secs)
 {
+    json_t *passes = json_array();
+    for (size_t f = 0; f < cv->folds && cv->epochs; f++)
+        json_array_append_new(passes, json_integer(cv->epochs[f]));
     json_t *pc = json_object(), *conf = json_array();
     for (size_t c = 0; c < m->k; c++) {
         const modc_class_metrics *x = &m->per_class[c];
@@ -249,12 +279,12 @@ static int print_json(const modc_dataset *d, const modc_cv_opts *cv, const modc_
             json_array_append_new(row, json_integer((json_int_t)m->confusion[c * m->k + j]));
         json_array_append_new(conf, row);
     }
-    json_t *o = json_pack("{s:f,s:f,s:f,s:o,s:f,s:f,s:f,s:I,s:I,s:I,s:f,s:o}", "weighted_f1",
+    json_t *o = json_pack("{s:f,s:f,s:f,s:o,s:f,s:f,s:f,s:I,s:I,s:I,s:f,s:o,s:o}", "weighted_f1",
                           m->weighted_f1, "macro_f1", m->macro_f1, "accuracy", m->accuracy,
                           "per_class", pc, "auto_share", m->auto_share, "auto_accuracy",
                           m->auto_accuracy, "seconds", secs, "n", (json_int_t)m->n, "n_auto",
                           (json_int_t)m->n_auto, "folds", (json_int_t)cv->folds, "threshold",
-                          cv->threshold, "confusion", conf);
+                          cv->threshold, "confusion", conf, "passes", passes);
     if (!o) return 1;
     char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
     json_decref(o);
@@ -298,14 +328,53 @@ static int do_eval(opts *o)
     modc_metrics m;
     vis_err err;
     vis_err_clear(&err);
+    double *oof = NULL;
+    if (o->preds) {
+        oof = calloc(d.n * d.nclasses, sizeof *oof);
+        if (!oof) {
+            fprintf(stderr, "visible moderation eval: out of memory\n");
+            modc_data_free(&d);
+            return 1;
+        }
+        o->cv.oof = oof;
+    }
+    unsigned epochs[1000] = {0};
+    o->cv.epochs = epochs;
     if (modc_cross_validate(&d, &o->cv, &m, &err)) {
         fprintf(stderr, "visible moderation eval: %s\n", err.msg);
         modc_data_free(&d);
+        free(oof);
         return err.code == VIS_EINVAL ? 2 : 1;
+    }
+    if (oof) {
+        FILE *f = fopen(o->preds, "w");
+        if (!f) {
+            fprintf(stderr, "visible moderation eval: %s: %s\n", o->preds, strerror(errno));
+            rc = 1;
+        } else {
+            fprintf(f, "index,truth");
+            for (size_t c = 0; c < d.nclasses; c++) fprintf(f, ",p_%s", d.classes[c]);
+            fputc('\n', f);
+            for (size_t i = 0; i < d.n; i++) {
+                fprintf(f, "%zu,%zu", i, d.label[i]);
+                for (size_t c = 0; c < d.nclasses; c++) fprintf(f, ",%.6g", oof[i * d.nclasses + c]);
+                fputc('\n', f);
+            }
+            if (fclose(f)) rc = 1;
+        }
+        free(oof);
+        o->cv.oof = NULL;
     }
     double secs = now_s() - t0;
     if (o->json) rc = print_json(&d, &o->cv, &m, secs);
-    else print_text(o, &d, &m, secs);
+    else {
+        print_text(o, &d, &m, secs);
+        if (o->cv.fit.early_stop) {
+            printf("passes chosen per fold:");
+            for (size_t f = 0; f < o->cv.folds; f++) printf(" %u", epochs[f]);
+            printf("\n");
+        }
+    }
     modc_metrics_free(&m);
     modc_data_free(&d);
     return rc;
@@ -352,7 +421,10 @@ static int do_train(opts *o)
             fprintf(stderr, "visible moderation train: out of memory\n");
             goto done;
         }
-    if (modc_train(m, xs, d.label, d.n, NULL, 0, o->cv.seed, &err) || modc_save(m, &out, &err)) {
+    modc_train_data td = {xs, d.label, o->cv.votes ? d.soft : NULL, d.n};
+    modc_fit_report rep;
+    if (modc_fit(m, &td, NULL, 0, &o->cv.fit, o->cv.seed, &rep, &err) ||
+        modc_save(m, &out, &err)) {
         fprintf(stderr, "visible moderation train: %s\n", err.msg);
         goto done;
     }
@@ -360,8 +432,8 @@ static int do_train(opts *o)
         fprintf(stderr, "visible moderation train: %s: %s\n", o->out, strerror(errno));
         goto done;
     }
-    printf("trained on %zu examples (%zu classes) in %.2f s; model %s (%zu bytes)\n", d.n,
-           d.nclasses, now_s() - t0, o->out, out.len);
+    printf("trained on %zu examples (%zu classes, %u passes) in %.2f s; model %s (%zu bytes)\n",
+           d.n, d.nclasses, rep.epochs, now_s() - t0, o->out, out.len);
     rc = 0;
 done:
     if (xs)
@@ -421,12 +493,11 @@ static int do_predict(opts *o)
         size_t len = (size_t)(e - p);
         if (len && p[len - 1] == '\r') len--;
         modc_predict(m, p, len, probs);
-        size_t best = 0;
-        for (size_t c = 1; c < k; c++)
-            if (probs[c] > probs[best]) best = c;
+        int dec = modc_decide(probs, k, thr, NULL);
+        size_t best = dec >= 0 ? (size_t)dec : modc_classify(m, probs);
         buf_reset(&line);
         csv_put_field(&line, modc_model_class(m, best));
-        buf_printf(&line, ",%.4f,%d", probs[best], modc_decide(probs, k, thr, NULL) >= 0);
+        buf_printf(&line, ",%.4f,%d", probs[best], dec >= 0);
         for (size_t c = 0; c < k; c++) buf_printf(&line, ",%.4f", probs[c]);
         if (line.oom) {
             fprintf(stderr, "visible moderation predict: out of memory\n");

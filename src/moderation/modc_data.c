@@ -1,6 +1,7 @@
 #include "moderation/modc_data.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,11 +20,13 @@ void modc_data_free(modc_dataset *d)
     free(d->text);
     free(d->len);
     free(d->label);
+    free(d->soft);
     free(d->classes);
     memset(d, 0, sizeof *d);
 }
 
-static int push_row(modc_dataset *d, size_t *cap, const char *text, size_t len, size_t label)
+static int push_row(modc_dataset *d, size_t *cap, const char *text, size_t len, size_t label,
+                    const float *soft)
 {
     if (d->n == *cap) {
         size_t nc = *cap ? *cap * 2 : 1024;
@@ -36,8 +39,14 @@ static int push_row(modc_dataset *d, size_t *cap, const char *text, size_t len, 
         size_t *y = realloc(d->label, nc * sizeof *y);
         if (!y) return VIS_ENOMEM;
         d->label = y;
+        if (soft) {
+            float *f = realloc(d->soft, nc * d->nclasses * sizeof *f);
+            if (!f) return VIS_ENOMEM;
+            d->soft = f;
+        }
         *cap = nc;
     }
+    if (soft) memcpy(d->soft + d->n * d->nclasses, soft, d->nclasses * sizeof *soft);
     char *s = malloc(len + 1);
     if (!s) return VIS_ENOMEM;
     memcpy(s, text, len);
@@ -109,6 +118,18 @@ int modc_data_parse(modc_dataset *d, const char *data, size_t len, vis_err *err)
         }
     }
     size_t need = (size_t)(ctext > clabel ? ctext : clabel) + 1;
+    int cvote[3] = {-1, -1, -1};
+    bool votes = false;
+    if (d->format == MODC_FMT_DAVIDSON) {
+        static const char *const vote_cols[3] = {"hate_speech", "offensive_language", "neither"};
+        votes = true;
+        for (int c = 0; c < 3; c++) {
+            cvote[c] = csv_column(&r, vote_cols[c]);
+            if (cvote[c] < 0) votes = false;
+            else if ((size_t)cvote[c] + 1 > need) need = (size_t)cvote[c] + 1;
+        }
+        if (!votes) need = (size_t)(ctext > clabel ? ctext : clabel) + 1;
+    }
     while ((st = csv_next(&r, err)) > 0) {
         if (r.nfields == 1 && r.field_len[0] == 0) continue; /* blank line */
         if (r.nfields < need) {
@@ -149,7 +170,30 @@ int modc_data_parse(modc_dataset *d, const char *data, size_t len, vis_err *err)
                 d->nclasses++;
             }
         }
-        if (push_row(d, &cap, r.field[ctext], r.field_len[ctext], y)) {
+        float soft[3];
+        if (votes) {
+            unsigned long v[3], tot = 0;
+            for (int c = 0; c < 3; c++) {
+                const char *f = r.field[cvote[c]];
+                char *end;
+                errno = 0;
+                v[c] = strtoul(f, &end, 10);
+                if (!*f || *f == '-' || *end || errno || v[c] > 1000000) {
+                    rc = vis_errf(err, VIS_EINVAL, "bad_votes", "votes",
+                                  "line %zu: vote counts must be integers >= 0, got '%.40s'",
+                                  r.line, f);
+                    goto fail;
+                }
+                tot += v[c];
+            }
+            if (tot == 0) {
+                rc = vis_errf(err, VIS_EINVAL, "bad_votes", "votes",
+                              "line %zu: no annotator votes", r.line);
+                goto fail;
+            }
+            for (int c = 0; c < 3; c++) soft[c] = (float)((double)v[c] / (double)tot);
+        }
+        if (push_row(d, &cap, r.field[ctext], r.field_len[ctext], y, votes ? soft : NULL)) {
             rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
             goto fail;
         }

@@ -104,6 +104,8 @@ void modc_cv_opts_default(modc_cv_opts *o)
     o->folds = 10;
     o->threshold = MODC_DEFAULT_THRESHOLD;
     o->seed = 1;
+    o->votes = false;
+    modc_fit_opts_default(&o->fit);
 }
 
 int modc_cross_validate(const modc_dataset *d, const modc_cv_opts *o, modc_metrics *out,
@@ -152,16 +154,18 @@ int modc_cross_validate(const modc_dataset *d, const modc_cv_opts *o, modc_metri
         size_t nt = 0;
         for (size_t i = 0; i < n; i++)
             if (fold_of[i] != f) train[nt++] = i;
-        modc_model_reset(model);
-        rc = modc_train(model, xs, d->label, n, train, nt, o->seed * 1000003u + f, err);
+        modc_train_data td = {xs, d->label, o->votes ? d->soft : NULL, n};
+        modc_fit_report rep;
+        rc = modc_fit(model, &td, train, nt, &o->fit, o->seed * 1000003u + f, &rep, err);
         if (rc) goto done;
+        if (o->epochs) o->epochs[f] = rep.epochs;
         for (size_t i = 0; i < n; i++) {
             if (fold_of[i] != f) continue;
             modc_predict_vec(model, &xs[i], probs);
-            size_t best = 0;
-            for (size_t c = 1; c < k; c++)
-                if (probs[c] > probs[best]) best = c;
-            modc_metrics_add(out, d->label[i], best, modc_decide(probs, k, thr, NULL) >= 0);
+            if (o->oof) memcpy(o->oof + i * k, probs, k * sizeof *probs);
+            int dec = modc_decide(probs, k, thr, NULL);
+            size_t pred = dec >= 0 ? (size_t)dec : modc_classify(model, probs);
+            modc_metrics_add(out, d->label[i], pred, dec >= 0);
         }
     }
     modc_metrics_finish(out);

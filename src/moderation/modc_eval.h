@@ -12,10 +12,14 @@
  * Cross-validation: examples are split into `folds` parts stratified by
  * class (each class's examples are shuffled with a fixed seed and dealt
  * round-robin, continuing across classes, so every fold has each class's
- * share to within one example). For each fold a fresh model is trained
- * offline on the other folds (modc_train) and predicts the held-out fold;
- * the metrics are pooled over all held-out predictions. Every text is
- * featurized once. The whole procedure is deterministic for a given seed.
+ * share to within one example). For each fold a model is fitted on the other
+ * folds alone (modc_fit: inner validation split, early stopping, decision
+ * offsets, all from those folds) and predicts the held-out fold: an item is
+ * counted with the class that would be acted on, i.e. the auto-decided
+ * class when the top posterior reaches the threshold (modc_decide), else
+ * the model's decision rule (modc_classify); the metrics are pooled over all
+ * held-out predictions. Every text is featurized once. The whole procedure
+ * is deterministic for a given seed.
  */
 #ifndef VIS_MODERATION_MODC_EVAL_H
 #define VIS_MODERATION_MODC_EVAL_H
@@ -26,6 +30,7 @@
 
 #include "base/err.h"
 #include "moderation/modc_data.h"
+#include "moderation/modc_fit.h"
 #include "moderation/modc_model.h"
 
 typedef struct modc_class_metrics {
@@ -57,9 +62,16 @@ int modc_stratified_folds(const size_t *labels, size_t n, size_t nclasses, size_
 
 typedef struct modc_cv_opts {
     modc_params params;
+    modc_fit_opts fit;  /* the fitting procedure run on each training part */
     size_t folds;       /* default 10 */
     double threshold;   /* auto-decision threshold for every class */
     uint64_t seed;      /* folds and shuffles */
+    bool votes;         /* train on the vote distributions when the data has
+                         * them (default false: see docs) */
+    unsigned *epochs;   /* NULL, or folds entries: receives the number of
+                         * passes chosen for each fold */
+    double *oof;        /* NULL, or n * nclasses: receives each example's
+                         * held-out class probabilities */
 } modc_cv_opts;
 
 /* Defaults: default params, 10 folds, MODC_DEFAULT_THRESHOLD, seed 1. */

@@ -16,6 +16,7 @@ struct modc_model {
                         * otherwise); one row is one cache line when k = 3 */
     float *abias;      /* averaging sums of the bias, k */
     float *bias, *gbias;
+    double offset[MODC_CLASSES_MAX]; /* decision log-offsets (modc_classify) */
     modc_fvec scratch; /* for modc_update */
 };
 
@@ -55,6 +56,8 @@ int modc_params_check(const modc_params *p, vis_err *err)
                         "max class weight must be in [1, 1000]");
     if (p->epochs < 1 || p->epochs > 1000)
         return vis_errf(err, VIS_EINVAL, "invalid_param", "epochs", "epochs must be 1..1000");
+    if (p->avg_from > 1000)
+        return vis_errf(err, VIS_EINVAL, "invalid_param", "avg_from", "avg_from must be 0..1000");
     return 0;
 }
 
@@ -80,6 +83,7 @@ void modc_model_reset(modc_model *m)
     memset(m->bias, 0, m->k * sizeof *m->bias);
     memset(m->gbias, 0, m->k * sizeof *m->gbias);
     memset(m->count, 0, m->k * sizeof *m->count);
+    memset(m->offset, 0, sizeof m->offset);
 }
 
 int modc_model_new(modc_model **out, const modc_params *p, const char *const *classes,
@@ -245,12 +249,15 @@ static void class_weights(const modc_model *m, double *cw)
     }
 }
 
-/* One AdaGrad step on example (x, y) with class weight cw. When avg is true
- * (offline training with averaging), every weight change delta made at step
- * t (counted from 0) adds t * delta to the row's averaging sums, so that
- * after T steps the average of the T iterates is w - sum / T. */
-static void update_core(modc_model *m, const modc_fvec *x, size_t y, double cw, bool avg,
-                        float t)
+/* One AdaGrad step on example x with target distribution tgt[k] (one-hot
+ * for a plain label) and class weights cw[k]: the loss is the weighted
+ * cross-entropy -sum_c cw_c tgt_c log p_c, whose gradient in the logits is
+ * (sum_c cw_c tgt_c) p - cw .* tgt. When avg is true (offline training with
+ * averaging), every weight change delta made at averaging step t adds
+ * t * delta to the row's averaging sums, so that after T averaged steps the
+ * average of those T iterates is w - sum / T. */
+static void update_core(modc_model *m, const modc_fvec *x, const double *tgt, const double *cw,
+                        bool avg, float t)
 {
     size_t k = m->k;
     float z[MODC_CLASSES_MAX], d[MODC_CLASSES_MAX];
@@ -259,8 +266,10 @@ static void update_core(modc_model *m, const modc_fvec *x, size_t y, double cw, 
     softmax(z, k, p);
     float lr = (float)m->p.lr, l2 = (float)m->p.l2, a0 = (float)m->p.acc0;
     float l1 = (float)m->p.l1;
+    double wsum = 0;
+    for (size_t c = 0; c < k; c++) wsum += cw[c] * tgt[c];
     for (size_t c = 0; c < k; c++) {
-        d[c] = (float)(cw * (p[c] - (c == y ? 1.0 : 0.0)));
+        d[c] = (float)(wsum * p[c] - cw[c] * tgt[c]);
         float gr = d[c];
         m->gbias[c] += gr * gr;
         float den = a0 + m->gbias[c];
@@ -284,8 +293,8 @@ static void update_core(modc_model *m, const modc_fvec *x, size_t y, double cw, 
                 float step = lr / sqrtf(a);
                 float w = row[c] - step * gr;
                 if (l1 > 0) { /* proximal L1 step (AdaGrad composite mirror descent) */
-                    float t = step * l1;
-                    w = w > t ? w - t : w < -t ? w + t : 0.0f;
+                    float th = step * l1;
+                    w = w > th ? w - th : w < -th ? w + th : 0.0f;
                 }
                 if (av) av[c] += t * (w - row[c]);
                 row[c] = w;
@@ -294,56 +303,179 @@ static void update_core(modc_model *m, const modc_fvec *x, size_t y, double cw, 
     }
 }
 
+/* The index of the largest entry of t[k] (the first on ties). */
+static size_t argmax_d(const double *t, size_t k)
+{
+    size_t b = 0;
+    for (size_t c = 1; c < k; c++)
+        if (t[c] > t[b]) b = c;
+    return b;
+}
+
+/* Check a target distribution and normalise it into out[k]. */
+static int norm_target(const modc_model *m, const double *target, double *out, vis_err *err)
+{
+    double s = 0;
+    for (size_t c = 0; c < m->k; c++) {
+        if (!(target[c] >= 0 && isfinite(target[c])))
+            return vis_errf(err, VIS_EINVAL, "invalid_target", "target",
+                            "target weights must be finite and >= 0");
+        s += target[c];
+    }
+    if (!(s > 0 && isfinite(s)))
+        return vis_errf(err, VIS_EINVAL, "invalid_target", "target",
+                        "target weights must not all be 0");
+    for (size_t c = 0; c < m->k; c++) out[c] = target[c] / s;
+    return 0;
+}
+
 int modc_update(modc_model *m, const char *text, size_t len, size_t label, vis_err *err)
 {
     if (label >= m->k)
         return vis_errf(err, VIS_EINVAL, "invalid_label", "label", "label %zu out of range", label);
+    double tgt[MODC_CLASSES_MAX] = {0};
+    tgt[label] = 1;
+    return modc_update_soft(m, text, len, tgt, err);
+}
+
+int modc_update_soft(modc_model *m, const char *text, size_t len, const double *target,
+                     vis_err *err)
+{
+    double tgt[MODC_CLASSES_MAX];
+    int rc = norm_target(m, target, tgt, err);
+    if (rc) return rc;
     if (modc_featurize(&m->p.feat, text, len, &m->scratch))
         return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-    m->count[label]++;
+    m->count[argmax_d(tgt, m->k)]++;
     double cw[MODC_CLASSES_MAX];
     class_weights(m, cw);
-    update_core(m, &m->scratch, label, cw[label], false, 0);
+    update_core(m, &m->scratch, tgt, cw, false, 0);
     return 0;
 }
 
 int modc_train(modc_model *m, const modc_fvec *xs, const size_t *labels, size_t n,
                const size_t *subset, size_t nsub, uint64_t seed, vis_err *err)
 {
-    if (!subset) nsub = n;
+    return modc_train_soft(m, xs, labels, NULL, n, subset, nsub, seed, err);
+}
+
+int modc_train_soft(modc_model *m, const modc_fvec *xs, const size_t *labels, const float *soft,
+                    size_t n, const size_t *subset, size_t nsub, uint64_t seed, vis_err *err)
+{
+    modc_train_data td = {xs, labels, soft, n};
+    return modc_train_run(m, &td, subset, nsub, m->p.epochs, seed, NULL, 0, 0, NULL, NULL, err);
+}
+
+/* Check the examples subset[0..nsub) (all n when subset is NULL). */
+static int check_examples(const modc_model *m, const modc_train_data *td, const size_t *subset,
+                          size_t nsub, vis_err *err)
+{
+    size_t k = m->k;
     for (size_t i = 0; i < nsub; i++) {
         size_t e = subset ? subset[i] : i;
-        if (e >= n || labels[e] >= m->k)
+        if (e >= td->n || td->labels[e] >= k)
             return vis_errf(err, VIS_EINVAL, "invalid_label", "label",
                             "example %zu: bad index or label", i);
+        if (td->soft) {
+            float s = 0;
+            for (size_t c = 0; c < k; c++) {
+                float v = td->soft[e * k + c];
+                if (!(v >= 0 && isfinite(v))) s = -1;
+                else if (s >= 0) s += v;
+            }
+            if (!(s > 0))
+                return vis_errf(err, VIS_EINVAL, "invalid_target", "target",
+                                "example %zu: bad target distribution", i);
+        }
     }
-    if (nsub == 0) return 0;
+    return 0;
+}
+
+/* Probabilities of x under the average of the iterates so far (t averaged
+ * steps; the plain weights when t == 0). */
+static void predict_avg(const modc_model *m, const modc_fvec *x, float t, double *probs)
+{
+    size_t k = m->k;
+    float z[MODC_CLASSES_MAX];
+    float it = t > 0 ? 1.0f / t : 0.0f;
+    for (size_t c = 0; c < k; c++) z[c] = m->bias[c] - m->abias[c] * it;
+    for (size_t j = 0; j < x->n; j++) {
+        const float *row = m->w + (size_t)x->idx[j] * m->stride;
+        float v = x->val[j];
+        for (size_t c = 0; c < k; c++) z[c] += v * (row[c] - row[2 * k + c] * it);
+    }
+    softmax(z, k, probs);
+}
+
+int modc_train_run(modc_model *m, const modc_train_data *td, const size_t *subset, size_t nsub,
+                   unsigned epochs, uint64_t seed, const size_t *val, size_t nval,
+                   unsigned patience, double *val_loss, double *val_probs, vis_err *err)
+{
+    size_t k = m->k;
+    if (!subset) nsub = td->n;
+    int rc = check_examples(m, td, subset, nsub, err);
+    if (!rc && val) rc = check_examples(m, td, val, nval, err);
+    if (rc) return rc;
+    if (nsub == 0 || epochs == 0) return 0;
     size_t *order = malloc(nsub * sizeof *order);
     if (!order) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
     for (size_t i = 0; i < nsub; i++) {
         order[i] = subset ? subset[i] : i;
-        m->count[labels[order[i]]]++;
+        m->count[td->labels[order[i]]]++;
     }
     double cw[MODC_CLASSES_MAX];
     class_weights(m, cw);
-    size_t k = m->k;
     bool avg = m->p.average;
+    unsigned avg_from = m->p.avg_from;
+    if (avg_from >= epochs) avg_from = epochs - 1;
     float t = 0;
     uint64_t rs = seed;
-    for (unsigned ep = 0; ep < m->p.epochs; ep++) {
+    double tgt[MODC_CLASSES_MAX], pr[MODC_CLASSES_MAX];
+    double best = INFINITY;
+    unsigned since_best = 0;
+    for (unsigned ep = 0; ep < epochs; ep++) {
         for (size_t i = nsub - 1; i > 0; i--) {
             size_t j = modc_rand_below(&rs, i + 1);
-            size_t t = order[i];
+            size_t tmp = order[i];
             order[i] = order[j];
-            order[j] = t;
+            order[j] = tmp;
         }
+        bool av = avg && ep >= avg_from;
         for (size_t i = 0; i < nsub; i++) {
             size_t e = order[i];
-            update_core(m, &xs[e], labels[e], cw[labels[e]], avg, t);
-            t += 1;
+            if (td->soft) {
+                double s = 0;
+                for (size_t c = 0; c < k; c++) s += td->soft[e * k + c];
+                for (size_t c = 0; c < k; c++) tgt[c] = td->soft[e * k + c] / s;
+            } else {
+                memset(tgt, 0, k * sizeof *tgt);
+                tgt[td->labels[e]] = 1;
+            }
+            update_core(m, &td->xs[e], tgt, cw, av, t);
+            if (av) t += 1;
+        }
+        if (val && nval) { /* monitor the held-out examples */
+            double loss = 0, wsum = 0;
+            for (size_t i = 0; i < nval; i++) {
+                size_t e = val[i];
+                predict_avg(m, &td->xs[e], av ? t : 0, pr);
+                if (val_probs) memcpy(val_probs + ((size_t)ep * nval + i) * k, pr, k * sizeof *pr);
+                size_t y = td->labels[e];
+                loss -= cw[y] * log(pr[y] > 1e-12 ? pr[y] : 1e-12);
+                wsum += cw[y];
+            }
+            loss /= wsum;
+            if (val_loss) val_loss[ep] = loss;
+            if (loss < best) {
+                best = loss;
+                since_best = 0;
+            } else if (patience && ++since_best >= patience) {
+                for (unsigned e2 = ep + 1; e2 < epochs && val_loss; e2++) val_loss[e2] = INFINITY;
+                epochs = ep + 1;
+            }
         }
     }
-    if (avg) { /* replace the last iterate by the average of all iterates */
+    if (avg && t > 0) { /* replace the last iterate by the average of the iterates */
         for (size_t r = 0; r < m->dim; r++) {
             float *w = m->w + r * m->stride, *a = w + 2 * k;
             for (size_t c = 0; c < k; c++) {
@@ -358,6 +490,27 @@ int modc_train(modc_model *m, const modc_fvec *xs, const size_t *labels, size_t 
     }
     free(order);
     return 0;
+}
+
+void modc_set_offsets(modc_model *m, const double *offsets)
+{
+    for (size_t c = 0; c < m->k; c++) m->offset[c] = offsets && isfinite(offsets[c]) ? offsets[c] : 0;
+}
+
+const double *modc_offsets(const modc_model *m) { return m->offset; }
+
+size_t modc_classify(const modc_model *m, const double *probs)
+{
+    size_t best = 0;
+    double bv = -INFINITY;
+    for (size_t c = 0; c < m->k; c++) {
+        double v = log(probs[c] > 1e-300 ? probs[c] : 1e-300) + m->offset[c];
+        if (v > bv) {
+            bv = v;
+            best = c;
+        }
+    }
+    return best;
 }
 
 int modc_decide(const double *probs, size_t nclasses, const double *thresholds,
@@ -375,7 +528,7 @@ int modc_decide(const double *probs, size_t nclasses, const double *thresholds,
 /* ---- persistence -------------------------------------------------------------- */
 
 #define MODC_MAGIC "VISMODC1"
-#define MODC_FORMAT 1u
+#define MODC_FORMAT 2u /* 1: no decision offsets (still read) */
 
 static void put_u32(buf *b, uint32_t v)
 {
@@ -428,6 +581,7 @@ int modc_save(const modc_model *m, buf *out, vis_err *err)
     put_f64(out, m->p.max_class_weight);
     put_u32(out, m->p.epochs);
     put_u32(out, m->p.average ? 1 : 0);
+    put_u32(out, m->p.avg_from);
     put_u32(out, (uint32_t)k);
     for (size_t c = 0; c < k; c++) {
         size_t n = strlen(m->classes[c]);
@@ -437,6 +591,7 @@ int modc_save(const modc_model *m, buf *out, vis_err *err)
     for (size_t c = 0; c < k; c++) put_u64(out, m->count[c]);
     for (size_t c = 0; c < k; c++) put_f32(out, m->bias[c]);
     for (size_t c = 0; c < k; c++) put_f32(out, m->gbias[c]);
+    for (size_t c = 0; c < k; c++) put_f64(out, m->offset[c]);
     uint32_t rows = 0;
     for (size_t r = 0; r < m->dim; r++) {
         const float *a = m->w + r * m->stride + k;
@@ -509,7 +664,8 @@ int modc_load(modc_model **out, const void *data, size_t len, vis_err *err)
     if (sum != fnv1a(b, len - 8))
         return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "model checksum mismatch (damaged)");
     reader r = {b + 8, b + len - 8, false};
-    if (get_u32(&r) != MODC_FORMAT)
+    uint32_t version = get_u32(&r);
+    if (version != 1 && version != MODC_FORMAT)
         return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "unsupported model format version");
     modc_params p;
     memset(&p, 0, sizeof p);
@@ -525,6 +681,7 @@ int modc_load(modc_model **out, const void *data, size_t len, vis_err *err)
     p.max_class_weight = get_f64(&r);
     p.epochs = get_u32(&r);
     p.average = get_u32(&r) != 0;
+    if (version >= 2) p.avg_from = get_u32(&r);
     uint32_t k = get_u32(&r);
     if (r.bad || k < 2 || k > MODC_CLASSES_MAX)
         return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged model header");
@@ -556,6 +713,8 @@ int modc_load(modc_model **out, const void *data, size_t len, vis_err *err)
     for (uint32_t c = 0; c < k; c++) m->count[c] = get_u64(&r);
     for (uint32_t c = 0; c < k; c++) m->bias[c] = get_f32(&r);
     for (uint32_t c = 0; c < k; c++) m->gbias[c] = get_f32(&r);
+    if (version >= 2)
+        for (uint32_t c = 0; c < k; c++) m->offset[c] = get_f64(&r);
     uint32_t rows = get_u32(&r);
     if (r.bad || rows > m->dim || (size_t)(r.end - r.p) / (4 + 8 * (size_t)k) < rows) {
         modc_model_free(m);

@@ -82,6 +82,7 @@ typedef struct modc_params {
     double max_class_weight; /* clamp of class weights, >= 1 */
     unsigned epochs;         /* passes of offline training (modc_train) */
     bool average;            /* modc_train keeps the average of the iterates */
+    unsigned avg_from;       /* ... of the epochs from this one (0-based) on */
 } modc_params;
 
 /* Defaults: 2^20 buckets, word unigrams+bigrams, character 2..5-grams,
@@ -113,6 +114,15 @@ uint64_t modc_model_count(const modc_model *m, size_t k);
 /* Learn one labelled text (online). 0, VIS_EINVAL (bad label), VIS_ENOMEM. */
 int modc_update(modc_model *m, const char *text, size_t len, size_t label, vis_err *err);
 
+/* Learn one text from a distribution over the classes rather than one label:
+ * target[nclasses] are non-negative weights, not all 0 (normalised here),
+ * e.g. the votes of several moderators on the same item. The model then
+ * learns to predict the share of moderators who would choose each class
+ * (cross-entropy with soft targets). The class counts (class weights) count
+ * the item once, for its top class. 0, VIS_EINVAL, VIS_ENOMEM. */
+int modc_update_soft(modc_model *m, const char *text, size_t len, const double *target,
+                     vis_err *err);
+
 /* Class probabilities of text into probs[nclasses]. */
 void modc_predict(const modc_model *m, const char *text, size_t len, double *probs);
 /* The same from a featurized vector (same feature config). */
@@ -123,6 +133,40 @@ void modc_predict_vec(const modc_model *m, const modc_fvec *x, double *probs);
  * all n). Class weights come from the counts after adding this set. */
 int modc_train(modc_model *m, const modc_fvec *xs, const size_t *labels, size_t n,
                const size_t *subset, size_t nsub, uint64_t seed, vis_err *err);
+/* The same with soft targets: soft[e * nclasses + c] (rows of non-negative
+ * weights, normalised here) replace the one-hot labels; labels[] still give
+ * each example's top class for the class counts. soft NULL = modc_train. */
+int modc_train_soft(modc_model *m, const modc_fvec *xs, const size_t *labels, const float *soft,
+                    size_t n, const size_t *subset, size_t nsub, uint64_t seed, vis_err *err);
+
+/* The examples of an offline training set: featurized texts xs[n], their
+ * labels (top class) and, optionally, soft targets soft[n * nclasses]. */
+typedef struct modc_train_data {
+    const modc_fvec *xs;
+    const size_t *labels;
+    const float *soft;   /* NULL: one-hot labels */
+    size_t n;
+} modc_train_data;
+
+/* The general offline trainer behind modc_train: `epochs` shuffled passes
+ * over td's examples subset[0..nsub) (NULL: all). When val[0..nval) is given,
+ * after each epoch the model (averaged as it would be if training stopped
+ * there) predicts those examples: val_loss[epoch] (if not NULL) receives
+ * their class-weighted mean log-loss and val_probs (if not NULL, epochs *
+ * nval * nclasses) their probabilities; with patience > 0, training stops
+ * once the loss has not improved for `patience` epochs (later val_loss
+ * entries are set to +inf). */
+int modc_train_run(modc_model *m, const modc_train_data *td, const size_t *subset, size_t nsub,
+                   unsigned epochs, uint64_t seed, const size_t *val, size_t nval,
+                   unsigned patience, double *val_loss, double *val_probs, vis_err *err);
+
+/* Decision offsets: the predicted class of probabilities p is
+ * argmax_c log p_c + offset_c (modc_classify). All 0 (plain argmax) until
+ * set; offline fitting (modc_fit.h) sets them so that the decisions
+ * maximise macro F1 on held-out data. Saved with the model. */
+void modc_set_offsets(modc_model *m, const double *offsets);
+const double *modc_offsets(const modc_model *m);
+size_t modc_classify(const modc_model *m, const double *probs);
 
 /* The class to decide automatically, or -1 to send to a human: the top
  * class k if probs[k] >= thresholds[k] (thresholds NULL: every class at

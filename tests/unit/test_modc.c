@@ -13,6 +13,7 @@
 
 #include "moderation/modc_data.h"
 #include "moderation/modc_eval.h"
+#include "moderation/modc_fit.h"
 #include "moderation/modc_model.h"
 #include "moderation/modc_text.h"
 
@@ -441,6 +442,174 @@ static void test_offline_train(void **state)
     modc_model_free(m);
 }
 
+static void test_update_soft(void **state)
+{
+    (void)state;
+    modc_params p = small_params();
+    p.balance = 0; /* no class weights: the learned shares are the targets' */
+    modc_model *a, *b;
+    vis_err e;
+    assert_int_equal(modc_model_new(&a, &p, CLASSES, 3, &e), 0);
+    assert_int_equal(modc_model_new(&b, &p, CLASSES, 3, &e), 0);
+    /* a one-hot target (any scale) is exactly a plain label */
+    double onehot[3] = {0, 2, 0};
+    assert_int_equal(modc_update(a, "shut up idiot", 13, 1, &e), 0);
+    assert_int_equal(modc_update_soft(b, "shut up idiot", 13, onehot, &e), 0);
+    double pa[3], pb[3];
+    modc_predict(a, "idiot", 5, pa);
+    modc_predict(b, "idiot", 5, pb);
+    for (int c = 0; c < 3; c++) assert_true(pa[c] == pb[c]);
+    assert_int_equal(modc_model_count(b, 1), 1);
+    /* a split vote moves the probabilities towards both classes */
+    double split[3] = {1, 1, 0};
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(modc_update_soft(b, "cheap idiot", 11, split, &e), 0);
+    modc_predict(b, "cheap idiot", 11, pb);
+    assert_true(fabs(pb[0] - 0.5) < 0.15 && fabs(pb[1] - 0.5) < 0.15 && pb[2] < 0.1);
+    /* bad targets */
+    double zero[3] = {0, 0, 0}, neg[3] = {1, -1, 0}, nan3[3] = {NAN, 1, 0};
+    assert_int_equal(modc_update_soft(b, "x", 1, zero, &e), VIS_EINVAL);
+    assert_string_equal(e.kind, "invalid_target");
+    assert_int_equal(modc_update_soft(b, "x", 1, neg, &e), VIS_EINVAL);
+    assert_int_equal(modc_update_soft(b, "x", 1, nan3, &e), VIS_EINVAL);
+    modc_model_free(a);
+    modc_model_free(b);
+}
+
+static void test_classify_offsets(void **state)
+{
+    (void)state;
+    modc_params p = small_params();
+    modc_model *m, *back;
+    vis_err e;
+    assert_int_equal(modc_model_new(&m, &p, CLASSES, 3, &e), 0);
+    double pr[3] = {0.3, 0.5, 0.2};
+    assert_int_equal(modc_classify(m, pr), 1);
+    double off[3] = {0.6, 0, 0}; /* log(0.3) + 0.6 > log(0.5) */
+    modc_set_offsets(m, off);
+    assert_int_equal(modc_classify(m, pr), 0);
+    assert_true(modc_offsets(m)[0] == 0.6);
+    /* offsets are saved and loaded */
+    buf b;
+    buf_init(&b);
+    assert_int_equal(modc_save(m, &b, &e), 0);
+    assert_int_equal(modc_load(&back, b.data, b.len, &e), 0);
+    assert_true(modc_offsets(back)[0] == 0.6);
+    assert_int_equal(modc_classify(back, pr), 0);
+    modc_model_free(back);
+    buf_free(&b);
+    modc_model_reset(m);
+    assert_true(modc_offsets(m)[0] == 0);
+    modc_set_offsets(m, NULL);
+    assert_int_equal(modc_classify(m, pr), 1);
+    modc_model_free(m);
+}
+
+static void test_fit_offsets(void **state)
+{
+    (void)state;
+    /* class 0 is rare and under-scored: its examples have p0 = 0.4 (< p1),
+     * the others p0 = 0.1; shifting class 0 up separates them perfectly */
+    size_t n = 100, labels[100];
+    double probs[300], off[3];
+    for (size_t i = 0; i < n; i++) {
+        labels[i] = i < 10 ? 0 : i < 70 ? 1 : 2;
+        double *q = probs + i * 3;
+        if (labels[i] == 0) { q[0] = 0.4; q[1] = 0.5; q[2] = 0.1; }
+        else if (labels[i] == 1) { q[0] = 0.1; q[1] = 0.8; q[2] = 0.1; }
+        else { q[0] = 0.1; q[1] = 0.2; q[2] = 0.7; }
+    }
+    double f = modc_fit_offsets(probs, labels, n, 3, off);
+    assert_true(fabs(f - 1.0) < 1e-12);
+    assert_true(off[1] == 0);                        /* most frequent class: reference */
+    assert_true(off[0] > log(0.5 / 0.4) && off[0] < log(0.8 / 0.1)); /* inside the gap */
+    for (size_t i = 0; i < n; i++) {
+        double *q = probs + i * 3;
+        size_t b = 0;
+        for (size_t c = 1; c < 3; c++)
+            if (log(q[c]) + off[c] > log(q[b]) + off[b]) b = c;
+        assert_int_equal(b, labels[i]);
+    }
+    assert_true(modc_fit_offsets(probs, labels, 0, 3, off) == 0);
+}
+
+static void test_fit(void **state)
+{
+    (void)state;
+    modc_params p = small_params();
+    modc_model *m;
+    vis_err e;
+    assert_int_equal(modc_model_new(&m, &p, CLASSES, 3, &e), 0);
+    const char *const *sets[3] = {SPAM, ABUSE, OK};
+    modc_fvec xs[60];
+    size_t labels[60];
+    float soft[180];
+    for (int i = 0; i < 60; i++) {
+        const char *t = sets[i % 3][(i / 3) % 4];
+        modc_fvec tmp;
+        modc_fvec_init(&tmp);
+        assert_int_equal(modc_featurize(&p.feat, t, strlen(t), &tmp), 0);
+        assert_int_equal(modc_fvec_take(&tmp, &xs[i]), 0);
+        modc_fvec_free(&tmp);
+        labels[i] = (size_t)(i % 3);
+        for (int c = 0; c < 3; c++) soft[i * 3 + c] = c == i % 3 ? 0.8f : 0.1f;
+    }
+    modc_train_data td = {xs, labels, soft, 60};
+    modc_fit_opts o;
+    modc_fit_opts_default(&o);
+    o.early_stop = o.offsets = true;
+    modc_fit_report rep;
+    assert_int_equal(modc_fit(m, &td, NULL, 0, &o, 5, &rep, &e), 0);
+    assert_true(rep.inner);
+    assert_true(rep.epochs >= 1 && rep.epochs <= p.epochs);
+    assert_true(rep.val_macro_f1 > 0.9);
+    assert_int_equal(modc_model_count(m, 0), 20); /* the final model saw every example */
+    double pr[3];
+    modc_predict(m, "win money fast", 14, pr);
+    assert_int_equal(modc_classify(m, pr), 0);
+    /* deterministic */
+    double off0 = modc_offsets(m)[0];
+    assert_int_equal(modc_fit(m, &td, NULL, 0, &o, 5, &rep, &e), 0);
+    assert_true(modc_offsets(m)[0] == off0);
+    /* too few examples: plain training, no inner split */
+    size_t few[6] = {0, 1, 2, 3, 4, 5};
+    assert_int_equal(modc_fit(m, &td, few, 6, &o, 5, &rep, &e), 0);
+    assert_false(rep.inner);
+    assert_int_equal(rep.epochs, p.epochs);
+    o.val_share = 0.9;
+    assert_int_equal(modc_fit(m, &td, NULL, 0, &o, 5, &rep, &e), VIS_EINVAL);
+    /* a bad soft target is refused */
+    soft[3] = -1;
+    modc_fit_opts_default(&o);
+    assert_int_equal(modc_fit(m, &td, NULL, 0, &o, 5, &rep, &e), VIS_EINVAL);
+    for (int i = 0; i < 60; i++) modc_fvec_free(&xs[i]);
+    modc_model_free(m);
+}
+
+static void test_data_votes(void **state)
+{
+    (void)state;
+    const char *csv = ",count,hate_speech,offensive_language,neither,class,tweet\n"
+                      "0,3,0,0,3,2,a\n"
+                      "1,4,1,3,0,1,b\n";
+    modc_dataset d;
+    vis_err e;
+    assert_int_equal(modc_data_parse(&d, csv, strlen(csv), &e), 0);
+    assert_non_null(d.soft);
+    assert_true(d.soft[2] == 1.0f && d.soft[0] == 0.0f);
+    assert_true(fabsf(d.soft[3] - 0.25f) < 1e-7f && fabsf(d.soft[4] - 0.75f) < 1e-7f);
+    modc_data_free(&d);
+    const char *novotes = ",class,tweet\n0,1,x\n";
+    assert_int_equal(modc_data_parse(&d, novotes, strlen(novotes), &e), 0);
+    assert_null(d.soft);
+    modc_data_free(&d);
+    const char *bad = "hate_speech,offensive_language,neither,class,tweet\n0,x,1,2,t\n";
+    assert_int_equal(modc_data_parse(&d, bad, strlen(bad), &e), VIS_EINVAL);
+    assert_string_equal(e.kind, "bad_votes");
+    const char *zero = "hate_speech,offensive_language,neither,class,tweet\n0,0,0,2,t\n";
+    assert_int_equal(modc_data_parse(&d, zero, strlen(zero), &e), VIS_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -450,6 +619,9 @@ int main(void)
         cmocka_unit_test(test_metrics),         cmocka_unit_test(test_folds),
         cmocka_unit_test(test_data_davidson),   cmocka_unit_test(test_data_generic),
         cmocka_unit_test(test_cross_validate_small), cmocka_unit_test(test_offline_train),
+        cmocka_unit_test(test_update_soft),     cmocka_unit_test(test_classify_offsets),
+        cmocka_unit_test(test_fit_offsets),     cmocka_unit_test(test_fit),
+        cmocka_unit_test(test_data_votes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

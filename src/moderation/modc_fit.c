@@ -1,0 +1,213 @@
+#include "moderation/modc_fit.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GRID_LO (-4.0)
+#define GRID_STEP 0.05
+#define GRID_N 161 /* -4 .. 4 */
+#define ROUNDS 3
+#define MIN_INNER 20
+
+void modc_fit_opts_default(modc_fit_opts *o)
+{
+    o->val_share = 0.1;
+    o->early_stop = false;
+    o->offsets = false;
+}
+
+/* Macro F1 of argmax_c lp[i*k+c] + off[c] against labels. */
+static double macro_f1(const double *lp, const size_t *labels, size_t n, size_t k,
+                       const double *off, size_t *tp, size_t *sup, size_t *pred)
+{
+    memset(tp, 0, k * sizeof *tp);
+    memset(sup, 0, k * sizeof *sup);
+    memset(pred, 0, k * sizeof *pred);
+    for (size_t i = 0; i < n; i++) {
+        const double *l = lp + i * k;
+        size_t b = 0;
+        double bv = l[0] + off[0];
+        for (size_t c = 1; c < k; c++)
+            if (l[c] + off[c] > bv) {
+                bv = l[c] + off[c];
+                b = c;
+            }
+        sup[labels[i]]++;
+        pred[b]++;
+        if (b == labels[i]) tp[b]++;
+    }
+    double s = 0;
+    size_t cl = 0;
+    for (size_t c = 0; c < k; c++) {
+        if (!sup[c] && !pred[c]) continue;
+        s += 2.0 * (double)tp[c] / (double)(sup[c] + pred[c]);
+        cl++;
+    }
+    return cl ? s / (double)cl : 0.0;
+}
+
+double modc_fit_offsets(const double *probs, const size_t *labels, size_t n, size_t k,
+                        double *offsets)
+{
+    for (size_t c = 0; c < k; c++) offsets[c] = 0;
+    if (n == 0 || k < 2 || k > MODC_CLASSES_MAX) return 0;
+    double *lp = malloc(n * k * sizeof *lp);
+    if (!lp) return 0; /* offsets stay 0: plain argmax */
+    size_t tp[MODC_CLASSES_MAX], sup[MODC_CLASSES_MAX], pred[MODC_CLASSES_MAX];
+    for (size_t i = 0; i < n * k; i++) lp[i] = log(probs[i] > 1e-300 ? probs[i] : 1e-300);
+    /* the reference class (offset 0): the most frequent one */
+    size_t cnt[MODC_CLASSES_MAX] = {0}, ref = 0;
+    for (size_t i = 0; i < n; i++) cnt[labels[i]]++;
+    for (size_t c = 1; c < k; c++)
+        if (cnt[c] > cnt[ref]) ref = c;
+    double best = macro_f1(lp, labels, n, k, offsets, tp, sup, pred);
+    for (int round = 0; round < ROUNDS; round++) {
+        bool changed = false;
+        for (size_t c = 0; c < k; c++) {
+            if (c == ref) continue;
+            double f[GRID_N], keep = offsets[c], mx = -1;
+            for (int g = 0; g < GRID_N; g++) {
+                offsets[c] = GRID_LO + GRID_STEP * g;
+                f[g] = macro_f1(lp, labels, n, k, offsets, tp, sup, pred);
+                if (f[g] > mx) mx = f[g];
+            }
+            /* the middle of the longest run of grid values at the maximum */
+            int run_start = -1, best_start = 0, best_len = 0;
+            for (int g = 0; g <= GRID_N; g++) {
+                bool at = g < GRID_N && f[g] >= mx - 1e-12;
+                if (at && run_start < 0) run_start = g;
+                if (!at && run_start >= 0) {
+                    if (g - run_start > best_len) {
+                        best_len = g - run_start;
+                        best_start = run_start;
+                    }
+                    run_start = -1;
+                }
+            }
+            offsets[c] = GRID_LO + GRID_STEP * (best_start + (best_len - 1) / 2.0);
+            if (mx > best + 1e-12 || fabs(offsets[c] - keep) > 1e-9) changed = true;
+            if (mx > best) best = mx;
+        }
+        if (!changed) break;
+    }
+    best = macro_f1(lp, labels, n, k, offsets, tp, sup, pred);
+    free(lp);
+    return best;
+}
+
+/* Deal subset into inner training and validation parts, stratified by
+ * class: each class's examples are shuffled and the first
+ * round(val_share * count) (at least 1 when count >= 2) are held out. */
+static int inner_split(const modc_train_data *td, const size_t *subset, size_t nsub, size_t k,
+                       double share, uint64_t seed, size_t *tr, size_t *ntr, size_t *va,
+                       size_t *nva)
+{
+    size_t *idx = malloc(nsub * sizeof *idx);
+    if (!idx) return VIS_ENOMEM;
+    uint64_t rs = seed ^ 0x5bd1e9955bd1e995ULL;
+    *ntr = *nva = 0;
+    for (size_t c = 0; c < k; c++) {
+        size_t m = 0;
+        for (size_t i = 0; i < nsub; i++) {
+            size_t e = subset ? subset[i] : i;
+            if (td->labels[e] == c) idx[m++] = e;
+        }
+        for (size_t i = m; i > 1; i--) {
+            size_t j = modc_rand_below(&rs, i);
+            size_t t = idx[i - 1];
+            idx[i - 1] = idx[j];
+            idx[j] = t;
+        }
+        size_t nv = (size_t)floor(share * (double)m + 0.5);
+        if (nv == 0 && m >= 2) nv = 1;
+        if (nv >= m && m > 0) nv = m - 1;
+        for (size_t i = 0; i < m; i++) {
+            if (i < nv) va[(*nva)++] = idx[i];
+            else tr[(*ntr)++] = idx[i];
+        }
+    }
+    free(idx);
+    return 0;
+}
+
+int modc_fit(modc_model *m, const modc_train_data *td, const size_t *subset, size_t nsub,
+             const modc_fit_opts *o, uint64_t seed, modc_fit_report *rep, vis_err *err)
+{
+    modc_fit_report local;
+    if (!rep) rep = &local;
+    memset(rep, 0, sizeof *rep);
+    modc_fit_opts def;
+    if (!o) {
+        modc_fit_opts_default(&def);
+        o = &def;
+    }
+    if (!(o->val_share > 0 && o->val_share <= 0.5))
+        return vis_errf(err, VIS_EINVAL, "invalid_param", "val_share",
+                        "validation share must be in (0, 0.5]");
+    const modc_params *p = modc_model_params(m);
+    size_t k = modc_model_nclasses(m);
+    unsigned epochs = p->epochs;
+    if (!subset) nsub = td->n;
+    modc_model_reset(m);
+    rep->epochs = epochs;
+    size_t present = 0, cnt[MODC_CLASSES_MAX] = {0};
+    for (size_t i = 0; i < nsub; i++) {
+        size_t e = subset ? subset[i] : i;
+        if (e < td->n && td->labels[e] < k && cnt[td->labels[e]]++ == 0) present++;
+    }
+    if ((!o->early_stop && !o->offsets) || nsub < MIN_INNER || present < 2)
+        return modc_train_run(m, td, subset, nsub, epochs, seed, NULL, 0, 0, NULL, NULL, err);
+
+    int rc = 0;
+    modc_model *inner = NULL;
+    size_t *tr = malloc(nsub * sizeof *tr), *va = malloc(nsub * sizeof *va), ntr, nva;
+    size_t *vlab = malloc(nsub * sizeof *vlab);
+    double *vprobs = NULL, *loss = calloc(epochs, sizeof *loss);
+    if (!tr || !va || !vlab || !loss) {
+        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        goto done;
+    }
+    if (inner_split(td, subset, nsub, k, o->val_share, seed, tr, &ntr, va, &nva)) {
+        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        goto done;
+    }
+    vprobs = malloc((size_t)epochs * nva * k * sizeof *vprobs);
+    if (!vprobs) {
+        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        goto done;
+    }
+    const char *names[MODC_CLASSES_MAX];
+    for (size_t c = 0; c < k; c++) names[c] = modc_model_class(m, c);
+    rc = modc_model_new(&inner, p, names, k, err);
+    if (rc) goto done;
+    rc = modc_train_run(inner, td, tr, ntr, epochs, seed * 31 + 7, va, nva,
+                        o->early_stop ? 1 : 0, loss, vprobs, err);
+    if (rc) goto done;
+    unsigned best = epochs - 1;
+    if (o->early_stop) {
+        best = 0;
+        for (unsigned e = 1; e < epochs; e++)
+            if (loss[e] < loss[best]) best = e;
+    }
+    rep->inner = true;
+    rep->epochs = epochs = best + 1;
+    for (unsigned e = 0; e < p->epochs && e < 64; e++) rep->val_loss[e] = loss[e];
+    for (size_t i = 0; i < nva; i++) vlab[i] = td->labels[va[i]];
+    if (o->offsets)
+        rep->val_macro_f1 = modc_fit_offsets(vprobs + (size_t)best * nva * k, vlab, nva, k,
+                                             rep->offsets);
+    modc_model_free(inner);
+    inner = NULL;
+    rc = modc_train_run(m, td, subset, nsub, epochs, seed, NULL, 0, 0, NULL, NULL, err);
+    if (rc) goto done;
+    modc_set_offsets(m, rep->offsets);
+done:
+    modc_model_free(inner);
+    free(tr);
+    free(va);
+    free(vlab);
+    free(vprobs);
+    free(loss);
+    return rc;
+}

@@ -12,6 +12,7 @@
 #include "moderation/mod.h"
 #include "dispatch/disp_service.h"
 #include "store/sql_core.h"
+#include "visibility/visib_demo.h"
 
 int mw_demo_seed(store *db, const vis_config *cfg, int64_t now_ms, vis_err *err); /* microwork/mw_demo.c */
 
@@ -61,6 +62,7 @@ int demo_seed(store *db, const vis_config *cfg, const account_pwcost *cost, int6
         static const char *const moderators[] = {"dana@demo.visible", "emeka@demo.visible", NULL};
         if (mod_demo_seed(db, cfg, "chirp@demo.visible", moderators, now_ms, err)) goto fail;
         if (mw_demo_seed(db, cfg, now_ms, err)) goto fail;
+        if (visib_demo_seed(db, cfg, now_ms, err)) goto fail;
         if (store_exec(db, SQL_SETTING_PUT, err, "tt", "demo_seeded", "1")) goto fail;
         if (store_commit(db, err)) return err->code;
     }

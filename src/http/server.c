@@ -12,6 +12,7 @@
 #include "base/buf.h"
 #include "http/committer.h"
 #include "store/sql_core.h"
+#include "visibility/visib_guard.h"
 
 const http_route *const *server_route_tables(void);
 int static_serve(vis_server *s, struct MHD_Connection *c, const char *method, const char *path, int *status);
@@ -246,6 +247,8 @@ static int run(vis_server *s, http_req *rq, http_resp *rs, vis_err *err, int64_t
                             je.text);
         if (!json_is_object(rq->json))
             return vis_errf(err, VIS_EINVAL, "invalid_body", NULL, "the request body must be a JSON object");
+        /* data the platform must not process (docs/visibility.md) */
+        if (rq->authed && !strcmp(rq->who.role, "worker") && visib_guard_body(rq->json, err)) return err->code;
     }
     bool tx = rt->flags & (HTTP_TX | HTTP_IDEM);
     if (!tx) return rt->fn(rq, rs, err);

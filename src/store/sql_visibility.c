@@ -28,6 +28,14 @@ const char SQL_OBS_CLIENT_OF_ASSIGNMENT[] = "SELECT client_id FROM mw_assignment
 const char SQL_OBS_CLIENT_OF_BATCH[] = "SELECT client_id FROM mw_batches WHERE id = $1";
 const char SQL_OBS_CLIENT_OF_TASK[] = "SELECT client_id FROM mw_tasks WHERE id = $1";
 const char SQL_OBS_CLIENT_OF_JOB[] = "SELECT client_id FROM disp_jobs WHERE id = $1";
+const char SQL_OBS_CLIENT_OF_ITEM[] = "SELECT client_id FROM mod_items WHERE id = $1";
+const char SQL_OBS_CLIENT_OF_CONTENT[] = "SELECT client_id FROM mod_content WHERE id = $1";
+/* a content item is made or checked by humans when a moderator decided it
+   (with or without the classifier's hint) or audited the automatic decision */
+const char SQL_OBS_OUTPUT_MODERATION[] =
+    "SELECT COUNT(DISTINCT content_id),"
+    " COUNT(DISTINCT CASE WHEN automated <> 'fully' OR audit_state IN ('agreed', 'disagreed') THEN content_id END)"
+    " FROM mod_decisions WHERE created_ms >= $1 AND created_ms < $2";
 const char SQL_OBS_OUTPUT[] =
     "SELECT COUNT(DISTINCT subject),"
     " COUNT(DISTINCT CASE WHEN automated = 0 AND span_kind = 'active' THEN subject END)"

@@ -21,7 +21,10 @@ extern const char SQL_OBS_CLIENT_OF_TX[];  /* ledger tx -> client that paid (esc
 extern const char SQL_OBS_CLIENT_OF_ASSIGNMENT[]; /* id -> client_id */
 extern const char SQL_OBS_CLIENT_OF_BATCH[];
 extern const char SQL_OBS_CLIENT_OF_TASK[];
-extern const char SQL_OBS_CLIENT_OF_JOB[];  /* dispatch: disp_jobs (absent until dispatch lands) */
+extern const char SQL_OBS_CLIENT_OF_JOB[];  /* dispatch: disp_jobs */
+extern const char SQL_OBS_CLIENT_OF_ITEM[]; /* moderation: mod_items (a review) */
+extern const char SQL_OBS_CLIENT_OF_CONTENT[]; /* moderation: mod_content */
+extern const char SQL_OBS_OUTPUT_MODERATION[]; /* from,to -> content decided, decided or checked by a human */
 extern const char SQL_OBS_OUTPUT[];        /* family,from,to,count_automated -> items, made/checked by humans */
 extern const char SQL_OBS_WORKERS_REGISTERED[]; /* -> count of worker accounts */
 extern const char SQL_OBS_WORKER_ACTIVITY[]; /* worker -> first span start, last span end */

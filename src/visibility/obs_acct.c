@@ -334,6 +334,8 @@ static const resolver resolvers[] = {
     {"batch:", SQL_OBS_CLIENT_OF_BATCH},
     {"task:", SQL_OBS_CLIENT_OF_TASK},
     {"job:", SQL_OBS_CLIENT_OF_JOB},
+    {"item:", SQL_OBS_CLIENT_OF_ITEM},
+    {"content:", SQL_OBS_CLIENT_OF_CONTENT},
 };
 #define NRESOLVERS (sizeof resolvers / sizeof resolvers[0])
 

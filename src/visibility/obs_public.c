@@ -253,35 +253,54 @@ static json_t *group_json(const group *g, const char *family, int64_t k)
  * "automated" output to clients. */
 static const struct {
     const char *family;
-    int         count_automated; /* automated verdicts are output items too */
+    int         count_automated; /* journal: automated verdicts are output items too */
+    const char *records;         /* the family's decision records (from, to), or NULL */
     const char *what;
 } outputs[] = {
-    {"microwork", 0,
+    {"microwork", 0, NULL,
      "answers delivered (distinct assignments with a submitted answer). Every answer in Visible is given by a human "
      "worker account; no model answers tasks. Aggregation (truth inference) only combines human answers."},
-    {"moderation", 1,
-     "content items decided (distinct subjects with a classifier verdict or a human review); made or checked by "
-     "humans = items with a human review span."},
+    {"moderation", 1, SQL_OBS_OUTPUT_MODERATION,
+     "content items decided in the period (moderation's decision records: distinct content); made or checked by "
+     "humans = decided by a moderator (with or without the classifier's hint) or an automatic decision audited by "
+     "one. Without decision records, the journal: distinct subjects of classifier verdicts and human review spans."},
 };
 
-static json_t *output_json(obs_ctx *c, int64_t from, int64_t to, const agg *a, int pi, int64_t k, vis_err *err)
+/* Items and human-made items of one family in [from, to): its decision
+ * records if it keeps any, else the journal. 0 or -1 (err filled). */
+static int output_counts(obs_ctx *c, size_t i, int64_t from, int64_t to, int64_t *items, int64_t *human,
+                         vis_err *err)
+{
+    *items = *human = 0;
+    if (outputs[i].records) {
+        vis_err e2;
+        vis_err_clear(&e2);
+        store_stmt *q = store_query(c->db, outputs[i].records, &e2, "ii", from, to);
+        if (q && store_row(q, &e2) == 1) {
+            *items = store_col_i64(q, 0);
+            *human = store_col_i64(q, 1);
+        }
+        if (q) store_done(q);
+        if (*items) return 0;
+    }
+    store_stmt *q = store_query(c->db, SQL_OBS_OUTPUT, err, "tiii", outputs[i].family, from, to,
+                                (int64_t)outputs[i].count_automated);
+    if (!q) return -1;
+    int r = store_row(q, err);
+    if (r == 1) {
+        *items = store_col_i64(q, 0);
+        *human = store_col_i64(q, 1);
+    }
+    store_done(q);
+    return r < 0 ? -1 : 0;
+}
+
+static json_t *output_json(obs_ctx *c, int64_t from, int64_t to, const agg *a, int pi, vis_err *err)
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
-        int64_t items = 0, human = 0;
-        store_stmt *q = store_query(c->db, SQL_OBS_OUTPUT, err, "tiii", outputs[i].family, from, to,
-                                    (int64_t)outputs[i].count_automated);
-        if (!q) {
-            json_decref(arr);
-            return NULL;
-        }
-        int r = store_row(q, err);
-        if (r == 1) {
-            items = store_col_i64(q, 0);
-            human = store_col_i64(q, 1);
-        }
-        store_done(q);
-        if (r < 0) {
+        int64_t items, human;
+        if (output_counts(c, i, from, to, &items, &human, err)) {
             json_decref(arr);
             return NULL;
         }
@@ -293,7 +312,6 @@ static json_t *output_json(obs_ctx *c, int64_t from, int64_t to, const agg *a, i
                 sup = a->g[pi * OBS_MAX_FAMILIES + f].suppressed;
             }
         json_t *o = json_pack("{s:s, s:s}", "family", outputs[i].family, "counts", outputs[i].what);
-        (void)k;
         if (sup && workers > 0) {
             json_object_set_new(o, "suppressed", json_true());
         } else {
@@ -335,7 +353,7 @@ int obs_observatory(obs_ctx *c, int64_t from, int64_t to, obs_grain g, const cha
                 if (!gj) rc = nomem(err);
                 else json_array_append_new(fams, gj);
             }
-            json_t *ho = rc ? NULL : output_json(c, p->start[pi], p->start[pi + 1], &a, pi, k, err);
+            json_t *ho = rc ? NULL : output_json(c, p->start[pi], p->start[pi + 1], &a, pi, err);
             if (!ho && !rc) rc = err->code ? err->code : nomem(err);
             json_array_append_new(periods, json_pack("{s:s, s:I, s:I, s:o, s:o}", "period", label, "start_ms",
                                                      (json_int_t)p->start[pi], "end_ms", (json_int_t)p->start[pi + 1],

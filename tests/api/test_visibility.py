@@ -554,6 +554,11 @@ class ForbiddenData(unittest.TestCase):
                 self.assertEqual(r.status, 400)
                 self.assertEqual(r.json["error"]["code"], "forbidden_data")
                 self.assertEqual(r.json["error"]["field"], key)
+            # the guard applies to every body a worker sends, on every family's endpoints
+            r = wc.post("/v1/courier/online", {"lat": 48.85, "lon": 2.35, "selfie": "..."})
+            self.assertEqual((r.status, r.json["error"]["code"]), (400, "forbidden_data"))
+            r = wc.post("/v1/assignments/1/submit", {"answer": {"direct_message": "hi"}})
+            self.assertEqual((r.status, r.json["error"]["code"]), (400, "forbidden_data"))
             # locations only while online: a courier who is offline is refused and nothing is kept
             r = wc.post("/v1/courier/position", {"lat": 48.8566, "lon": 2.3522})
             self.assertEqual(r.status, 409, r)

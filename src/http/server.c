@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "http/committer.h"
+#include "moderation/mod.h"
 #include "store/sql_core.h"
 #include "visibility/visib_guard.h"
 
@@ -490,6 +491,8 @@ void server_stop(vis_server *s)
 void server_free(vis_server *s)
 {
     server_stop(s);
+    mod_svc_free(s->moderation); /* the ticker, its other user, has stopped */
+    s->moderation = NULL;
     for (int i = 0; i < s->nconns; i++) store_disconnect(s->conns[i]);
     s->nconns = 0;
     store_pool_close(s->pool);

@@ -178,12 +178,7 @@ static int admin_create(int argc, char **argv)
                         err.field[0] ? ": " : "", err.msg);
                 rc = err.code == VIS_EINVAL || err.code == VIS_ECONFLICT ? 2 : 1;
             } else {
-                journal_event ev = journal_event_init("core", "account_created", now);
-                char subj[48];
-                snprintf(subj, sizeof subj, "account:%lld", (long long)a.id);
-                ev.subject = subj;
-                if (!strcmp(role, "worker")) ev.worker_id = a.id;
-                if (journal_append(db, &ev, NULL, &err) || store_commit(db, &err)) {
+                if (account_record(db, &a, "account_created", -1, now, &err) || store_commit(db, &err)) {
                     fprintf(stderr, "visible admin create-account: %s\n", err.msg);
                 } else {
                     json_t *o = json_pack("{s:o, s:s}", "account", http_account_json(&a), "token", tok);

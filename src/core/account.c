@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/journal.h"
 #include "store/sql_core.h"
 
 bool account_role_valid(const char *role)
@@ -83,6 +84,17 @@ int account_create(store *s, const char *role, const char *name, const char *ema
     if (store_exec(s, SQL_ACCOUNT_INSERT, err, "tttti", role, name, norm, stored, now_ms))
         return err ? err->code : VIS_ESTORE;
     return account_get(s, store_last_id(s), out, err);
+}
+
+int account_record(store *s, const account *a, const char *event, int64_t actor_id, int64_t now_ms, vis_err *err)
+{
+    journal_event ev = journal_event_init("core", event, now_ms);
+    char subj[48];
+    snprintf(subj, sizeof subj, "account:%lld", (long long)a->id);
+    ev.subject = subj;
+    ev.actor_id = actor_id;
+    if (!strcmp(a->role, "worker")) ev.worker_id = a->id;
+    return journal_append(s, &ev, NULL, err);
 }
 
 int account_get(store *s, int64_t id, account *out, vis_err *err)

@@ -38,6 +38,8 @@ bool account_role_valid(const char *role);
 int account_create(store *s, const char *role, const char *name, const char *email, const char *password,
                    const account_pwcost *cost, int64_t now_ms, account *out, vis_err *err);
 int account_get(store *s, int64_t id, account *out, vis_err *err);
+/* Journal an account event ("account_created", "signed_up") about a. */
+int account_record(store *s, const account *a, const char *event, int64_t actor_id, int64_t now_ms, vis_err *err);
 /* Check email + password; VIS_EAUTH with one message for any mismatch. */
 int account_login(store *s, const char *email, const char *password, account *out, vis_err *err);
 /* Issue a new token; expires_ms < 0 means it never expires. */

@@ -45,13 +45,10 @@ int demo_seed(store *db, const vis_config *cfg, const account_pwcost *cost, int6
             if (account_create(db, people[i].role, people[i].name, people[i].email, DEMO_PASSWORD, cost, now_ms, &a,
                                err))
                 goto fail;
-            journal_event ev = journal_event_init("core", "account_created", now_ms);
-            char subj[48];
-            snprintf(subj, sizeof subj, "account:%lld", (long long)a.id);
-            ev.subject = subj;
-            if (!strcmp(a.role, "worker")) ev.worker_id = a.id;
-            if (journal_append(db, &ev, NULL, err)) goto fail;
+            if (account_record(db, &a, "account_created", -1, now_ms, err)) goto fail;
             if (people[i].credit_micros) {
+                char subj[48];
+                snprintf(subj, sizeof subj, "account:%lld", (long long)a.id);
                 ledger_tx_in tx = {.kind = "credit", .memo = "demo funds", .family = "core", .subject = subj,
                                    .actor_id = -1, .now_ms = now_ms};
                 if (ledger_credit_client(db, a.id, people[i].credit_micros, cfg->currency, &tx, NULL, NULL, err))

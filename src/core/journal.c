@@ -1,6 +1,7 @@
 #include "core/journal.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -121,6 +122,18 @@ int journal_append(store *s, const journal_event *ev, int64_t *id_out, vis_err *
 fail:
     store_rollback(s);
     return err && err->code ? err->code : VIS_ESTORE;
+}
+
+int journal_append_json(store *s, journal_event *ev, json_t *payload, int64_t *id_out, vis_err *err)
+{
+    char *text = payload ? json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(payload);
+    if (payload && !text) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    ev->payload = text;
+    int rc = journal_append(s, ev, id_out, err);
+    ev->payload = NULL;
+    free(text);
+    return rc;
 }
 
 int journal_verify(store *s, journal_report *rep, vis_err *err)

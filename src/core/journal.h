@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "base/err.h"
 #include "store/store.h"
 
@@ -45,6 +47,9 @@ typedef struct journal_event {
 /* A zeroed event with ids set to -1. */
 journal_event journal_event_init(const char *family, const char *event, int64_t at_ms);
 int journal_append(store *s, const journal_event *ev, int64_t *id_out, vis_err *err);
+/* The same with a JSON payload (stolen, may be NULL), stored compact with
+ * sorted keys; ev->payload is ignored. */
+int journal_append_json(store *s, journal_event *ev, json_t *payload, int64_t *id_out, vis_err *err);
 
 typedef struct journal_report {
     int64_t rows;       /* rows checked */

@@ -137,26 +137,17 @@ json_t *disp_job_json(const disp_jrow *j, int64_t now_ms)
 int disp_journal(disp_ctx *c, const char *event, int64_t worker, const char *subject, json_t *payload,
                  const char *span, int64_t span_a, int64_t span_b, bool automated, int64_t *id, vis_err *err)
 {
-    char *text = NULL;
-    if (payload) {
-        text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
-        json_decref(payload);
-        if (!text) return disp_nomem(err);
-    }
     journal_event ev = journal_event_init(DISP_FAMILY, event, c->now_ms);
     ev.actor_id = automated ? -1 : c->actor_id;
     ev.worker_id = worker;
     ev.subject = subject;
     ev.automated = automated;
-    ev.payload = text;
     if (span) {
         ev.span_kind = span;
         ev.span_start_ms = span_a;
         ev.span_end_ms = span_b < span_a ? span_a : span_b;
     }
-    int rc = journal_append(c->db, &ev, id, err);
-    free(text);
-    return rc;
+    return journal_append_json(c->db, &ev, payload, id, err);
 }
 
 int disp_settle(disp_ctx *c, const disp_jrow *j, int64_t worker, int64_t pay, const char *rest_kind,

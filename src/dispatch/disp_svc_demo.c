@@ -51,12 +51,7 @@ static int new_account(store *db, const char *role, const char *name, const char
 {
     account a;
     if (account_create(db, role, name, email, DEMO_PASSWORD, cost, now_ms, &a, err)) return err->code;
-    journal_event ev = journal_event_init("core", "account_created", now_ms);
-    char subj[48];
-    snprintf(subj, sizeof subj, "account:%lld", (long long)a.id);
-    ev.subject = subj;
-    if (!strcmp(role, "worker")) ev.worker_id = a.id;
-    if (journal_append(db, &ev, NULL, err)) return err->code;
+    if (account_record(db, &a, "account_created", -1, now_ms, err)) return err->code;
     *id = a.id;
     return 0;
 }

@@ -71,13 +71,7 @@ static int h_signup(http_req *r, http_resp *rs, vis_err *err)
         return err->code;
     char tok[ACCOUNT_TOKEN_LEN];
     if (account_token_issue(r->db, a.id, "signup", r->now_ms, token_expiry(r), tok, err)) return err->code;
-    journal_event ev = journal_event_init("core", "signed_up", r->now_ms);
-    ev.actor_id = a.id;
-    if (!strcmp(role, "worker")) ev.worker_id = a.id;
-    char subj[48];
-    snprintf(subj, sizeof subj, "account:%lld", (long long)a.id);
-    ev.subject = subj;
-    if (journal_append(r->db, &ev, NULL, err)) return err->code;
+    if (account_record(r->db, &a, "signed_up", a.id, r->now_ms, err)) return err->code;
     snprintf(rs->location, sizeof rs->location, "/v1/me");
     return http_json(rs, 201, json_pack("{s:o, s:s, s:I}", "account", http_account_json(&a), "token", tok, "expires_ms",
                                         (json_int_t)token_expiry(r)));
@@ -151,13 +145,7 @@ static int h_admin_create_account(http_req *r, http_resp *rs, vis_err *err)
         return err->code;
     char tok[ACCOUNT_TOKEN_LEN];
     if (account_token_issue(r->db, a.id, "admin-created", r->now_ms, token_expiry(r), tok, err)) return err->code;
-    journal_event ev = journal_event_init("core", "account_created", r->now_ms);
-    ev.actor_id = r->who.id;
-    if (!strcmp(role, "worker")) ev.worker_id = a.id;
-    char subj[48];
-    snprintf(subj, sizeof subj, "account:%lld", (long long)a.id);
-    ev.subject = subj;
-    if (journal_append(r->db, &ev, NULL, err)) return err->code;
+    if (account_record(r->db, &a, "account_created", r->who.id, r->now_ms, err)) return err->code;
     return http_json(rs, 201, json_pack("{s:o, s:s}", "account", http_account_json(&a), "token", tok));
 }
 

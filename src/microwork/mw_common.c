@@ -77,9 +77,6 @@ int mw_journal(mw_ctx *c, const char *event, int64_t worker, const char *subject
                const char *span_kind, int64_t span_a, int64_t span_b, json_t *payload, int64_t *id_out,
                vis_err *err)
 {
-    char *text = payload ? json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(payload);
-    if (payload && !text) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
     journal_event ev = journal_event_init("microwork", event, c->now_ms);
     ev.actor_id = c->who ? c->who->id : -1;
     if (automated) ev.actor_id = -1;
@@ -89,10 +86,7 @@ int mw_journal(mw_ctx *c, const char *event, int64_t worker, const char *subject
     ev.span_kind = span_kind;
     ev.span_start_ms = span_a;
     ev.span_end_ms = span_b;
-    ev.payload = text;
-    int rc = journal_append(c->db, &ev, id_out, err);
-    free(text);
-    return rc;
+    return journal_append_json(c->db, &ev, payload, id_out, err);
 }
 
 static int escrow_fund(mw_ctx *c, mw_batch *b, int64_t need, vis_err *err)

@@ -53,9 +53,6 @@ int mod_item_leased(mod_ctx *c, int64_t id, mod_item *it, vis_err *err)
 int mod_journal(mod_ctx *c, const char *event, int64_t worker, const char *subject, bool automated,
                 const char *span_kind, int64_t span_a, int64_t span_b, json_t *payload, vis_err *err)
 {
-    char *text = payload ? json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(payload);
-    if (payload && !text) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
     journal_event ev = journal_event_init("moderation", event, c->now_ms);
     ev.actor_id = automated || !c->who ? -1 : c->who->id;
     ev.worker_id = worker;
@@ -64,10 +61,7 @@ int mod_journal(mod_ctx *c, const char *event, int64_t worker, const char *subje
     ev.span_kind = span_kind;
     ev.span_start_ms = span_a;
     ev.span_end_ms = span_b;
-    ev.payload = text;
-    int rc = journal_append(c->db, &ev, NULL, err);
-    free(text);
-    return rc;
+    return journal_append_json(c->db, &ev, payload, NULL, err);
 }
 
 int mod_callback_queue(mod_ctx *c, int64_t client, const char *event, json_t *body, vis_err *err)

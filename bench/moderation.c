@@ -6,7 +6,8 @@
  *   2. classification throughput on one core: a model trained on all the
  *      tweets classifies every tweet (modc_predict, from raw text: normalise,
  *      hash, score, softmax) several times over; texts/s (target >= 100,000);
- *   3. online learning throughput (modc_update from raw text), texts/s;
+ *   3. online learning throughput (modc_update from raw text, and
+ *      modc_update_soft from the annotators' vote shares), texts/s;
  *   4. model save/load size and time.
  * Prints figures only; never fails on slowness.
  */
@@ -80,6 +81,25 @@ int main(void)
     double t_up = now_s() - t0;
     printf("online updates (modc_update, raw text): %.0f texts/s\n",
            (double)d.n * o.params.epochs / t_up);
+    if (d.soft) { /* soft-target updates from the vote shares, on a scratch model */
+        modc_model *sm;
+        if (modc_model_new(&sm, &o.params, (const char *const *)d.classes, d.nclasses, &err)) {
+            fprintf(stderr, "bench/moderation: %s\n", err.msg);
+            return 1;
+        }
+        double tg[MODC_CLASSES_MAX];
+        t0 = now_s();
+        for (size_t i = 0; i < d.n; i++) {
+            for (size_t c = 0; c < d.nclasses; c++) tg[c] = d.soft[i * d.nclasses + c];
+            if (modc_update_soft(sm, d.text[i], d.len[i], tg, &err)) {
+                fprintf(stderr, "bench/moderation: %s\n", err.msg);
+                return 1;
+            }
+        }
+        printf("online soft-target updates (modc_update_soft, vote shares): %.0f texts/s\n",
+               (double)d.n / (now_s() - t0));
+        modc_model_free(sm);
+    }
 
     /* 2. classification throughput */
     double probs[MODC_CLASSES_MAX], sink = 0;

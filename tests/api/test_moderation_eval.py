@@ -83,15 +83,24 @@ class DavidsonCrossValidation(unittest.TestCase):
         self.assertGreaterEqual(r["per_class"]["offensive"]["f1"], 0.93)
         self.assertGreaterEqual(r["per_class"]["neither"]["f1"], 0.86)
 
+    # The two targets below are still NOT reached under honest 10-fold
+    # cross-validation (macro 0.748, hate 0.430 with the defaults). Soft
+    # labels from the annotators' votes, early stopping and decision offsets
+    # fitted on an inner validation split were added and measured (see
+    # docs/moderation-classifier.md): none reaches them, and neither does an
+    # oracle per-class decision offset fitted on the test folds themselves
+    # (macro 0.749-0.755, hate 0.436-0.455), nor a TF-IDF logistic
+    # regression of the published kind under the same protocol. They stay
+    # expected failures so that they show up, and turn into unexpected
+    # successes if the method improves; the assertions are the real ones.
     @unittest.expectedFailure
     def test_macro_f1_target(self):
-        """Issue target macro F1 >= 0.77: NOT reached (0.748 measured). The
-        published figure comes from one 10% split; see the docs."""
+        """Issue target macro F1 >= 0.77: NOT reached (0.748 measured)."""
         self.assertGreaterEqual(self.result["macro_f1"], 0.77)
 
     @unittest.expectedFailure
     def test_hate_f1_target(self):
-        """Issue target hate F1 >= 0.51: NOT reached (0.43 measured)."""
+        """Issue target hate F1 >= 0.51: NOT reached (0.430 measured)."""
         self.assertGreaterEqual(self.result["per_class"]["hate"]["f1"], 0.51)
 
 
@@ -157,6 +166,50 @@ class GenericCsvAndModels(unittest.TestCase):
         p = run(["predict", "--model", model], stdin="x\n")
         self.assertEqual(p.returncode, 2)
         self.assertIn("checksum", p.stderr)
+
+    def test_predictions_and_fitting_options(self):
+        preds = os.path.join(self.dir.name, "oof.csv")
+        p = run(["eval", "--data", self.csv, "--folds", "3", "--json", "--bits", "16",
+                 "--early-stop", "--offsets", "--val-share", "0.25", "--predictions", preds])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        r = json.loads(p.stdout)
+        self.assertEqual(len(r["passes"]), 3)
+        for e in r["passes"]:
+            self.assertTrue(1 <= e <= 5)
+        with open(preds) as f:
+            rows = list(csv.reader(f))
+        self.assertEqual(rows[0], ["index", "truth", "p_abuse", "p_ok", "p_spam"])
+        self.assertEqual(len(rows), 37)
+        for row in rows[1:]:
+            self.assertAlmostEqual(sum(float(x) for x in row[2:]), 1.0, places=4)
+        self.assertEqual(run(["eval", "--data", self.csv, "--val-share", "0.9"]).returncode, 2)
+
+    def test_votes_davidson_layout(self):
+        # Davidson layout with vote columns: --votes trains on the vote shares
+        path = os.path.join(self.dir.name, "votes.csv")
+        with open(path, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["", "count", "hate_speech", "offensive_language", "neither", "class",
+                        "tweet"])
+            for i in range(3):
+                for j, (t, l) in enumerate(GENERIC_ROWS):
+                    y = {"spam": 0, "abuse": 1, "ok": 2}[l]
+                    votes = [0, 0, 0]
+                    votes[y] = 2
+                    votes[(y + 1) % 3] = 1
+                    w.writerow([i * 100 + j, 3] + votes + [y, t])
+        p = run(["eval", "--data", path, "--folds", "3", "--json", "--bits", "16", "--votes"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertGreaterEqual(json.loads(p.stdout)["accuracy"], 0.9)
+        model = os.path.join(self.dir.name, "v.bin")
+        p = run(["train", "--data", path, "--out", model, "--bits", "16", "--votes",
+                 "--early-stop"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(path, "a") as f:
+            f.write("9,3,x,0,0,2,bad votes\n")
+        p = run(["eval", "--data", path, "--votes"])
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("vote", p.stderr)
 
     def test_usage_errors(self):
         self.assertEqual(run(["--help"]).returncode, 0)

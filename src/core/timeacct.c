@@ -5,17 +5,14 @@
 
 #include "store/sql_core.h"
 
-/* A span in journal order; a later span overrides an earlier one where they
- * overlap (a rejection turns active time into unpaid time, an overturned
- * rejection turns it back), so the three kinds partition the worker's time. */
-typedef struct span {
-    int64_t a, b;
-    int     kind;
-} span;
-
+/* The sweep: edges sorted by time; a max-heap (lazy deletion) of the open
+ * intervals' indexes gives, between two edges, the latest interval covering
+ * that stretch. Later intervals override earlier ones where they overlap (a
+ * rejection turns active time into unpaid time, an overturned rejection turns
+ * it back), so the kinds partition the worker's time. */
 typedef struct edge {
     int64_t t;
-    int32_t idx;  /* span index (its journal order) */
+    size_t  idx;
     int     open; /* 1 opens, 0 closes */
 } edge;
 
@@ -26,20 +23,19 @@ static int cmp_edge(const void *x, const void *y)
     return p->open - q->open; /* closes before opens at the same instant */
 }
 
-/* max-heap of span indexes with lazy deletion */
-static void heap_push(int32_t *h, size_t *n, int32_t v)
+static void heap_push(size_t *h, size_t *n, size_t v)
 {
     size_t i = (*n)++;
     h[i] = v;
     while (i && h[(i - 1) / 2] < h[i]) {
-        int32_t t = h[i];
+        size_t t = h[i];
         h[i] = h[(i - 1) / 2];
         h[(i - 1) / 2] = t;
         i = (i - 1) / 2;
     }
 }
 
-static void heap_pop(int32_t *h, size_t *n)
+static void heap_pop(size_t *h, size_t *n)
 {
     h[0] = h[--*n];
     size_t i = 0;
@@ -48,19 +44,19 @@ static void heap_pop(int32_t *h, size_t *n)
         if (l < *n && h[l] > h[m]) m = l;
         if (r < *n && h[r] > h[m]) m = r;
         if (m == i) break;
-        int32_t t = h[i];
+        size_t t = h[i];
         h[i] = h[m];
         h[m] = t;
         i = m;
     }
 }
 
-int timeacct_partition(const span_in *in, size_t n, int64_t totals[3])
+int timeacct_sweep(const timeacct_iv *in, size_t n, void (*cb)(void *ctx, int64_t a, int64_t b, size_t idx),
+                   void *ctx)
 {
-    totals[0] = totals[1] = totals[2] = 0;
     if (!n) return 0;
     edge *e = malloc(2 * n * sizeof *e);
-    int32_t *heap = malloc(n * sizeof *heap);
+    size_t *heap = malloc(n * sizeof *heap);
     unsigned char *closed = calloc(n, 1);
     if (!e || !heap || !closed) {
         free(e);
@@ -68,18 +64,17 @@ int timeacct_partition(const span_in *in, size_t n, int64_t totals[3])
         free(closed);
         return -1;
     }
-    size_t ne = 0;
+    size_t ne = 0, hn = 0;
     for (size_t i = 0; i < n; i++) {
         if (in[i].b <= in[i].a) continue;
-        e[ne++] = (edge){in[i].a, (int32_t)i, 1};
-        e[ne++] = (edge){in[i].b, (int32_t)i, 0};
+        e[ne++] = (edge){in[i].a, i, 1};
+        e[ne++] = (edge){in[i].b, i, 0};
     }
     qsort(e, ne, sizeof *e, cmp_edge);
-    size_t hn = 0;
     int64_t prev = 0;
     for (size_t k = 0; k < ne; k++) {
         while (hn && closed[heap[0]]) heap_pop(heap, &hn);
-        if (hn && e[k].t > prev) totals[in[heap[0]].kind] += e[k].t - prev;
+        if (hn && e[k].t > prev) cb(ctx, prev, e[k].t, heap[0]);
         prev = e[k].t;
         if (e[k].open) heap_push(heap, &hn, e[k].idx);
         else closed[e[k].idx] = 1;
@@ -88,6 +83,30 @@ int timeacct_partition(const span_in *in, size_t n, int64_t totals[3])
     free(heap);
     free(closed);
     return 0;
+}
+
+typedef struct part_ctx {
+    const span_in *in;
+    int64_t       *totals;
+} part_ctx;
+
+static void part_add(void *ctx, int64_t a, int64_t b, size_t idx)
+{
+    part_ctx *p = ctx;
+    p->totals[p->in[idx].kind] += b - a;
+}
+
+int timeacct_partition(const span_in *in, size_t n, int64_t totals[3])
+{
+    totals[0] = totals[1] = totals[2] = 0;
+    if (!n) return 0;
+    timeacct_iv *iv = malloc(n * sizeof *iv);
+    if (!iv) return -1;
+    for (size_t i = 0; i < n; i++) iv[i] = (timeacct_iv){in[i].a, in[i].b};
+    part_ctx p = {in, totals};
+    int rc = timeacct_sweep(iv, n, part_add, &p);
+    free(iv);
+    return rc;
 }
 
 int64_t timeacct_hourly(int64_t paid_micros, int64_t ms)

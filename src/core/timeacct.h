@@ -33,6 +33,17 @@ typedef struct span_in {
     int     kind; /* TIME_* */
 } span_in;
 
+typedef struct timeacct_iv {
+    int64_t a, b; /* [a, b) */
+} timeacct_iv;
+
+/* Pure: for each stretch of time covered by at least one interval, call
+ * cb(ctx, a, b, idx) with the stretch [a, b) and the index of the latest
+ * (highest-index) interval covering it, in time order. 0, or -1 when out of
+ * memory. */
+int timeacct_sweep(const timeacct_iv *iv, size_t n, void (*cb)(void *ctx, int64_t a, int64_t b, size_t idx),
+                   void *ctx);
+
 /* Pure: the length of time covered by each kind, later spans (higher
  * index) overriding earlier ones. 0, or -1 when out of memory. */
 int timeacct_partition(const span_in *spans, size_t n, int64_t totals[3]);

@@ -107,82 +107,6 @@ int obs_period_of(const obs_periods *p, int64_t t)
     return lo;
 }
 
-/* ---- the sweep ---- */
-
-typedef struct edge {
-    int64_t t;
-    size_t  idx;
-    int     open;
-} edge;
-
-static int cmp_edge(const void *x, const void *y)
-{
-    const edge *p = x, *q = y;
-    if (p->t != q->t) return p->t < q->t ? -1 : 1;
-    return p->open - q->open; /* closes before opens at the same instant */
-}
-
-static void heap_push(size_t *h, size_t *n, size_t v)
-{
-    size_t i = (*n)++;
-    h[i] = v;
-    while (i && h[(i - 1) / 2] < h[i]) {
-        size_t t = h[i];
-        h[i] = h[(i - 1) / 2];
-        h[(i - 1) / 2] = t;
-        i = (i - 1) / 2;
-    }
-}
-
-static void heap_pop(size_t *h, size_t *n)
-{
-    h[0] = h[--*n];
-    size_t i = 0;
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < *n && h[l] > h[m]) m = l;
-        if (r < *n && h[r] > h[m]) m = r;
-        if (m == i) break;
-        size_t t = h[i];
-        h[i] = h[m];
-        h[m] = t;
-        i = m;
-    }
-}
-
-int obs_sweep(const obs_span *in, size_t n, void (*cb)(void *ctx, int64_t a, int64_t b, size_t idx), void *ctx)
-{
-    if (!n) return 0;
-    edge *e = malloc(2 * n * sizeof *e);
-    size_t *heap = malloc(n * sizeof *heap);
-    unsigned char *closed = calloc(n, 1);
-    if (!e || !heap || !closed) {
-        free(e);
-        free(heap);
-        free(closed);
-        return -1;
-    }
-    size_t ne = 0, hn = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (in[i].b <= in[i].a) continue;
-        e[ne++] = (edge){in[i].a, i, 1};
-        e[ne++] = (edge){in[i].b, i, 0};
-    }
-    qsort(e, ne, sizeof *e, cmp_edge);
-    int64_t prev = 0;
-    for (size_t k = 0; k < ne; k++) {
-        while (hn && closed[heap[0]]) heap_pop(heap, &hn);
-        if (hn && e[k].t > prev) cb(ctx, prev, e[k].t, heap[0]);
-        prev = e[k].t;
-        if (e[k].open) heap_push(heap, &hn, e[k].idx);
-        else closed[e[k].idx] = 1;
-    }
-    free(e);
-    free(heap);
-    free(closed);
-    return 0;
-}
-
 /* ---- sums ---- */
 
 void obs_sum_add(obs_sum *s, const obs_cell *c)
@@ -550,7 +474,7 @@ int obs_worker_load(store *db, int64_t worker, const obs_periods *p, bool by_cli
         obs_span *sv = malloc(ns * sizeof *sv);
         if (!sv) rc = nomem(err);
         for (size_t i = 0; sv && i < ns; i++) sv[i] = (obs_span){spans[i].a, spans[i].b};
-        if (sv && obs_sweep(sv, ns, on_piece, &L)) rc = nomem(err);
+        if (sv && timeacct_sweep(sv, ns, on_piece, &L)) rc = nomem(err);
         free(sv);
     }
     for (size_t i = 0; !rc && i < np; i++) {

@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "core/timeacct.h"
 #include "store/store.h"
 
 #define OBS_MAX_PERIODS 1000
@@ -112,9 +113,6 @@ int64_t obs_hourly(const obs_sum *s, bool after_costs);
 /* Pure: the pieces of the sweep (exposed for unit tests). spans are in
  * journal order; cb gets each [a, b) with the index of the owning span.
  * 0, or -1 when out of memory. */
-typedef struct obs_span {
-    int64_t a, b;
-} obs_span;
-int obs_sweep(const obs_span *spans, size_t n, void (*cb)(void *ctx, int64_t a, int64_t b, size_t idx), void *ctx);
+typedef timeacct_iv obs_span; /* the sweep is core/timeacct's timeacct_sweep */
 
 #endif

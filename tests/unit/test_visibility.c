@@ -48,7 +48,7 @@ static void test_sweep_matches_timeacct(void **state)
         int64_t want[3];
         assert_int_equal(timeacct_partition(in, n, want), 0);
         tot t = {{0, 0, 0}, kind};
-        assert_int_equal(obs_sweep(sp, n, add, &t), 0);
+        assert_int_equal(timeacct_sweep(sp, n, add, &t), 0);
         for (int k = 0; k < 3; k++) assert_int_equal(t.t[k], want[k]);
     }
 }

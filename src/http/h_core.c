@@ -225,25 +225,31 @@ static int h_admin_clock(http_req *r, http_resp *rs, vis_err *err)
 }
 
 static const jv_field jevent_fields[] = {
-    {"worker_id", JV_INT, true, 1, INT64_MAX},
-    {"event", JV_STRING, true, 1, 64},
-    {"family", JV_STRING, false, 1, 32},
+    {"family", JV_STRING, false, 1, 31},
+    {"event", JV_STRING, true, 1, 63},
+    {"worker_id", JV_INT, false, 1, INT64_MAX},
+    {"subject", JV_STRING, false, 0, 200},
+    {"automated", JV_BOOL, false, 0, 0},
     {"span_kind", JV_STRING, false, 1, 16},
     {"span_start_ms", JV_INT, false, 0, 253402300799999LL},
     {"span_end_ms", JV_INT, false, 0, 253402300799999LL},
     {"amount_micros", JV_INT, false, 1, LEDGER_MAX_AMOUNT},
     {"at_ms", JV_INT, false, 0, 253402300799999LL},
+    {"payload", JV_OBJECT, false, 0, 0},
     {NULL, 0, 0, 0, 0},
 };
 
-/* Test-only: append a journal event directly (time accounting tests). */
+/* Test-only: append a journal event directly (time accounting and
+ * visibility tests script work histories with it). */
 static int h_admin_journal_event(http_req *r, http_resp *rs, vis_err *err)
 {
     if (jv_check(r->json, jevent_fields, err)) return err->code;
     journal_event ev = journal_event_init(jv_str(r->json, "family", "core"), jv_str(r->json, "event", ""),
                                           jv_int(r->json, "at_ms", r->now_ms));
-    ev.actor_id = r->who.id;
     ev.worker_id = jv_int(r->json, "worker_id", -1);
+    ev.subject = jv_str(r->json, "subject", "");
+    ev.automated = jv_bool(r->json, "automated", false);
+    ev.actor_id = ev.automated ? -1 : r->who.id;
     const char *sk = jv_str(r->json, "span_kind", NULL);
     if (sk) {
         if (strcmp(sk, "active") && strcmp(sk, "waiting") && strcmp(sk, "unpaid"))
@@ -258,8 +264,9 @@ static int h_admin_journal_event(http_req *r, http_resp *rs, vis_err *err)
         ev.has_amount = true;
         ev.amount_micros = jv_int(r->json, "amount_micros", 0);
     }
-    int64_t id;
-    if (journal_append(r->db, &ev, &id, err)) return err->code;
+    json_t *p = json_object_get(r->json, "payload");
+    int64_t id = 0;
+    if (journal_append_json(r->db, &ev, p ? json_incref(p) : NULL, &id, err)) return err->code;
     return http_json(rs, 201, json_pack("{s:I}", "id", (json_int_t)id));
 }
 

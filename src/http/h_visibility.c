@@ -188,56 +188,6 @@ static int h_observatory(http_req *r, http_resp *rs, vis_err *err)
 
 /* ---- tests: an event of any family, with payload (families not running) ---- */
 
-static const jv_field event_fields[] = {
-    {"family", JV_STRING, true, 1, 31},
-    {"event", JV_STRING, true, 1, 63},
-    {"worker_id", JV_INT, false, 1, INT64_MAX},
-    {"subject", JV_STRING, false, 0, 200},
-    {"automated", JV_BOOL, false, 0, 0},
-    {"span_kind", JV_STRING, false, 1, 16},
-    {"span_start_ms", JV_INT, false, 0, MAX_MS},
-    {"span_end_ms", JV_INT, false, 0, MAX_MS},
-    {"amount_micros", JV_INT, false, 1, 1000000000000LL},
-    {"at_ms", JV_INT, false, 0, MAX_MS},
-    {"payload", JV_OBJECT, false, 0, 0},
-    {NULL, 0, 0, 0, 0},
-};
-
-static int h_test_event(http_req *r, http_resp *rs, vis_err *err)
-{
-    if (jv_check(r->json, event_fields, err)) return err->code;
-    journal_event ev = journal_event_init(jv_str(r->json, "family", ""), jv_str(r->json, "event", ""),
-                                          jv_int(r->json, "at_ms", r->now_ms));
-    ev.worker_id = jv_int(r->json, "worker_id", -1);
-    ev.subject = jv_str(r->json, "subject", "");
-    ev.automated = jv_bool(r->json, "automated", false);
-    ev.actor_id = ev.automated ? -1 : r->who.id;
-    const char *sk = jv_str(r->json, "span_kind", NULL);
-    if (sk) {
-        if (strcmp(sk, "active") && strcmp(sk, "waiting") && strcmp(sk, "unpaid"))
-            return vis_errf(err, VIS_EINVAL, "invalid_field", "span_kind", "span_kind must be active, waiting or unpaid");
-        ev.span_kind = sk;
-        ev.span_start_ms = jv_int(r->json, "span_start_ms", 0);
-        ev.span_end_ms = jv_int(r->json, "span_end_ms", 0);
-        if (ev.span_end_ms < ev.span_start_ms)
-            return vis_errf(err, VIS_EINVAL, "invalid_field", "span_end_ms", "span_end_ms is before span_start_ms");
-    }
-    if (json_object_get(r->json, "amount_micros")) {
-        ev.has_amount = true;
-        ev.amount_micros = jv_int(r->json, "amount_micros", 0);
-    }
-    char *pl = NULL;
-    json_t *p = json_object_get(r->json, "payload");
-    if (p && !(pl = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS)))
-        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-    ev.payload = pl;
-    int64_t id = 0;
-    int rc = journal_append(r->db, &ev, &id, err);
-    free(pl);
-    if (rc) return rc;
-    return http_json(rs, 201, json_pack("{s:I}", "id", (json_int_t)id));
-}
-
 #define W HTTP_WORKER
 const http_route http_routes_visibility[] = {
     {"GET", "/v1/me/earnings", h_earnings, HTTP_ANYROLE,
@@ -259,7 +209,5 @@ const http_route http_routes_visibility[] = {
     {"GET", "/v1/register", h_register, HTTP_PUBLIC, "register of automated systems, from the running configuration"},
     {"GET", "/v1/observatory", h_observatory, HTTP_PUBLIC,
      "public observatory: workers, hours, pay distribution per family and period (k-anonymous)"},
-    {"POST", "/v1/admin/visibility/events", h_test_event, HTTP_ADMIN | HTTP_JSON | HTTP_TX | HTTP_TESTONLY,
-     "tests: append a journal event of any family, with payload"},
     {NULL, NULL, NULL, 0, NULL},
 };

@@ -42,7 +42,7 @@ def upload(cl, bid, rows, gold=None):
 
 
 def event(srv, **e):
-    r = srv.admin().post("/v1/admin/visibility/events", e)
+    r = srv.admin().post("/v1/admin/journal/events", e)
     assert r.status == 201, r
     return r.json["id"]
 

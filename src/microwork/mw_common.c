@@ -37,6 +37,8 @@ int mw_batch_load(mw_ctx *c, int64_t id, mw_batch *b, vis_err *err)
                         &b->topup, &b->median_ms, &b->median_n, &b->escrow_account, &b->created_ms,
                         &b->published_ms, &b->expires_ms};
         for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) *f[k] = store_col_i64(q, i++);
+        i += 2; /* description, instructions: read where needed */
+        b->submitted_n = store_col_i64(q, i++);
         if (!b->labels) b->labels = json_array();
     }
     store_done(q);
@@ -152,8 +154,7 @@ int mw_refund_excess(mw_ctx *c, mw_batch *b, vis_err *err)
 
 int mw_refresh_median(mw_ctx *c, mw_batch *b, bool force, vis_err *err)
 {
-    int64_t n = 0;
-    if (store_get_i64(c->db, SQL_MW_ASG_SUBMITTED_COUNT, &n, err, "i", b->id) < 0) return err->code;
+    int64_t n = b->submitted_n;
     /* refresh while small, then each time the answers grow by 5% */
     if (!force && n == b->median_n) return 0;
     if (!force && n > 200 && n < b->median_n + b->median_n / 20) return 0;

@@ -17,6 +17,7 @@ typedef struct mw_batch {
     int64_t control_ratio_ppm, min_skill_ppm, min_control, qualification, conf_target_ppm, fee_ppm;
     int64_t budget, committed, topup, median_ms, median_n, escrow_account;
     int64_t created_ms, published_ms, expires_ms;
+    int64_t submitted_n;  /* answers submitted so far */
 } mw_batch;
 
 typedef struct mw_asg {

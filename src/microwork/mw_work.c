@@ -196,24 +196,33 @@ int mw_available(mw_ctx *c, json_t **out, vis_err *err)
     return 0;
 }
 
-static json_t *assignment_view(mw_ctx *c, const mw_batch *b, int64_t asg_id, vis_err *err)
+/* The worker's view of an assignment; data: the task's variables (stolen),
+ * or NULL to read them. */
+static json_t *view(mw_ctx *c, const mw_batch *b, const mw_asg *a, json_t *data, vis_err *err)
 {
-    mw_asg a;
-    if (mw_asg_load(c, asg_id, &a, err)) return NULL;
-    store_stmt *q = store_query(c->db, SQL_MW_TASK_GET, err, "i", a.task_id);
-    json_t *data = NULL;
-    if (q && store_row(q, err) == 1) data = json_loads(store_col_text(q, 3), 0, NULL);
-    store_done(q);
+    if (!data) {
+        store_stmt *q = store_query(c->db, SQL_MW_TASK_GET, err, "i", a->task_id);
+        if (q && store_row(q, err) == 1) data = json_loads(store_col_text(q, 3), 0, NULL);
+        store_done(q);
+    }
     if (!data) data = json_object();
     char *question = mw_render(b->template_text, data);
-    json_t *o = mw_asg_json(&a, false);
-    json_object_set_new(o, "task", json_pack("{s:I, s:o, s:s}", "id", (json_int_t)a.task_id, "data", data,
+    json_t *o = mw_asg_json(a, false);
+    json_object_set_new(o, "task", json_pack("{s:I, s:o, s:s}", "id", (json_int_t)a->task_id, "data", data,
                                              "question", question ? question : ""));
     json_object_set_new(o, "answer_type", json_string(b->answer_type));
     json_object_set_new(o, "labels", json_copy(b->labels));
     json_object_set_new(o, "reward_micros", json_integer(b->reward + b->topup));
     json_object_set_new(o, "lease_seconds", json_integer(b->lease_ms / 1000));
     free(question);
+    return o;
+}
+
+static json_t *assignment_view(mw_ctx *c, const mw_batch *b, int64_t asg_id, vis_err *err)
+{
+    mw_asg a;
+    if (mw_asg_load(c, asg_id, &a, err)) return NULL;
+    json_t *o = view(c, b, &a, NULL, err);
     mw_asg_free(&a);
     return o;
 }
@@ -254,17 +263,23 @@ int mw_claim(mw_ctx *c, int64_t batch, json_t **out, vis_err *err)
     }
     /* control tasks at the batch's ratio of this worker's claims */
     bool want_ctl = b.control_ratio_ppm > 0 && w.control_claims * 1000000 < b.control_ratio_ppm * (w.claims + 1);
+    json_t *data = NULL;
     for (int pass = 0; pass < 2 && !task; pass++) {
         bool c_now = pass == 0 ? want_ctl : !want_ctl;
         if (c_now && b.control_ratio_ppm == 0) continue;
-        r = store_get_i64(c->db, c_now ? SQL_MW_TASK_NEXT_CONTROL : SQL_MW_TASK_NEXT, &task, err, "ii", b.id,
-                          c->who->id);
+        store_stmt *q = store_query(c->db, c_now ? SQL_MW_TASK_NEXT_CONTROL : SQL_MW_TASK_NEXT, err, "ii", b.id,
+                                    c->who->id);
+        r = q ? store_row(q, err) : -1;
+        if (r == 1) {
+            task = store_col_i64(q, 0);
+            data = json_loads(store_col_text(q, 1), 0, NULL);
+            ctl = c_now;
+        }
+        store_done(q);
         if (r < 0) {
             rc = err->code;
             goto done;
         }
-        if (r == 1) ctl = c_now;
-        else task = 0;
         /* only fall back to a control task when no regular one is left */
         if (!task && pass == 0 && !want_ctl) break;
     }
@@ -273,22 +288,32 @@ int mw_claim(mw_ctx *c, int64_t batch, json_t **out, vis_err *err)
         goto done;
     }
     if ((rc = store_exec(c->db, SQL_MW_ASG_INSERT, err, "iiiiiii", task, b.id, c->who->id, b.client_id, (int64_t)ctl,
-                         c->now_ms, c->now_ms + b.lease_ms)))
+                         c->now_ms, c->now_ms + b.lease_ms))) {
+        json_decref(data);
         goto done;
+    }
     int64_t asg = store_last_id(c->db);
     if ((!ctl && (rc = store_exec(c->db, SQL_MW_TASK_TAKE, err, "i", task))) ||
         (rc = store_exec(c->db, SQL_MW_BATCH_COMMIT_ADD, err, "ii", b.id, (int64_t)1)) ||
-        (rc = store_exec(c->db, SQL_MW_WB_ENSURE, err, "ii", b.id, c->who->id)) ||
-        (rc = store_exec(c->db, SQL_MW_WB_CLAIM, err, "iii", b.id, c->who->id, (int64_t)ctl)))
+        (rc = store_exec(c->db, SQL_MW_WB_CLAIM_UPSERT, err, "iii", b.id, c->who->id, (int64_t)ctl))) {
+        json_decref(data);
         goto done;
+    }
     char subj[48];
     snprintf(subj, sizeof subj, "assignment:%lld", (long long)asg);
     if ((rc = mw_journal(c, "claimed", c->who->id, subj, false, NULL, 0, 0,
                          json_pack("{s:I, s:I, s:I}", "batch", (json_int_t)b.id, "task", (json_int_t)task,
                                    "deadline_ms", (json_int_t)(c->now_ms + b.lease_ms)),
-                         NULL, err)))
+                         NULL, err))) {
+        json_decref(data);
         goto done;
-    *out = assignment_view(c, &b, asg, err);
+    }
+    /* the new assignment as it was just written (no re-read) */
+    mw_asg a = {.id = asg, .task_id = task, .batch_id = b.id, .worker_id = c->who->id, .client_id = b.client_id,
+                .is_control = ctl, .claimed_ms = c->now_ms, .deadline_ms = c->now_ms + b.lease_ms,
+                .submitted_ms = -1, .duration_ms = -1, .correct = -1, .auto_approve_ms = -1, .reviewed_ms = -1};
+    snprintf(a.state, sizeof a.state, "leased");
+    *out = view(c, &b, &a, data, err);
     if (!*out) rc = err->code;
 done:
     mw_batch_free(&b);
@@ -400,10 +425,19 @@ int mw_submit(mw_ctx *c, int64_t asg_id, json_t *body, json_t **out, vis_err *er
     if ((rc = store_exec(c->db, SQL_MW_ASG_SUBMIT, err, "iiittIii", asg_id, c->now_ms, dur, js, key, correct,
                          (int64_t)fast, c->now_ms + b.auto_approve_ms)))
         goto done;
-    int64_t done_n = 0;
-    if (store_get_i64(c->db, SQL_MW_TASK_DONE, &done_n, err, "i", a.task_id) < 0) {
-        rc = err->code;
-        goto done;
+    int64_t done_n = 0, needed_n = 0;
+    {
+        store_stmt *q = store_query(c->db, SQL_MW_TASK_DONE, err, "i", a.task_id);
+        int r = q ? store_row(q, err) : -1;
+        if (r == 1) {
+            done_n = store_col_i64(q, 0);
+            needed_n = store_col_i64(q, 1);
+        }
+        store_done(q);
+        if (r < 0) {
+            rc = err->code;
+            goto done;
+        }
     }
     char subj[48];
     snprintf(subj, sizeof subj, "assignment:%lld", (long long)asg_id);
@@ -473,7 +507,10 @@ int mw_submit(mw_ctx *c, int64_t asg_id, json_t *body, json_t **out, vis_err *er
     }
     /* the batch completes when every regular task is closed */
     int64_t open = 1;
-    int has_open = store_get_i64(c->db, SQL_MW_TASK_OPEN_REGULAR, &open, err, "i", b.id);
+    int has_open = 1; /* only a submit that closes its task can complete the batch */
+    bool closed_now = !a.is_control && done_n >= needed_n;
+    if (closed_now || b.conf_target_ppm > 0)
+        has_open = store_get_i64(c->db, SQL_MW_TASK_OPEN_REGULAR, &open, err, "i", b.id);
     if (has_open < 0 || (rc = store_exec(c->db, SQL_MW_BATCH_SUBMITTED_ADD, err, "i", b.id))) {
         rc = err->code;
         goto done;
@@ -487,8 +524,14 @@ int mw_submit(mw_ctx *c, int64_t asg_id, json_t *body, json_t **out, vis_err *er
         snprintf(b.state, sizeof b.state, "completed");
         if ((rc = mw_refund_excess(c, &b, err))) goto done;
     }
-    mw_asg_free(&a);
-    if ((rc = mw_asg_load(c, asg_id, &a, err))) goto done;
+    /* the assignment as just written (no re-read) */
+    snprintf(a.state, sizeof a.state, "submitted");
+    a.submitted_ms = c->now_ms;
+    a.duration_ms = dur;
+    free(a.answer);
+    a.answer = js;
+    js = NULL;
+    a.auto_approve_ms = c->now_ms + b.auto_approve_ms;
     *out = mw_asg_json(&a, false);
 done:
     free(js);

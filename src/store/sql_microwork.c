@@ -5,7 +5,7 @@
     " lease_ms, lifetime_ms, auto_approve_ms, expected_seconds, control_ratio_ppm, min_skill_ppm,"        \
     " min_control_answers, COALESCE(qualification_batch, -1), confidence_target_ppm, fee_ppm, budget,"   \
     " committed, topup_micros, median_ms, median_n, COALESCE(escrow_account, -1), created_ms,"            \
-    " COALESCE(published_ms, -1), COALESCE(expires_ms, -1), description, instructions"
+    " COALESCE(published_ms, -1), COALESCE(expires_ms, -1), description, instructions, submitted_n"
 
 /* client,title,description,instructions,template,answer_type,labels,reward,overlap,lease,lifetime,
    auto_approve,expected_s,control_ppm,min_skill_ppm,min_control,qualification|NULL,aggregation,
@@ -131,6 +131,11 @@ const char SQL_MW_WB_ENSURE[] =
 const char SQL_MW_WB_GET[] =
     "SELECT answers, control_claims, control_answers, control_correct, rejected, blocked, COALESCE(block_reason, '')"
     " FROM mw_worker_batch WHERE batch_id = $1 AND worker_id = $2";
+/* batch, worker, is_control: count a claim (creating the row) */
+const char SQL_MW_WB_CLAIM_UPSERT[] =
+    "INSERT INTO mw_worker_batch(batch_id, worker_id, answers, control_claims) VALUES ($1, $2, 1, $3)"
+    " ON CONFLICT (batch_id, worker_id) DO UPDATE SET answers = answers + 1,"
+    " control_claims = control_claims + excluded.control_claims";
 const char SQL_MW_WB_CLAIM[] =
     "UPDATE mw_worker_batch SET answers = answers + 1, control_claims = control_claims + $3"
     " WHERE batch_id = $1 AND worker_id = $2";

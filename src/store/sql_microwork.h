@@ -47,6 +47,7 @@ extern const char SQL_MW_BATCH_SUBMITTED_ADD[];
 extern const char SQL_MW_WB_ENSURE[];
 extern const char SQL_MW_WB_GET[];
 extern const char SQL_MW_WB_CLAIM[];
+extern const char SQL_MW_WB_CLAIM_UPSERT[];
 extern const char SQL_MW_WB_CONTROL[];
 extern const char SQL_MW_WB_ANSWER[];
 extern const char SQL_MW_WB_REJECTED[];

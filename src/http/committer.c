@@ -1,6 +1,7 @@
 #include "http/committer.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -13,9 +14,10 @@ typedef struct job {
     http_req    *req;
     http_resp   *resp;
     vis_err     *err;
-    int          rc;
-    int          done;
-    struct job  *next;
+    int            rc;
+    int            done;
+    pthread_cond_t cv; /* its own: only the jobs of a finished group wake */
+    struct job    *next;
 } job;
 
 struct committer {
@@ -23,7 +25,7 @@ struct committer {
     store          *db;
     pthread_t       th;
     pthread_mutex_t mu;
-    pthread_cond_t  work, finished;
+    pthread_cond_t  work;
     job            *head, *tail;
     int             stop;
 };
@@ -85,8 +87,10 @@ static void *loop(void *arg)
         pthread_mutex_unlock(&c->mu);
         run_group(c, group, n);
         pthread_mutex_lock(&c->mu);
-        for (int i = 0; i < n; i++) group[i]->done = 1;
-        pthread_cond_broadcast(&c->finished);
+        for (int i = 0; i < n; i++) {
+            group[i]->done = 1;
+            pthread_cond_signal(&group[i]->cv);
+        }
     }
     pthread_mutex_unlock(&c->mu);
     return NULL;
@@ -106,7 +110,6 @@ committer *committer_start(vis_server *s, vis_err *err)
     }
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->work, NULL);
-    pthread_cond_init(&c->finished, NULL);
     if (pthread_create(&c->th, NULL, loop, c)) {
         store_disconnect(c->db);
         free(c);
@@ -127,19 +130,21 @@ void committer_stop(committer *c)
     store_disconnect(c->db);
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->work);
-    pthread_cond_destroy(&c->finished);
     free(c);
 }
 
 int committer_run(committer *c, committer_fn fn, http_req *req, http_resp *resp, vis_err *err)
 {
     job j = {.fn = fn, .req = req, .resp = resp, .err = err};
+    pthread_cond_init(&j.cv, NULL);
     pthread_mutex_lock(&c->mu);
+    bool idle = !c->head;
     if (c->tail) c->tail->next = &j;
     else c->head = &j;
     c->tail = &j;
-    pthread_cond_signal(&c->work);
-    while (!j.done) pthread_cond_wait(&c->finished, &c->mu);
+    if (idle) pthread_cond_signal(&c->work); /* the committer sleeps only on an empty queue */
+    while (!j.done) pthread_cond_wait(&j.cv, &c->mu);
     pthread_mutex_unlock(&c->mu);
+    pthread_cond_destroy(&j.cv);
     return j.rc;
 }

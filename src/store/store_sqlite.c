@@ -99,7 +99,7 @@ int store_connect(store_pool *p, store **out, vis_err *err)
     sqlite3_busy_timeout(s->db, (int)p->opts.busy_timeout_ms);
     char pragmas[256];
     snprintf(pragmas, sizeof pragmas,
-             "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;"
+             "PRAGMA page_size=1024; PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;"
              "PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=0;",
              p->opts.sync_full ? "FULL" : "NORMAL");
     if (store_exec_script(s, pragmas, err)) {

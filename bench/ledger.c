@@ -1,6 +1,6 @@
-/* bench/ledger — ledger transactions per second, each its own durable
- * store transaction (SQLite WAL, synchronous=FULL, as `visible serve` runs
- * by default), and the same with synchronous=NORMAL for comparison.
+/* bench/ledger — ledger transactions per second, each its own store
+ * transaction, with SQLite WAL at synchronous=NORMAL (the default of
+ * `visible serve`) and at synchronous=FULL (store.sync_full=true).
  * Prints figures; never fails for slowness. */
 #include <sodium.h>
 #include <stdio.h>

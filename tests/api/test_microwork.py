@@ -375,6 +375,52 @@ class Microwork(unittest.TestCase):
             self.assertEqual(r.status, 400, r)
         self.assertErr(wc.post("/v1/assignments/%d/submit" % a["id"], {"answer": "cat", "x": 1}), 400)
 
+    def test_bad_input_review_and_lifecycle(self):
+        b = make_batch(self.cl, overlap=1)
+        bid = b["id"]
+        # lifecycle in the wrong state
+        self.assertErr(self.cl.post("/v1/batches/%d/pause" % bid), 409, "invalid_state")
+        self.assertErr(self.cl.post("/v1/batches/%d/resume" % bid), 409, "invalid_state")
+        self.assertErr(self.cl.post("/v1/batches/%d/publish" % bid), 409, "no_tasks")
+        w, wc = signup(self.srv, "worker")
+        self.assertErr(wc.post("/v1/work/batches/%d/claim" % bid), 409, "batch_not_open")
+        self.assertErr(wc.post("/v1/work/batches/abc/claim"), 404)
+        self.assertErr(wc.post("/v1/work/batches/999999/claim"), 404)
+        upload_csv(self.cl, bid, ["a", "b"])
+        self.assertEqual(self.cl.post("/v1/batches/%d/publish" % bid).status, 200)
+        self.assertErr(upload_csv(self.cl, bid, ["c"]), 409, "batch_not_draft")
+        self.assertEqual(self.cl.post("/v1/batches/%d/pause" % bid).json["state"], "paused")
+        self.assertErr(wc.post("/v1/work/batches/%d/claim" % bid), 409, "batch_not_open")
+        self.assertEqual(self.cl.post("/v1/batches/%d/resume" % bid).json["state"], "published")
+        a = wc.post("/v1/work/batches/%d/claim" % bid).json
+        # review before submission, twice, by another client, with bad bodies
+        self.assertErr(self.cl.post("/v1/answers/%d/approve" % a["id"]), 409, "not_reviewable")
+        wc.post("/v1/assignments/%d/submit" % a["id"], {"answer": "cat"})
+        self.assertErr(wc.post("/v1/assignments/%d/submit" % a["id"], {"answer": "cat"}), 409, "not_leased")
+        _, other = signup(self.srv, "client")
+        self.assertErr(other.post("/v1/answers/%d/approve" % a["id"]), 404)
+        self.assertErr(wc.post("/v1/answers/%d/approve" % a["id"]), 403)
+        self.assertErr(self.cl.post("/v1/answers/%d/approve" % a["id"], {"bogus": 1}), 400, "unknown_field")
+        snap = self.srv.snapshot()
+        for body, field in [({"amount_micros": -1, "reason": "x"}, "amount_micros"),
+                            ({"amount_micros": 10, "reason": ""}, "reason"),
+                            ({"amount_micros": 10}, "reason"), ({"amount_micros": "10", "reason": "x"}, "amount_micros")]:
+            r = self.cl.post("/v1/answers/%d/bonus" % a["id"], body)
+            self.assertEqual(r.status, 400, (body, r))
+            self.assertEqual(r.json["error"].get("field"), field)
+        self.assertEqual(snap, self.srv.snapshot())
+        self.assertEqual(self.cl.post("/v1/answers/%d/approve" % a["id"]).status, 200)
+        self.assertErr(self.cl.post("/v1/answers/%d/approve" % a["id"]), 409, "not_reviewable")
+        self.assertErr(self.cl.post("/v1/answers/%d/reject" % a["id"], {"reason": "late"}), 409, "not_reviewable")
+        r = self.cl.post("/v1/answers/%d/bonus" % a["id"], {"amount_micros": 10000, "reason": "careful work"})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json["bonus_micros"], 10000)
+        # appeals: only on rejections, only by the worker, outcomes checked
+        self.assertErr(wc.post("/v1/assignments/%d/appeal" % a["id"], {"message": "?"}), 409, "not_rejected")
+        self.assertErr(self.cl.post("/v1/appeals/1/decide", {"outcome": "maybe", "response": "x"}), 400)
+        self.assertErr(self.cl.post("/v1/appeals/999/decide", {"outcome": "upheld", "response": "x"}), 404)
+        self.ledger_balanced()
+
     def test_results_match_truth_engine(self):
         b = make_batch(self.cl, overlap=3, aggregation="mv")
         upload_csv(self.cl, b["id"], ["t%d" % i for i in range(4)])

@@ -222,10 +222,10 @@ static json_t *group_json(const group *g, const char *family, int64_t k)
         json_decref(o);
         return NULL;
     }
-    memcpy(tmp, g->after.v, g->after.n * sizeof *tmp);
+    if (g->after.n) memcpy(tmp, g->after.v, g->after.n * sizeof *tmp);
     obs_deciles(tmp, g->after.n, d);
     int64_t med_after = obs_median(tmp, g->after.n);
-    memcpy(tmp, g->before.v, g->before.n * sizeof *tmp);
+    if (g->before.n) memcpy(tmp, g->before.v, g->before.n * sizeof *tmp);
     int64_t med_before = obs_median(tmp, g->before.n);
     free(tmp);
     json_t *dec = json_array();

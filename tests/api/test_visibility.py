@@ -572,3 +572,25 @@ class ForbiddenData(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DemoObservatory(unittest.TestCase):
+    """The observatory over the demo data, in every grouping: the demo makes it
+    show a realistic picture, and no grouping may fail (an empty cell once
+    crashed the sanitizer build)."""
+
+    def test_demo_groupings(self):
+        srv = Server(demo=True)
+        try:
+            c = srv.client()
+            for q in ["", "?group_by=all", "?group_by=month", "?group_by=week", "?group_by=day",
+                      "?family=microwork", "?family=dispatch&group_by=week"]:
+                r = c.get("/v1/observatory" + q)
+                self.assertEqual(r.status, 200, (q, r))
+                self.assertIn("periods", r.json)
+            shown = [f for p in c.get("/v1/observatory?group_by=all").json["periods"] for f in p["families"]
+                     if not f["suppressed"]]
+            self.assertTrue(shown, "the demo should show at least one family above k")
+            self.assertEqual(srv.proc.poll(), None)
+        finally:
+            srv.close()

@@ -161,10 +161,11 @@ int disp_job_post(disp_ctx *c, int64_t place, double lat, double lon, int64_t re
     return *out ? 0 : disp_nomem(err);
 }
 
-int disp_job_list(disp_ctx *c, json_t **out, vis_err *err)
+/* Jobs selected by sql with the caller's id as $1, as {"jobs":[...]}. */
+int disp_jobs_json(disp_ctx *c, const char *sql, json_t **out, vis_err *err)
 {
     json_t *a = json_array();
-    store_stmt *q = a ? store_query(c->db, SQL_DISP_JOBS_OF_CLIENT, err, "i", c->actor_id) : NULL;
+    store_stmt *q = a ? store_query(c->db, sql, err, "i", c->actor_id) : NULL;
     if (!q) {
         json_decref(a);
         return err->code ? err->code : disp_nomem(err);
@@ -183,6 +184,8 @@ int disp_job_list(disp_ctx *c, json_t **out, vis_err *err)
     *out = json_pack("{s:o}", "jobs", a);
     return *out ? 0 : disp_nomem(err);
 }
+
+int disp_job_list(disp_ctx *c, json_t **out, vis_err *err) { return disp_jobs_json(c, SQL_DISP_JOBS_OF_CLIENT, out, err); }
 
 static int own(disp_ctx *c, int64_t id, bool admin, disp_jrow *j, vis_err *err)
 {

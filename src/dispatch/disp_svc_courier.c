@@ -340,25 +340,7 @@ int disp_offer_decline(disp_ctx *c, int64_t offer, json_t **out, vis_err *err)
 
 int disp_courier_jobs(disp_ctx *c, json_t **out, vis_err *err)
 {
-    json_t *a = json_array();
-    store_stmt *q = a ? store_query(c->db, SQL_DISP_JOBS_OF_COURIER, err, "i", c->actor_id) : NULL;
-    if (!q) {
-        json_decref(a);
-        return err->code ? err->code : disp_nomem(err);
-    }
-    int r;
-    disp_jrow j;
-    while ((r = store_row(q, err)) == 1) {
-        disp_jrow_read(q, &j);
-        json_array_append_new(a, disp_job_json(&j, c->now_ms));
-    }
-    store_done(q);
-    if (r < 0) {
-        json_decref(a);
-        return disp_store_err(err);
-    }
-    *out = json_pack("{s:o}", "jobs", a);
-    return *out ? 0 : disp_nomem(err);
+    return disp_jobs_json(c, SQL_DISP_JOBS_OF_COURIER, out, err);
 }
 
 /* The caller's job in state `want`. */

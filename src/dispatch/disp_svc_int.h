@@ -132,4 +132,7 @@ int disp_job_insert(disp_ctx *c, int64_t place, double lat, double lon, int64_t 
 int disp_nomem(vis_err *err);
 int disp_store_err(vis_err *err);
 
+/* Jobs selected by sql (the caller's id as $1), as {"jobs":[...]}. */
+int disp_jobs_json(disp_ctx *c, const char *sql, json_t **out, vis_err *err);
+
 #endif

@@ -246,26 +246,11 @@ int mw_batch_get(mw_ctx *c, int64_t id, json_t **out, vis_err *err)
 int mw_batch_list(mw_ctx *c, json_t **out, vis_err *err)
 {
     bool admin = mw_is_admin(c);
-    store_stmt *q = admin ? store_query(c->db, SQL_MW_BATCH_IDS_ALL, err, "")
-                          : store_query(c->db, SQL_MW_BATCH_IDS_CLIENT, err, "i", c->who->id);
-    if (!q) return err->code;
-    size_t n = 0, cap = 0;
+    size_t n = 0;
     int64_t *ids = NULL;
-    int r;
-    while ((r = store_row(q, err)) == 1) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            int64_t *ni = realloc(ids, cap * sizeof *ni);
-            if (!ni) break;
-            ids = ni;
-        }
-        ids[n++] = store_col_i64(q, 0);
-    }
-    store_done(q);
-    if (r < 0) {
-        free(ids);
+    if (admin ? store_ids(c->db, SQL_MW_BATCH_IDS_ALL, &ids, &n, err, "")
+              : store_ids(c->db, SQL_MW_BATCH_IDS_CLIENT, &ids, &n, err, "i", c->who->id))
         return err->code;
-    }
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *b;

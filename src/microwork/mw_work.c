@@ -142,21 +142,10 @@ static int eligible(mw_ctx *c, mw_batch *b, int64_t worker, wb *w, vis_err *err)
 int mw_available(mw_ctx *c, json_t **out, vis_err *err)
 {
     if (mw_sweep(c, err) < 0) return err->code;
-    store_stmt *q = store_query(c->db, SQL_MW_BATCH_IDS_PUBLISHED, err, "");
-    if (!q) return err->code;
-    size_t n = 0, cap = 0;
+    size_t n = 0;
     int64_t *ids = NULL;
-    int r;
-    while ((r = store_row(q, err)) == 1) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            int64_t *ni = realloc(ids, cap * sizeof *ni);
-            if (!ni) break;
-            ids = ni;
-        }
-        ids[n++] = store_col_i64(q, 0);
-    }
-    store_done(q);
+    if (store_ids(c->db, SQL_MW_BATCH_IDS_PUBLISHED, &ids, &n, err, "")) return err->code;
+    int r = 0;
     json_t *arr = json_array(), *blocked = json_array();
     for (size_t i = 0; i < n && r >= 0; i++) {
         mw_batch b;
@@ -600,33 +589,12 @@ int mw_my_assignments(mw_ctx *c, json_t **out, vis_err *err)
     return 0;
 }
 
-static int collect_ids(mw_ctx *c, const char *sql, int64_t **ids, size_t *n, vis_err *err)
-{
-    *ids = NULL;
-    *n = 0;
-    store_stmt *q = store_query(c->db, sql, err, "i", c->now_ms);
-    if (!q) return -1;
-    size_t cap = 0;
-    int r;
-    while ((r = store_row(q, err)) == 1) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            int64_t *ni = realloc(*ids, cap * sizeof *ni);
-            if (!ni) break;
-            *ids = ni;
-        }
-        (*ids)[(*n)++] = store_col_i64(q, 0);
-    }
-    store_done(q);
-    return r < 0 ? -1 : 0;
-}
-
 int mw_sweep(mw_ctx *c, vis_err *err)
 {
     int64_t *ids;
     size_t n;
     int changed = 0;
-    if (collect_ids(c, SQL_MW_ASG_EXPIRED_DUE, &ids, &n, err)) return -1;
+    if (store_ids(c->db, SQL_MW_ASG_EXPIRED_DUE, &ids, &n, err, "i", c->now_ms)) return -1;
     for (size_t i = 0; i < n; i++) {
         mw_asg a;
         if (mw_asg_load(c, ids[i], &a, err)) {
@@ -642,7 +610,7 @@ int mw_sweep(mw_ctx *c, vis_err *err)
         changed++;
     }
     free(ids);
-    if (collect_ids(c, SQL_MW_ASG_APPROVE_DUE, &ids, &n, err)) return -1;
+    if (store_ids(c->db, SQL_MW_ASG_APPROVE_DUE, &ids, &n, err, "i", c->now_ms)) return -1;
     for (size_t i = 0; i < n; i++) {
         if (mw_approve(c, ids[i], "approved automatically: not reviewed within the batch's auto-approval delay", true,
                        err)) {

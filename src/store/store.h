@@ -74,6 +74,9 @@ int  store_exec(store *s, const char *sql, vis_err *err, const char *fmt, ...);
 /* Run a statement and read the first column of its first row as int64.
  * Returns 1 if a row was found, 0 if none, -1 on error. */
 int  store_get_i64(store *s, const char *sql, int64_t *out, vis_err *err, const char *fmt, ...);
+/* Run a query and collect the first column of every row as int64 (ids);
+ * *ids is malloc'd (free it), NULL when there is no row. 0 or an error. */
+int  store_ids(store *s, const char *sql, int64_t **ids, size_t *n, vis_err *err, const char *fmt, ...);
 int64_t store_changes(store *s);
 /* Copy committed WAL pages into the database without blocking writers
  * (connections do not checkpoint on commit; the server's ticker calls this). */

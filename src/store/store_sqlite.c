@@ -353,6 +353,41 @@ int store_checkpoint(store *s, vis_err *err)
     return 0;
 }
 
+int store_ids(store *s, const char *sql, int64_t **ids, size_t *n, vis_err *err, const char *fmt, ...)
+{
+    *ids = NULL;
+    *n = 0;
+    store_stmt *q = prepare(s, sql, err);
+    if (!q) return err && err->code ? err->code : VIS_ESTORE;
+    q->t0 = clock_mono_ns();
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = bind_va(q, fmt, ap, err);
+    va_end(ap);
+    size_t cap = 0;
+    int r = 0;
+    while (!rc && (r = store_row(q, err)) == 1) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            int64_t *ni = realloc(*ids, cap * sizeof *ni);
+            if (!ni) {
+                rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+                break;
+            }
+            *ids = ni;
+        }
+        (*ids)[(*n)++] = sqlite3_column_int64(q->st, 0);
+    }
+    if (!rc && r < 0) rc = err && err->code ? err->code : VIS_ESTORE;
+    store_done(q);
+    if (rc) {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
 int64_t store_changes(store *s) { return sqlite3_changes64(s->db); }
 int64_t store_last_id(store *s) { return sqlite3_last_insert_rowid(s->db); }
 

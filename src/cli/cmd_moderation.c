@@ -58,6 +58,10 @@ static void usage(FILE *f)
             "  --l1 X           L1 penalty, proximal (default 0)\n"
             "  --no-average     keep the last iterate instead of the average\n"
             "  --avg-from E     average the iterates of passes E.. only (0-based, default 0)\n"
+            "  --weighting W    feature scales fitted on the training data: none (default),\n"
+            "                   nb (naive-Bayes log-count ratios, NB-LR), idf, or tfidf\n"
+            "                   (sublinear TF, IDF, L2-normalised vectors)\n"
+            "  --nb-alpha X     smoothing of the NB ratios (default 1)\n"
             "fitting options (eval, train):\n"
             "  --votes          learn the annotators' vote shares (Davidson vote columns)\n"
             "                   instead of the majority label (soft targets)\n"
@@ -115,7 +119,7 @@ static int bad(const char *sub, const char *opt, const char *val)
 static int parse_opts(int argc, char **argv, opts *o)
 {
     enum { O_FOLDS = 256, O_THR, O_SEED, O_JSON, O_BITS, O_CHAR, O_NOBI, O_EPOCHS, O_LR, O_L2,
-           O_BAL, O_ACC0, O_L1, O_AVG, O_NOAVG, O_DATA, O_OUT, O_MODEL, O_INPUT, O_HELP, O_PREDS, O_VOTES, O_AVGFROM, O_NOES, O_NOOFF, O_VALSHARE };
+           O_BAL, O_ACC0, O_L1, O_AVG, O_NOAVG, O_DATA, O_OUT, O_MODEL, O_INPUT, O_HELP, O_PREDS, O_VOTES, O_AVGFROM, O_NOES, O_NOOFF, O_VALSHARE, O_WEIGHT, O_NBALPHA };
     static const struct option lo[] = {
         {"data", required_argument, 0, O_DATA},     {"out", required_argument, 0, O_OUT},
         {"model", required_argument, 0, O_MODEL},   {"input", required_argument, 0, O_INPUT},
@@ -130,6 +134,7 @@ static int parse_opts(int argc, char **argv, opts *o)
         {"help", no_argument, 0, O_HELP},           {"predictions", required_argument, 0, O_PREDS},
         {"votes", no_argument, 0, O_VOTES},         {"early-stop", no_argument, 0, O_NOES},
         {"offsets", no_argument, 0, O_NOOFF},    {"val-share", required_argument, 0, O_VALSHARE},    {"avg-from", required_argument, 0, O_AVGFROM},
+        {"weighting", required_argument, 0, O_WEIGHT}, {"nb-alpha", required_argument, 0, O_NBALPHA},
         {0, 0, 0, 0},
     };
     modc_params *p = &o->cv.params;
@@ -159,6 +164,21 @@ static int parse_opts(int argc, char **argv, opts *o)
             p->avg_from = (unsigned)u;
             break;
         case O_NOBI: p->feat.word_bigrams = false; break;
+        case O_WEIGHT:
+            if (strcmp(optarg, "none") == 0) p->weighting = MODC_WEIGHT_NONE;
+            else if (strcmp(optarg, "nb") == 0) p->weighting = MODC_WEIGHT_NB;
+            else if (strcmp(optarg, "idf") == 0) p->weighting = MODC_WEIGHT_IDF;
+            else if (strcmp(optarg, "tfidf") == 0) {
+                p->weighting = MODC_WEIGHT_IDF;
+                p->feat.sublinear = true;
+            }
+            else return bad(o->sub, "--weighting", optarg);
+            break;
+        case O_NBALPHA:
+            if (parse_double(optarg, &x) || !(x > 0 && x <= 1000))
+                return bad(o->sub, "--nb-alpha", optarg);
+            p->nb_alpha = x;
+            break;
         case O_FOLDS:
             if (parse_ulong(optarg, &u) || u < 2 || u > 1000) return bad(o->sub, "--folds", optarg);
             o->cv.folds = u;

@@ -10,10 +10,11 @@ struct modc_model {
     char **classes;
     uint64_t *count;   /* examples learned per class */
     size_t dim;        /* 2^bits */
-    size_t stride;     /* 3k: floats per bucket row */
-    float *w;          /* dim rows: k weights, their k AdaGrad accumulators, and k
+    size_t stride;     /* 3k, or 4k with feature weighting: floats per row */
+    float *w;          /* dim rows: k weights, their k AdaGrad accumulators, k
                         * averaging sums used only inside modc_train (zero
-                        * otherwise); one row is one cache line when k = 3 */
+                        * otherwise), and with weighting k feature scales */
+    bool scaled;       /* feature scales computed (weighting only) */
     float *abias;      /* averaging sums of the bias, k */
     float *bias, *gbias;
     double offset[MODC_CLASSES_MAX]; /* decision log-offsets (modc_classify) */
@@ -34,6 +35,8 @@ void modc_params_default(modc_params *p)
     p->max_class_weight = 10.0;
     p->epochs = 5;
     p->average = true;
+    p->weighting = MODC_WEIGHT_NONE;
+    p->nb_alpha = 1.0;
 }
 
 int modc_params_check(const modc_params *p, vis_err *err)
@@ -56,6 +59,14 @@ int modc_params_check(const modc_params *p, vis_err *err)
                         "max class weight must be in [1, 1000]");
     if (p->epochs < 1 || p->epochs > 1000)
         return vis_errf(err, VIS_EINVAL, "invalid_param", "epochs", "epochs must be 1..1000");
+    if (p->weighting > MODC_WEIGHT_IDF)
+        return vis_errf(err, VIS_EINVAL, "invalid_param", "weighting", "unknown feature weighting");
+    if (!(p->nb_alpha > 0 && p->nb_alpha <= 1000))
+        return vis_errf(err, VIS_EINVAL, "invalid_param", "nb_alpha",
+                        "NB smoothing must be in (0, 1000]");
+    if (p->feat.sublinear && p->weighting != MODC_WEIGHT_IDF)
+        return vis_errf(err, VIS_EINVAL, "invalid_param", "sublinear",
+                        "sublinear term frequencies need IDF weighting (TF-IDF)");
     if (p->avg_from > 1000)
         return vis_errf(err, VIS_EINVAL, "invalid_param", "avg_from", "avg_from must be 0..1000");
     return 0;
@@ -76,9 +87,19 @@ void modc_model_free(modc_model *m)
     free(m);
 }
 
+/* Set every feature scale to 1 (no weighting yet). */
+static void scales_reset(modc_model *m)
+{
+    if (m->stride == 3 * m->k) return;
+    for (size_t r = 0; r < m->dim; r++)
+        for (size_t c = 0; c < m->k; c++) m->w[r * m->stride + 3 * m->k + c] = 1.0f;
+    m->scaled = false;
+}
+
 void modc_model_reset(modc_model *m)
 {
     memset(m->w, 0, m->dim * m->stride * sizeof *m->w);
+    scales_reset(m);
     memset(m->abias, 0, m->k * sizeof *m->abias);
     memset(m->bias, 0, m->k * sizeof *m->bias);
     memset(m->gbias, 0, m->k * sizeof *m->gbias);
@@ -117,7 +138,7 @@ int modc_model_new(modc_model **out, const modc_params *p, const char *const *cl
     m->dim = (size_t)1 << p->feat.bits;
     m->classes = calloc(nclasses, sizeof *m->classes);
     m->count = calloc(nclasses, sizeof *m->count);
-    m->stride = 3 * nclasses;
+    m->stride = (p->weighting != MODC_WEIGHT_NONE ? 4 : 3) * nclasses;
     m->w = calloc(m->dim * m->stride, sizeof *m->w);
     m->abias = calloc(nclasses, sizeof *m->abias);
     m->bias = calloc(nclasses, sizeof *m->bias);
@@ -127,6 +148,7 @@ int modc_model_new(modc_model **out, const modc_params *p, const char *const *cl
         modc_model_free(m);
         return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory for the model");
     }
+    scales_reset(m);
     for (size_t i = 0; i < nclasses; i++) {
         m->classes[i] = strdup(classes[i]);
         if (!m->classes[i]) {
@@ -142,6 +164,13 @@ size_t modc_model_nclasses(const modc_model *m) { return m->k; }
 const char *modc_model_class(const modc_model *m, size_t k) { return k < m->k ? m->classes[k] : NULL; }
 const modc_params *modc_model_params(const modc_model *m) { return &m->p; }
 uint64_t modc_model_count(const modc_model *m, size_t k) { return k < m->k ? m->count[k] : 0; }
+bool modc_model_scaled(const modc_model *m) { return m->scaled; }
+
+float modc_model_scale(const modc_model *m, size_t j, size_t c)
+{
+    if (m->stride == 3 * m->k || j >= m->dim || c >= m->k) return 1.0f;
+    return m->w[j * m->stride + 3 * m->k + c];
+}
 
 int modc_model_class_index(const modc_model *m, const char *name)
 {
@@ -164,15 +193,44 @@ static void softmax(const float *z, size_t k, double *p)
     for (size_t i = 0; i < k; i++) p[i] /= s;
 }
 
+/* TF-IDF mode: sublinear values, IDF scales, L2-normalised vectors. */
+static inline bool tfidf(const modc_model *m) { return m->p.feat.sublinear; }
+
+/* 1 / the L2 norm of x after the (class-independent) IDF scales, 1 outside
+ * TF-IDF mode. */
+static float inv_norm(const modc_model *m, const modc_fvec *x)
+{
+    if (!tfidf(m)) return 1.0f;
+    double s = 0;
+    for (size_t j = 0; j < x->n; j++) {
+        double v = (double)x->val[j] * m->w[(size_t)x->idx[j] * m->stride + 3 * m->k];
+        s += v * v;
+    }
+    return s > 0 ? (float)(1.0 / sqrt(s)) : 0.0f;
+}
+
 static void logits_vec(const modc_model *m, const modc_fvec *x, float *z)
 {
     size_t k = m->k;
+    if (tfidf(m)) {
+        float in = inv_norm(m, x), acc[MODC_CLASSES_MAX] = {0};
+        for (size_t j = 0; j < x->n; j++) {
+            const float *row = m->w + (size_t)x->idx[j] * m->stride;
+            float v = x->val[j] * row[3 * k];
+            for (size_t c = 0; c < k; c++) acc[c] += v * row[c];
+        }
+        for (size_t c = 0; c < k; c++) z[c] = m->bias[c] + in * acc[c];
+        return;
+    }
     memcpy(z, m->bias, k * sizeof *z);
     for (size_t j = 0; j < x->n; j++) {
         if (j + 8 < x->n) __builtin_prefetch(m->w + (size_t)x->idx[j + 8] * m->stride, 1);
         const float *row = m->w + (size_t)x->idx[j] * m->stride;
         float v = x->val[j];
-        for (size_t c = 0; c < k; c++) z[c] += v * row[c];
+        if (m->stride == 3 * k)
+            for (size_t c = 0; c < k; c++) z[c] += v * row[c];
+        else
+            for (size_t c = 0; c < k; c++) z[c] += v * row[c] * row[3 * k + c];
     }
 }
 
@@ -187,6 +245,14 @@ void modc_predict_vec(const modc_model *m, const modc_fvec *x, double *probs)
 static inline void add_codes(const modc_model *m, const uint32_t *codes, size_t n, float *acc)
 {
     size_t k = m->k;
+    if (m->stride != 3 * k) { /* feature weighting: scales after the 3k floats */
+        for (size_t i = 0; i < n; i++) {
+            const float *row = m->w + (size_t)modc_code_bucket(codes[i]) * m->stride;
+            float s = modc_code_sign(codes[i]);
+            for (size_t c = 0; c < k; c++) acc[c] += s * row[c] * row[3 * k + c];
+        }
+        return;
+    }
     if (k == 3) { /* the common case, unrolled */
         float a0 = acc[0], a1 = acc[1], a2 = acc[2];
         for (size_t i = 0; i < n; i++) {
@@ -210,6 +276,17 @@ static inline void add_codes(const modc_model *m, const uint32_t *codes, size_t 
 
 void modc_predict(const modc_model *m, const char *text, size_t len, double *probs)
 {
+    if (tfidf(m)) { /* not linear in occurrences: build the vector */
+        modc_fvec v;
+        modc_fvec_init(&v);
+        if (modc_featurize(&m->p.feat, text, len, &v) == 0) {
+            modc_predict_vec(m, &v, probs);
+        } else { /* out of memory: no opinion */
+            for (size_t c = 0; c < m->k; c++) probs[c] = 1.0 / (double)m->k;
+        }
+        modc_fvec_free(&v);
+        return;
+    }
     float zw[MODC_CLASSES_MAX] = {0}, zc[MODC_CLASSES_MAX] = {0}, z[MODC_CLASSES_MAX];
     uint32_t words[2], chars[MODC_TOKEN_FEATS_MAX];
     char tok[MODC_TOKEN_MAX];
@@ -279,13 +356,15 @@ static void update_core(modc_model *m, const modc_fvec *x, const double *tgt, co
             if (avg) m->abias[c] += t * delta;
         }
     }
+    float in = inv_norm(m, x);
     for (size_t j = 0; j < x->n; j++) {
         float *row = m->w + (size_t)x->idx[j] * m->stride;
         float *acc = row + k;
         float *av = avg ? row + 2 * k : NULL;
-        float v = x->val[j];
+        const float *sc = m->stride != 3 * k ? row + 3 * k : NULL;
+        float v = x->val[j] * in;
         for (size_t c = 0; c < k; c++) {
-            float gr = d[c] * v + l2 * row[c];
+            float gr = d[c] * v * (sc ? sc[c] : 1.0f) + l2 * row[c];
             float a = acc[c] + gr * gr;
             acc[c] = a;
             a += a0;
@@ -391,6 +470,50 @@ static int check_examples(const modc_model *m, const modc_train_data *td, const 
     return 0;
 }
 
+/* The feature scales of params.weighting from the examples order[0..n)
+ * (see modc_model.h). Presence counts: each text counts once per bucket. */
+static int compute_scales(modc_model *m, const modc_train_data *td, const size_t *order, size_t n,
+                          vis_err *err)
+{
+    size_t k = m->k;
+    float *cnt = calloc(m->dim * k, sizeof *cnt);
+    if (!cnt) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const modc_fvec *x = &td->xs[order[i]];
+        size_t y = td->labels[order[i]];
+        for (size_t j = 0; j < x->n; j++) cnt[(size_t)x->idx[j] * k + y] += 1.0f;
+    }
+    double a = m->p.nb_alpha, vocab = 0, f[MODC_CLASSES_MAX] = {0}, tot_all = 0;
+    for (size_t r = 0; r < m->dim; r++) {
+        double t = 0;
+        for (size_t c = 0; c < k; c++) {
+            f[c] += cnt[r * k + c];
+            t += cnt[r * k + c];
+        }
+        tot_all += t;
+        if (t > 0) vocab += 1;
+    }
+    for (size_t r = 0; r < m->dim; r++) {
+        const float *cr = cnt + r * k;
+        float *sc = m->w + r * m->stride + 3 * k;
+        double t = 0;
+        for (size_t c = 0; c < k; c++) t += cr[c];
+        if (t == 0) continue; /* unseen: stays 1 */
+        for (size_t c = 0; c < k; c++) {
+            if (m->p.weighting == MODC_WEIGHT_IDF) {
+                sc[c] = (float)(log((1.0 + (double)n) / (1.0 + t)) + 1.0);
+            } else {
+                double pc = (cr[c] + a) / (f[c] + a * vocab);
+                double qc = (t - cr[c] + a) / (tot_all - f[c] + a * vocab);
+                sc[c] = (float)log(pc / qc);
+            }
+        }
+    }
+    free(cnt);
+    m->scaled = true;
+    return 0;
+}
+
 /* Probabilities of x under the average of the iterates so far (t averaged
  * steps; the plain weights when t == 0). */
 static void predict_avg(const modc_model *m, const modc_fvec *x, float t, double *probs)
@@ -399,10 +522,12 @@ static void predict_avg(const modc_model *m, const modc_fvec *x, float t, double
     float z[MODC_CLASSES_MAX];
     float it = t > 0 ? 1.0f / t : 0.0f;
     for (size_t c = 0; c < k; c++) z[c] = m->bias[c] - m->abias[c] * it;
+    float in = inv_norm(m, x);
     for (size_t j = 0; j < x->n; j++) {
         const float *row = m->w + (size_t)x->idx[j] * m->stride;
-        float v = x->val[j];
-        for (size_t c = 0; c < k; c++) z[c] += v * (row[c] - row[2 * k + c] * it);
+        float v = x->val[j] * in;
+        for (size_t c = 0; c < k; c++)
+            z[c] += v * (row[c] - row[2 * k + c] * it) * (m->stride != 3 * k ? row[3 * k + c] : 1.0f);
     }
     softmax(z, k, probs);
 }
@@ -422,6 +547,13 @@ int modc_train_run(modc_model *m, const modc_train_data *td, const size_t *subse
     for (size_t i = 0; i < nsub; i++) {
         order[i] = subset ? subset[i] : i;
         m->count[td->labels[order[i]]]++;
+    }
+    if (m->stride != 3 * k && !m->scaled) {
+        rc = compute_scales(m, td, order, nsub, err);
+        if (rc) {
+            free(order);
+            return rc;
+        }
     }
     double cw[MODC_CLASSES_MAX];
     class_weights(m, cw);
@@ -528,7 +660,7 @@ int modc_decide(const double *probs, size_t nclasses, const double *thresholds,
 /* ---- persistence -------------------------------------------------------------- */
 
 #define MODC_MAGIC "VISMODC1"
-#define MODC_FORMAT 2u /* 1: no decision offsets (still read) */
+#define MODC_FORMAT 3u /* 1: no decision offsets, 2: no feature weighting (still read) */
 
 static void put_u32(buf *b, uint32_t v)
 {
@@ -564,6 +696,19 @@ static uint64_t fnv1a(const unsigned char *p, size_t n)
     return h;
 }
 
+/* A row worth saving: touched by learning, or with a scale other than 1. */
+static bool row_used(const modc_model *m, size_t r)
+{
+    size_t k = m->k;
+    const float *w = m->w + r * m->stride;
+    for (size_t c = 0; c < k; c++)
+        if (w[k + c] != 0) return true;
+    if (m->stride != 3 * k)
+        for (size_t c = 0; c < k; c++)
+            if (w[3 * k + c] != 1.0f) return true;
+    return false;
+}
+
 int modc_save(const modc_model *m, buf *out, vis_err *err)
 {
     size_t start = out->len, k = m->k;
@@ -582,6 +727,10 @@ int modc_save(const modc_model *m, buf *out, vis_err *err)
     put_u32(out, m->p.epochs);
     put_u32(out, m->p.average ? 1 : 0);
     put_u32(out, m->p.avg_from);
+    put_u32(out, m->p.weighting);
+    put_f64(out, m->p.nb_alpha);
+    put_u32(out, m->scaled ? 1 : 0);
+    put_u32(out, m->p.feat.sublinear ? 1 : 0);
     put_u32(out, (uint32_t)k);
     for (size_t c = 0; c < k; c++) {
         size_t n = strlen(m->classes[c]);
@@ -592,22 +741,19 @@ int modc_save(const modc_model *m, buf *out, vis_err *err)
     for (size_t c = 0; c < k; c++) put_f32(out, m->bias[c]);
     for (size_t c = 0; c < k; c++) put_f32(out, m->gbias[c]);
     for (size_t c = 0; c < k; c++) put_f64(out, m->offset[c]);
+    bool sc = m->stride != 3 * k;
     uint32_t rows = 0;
-    for (size_t r = 0; r < m->dim; r++) {
-        const float *a = m->w + r * m->stride + k;
-        for (size_t c = 0; c < k; c++)
-            if (a[c] != 0) { rows++; break; }
-    }
+    for (size_t r = 0; r < m->dim; r++)
+        if (row_used(m, r)) rows++;
     put_u32(out, rows);
     for (size_t r = 0; r < m->dim; r++) {
+        if (!row_used(m, r)) continue;
         const float *w = m->w + r * m->stride, *a = w + k;
-        size_t c;
-        for (c = 0; c < k; c++)
-            if (a[c] != 0) break;
-        if (c == k) continue;
         put_u32(out, (uint32_t)r);
-        for (c = 0; c < k; c++) put_f32(out, w[c]);
-        for (c = 0; c < k; c++) put_f32(out, a[c]);
+        for (size_t c = 0; c < k; c++) put_f32(out, w[c]);
+        for (size_t c = 0; c < k; c++) put_f32(out, a[c]);
+        if (sc)
+            for (size_t c = 0; c < k; c++) put_f32(out, w[3 * k + c]);
     }
     if (out->oom) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory saving the model");
     put_u64(out, fnv1a((const unsigned char *)out->data + start, out->len - start));
@@ -665,7 +811,7 @@ int modc_load(modc_model **out, const void *data, size_t len, vis_err *err)
         return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "model checksum mismatch (damaged)");
     reader r = {b + 8, b + len - 8, false};
     uint32_t version = get_u32(&r);
-    if (version != 1 && version != MODC_FORMAT)
+    if (version < 1 || version > MODC_FORMAT)
         return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "unsupported model format version");
     modc_params p;
     memset(&p, 0, sizeof p);
@@ -682,6 +828,14 @@ int modc_load(modc_model **out, const void *data, size_t len, vis_err *err)
     p.epochs = get_u32(&r);
     p.average = get_u32(&r) != 0;
     if (version >= 2) p.avg_from = get_u32(&r);
+    p.nb_alpha = 1.0;
+    bool scaled = false;
+    if (version >= 3) {
+        p.weighting = get_u32(&r);
+        p.nb_alpha = get_f64(&r);
+        scaled = get_u32(&r) != 0;
+        p.feat.sublinear = get_u32(&r) != 0;
+    }
     uint32_t k = get_u32(&r);
     if (r.bad || k < 2 || k > MODC_CLASSES_MAX)
         return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged model header");
@@ -715,8 +869,10 @@ int modc_load(modc_model **out, const void *data, size_t len, vis_err *err)
     for (uint32_t c = 0; c < k; c++) m->gbias[c] = get_f32(&r);
     if (version >= 2)
         for (uint32_t c = 0; c < k; c++) m->offset[c] = get_f64(&r);
+    size_t per = m->stride == 3 * (size_t)k ? 2 : 3; /* floats saved per class and row */
+    m->scaled = scaled && per == 3;
     uint32_t rows = get_u32(&r);
-    if (r.bad || rows > m->dim || (size_t)(r.end - r.p) / (4 + 8 * (size_t)k) < rows) {
+    if (r.bad || rows > m->dim || (size_t)(r.end - r.p) / (4 + 4 * per * (size_t)k) < rows) {
         modc_model_free(m);
         rc = vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged model body");
         goto done;
@@ -726,6 +882,8 @@ int modc_load(modc_model **out, const void *data, size_t len, vis_err *err)
         if (row >= m->dim) { r.bad = true; break; }
         float *w = m->w + (size_t)row * m->stride;
         for (uint32_t c = 0; c < 2 * k; c++) w[c] = get_f32(&r);
+        if (per == 3)
+            for (uint32_t c = 0; c < k; c++) w[3 * k + c] = get_f32(&r);
     }
     if (r.bad || r.p != r.end) {
         modc_model_free(m);

@@ -42,7 +42,8 @@
  * Model file format (all integers and floats little-endian): magic
  * "VISMODC1", u32 format version, the parameters, the class names (u32
  * length + bytes), u64 counts, bias and its accumulators, then only the
- * non-zero rows (u32 bucket, K f32 weights, K f32 accumulators), and a u64
+ * non-zero rows (u32 bucket, K f32 weights, K f32 accumulators, and with
+ * feature weighting K f32 scales), and a u64
  * FNV-1a checksum of everything before it. modc_load() checks every length
  * and the checksum and returns VIS_EINVAL on any damage.
  */
@@ -70,6 +71,25 @@
  */
 #define MODC_DEFAULT_THRESHOLD 0.95
 
+/* Feature weighting (modc_params.weighting): per-bucket, per-class scales s
+ * that multiply a feature's value before the linear model, logit_c = b_c +
+ * sum_j w_jc s_jc x_j. They are corpus statistics, computed once by the
+ * first offline training of a model (modc_train_run) from its training set
+ * alone, and frozen: later online updates (modc_update) learn the weights
+ * under the frozen scales. Buckets never seen in that training set, and
+ * every bucket of a model that was never trained offline, have scale 1 (the
+ * plain model), so online learning of new vocabulary works as without
+ * weighting.
+ *   MODC_WEIGHT_NB: naive-Bayes log-count ratios (Wang & Manning 2012,
+ *     NB-LR), one-vs-rest per class: with f_jc the number of training texts
+ *     of class c containing bucket j and g_jc that of the other classes,
+ *     s_jc = log(((f_jc + a) / |f_c + a|_1) / ((g_jc + a) / |g_c + a|_1)),
+ *     smoothing a = nb_alpha, the L1 norms over the buckets seen in training
+ *     (the training vocabulary, as in the paper).
+ *   MODC_WEIGHT_IDF: inverse document frequency, the same for every class,
+ *     s_j = ln((1 + N) / (1 + df_j)) + 1 ("smooth" IDF). */
+enum { MODC_WEIGHT_NONE = 0, MODC_WEIGHT_NB = 1, MODC_WEIGHT_IDF = 2 };
+
 typedef struct modc_params {
     modc_feat_cfg feat;
     double lr;               /* AdaGrad step size */
@@ -83,11 +103,13 @@ typedef struct modc_params {
     unsigned epochs;         /* passes of offline training (modc_train) */
     bool average;            /* modc_train keeps the average of the iterates */
     unsigned avg_from;       /* ... of the epochs from this one (0-based) on */
+    unsigned weighting;      /* MODC_WEIGHT_* (see above) */
+    double nb_alpha;         /* NB smoothing, > 0 */
 } modc_params;
 
 /* Defaults: 2^20 buckets, word unigrams+bigrams, character 2..5-grams,
  * lr 0.5, initial accumulator 0.1, l2 1e-6, no l1, balance 0.5, max class
- * weight 10, 5 epochs, averaging on. Memory: 2^bits * 3 * nclasses floats
+ * weight 10, 5 epochs, averaging on, no feature weighting (nb_alpha 1). Memory: 2^bits * 3 * nclasses floats
  * (36 MiB at the defaults with 3 classes). */
 void modc_params_default(modc_params *p);
 int modc_params_check(const modc_params *p, vis_err *err);
@@ -99,7 +121,8 @@ typedef struct modc_model modc_model;
 int modc_model_new(modc_model **out, const modc_params *p, const char *const *classes,
                    size_t nclasses, vis_err *err);
 void modc_model_free(modc_model *m);
-/* Forget everything learned (weights, accumulators, counts). */
+/* Forget everything learned (weights, accumulators, counts, feature
+ * scales). */
 void modc_model_reset(modc_model *m);
 
 size_t modc_model_nclasses(const modc_model *m);
@@ -159,6 +182,11 @@ typedef struct modc_train_data {
 int modc_train_run(modc_model *m, const modc_train_data *td, const size_t *subset, size_t nsub,
                    unsigned epochs, uint64_t seed, const size_t *val, size_t nval,
                    unsigned patience, double *val_loss, double *val_probs, vis_err *err);
+
+/* True once the feature scales have been computed (weighting != NONE). */
+bool modc_model_scaled(const modc_model *m);
+/* The scale of bucket j for class c (1 without weighting). */
+float modc_model_scale(const modc_model *m, size_t j, size_t c);
 
 /* Decision offsets: the predicted class of probabilities p is
  * argmax_c log p_c + offset_c (modc_classify). All 0 (plain argmax) until

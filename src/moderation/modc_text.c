@@ -413,7 +413,7 @@ int modc_featurize(const modc_feat_cfg *cfg, const char *text, size_t len, modc_
     for (size_t i = 0; i < v->n; i++) {
         uint32_t code = v->idx[i];
         uint32_t b = modc_code_bucket(code);
-        float x = modc_code_sign(code) * (v->val[i] != 0.0f ? sc : sw);
+        float x = modc_code_sign(code) * (cfg->sublinear ? 1.0f : v->val[i] != 0.0f ? sc : sw);
         size_t s = ((uint32_t)(b * 0x9E3779B1u)) & mask;
         for (;;) {
             uint32_t e = v->tab[s];
@@ -432,5 +432,10 @@ int modc_featurize(const modc_feat_cfg *cfg, const char *text, size_t len, modc_
         }
     }
     v->n = o;
+    if (cfg->sublinear) /* signed term frequency t -> sign(t) (1 + ln |t|) */
+        for (size_t i = 0; i < v->n; i++) {
+            float t = v->val[i], at = fabsf(t);
+            v->val[i] = at < 0.5f ? 0.0f : copysignf(1.0f + logf(at), t);
+        }
     return 0;
 }

@@ -59,6 +59,9 @@ typedef struct modc_feat_cfg {
     unsigned char_min;    /* shortest character n-gram (>= 1) */
     unsigned char_max;    /* longest (<= MODC_CHAR_MAX); 0 = no char n-grams */
     bool word_bigrams;    /* add word bigrams */
+    bool sublinear;       /* values 1 + ln(tf) per bucket, no block scaling
+                           * (for TF-IDF, modc_model.h: the model applies
+                           * IDF and L2 normalisation) */
 } modc_feat_cfg;
 
 /* 0 if cfg is usable, else VIS_EINVAL with a message. */

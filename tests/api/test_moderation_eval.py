@@ -184,6 +184,23 @@ class GenericCsvAndModels(unittest.TestCase):
             self.assertAlmostEqual(sum(float(x) for x in row[2:]), 1.0, places=4)
         self.assertEqual(run(["eval", "--data", self.csv, "--val-share", "0.9"]).returncode, 2)
 
+    def test_feature_weighting_options(self):
+        # NB ratios / IDF / TF-IDF fitted on each training part; train +
+        # predict round-trip keeps the scales
+        for w in ("nb", "idf", "tfidf"):
+            p = run(["eval", "--data", self.csv, "--folds", "3", "--json", "--bits", "16",
+                     "--weighting", w])
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertGreaterEqual(json.loads(p.stdout)["accuracy"], 0.8, w)
+            model = os.path.join(self.dir.name, "w_%s.modc" % w)
+            p = run(["train", "--data", self.csv, "--out", model, "--bits", "16",
+                     "--weighting", w, "--nb-alpha", "0.5"])
+            self.assertEqual(p.returncode, 0, p.stderr)
+            p = run(["predict", "--model", model], stdin="x\n")
+            self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(run(["eval", "--data", self.csv, "--weighting", "bm25"]).returncode, 2)
+        self.assertEqual(run(["eval", "--data", self.csv, "--nb-alpha", "0"]).returncode, 2)
+
     def test_votes_davidson_layout(self):
         # Davidson layout with vote columns: --votes trains on the vote shares
         path = os.path.join(self.dir.name, "votes.csv")

@@ -442,6 +442,87 @@ static void test_offline_train(void **state)
     modc_model_free(m);
 }
 
+/* Feature weighting (NB ratios, IDF, TF-IDF): scales computed by the first
+ * offline training and frozen; streaming and vector predictions agree;
+ * online updates still learn; save/load keeps the scales. */
+static void test_weighting(void **state)
+{
+    (void)state;
+    const unsigned modes[3] = {MODC_WEIGHT_NB, MODC_WEIGHT_IDF, MODC_WEIGHT_IDF};
+    for (int mode = 0; mode < 3; mode++) {
+        modc_params p = small_params();
+        p.weighting = modes[mode];
+        p.feat.sublinear = mode == 2;
+        modc_model *m;
+        assert_int_equal(modc_model_new(&m, &p, CLASSES, 3, NULL), 0);
+        assert_false(modc_model_scaled(m));
+        modc_fvec xs[12];
+        size_t labels[12];
+        for (int i = 0; i < 4; i++) {
+            const char *t[3] = {SPAM[i], ABUSE[i], OK[i]};
+            for (int c = 0; c < 3; c++) {
+                modc_fvec tmp;
+                modc_fvec_init(&tmp);
+                assert_int_equal(modc_featurize(&p.feat, t[c], strlen(t[c]), &tmp), 0);
+                assert_int_equal(modc_fvec_take(&tmp, &xs[i * 3 + c]), 0);
+                modc_fvec_free(&tmp);
+                labels[i * 3 + c] = (size_t)c;
+            }
+        }
+        assert_int_equal(modc_train(m, xs, labels, 12, NULL, 0, 1, NULL), 0);
+        assert_true(modc_model_scaled(m));
+        /* a bucket of a spam text: its NB ratio favours spam */
+        if (mode == 0) {
+            uint32_t b = xs[0].idx[0];
+            float s0 = modc_model_scale(m, b, 0);
+            assert_true(isfinite(s0));
+        }
+        double pr[3], pv[3];
+        modc_predict(m, "win money", 9, pr);
+        assert_true(pr[0] > pr[1] && pr[0] > pr[2]);
+        modc_fvec v;
+        modc_fvec_init(&v);
+        assert_int_equal(modc_featurize(&p.feat, SPAM[1], strlen(SPAM[1]), &v), 0);
+        modc_predict_vec(m, &v, pv);
+        modc_predict(m, SPAM[1], strlen(SPAM[1]), pr);
+        for (int c = 0; c < 3; c++) assert_true(fabs(pr[c] - pv[c]) < 1e-4);
+        /* online learning of a new word under frozen scales */
+        double before[3], after[3];
+        modc_predict(m, "zorblax", 7, before);
+        for (int i = 0; i < 20; i++) assert_int_equal(modc_update(m, "zorblax", 7, 1, NULL), 0);
+        modc_predict(m, "zorblax", 7, after);
+        assert_true(after[1] > before[1]);
+        /* persistence */
+        buf b;
+        buf_init(&b);
+        assert_int_equal(modc_save(m, &b, NULL), 0);
+        modc_model *m2;
+        assert_int_equal(modc_load(&m2, b.data, b.len, NULL), 0);
+        assert_true(modc_model_scaled(m2));
+        assert_int_equal(modc_model_params(m2)->weighting, p.weighting);
+        assert_int_equal(modc_model_params(m2)->feat.sublinear, p.feat.sublinear);
+        double p2[3];
+        modc_predict(m, SPAM[1], strlen(SPAM[1]), pr);
+        modc_predict(m2, SPAM[1], strlen(SPAM[1]), p2);
+        for (int c = 0; c < 3; c++) assert_true(fabs(pr[c] - p2[c]) < 1e-6);
+        modc_model_reset(m2);
+        assert_false(modc_model_scaled(m2));
+        modc_model_free(m2);
+        buf_free(&b);
+        modc_fvec_free(&v);
+        for (int i = 0; i < 12; i++) modc_fvec_free(&xs[i]);
+        modc_model_free(m);
+    }
+    /* sublinear TF needs IDF weighting */
+    modc_params p = small_params();
+    p.feat.sublinear = true;
+    modc_model *m;
+    assert_int_equal(modc_model_new(&m, &p, CLASSES, 3, NULL), VIS_EINVAL);
+    p.feat.sublinear = false;
+    p.weighting = 7;
+    assert_int_equal(modc_model_new(&m, &p, CLASSES, 3, NULL), VIS_EINVAL);
+}
+
 static void test_update_soft(void **state)
 {
     (void)state;
@@ -621,7 +702,7 @@ int main(void)
         cmocka_unit_test(test_cross_validate_small), cmocka_unit_test(test_offline_train),
         cmocka_unit_test(test_update_soft),     cmocka_unit_test(test_classify_offsets),
         cmocka_unit_test(test_fit_offsets),     cmocka_unit_test(test_fit),
-        cmocka_unit_test(test_data_votes),
+        cmocka_unit_test(test_data_votes),      cmocka_unit_test(test_weighting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

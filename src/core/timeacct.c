@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/vec.h"
 #include "store/sql_core.h"
 
 /* The sweep: edges sorted by time; a max-heap (lazy deletion) of the open
@@ -133,15 +134,9 @@ int timeacct_compute(store *s, int64_t worker_id, int64_t from_ms, int64_t to_ms
         int64_t a = store_col_i64(q, 1), b = store_col_i64(q, 2);
         if (a < from_ms) a = from_ms;
         if (b > to_ms) b = to_ms;
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            span_in *nv = realloc(v, nc * sizeof *nv);
-            if (!nv) {
-                rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-                break;
-            }
-            v = nv;
-            cap = nc;
+        if (!vec_room(&v, &cap, n, sizeof *v)) {
+            rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+            break;
         }
         v[n++] = (span_in){a, b, ki};
     }

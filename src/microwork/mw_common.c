@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "base/buf.h"
+#include "base/vec.h"
 #include "core/journal.h"
 #include "core/ledger.h"
 #include "microwork/mw_int.h"
@@ -183,15 +184,10 @@ int mw_fair_pay(mw_ctx *c, mw_batch *b, vis_err *err)
     int64_t(*rows)[2] = NULL;
     int r;
     while ((r = store_row(q, err)) == 1) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            void *nr = realloc(rows, cap * sizeof *rows);
-            if (!nr) {
-                free(rows);
-                store_done(q);
-                return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-            }
-            rows = nr;
+        if (!vec_room(&rows, &cap, n, sizeof *rows)) {
+            free(rows);
+            store_done(q);
+            return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
         }
         rows[n][0] = store_col_i64(q, 0);
         rows[n][1] = store_col_i64(q, 1);

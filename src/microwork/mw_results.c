@@ -6,6 +6,7 @@
 
 #include "base/buf.h"
 #include "base/csv.h"
+#include "base/vec.h"
 #include "microwork/mw_int.h"
 #include "store/sql_microwork.h"
 #include "truth/truth.h"
@@ -98,11 +99,9 @@ static int load(mw_ctx *c, mw_batch *b, rset *s, vis_err *err)
     size_t cap = 0;
     int r;
     while ((r = store_row(q, err)) == 1) {
-        if (s->nt == cap) {
-            cap = cap ? cap * 2 : 256;
-            rtask *nt = realloc(s->t, cap * sizeof *nt);
-            if (!nt) break;
-            s->t = nt;
+        if (!vec_room(&s->t, &cap, s->nt, sizeof *s->t)) {
+            store_done(q);
+            return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
         }
         rtask *t = &s->t[s->nt++];
         memset(t, 0, sizeof *t);
@@ -125,14 +124,11 @@ static int load(mw_ctx *c, mw_batch *b, rset *s, vis_err *err)
     if (!q) return err->code;
     cap = 0;
     while ((r = store_row(q, err)) == 1) {
-        if (s->na == cap) {
-            cap = cap ? cap * 2 : 256;
-            ranswer *na = realloc(s->a, cap * sizeof *na);
-            if (!na) break;
-            s->a = na;
+        ranswer *a = vec_room(&s->a, &cap, s->na, sizeof *s->a) ? &s->a[s->na] : NULL;
+        if (!a || mw_asg_read(q, &a->a)) {
+            store_done(q);
+            return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
         }
-        ranswer *a = &s->a[s->na];
-        if (mw_asg_read(q, &a->a)) break;
         s->na++;
         a->ti = find_task(s, a->a.task_id);
         char wname[32];

@@ -347,13 +347,13 @@ int main(void)
     }
     close(c.fd);
     /* HTTP run */
-    enum { NT = 50 };
-    thr ts[NT];
-    pthread_t th[NT];
-    memset(ts, 0, sizeof ts);
+    int NT = getenv("BENCH_CLIENT_THREADS") ? atoi(getenv("BENCH_CLIENT_THREADS")) : 50;
+    if (NT < 1 || NT > WORKERS) NT = 50;
+    thr *ts = calloc((size_t)NT, sizeof *ts);
+    pthread_t *th = calloc((size_t)NT, sizeof *th);
     for (int i = 0; i < NT; i++) {
-        ts[i].first = i * (WORKERS / NT);
-        ts[i].n = WORKERS / NT;
+        ts[i].first = i * WORKERS / NT;
+        ts[i].n = (i + 1) * WORKERS / NT - i * WORKERS / NT;
         pthread_create(&th[i], NULL, http_worker, &ts[i]);
     }
     usleep((useconds_t)(secs * 1e6));

@@ -156,9 +156,9 @@ int mw_refund_excess(mw_ctx *c, mw_batch *b, vis_err *err)
 int mw_refresh_median(mw_ctx *c, mw_batch *b, bool force, vis_err *err)
 {
     int64_t n = b->submitted_n;
-    /* refresh while small, then each time the answers grow by 5% */
+    /* refresh while small, then each time the answers grow by 10% */
     if (!force && n == b->median_n) return 0;
-    if (!force && n > 200 && n < b->median_n + b->median_n / 20) return 0;
+    if (!force && n > 200 && n < b->median_n + b->median_n / 10) return 0;
     if (n == 0) return 0;
     int64_t med = 0;
     if (store_get_i64(c->db, SQL_MW_ASG_MEDIAN, &med, err, "ii", b->id, (n - 1) / 2) < 0) return err->code;

@@ -16,22 +16,8 @@ int mw_batch_answers(mw_ctx *c, int64_t id, json_t **out, vis_err *err)
     mw_batch b;
     if (mw_batch_owned(c, id, &b, err)) return err->code;
     mw_batch_free(&b);
-    if (mw_sweep(c, err) < 0) return err->code;
-    store_stmt *q = store_query(c->db, SQL_MW_ASG_OF_BATCH, err, "i", id);
-    if (!q) return err->code;
-    json_t *arr = json_array();
-    int r;
-    while ((r = store_row(q, err)) == 1) {
-        mw_asg a;
-        if (mw_asg_read(q, &a)) continue;
-        json_array_append_new(arr, mw_asg_json(&a, true));
-        mw_asg_free(&a);
-    }
-    store_done(q);
-    if (r < 0) {
-        json_decref(arr);
-        return err->code;
-    }
+    json_t *arr;
+    if (mw_sweep(c, err) < 0 || mw_asg_list(c, SQL_MW_ASG_OF_BATCH, id, true, &arr, err)) return err->code;
     *out = json_pack("{s:I, s:o}", "batch_id", (json_int_t)id, "answers", arr);
     return 0;
 }

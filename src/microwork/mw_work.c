@@ -566,25 +566,33 @@ int mw_return(mw_ctx *c, int64_t asg_id, json_t **out, vis_err *err)
     return rc;
 }
 
-int mw_my_assignments(mw_ctx *c, json_t **out, vis_err *err)
+int mw_asg_list(mw_ctx *c, const char *sql, int64_t id, bool for_client, json_t **arr, vis_err *err)
 {
-    if (mw_sweep(c, err) < 0) return err->code;
-    store_stmt *q = store_query(c->db, SQL_MW_ASG_OF_WORKER, err, "i", c->who->id);
+    *arr = NULL;
+    store_stmt *q = store_query(c->db, sql, err, "i", id);
     if (!q) return err->code;
-    json_t *arr = json_array();
-    int r;
+    json_t *a = json_array();
+    int r, rc = 0;
     while ((r = store_row(q, err)) == 1) {
-        mw_asg a;
-        if (mw_asg_read(q, &a)) continue;
-        json_array_append_new(arr, mw_asg_json(&a, false));
-        mw_asg_free(&a);
+        mw_asg x;
+        if (mw_asg_read(q, &x)) {
+            rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+            break;
+        }
+        json_array_append_new(a, mw_asg_json(&x, for_client));
+        mw_asg_free(&x);
     }
     store_done(q);
-    if (r < 0) {
-        json_decref(arr);
-        return err->code;
-    }
-    /* where the worker is blocked, say so and why */
+    if (!rc && r < 0) rc = err->code;
+    if (rc) json_decref(a);
+    else *arr = a;
+    return rc;
+}
+
+int mw_my_assignments(mw_ctx *c, json_t **out, vis_err *err)
+{
+    json_t *arr;
+    if (mw_sweep(c, err) < 0 || mw_asg_list(c, SQL_MW_ASG_OF_WORKER, c->who->id, false, &arr, err)) return err->code;
     *out = json_pack("{s:o}", "assignments", arr);
     return 0;
 }

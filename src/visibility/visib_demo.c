@@ -75,7 +75,10 @@ static int pay(gen *g, const char *family, int64_t worker, int64_t amount, int64
 static int session(gen *g, uint64_t *s, int fam, int64_t w, int64_t t, int64_t rate)
 {
     int64_t paid = 0, end = t;
-    if (fam == 0) { /* micro-work: answers, some returned unpaid */
+    int64_t min = g->cfg->min_hourly_micros;
+    if (fam == 0) { /* micro-work: answers, some returned unpaid; the fair-pay top-up lifts slow batches to the
+                       minimum for the time of every paid answer */
+        if (rate < min) rate = min;
         int n = (int)between(s, 8, 30);
         for (int i = 0; i < n; i++) {
             int64_t d = between(s, 40, 240) * 1000;
@@ -83,7 +86,7 @@ static int session(gen *g, uint64_t *s, int fam, int64_t w, int64_t t, int64_t r
             if (span(g, "microwork", returned ? "returned" : "submitted", w, returned ? "unpaid" : "active", end,
                      end + d, NULL))
                 return g->err->code;
-            if (!returned) paid += rate * d / H;
+            if (!returned) paid += (rate * d + H - 1) / H; /* rounded up, as the top-up is */
             end += d + between(s, 5, 40) * 1000;
         }
         return pay(g, "microwork", w, paid, end);
@@ -101,6 +104,9 @@ static int session(gen *g, uint64_t *s, int fam, int64_t w, int64_t t, int64_t r
             paid += 2800000 + dist * 700 + rate * d / H / 4;
             end += wait + d;
         }
+        /* the shift's guarantee (the default equals the platform minimum) per online hour */
+        int64_t floor = (int64_t)(((__int128)min * (end - t) + H - 1) / H);
+        if (paid < floor) paid = floor;
         return pay(g, "dispatch", w, paid, end);
     }
     int n = (int)between(s, 4, 10); /* moderation: review batches at an hourly rate */

@@ -418,10 +418,12 @@ int disp_job_delivered(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
         store_exec(c->db, SQL_DISP_SHIFT_ADD_PAY, err, "iiiii", j.shift_id, j.pay_base, j.pay_distance, j.pay_time,
                    j.pay_waiting))
         return disp_store_err(err);
-    json_t *pl = json_pack("{s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "job", (json_int_t)j.id, "pay_micros",
-                           (json_int_t)pay, "breakdown", "base_micros", (json_int_t)j.pay_base, "distance_micros",
-                           (json_int_t)j.pay_distance, "time_micros", (json_int_t)j.pay_time, "waiting_micros",
-                           (json_int_t)j.pay_waiting);
+    /* distance_m: the job's pickup -> drop-off distance, which the earnings
+       truth uses for the courier's declared per-km costs */
+    json_t *pl = json_pack("{s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "job", (json_int_t)j.id, "distance_m",
+                           (json_int_t)j.distance_m, "pay_micros", (json_int_t)pay, "breakdown", "base_micros",
+                           (json_int_t)j.pay_base, "distance_micros", (json_int_t)j.pay_distance, "time_micros",
+                           (json_int_t)j.pay_time, "waiting_micros", (json_int_t)j.pay_waiting);
     if (disp_journal(c, "delivered", j.courier_id, subj, pl, "active", j.accepted_ms, c->now_ms, false, NULL, err) ||
         disp_courier_idle_check(c, j.courier_id, err))
         return err->code;

@@ -5,6 +5,7 @@ refused while offline, the dispatcher thread, a restart, the demo city and
 bad input. Epochs are run by hand (POST /v1/admin/dispatch/run-epoch, test
 clock only) and time jumps with POST /v1/admin/clock: nothing sleeps for an
 epoch or an expiry."""
+import json
 import os
 import signal
 import subprocess
@@ -188,6 +189,9 @@ class CourierShift(Base):
         self.assertEqual(e["active_ms"], 24 * MIN)
         self.assertEqual(e["waiting_ms"], 8 * MIN)
         self.assertEqual(e["paid_micros"], s["total_micros"])
+        # the delivery carries its distance, so per-km costs a courier declares can apply
+        delivered = json.loads(self.journal("delivered", wid)[0][9])
+        self.assertGreater(delivered["distance_m"], 0)
         self.assertEqual(w.get("/v1/me/balance").json["earnings_micros"], s["total_micros"])
         # money: the client paid the price into escrow; escrow is empty after delivery
         bal = cl.get("/v1/me/balance").json

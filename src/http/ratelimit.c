@@ -11,6 +11,7 @@ typedef struct slot {
     uint64_t key;
     double   tokens;
     int64_t  last_ms;
+    bool     refusing; /* refused since last allowed */
 } slot;
 
 struct ratelimit {
@@ -36,8 +37,9 @@ void ratelimit_free(ratelimit *r)
     free(r);
 }
 
-bool ratelimit_take(ratelimit *r, uint64_t key, int64_t now_ms, int64_t *retry_after_s)
+bool ratelimit_take(ratelimit *r, uint64_t key, int64_t now_ms, int64_t *retry_after_s, bool *first)
 {
+    if (first) *first = false;
     if (!r || r->per_ms <= 0) return true;
     if (key == 0) key = 1;
     size_t base = (size_t)(key % (SLOTS / PROBE)) * PROBE; /* a group of PROBE slots, one stripe */
@@ -54,6 +56,7 @@ bool ratelimit_take(ratelimit *r, uint64_t key, int64_t now_ms, int64_t *retry_a
         hit->key = key;
         hit->tokens = r->burst;
         hit->last_ms = now_ms;
+        hit->refusing = false;
     }
     if (now_ms > hit->last_ms) {
         hit->tokens += (double)(now_ms - hit->last_ms) * r->per_ms;
@@ -61,8 +64,14 @@ bool ratelimit_take(ratelimit *r, uint64_t key, int64_t now_ms, int64_t *retry_a
         hit->last_ms = now_ms;
     }
     bool ok = hit->tokens >= 1.0;
-    if (ok) hit->tokens -= 1.0;
-    else if (retry_after_s) *retry_after_s = (int64_t)((1.0 - hit->tokens) / r->per_ms / 1000.0) + 1;
+    if (ok) {
+        hit->tokens -= 1.0;
+        hit->refusing = false;
+    } else {
+        if (retry_after_s) *retry_after_s = (int64_t)((1.0 - hit->tokens) / r->per_ms / 1000.0) + 1;
+        if (first) *first = !hit->refusing;
+        hit->refusing = true;
+    }
     pthread_mutex_unlock(m);
     return ok;
 }

@@ -16,7 +16,9 @@ typedef struct ratelimit ratelimit;
 
 ratelimit *ratelimit_new(int64_t per_minute, int64_t burst);
 void ratelimit_free(ratelimit *r);
-/* true: allowed; false: over the limit (retry_after_s filled). */
-bool ratelimit_take(ratelimit *r, uint64_t key, int64_t now_ms, int64_t *retry_after_s);
+/* true: allowed; false: over the limit (retry_after_s filled; *first set
+ * when this is the first refusal since the key was last allowed, so that a
+ * caller can record one decision per episode, not one per request). */
+bool ratelimit_take(ratelimit *r, uint64_t key, int64_t now_ms, int64_t *retry_after_s, bool *first);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "base/buf.h"
+#include "core/journal.h"
 #include "http/committer.h"
 #include "moderation/mod.h"
 #include "store/sql_core.h"
@@ -207,6 +208,28 @@ static int tx_body(http_req *rq, http_resp *rs, vis_err *err)
     return rc;
 }
 
+/* The journal entry of a rate-limit refusal (run by the committer). */
+static int journal_rate_limited(http_req *rq, http_resp *rs, vis_err *err)
+{
+    (void)rs;
+    const vis_config *cfg = &rq->srv->cfg;
+    char rule[160];
+    snprintf(rule, sizeof rule, "more than %lld requests a minute from one token (bursts of %lld allowed)",
+             (long long)cfg->rate_per_minute, (long long)cfg->rate_burst);
+    journal_event ev = journal_event_init("core", "rate_limited", rq->now_ms);
+    ev.worker_id = rq->who.id;
+    ev.automated = true;
+    ev.subject = "token";
+    return journal_append_json(
+        rq->db, &ev,
+        json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s}", "system", "rate_limit", "rule", rule, "per_minute",
+                  (json_int_t)cfg->rate_per_minute, "burst", (json_int_t)cfg->rate_burst, "method", rq->method, "path",
+                  rq->path, "explanation",
+                  "Your requests were refused for a moment because your token sent more than the platform's rate "
+                  "limit allows. It says nothing about your work and has no other consequence."),
+        NULL, err);
+}
+
 static int run(vis_server *s, http_req *rq, http_resp *rs, vis_err *err, int64_t *retry_after)
 {
     const http_route *rt = rq->route;
@@ -226,9 +249,18 @@ static int run(vis_server *s, http_req *rq, http_resp *rs, vis_err *err, int64_t
     } else {
         rlkey = addr_key(rq->conn);
     }
-    if (!ratelimit_take(s->rl, rlkey, clock_mono_ns() / 1000000, retry_after))
+    bool first = false;
+    if (!ratelimit_take(s->rl, rlkey, clock_mono_ns() / 1000000, retry_after, &first)) {
+        /* a rate limit is an automated decision about a worker: journalled once per episode */
+        if (first && rq->authed && !strcmp(rq->who.role, "worker")) {
+            vis_err jerr;
+            http_resp jrs = {.status = 200};
+            if (committer_run(s->committer, journal_rate_limited, rq, &jrs, &jerr))
+                fprintf(stderr, "{\"level\":\"error\",\"message\":\"rate limit not journalled: %s\"}\n", jerr.msg);
+        }
         return vis_errf(err, VIS_ELIMIT, "rate_limited", NULL, "too many requests: retry in %lld s",
                         (long long)*retry_after);
+    }
     if (!(rt->flags & HTTP_PUBLIC) || rq->authed) {
         unsigned role = !strcmp(rq->who.role, "worker")   ? HTTP_WORKER
                         : !strcmp(rq->who.role, "client") ? HTTP_CLIENT

@@ -210,6 +210,11 @@ class CoreAPI(unittest.TestCase):
             r = w.get("/v1/me")
             self.assertError(r, 429, "rate_limited")
             self.assertIsNotNone(r.header("Retry-After"))
+            # the refusal is an automated decision about the worker, journalled once per episode
+            rows = srv.sql("SELECT automated, payload FROM journal WHERE event = 'rate_limited'")
+            self.assertEqual(len(rows), 1)
+            self.assertEqual(rows[0][0], 1)
+            self.assertIn("rate_limit", rows[0][1])
             # another token is not affected
             _, w2 = signup(srv, "worker")
             self.assertEqual(w2.get("/v1/me").status, 200)

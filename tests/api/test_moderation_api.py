@@ -550,15 +550,16 @@ class Callbacks(Base):
         self.content("cb-1")
         it = self.claim(m)[0]
         m.post("/v1/moderation/items/%d/decide" % it["id"], {"action": "keep", "facts": "ok"})
-        st = self.run_jobs()
-        self.assertEqual(st["failed"], 1)
+        # the background ticker may run the same job first: check the callback's state, not who ran it
+        self.run_jobs()
         cb = self.cl.get("/v1/moderation/callbacks").json["callbacks"][0]
         self.assertEqual((cb["state"], cb["attempts"], cb["last_status"]), ("pending", 1, 500))
         self.assertEqual(cb["next_attempt_ms"], T0 + 1000)
         self.assertEqual(self.run_jobs()["failed"], 0)  # not due yet
         self.clock(advance_ms=1000)
-        self.assertEqual(self.run_jobs()["failed"], 1)
+        self.run_jobs()
         cb = self.cl.get("/v1/moderation/callbacks").json["callbacks"][0]
+        self.assertEqual((cb["state"], cb["attempts"]), ("pending", 2))
         self.assertEqual(cb["next_attempt_ms"], T0 + 1000 + 2000)  # doubled
         self.clock(advance_ms=2000)
         self.run_jobs()
@@ -640,9 +641,9 @@ class Classifier(Base):
                     {"action": "remove", "category": SCAM, "ground": "terms", "facts": "phishing"}
                 r = m.post("/v1/moderation/items/%d/decide" % it["id"], body)
                 self.assertEqual(r.status, 200, r)
-        st = self.run_jobs()
-        self.assertEqual(st["learned"], 40)
-        self.assertTrue(st["saved"])
+        # learning runs in the background ticker too, so the synchronous run may find nothing left to learn:
+        # what counts is that all 40 decisions were learned and the model saved
+        self.run_jobs()
         info = self.cl.get("/v1/moderation/classifier").json
         self.assertTrue(info["ready"])
         self.assertEqual(info["examples"], 40)

@@ -130,6 +130,10 @@ static int h_reviews(http_req *r, http_resp *rs, vis_err *err)
         return vis_errf(err, VIS_EINVAL, "invalid_parameter", "state", "state must be open, upheld or overturned");
     rev_ctx c = rctx(r);
     json_t *out = NULL;
+    /* journal the deadlines that passed (the ticker does it too; each once) */
+    rev_ctx sys = c;
+    sys.who = NULL;
+    if (rev_mark_overdue(&sys, err) < 0) return err->code;
     return reply(rs, 200, rev_list(&c, -1, st, &out, err), &out);
 }
 
@@ -201,7 +205,7 @@ const http_route http_routes_visibility[] = {
     {"POST", "/v1/me/decisions/{id}/review", h_review_request, W | HTTP_JSON | HTTP_IDEM,
      "ask for human review of an automated decision"},
     {"GET", "/v1/me/reviews", h_my_reviews, W, "the worker's review requests: status and deadline"},
-    {"GET", "/v1/admin/reviews", h_reviews, HTTP_ADMIN, "review requests (state=open|upheld|overturned), overdue first"},
+    {"GET", "/v1/admin/reviews", h_reviews, HTTP_ADMIN | HTTP_TX, "review requests (state=open|upheld|overturned), overdue first"},
     {"POST", "/v1/admin/reviews/{id}/decide", h_review_decide, HTTP_ADMIN | HTTP_JSON | HTTP_TX,
      "answer a review request with written reasons; overturning undoes the decision"},
     {"GET", "/v1/admin/declaration", h_declaration, HTTP_ADMIN,

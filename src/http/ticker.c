@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "microwork/mw.h"
+#include "visibility/rev.h"
 #include "moderation/mod.h"
 
 struct ticker {
@@ -26,6 +27,20 @@ static void job_mw_sweep(vis_server *s, store *db)
     if (n < 0) {
         store_rollback(db);
         fprintf(stderr, "{\"level\":\"error\",\"job\":\"microwork.sweep\",\"message\":\"%s\"}\n", err.msg);
+        return;
+    }
+    store_commit(db, &err);
+}
+
+static void job_rev_overdue(vis_server *s, store *db)
+{
+    vis_err err;
+    vis_err_clear(&err);
+    rev_ctx c = {.db = db, .cfg = &s->cfg, .now_ms = clock_now_ms(&s->clock), .who = NULL};
+    if (store_begin(db, &err)) return;
+    if (rev_mark_overdue(&c, &err) < 0) {
+        store_rollback(db);
+        fprintf(stderr, "{\"level\":\"error\",\"job\":\"visibility.overdue\",\"message\":\"%s\"}\n", err.msg);
         return;
     }
     store_commit(db, &err);
@@ -57,6 +72,7 @@ static void *run(void *arg)
         int64_t now = clock_now_ms(&s->clock);
         if (now >= next_sweep) {
             job_mw_sweep(s, db);
+            job_rev_overdue(s, db);
             next_sweep = now + s->cfg.mw_sweep_ms;
         }
         if (now >= next_mod) {

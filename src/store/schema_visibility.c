@@ -34,6 +34,7 @@ const char store_schema_visibility[] =
     " responder_id INTEGER REFERENCES accounts(id),"
     " decided_ms INTEGER,"
     " remedy TEXT NOT NULL DEFAULT '{}',"
+    " overdue_ms INTEGER,"  /* when the passing of the deadline was journalled */
     " UNIQUE (worker_id, journal_id)) STRICT;"
     "CREATE INDEX rev_requests_worker ON rev_requests(worker_id, id);"
     "CREATE INDEX rev_requests_state ON rev_requests(state, due_ms);"

@@ -38,6 +38,8 @@ extern const char SQL_REV_GET[];           /* id -> REV cols */
 extern const char SQL_REV_OF_WORKER[];     /* worker -> REV cols */
 extern const char SQL_REV_ALL[];           /* state|'' -> REV cols, by due date */
 extern const char SQL_REV_BY_JOURNAL[];    /* worker,journal -> id */
+extern const char SQL_REV_OVERDUE_DUE[];  /* now -> id, worker, journal, due (open, past due, not yet journalled) */
+extern const char SQL_REV_OVERDUE_MARK[]; /* id, now */
 extern const char SQL_REV_DECIDE[];        /* id,state,reasons,responder,decided,remedy (only while open) */
 /* export */
 extern const char SQL_EXP_JOURNAL[];       /* account -> jrow: events naming it, or it acted on nobody else */

@@ -309,22 +309,45 @@ int rev_decisions(rev_ctx *c, int64_t worker, json_t **out, vis_err *err)
 static int journal_json(rev_ctx *c, const char *family, const char *event, int64_t worker, const char *subject,
                         const char *span, int64_t a, int64_t b, json_t *payload, vis_err *err)
 {
-    char *text = payload ? json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(payload);
-    if (!text) return nomem(err);
+    if (!payload) return nomem(err);
     journal_event ev = journal_event_init(family, event, c->now_ms);
-    ev.actor_id = c->who->id;
+    ev.actor_id = c->who ? c->who->id : -1;
     ev.worker_id = worker;
     ev.subject = subject;
-    ev.payload = text;
     if (span) {
         ev.span_kind = span;
         ev.span_start_ms = a;
         ev.span_end_ms = b;
     }
-    int rc = journal_append(c->db, &ev, NULL, err);
-    free(text);
-    return rc;
+    return journal_append_json(c->db, &ev, payload, NULL, err);
+}
+
+int rev_mark_overdue(rev_ctx *c, vis_err *err)
+{
+    store_stmt *q = store_query(c->db, SQL_REV_OVERDUE_DUE, err, "i", c->now_ms);
+    if (!q) return -1;
+    enum { MAX = 200 };
+    int64_t row[MAX][4];
+    int n = 0, r;
+    while (n < MAX && (r = store_row(q, err)) == 1) {
+        for (int k = 0; k < 4; k++) row[n][k] = store_col_i64(q, k);
+        n++;
+    }
+    store_done(q);
+    if (r < 0) return -1;
+    for (int i = 0; i < n; i++) {
+        char subj[48];
+        snprintf(subj, sizeof subj, "review:%lld", (long long)row[i][0]);
+        if (store_exec(c->db, SQL_REV_OVERDUE_MARK, err, "ii", row[i][0], c->now_ms) ||
+            journal_json(c, "visibility", "review_overdue", row[i][1], subj, NULL, 0, 0,
+                         json_pack("{s:I, s:I, s:I, s:s}", "review", (json_int_t)row[i][0], "decision",
+                                   (json_int_t)row[i][2], "due_ms", (json_int_t)row[i][3], "explanation",
+                                   "The deadline for a human answer to this review request has passed; the request "
+                                   "stays open and is shown as overdue to the worker and to the admins."),
+                         err))
+            return -1;
+    }
+    return n;
 }
 
 int rev_request(rev_ctx *c, int64_t decision, const char *message, json_t **out, vis_err *err)

@@ -45,6 +45,9 @@ int rev_decisions(rev_ctx *c, int64_t worker, json_t **out, vis_err *err);
 int rev_request(rev_ctx *c, int64_t decision, const char *message, json_t **out, vis_err *err);
 /* worker >= 0: that worker's requests; < 0: every request (state "" = any). */
 int rev_list(rev_ctx *c, int64_t worker, const char *state, json_t **out, vis_err *err);
+/* Journal, once each, the review requests whose deadline has passed
+ * (the ticker runs it). Returns how many, or -1. */
+int rev_mark_overdue(rev_ctx *c, vis_err *err);
 int rev_decide(rev_ctx *c, int64_t id, bool overturn, const char *reasons, int64_t compensation_micros, json_t **out,
                vis_err *err);
 

@@ -362,6 +362,10 @@ class Review(unittest.TestCase):
         self.assertEqual(mine["reviews"][0]["status"], "overdue")
         adm = self.adm.get("/v1/admin/reviews?state=open").json
         self.assertEqual((adm["open"], adm["overdue"]), (1, 1))
+        # the passing of the deadline is journalled, once, for the worker
+        self.adm.get("/v1/admin/reviews")
+        rows = self.srv.sql("SELECT worker_id, subject FROM journal WHERE event = 'review_overdue'")
+        self.assertEqual(rows, [(spam["id"], "review:%d" % rq["id"])])
         self.assertEqual(adm["reviews"][0]["worker_id"], spam["id"])
         # still blocked until an admin answers
         self.assertEqual(sc.post("/v1/work/batches/%d/claim" % bid).status, 403)

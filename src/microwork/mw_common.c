@@ -40,6 +40,7 @@ int mw_batch_load(mw_ctx *c, int64_t id, mw_batch *b, vis_err *err)
         for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) *f[k] = store_col_i64(q, i++);
         i += 2; /* description, instructions: read where needed */
         b->submitted_n = store_col_i64(q, i++);
+        b->reviewed_n = store_col_i64(q, i++);
         if (!b->labels) b->labels = json_array();
     }
     store_done(q);
@@ -130,17 +131,14 @@ int mw_pay_from_escrow(mw_ctx *c, mw_batch *b, int64_t worker, int64_t amount, i
 int mw_refund_excess(mw_ctx *c, mw_batch *b, vis_err *err)
 {
     if (b->escrow_account < 0) return 0;
-    int64_t leased = 0, submitted = 0, bal = 0;
-    store_stmt *q = store_query(c->db, SQL_MW_ASG_COUNTS, err, "i", b->id);
-    if (!q) return err->code;
-    if (store_row(q, err) == 1) {
-        leased = store_col_i64(q, 0);
-        submitted = store_col_i64(q, 1);
-    }
-    store_done(q);
-    int64_t claimable = strcmp(b->state, "published") && strcmp(b->state, "paused") ? 0 : b->budget - b->committed;
-    if (claimable < 0) claimable = 0;
-    int64_t reserved = mw_unit_cost(b) * (claimable + leased + submitted);
+    /* what escrow must still pay: answers not yet reviewed (leased or awaiting
+       review) and, while the batch is open, those not yet claimed — from the
+       batch's counters, O(1) however large the batch */
+    int64_t bal = 0;
+    bool open = !strcmp(b->state, "published") || !strcmp(b->state, "paused");
+    int64_t outstanding = (open && b->budget > b->committed ? b->budget : b->committed) - b->reviewed_n;
+    if (outstanding < 0) outstanding = 0;
+    int64_t reserved = mw_unit_cost(b) * outstanding;
     if (ledger_balance(c->db, b->escrow_account, &bal, err)) return err->code;
     if (bal <= reserved) return 0;
     int64_t funds;

@@ -18,6 +18,7 @@ typedef struct mw_batch {
     int64_t budget, committed, topup, median_ms, median_n, escrow_account;
     int64_t created_ms, published_ms, expires_ms;
     int64_t submitted_n;  /* answers submitted so far */
+    int64_t reviewed_n;   /* answers approved or rejected so far */
 } mw_batch;
 
 typedef struct mw_asg {

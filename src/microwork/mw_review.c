@@ -34,6 +34,10 @@ int mw_approve(mw_ctx *c, int64_t asg_id, const char *reason, bool automated, vi
         (rc = store_exec(c->db, SQL_MW_ASG_ADD_PAID, err, "ii", asg_id, amount)))
         goto done;
     if (overturn && (rc = store_exec(c->db, SQL_MW_WB_REJECTED, err, "iii", b.id, a.worker_id, (int64_t)-1))) goto done;
+    if (!overturn) { /* a rejected answer was already counted as reviewed */
+        if ((rc = store_exec(c->db, SQL_MW_BATCH_REVIEWED_ADD, err, "ii", b.id, (int64_t)1))) goto done;
+        b.reviewed_n++;
+    }
     /* an overturned rejection gives the answer's time back to active */
     rc = mw_journal(c, "approved", a.worker_id, subj, automated, overturn ? "active" : NULL, a.claimed_ms,
                     a.submitted_ms,
@@ -102,9 +106,11 @@ int mw_answer_review(mw_ctx *c, int64_t asg_id, bool approve, const char *reason
         if ((rc = store_exec(c->db, SQL_MW_ASG_REVIEW, err, "itiIt", asg_id, "rejected", c->now_ms, c->who->id,
                              reason)) ||
             (rc = store_exec(c->db, SQL_MW_WB_REJECTED, err, "iii", b.id, a.worker_id, (int64_t)1)) ||
+            (rc = store_exec(c->db, SQL_MW_BATCH_REVIEWED_ADD, err, "ii", b.id, (int64_t)1)) ||
             (rc = mw_journal(c, "rejected", a.worker_id, subj, false, "unpaid", a.claimed_ms, a.submitted_ms,
                              json_pack("{s:I, s:s}", "batch", (json_int_t)b.id, "reason", reason), NULL, err)))
             goto done;
+        b.reviewed_n++;
         if (strcmp(b.state, "published") && strcmp(b.state, "paused")) rc = mw_refund_excess(c, &b, err);
     }
     if (!rc) {

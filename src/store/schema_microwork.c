@@ -35,6 +35,7 @@ const char store_schema_microwork[] =
     " median_ms INTEGER NOT NULL DEFAULT 0,"  /* median answer time, refreshed as answers grow */
     " median_n INTEGER NOT NULL DEFAULT 0,"
     " submitted_n INTEGER NOT NULL DEFAULT 0,"  /* answers submitted so far */
+    " reviewed_n INTEGER NOT NULL DEFAULT 0,"   /* answers approved or rejected so far */
     " escrow_account INTEGER) STRICT;"
     "CREATE INDEX mw_batches_client ON mw_batches(client_id, id);"
     "CREATE INDEX mw_batches_state ON mw_batches(state, id);"

@@ -5,7 +5,7 @@
     " lease_ms, lifetime_ms, auto_approve_ms, expected_seconds, control_ratio_ppm, min_skill_ppm,"        \
     " min_control_answers, COALESCE(qualification_batch, -1), confidence_target_ppm, fee_ppm, budget,"   \
     " committed, topup_micros, median_ms, median_n, COALESCE(escrow_account, -1), created_ms,"            \
-    " COALESCE(published_ms, -1), COALESCE(expires_ms, -1), description, instructions, submitted_n"
+    " COALESCE(published_ms, -1), COALESCE(expires_ms, -1), description, instructions, submitted_n, reviewed_n"
 
 /* client,title,description,instructions,template,answer_type,labels,reward,overlap,lease,lifetime,
    auto_approve,expected_s,control_ppm,min_skill_ppm,min_control,qualification|NULL,aggregation,
@@ -169,3 +169,4 @@ const char SQL_MW_APPEALS_CLIENT[] = "SELECT " APPEAL_COLS " FROM mw_appeals WHE
 const char SQL_MW_APPEALS_ALL[] = "SELECT " APPEAL_COLS " FROM mw_appeals ORDER BY id";
 const char SQL_MW_APPEALS_WORKER[] = "SELECT " APPEAL_COLS " FROM mw_appeals WHERE worker_id = $1 ORDER BY id";
 const char SQL_MW_APPEAL_BY_ASG[] = "SELECT id FROM mw_appeals WHERE assignment_id = $1";
+const char SQL_MW_BATCH_REVIEWED_ADD[] = "UPDATE mw_batches SET reviewed_n = reviewed_n + $2 WHERE id = $1";

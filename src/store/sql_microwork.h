@@ -44,6 +44,7 @@ extern const char SQL_MW_ASG_STATS[];
 extern const char SQL_MW_ASG_MEDIAN[];
 extern const char SQL_MW_ASG_SUBMITTED_COUNT[];
 extern const char SQL_MW_BATCH_SUBMITTED_ADD[];
+extern const char SQL_MW_BATCH_REVIEWED_ADD[];
 extern const char SQL_MW_WB_ENSURE[];
 extern const char SQL_MW_WB_GET[];
 extern const char SQL_MW_WB_CLAIM[];

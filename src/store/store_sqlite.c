@@ -20,11 +20,15 @@ struct store_pool {
 
 #define CACHE_SLOTS 256
 
+#define MAX_PARAMS 40
+
 struct store_stmt {
     sqlite3_stmt *st;
     const char   *sql;
     store        *owner;
     int64_t       t0;
+    int           nparams;
+    unsigned char idx[MAX_PARAMS]; /* SQLite's index of $1, $2, ... (0: unused) */
 };
 
 enum { CTL_BEGIN, CTL_COMMIT, CTL_ROLLBACK, CTL_SAVEPOINT, CTL_ROLLBACK_TO, CTL_RELEASE, CTL_N };
@@ -218,6 +222,13 @@ static store_stmt *prepare(store *s, const char *sql, vis_err *err)
             }
             c->sql = sql;
             c->owner = s;
+            /* map $1..$n to SQLite's parameter indexes once, not per bind */
+            c->nparams = sqlite3_bind_parameter_count(c->st);
+            for (int k = 0; k < c->nparams && k < MAX_PARAMS; k++) {
+                char name[16];
+                snprintf(name, sizeof name, "$%d", k + 1);
+                c->idx[k] = (unsigned char)sqlite3_bind_parameter_index(c->st, name);
+            }
             return c;
         }
     }
@@ -228,14 +239,12 @@ static store_stmt *prepare(store *s, const char *sql, vis_err *err)
 static int bind_va(store_stmt *q, const char *fmt, va_list ap, vis_err *err)
 {
     sqlite3_stmt *st = q->st;
-    int n = sqlite3_bind_parameter_count(st);
-    if ((size_t)n != (fmt ? strlen(fmt) : 0))
+    int n = q->nparams;
+    if ((size_t)n != (fmt ? strlen(fmt) : 0) || n > MAX_PARAMS)
         return vis_errf(err, VIS_ESTORE, NULL, NULL, "statement takes %d parameters, %zu given: %.60s", n,
                         fmt ? strlen(fmt) : 0, q->sql);
     for (int i = 0; fmt && fmt[i]; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "$%d", i + 1);
-        int idx = sqlite3_bind_parameter_index(st, name);
+        int idx = q->idx[i];
         int rc = SQLITE_OK;
         switch (fmt[i]) {
         case 'i': {

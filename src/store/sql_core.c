@@ -30,7 +30,6 @@ const char SQL_LEDGER_POSTING_INSERT[] =
 const char SQL_LEDGER_SUM_ALL[] = "SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts";
 const char SQL_LEDGER_BALANCE_OWNER[] =
     "SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts WHERE kind = $1 AND owner_id = $2 AND currency = $3";
-const char SQL_LEDGER_TX_SUM[] = "SELECT COALESCE(SUM(amount), 0) FROM ledger_postings WHERE tx_id = $1";
 
 const char SQL_JOURNAL_LAST[] = "SELECT id, hash FROM journal ORDER BY id DESC LIMIT 1";
 const char SQL_JOURNAL_INSERT[] =

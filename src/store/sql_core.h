@@ -24,7 +24,6 @@ extern const char SQL_LEDGER_APPLY[];        /* amount,account -> balance (fails
 extern const char SQL_LEDGER_POSTING_INSERT[]; /* tx,account,amount,balance_after */
 extern const char SQL_LEDGER_SUM_ALL[];      /* -> sum of balances */
 extern const char SQL_LEDGER_BALANCE_OWNER[]; /* kind,owner,currency -> sum balance */
-extern const char SQL_LEDGER_TX_SUM[];       /* tx -> sum of postings */
 extern const char SQL_LEDGER_ACCOUNT_INFO[]; /* id -> kind,owner,balance,may_go_negative,currency */
 /* journal */
 extern const char SQL_JOURNAL_LAST[];        /* -> id,hash */

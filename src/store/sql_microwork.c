@@ -122,11 +122,8 @@ const char SQL_MW_ASG_STATS[] =
 const char SQL_MW_ASG_MEDIAN[] =
     "SELECT duration_ms FROM mw_assignments WHERE batch_id = $1 AND duration_ms IS NOT NULL"
     " ORDER BY duration_ms LIMIT 1 OFFSET $2";
-const char SQL_MW_ASG_SUBMITTED_COUNT[] = "SELECT submitted_n FROM mw_batches WHERE id = $1";
 const char SQL_MW_BATCH_SUBMITTED_ADD[] = "UPDATE mw_batches SET submitted_n = submitted_n + 1 WHERE id = $1";
 
-const char SQL_MW_WB_ENSURE[] =
-    "INSERT INTO mw_worker_batch(batch_id, worker_id) VALUES ($1, $2) ON CONFLICT (batch_id, worker_id) DO NOTHING";
 /* batch, worker -> answers, control_claims, control_answers, control_correct, rejected, blocked, reason */
 const char SQL_MW_WB_GET[] =
     "SELECT answers, control_claims, control_answers, control_correct, rejected, blocked, COALESCE(block_reason, '')"
@@ -136,23 +133,16 @@ const char SQL_MW_WB_CLAIM_UPSERT[] =
     "INSERT INTO mw_worker_batch(batch_id, worker_id, answers, control_claims) VALUES ($1, $2, 1, $3)"
     " ON CONFLICT (batch_id, worker_id) DO UPDATE SET answers = answers + 1,"
     " control_claims = control_claims + excluded.control_claims";
-const char SQL_MW_WB_CLAIM[] =
-    "UPDATE mw_worker_batch SET answers = answers + 1, control_claims = control_claims + $3"
-    " WHERE batch_id = $1 AND worker_id = $2";
 /* batch, worker, correct(0/1) -> control_answers, control_correct */
 const char SQL_MW_WB_CONTROL[] =
     "UPDATE mw_worker_batch SET control_answers = control_answers + 1, control_correct = control_correct + $3"
     " WHERE batch_id = $1 AND worker_id = $2 RETURNING control_answers, control_correct";
-const char SQL_MW_WB_ANSWER[] = "SELECT answers FROM mw_worker_batch WHERE batch_id = $1 AND worker_id = $2";
 const char SQL_MW_WB_REJECTED[] =
     "UPDATE mw_worker_batch SET rejected = rejected + $3 WHERE batch_id = $1 AND worker_id = $2";
 /* batch, worker, blocked, reason, journal id */
 const char SQL_MW_WB_BLOCK[] =
     "UPDATE mw_worker_batch SET blocked = $3, block_reason = $4, block_journal_id = $5"
     " WHERE batch_id = $1 AND worker_id = $2";
-/* batch -> worker, control_answers, control_correct */
-const char SQL_MW_WB_SKILLS[] =
-    "SELECT worker_id, control_answers, control_correct FROM mw_worker_batch WHERE batch_id = $1";
 
 /* assignment, batch, client, worker, message, created */
 const char SQL_MW_APPEAL_INSERT[] =

@@ -61,6 +61,20 @@ static double sum_drop_off(const disp_bundle *b)
 
 /* Group open jobs of one restaurant (jobs[0..m), ready order) into
  * ceil(m / z) bundles by cheapest insertion. */
+/* A new one-order bundle for job ji, planned. */
+static void new_bundle(epoch *e, const disp_params *p, int ji)
+{
+    const disp_job *j = &e->st->j[ji];
+    disp_bundle *b = &e->b[e->nb++];
+    memset(b, 0, sizeof(*b));
+    b->n = 1;
+    b->job[0] = ji;
+    b->place = j->place;
+    b->rx = j->px;
+    b->ry = j->py;
+    disp_plan_order(p, e->st, b);
+}
+
 static int bundle_place(epoch *e, const int *jobs, int m, int z)
 {
     const disp_params *p = e->p;
@@ -72,14 +86,7 @@ static int bundle_place(epoch *e, const int *jobs, int m, int z)
         const disp_job *j = &e->st->j[jobs[k]];
         int nbp = e->nb - first;
         if (nbp < want) {
-            disp_bundle *b = &e->b[e->nb++];
-            memset(b, 0, sizeof(*b));
-            b->n = 1;
-            b->job[0] = jobs[k];
-            b->place = j->place;
-            b->rx = j->px;
-            b->ry = j->py;
-            disp_plan_order(p, e->st, b);
+            new_bundle(e, p, jobs[k]);
             continue;
         }
         int best = -1;
@@ -100,14 +107,7 @@ static int bundle_place(epoch *e, const int *jobs, int m, int z)
         if (best >= 0) {
             e->b[best] = bb;
         } else {
-            disp_bundle *b = &e->b[e->nb++];
-            memset(b, 0, sizeof(*b));
-            b->n = 1;
-            b->job[0] = jobs[k];
-            b->place = j->place;
-            b->rx = j->px;
-            b->ry = j->py;
-            disp_plan_order(p, e->st, b);
+            new_bundle(e, p, jobs[k]);
         }
     }
     return 0;

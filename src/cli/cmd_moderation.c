@@ -41,6 +41,8 @@ static void usage(FILE *f)
             "  --threshold T    auto-decide when the top class probability >= T\n"
             "                   (default %.2f)\n"
             "  --seed N         seed of the folds and shuffles (default 1)\n"
+            "  --threads N      folds trained in parallel (default: the online CPUs;\n"
+            "                   the figures do not depend on it)\n"
             "  --json           print one JSON object\n"
             "predict options:\n"
             "  --model MODEL    model file written by 'train'\n"
@@ -119,7 +121,7 @@ static int bad(const char *sub, const char *opt, const char *val)
 static int parse_opts(int argc, char **argv, opts *o)
 {
     enum { O_FOLDS = 256, O_THR, O_SEED, O_JSON, O_BITS, O_CHAR, O_NOBI, O_EPOCHS, O_LR, O_L2,
-           O_BAL, O_ACC0, O_L1, O_AVG, O_NOAVG, O_DATA, O_OUT, O_MODEL, O_INPUT, O_HELP, O_PREDS, O_VOTES, O_AVGFROM, O_NOES, O_NOOFF, O_VALSHARE, O_WEIGHT, O_NBALPHA };
+           O_BAL, O_ACC0, O_L1, O_AVG, O_NOAVG, O_DATA, O_OUT, O_MODEL, O_INPUT, O_HELP, O_PREDS, O_VOTES, O_AVGFROM, O_NOES, O_NOOFF, O_VALSHARE, O_WEIGHT, O_NBALPHA, O_THREADS };
     static const struct option lo[] = {
         {"data", required_argument, 0, O_DATA},     {"out", required_argument, 0, O_OUT},
         {"model", required_argument, 0, O_MODEL},   {"input", required_argument, 0, O_INPUT},
@@ -135,6 +137,7 @@ static int parse_opts(int argc, char **argv, opts *o)
         {"votes", no_argument, 0, O_VOTES},         {"early-stop", no_argument, 0, O_NOES},
         {"offsets", no_argument, 0, O_NOOFF},    {"val-share", required_argument, 0, O_VALSHARE},    {"avg-from", required_argument, 0, O_AVGFROM},
         {"weighting", required_argument, 0, O_WEIGHT}, {"nb-alpha", required_argument, 0, O_NBALPHA},
+        {"threads", required_argument, 0, O_THREADS},
         {0, 0, 0, 0},
     };
     modc_params *p = &o->cv.params;
@@ -178,6 +181,11 @@ static int parse_opts(int argc, char **argv, opts *o)
             if (parse_double(optarg, &x) || !(x > 0 && x <= 1000))
                 return bad(o->sub, "--nb-alpha", optarg);
             p->nb_alpha = x;
+            break;
+        case O_THREADS:
+            if (parse_ulong(optarg, &u) || u < 1 || u > MODC_CV_THREADS_MAX)
+                return bad(o->sub, "--threads", optarg);
+            o->cv.threads = u;
             break;
         case O_FOLDS:
             if (parse_ulong(optarg, &u) || u < 2 || u > 1000) return bad(o->sub, "--folds", optarg);

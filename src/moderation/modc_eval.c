@@ -1,7 +1,9 @@
 #include "moderation/modc_eval.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int modc_metrics_init(modc_metrics *m, size_t k)
 {
@@ -108,6 +110,64 @@ void modc_cv_opts_default(modc_cv_opts *o)
     modc_fit_opts_default(&o->fit);
 }
 
+/* One worker of the cross-validation: folds w, w + nworkers, ... each with
+ * its own model; it writes only the entries of its folds' examples. */
+typedef struct cv_job {
+    const modc_dataset *d;
+    const modc_cv_opts *o;
+    const modc_fvec *xs;
+    const size_t *fold_of;
+    size_t w, nworkers;
+    size_t *pred;       /* n: the class acted on */
+    unsigned char *aut; /* n: auto-decided */
+    int rc;
+    vis_err err;
+} cv_job;
+
+static void *cv_worker(void *arg)
+{
+    cv_job *j = arg;
+    const modc_dataset *d = j->d;
+    const modc_cv_opts *o = j->o;
+    size_t n = d->n, k = d->nclasses;
+    modc_model *model = NULL;
+    size_t *train = malloc((n ? n : 1) * sizeof *train);
+    if (!train) {
+        j->rc = vis_errf(&j->err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        return NULL;
+    }
+    j->rc = modc_model_new(&model, &o->params, (const char *const *)d->classes, k, &j->err);
+    double thr[MODC_CLASSES_MAX], probs[MODC_CLASSES_MAX];
+    for (size_t c = 0; c < k; c++) thr[c] = o->threshold;
+    for (size_t f = j->w; f < o->folds && !j->rc; f += j->nworkers) {
+        size_t nt = 0;
+        for (size_t i = 0; i < n; i++)
+            if (j->fold_of[i] != f) train[nt++] = i;
+        modc_train_data td = {j->xs, d->label, o->votes ? d->soft : NULL, n};
+        modc_fit_report rep;
+        j->rc = modc_fit(model, &td, train, nt, &o->fit, o->seed * 1000003u + f, &rep, &j->err);
+        if (j->rc) break;
+        if (o->epochs) o->epochs[f] = rep.epochs;
+        for (size_t i = 0; i < n; i++) {
+            if (j->fold_of[i] != f) continue;
+            modc_predict_vec(model, &j->xs[i], probs);
+            if (o->oof) memcpy(o->oof + i * k, probs, k * sizeof *probs);
+            int dec = modc_decide(probs, k, thr, NULL);
+            j->pred[i] = dec >= 0 ? (size_t)dec : modc_classify(model, probs);
+            j->aut[i] = dec >= 0;
+        }
+    }
+    modc_model_free(model);
+    free(train);
+    return NULL;
+}
+
+size_t modc_cv_default_threads(void)
+{
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    return c < 1 ? 1 : c > MODC_CV_THREADS_MAX ? MODC_CV_THREADS_MAX : (size_t)c;
+}
+
 int modc_cross_validate(const modc_dataset *d, const modc_cv_opts *o, modc_metrics *out,
                         vis_err *err)
 {
@@ -118,13 +178,19 @@ int modc_cross_validate(const modc_dataset *d, const modc_cv_opts *o, modc_metri
     if (!(o->threshold >= 0 && o->threshold <= 1))
         return vis_errf(err, VIS_EINVAL, "invalid_threshold", "threshold",
                         "threshold must be in [0, 1]");
-    modc_model *model = NULL;
+    size_t nw = o->threads ? o->threads : modc_cv_default_threads();
+    if (nw > MODC_CV_THREADS_MAX) nw = MODC_CV_THREADS_MAX;
+    if (nw > o->folds) nw = o->folds;
+    if (nw < 1) nw = 1;
     modc_fvec *xs = calloc(n ? n : 1, sizeof *xs);
     size_t *fold_of = malloc((n ? n : 1) * sizeof *fold_of);
-    size_t *train = malloc((n ? n : 1) * sizeof *train);
+    size_t *pred = malloc((n ? n : 1) * sizeof *pred);
+    unsigned char *aut = malloc(n ? n : 1);
+    cv_job jobs[MODC_CV_THREADS_MAX];
+    pthread_t tid[MODC_CV_THREADS_MAX];
     modc_fvec tmp;
     modc_fvec_init(&tmp);
-    if (!xs || !fold_of || !train) {
+    if (!xs || !fold_of || !pred || !aut) {
         rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
         goto done;
     }
@@ -135,8 +201,11 @@ int modc_cross_validate(const modc_dataset *d, const modc_cv_opts *o, modc_metri
         }
     rc = modc_stratified_folds(d->label, n, k, o->folds, o->seed, fold_of, err);
     if (rc) goto done;
-    rc = modc_model_new(&model, &o->params, (const char *const *)d->classes, k, err);
-    if (rc) goto done;
+    if (k < 2 || k > MODC_CLASSES_MAX) {
+        rc = vis_errf(err, VIS_EINVAL, "invalid_classes", "classes", "need 2..%d classes",
+                      MODC_CLASSES_MAX);
+        goto done;
+    }
     if (modc_metrics_init(out, k)) {
         rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
         goto done;
@@ -148,35 +217,43 @@ int modc_cross_validate(const modc_dataset *d, const modc_cv_opts *o, modc_metri
             goto done;
         }
     }
-    double thr[MODC_CLASSES_MAX], probs[MODC_CLASSES_MAX];
-    for (size_t c = 0; c < k; c++) thr[c] = o->threshold;
-    for (size_t f = 0; f < o->folds; f++) {
-        size_t nt = 0;
-        for (size_t i = 0; i < n; i++)
-            if (fold_of[i] != f) train[nt++] = i;
-        modc_train_data td = {xs, d->label, o->votes ? d->soft : NULL, n};
-        modc_fit_report rep;
-        rc = modc_fit(model, &td, train, nt, &o->fit, o->seed * 1000003u + f, &rep, err);
-        if (rc) goto done;
-        if (o->epochs) o->epochs[f] = rep.epochs;
-        for (size_t i = 0; i < n; i++) {
-            if (fold_of[i] != f) continue;
-            modc_predict_vec(model, &xs[i], probs);
-            if (o->oof) memcpy(o->oof + i * k, probs, k * sizeof *probs);
-            int dec = modc_decide(probs, k, thr, NULL);
-            size_t pred = dec >= 0 ? (size_t)dec : modc_classify(model, probs);
-            modc_metrics_add(out, d->label[i], pred, dec >= 0);
-        }
+    /* folds in nw threads (each fold is deterministic for its seed, so the
+     * result does not depend on the number of threads) */
+    bool running[MODC_CV_THREADS_MAX] = {false};
+    for (size_t w = 0; w < nw; w++) {
+        memset(&jobs[w], 0, sizeof jobs[w]);
+        jobs[w].d = d;
+        jobs[w].o = o;
+        jobs[w].xs = xs;
+        jobs[w].fold_of = fold_of;
+        jobs[w].w = w;
+        jobs[w].nworkers = nw;
+        jobs[w].pred = pred;
+        jobs[w].aut = aut;
+        vis_err_clear(&jobs[w].err);
+        if (w > 0) running[w] = pthread_create(&tid[w], NULL, cv_worker, &jobs[w]) == 0;
     }
+    /* worker 0, and any worker whose thread could not be started, run here */
+    for (size_t w = 0; w < nw; w++)
+        if (!running[w]) cv_worker(&jobs[w]);
+    for (size_t w = 1; w < nw; w++)
+        if (running[w]) pthread_join(tid[w], NULL);
+    for (size_t w = 0; w < nw; w++)
+        if (jobs[w].rc) {
+            rc = jobs[w].rc;
+            *err = jobs[w].err;
+            goto done;
+        }
+    for (size_t i = 0; i < n; i++) modc_metrics_add(out, d->label[i], pred[i], aut[i] != 0);
     modc_metrics_finish(out);
 done:
     if (rc) modc_metrics_free(out);
-    modc_model_free(model);
     if (xs)
         for (size_t i = 0; i < n; i++) modc_fvec_free(&xs[i]);
     free(xs);
     free(fold_of);
-    free(train);
+    free(pred);
+    free(aut);
     modc_fvec_free(&tmp);
     return rc;
 }

@@ -18,8 +18,10 @@
  * counted with the class that would be acted on, i.e. the auto-decided
  * class when the top posterior reaches the threshold (modc_decide), else
  * the model's decision rule (modc_classify); the metrics are pooled over all
- * held-out predictions. Every text is featurized once. The whole procedure
- * is deterministic for a given seed.
+ * held-out predictions. Every text is featurized once. The folds are
+ * trained in parallel threads (modc_cv_opts.threads), each with its own
+ * model; every fold is deterministic for its seed, so the whole procedure
+ * is deterministic for a given seed whatever the number of threads.
  */
 #ifndef VIS_MODERATION_MODC_EVAL_H
 #define VIS_MODERATION_MODC_EVAL_H
@@ -72,9 +74,18 @@ typedef struct modc_cv_opts {
                          * passes chosen for each fold */
     double *oof;        /* NULL, or n * nclasses: receives each example's
                          * held-out class probabilities */
+    size_t threads;     /* folds trained in parallel, each with its own model
+                         * (memory: one model per thread); 0 = the number of
+                         * online CPUs (modc_cv_default_threads). The result
+                         * does not depend on it. */
 } modc_cv_opts;
 
-/* Defaults: default params, 10 folds, MODC_DEFAULT_THRESHOLD, seed 1. */
+#define MODC_CV_THREADS_MAX 16
+/* The number of online CPUs, 1..MODC_CV_THREADS_MAX. */
+size_t modc_cv_default_threads(void);
+
+/* Defaults: default params, 10 folds, MODC_DEFAULT_THRESHOLD, seed 1,
+ * threads 0 (all online CPUs). */
 void modc_cv_opts_default(modc_cv_opts *o);
 
 /* Cross-validate on d; out is initialised here (free with

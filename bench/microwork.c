@@ -35,7 +35,6 @@
 
 #define TASKS 100000
 #define WORKERS 200
-#define SERVER_THREADS 16
 
 static int g_port;
 
@@ -101,11 +100,15 @@ static pid_t start_server(const char *dir)
         dup2(pfd[1], 1);
         int dn = open("/dev/null", 1);
         dup2(dn, 2);
-        char db[512], thr[16];
+        char db[512];
         snprintf(db, sizeof db, "%s/v.db", dir);
-        snprintf(thr, sizeof thr, "%s", getenv("BENCH_THREADS") ? getenv("BENCH_THREADS") : "16");
-        execl("build/visible", "visible", "serve", "--listen", "127.0.0.1:0", "--db", db, "--threads", thr, "--quiet",
-              "--set", "ratelimit.per_minute=0", (char *)NULL);
+        const char *thr = getenv("BENCH_THREADS"); /* default: the server's own */
+        if (thr)
+            execl("build/visible", "visible", "serve", "--listen", "127.0.0.1:0", "--db", db, "--threads", thr,
+                  "--quiet", "--set", "ratelimit.per_minute=0", (char *)NULL);
+        else
+            execl("build/visible", "visible", "serve", "--listen", "127.0.0.1:0", "--db", db, "--quiet", "--set",
+                  "ratelimit.per_minute=0", (char *)NULL);
         _exit(127);
     }
     close(pfd[1]);
@@ -219,13 +222,24 @@ static void report(const char *name, thr *ts, int nt, double secs, double *rate)
 }
 
 /* ---- in-process ceiling: the same transactions through the same group
- * committer, called directly instead of over HTTP ---- */
+ * committer, called directly instead of over HTTP. Each of the 200 workers
+ * is a chain of jobs: the committer's completion callback of a claim queues
+ * its submit, and that of a submit the next claim, so every worker always
+ * has one request in flight, as over HTTP, with no thread in between. ---- */
 
-typedef struct inproc {
-    vis_server *srv;
-    int64_t    *worker_ids;
-    thr         t;
-} inproc;
+typedef struct fiber {
+    vis_server   *srv;
+    http_req      rq;
+    http_resp     rs;
+    vis_err       err;
+    committer_job job;
+    vis_clock     clk;
+    int           submitting;
+    int64_t       aid, t0;
+    thr           t;
+} fiber;
+
+static atomic_int g_live;
 
 static int fn_claim(http_req *r, http_resp *rs, vis_err *err)
 {
@@ -243,44 +257,63 @@ static int fn_submit(http_req *r, http_resp *rs, vis_err *err)
     return rc;
 }
 
-static void *inproc_worker(void *arg)
+static void fiber_next(void *arg, int rc);
+
+static void fiber_go(fiber *f)
 {
-    inproc *ip = arg;
-    vis_clock clk;
-    clock_init(&clk);
-    while (!atomic_load(&g_stop)) {
-        for (int i = 0; i < ip->t.n && !atomic_load(&g_stop); i++) {
-            http_req rq = {.srv = ip->srv, .authed = true};
-            rq.who.id = ip->worker_ids[ip->t.first + i];
-            strcpy(rq.who.role, "worker");
-            http_resp rs = {.status = 200};
-            vis_err err;
-            int64_t t0 = clock_mono_ns();
-            rq.now_ms = clock_now_ms(&clk);
-            if (committer_run(ip->srv->committer, fn_claim, &rq, &rs, &err)) {
-                atomic_fetch_add(&g_failures, 1);
-                continue;
-            }
-            int64_t aid = json_integer_value(json_object_get(rs.json, "id"));
-            json_decref(rs.json);
-            rs.json = NULL;
-            rq.body = (const char *)(intptr_t)aid;
-            rq.now_ms = clock_now_ms(&clk);
-            int rc = committer_run(ip->srv->committer, fn_submit, &rq, &rs, &err);
-            json_decref(rs.json);
-            if (rc) {
-                atomic_fetch_add(&g_failures, 1);
-                continue;
-            }
-            atomic_fetch_add(&g_cycles, 1);
-            if (ip->t.nlat == ip->t.cap) {
-                ip->t.cap = ip->t.cap ? ip->t.cap * 2 : 4096;
-                ip->t.lat = realloc(ip->t.lat, ip->t.cap * sizeof *ip->t.lat);
-            }
-            ip->t.lat[ip->t.nlat++] = clock_mono_ns() - t0;
-        }
+    if (atomic_load(&g_stop)) {
+        atomic_fetch_sub(&g_live, 1);
+        return;
     }
-    return NULL;
+    f->rs = (http_resp){.status = 200};
+    f->rq.now_ms = clock_now_ms(&f->clk);
+    if (!f->submitting) {
+        f->t0 = clock_mono_ns();
+        committer_submit(f->srv->committer, &f->job, fn_claim, &f->rq, &f->rs, &f->err, fiber_next, f);
+    } else {
+        f->rq.body = (const char *)(intptr_t)f->aid;
+        committer_submit(f->srv->committer, &f->job, fn_submit, &f->rq, &f->rs, &f->err, fiber_next, f);
+    }
+}
+
+static void fiber_next(void *arg, int rc)
+{
+    fiber *f = arg;
+    if (rc) {
+        atomic_fetch_add(&g_failures, 1);
+        f->submitting = 0;
+    } else if (!f->submitting) {
+        f->aid = json_integer_value(json_object_get(f->rs.json, "id"));
+        f->submitting = 1;
+    } else {
+        f->submitting = 0;
+        atomic_fetch_add(&g_cycles, 1);
+        if (f->t.nlat == f->t.cap) {
+            f->t.cap = f->t.cap ? f->t.cap * 2 : 4096;
+            f->t.lat = realloc(f->t.lat, f->t.cap * sizeof *f->t.lat);
+        }
+        f->t.lat[f->t.nlat++] = clock_mono_ns() - f->t0;
+    }
+    json_decref(f->rs.json);
+    f->rs.json = NULL;
+    fiber_go(f);
+}
+
+/* CPU seconds (user + system) used so far by a process */
+static double cpu_of(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    char buf[1024];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    unsigned long long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return 0;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 int main(void)
@@ -356,13 +389,19 @@ int main(void)
         ts[i].n = (i + 1) * WORKERS / NT - i * WORKERS / NT;
         pthread_create(&th[i], NULL, http_worker, &ts[i]);
     }
+    double srv0 = cpu_of(pid), cli0 = cpu_of(getpid());
     usleep((useconds_t)(secs * 1e6));
     atomic_store(&g_stop, 1);
+    double srv_cpu = cpu_of(pid) - srv0, cli_cpu = cpu_of(getpid()) - cli0;
+    long long http_cycles = atomic_load(&g_cycles);
     for (int i = 0; i < NT; i++) pthread_join(th[i], NULL);
-    printf("claim -> submit, %d workers on %d connections, %.0f s, server %d threads:\n", WORKERS, WORKERS, secs,
-           SERVER_THREADS);
+    printf("claim -> submit, %d workers on %d connections, %.0f s, server %s threads:\n", WORKERS, WORKERS, secs,
+           getenv("BENCH_THREADS") ? getenv("BENCH_THREADS") : "default");
     double http_rate, inproc_rate;
     report("over HTTP", ts, NT, secs, &http_rate);
+    printf("  CPU per cycle: server %.0f us, load generator %.0f us (both on this machine's %ld cores)\n",
+           http_cycles ? srv_cpu * 1e6 / (double)http_cycles : 0, http_cycles ? cli_cpu * 1e6 / (double)http_cycles : 0,
+           sysconf(_SC_NPROCESSORS_ONLN));
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
     /* in-process ceiling on the same database, continuing the same batch */
@@ -378,24 +417,27 @@ int main(void)
         fprintf(stderr, "bench/microwork: %s\n", err.msg);
         return 1;
     }
-    inproc ip[SERVER_THREADS];
-    pthread_t ith[SERVER_THREADS];
-    memset(ip, 0, sizeof ip);
-    for (int i = 0; i < SERVER_THREADS; i++) {
-        ip[i].srv = &srv;
-        ip[i].worker_ids = worker_ids;
-        ip[i].t.first = i * (WORKERS / SERVER_THREADS);
-        ip[i].t.n = WORKERS / SERVER_THREADS;
-        pthread_create(&ith[i], NULL, inproc_worker, &ip[i]);
+    static fiber fs[WORKERS];
+    atomic_store(&g_cycles, 0);
+    atomic_store(&g_live, WORKERS);
+    double self0 = cpu_of(getpid());
+    for (int i = 0; i < WORKERS; i++) {
+        fs[i].srv = &srv;
+        fs[i].rq = (http_req){.srv = &srv, .authed = true};
+        fs[i].rq.who.id = worker_ids[i];
+        strcpy(fs[i].rq.who.role, "worker");
+        clock_init(&fs[i].clk);
     }
+    for (int i = 0; i < WORKERS; i++) fiber_go(&fs[i]);
     usleep((useconds_t)(secs * 1e6));
     atomic_store(&g_stop, 1);
-    thr its[SERVER_THREADS];
-    for (int i = 0; i < SERVER_THREADS; i++) {
-        pthread_join(ith[i], NULL);
-        its[i] = ip[i].t;
-    }
-    report("in-process (ceiling)", its, SERVER_THREADS, secs, &inproc_rate);
+    long long in_cycles = atomic_load(&g_cycles);
+    double in_cpu = cpu_of(getpid()) - self0;
+    while (atomic_load(&g_live) > 0) usleep(1000);
+    thr its[WORKERS];
+    for (int i = 0; i < WORKERS; i++) its[i] = fs[i].t;
+    report("in-process (ceiling)", its, WORKERS, secs, &inproc_rate);
+    printf("  CPU per cycle in-process: %.0f us\n", in_cycles ? in_cpu * 1e6 / (double)in_cycles : 0);
     printf("  ratio HTTP / in-process = %.2f (target >= 0.50); HTTP target >= 5000 cycles/s\n", http_rate / inproc_rate);
     committer_stop(srv.committer);
     store_pool *pool = srv.pool;

@@ -152,22 +152,39 @@ int account_token_issue(store *s, int64_t account_id, const char *label, int64_t
     return 0;
 }
 
-int account_token_auth(store *s, const char *token, int64_t now_ms, account *out, vis_err *err)
+int account_token_lookup(store *s, const unsigned char hash[ACCOUNT_TOKEN_HASH], int64_t now_ms, account *out,
+                         int64_t *expires_ms, vis_err *err)
 {
-    if (!token || strncmp(token, "vsb_", 4) || strlen(token) != 47)
-        return vis_errf(err, VIS_EAUTH, "invalid_token", NULL, "the token is not valid");
-    unsigned char h[ACCOUNT_TOKEN_HASH];
-    account_token_hash(token, h);
-    store_stmt *q = store_query(s, SQL_TOKEN_LOOKUP, err, "bi", (const void *)h, (size_t)ACCOUNT_TOKEN_HASH, now_ms);
+    store_stmt *q = store_query(s, SQL_TOKEN_LOOKUP, err, "bi", (const void *)hash, (size_t)ACCOUNT_TOKEN_HASH, now_ms);
     if (!q) return err ? err->code : VIS_ESTORE;
     int r = store_row(q, err);
-    if (r == 1) read_account(q, out);
+    if (r == 1) {
+        read_account(q, out);
+        if (expires_ms) *expires_ms = store_col_i64(q, 6);
+    }
     store_done(q);
     if (r < 0) return err ? err->code : VIS_ESTORE;
     if (r == 0) return vis_errf(err, VIS_EAUTH, "invalid_token", NULL, "the token is unknown, revoked or expired");
-    if (strcmp(out->status, "active"))
-        return vis_errf(err, VIS_EFORBIDDEN, "account_disabled", NULL, "this account is %s", out->status);
     return 0;
+}
+
+int account_token_active(const account *a, vis_err *err)
+{
+    if (strcmp(a->status, "active"))
+        return vis_errf(err, VIS_EFORBIDDEN, "account_disabled", NULL, "this account is %s", a->status);
+    return 0;
+}
+
+bool account_token_wellformed(const char *token) { return token && !strncmp(token, "vsb_", 4) && strlen(token) == 47; }
+
+int account_token_auth(store *s, const char *token, int64_t now_ms, account *out, vis_err *err)
+{
+    if (!account_token_wellformed(token))
+        return vis_errf(err, VIS_EAUTH, "invalid_token", NULL, "the token is not valid");
+    unsigned char h[ACCOUNT_TOKEN_HASH];
+    account_token_hash(token, h);
+    if (account_token_lookup(s, h, now_ms, out, NULL, err)) return err ? err->code : VIS_ESTORE;
+    return account_token_active(out, err);
 }
 
 int account_token_revoke(store *s, const char *token, vis_err *err)

@@ -47,6 +47,13 @@ int account_token_issue(store *s, int64_t account_id, const char *label, int64_t
                         char out[ACCOUNT_TOKEN_LEN], vis_err *err);
 /* Resolve a token to its account (VIS_EAUTH if unknown, revoked, expired). */
 int account_token_auth(store *s, const char *token, int64_t now_ms, account *out, vis_err *err);
+/* The parts of account_token_auth, for a caller that caches: the shape
+ * check, the lookup by hash (VIS_EAUTH when unknown, revoked or expired;
+ * *expires_ms: the token's expiry or INT64_MAX), and the account check. */
+bool account_token_wellformed(const char *token);
+int  account_token_lookup(store *s, const unsigned char hash[ACCOUNT_TOKEN_HASH], int64_t now_ms, account *out,
+                          int64_t *expires_ms, vis_err *err);
+int  account_token_active(const account *a, vis_err *err);
 void account_token_hash(const char *token, unsigned char out[ACCOUNT_TOKEN_HASH]);
 int account_token_revoke(store *s, const char *token, vis_err *err);
 

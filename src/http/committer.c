@@ -9,16 +9,7 @@
 
 #define GROUP_MAX 128
 
-typedef struct job {
-    committer_fn fn;
-    http_req    *req;
-    http_resp   *resp;
-    vis_err     *err;
-    int            rc;
-    int            done;
-    pthread_cond_t cv; /* its own: only the jobs of a finished group wake */
-    struct job    *next;
-} job;
+typedef committer_job job;
 
 struct committer {
     vis_server     *srv;
@@ -86,8 +77,17 @@ static void *loop(void *arg)
         if (!c->head) c->tail = NULL;
         pthread_mutex_unlock(&c->mu);
         run_group(c, group, n);
-        pthread_mutex_lock(&c->mu);
+        /* callbacks first (they may queue more work; a job is its owner's
+           again once its callback runs, so it is not read after), then the
+           waiters */
+        int nw = 0;
         for (int i = 0; i < n; i++) {
+            job *j = group[i];
+            if (j->on_done) j->on_done(j->arg, j->rc);
+            else group[nw++] = j;
+        }
+        pthread_mutex_lock(&c->mu);
+        for (int i = 0; i < nw; i++) {
             group[i]->done = 1;
             pthread_cond_signal(&group[i]->cv);
         }
@@ -133,18 +133,32 @@ void committer_stop(committer *c)
     free(c);
 }
 
+static void enqueue(committer *c, job *j)
+{
+    bool idle = !c->head;
+    if (c->tail) c->tail->next = j;
+    else c->head = j;
+    c->tail = j;
+    if (idle) pthread_cond_signal(&c->work); /* the committer sleeps only on an empty queue */
+}
+
 int committer_run(committer *c, committer_fn fn, http_req *req, http_resp *resp, vis_err *err)
 {
     job j = {.fn = fn, .req = req, .resp = resp, .err = err};
     pthread_cond_init(&j.cv, NULL);
     pthread_mutex_lock(&c->mu);
-    bool idle = !c->head;
-    if (c->tail) c->tail->next = &j;
-    else c->head = &j;
-    c->tail = &j;
-    if (idle) pthread_cond_signal(&c->work); /* the committer sleeps only on an empty queue */
+    enqueue(c, &j);
     while (!j.done) pthread_cond_wait(&j.cv, &c->mu);
     pthread_mutex_unlock(&c->mu);
     pthread_cond_destroy(&j.cv);
     return j.rc;
+}
+
+void committer_submit(committer *c, committer_job *j, committer_fn fn, http_req *req, http_resp *resp, vis_err *err,
+                      committer_done on_done, void *arg)
+{
+    *j = (committer_job){.fn = fn, .req = req, .resp = resp, .err = err, .on_done = on_done, .arg = arg};
+    pthread_mutex_lock(&c->mu);
+    enqueue(c, j);
+    pthread_mutex_unlock(&c->mu);
 }

@@ -98,6 +98,7 @@ static int h_logout(http_req *r, http_resp *rs, vis_err *err)
 {
     const char *auth = http_header(r, "Authorization");
     if (auth && account_token_revoke(r->db, auth + 7, err)) return err->code;
+    rs->auth_changed = true; /* cached checks of this token end with the commit */
     return http_json(rs, 200, json_pack("{s:b}", "revoked", 1));
 }
 

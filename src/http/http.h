@@ -72,6 +72,7 @@ typedef struct http_resp {
     size_t      raw_len;
     const char *ctype;     /* for raw */
     char        location[256];
+    bool        auth_changed; /* the handler changed tokens or accounts (authcache.h) */
 } http_resp;
 
 typedef int (*http_handler)(http_req *req, http_resp *resp, vis_err *err);

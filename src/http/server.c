@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "base/buf.h"
 #include "core/journal.h"
+#include "http/authcache.h"
 #include "http/committer.h"
 #include "moderation/mod.h"
 #include "store/sql_core.h"
@@ -19,11 +21,29 @@
 const http_route *const *server_route_tables(void);
 int static_serve(vis_server *s, struct MHD_Connection *c, const char *method, const char *path, int *status);
 
+/* A request's state across the access handler's calls. A write request is
+ * handed to the committer and its connection suspended (phase QUEUED); the
+ * committer resumes it after the commit (COMMITTED) and the next call of
+ * the handler answers. No HTTP thread ever waits for the committer. */
+enum { PHASE_READING, PHASE_QUEUED, PHASE_COMMITTED };
+
 typedef struct reqctx {
-    buf     body;
-    bool    too_big;
-    int64_t limit;
-    int64_t t0;
+    buf                    body;
+    bool                   too_big;
+    int64_t                limit;
+    int64_t                t0;
+    atomic_int             phase;
+    vis_server            *srv;
+    struct MHD_Connection *conn;
+    http_req               rq;
+    http_resp              rs;
+    vis_err                err;
+    int                    rc;
+    size_t                 ri;
+    const char            *rname;
+    int64_t                retry_after;
+    char                   allow[64];
+    committer_job          job;
 } reqctx;
 
 /* ---- per-thread store connections ---- */
@@ -230,7 +250,23 @@ static int journal_rate_limited(http_req *rq, http_resp *rs, vis_err *err)
         NULL, err);
 }
 
-static int run(vis_server *s, http_req *rq, http_resp *rs, vis_err *err, int64_t *retry_after)
+/* The committer's callback: the group is committed, answer. */
+static void on_committed(void *arg, int rc)
+{
+    reqctx *ctx = arg;
+    vis_server *s = ctx->srv;
+    struct MHD_Connection *c = ctx->conn;
+    ctx->rc = rc;
+    if (rc == 0 && ctx->rs.auth_changed) authcache_invalidate(s->auth); /* after the commit: authcache.h */
+    atomic_store(&ctx->phase, PHASE_COMMITTED);
+    MHD_resume_connection(c); /* ctx may be gone from here on */
+    atomic_fetch_sub(&s->inflight, 1);
+}
+
+/* 0 or an error; *queued when the request went to the committer (its
+ * connection is suspended and its outcome arrives in on_committed). */
+static int run(vis_server *s, http_req *rq, http_resp *rs, vis_err *err, int64_t *retry_after, reqctx *ctx,
+               bool *queued)
 {
     const http_route *rt = rq->route;
     /* authentication */
@@ -241,10 +277,18 @@ static int run(vis_server *s, http_req *rq, http_resp *rs, vis_err *err, int64_t
             return vis_errf(err, VIS_EAUTH, "missing_token", NULL, "this endpoint needs 'Authorization: Bearer TOKEN'");
         if (strncmp(auth, "Bearer ", 7))
             return vis_errf(err, VIS_EAUTH, "invalid_token", NULL, "the Authorization header must be 'Bearer TOKEN'");
-        if (account_token_auth(rq->db, auth + 7, rq->now_ms, &rq->who, err)) return err->code;
-        rq->authed = true;
+        if (!account_token_wellformed(auth + 7))
+            return vis_errf(err, VIS_EAUTH, "invalid_token", NULL, "the token is not valid");
         unsigned char h[ACCOUNT_TOKEN_HASH];
         account_token_hash(auth + 7, h);
+        if (!authcache_get(s->auth, h, rq->now_ms, &rq->who)) {
+            uint64_t gen = authcache_gen(s->auth); /* before the read: see authcache.h */
+            int64_t expires = 0;
+            if (account_token_lookup(rq->db, h, rq->now_ms, &rq->who, &expires, err)) return err->code;
+            authcache_put(s->auth, h, gen, expires, &rq->who);
+        }
+        if (account_token_active(&rq->who, err)) return err->code;
+        rq->authed = true;
         rlkey = key_of(h);
     } else {
         rlkey = addr_key(rq->conn);
@@ -292,29 +336,91 @@ static int run(vis_server *s, http_req *rq, http_resp *rs, vis_err *err, int64_t
     if (rq->idem_key && !valid_idem_key(rq->idem_key))
         return vis_errf(err, VIS_EINVAL, "invalid_header", "Idempotency-Key",
                         "Idempotency-Key must be 1 to 255 visible ASCII characters");
-    return committer_run(s->committer, tx_body, rq, rs, err);
+    atomic_fetch_add(&s->inflight, 1);
+    MHD_suspend_connection(rq->conn);
+    atomic_store(&ctx->phase, PHASE_QUEUED);
+    *queued = true; /* from here on ctx belongs to the committer until it resumes us */
+    committer_submit(s->committer, &ctx->job, tx_body, rq, rs, err, on_committed, ctx);
+    return 0;
+}
+
+/* Answer a request whose outcome is in ctx (rc, err, rs). */
+static enum MHD_Result respond(vis_server *s, struct MHD_Connection *c, const char *method, const char *url,
+                               reqctx *ctx)
+{
+    http_req *rq = &ctx->rq;
+    http_resp *rs = &ctx->rs;
+    vis_err *err = &ctx->err;
+    int rc = ctx->rc;
+    json_decref(rq->json);
+    rq->json = NULL;
+    if (rc && !err->code) vis_errf(err, rc, NULL, NULL, "internal error");
+
+    int status;
+    char *out;
+    size_t len;
+    const char *ctype = "application/json";
+    if (rc) {
+        status = rs->status == 405 ? 405 : http_status_for(err->code);
+        if (status >= 500)
+            fprintf(stderr, "{\"level\":\"error\",\"path\":\"%s\",\"message\":\"%s\"}\n", ctx->rname, err->msg);
+        out = error_body(err, &len);
+        json_decref(rs->json);
+        free(rs->raw);
+    } else if (rs->raw) {
+        status = rs->status;
+        out = rs->raw;
+        len = rs->raw_len;
+        if (rs->ctype) ctype = rs->ctype;
+    } else {
+        status = rs->status;
+        out = rs->json ? json_dumps(rs->json, JSON_COMPACT) : strdup("{}");
+        json_decref(rs->json);
+        if (!out) {
+            status = 500;
+            out = strdup("{\"error\":{\"code\":\"out_of_memory\",\"message\":\"out of memory\"}}");
+        }
+        len = out ? strlen(out) : 0;
+    }
+    rs->json = NULL;
+    rs->raw = NULL;
+    int64_t dur = clock_mono_ns() - ctx->t0;
+    metrics_observe(s->metrics, ctx->ri, status, dur);
+    log_request(s, method, url, ctx->rname, status, dur, rq->authed ? rq->who.id : -1);
+    return send_bytes(c, status, ctype, out, len, rs->location, status == 405 ? ctx->allow : NULL,
+                      ctx->retry_after);
 }
 
 static enum MHD_Result finish(vis_server *s, struct MHD_Connection *c, const char *method, const char *url,
                               reqctx *ctx)
 {
-    http_req rq = {.srv = s, .conn = c, .method = method, .path = url};
-    http_resp rs = {.status = 200};
-    vis_err err;
-    vis_err_clear(&err);
-    int64_t retry_after = 0;
-    char allow[64] = "";
+    int phase = atomic_load(&ctx->phase);
+    if (phase == PHASE_COMMITTED) return respond(s, c, method, url, ctx);
+    if (phase == PHASE_QUEUED) return MHD_YES; /* not resumed yet */
+    ctx->srv = s;
+    ctx->conn = c;
+    ctx->rq = (http_req){.srv = s, .conn = c, .method = method, .path = url};
+    ctx->rs = (http_resp){.status = 200};
+    http_req *rq = &ctx->rq;
+    http_resp *rs = &ctx->rs;
+    vis_err *err = &ctx->err;
+    vis_err_clear(err);
+    ctx->retry_after = 0;
+    ctx->allow[0] = '\0';
+    char *allow = ctx->allow;
+    size_t allow_cap = sizeof ctx->allow;
     size_t ri = s->nroutes + 1;
-    const char *rname = "unmatched";
+    ctx->rname = "unmatched";
     int rc = 0;
+    bool queued = false;
 
     if (ctx->too_big) {
-        rc = vis_errf(&err, VIS_ETOOBIG, "body_too_large", NULL, "the request body exceeds %lld bytes",
+        rc = vis_errf(err, VIS_ETOOBIG, "body_too_large", NULL, "the request body exceeds %lld bytes",
                       (long long)ctx->limit);
     } else {
         bool pm = false;
-        rq.route = server_route(s, method, url, &rq, &pm, &ri);
-        if (!rq.route) {
+        rq->route = server_route(s, method, url, rq, &pm, &ri);
+        if (!rq->route) {
             ri = s->nroutes + 1;
             if (!pm && (!strcmp(method, "GET") || !strcmp(method, "HEAD")) && strncmp(url, "/v1/", 4)) {
                 int st = 0;
@@ -328,60 +434,35 @@ static enum MHD_Result finish(vis_server *s, struct MHD_Connection *c, const cha
                     bool m2;
                     size_t idx;
                     if (server_route(s, s->routes[i]->method, url, NULL, &m2, &idx) && !strstr(allow, s->routes[i]->method)) {
-                        if (*allow) strncat(allow, ", ", sizeof allow - strlen(allow) - 1);
-                        strncat(allow, s->routes[i]->method, sizeof allow - strlen(allow) - 1);
+                        if (*allow) strncat(allow, ", ", allow_cap - strlen(allow) - 1);
+                        strncat(allow, s->routes[i]->method, allow_cap - strlen(allow) - 1);
                     }
                 }
-                rc = vis_errf(&err, VIS_EINVAL, "method_not_allowed", NULL, "%s is not allowed on %s (allowed: %s)",
+                rc = vis_errf(err, VIS_EINVAL, "method_not_allowed", NULL, "%s is not allowed on %s (allowed: %s)",
                               method, url, allow);
-                rs.status = 405;
+                rs->status = 405;
             } else {
-                rc = vis_errf(&err, VIS_ENOTFOUND, "no_route", NULL, "no such endpoint: %s %s", method, url);
+                rc = vis_errf(err, VIS_ENOTFOUND, "no_route", NULL, "no such endpoint: %s %s", method, url);
             }
-        } else if ((rq.route->flags & HTTP_TESTONLY) && !s->cfg.test_clock) {
-            rc = vis_errf(&err, VIS_ENOTFOUND, "no_route", NULL, "no such endpoint: %s %s", method, url);
+        } else if ((rq->route->flags & HTTP_TESTONLY) && !s->cfg.test_clock) {
+            rc = vis_errf(err, VIS_ENOTFOUND, "no_route", NULL, "no such endpoint: %s %s", method, url);
         } else {
-            rname = s->route_names[ri];
-            rq.db = server_store(s, &err);
-            rq.now_ms = clock_now_ms(&s->clock);
-            rq.body = ctx->body.data;
-            rq.body_len = ctx->body.len;
-            if (!rq.db) rc = err.code;
-            else rc = run(s, &rq, &rs, &err, &retry_after);
+            ctx->rname = s->route_names[ri];
+            rq->db = server_store(s, err);
+            rq->now_ms = clock_now_ms(&s->clock);
+            rq->body = ctx->body.data;
+            rq->body_len = ctx->body.len;
+            if (!rq->db) rc = err->code;
+            else {
+                ctx->ri = ri;
+                rc = run(s, rq, rs, err, &ctx->retry_after, ctx, &queued);
+            }
         }
     }
-    json_decref(rq.json);
-    if (rc && !err.code) vis_errf(&err, rc, NULL, NULL, "internal error");
-
-    int status;
-    char *out;
-    size_t len;
-    const char *ctype = "application/json";
-    if (rc) {
-        status = rs.status == 405 ? 405 : http_status_for(err.code);
-        if (status >= 500) fprintf(stderr, "{\"level\":\"error\",\"path\":\"%s\",\"message\":\"%s\"}\n", rname, err.msg);
-        out = error_body(&err, &len);
-        json_decref(rs.json);
-        free(rs.raw);
-    } else if (rs.raw) {
-        status = rs.status;
-        out = rs.raw;
-        len = rs.raw_len;
-        if (rs.ctype) ctype = rs.ctype;
-    } else {
-        status = rs.status;
-        out = rs.json ? json_dumps(rs.json, JSON_COMPACT) : strdup("{}");
-        json_decref(rs.json);
-        if (!out) {
-            status = 500;
-            out = strdup("{\"error\":{\"code\":\"out_of_memory\",\"message\":\"out of memory\"}}");
-        }
-        len = out ? strlen(out) : 0;
-    }
-    int64_t dur = clock_mono_ns() - ctx->t0;
-    metrics_observe(s->metrics, ri, status, dur);
-    log_request(s, method, url, rname, status, dur, rq.authed ? rq.who.id : -1);
-    return send_bytes(c, status, ctype, out, len, rs.location, status == 405 ? allow : NULL, retry_after);
+    if (queued) return MHD_YES; /* the committer resumes the connection; ctx is not ours to touch */
+    ctx->ri = ri;
+    ctx->rc = rc;
+    return respond(s, c, method, url, ctx);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -426,6 +507,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     (void)t;
     reqctx *ctx = *con_cls;
     if (!ctx) return;
+    json_decref(ctx->rq.json);
+    json_decref(ctx->rs.json);
+    free(ctx->rs.raw);
     buf_free(&ctx->body);
     free(ctx);
     *con_cls = NULL;
@@ -465,7 +549,8 @@ int server_init(vis_server *s, const vis_config *cfg, vis_err *err)
         }
     s->metrics = metrics_new(s->nroutes, s->route_names);
     s->rl = ratelimit_new(cfg->rate_per_minute, cfg->rate_burst);
-    if (!s->metrics || !s->rl) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    s->auth = authcache_new();
+    if (!s->metrics || !s->rl || !s->auth) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
     if (!realpath(cfg->web_root, s->web_root)) s->web_root[0] = '\0';
     return 0;
 }
@@ -497,7 +582,7 @@ int server_start(vis_server *s, vis_err *err)
     if (!s->committer && !(s->committer = committer_start(s, err))) return err->code;
     struct sockaddr_in sa;
     if (parse_listen(s->cfg.listen, &sa, err)) return err->code;
-    s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+    s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
                               on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                               MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->cfg.threads,
                               MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
@@ -513,6 +598,8 @@ void server_stop(vis_server *s)
 {
     if (s->mhd) {
         MHD_quiesce_daemon(s->mhd);
+        /* let the committer finish and resume every suspended request */
+        for (int i = 0; i < 30000 && atomic_load(&s->inflight) > 0; i++) nanosleep(&(struct timespec){0, 1000000}, NULL);
         MHD_stop_daemon(s->mhd);
         s->mhd = NULL;
     }
@@ -533,6 +620,7 @@ void server_free(vis_server *s)
     free(s->routes);
     metrics_free(s->metrics);
     ratelimit_free(s->rl);
+    authcache_free(s->auth);
     pthread_key_delete(s->conn_key);
     pthread_mutex_destroy(&s->conns_lock);
 }

@@ -14,6 +14,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "core/account.h"
@@ -32,12 +33,14 @@ typedef struct vis_server {
     store_pool        *pool;
     struct MHD_Daemon *mhd;
     struct committer  *committer;  /* group commit of write requests */
+    atomic_int         inflight;   /* requests suspended while the committer runs them */
     pthread_key_t      conn_key;
     pthread_mutex_t    conns_lock;
     store             *conns[SERVER_MAX_CONNS];
     int                nconns;
     http_metrics      *metrics;
     ratelimit         *rl;
+    struct authcache  *auth;       /* tokens checked recently (authcache.h) */
     const http_route **routes;
     const char       **route_names;
     size_t             nroutes;

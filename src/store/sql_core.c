@@ -11,7 +11,8 @@ const char SQL_ACCOUNT_EMAIL_EXISTS[] = "SELECT 1 FROM accounts WHERE email = $1
 const char SQL_TOKEN_INSERT[] =
     "INSERT INTO tokens(hash, account_id, label, created_ms, expires_ms) VALUES ($1, $2, $3, $4, $5)";
 const char SQL_TOKEN_LOOKUP[] =
-    "SELECT a.id, a.role, a.name, a.email, a.status, a.created_ms FROM tokens t"
+    "SELECT a.id, a.role, a.name, a.email, a.status, a.created_ms, COALESCE(t.expires_ms, 9223372036854775807)"
+    " FROM tokens t"
     " JOIN accounts a ON a.id = t.account_id"
     " WHERE t.hash = $1 AND t.revoked = 0 AND (t.expires_ms IS NULL OR t.expires_ms > $2)";
 const char SQL_TOKEN_REVOKE[] = "UPDATE tokens SET revoked = 1 WHERE hash = $1";

@@ -72,6 +72,8 @@ static void usage(FILE *f)
             "  --offsets        fit per-class decision offsets maximising macro F1 on an\n"
             "                   inner validation split of the training data\n"
             "  --val-share X    size of that split (default 0.1)\n"
+            "  --select-l2      choose the L2 penalty (1e-6 .. 1e-2) by the held-out loss\n"
+            "                   on that split (an experiment: 7 inner models)\n"
             "eval output:\n"
             "  --predictions F  write each example's held-out probabilities to CSV file F\n",
             MODC_DEFAULT_THRESHOLD);
@@ -121,7 +123,7 @@ static int bad(const char *sub, const char *opt, const char *val)
 static int parse_opts(int argc, char **argv, opts *o)
 {
     enum { O_FOLDS = 256, O_THR, O_SEED, O_JSON, O_BITS, O_CHAR, O_NOBI, O_EPOCHS, O_LR, O_L2,
-           O_BAL, O_ACC0, O_L1, O_AVG, O_NOAVG, O_DATA, O_OUT, O_MODEL, O_INPUT, O_HELP, O_PREDS, O_VOTES, O_AVGFROM, O_NOES, O_NOOFF, O_VALSHARE, O_WEIGHT, O_NBALPHA, O_THREADS };
+           O_BAL, O_ACC0, O_L1, O_AVG, O_NOAVG, O_DATA, O_OUT, O_MODEL, O_INPUT, O_HELP, O_PREDS, O_VOTES, O_AVGFROM, O_NOES, O_NOOFF, O_VALSHARE, O_WEIGHT, O_NBALPHA, O_THREADS, O_SELL2, O_CALIB, O_NOCALIB, O_NOOFFSETS };
     static const struct option lo[] = {
         {"data", required_argument, 0, O_DATA},     {"out", required_argument, 0, O_OUT},
         {"model", required_argument, 0, O_MODEL},   {"input", required_argument, 0, O_INPUT},
@@ -138,6 +140,9 @@ static int parse_opts(int argc, char **argv, opts *o)
         {"offsets", no_argument, 0, O_NOOFF},    {"val-share", required_argument, 0, O_VALSHARE},    {"avg-from", required_argument, 0, O_AVGFROM},
         {"weighting", required_argument, 0, O_WEIGHT}, {"nb-alpha", required_argument, 0, O_NBALPHA},
         {"threads", required_argument, 0, O_THREADS},
+        {"select-l2", no_argument, 0, O_SELL2},
+        {"calibrate", no_argument, 0, O_CALIB},     {"no-calibrate", no_argument, 0, O_NOCALIB},
+        {"no-offsets", no_argument, 0, O_NOOFFSETS},
         {0, 0, 0, 0},
     };
     modc_params *p = &o->cv.params;
@@ -157,6 +162,10 @@ static int parse_opts(int argc, char **argv, opts *o)
         case O_VOTES: o->cv.votes = true; break;
         case O_NOES: o->cv.fit.early_stop = true; break;
         case O_NOOFF: o->cv.fit.offsets = true; break;
+        case O_SELL2: o->cv.fit.select_l2 = true; break;
+        case O_CALIB: o->cv.fit.calibrate = true; break;
+        case O_NOCALIB: o->cv.fit.calibrate = false; break;
+        case O_NOOFFSETS: o->cv.fit.offsets = false; break;
         case O_VALSHARE:
             if (parse_double(optarg, &x) || !(x > 0 && x <= 0.5))
                 return bad(o->sub, "--val-share", optarg);
@@ -294,8 +303,11 @@ static int print_json(const modc_dataset *d, const modc_cv_opts *cv, const modc_
                       double secs)
 {
     json_t *passes = json_array();
+    json_t *l2 = json_array();
     for (size_t f = 0; f < cv->folds && cv->epochs; f++)
         json_array_append_new(passes, json_integer(cv->epochs[f]));
+    for (size_t f = 0; f < cv->folds && cv->l2; f++)
+        json_array_append_new(l2, json_real(cv->l2[f]));
     json_t *pc = json_object(), *conf = json_array();
     for (size_t c = 0; c < m->k; c++) {
         const modc_class_metrics *x = &m->per_class[c];
@@ -307,12 +319,12 @@ static int print_json(const modc_dataset *d, const modc_cv_opts *cv, const modc_
             json_array_append_new(row, json_integer((json_int_t)m->confusion[c * m->k + j]));
         json_array_append_new(conf, row);
     }
-    json_t *o = json_pack("{s:f,s:f,s:f,s:o,s:f,s:f,s:f,s:I,s:I,s:I,s:f,s:o,s:o}", "weighted_f1",
+    json_t *o = json_pack("{s:f,s:f,s:f,s:o,s:f,s:f,s:f,s:I,s:I,s:I,s:f,s:o,s:o,s:o}", "weighted_f1",
                           m->weighted_f1, "macro_f1", m->macro_f1, "accuracy", m->accuracy,
                           "per_class", pc, "auto_share", m->auto_share, "auto_accuracy",
                           m->auto_accuracy, "seconds", secs, "n", (json_int_t)m->n, "n_auto",
                           (json_int_t)m->n_auto, "folds", (json_int_t)cv->folds, "threshold",
-                          cv->threshold, "confusion", conf, "passes", passes);
+                          cv->threshold, "confusion", conf, "passes", passes, "l2", l2);
     if (!o) return 1;
     char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
     json_decref(o);
@@ -367,7 +379,9 @@ static int do_eval(opts *o)
         o->cv.oof = oof;
     }
     unsigned epochs[1000] = {0};
+    double l2[1000] = {0};
     o->cv.epochs = epochs;
+    o->cv.l2 = l2;
     if (modc_cross_validate(&d, &o->cv, &m, &err)) {
         fprintf(stderr, "visible moderation eval: %s\n", err.msg);
         modc_data_free(&d);
@@ -400,6 +414,11 @@ static int do_eval(opts *o)
         if (o->cv.fit.early_stop) {
             printf("passes chosen per fold:");
             for (size_t f = 0; f < o->cv.folds; f++) printf(" %u", epochs[f]);
+            printf("\n");
+        }
+        if (o->cv.fit.select_l2) {
+            printf("L2 chosen per fold:");
+            for (size_t f = 0; f < o->cv.folds; f++) printf(" %g", l2[f]);
             printf("\n");
         }
     }

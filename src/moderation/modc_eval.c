@@ -148,6 +148,7 @@ static void *cv_worker(void *arg)
         j->rc = modc_fit(model, &td, train, nt, &o->fit, o->seed * 1000003u + f, &rep, &j->err);
         if (j->rc) break;
         if (o->epochs) o->epochs[f] = rep.epochs;
+        if (o->l2) o->l2[f] = rep.l2;
         for (size_t i = 0; i < n; i++) {
             if (j->fold_of[i] != f) continue;
             modc_predict_vec(model, &j->xs[i], probs);

@@ -72,6 +72,8 @@ typedef struct modc_cv_opts {
                          * them (default false: see docs) */
     unsigned *epochs;   /* NULL, or folds entries: receives the number of
                          * passes chosen for each fold */
+    double *l2;         /* NULL, or folds entries: receives the L2 penalty
+                         * of each fold's model (chosen with fit.select_l2) */
     double *oof;        /* NULL, or n * nclasses: receives each example's
                          * held-out class probabilities */
     size_t threads;     /* folds trained in parallel, each with its own model

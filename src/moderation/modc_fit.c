@@ -12,9 +12,67 @@
 
 void modc_fit_opts_default(modc_fit_opts *o)
 {
-    o->val_share = 0.1;
+    o->val_share = 0.25;
     o->early_stop = false;
-    o->offsets = false;
+    o->offsets = true;
+    o->select_l2 = false;
+    o->calibrate = true;
+}
+
+/* probs[n * k] recalibrated with temperature t into out: softmax(log p / t). */
+static void temper(const double *probs, size_t n, size_t k, double t, double *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        const double *p = probs + i * k;
+        double *q = out + i * k, mx = -INFINITY, s = 0;
+        for (size_t c = 0; c < k; c++) {
+            q[c] = log(p[c] > 1e-300 ? p[c] : 1e-300) / t;
+            if (q[c] > mx) mx = q[c];
+        }
+        for (size_t c = 0; c < k; c++) s += (q[c] = exp(q[c] - mx));
+        for (size_t c = 0; c < k; c++) q[c] /= s;
+    }
+}
+
+/* Mean log-loss of the labels under probs tempered by t (unweighted: the
+ * calibration is about how often a decision of the model is right). */
+static double tempered_loss(const double *probs, const size_t *labels, size_t n, size_t k,
+                            double t)
+{
+    double loss = 0, q[MODC_CLASSES_MAX];
+    for (size_t i = 0; i < n; i++) {
+        temper(probs + i * k, 1, k, t, q);
+        loss -= log(q[labels[i]] > 1e-300 ? q[labels[i]] : 1e-300);
+    }
+    return n ? loss / (double)n : 0.0;
+}
+
+double modc_fit_temperature(const double *probs, const size_t *labels, size_t n, size_t k)
+{
+    if (n == 0 || k < 2 || k > MODC_CLASSES_MAX) return 1.0;
+    /* golden-section search of the loss over log t in [log 1/4, log 4] (the
+     * loss is convex in 1/t) */
+    const double g = 0.6180339887498949;
+    double a = log(0.25), b = log(4.0);
+    double x1 = b - g * (b - a), x2 = a + g * (b - a);
+    double f1 = tempered_loss(probs, labels, n, k, exp(x1));
+    double f2 = tempered_loss(probs, labels, n, k, exp(x2));
+    for (int it = 0; it < 40; it++) {
+        if (f1 <= f2) {
+            b = x2;
+            x2 = x1;
+            f2 = f1;
+            x1 = b - g * (b - a);
+            f1 = tempered_loss(probs, labels, n, k, exp(x1));
+        } else {
+            a = x1;
+            x1 = x2;
+            f1 = f2;
+            x2 = a + g * (b - a);
+            f2 = tempered_loss(probs, labels, n, k, exp(x2));
+        }
+    }
+    return exp((a + b) / 2);
 }
 
 /* Macro F1 of argmax_c lp[i*k+c] + off[c] against labels. */
@@ -156,7 +214,9 @@ int modc_fit(modc_model *m, const modc_train_data *td, const size_t *subset, siz
         size_t e = subset ? subset[i] : i;
         if (e < td->n && td->labels[e] < k && cnt[td->labels[e]]++ == 0) present++;
     }
-    if ((!o->early_stop && !o->offsets) || nsub < MIN_INNER || present < 2)
+    rep->l2 = p->l2;
+    if ((!o->early_stop && !o->offsets && !o->select_l2 && !o->calibrate) || nsub < MIN_INNER ||
+        present < 2)
         return modc_train_run(m, td, subset, nsub, epochs, seed, NULL, 0, 0, NULL, NULL, err);
 
     int rc = 0;
@@ -179,29 +239,69 @@ int modc_fit(modc_model *m, const modc_train_data *td, const size_t *subset, siz
     }
     const char *names[MODC_CLASSES_MAX];
     for (size_t c = 0; c < k; c++) names[c] = modc_model_class(m, c);
-    rc = modc_model_new(&inner, p, names, k, err);
-    if (rc) goto done;
-    rc = modc_train_run(inner, td, tr, ntr, epochs, seed * 31 + 7, va, nva,
-                        o->early_stop ? 1 : 0, loss, vprobs, err);
-    if (rc) goto done;
+    static const double grid[] = MODC_FIT_L2_GRID;
+    size_t ng = o->select_l2 ? sizeof grid / sizeof grid[0] : 1;
+    double best_loss = INFINITY, chosen_l2 = p->l2;
     unsigned best = epochs - 1;
-    if (o->early_stop) {
-        best = 0;
-        for (unsigned e = 1; e < epochs; e++)
-            if (loss[e] < loss[best]) best = e;
+    double *cur = NULL;
+    if (ng > 1 && !(cur = malloc((size_t)epochs * nva * k * sizeof *cur))) {
+        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        goto done;
     }
+    for (size_t g = 0; g < ng; g++) {
+        rc = modc_model_new(&inner, p, names, k, err);
+        if (rc) break;
+        if (ng > 1) modc_model_set_l2(inner, grid[g]);
+        double *vp = ng > 1 ? cur : vprobs;
+        if (o->early_stop || ng > 1) { /* the held-out loss after every pass */
+            rc = modc_train_run(inner, td, tr, ntr, epochs, seed * 31 + 7, va, nva,
+                                o->early_stop ? 1 : 0, loss, vp, err);
+        } else { /* only the last pass's held-out predictions are needed */
+            rc = modc_train_run(inner, td, tr, ntr, epochs, seed * 31 + 7, NULL, 0, 0, NULL,
+                                NULL, err);
+            for (size_t i = 0; i < nva && !rc; i++)
+                modc_predict_vec(inner, &td->xs[va[i]], vp + ((size_t)(epochs - 1) * nva + i) * k);
+        }
+        modc_model_free(inner);
+        inner = NULL;
+        if (rc) break;
+        unsigned b = epochs - 1;
+        if (o->early_stop) {
+            b = 0;
+            for (unsigned e = 1; e < epochs; e++)
+                if (loss[e] < loss[b]) b = e;
+        }
+        if (g < 16) rep->l2_loss[g] = loss[b];
+        if (ng == 1 || loss[b] < best_loss) {
+            best_loss = loss[b];
+            best = b;
+            if (ng > 1) {
+                chosen_l2 = grid[g];
+                memcpy(vprobs, cur, (size_t)epochs * nva * k * sizeof *cur);
+            }
+            for (unsigned e = 0; e < p->epochs && e < 64; e++) rep->val_loss[e] = loss[e];
+        }
+    }
+    free(cur);
+    if (rc) goto done;
     rep->inner = true;
     rep->epochs = epochs = best + 1;
-    for (unsigned e = 0; e < p->epochs && e < 64; e++) rep->val_loss[e] = loss[e];
+    rep->l2 = chosen_l2;
+    modc_model_set_l2(m, chosen_l2);
     for (size_t i = 0; i < nva; i++) vlab[i] = td->labels[va[i]];
-    if (o->offsets)
-        rep->val_macro_f1 = modc_fit_offsets(vprobs + (size_t)best * nva * k, vlab, nva, k,
-                                             rep->offsets);
+    double *bp = vprobs + (size_t)best * nva * k; /* held-out probabilities */
+    rep->temperature = 1.0;
+    if (o->calibrate) {
+        rep->temperature = modc_fit_temperature(bp, vlab, nva, k);
+        temper(bp, nva, k, rep->temperature, bp);
+    }
+    if (o->offsets) rep->val_macro_f1 = modc_fit_offsets(bp, vlab, nva, k, rep->offsets);
     modc_model_free(inner);
     inner = NULL;
     rc = modc_train_run(m, td, subset, nsub, epochs, seed, NULL, 0, 0, NULL, NULL, err);
     if (rc) goto done;
     modc_set_offsets(m, rep->offsets);
+    modc_set_temperature(m, rep->temperature);
 done:
     modc_model_free(inner);
     free(tr);

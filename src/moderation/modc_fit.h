@@ -11,13 +11,21 @@
  *      measuring the class-weighted log-loss of the held-out part after each
  *      pass (early stopping, patience 1): the number of passes that gives
  *      the lowest held-out loss is kept;
- *   3. with the held-out predictions of that model, fit the decision
+ *   3. optionally (calibrate) fit a calibration temperature T on the
+ *      held-out predictions: predictions become softmax(logits / T), T
+ *      minimising their (unweighted) log-loss, so that the top posterior the
+ *      auto-decision thresholds means what it says; then, with the
+ *      (calibrated) held-out predictions of that model, fit the decision
  *      offsets (modc_set_offsets): per-class additive log-offsets, found by
  *      coordinate ascent of the held-out macro F1 over a grid, the most
  *      frequent class fixed at 0, ties broken by the middle of the best run
  *      of grid values;
  *   4. train the returned model from scratch on the whole training set for
- *      the chosen number of passes, and give it those offsets.
+ *      the chosen number of passes, and give it that temperature and those
+ *      offsets.
+ * Optionally (select_l2, an experiment) step 2 is run for every L2 penalty
+ * of a small grid and the penalty with the lowest held-out loss (after the
+ * chosen number of passes) is kept for steps 3 and 4.
  * The inner split and the shuffles are deterministic for a seed. Soft
  * targets (vote shares), when given, are what the models learn; the
  * held-out loss and the offsets are always measured against the labels.
@@ -44,7 +52,14 @@ typedef struct modc_fit_opts {
     double val_share;    /* inner validation share, (0, 0.5]; default 0.1 */
     bool early_stop;     /* choose the number of passes (else params.epochs) */
     bool offsets;        /* fit decision offsets (else all 0) */
+    bool calibrate;      /* fit a calibration temperature (else 1) */
+    bool select_l2;      /* choose the L2 penalty among MODC_FIT_L2_GRID by
+                          * the held-out loss (else params.l2) */
 } modc_fit_opts;
+
+/* The L2 penalties tried by select_l2 (an experiment: one inner model per
+ * value, so it multiplies the fitting time). */
+#define MODC_FIT_L2_GRID {1e-6, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2}
 
 /* Defaults: val_share 0.1, early_stop and offsets OFF — both were measured
  * on the Davidson data (docs/moderation-classifier.md) and neither helped
@@ -62,6 +77,9 @@ typedef struct modc_fit_report {
     double offsets[MODC_CLASSES_MAX];     /* fitted decision offsets */
     double val_macro_f1;                  /* held-out macro F1 with them */
     bool inner;                           /* an inner split was used */
+    double l2;                            /* L2 penalty of the returned model */
+    double temperature;                   /* its calibration temperature */
+    double l2_loss[16];                   /* select_l2: held-out loss per grid value */
 } modc_fit_report;
 
 /* Fit m (reset first) on td's examples subset[0..nsub) (NULL: all). rep may
@@ -69,6 +87,10 @@ typedef struct modc_fit_report {
  * inner split is made: plain modc_train_run for params.epochs, offsets 0. */
 int modc_fit(modc_model *m, const modc_train_data *td, const size_t *subset, size_t nsub,
              const modc_fit_opts *o, uint64_t seed, modc_fit_report *rep, vis_err *err);
+
+/* The temperature t in [1/4, 4] minimising the mean log-loss of labels[n]
+ * under softmax(log probs / t) (temperature scaling, Guo et al. 2017). */
+double modc_fit_temperature(const double *probs, const size_t *labels, size_t n, size_t k);
 
 /* Decision offsets maximising the macro F1 of argmax_c log p_c + off_c over
  * n examples with probabilities probs[n * k] and labels[n] (see above).

@@ -18,6 +18,7 @@ struct modc_model {
     float *abias;      /* averaging sums of the bias, k */
     float *bias, *gbias;
     double offset[MODC_CLASSES_MAX]; /* decision log-offsets (modc_classify) */
+    double temp;       /* calibration temperature of the predictions (> 0) */
     modc_fvec scratch; /* for modc_update */
 };
 
@@ -30,12 +31,12 @@ void modc_params_default(modc_params *p)
     p->feat.word_bigrams = true;
     p->lr = 0.5;
     p->acc0 = 0.1;
-    p->l2 = 1e-6;
+    p->l2 = 3e-3;
     p->balance = 0.5;
     p->max_class_weight = 10.0;
     p->epochs = 5;
     p->average = true;
-    p->weighting = MODC_WEIGHT_NONE;
+    p->weighting = MODC_WEIGHT_NB;
     p->nb_alpha = 1.0;
 }
 
@@ -105,6 +106,7 @@ void modc_model_reset(modc_model *m)
     memset(m->gbias, 0, m->k * sizeof *m->gbias);
     memset(m->count, 0, m->k * sizeof *m->count);
     memset(m->offset, 0, sizeof m->offset);
+    m->temp = 1.0;
 }
 
 int modc_model_new(modc_model **out, const modc_params *p, const char *const *classes,
@@ -143,6 +145,7 @@ int modc_model_new(modc_model **out, const modc_params *p, const char *const *cl
     m->abias = calloc(nclasses, sizeof *m->abias);
     m->bias = calloc(nclasses, sizeof *m->bias);
     m->gbias = calloc(nclasses, sizeof *m->gbias);
+    m->temp = 1.0;
     modc_fvec_init(&m->scratch);
     if (!m->classes || !m->count || !m->w || !m->abias || !m->bias || !m->gbias) {
         modc_model_free(m);
@@ -165,6 +168,11 @@ const char *modc_model_class(const modc_model *m, size_t k) { return k < m->k ? 
 const modc_params *modc_model_params(const modc_model *m) { return &m->p; }
 uint64_t modc_model_count(const modc_model *m, size_t k) { return k < m->k ? m->count[k] : 0; }
 bool modc_model_scaled(const modc_model *m) { return m->scaled; }
+
+void modc_model_set_l2(modc_model *m, double l2)
+{
+    if (l2 >= 0 && l2 < 1) m->p.l2 = l2;
+}
 
 float modc_model_scale(const modc_model *m, size_t j, size_t c)
 {
@@ -234,10 +242,20 @@ static void logits_vec(const modc_model *m, const modc_fvec *x, float *z)
     }
 }
 
+/* Divide the logits by the calibration temperature (predictions only:
+ * learning works on the model's own logits). */
+static inline void calibrate(const modc_model *m, float *z)
+{
+    if (m->temp == 1.0) return;
+    float it = (float)(1.0 / m->temp);
+    for (size_t c = 0; c < m->k; c++) z[c] *= it;
+}
+
 void modc_predict_vec(const modc_model *m, const modc_fvec *x, double *probs)
 {
     float z[MODC_CLASSES_MAX];
     logits_vec(m, x, z);
+    calibrate(m, z);
     softmax(z, m->k, probs);
 }
 
@@ -305,6 +323,7 @@ void modc_predict(const modc_model *m, const char *text, size_t len, double *pro
     float sw = nw_tot ? (float)(1.0 / sqrt((double)nw_tot)) : 0.0f;
     float sc = nc_tot ? (float)(1.0 / sqrt((double)nc_tot)) : 0.0f;
     for (size_t c = 0; c < m->k; c++) z[c] = m->bias[c] + sw * zw[c] + sc * zc[c];
+    calibrate(m, z);
     softmax(z, m->k, probs);
 }
 
@@ -631,6 +650,13 @@ void modc_set_offsets(modc_model *m, const double *offsets)
 
 const double *modc_offsets(const modc_model *m) { return m->offset; }
 
+void modc_set_temperature(modc_model *m, double t)
+{
+    m->temp = isfinite(t) && t >= MODC_TEMP_MIN && t <= MODC_TEMP_MAX ? t : 1.0;
+}
+
+double modc_temperature(const modc_model *m) { return m->temp; }
+
 size_t modc_classify(const modc_model *m, const double *probs)
 {
     size_t best = 0;
@@ -660,7 +686,8 @@ int modc_decide(const double *probs, size_t nclasses, const double *thresholds,
 /* ---- persistence -------------------------------------------------------------- */
 
 #define MODC_MAGIC "VISMODC1"
-#define MODC_FORMAT 3u /* 1: no decision offsets, 2: no feature weighting (still read) */
+#define MODC_FORMAT 4u /* 1: no decision offsets, 2: no feature weighting, 3: no
+                        * temperature (all still read) */
 
 static void put_u32(buf *b, uint32_t v)
 {
@@ -741,6 +768,7 @@ int modc_save(const modc_model *m, buf *out, vis_err *err)
     for (size_t c = 0; c < k; c++) put_f32(out, m->bias[c]);
     for (size_t c = 0; c < k; c++) put_f32(out, m->gbias[c]);
     for (size_t c = 0; c < k; c++) put_f64(out, m->offset[c]);
+    put_f64(out, m->temp);
     bool sc = m->stride != 3 * k;
     uint32_t rows = 0;
     for (size_t r = 0; r < m->dim; r++)
@@ -869,6 +897,11 @@ int modc_load(modc_model **out, const void *data, size_t len, vis_err *err)
     for (uint32_t c = 0; c < k; c++) m->gbias[c] = get_f32(&r);
     if (version >= 2)
         for (uint32_t c = 0; c < k; c++) m->offset[c] = get_f64(&r);
+    if (version >= 4) {
+        double t = get_f64(&r);
+        if (!(t >= MODC_TEMP_MIN && t <= MODC_TEMP_MAX)) r.bad = true;
+        else m->temp = t;
+    }
     size_t per = m->stride == 3 * (size_t)k ? 2 : 3; /* floats saved per class and row */
     m->scaled = scaled && per == 3;
     uint32_t rows = get_u32(&r);

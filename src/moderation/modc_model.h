@@ -41,7 +41,8 @@
  *
  * Model file format (all integers and floats little-endian): magic
  * "VISMODC1", u32 format version, the parameters, the class names (u32
- * length + bytes), u64 counts, bias and its accumulators, then only the
+ * length + bytes), u64 counts, bias and its accumulators, the decision
+ * offsets (f64) and the temperature (f64, format 4), then only the
  * non-zero rows (u32 bucket, K f32 weights, K f32 accumulators, and with
  * feature weighting K f32 scales), and a u64
  * FNV-1a checksum of everything before it. modc_load() checks every length
@@ -183,6 +184,10 @@ int modc_train_run(modc_model *m, const modc_train_data *td, const size_t *subse
                    unsigned epochs, uint64_t seed, const size_t *val, size_t nval,
                    unsigned patience, double *val_loss, double *val_probs, vis_err *err);
 
+/* Change the L2 penalty of a model (for the offline fitting procedure,
+ * which may choose it on held-out data); ignored unless 0 <= l2 < 1. */
+void modc_model_set_l2(modc_model *m, double l2);
+
 /* True once the feature scales have been computed (weighting != NONE). */
 bool modc_model_scaled(const modc_model *m);
 /* The scale of bucket j for class c (1 without weighting). */
@@ -195,6 +200,16 @@ float modc_model_scale(const modc_model *m, size_t j, size_t c);
 void modc_set_offsets(modc_model *m, const double *offsets);
 const double *modc_offsets(const modc_model *m);
 size_t modc_classify(const modc_model *m, const double *probs);
+
+/* Calibration temperature T: predictions are softmax(logits / T). 1 until
+ * set; offline fitting (modc_fit.h) may fit it on held-out data so that the
+ * probabilities the auto-decision thresholds are calibrated. Learning is
+ * unaffected (it works on the model's own logits). Saved with the model.
+ * Values outside [MODC_TEMP_MIN, MODC_TEMP_MAX] or not finite set 1. */
+#define MODC_TEMP_MIN 0.05
+#define MODC_TEMP_MAX 20.0
+void modc_set_temperature(modc_model *m, double t);
+double modc_temperature(const modc_model *m);
 
 /* The class to decide automatically, or -1 to send to a human: the top
  * class k if probs[k] >= thresholds[k] (thresholds NULL: every class at

@@ -92,6 +92,7 @@ extern const char store_schema_microwork[];
 extern const char store_schema_moderation[];
 extern const char store_schema_dispatch[];
 extern const char store_schema_visibility[];
+extern const char store_schema_microwork_6[];
 
 const store_migration store_migrations[] = {
     {1, "core: accounts, tokens, ledger, journal, idempotency", m001_core},
@@ -99,5 +100,6 @@ const store_migration store_migrations[] = {
     {3, "dispatch: places, couriers, shifts, jobs, offers", store_schema_dispatch},
     {4, "moderation: content, notices, queues, items, decisions, appeals, callbacks, model", store_schema_moderation},
     {5, "visibility: declared costs, review requests", store_schema_visibility},
+    {6, "micro-work: assignment indexes without the state; live leases by a partial index", store_schema_microwork_6},
     {0, NULL, NULL},
 };

@@ -108,3 +108,15 @@ const char store_schema_microwork[] =
     " created_ms INTEGER NOT NULL,"
     " decided_ms INTEGER,"
     " UNIQUE (assignment_id)) STRICT;";
+
+/* Migration 6: leaner assignment indexes. A submit changes an assignment's
+ * state; every index holding the state was rewritten by it. The batch and
+ * worker indexes no longer hold it (their queries filter the rows, in id
+ * order), and a worker's live lease is found by a partial index of leased
+ * assignments only, which a submit leaves once. */
+const char store_schema_microwork_6[] =
+    "DROP INDEX mw_assignments_batch;"
+    "DROP INDEX mw_assignments_worker;"
+    "CREATE INDEX mw_assignments_batch ON mw_assignments(batch_id);"
+    "CREATE INDEX mw_assignments_worker ON mw_assignments(worker_id);"
+    "CREATE INDEX mw_assignments_live ON mw_assignments(worker_id, batch_id) WHERE state = 'leased';";

@@ -82,7 +82,7 @@ const char SQL_MW_ASG_INSERT[] =
 const char SQL_MW_ASG_GET[] = "SELECT " ASG_COLS " FROM mw_assignments WHERE id = $1";
 /* batch, worker -> a live lease */
 const char SQL_MW_ASG_LIVE[] =
-    "SELECT id FROM mw_assignments WHERE worker_id = $2 AND state = 'leased' AND batch_id = $1 LIMIT 1";
+    "SELECT id FROM mw_assignments WHERE worker_id = $2 AND batch_id = $1 AND state = 'leased' LIMIT 1";
 /* id, submitted, duration, answer, key, correct|NULL, flagged, auto_approve */
 const char SQL_MW_ASG_SUBMIT[] =
     "UPDATE mw_assignments SET state = 'submitted', submitted_ms = $2, duration_ms = $3, answer = $4,"

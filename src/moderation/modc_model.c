@@ -10,7 +10,9 @@ struct modc_model {
     char **classes;
     uint64_t *count;   /* examples learned per class */
     size_t dim;        /* 2^bits */
-    size_t stride;     /* 3k, or 4k with feature weighting: floats per row */
+    size_t stride;     /* floats per row: 3k, or 4k once feature scales are
+                        * computed (grow_scales): a model never trained
+                        * offline costs no memory for them */
     float *w;          /* dim rows: k weights, their k AdaGrad accumulators, k
                         * averaging sums used only inside modc_train (zero
                         * otherwise), and with weighting k feature scales */
@@ -88,19 +90,41 @@ void modc_model_free(modc_model *m)
     free(m);
 }
 
-/* Set every feature scale to 1 (no weighting yet). */
-static void scales_reset(modc_model *m)
+/* Give every row k feature scales, all 1 (stride 3k -> 4k), keeping the
+ * weights, accumulators and averaging sums. 0 or VIS_ENOMEM (unchanged). */
+static int grow_scales(modc_model *m)
 {
-    if (m->stride == 3 * m->k) return;
-    for (size_t r = 0; r < m->dim; r++)
-        for (size_t c = 0; c < m->k; c++) m->w[r * m->stride + 3 * m->k + c] = 1.0f;
-    m->scaled = false;
+    size_t k = m->k, s3 = 3 * k, s4 = 4 * k;
+    if (m->stride == s4) return 0;
+    float *w = malloc(m->dim * s4 * sizeof *w);
+    if (!w) return VIS_ENOMEM;
+    for (size_t r = 0; r < m->dim; r++) {
+        memcpy(w + r * s4, m->w + r * s3, s3 * sizeof *w);
+        for (size_t c = 0; c < k; c++) w[r * s4 + s3 + c] = 1.0f;
+    }
+    free(m->w);
+    m->w = w;
+    m->stride = s4;
+    return 0;
 }
 
 void modc_model_reset(modc_model *m)
 {
-    memset(m->w, 0, m->dim * m->stride * sizeof *m->w);
-    scales_reset(m);
+    if (m->stride != 3 * m->k) { /* drop the scales (keep them, all 1, if memory is short) */
+        float *w = calloc(m->dim * 3 * m->k, sizeof *w);
+        if (w) {
+            free(m->w);
+            m->w = w;
+            m->stride = 3 * m->k;
+        } else {
+            memset(m->w, 0, m->dim * m->stride * sizeof *m->w);
+            for (size_t r = 0; r < m->dim; r++)
+                for (size_t c = 0; c < m->k; c++) m->w[r * m->stride + 3 * m->k + c] = 1.0f;
+        }
+    } else {
+        memset(m->w, 0, m->dim * m->stride * sizeof *m->w);
+    }
+    m->scaled = false;
     memset(m->abias, 0, m->k * sizeof *m->abias);
     memset(m->bias, 0, m->k * sizeof *m->bias);
     memset(m->gbias, 0, m->k * sizeof *m->gbias);
@@ -140,7 +164,7 @@ int modc_model_new(modc_model **out, const modc_params *p, const char *const *cl
     m->dim = (size_t)1 << p->feat.bits;
     m->classes = calloc(nclasses, sizeof *m->classes);
     m->count = calloc(nclasses, sizeof *m->count);
-    m->stride = (p->weighting != MODC_WEIGHT_NONE ? 4 : 3) * nclasses;
+    m->stride = 3 * nclasses;
     m->w = calloc(m->dim * m->stride, sizeof *m->w);
     m->abias = calloc(nclasses, sizeof *m->abias);
     m->bias = calloc(nclasses, sizeof *m->bias);
@@ -151,7 +175,6 @@ int modc_model_new(modc_model **out, const modc_params *p, const char *const *cl
         modc_model_free(m);
         return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory for the model");
     }
-    scales_reset(m);
     for (size_t i = 0; i < nclasses; i++) {
         m->classes[i] = strdup(classes[i]);
         if (!m->classes[i]) {
@@ -204,6 +227,13 @@ static void softmax(const float *z, size_t k, double *p)
 /* TF-IDF mode: sublinear values, IDF scales, L2-normalised vectors. */
 static inline bool tfidf(const modc_model *m) { return m->p.feat.sublinear; }
 
+/* The first scale of a row (the IDF scale, the same for every class), 1
+ * before scales are computed. */
+static inline float scale0(const modc_model *m, const float *row)
+{
+    return m->stride != 3 * m->k ? row[3 * m->k] : 1.0f;
+}
+
 /* 1 / the L2 norm of x after the (class-independent) IDF scales, 1 outside
  * TF-IDF mode. */
 static float inv_norm(const modc_model *m, const modc_fvec *x)
@@ -211,7 +241,7 @@ static float inv_norm(const modc_model *m, const modc_fvec *x)
     if (!tfidf(m)) return 1.0f;
     double s = 0;
     for (size_t j = 0; j < x->n; j++) {
-        double v = (double)x->val[j] * m->w[(size_t)x->idx[j] * m->stride + 3 * m->k];
+        double v = (double)x->val[j] * scale0(m, m->w + (size_t)x->idx[j] * m->stride);
         s += v * v;
     }
     return s > 0 ? (float)(1.0 / sqrt(s)) : 0.0f;
@@ -224,7 +254,7 @@ static void logits_vec(const modc_model *m, const modc_fvec *x, float *z)
         float in = inv_norm(m, x), acc[MODC_CLASSES_MAX] = {0};
         for (size_t j = 0; j < x->n; j++) {
             const float *row = m->w + (size_t)x->idx[j] * m->stride;
-            float v = x->val[j] * row[3 * k];
+            float v = x->val[j] * scale0(m, row);
             for (size_t c = 0; c < k; c++) acc[c] += v * row[c];
         }
         for (size_t c = 0; c < k; c++) z[c] = m->bias[c] + in * acc[c];
@@ -567,8 +597,9 @@ int modc_train_run(modc_model *m, const modc_train_data *td, const size_t *subse
         order[i] = subset ? subset[i] : i;
         m->count[td->labels[order[i]]]++;
     }
-    if (m->stride != 3 * k && !m->scaled) {
-        rc = compute_scales(m, td, order, nsub, err);
+    if (m->p.weighting != MODC_WEIGHT_NONE && !m->scaled) {
+        rc = grow_scales(m) ? vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory")
+                            : compute_scales(m, td, order, nsub, err);
         if (rc) {
             free(order);
             return rc;
@@ -730,7 +761,7 @@ static bool row_used(const modc_model *m, size_t r)
     const float *w = m->w + r * m->stride;
     for (size_t c = 0; c < k; c++)
         if (w[k + c] != 0) return true;
-    if (m->stride != 3 * k)
+    if (m->scaled)
         for (size_t c = 0; c < k; c++)
             if (w[3 * k + c] != 1.0f) return true;
     return false;
@@ -769,7 +800,7 @@ int modc_save(const modc_model *m, buf *out, vis_err *err)
     for (size_t c = 0; c < k; c++) put_f32(out, m->gbias[c]);
     for (size_t c = 0; c < k; c++) put_f64(out, m->offset[c]);
     put_f64(out, m->temp);
-    bool sc = m->stride != 3 * k;
+    bool sc = m->scaled; /* then the stride is 4k */
     uint32_t rows = 0;
     for (size_t r = 0; r < m->dim; r++)
         if (row_used(m, r)) rows++;
@@ -902,7 +933,14 @@ int modc_load(modc_model **out, const void *data, size_t len, vis_err *err)
         if (!(t >= MODC_TEMP_MIN && t <= MODC_TEMP_MAX)) r.bad = true;
         else m->temp = t;
     }
-    size_t per = m->stride == 3 * (size_t)k ? 2 : 3; /* floats saved per class and row */
+    /* floats saved per class and row: 3 with scales (format 3: whenever the
+     * model had a weighting; format 4: once they were computed) */
+    size_t per = (version >= 4 ? scaled : p.weighting != MODC_WEIGHT_NONE) ? 3 : 2;
+    if (per == 3 && grow_scales(m)) {
+        modc_model_free(m);
+        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        goto done;
+    }
     m->scaled = scaled && per == 3;
     uint32_t rows = get_u32(&r);
     if (r.bad || rows > m->dim || (size_t)(r.end - r.p) / (4 + 4 * per * (size_t)k) < rows) {

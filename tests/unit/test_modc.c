@@ -667,6 +667,205 @@ static void test_fit(void **state)
     modc_model_free(m);
 }
 
+
+/* Calibration temperature: predictions are softmax(logits / T); saved. */
+static void test_temperature(void **state)
+{
+    (void)state;
+    modc_params p = small_params();
+    modc_model *m;
+    assert_int_equal(modc_model_new(&m, &p, CLASSES, 3, NULL), 0);
+    train_small(m, 3);
+    assert_true(modc_temperature(m) == 1.0);
+    double p1[3], p2[3];
+    modc_predict(m, SPAM[0], strlen(SPAM[0]), p1);
+    modc_set_temperature(m, 0.5); /* sharper */
+    modc_predict(m, SPAM[0], strlen(SPAM[0]), p2);
+    assert_true(p2[0] > p1[0]);
+    /* exactly softmax(log p1 / T) */
+    double s = 0, q[3];
+    for (int c = 0; c < 3; c++) s += (q[c] = pow(p1[c], 2.0));
+    for (int c = 0; c < 3; c++) assert_true(fabs(p2[c] - q[c] / s) < 1e-5);
+    modc_fvec v;
+    modc_fvec_init(&v);
+    assert_int_equal(modc_featurize(&p.feat, SPAM[0], strlen(SPAM[0]), &v), 0);
+    modc_predict_vec(m, &v, q);
+    for (int c = 0; c < 3; c++) assert_true(fabs(p2[c] - q[c]) < 1e-5);
+    modc_fvec_free(&v);
+    buf b;
+    buf_init(&b);
+    assert_int_equal(modc_save(m, &b, NULL), 0);
+    modc_model *back;
+    assert_int_equal(modc_load(&back, b.data, b.len, NULL), 0);
+    assert_true(modc_temperature(back) == 0.5);
+    modc_model_free(back);
+    buf_free(&b);
+    modc_set_temperature(m, 0);        /* invalid: back to 1 */
+    assert_true(modc_temperature(m) == 1.0);
+    modc_set_temperature(m, NAN);
+    assert_true(modc_temperature(m) == 1.0);
+    modc_set_temperature(m, 2.0);
+    modc_model_reset(m);               /* reset forgets it */
+    assert_true(modc_temperature(m) == 1.0);
+    modc_model_free(m);
+}
+
+/* Temperature fitted by held-out log-loss: over-confident probabilities
+ * get T > 1, under-confident ones T < 1. */
+static void test_fit_temperature(void **state)
+{
+    (void)state;
+    enum { N = 400 };
+    static double probs[N * 2];
+    static size_t labels[N];
+    /* the model says 0.99 but is right 80% of the time */
+    for (size_t i = 0; i < N; i++) {
+        probs[i * 2] = 0.99;
+        probs[i * 2 + 1] = 0.01;
+        labels[i] = i % 5 == 0 ? 1 : 0;
+    }
+    double t = modc_fit_temperature(probs, labels, N, 2);
+    assert_true(t > 1.5);
+    /* the model says 0.8 but is right 95% of the time */
+    for (size_t i = 0; i < N; i++) {
+        probs[i * 2] = 0.8;
+        probs[i * 2 + 1] = 0.2;
+        labels[i] = i % 20 == 0 ? 1 : 0;
+    }
+    t = modc_fit_temperature(probs, labels, N, 2);
+    assert_true(t < 1.0);
+    /* the optimum: 0.95 = sigmoid(log(4) / t) */
+    assert_true(fabs(t - log(4.0) / log(19.0)) < 0.01);
+    assert_true(modc_fit_temperature(probs, labels, 0, 2) == 1.0);
+}
+
+/* Feature scales cost nothing until an offline training computes them: an
+ * NB-weighted model learned only online saves exactly like an unweighted
+ * one; the first offline training adds them; reset drops them. */
+static void test_lazy_scales(void **state)
+{
+    (void)state;
+    modc_params pn = small_params(), pw = small_params();
+    pn.weighting = MODC_WEIGHT_NONE;
+    pw.weighting = MODC_WEIGHT_NB;
+    modc_model *mn, *mw;
+    assert_int_equal(modc_model_new(&mn, &pn, CLASSES, 3, NULL), 0);
+    assert_int_equal(modc_model_new(&mw, &pw, CLASSES, 3, NULL), 0);
+    train_small(mn, 2);
+    train_small(mw, 2);
+    double a[3], b2[3];
+    modc_predict(mn, ABUSE[0], strlen(ABUSE[0]), a);
+    modc_predict(mw, ABUSE[0], strlen(ABUSE[0]), b2);
+    for (int c = 0; c < 3; c++) assert_true(a[c] == b2[c]); /* scales 1: the same model */
+    buf bn, bw;
+    buf_init(&bn);
+    buf_init(&bw);
+    assert_int_equal(modc_save(mn, &bn, NULL), 0);
+    assert_int_equal(modc_save(mw, &bw, NULL), 0);
+    assert_int_equal(bn.len, bw.len);
+    modc_model *back;
+    assert_int_equal(modc_load(&back, bw.data, bw.len, NULL), 0);
+    assert_false(modc_model_scaled(back));
+    modc_predict(back, ABUSE[0], strlen(ABUSE[0]), a);
+    for (int c = 0; c < 3; c++) assert_true(fabs(a[c] - b2[c]) < 1e-6);
+    /* the first offline training computes the scales (and keeps the weights
+     * learned online) */
+    modc_fvec xs[3];
+    size_t labels[3] = {0, 1, 2};
+    const char *t[3] = {SPAM[0], ABUSE[0], OK[0]};
+    for (int i = 0; i < 3; i++) {
+        modc_fvec tmp;
+        modc_fvec_init(&tmp);
+        assert_int_equal(modc_featurize(&pw.feat, t[i], strlen(t[i]), &tmp), 0);
+        assert_int_equal(modc_fvec_take(&tmp, &xs[i]), 0);
+        modc_fvec_free(&tmp);
+    }
+    assert_int_equal(modc_train(back, xs, labels, 3, NULL, 0, 1, NULL), 0);
+    assert_true(modc_model_scaled(back));
+    assert_true(modc_model_scale(back, xs[0].idx[0], 0) != 1.0f);
+    buf b3;
+    buf_init(&b3);
+    assert_int_equal(modc_save(back, &b3, NULL), 0);
+    modc_model *back2;
+    assert_int_equal(modc_load(&back2, b3.data, b3.len, NULL), 0);
+    assert_true(modc_model_scaled(back2));
+    assert_true(modc_model_scale(back2, xs[0].idx[0], 0) == modc_model_scale(back, xs[0].idx[0], 0));
+    modc_model_reset(back2);
+    assert_false(modc_model_scaled(back2));
+    assert_true(modc_model_scale(back2, xs[0].idx[0], 0) == 1.0f);
+    train_small(back2, 1); /* still usable after the scales were dropped */
+    modc_predict(back2, SPAM[0], strlen(SPAM[0]), a);
+    assert_true(a[0] > a[1] && a[0] > a[2]);
+    for (int i = 0; i < 3; i++) modc_fvec_free(&xs[i]);
+    modc_model_free(back2);
+    modc_model_free(back);
+    modc_model_free(mn);
+    modc_model_free(mw);
+    buf_free(&b3);
+    buf_free(&bn);
+    buf_free(&bw);
+}
+
+/* Cross-validation gives the same figures whatever the number of threads;
+ * the fitting options (calibration, L2 selection) run inside it. */
+static void test_cross_validate_threads(void **state)
+{
+    (void)state;
+    buf csv;
+    buf_init(&csv);
+    buf_puts(&csv, "text,label\n");
+    const char *wa[] = {"cheap", "pills", "buy", "offer", "deal", "win"};
+    const char *wb[] = {"idiot", "loser", "stupid", "moron", "dumb", "jerk"};
+    const char *wc[] = {"lunch", "meeting", "thanks", "noon", "report", "team"};
+    uint64_t rs = 5;
+    for (int i = 0; i < 90; i++) {
+        int c = i % 3;
+        const char **w = c == 0 ? wa : c == 1 ? wb : wc;
+        const char **o2 = c == 0 ? wb : c == 1 ? wc : wa; /* some overlap: not separable */
+        buf_printf(&csv, "\"%s the %s %s\",%s\n", w[modc_rand_below(&rs, 6)],
+                   (i % 7 == 0 ? o2 : w)[modc_rand_below(&rs, 6)], w[modc_rand_below(&rs, 6)],
+                   c == 0 ? "spam" : c == 1 ? "abuse" : "ok");
+    }
+    modc_dataset d;
+    vis_err e;
+    assert_int_equal(modc_data_parse(&d, csv.data, csv.len, &e), 0);
+    modc_cv_opts o;
+    modc_cv_opts_default(&o);
+    o.params.feat.bits = 14;
+    o.folds = 5;
+    double oof1[90 * 3], oof2[90 * 3], l2[5];
+    unsigned ep[5];
+    modc_metrics m1, m2;
+    o.threads = 1;
+    o.oof = oof1;
+    assert_int_equal(modc_cross_validate(&d, &o, &m1, &e), 0);
+    o.threads = 3;
+    o.oof = oof2;
+    assert_int_equal(modc_cross_validate(&d, &o, &m2, &e), 0);
+    assert_memory_equal(oof1, oof2, sizeof oof1);
+    assert_memory_equal(m1.confusion, m2.confusion, 9 * sizeof *m1.confusion);
+    assert_int_equal(m1.n_auto, m2.n_auto);
+    assert_true(m1.accuracy >= 0.8);
+    modc_metrics_free(&m1);
+    modc_metrics_free(&m2);
+    /* L2 chosen on each training part's inner split, from the grid */
+    static const double grid[] = MODC_FIT_L2_GRID;
+    o.fit.select_l2 = true;
+    o.l2 = l2;
+    o.epochs = ep;
+    o.threads = 2;
+    assert_int_equal(modc_cross_validate(&d, &o, &m1, &e), 0);
+    for (int f = 0; f < 5; f++) {
+        bool in = false;
+        for (size_t g = 0; g < sizeof grid / sizeof grid[0]; g++) in |= l2[f] == grid[g];
+        assert_true(in);
+        assert_int_equal(ep[f], o.params.epochs);
+    }
+    modc_metrics_free(&m1);
+    modc_data_free(&d);
+    buf_free(&csv);
+}
+
 static void test_data_votes(void **state)
 {
     (void)state;
@@ -703,6 +902,8 @@ int main(void)
         cmocka_unit_test(test_update_soft),     cmocka_unit_test(test_classify_offsets),
         cmocka_unit_test(test_fit_offsets),     cmocka_unit_test(test_fit),
         cmocka_unit_test(test_data_votes),      cmocka_unit_test(test_weighting),
+        cmocka_unit_test(test_temperature),     cmocka_unit_test(test_fit_temperature),
+        cmocka_unit_test(test_lazy_scales),     cmocka_unit_test(test_cross_validate_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

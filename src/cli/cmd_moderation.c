@@ -479,8 +479,10 @@ static int do_train(opts *o)
         fprintf(stderr, "visible moderation train: %s: %s\n", o->out, strerror(errno));
         goto done;
     }
-    printf("trained on %zu examples (%zu classes, %u passes) in %.2f s; model %s (%zu bytes)\n",
-           d.n, d.nclasses, rep.epochs, now_s() - t0, o->out, out.len);
+    printf("trained on %zu examples (%zu classes, %u passes, L2 %g, temperature %.3f) in %.2f s; "
+           "model %s (%zu bytes)\n",
+           d.n, d.nclasses, rep.epochs, rep.l2, rep.inner ? rep.temperature : 1.0, now_s() - t0,
+           o->out, out.len);
     rc = 0;
 done:
     if (xs)

@@ -195,6 +195,7 @@ int modc_fit(modc_model *m, const modc_train_data *td, const size_t *subset, siz
     modc_fit_report local;
     if (!rep) rep = &local;
     memset(rep, 0, sizeof *rep);
+    rep->temperature = 1.0;
     modc_fit_opts def;
     if (!o) {
         modc_fit_opts_default(&def);

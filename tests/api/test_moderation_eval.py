@@ -78,29 +78,33 @@ class DavidsonCrossValidation(unittest.TestCase):
         # what the method measured when written (docs/moderation-classifier.md),
         # less a small margin: catches regressions below the published targets
         r = self.result
-        self.assertGreaterEqual(r["macro_f1"], 0.74)
-        self.assertGreaterEqual(r["per_class"]["hate"]["f1"], 0.42)
-        self.assertGreaterEqual(r["per_class"]["offensive"]["f1"], 0.93)
-        self.assertGreaterEqual(r["per_class"]["neither"]["f1"], 0.86)
+        # (fourth round: macro 0.760, hate 0.458, offensive 0.940, neither
+        # 0.883, auto 59.3% at 97.96%)
+        self.assertGreaterEqual(r["macro_f1"], 0.752)
+        self.assertGreaterEqual(r["per_class"]["hate"]["f1"], 0.445)
+        self.assertGreaterEqual(r["per_class"]["offensive"]["f1"], 0.935)
+        self.assertGreaterEqual(r["per_class"]["neither"]["f1"], 0.875)
+        self.assertGreaterEqual(r["auto_accuracy"], 0.975)
 
     # The two targets below are still NOT reached under honest 10-fold
-    # cross-validation (macro 0.748, hate 0.430 with the defaults). Soft
-    # labels from the annotators' votes, early stopping and decision offsets
-    # fitted on an inner validation split were added and measured (see
-    # docs/moderation-classifier.md): none reaches them, and neither does an
-    # oracle per-class decision offset fitted on the test folds themselves
-    # (macro 0.749-0.755, hate 0.436-0.455), nor a TF-IDF logistic
-    # regression of the published kind under the same protocol. They stay
-    # expected failures so that they show up, and turn into unexpected
-    # successes if the method improves; the assertions are the real ones.
+    # cross-validation (fourth-round defaults: macro 0.760, hate 0.458 with
+    # seed 1; 0.762 / 0.466 with seed 2; the first three rounds' defaults
+    # measured 0.748 / 0.430). Soft labels, early stopping, decision offsets,
+    # feature weighting, temperature calibration, L2 chosen by inner
+    # validation, ensembles and a hate-vs-offensive specialist were measured
+    # (see docs/moderation-classifier.md): none reaches them, and neither
+    # does a TF-IDF logistic regression of the published kind under the same
+    # protocol. They stay expected failures so that they show up, and turn
+    # into unexpected successes if the method improves; the assertions are
+    # the real ones.
     @unittest.expectedFailure
     def test_macro_f1_target(self):
-        """Issue target macro F1 >= 0.77: NOT reached (0.748 measured)."""
+        """Issue target macro F1 >= 0.77: NOT reached (0.760 measured)."""
         self.assertGreaterEqual(self.result["macro_f1"], 0.77)
 
     @unittest.expectedFailure
     def test_hate_f1_target(self):
-        """Issue target hate F1 >= 0.51: NOT reached (0.430 measured)."""
+        """Issue target hate F1 >= 0.51: NOT reached (0.458 measured)."""
         self.assertGreaterEqual(self.result["per_class"]["hate"]["f1"], 0.51)
 
 
@@ -183,6 +187,41 @@ class GenericCsvAndModels(unittest.TestCase):
         for row in rows[1:]:
             self.assertAlmostEqual(sum(float(x) for x in row[2:]), 1.0, places=4)
         self.assertEqual(run(["eval", "--data", self.csv, "--val-share", "0.9"]).returncode, 2)
+
+    def test_calibration_l2_threads_options(self):
+        # the fitting steps can be switched off one by one; L2 chosen per fold
+        # from the grid; the figures do not depend on the number of threads
+        base = ["eval", "--data", self.csv, "--folds", "3", "--json", "--bits", "16"]
+        outs = []
+        for extra in (["--threads", "1"], ["--threads", "3"]):
+            p = run(base + extra)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            r = json.loads(p.stdout)
+            del r["seconds"]
+            outs.append(r)
+        self.assertEqual(outs[0], outs[1])
+        for extra in (["--no-calibrate"], ["--no-offsets"], ["--no-calibrate", "--no-offsets"],
+                      ["--calibrate", "--offsets"]):
+            p = run(base + extra)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertGreaterEqual(json.loads(p.stdout)["accuracy"], 0.8, extra)
+        p = run(base + ["--select-l2"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        r = json.loads(p.stdout)
+        self.assertEqual(len(r["l2"]), 3)
+        for v in r["l2"]:
+            self.assertIn(v, (1e-6, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2))
+        p = run(["eval", "--data", self.csv, "--select-l2", "--folds", "3", "--bits", "16"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("L2 chosen per fold", p.stdout)
+        # a model trained with the defaults keeps its temperature and offsets
+        model = os.path.join(self.dir.name, "cal.modc")
+        p = run(["train", "--data", self.csv, "--out", model, "--bits", "16"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = run(["predict", "--model", model], stdin="cheap pills\n")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(run(base + ["--threads", "0"]).returncode, 2)
+        self.assertEqual(run(base + ["--threads", "x"]).returncode, 2)
 
     def test_feature_weighting_options(self):
         # NB ratios / IDF / TF-IDF fitted on each training part; train +

@@ -103,6 +103,7 @@ void modc_cv_opts_default(modc_cv_opts *o)
 {
     memset(o, 0, sizeof *o);
     modc_params_default(&o->params);
+    o->params.l2 = MODC_OFFLINE_L2;
     o->folds = 10;
     o->threshold = MODC_DEFAULT_THRESHOLD;
     o->seed = 1;

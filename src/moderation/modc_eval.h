@@ -86,8 +86,9 @@ typedef struct modc_cv_opts {
 /* The number of online CPUs, 1..MODC_CV_THREADS_MAX. */
 size_t modc_cv_default_threads(void);
 
-/* Defaults: default params, 10 folds, MODC_DEFAULT_THRESHOLD, seed 1,
- * threads 0 (all online CPUs). */
+/* Defaults: default params with the offline L2 (MODC_OFFLINE_L2), the
+ * default fitting procedure (modc_fit_opts_default), 10 folds,
+ * MODC_DEFAULT_THRESHOLD, seed 1, threads 0 (all online CPUs). */
 void modc_cv_opts_default(modc_cv_opts *o);
 
 /* Cross-validate on d; out is initialised here (free with

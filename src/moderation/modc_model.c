@@ -33,7 +33,7 @@ void modc_params_default(modc_params *p)
     p->feat.word_bigrams = true;
     p->lr = 0.5;
     p->acc0 = 0.1;
-    p->l2 = 3e-3;
+    p->l2 = 1e-6;
     p->balance = 0.5;
     p->max_class_weight = 10.0;
     p->epochs = 5;

@@ -108,11 +108,21 @@ typedef struct modc_params {
     double nb_alpha;         /* NB smoothing, > 0 */
 } modc_params;
 
-/* Defaults: 2^20 buckets, word unigrams+bigrams, character 2..5-grams,
- * lr 0.5, initial accumulator 0.1, l2 1e-6, no l1, balance 0.5, max class
- * weight 10, 5 epochs, averaging on, no feature weighting (nb_alpha 1). Memory: 2^bits * 3 * nclasses floats
- * (36 MiB at the defaults with 3 classes). */
+/* Defaults (for a model that learns online): 2^20 buckets, word
+ * unigrams+bigrams, character 2..5-grams, lr 0.5, initial accumulator 0.1,
+ * l2 1e-6, no l1, balance 0.5, max class weight 10, 5 epochs, averaging on,
+ * NB feature weighting (nb_alpha 1; the scales exist only once an offline
+ * training computes them, so a model that only learns online is the plain
+ * model). Memory: 2^bits * 3 * nclasses floats (36 MiB at the defaults with
+ * 3 classes), 4 once scaled (48 MiB). */
 void modc_params_default(modc_params *p);
+
+/* The L2 penalty of offline fitting (modc_cv_opts_default, 'visible
+ * moderation train'): chosen by inner validation (modc_fit_opts.select_l2)
+ * for the averaged, NB-weighted offline model. Online learning from scratch
+ * keeps params' default 1e-6: with 3e-3 a model learned in one online pass
+ * is far less confident (docs/moderation-classifier.md). */
+#define MODC_OFFLINE_L2 3e-3
 int modc_params_check(const modc_params *p, vis_err *err);
 
 typedef struct modc_model modc_model;

@@ -95,11 +95,14 @@ extern const char store_schema_visibility[];
 extern const char store_schema_microwork_6[];
 
 const store_migration store_migrations[] = {
-    {1, "core: accounts, tokens, ledger, journal, idempotency", m001_core},
-    {2, "micro-work: batches, tasks, assignments, appeals", store_schema_microwork},
-    {3, "dispatch: places, couriers, shifts, jobs, offers", store_schema_dispatch},
-    {4, "moderation: content, notices, queues, items, decisions, appeals, callbacks, model", store_schema_moderation},
-    {5, "visibility: declared costs, review requests", store_schema_visibility},
-    {6, "micro-work: assignment indexes without the state; live leases by a partial index", store_schema_microwork_6},
-    {0, NULL, NULL},
+    {1, "core: accounts, tokens, ledger, journal, idempotency", m001_core, NULL},
+    {2, "micro-work: batches, tasks, assignments, appeals", store_schema_microwork, NULL},
+    {3, "dispatch: places, couriers, shifts, jobs, offers", store_schema_dispatch, NULL},
+    {4, "moderation: content, notices, queues, items, decisions, appeals, callbacks, model", store_schema_moderation, NULL},
+    {5, "visibility: declared costs, review requests", store_schema_visibility, NULL},
+    {6, "micro-work: assignment indexes without the state; live leases by a partial index", store_schema_microwork_6,
+     NULL},
+    {7, "checks of allowed values as comparisons (no temporary b-tree per write)", NULL,
+     store_sqlite_checks_as_comparisons},
+    {0, NULL, NULL, NULL},
 };

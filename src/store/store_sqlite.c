@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "core/clock.h"
 #include "store/store.h"
 #include "store/store_int.h"
@@ -431,13 +432,13 @@ int store_migrate(store *s, vis_err *err)
         return VIS_ESTORE;
     /* apply every migration not yet recorded (by number, so that
        migrations written in parallel branches all get applied) */
-    for (const store_migration *m = store_migrations; m->sql; m++) {
+    for (const store_migration *m = store_migrations; m->version; m++) {
         int64_t done = 0;
         int r = store_get_i64(s, SQL_MIGRATION_DONE, &done, err, "i", (int64_t)m->version);
         if (r < 0) return VIS_ESTORE;
         if (r == 1) continue;
         if (store_begin(s, err)) return VIS_ESTORE;
-        if (store_exec_script(s, m->sql, err) ||
+        if ((m->sql && store_exec_script(s, m->sql, err)) || (m->fn && m->fn(s, err)) ||
             store_exec(s, SQL_MIGRATION_RECORD, err, "iti", (int64_t)m->version, m->name,
                        clock_now_ms(NULL))) {
             store_rollback(s);
@@ -446,4 +447,137 @@ int store_migrate(store *s, vis_err *err)
         if (store_commit(s, err)) return VIS_ESTORE;
     }
     return 0;
+}
+
+/* ---- migration 7: CHECK (c IN (...)) as comparisons ---- */
+
+static size_t skip_ws(const char *p, size_t i)
+{
+    while (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r') i++;
+    return i;
+}
+
+/* At p+i: "CHECK (ident IN ('a', 'b', ...))"? Writes the rewrite to b and
+ * returns the index after it, or 0 when it is something else. */
+static size_t rewrite_one(const char *p, size_t i, buf *b)
+{
+    if (strncmp(p + i, "CHECK", 5)) return 0;
+    size_t j = skip_ws(p, i + 5);
+    if (p[j] != '(') return 0;
+    j = skip_ws(p, j + 1);
+    size_t id0 = j;
+    while ((p[j] >= 'a' && p[j] <= 'z') || (p[j] >= 'A' && p[j] <= 'Z') || (p[j] >= '0' && p[j] <= '9') || p[j] == '_')
+        j++;
+    size_t idn = j - id0;
+    if (!idn) return 0;
+    j = skip_ws(p, j);
+    if (strncmp(p + j, "IN", 2)) return 0;
+    j = skip_ws(p, j + 2);
+    if (p[j] != '(') return 0;
+    j++;
+    buf out;
+    buf_init(&out);
+    buf_append(&out, "CHECK (", 7);
+    for (int n = 0;; n++) {
+        j = skip_ws(p, j);
+        if (p[j] != '\'') break;
+        size_t l0 = j++;
+        while (p[j] && !(p[j] == '\'' && p[j + 1] != '\'')) j += p[j] == '\'' ? 2 : 1;
+        if (p[j] != '\'') break;
+        j++;
+        if (n) buf_append(&out, " OR ", 4);
+        buf_append(&out, p + id0, idn);
+        buf_append(&out, " = ", 3);
+        buf_append(&out, p + l0, j - l0);
+        j = skip_ws(p, j);
+        if (p[j] == ',') {
+            j++;
+            continue;
+        }
+        if (p[j] != ')') break;
+        j = skip_ws(p, j + 1);
+        if (p[j] != ')') break;
+        buf_append(&out, ")", 1);
+        buf_append(b, out.data, out.len);
+        buf_free(&out);
+        return j + 1;
+    }
+    buf_free(&out);
+    return 0;
+}
+
+char *store_sqlite_rewrite_checks(const char *sql)
+{
+    buf b;
+    buf_init(&b);
+    for (size_t i = 0; sql[i];) {
+        size_t next = rewrite_one(sql, i, &b);
+        if (next) {
+            i = next;
+        } else {
+            buf_append(&b, sql + i, 1);
+            i++;
+        }
+    }
+    buf_append(&b, "", 1);
+    if (b.oom) {
+        buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+int store_sqlite_checks_as_comparisons(store *s, vis_err *err)
+{
+    int64_t version = 0;
+    if (store_get_i64(s, "PRAGMA schema_version", &version, err, "") < 0) return VIS_ESTORE;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%CHECK%'",
+                           -1, &q, NULL) != SQLITE_OK)
+        return fail(s, err, "read the schema");
+    typedef struct change {
+        char *name, *sql;
+    } change;
+    change *ch = NULL;
+    size_t n = 0;
+    int rc = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(q, 0), *sql = (const char *)sqlite3_column_text(q, 1);
+        char *re = store_sqlite_rewrite_checks(sql);
+        if (!re) {
+            rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+            break;
+        }
+        if (!strcmp(re, sql)) {
+            free(re);
+            continue;
+        }
+        change *t = realloc(ch, (n + 1) * sizeof *ch);
+        if (!t || !(t[n].name = strdup(name))) {
+            free(re);
+            ch = t ? t : ch;
+            rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+            break;
+        }
+        ch = t;
+        ch[n++].sql = re;
+    }
+    sqlite3_finalize(q);
+    if (!rc && n) {
+        char bump[64];
+        snprintf(bump, sizeof bump, "PRAGMA schema_version = %lld", (long long)version + 1);
+        rc = store_exec_script(s, "PRAGMA writable_schema = ON", err);
+        for (size_t i = 0; i < n && !rc; i++)
+            rc = store_exec(s, "UPDATE sqlite_schema SET sql = $2 WHERE type = 'table' AND name = $1", err, "tt",
+                            ch[i].name, ch[i].sql);
+        if (!rc) rc = store_exec_script(s, bump, err);
+        int off = store_exec_script(s, "PRAGMA writable_schema = OFF", err);
+        if (!rc) rc = off;
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(ch[i].name);
+        free(ch[i].sql);
+    }
+    free(ch);
+    return rc;
 }

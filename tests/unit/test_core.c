@@ -18,6 +18,7 @@
 #include "core/ledger.h"
 #include "core/timeacct.h"
 #include "store/store.h"
+#include "store/store_int.h"
 
 #include "fixture.h"
 
@@ -71,6 +72,35 @@ static void test_config(void **state)
     char *j = config_to_json(&c);
     assert_non_null(strstr(j, "\"currency\":\"USD\""));
     free(j);
+}
+
+/* migration 7: allowed-value checks as comparisons, same meaning */
+static void test_checks_as_comparisons(void **state)
+{
+    fx *f = *state;
+    char *r = store_sqlite_rewrite_checks("CREATE TABLE t(a TEXT CHECK (a IN ('x','it''s', 'y')), b INTEGER CHECK (b > 0),"
+                                          " c TEXT NOT NULL CHECK (c IN ('p','q')))");
+    assert_non_null(r);
+    assert_string_equal(r, "CREATE TABLE t(a TEXT CHECK (a = 'x' OR a = 'it''s' OR a = 'y'), b INTEGER CHECK (b > 0),"
+                           " c TEXT NOT NULL CHECK (c = 'p' OR c = 'q'))");
+    free(r);
+    r = store_sqlite_rewrite_checks("CHECK (a IN (1, 2)) CHECK (a IN ('x'");
+    assert_string_equal(r, "CHECK (a IN (1, 2)) CHECK (a IN ('x'"); /* not a list of strings: left alone */
+    free(r);
+    /* the migrated store: no IN list left, and the checks still refuse */
+    vis_err err;
+    int64_t n = -1;
+    assert_int_equal(store_get_i64(f->db, "SELECT COUNT(*) FROM sqlite_schema WHERE sql LIKE '%CHECK (% IN (''%'", &n,
+                                   &err, ""),
+                     1);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_exec(f->db, "INSERT INTO accounts(role, name, email, created_ms) VALUES ($1, 'x', 'x@y', 1)",
+                                &err, "t", "boss"),
+                     VIS_ECONFLICT);
+    assert_int_equal(store_exec(f->db, "INSERT INTO accounts(role, name, email, created_ms) VALUES ($1, 'x', 'x@y', 1)",
+                                &err, "t", "client"),
+                     0);
+    assert_int_equal(store_get_i64(f->db, "PRAGMA integrity_check", &n, &err, ""), 1);
 }
 
 static void test_store_binding(void **state)
@@ -261,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_clock),
         cmocka_unit_test(test_config),
         cmocka_unit_test_setup_teardown(test_store_binding, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checks_as_comparisons, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ledger, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeacct, setup, teardown),

@@ -77,6 +77,8 @@ static void usage(FILE *f)
             "  --val-share X    size of that split (default 0.25)\n"
             "  --select-l2      choose the L2 penalty (1e-6 .. 1e-2) by the held-out loss\n"
             "                   on that split (an experiment: 7 inner models)\n"
+            "  --stack          (eval) an experiment: a stacked ensemble of three models\n"
+            "                   combined by a meta-model fitted on that split\n"
             "eval output:\n"
             "  --predictions F  write each example's held-out probabilities to CSV file F\n",
             MODC_DEFAULT_THRESHOLD);
@@ -126,7 +128,7 @@ static int bad(const char *sub, const char *opt, const char *val)
 static int parse_opts(int argc, char **argv, opts *o)
 {
     enum { O_FOLDS = 256, O_THR, O_SEED, O_JSON, O_BITS, O_CHAR, O_NOBI, O_EPOCHS, O_LR, O_L2,
-           O_BAL, O_ACC0, O_L1, O_AVG, O_NOAVG, O_DATA, O_OUT, O_MODEL, O_INPUT, O_HELP, O_PREDS, O_VOTES, O_AVGFROM, O_NOES, O_NOOFF, O_VALSHARE, O_WEIGHT, O_NBALPHA, O_THREADS, O_SELL2, O_CALIB, O_NOCALIB, O_NOOFFSETS };
+           O_BAL, O_ACC0, O_L1, O_AVG, O_NOAVG, O_DATA, O_OUT, O_MODEL, O_INPUT, O_HELP, O_PREDS, O_VOTES, O_AVGFROM, O_NOES, O_NOOFF, O_VALSHARE, O_WEIGHT, O_NBALPHA, O_THREADS, O_SELL2, O_CALIB, O_NOCALIB, O_NOOFFSETS, O_STACK };
     static const struct option lo[] = {
         {"data", required_argument, 0, O_DATA},     {"out", required_argument, 0, O_OUT},
         {"model", required_argument, 0, O_MODEL},   {"input", required_argument, 0, O_INPUT},
@@ -145,7 +147,7 @@ static int parse_opts(int argc, char **argv, opts *o)
         {"threads", required_argument, 0, O_THREADS},
         {"select-l2", no_argument, 0, O_SELL2},
         {"calibrate", no_argument, 0, O_CALIB},     {"no-calibrate", no_argument, 0, O_NOCALIB},
-        {"no-offsets", no_argument, 0, O_NOOFFSETS},
+        {"no-offsets", no_argument, 0, O_NOOFFSETS}, {"stack", no_argument, 0, O_STACK},
         {0, 0, 0, 0},
     };
     modc_params *p = &o->cv.params;
@@ -169,6 +171,7 @@ static int parse_opts(int argc, char **argv, opts *o)
         case O_CALIB: o->cv.fit.calibrate = true; break;
         case O_NOCALIB: o->cv.fit.calibrate = false; break;
         case O_NOOFFSETS: o->cv.fit.offsets = false; break;
+        case O_STACK: o->cv.stack = true; break;
         case O_VALSHARE:
             if (parse_double(optarg, &x) || !(x > 0 && x <= 0.5))
                 return bad(o->sub, "--val-share", optarg);

@@ -1,5 +1,7 @@
 #include "moderation/modc_eval.h"
 
+#include "moderation/modc_stack.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,12 +134,21 @@ static void *cv_worker(void *arg)
     const modc_cv_opts *o = j->o;
     size_t n = d->n, k = d->nclasses;
     modc_model *model = NULL;
+    modc_stack st;
+    memset(&st, 0, sizeof st);
     size_t *train = malloc((n ? n : 1) * sizeof *train);
     if (!train) {
         j->rc = vis_errf(&j->err, VIS_ENOMEM, NULL, NULL, "out of memory");
         return NULL;
     }
-    j->rc = modc_model_new(&model, &o->params, (const char *const *)d->classes, k, &j->err);
+    if (o->stack) {
+        modc_params bp[MODC_STACK_MAX];
+        modc_fit_opts bo[MODC_STACK_MAX];
+        size_t nb = modc_stack_bases(&o->params, bp, bo);
+        j->rc = modc_stack_init(&st, bp, bo, nb, (const char *const *)d->classes, k, &j->err);
+    } else {
+        j->rc = modc_model_new(&model, &o->params, (const char *const *)d->classes, k, &j->err);
+    }
     double thr[MODC_CLASSES_MAX], probs[MODC_CLASSES_MAX];
     for (size_t c = 0; c < k; c++) thr[c] = o->threshold;
     for (size_t f = j->w; f < o->folds && !j->rc; f += j->nworkers) {
@@ -146,20 +157,31 @@ static void *cv_worker(void *arg)
             if (j->fold_of[i] != f) train[nt++] = i;
         modc_train_data td = {j->xs, d->label, o->votes ? d->soft : NULL, n};
         modc_fit_report rep;
-        j->rc = modc_fit(model, &td, train, nt, &o->fit, o->seed * 1000003u + f, &rep, &j->err);
+        uint64_t seed = o->seed * 1000003u + f;
+        if (o->stack) {
+            j->rc = modc_stack_fit(&st, &td, train, nt, o->fit.val_share, seed, &j->err);
+            rep.epochs = o->params.epochs;
+            rep.l2 = o->params.l2;
+        } else {
+            j->rc = modc_fit(model, &td, train, nt, &o->fit, seed, &rep, &j->err);
+        }
         if (j->rc) break;
         if (o->epochs) o->epochs[f] = rep.epochs;
         if (o->l2) o->l2[f] = rep.l2;
         for (size_t i = 0; i < n; i++) {
             if (j->fold_of[i] != f) continue;
-            modc_predict_vec(model, &j->xs[i], probs);
+            if (o->stack) modc_stack_predict_vec(&st, &j->xs[i], probs);
+            else modc_predict_vec(model, &j->xs[i], probs);
             if (o->oof) memcpy(o->oof + i * k, probs, k * sizeof *probs);
             int dec = modc_decide(probs, k, thr, NULL);
-            j->pred[i] = dec >= 0 ? (size_t)dec : modc_classify(model, probs);
+            j->pred[i] = dec >= 0          ? (size_t)dec
+                         : o->stack ? modc_stack_classify(&st, probs)
+                                    : modc_classify(model, probs);
             j->aut[i] = dec >= 0;
         }
     }
     modc_model_free(model);
+    modc_stack_free(&st);
     free(train);
     return NULL;
 }

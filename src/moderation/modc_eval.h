@@ -76,6 +76,9 @@ typedef struct modc_cv_opts {
                          * of each fold's model (chosen with fit.select_l2) */
     double *oof;        /* NULL, or n * nclasses: receives each example's
                          * held-out class probabilities */
+    bool stack;         /* an experiment: a stacked ensemble (modc_stack.h)
+                         * of modc_stack_bases(params) instead of one model;
+                         * fit.val_share is its inner split */
     size_t threads;     /* folds trained in parallel, each with its own model
                          * (memory: one model per thread); 0 = the number of
                          * online CPUs (modc_cv_default_threads). The result

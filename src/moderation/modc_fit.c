@@ -157,9 +157,9 @@ double modc_fit_offsets(const double *probs, const size_t *labels, size_t n, siz
 /* Deal subset into inner training and validation parts, stratified by
  * class: each class's examples are shuffled and the first
  * round(val_share * count) (at least 1 when count >= 2) are held out. */
-static int inner_split(const modc_train_data *td, const size_t *subset, size_t nsub, size_t k,
-                       double share, uint64_t seed, size_t *tr, size_t *ntr, size_t *va,
-                       size_t *nva)
+int modc_fit_inner_split(const modc_train_data *td, const size_t *subset, size_t nsub, size_t k,
+                         double share, uint64_t seed, size_t *tr, size_t *ntr, size_t *va,
+                         size_t *nva)
 {
     size_t *idx = malloc(nsub * sizeof *idx);
     if (!idx) return VIS_ENOMEM;
@@ -229,7 +229,7 @@ int modc_fit(modc_model *m, const modc_train_data *td, const size_t *subset, siz
         rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
         goto done;
     }
-    if (inner_split(td, subset, nsub, k, o->val_share, seed, tr, &ntr, va, &nva)) {
+    if (modc_fit_inner_split(td, subset, nsub, k, o->val_share, seed, tr, &ntr, va, &nva)) {
         rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
         goto done;
     }

@@ -15,6 +15,7 @@
 #include "moderation/modc_eval.h"
 #include "moderation/modc_fit.h"
 #include "moderation/modc_model.h"
+#include "moderation/modc_stack.h"
 #include "moderation/modc_text.h"
 
 /* All tokens of text joined by '|'. */
@@ -862,8 +863,62 @@ static void test_cross_validate_threads(void **state)
         assert_int_equal(ep[f], o.params.epochs);
     }
     modc_metrics_free(&m1);
+    /* the stacked ensemble runs inside cross-validation too */
+    o.fit.select_l2 = false;
+    o.stack = true;
+    assert_int_equal(modc_cross_validate(&d, &o, &m1, &e), 0);
+    assert_true(m1.accuracy >= 0.8);
+    modc_metrics_free(&m1);
     modc_data_free(&d);
     buf_free(&csv);
+}
+
+
+/* The stacked ensemble (experiment): fits, predicts distributions, is
+ * deterministic, and cross-validation can run it. */
+static void test_stack(void **state)
+{
+    (void)state;
+    modc_params p = small_params();
+    modc_params bp[MODC_STACK_MAX];
+    modc_fit_opts bo[MODC_STACK_MAX];
+    size_t nb = modc_stack_bases(&p, bp, bo);
+    assert_int_equal(nb, 3);
+    assert_true(bo[2].early_stop);
+    assert_int_equal(bp[1].weighting, MODC_WEIGHT_NONE);
+    modc_stack st;
+    assert_int_equal(modc_stack_init(&st, bp, bo, nb, CLASSES, 3, NULL), 0);
+    const char *const *sets[3] = {SPAM, ABUSE, OK};
+    modc_fvec xs[60];
+    size_t labels[60];
+    for (int i = 0; i < 60; i++) {
+        const char *t = sets[i % 3][(i / 3) % 4];
+        modc_fvec tmp;
+        modc_fvec_init(&tmp);
+        assert_int_equal(modc_featurize(&p.feat, t, strlen(t), &tmp), 0);
+        assert_int_equal(modc_fvec_take(&tmp, &xs[i]), 0);
+        modc_fvec_free(&tmp);
+        labels[i] = (size_t)(i % 3);
+    }
+    modc_train_data td = {xs, labels, NULL, 60};
+    assert_int_equal(modc_stack_fit(&st, &td, NULL, 0, 0.25, 3, NULL), 0);
+    double pr[3], pr2[3];
+    for (int i = 0; i < 3; i++) {
+        modc_stack_predict_vec(&st, &xs[i], pr);
+        assert_true(fabs(pr[0] + pr[1] + pr[2] - 1.0) < 1e-9);
+        assert_int_equal(modc_stack_classify(&st, pr), labels[i]);
+    }
+    modc_stack_predict_vec(&st, &xs[1], pr);
+    assert_int_equal(modc_stack_fit(&st, &td, NULL, 0, 0.25, 3, NULL), 0);
+    modc_stack_predict_vec(&st, &xs[1], pr2);
+    assert_memory_equal(pr, pr2, sizeof pr);
+    assert_int_equal(modc_stack_fit(&st, &td, NULL, 0, 0.9, 3, NULL), VIS_EINVAL);
+    modc_stack_free(&st);
+    /* bases must share the features */
+    bp[1].feat.char_max = 3;
+    assert_int_equal(modc_stack_init(&st, bp, bo, nb, CLASSES, 3, NULL), VIS_EINVAL);
+    assert_int_equal(modc_stack_init(&st, bp, bo, 0, CLASSES, 3, NULL), VIS_EINVAL);
+    for (int i = 0; i < 60; i++) modc_fvec_free(&xs[i]);
 }
 
 static void test_data_votes(void **state)
@@ -904,6 +959,7 @@ int main(void)
         cmocka_unit_test(test_data_votes),      cmocka_unit_test(test_weighting),
         cmocka_unit_test(test_temperature),     cmocka_unit_test(test_fit_temperature),
         cmocka_unit_test(test_lazy_scales),     cmocka_unit_test(test_cross_validate_threads),
+        cmocka_unit_test(test_stack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -125,8 +125,8 @@ int ledger_post(store *s, const ledger_tx_in *tx, const ledger_leg *legs, size_t
                      (long long)legs[i].account_id, (long long)a.balance, (long long)-legs[i].amount);
             goto fail;
         }
-        int64_t after = 0;
-        if (store_get_i64(s, SQL_LEDGER_APPLY, &after, err, "ii", legs[i].amount, legs[i].account_id) != 1 ||
+        int64_t after = a.balance + legs[i].amount; /* a was read in this transaction */
+        if (store_exec(s, SQL_LEDGER_APPLY, err, "ii", legs[i].amount, legs[i].account_id) ||
             store_exec(s, SQL_LEDGER_POSTING_INSERT, err, "iiii", id, legs[i].account_id, legs[i].amount, after)) {
             json_decref(jl);
             goto fail;

@@ -416,7 +416,8 @@ int mw_submit(mw_ctx *c, int64_t asg_id, json_t *body, json_t **out, vis_err *er
         goto done;
     int64_t done_n = 0, needed_n = 0;
     {
-        store_stmt *q = store_query(c->db, SQL_MW_TASK_DONE, err, "i", a.task_id);
+        if ((rc = store_exec(c->db, SQL_MW_TASK_DONE, err, "i", a.task_id))) goto done;
+        store_stmt *q = store_query(c->db, SQL_MW_TASK_DONE_GET, err, "i", a.task_id);
         int r = q ? store_row(q, err) : -1;
         if (r == 1) {
             done_n = store_col_i64(q, 0);
@@ -436,17 +437,11 @@ int mw_submit(mw_ctx *c, int64_t asg_id, json_t *body, json_t **out, vis_err *er
                          NULL, err)))
         goto done;
     if (a.is_control) {
-        store_stmt *q = store_query(c->db, SQL_MW_WB_CONTROL, err, "iii", b.id, c->who->id, correct);
-        int64_t n = 0, ok = 0;
-        if (q && store_row(q, err) == 1) {
-            n = store_col_i64(q, 0);
-            ok = store_col_i64(q, 1);
-        }
-        store_done(q);
-        if (!q) {
-            rc = err->code;
+        wb cur;
+        if ((rc = store_exec(c->db, SQL_MW_WB_CONTROL, err, "iii", b.id, c->who->id, correct)) ||
+            (rc = wb_get(c, b.id, c->who->id, &cur, err)))
             goto done;
-        }
+        int64_t n = cur.control_answers, ok = cur.control_correct;
         int64_t sk = skill_ppm(ok, n);
         if (b.min_skill_ppm > 0 && n >= b.min_control && sk < b.min_skill_ppm) {
             char reason[300];

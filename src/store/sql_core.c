@@ -25,7 +25,7 @@ const char SQL_LEDGER_TX_BY_KEY[] = "SELECT id FROM ledger_tx WHERE idem_key = $
 const char SQL_LEDGER_TX_INSERT[] =
     "INSERT INTO ledger_tx(idem_key, kind, memo, actor_id, created_ms) VALUES ($1, $2, $3, $4, $5)";
 const char SQL_LEDGER_APPLY[] =
-    "UPDATE ledger_accounts SET balance = balance + $1 WHERE id = $2 RETURNING balance";
+    "UPDATE ledger_accounts SET balance = balance + $1 WHERE id = $2";
 const char SQL_LEDGER_POSTING_INSERT[] =
     "INSERT INTO ledger_postings(tx_id, account_id, amount, balance_after) VALUES ($1, $2, $3, $4)";
 const char SQL_LEDGER_SUM_ALL[] = "SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts";

@@ -20,7 +20,7 @@ extern const char SQL_LEDGER_ACCOUNT_FIND[]; /* kind,owner,ref,currency -> id,ba
 extern const char SQL_LEDGER_ACCOUNT_INSERT[]; /* kind,owner,ref,currency,may_go_negative */
 extern const char SQL_LEDGER_TX_BY_KEY[];    /* key -> id */
 extern const char SQL_LEDGER_TX_INSERT[];    /* key|NULL,kind,memo,actor|NULL,created */
-extern const char SQL_LEDGER_APPLY[];        /* amount,account -> balance (fails CHECK if negative) */
+extern const char SQL_LEDGER_APPLY[];        /* amount, account (fails CHECK if negative) */
 extern const char SQL_LEDGER_POSTING_INSERT[]; /* tx,account,amount,balance_after */
 extern const char SQL_LEDGER_SUM_ALL[];      /* -> sum of balances */
 extern const char SQL_LEDGER_BALANCE_OWNER[]; /* kind,owner,currency -> sum balance */

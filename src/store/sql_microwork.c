@@ -56,10 +56,12 @@ const char SQL_MW_TASK_GET[] =
 const char SQL_MW_TASK_TAKE[] = "UPDATE mw_tasks SET taken = taken + 1 WHERE id = $1";
 const char SQL_MW_TASK_UNTAKE[] =
     "UPDATE mw_tasks SET taken = taken - 1, closed = 0 WHERE id = $1 AND is_control = 0";
-/* id -> done, needed */
+/* id (no RETURNING: SQLite buffers its rows in a temporary b-tree) */
 const char SQL_MW_TASK_DONE[] =
     "UPDATE mw_tasks SET done = done + 1, closed = CASE WHEN is_control = 0 AND done + 1 >= needed"
-    " THEN 1 ELSE closed END WHERE id = $1 RETURNING done, needed";
+    " THEN 1 ELSE closed END WHERE id = $1";
+/* id -> done, needed */
+const char SQL_MW_TASK_DONE_GET[] = "SELECT done, needed FROM mw_tasks WHERE id = $1";
 /* id -> answers released (needed - taken before) */
 const char SQL_MW_TASK_CLOSE_EARLY[] =
     "UPDATE mw_tasks SET needed = taken, closed = CASE WHEN done >= taken THEN 1 ELSE 0 END WHERE id = $1";
@@ -133,10 +135,10 @@ const char SQL_MW_WB_CLAIM_UPSERT[] =
     "INSERT INTO mw_worker_batch(batch_id, worker_id, answers, control_claims) VALUES ($1, $2, 1, $3)"
     " ON CONFLICT (batch_id, worker_id) DO UPDATE SET answers = answers + 1,"
     " control_claims = control_claims + excluded.control_claims";
-/* batch, worker, correct(0/1) -> control_answers, control_correct */
+/* batch, worker, correct(0/1) */
 const char SQL_MW_WB_CONTROL[] =
     "UPDATE mw_worker_batch SET control_answers = control_answers + 1, control_correct = control_correct + $3"
-    " WHERE batch_id = $1 AND worker_id = $2 RETURNING control_answers, control_correct";
+    " WHERE batch_id = $1 AND worker_id = $2";
 const char SQL_MW_WB_REJECTED[] =
     "UPDATE mw_worker_batch SET rejected = rejected + $3 WHERE batch_id = $1 AND worker_id = $2";
 /* batch, worker, blocked, reason, journal id */

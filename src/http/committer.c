@@ -7,7 +7,7 @@
 
 #include "http/server.h"
 
-#define GROUP_MAX 128
+#define GROUP_MAX 1024 /* jobs per commit at most (more wait for the next group) */
 
 typedef committer_job job;
 

@@ -428,6 +428,9 @@ int mw_submit(mw_ctx *c, int64_t asg_id, json_t *body, json_t **out, vis_err *er
             rc = err->code;
             goto done;
         }
+        /* a regular task closes with its last answer */
+        if (!a.is_control && done_n >= needed_n && (rc = store_exec(c->db, SQL_MW_TASK_CLOSE, err, "i", a.task_id)))
+            goto done;
     }
     char subj[48];
     snprintf(subj, sizeof subj, "assignment:%lld", (long long)asg_id);

@@ -56,10 +56,12 @@ const char SQL_MW_TASK_GET[] =
 const char SQL_MW_TASK_TAKE[] = "UPDATE mw_tasks SET taken = taken + 1 WHERE id = $1";
 const char SQL_MW_TASK_UNTAKE[] =
     "UPDATE mw_tasks SET taken = taken - 1, closed = 0 WHERE id = $1 AND is_control = 0";
-/* id (no RETURNING: SQLite buffers its rows in a temporary b-tree) */
-const char SQL_MW_TASK_DONE[] =
-    "UPDATE mw_tasks SET done = done + 1, closed = CASE WHEN is_control = 0 AND done + 1 >= needed"
-    " THEN 1 ELSE closed END WHERE id = $1";
+/* id. Two statements, not one with RETURNING (SQLite buffers RETURNING rows
+   in a temporary b-tree) nor a CASE on closed (every write of closed
+   rewrites the open-task index entry): closed is written once, by
+   SQL_MW_TASK_CLOSE, when the last answer arrives. */
+const char SQL_MW_TASK_DONE[] = "UPDATE mw_tasks SET done = done + 1 WHERE id = $1";
+const char SQL_MW_TASK_CLOSE[] = "UPDATE mw_tasks SET closed = 1 WHERE id = $1";
 /* id -> done, needed */
 const char SQL_MW_TASK_DONE_GET[] = "SELECT done, needed FROM mw_tasks WHERE id = $1";
 /* id -> answers released (needed - taken before) */

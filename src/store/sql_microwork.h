@@ -22,6 +22,7 @@ extern const char SQL_MW_TASK_GET[];
 extern const char SQL_MW_TASK_TAKE[];
 extern const char SQL_MW_TASK_UNTAKE[];
 extern const char SQL_MW_TASK_DONE[];
+extern const char SQL_MW_TASK_CLOSE[];
 extern const char SQL_MW_TASK_DONE_GET[];
 extern const char SQL_MW_TASK_CLOSE_EARLY[];
 extern const char SQL_MW_TASK_OPEN_REGULAR[];

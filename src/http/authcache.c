@@ -6,7 +6,7 @@
 #include <string.h>
 
 #define SLOTS 4096
-#define STRIPES 64
+#define STRIPES 64 /* even, so that a set's two ways share a lock */
 
 typedef struct slot {
     unsigned char hash[ACCOUNT_TOKEN_HASH];
@@ -45,7 +45,7 @@ static size_t index_of(const unsigned char *hash)
 {
     size_t k = 0;
     memcpy(&k, hash, sizeof k); /* the hash is uniform: any bytes will do */
-    return k % SLOTS;
+    return k % SLOTS & ~(size_t)1; /* even: the first of its set's two ways */
 }
 
 bool authcache_get(authcache *c, const unsigned char *hash, int64_t now_ms, account *out)
@@ -54,10 +54,12 @@ bool authcache_get(authcache *c, const unsigned char *hash, int64_t now_ms, acco
     uint64_t gen = atomic_load(&c->gen);
     bool hit = false;
     pthread_mutex_lock(&c->lock[i % STRIPES]);
-    slot *s = &c->slots[i];
-    if (s->gen == gen && now_ms < s->expires_ms && !memcmp(s->hash, hash, ACCOUNT_TOKEN_HASH)) {
-        *out = s->who;
-        hit = true;
+    for (size_t k = i; k <= (i | 1) && !hit; k++) { /* two ways: slots 2j and 2j+1 */
+        slot *s = &c->slots[k];
+        if (s->gen == gen && now_ms < s->expires_ms && !memcmp(s->hash, hash, ACCOUNT_TOKEN_HASH)) {
+            *out = s->who;
+            hit = true;
+        }
     }
     pthread_mutex_unlock(&c->lock[i % STRIPES]);
     return hit;
@@ -67,7 +69,11 @@ void authcache_put(authcache *c, const unsigned char *hash, uint64_t gen, int64_
 {
     size_t i = index_of(hash);
     pthread_mutex_lock(&c->lock[i % STRIPES]);
-    slot *s = &c->slots[i];
+    /* the way holding this token, else a stale or empty one, else the other way */
+    slot *s = &c->slots[i], *o = &c->slots[i ^ 1];
+    if (memcmp(s->hash, hash, ACCOUNT_TOKEN_HASH) &&
+        (!memcmp(o->hash, hash, ACCOUNT_TOKEN_HASH) || (s->gen == gen && o->gen != gen)))
+        s = o;
     memcpy(s->hash, hash, ACCOUNT_TOKEN_HASH);
     s->gen = gen;
     s->expires_ms = expires_ms;

@@ -11,8 +11,8 @@
  * (http_resp.auth_changed, set by the handler that revokes) advances the
  * generation *after* its commit. An entry filled from a read that may
  * predate the change therefore carries an older generation and is ignored.
- * Expiry is checked against the request's clock on every hit. Fixed size,
- * direct-mapped (a colliding token replaces the older entry), striped locks.
+ * Expiry is checked against the request's clock on every hit. Fixed size
+ * (4,096 entries), two-way set-associative, striped locks.
  */
 #ifndef VIS_HTTP_AUTHCACHE_H
 #define VIS_HTTP_AUTHCACHE_H

@@ -19,6 +19,7 @@
 #include "core/timeacct.h"
 #include "store/store.h"
 #include "store/store_int.h"
+#include "http/authcache.h"
 
 #include "fixture.h"
 
@@ -72,6 +73,51 @@ static void test_config(void **state)
     char *j = config_to_json(&c);
     assert_non_null(strstr(j, "\"currency\":\"USD\""));
     free(j);
+}
+
+/* the token cache: generations, expiry, many tokens */
+static void test_authcache(void **state)
+{
+    (void)state;
+    authcache *c = authcache_new();
+    assert_non_null(c);
+    account a = {.id = 7}, got;
+    snprintf(a.role, sizeof a.role, "worker");
+    unsigned char h[ACCOUNT_TOKEN_HASH];
+    account_token_hash("vsb_one", h);
+    assert_false(authcache_get(c, h, 0, &got));
+    uint64_t g = authcache_gen(c);
+    authcache_put(c, h, g, 1000, &a);
+    assert_true(authcache_get(c, h, 999, &got));
+    assert_int_equal(got.id, 7);
+    assert_false(authcache_get(c, h, 1000, &got)); /* expired */
+    /* a change committed after the read: the entry filled from it is ignored */
+    authcache_invalidate(c);
+    assert_false(authcache_get(c, h, 0, &got));
+    authcache_put(c, h, g, 1000, &a); /* read before the change */
+    assert_false(authcache_get(c, h, 0, &got));
+    authcache_put(c, h, authcache_gen(c), 1000, &a);
+    assert_true(authcache_get(c, h, 0, &got));
+    /* 1,000 tokens: every one either cached right or missed, never another's account */
+    for (int i = 0; i < 1000; i++) {
+        char tok[32];
+        snprintf(tok, sizeof tok, "vsb_%d", i);
+        account_token_hash(tok, h);
+        account b = {.id = i};
+        authcache_put(c, h, authcache_gen(c), INT64_MAX, &b);
+    }
+    int hits = 0;
+    for (int i = 0; i < 1000; i++) {
+        char tok[32];
+        snprintf(tok, sizeof tok, "vsb_%d", i);
+        account_token_hash(tok, h);
+        if (authcache_get(c, h, 0, &got)) {
+            assert_int_equal(got.id, i);
+            hits++;
+        }
+    }
+    assert_true(hits > 900);
+    authcache_free(c);
 }
 
 /* migration 7: allowed-value checks as comparisons, same meaning */
@@ -292,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_config),
         cmocka_unit_test_setup_teardown(test_store_binding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checks_as_comparisons, setup, teardown),
+        cmocka_unit_test(test_authcache),
         cmocka_unit_test_setup_teardown(test_journal_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ledger, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeacct, setup, teardown),

@@ -7,7 +7,10 @@
  * its internal epoll thread pool with HTTP/1.1 keep-alive; each pool thread
  * opens its own store connection on first use (a pthread key of the
  * server). The access handler only records state on its first call and
- * queues the response on a later one, which keeps connections alive.
+ * queues the response on a later one, which keeps connections alive. A
+ * write request suspends its connection while the group committer runs it
+ * (committer.h); the committer resumes it after the commit, so HTTP threads
+ * never wait for writes.
  */
 #ifndef VIS_HTTP_SERVER_H
 #define VIS_HTTP_SERVER_H

@@ -278,6 +278,20 @@ void modc_predict_vec(const modc_model *m, const modc_fvec *x, double *probs)
 static inline void add_codes(const modc_model *m, const uint32_t *codes, size_t n, float *acc)
 {
     size_t k = m->k;
+    if (k == 3 && m->stride == 12) { /* 3 classes with feature scales, unrolled */
+        float a0 = acc[0], a1 = acc[1], a2 = acc[2];
+        for (size_t i = 0; i < n; i++) {
+            const float *row = m->w + (size_t)modc_code_bucket(codes[i]) * 12;
+            float s = modc_code_sign(codes[i]);
+            a0 += s * row[0] * row[9];
+            a1 += s * row[1] * row[10];
+            a2 += s * row[2] * row[11];
+        }
+        acc[0] = a0;
+        acc[1] = a1;
+        acc[2] = a2;
+        return;
+    }
     if (m->stride != 3 * k) { /* feature weighting: scales after the 3k floats */
         for (size_t i = 0; i < n; i++) {
             const float *row = m->w + (size_t)modc_code_bucket(codes[i]) * m->stride;

@@ -3,10 +3,13 @@
  * Starts `build/visible serve` on a free loopback port with a fresh database,
  * publishes a batch of 100,000 tasks (overlap 3) from CSV (timed), creates
  * 200 workers, and runs them for BENCH_SECONDS (default 10) over HTTP/1.1
- * keep-alive, each looping claim -> submit; prints cycles/s and p50/p99 of a
- * cycle. In the same run, the ceiling: the same claim and submit
- * transactions executed in-process (no HTTP) through the same group
- * committer, from as many threads as the server has. Prints the ratio.
+ * keep-alive, each looping claim -> submit with one request in flight (an
+ * epoll load generator on BENCH_CLIENT_THREADS threads, default 2); prints
+ * cycles/s, p50/p99 of a cycle and the CPU time per cycle of the server and
+ * of the load generator. In the same run, the ceiling: the same claim and
+ * submit transactions executed in-process through the same group committer
+ * (200 chains of jobs, no HTTP), and the ratio. BENCH_THREADS sets the
+ * server's HTTP threads (default: the server's own default).
  * Figures only. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

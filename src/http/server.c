@@ -336,7 +336,13 @@ static int run(vis_server *s, http_req *rq, http_resp *rs, vis_err *err, int64_t
     if (rq->idem_key && !valid_idem_key(rq->idem_key))
         return vis_errf(err, VIS_EINVAL, "invalid_header", "Idempotency-Key",
                         "Idempotency-Key must be 1 to 255 visible ASCII characters");
+    /* counted before the check, so that server_stop either waits for this
+       request or this request sees it stopping (both sequentially consistent) */
     atomic_fetch_add(&s->inflight, 1);
+    if (atomic_load(&s->stopping)) {
+        atomic_fetch_sub(&s->inflight, 1);
+        return vis_errf(err, VIS_EBUSY, "shutting_down", NULL, "the server is stopping: retry in a moment");
+    }
     MHD_suspend_connection(rq->conn);
     atomic_store(&ctx->phase, PHASE_QUEUED);
     *queued = true; /* from here on ctx belongs to the committer until it resumes us */
@@ -601,7 +607,9 @@ void server_stop(vis_server *s)
 {
     if (s->mhd) {
         MHD_quiesce_daemon(s->mhd);
-        /* let the committer finish and resume every suspended request */
+        /* refuse new writes (503), let the committer finish and resume every
+           suspended request */
+        atomic_store(&s->stopping, true);
         for (int i = 0; i < 30000 && atomic_load(&s->inflight) > 0; i++) nanosleep(&(struct timespec){0, 1000000}, NULL);
         MHD_stop_daemon(s->mhd);
         s->mhd = NULL;

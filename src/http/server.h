@@ -37,6 +37,7 @@ typedef struct vis_server {
     struct MHD_Daemon *mhd;
     struct committer  *committer;  /* group commit of write requests */
     atomic_int         inflight;   /* requests suspended while the committer runs them */
+    atomic_bool        stopping;   /* server_stop has begun: new writes get 503 */
     pthread_key_t      conn_key;
     pthread_mutex_t    conns_lock;
     store             *conns[SERVER_MAX_CONNS];

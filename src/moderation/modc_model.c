@@ -687,12 +687,12 @@ void modc_set_temperature(modc_model *m, double t)
 
 double modc_temperature(const modc_model *m) { return m->temp; }
 
-size_t modc_classify(const modc_model *m, const double *probs)
+size_t modc_argmax_offset(const double *probs, const double *offset, size_t k)
 {
     size_t best = 0;
     double bv = -INFINITY;
-    for (size_t c = 0; c < m->k; c++) {
-        double v = log(probs[c] > 1e-300 ? probs[c] : 1e-300) + m->offset[c];
+    for (size_t c = 0; c < k; c++) {
+        double v = log(probs[c] > 1e-300 ? probs[c] : 1e-300) + offset[c];
         if (v > bv) {
             bv = v;
             best = c;
@@ -700,6 +700,8 @@ size_t modc_classify(const modc_model *m, const double *probs)
     }
     return best;
 }
+
+size_t modc_classify(const modc_model *m, const double *probs) { return modc_argmax_offset(probs, m->offset, m->k); }
 
 int modc_decide(const double *probs, size_t nclasses, const double *thresholds,
                 const bool *allowed)

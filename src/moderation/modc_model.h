@@ -210,6 +210,8 @@ float modc_model_scale(const modc_model *m, size_t j, size_t c);
 void modc_set_offsets(modc_model *m, const double *offsets);
 const double *modc_offsets(const modc_model *m);
 size_t modc_classify(const modc_model *m, const double *probs);
+/* argmax_c log probs[c] + offset[c] over k classes (the rule above, for any offsets) */
+size_t modc_argmax_offset(const double *probs, const double *offset, size_t k);
 
 /* Calibration temperature T: predictions are softmax(logits / T). 1 until
  * set; offline fitting (modc_fit.h) may fit it on held-out data so that the

@@ -189,14 +189,5 @@ void modc_stack_predict_vec(const modc_stack *s, const modc_fvec *x, double *pro
 
 size_t modc_stack_classify(const modc_stack *s, const double *probs)
 {
-    size_t best = 0;
-    double bv = -INFINITY;
-    for (size_t c = 0; c < s->k; c++) {
-        double v = log(probs[c] > 1e-300 ? probs[c] : 1e-300) + s->offset[c];
-        if (v > bv) {
-            bv = v;
-            best = c;
-        }
-    }
-    return best;
+    return modc_argmax_offset(probs, s->offset, s->k);
 }

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* The model's state (struct modc_model) is in modc_model_int.h, shared with
  * modc_persist.c (saving and loading). */
@@ -60,6 +61,26 @@ int modc_params_check(const modc_params *p, vis_err *err)
     return 0;
 }
 
+/* The weight table (dim x stride floats): tens of MiB read at random, one
+ * row per feature, so it is mapped on its own and asks for transparent huge
+ * pages: far fewer TLB misses than 4 KiB pages (measured on the 10-fold
+ * evaluation). Fresh anonymous memory is zero. NULL when out of memory. */
+static float *table_new(size_t nfloats)
+{
+    size_t bytes = nfloats * sizeof(float);
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE); /* advice only: without it, 4 KiB pages */
+#endif
+    return p;
+}
+
+static void table_free(float *w, size_t nfloats)
+{
+    if (w) munmap(w, nfloats * sizeof(float));
+}
+
 void modc_model_free(modc_model *m)
 {
     if (!m) return;
@@ -67,7 +88,7 @@ void modc_model_free(modc_model *m)
         for (size_t i = 0; i < m->k; i++) free(m->classes[i]);
     free(m->classes);
     free(m->count);
-    free(m->w);
+    table_free(m->w, m->dim * m->stride);
     free(m->abias);
     free(m->bias);
     free(m->gbias);
@@ -81,13 +102,13 @@ int modc_model_grow_scales(modc_model *m)
 {
     size_t k = m->k, s3 = 3 * k, s4 = 4 * k;
     if (m->stride == s4) return 0;
-    float *w = malloc(m->dim * s4 * sizeof *w);
+    float *w = table_new(m->dim * s4);
     if (!w) return VIS_ENOMEM;
     for (size_t r = 0; r < m->dim; r++) {
         memcpy(w + r * s4, m->w + r * s3, s3 * sizeof *w);
         for (size_t c = 0; c < k; c++) w[r * s4 + s3 + c] = 1.0f;
     }
-    free(m->w);
+    table_free(m->w, m->dim * s3);
     m->w = w;
     m->stride = s4;
     return 0;
@@ -96,9 +117,9 @@ int modc_model_grow_scales(modc_model *m)
 void modc_model_reset(modc_model *m)
 {
     if (m->stride != 3 * m->k) { /* drop the scales (keep them, all 1, if memory is short) */
-        float *w = calloc(m->dim * 3 * m->k, sizeof *w);
+        float *w = table_new(m->dim * 3 * m->k);
         if (w) {
-            free(m->w);
+            table_free(m->w, m->dim * m->stride);
             m->w = w;
             m->stride = 3 * m->k;
         } else {
@@ -150,7 +171,7 @@ int modc_model_new(modc_model **out, const modc_params *p, const char *const *cl
     m->classes = calloc(nclasses, sizeof *m->classes);
     m->count = calloc(nclasses, sizeof *m->count);
     m->stride = 3 * nclasses;
-    m->w = calloc(m->dim * m->stride, sizeof *m->w);
+    m->w = table_new(m->dim * m->stride);
     m->abias = calloc(nclasses, sizeof *m->abias);
     m->bias = calloc(nclasses, sizeof *m->bias);
     m->gbias = calloc(nclasses, sizeof *m->gbias);

@@ -57,15 +57,22 @@ static int conn_open(conn *c)
     return connect(c->fd, (struct sockaddr *)&a, sizeof a);
 }
 
+/* A request's head (the body, blen bytes, follows it); its length. */
+static int request_head(char *head, size_t cap, const char *method, const char *path, const char *token,
+                        const char *ctype, size_t blen)
+{
+    return snprintf(head, cap,
+                    "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s%sContent-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+                    method, path, token ? "Authorization: Bearer " : "", token ? token : "", token ? "\r\n" : "",
+                    ctype ? ctype : "application/json", blen);
+}
+
 /* One request; returns status, body copied into out (NUL-terminated). */
 static int http(conn *c, const char *method, const char *path, const char *token, const char *ctype,
                 const char *body, size_t blen, char *out, size_t outcap)
 {
     char head[1024];
-    int hn = snprintf(head, sizeof head,
-                      "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s%sContent-Type: %s\r\nContent-Length: %zu\r\n\r\n",
-                      method, path, token ? "Authorization: Bearer " : "", token ? token : "", token ? "\r\n" : "",
-                      ctype ? ctype : "application/json", blen);
+    int hn = request_head(head, sizeof head, method, path, token, ctype, blen);
     if (write(c->fd, head, (size_t)hn) != hn) return -1;
     size_t off = 0;
     while (off < blen) {
@@ -187,10 +194,8 @@ static int wconn_send(wconn *c)
     const char *body = c->submitting ? "{\"answer\":\"yes\"}" : "";
     if (c->submitting) snprintf(path, sizeof path, "/v1/assignments/%lld/submit", (long long)c->aid);
     else snprintf(path, sizeof path, "/v1/work/batches/%lld/claim", (long long)g_batch);
-    int n = snprintf(req, sizeof req,
-                     "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
-                     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-                     path, w->token, strlen(body), body);
+    int n = request_head(req, sizeof req, "POST", path, w->token, NULL, strlen(body));
+    n += snprintf(req + n, sizeof req - (size_t)n, "%s", body);
     c->have = 0;
     return write(c->fd, req, (size_t)n) == n ? 0 : -1;
 }
@@ -296,8 +301,7 @@ static void report(const char *name, thr *ts, int nt, double secs, double *rate)
  * has one request in flight, as over HTTP, with no thread in between. ---- */
 
 typedef struct fiber {
-    vis_server   *srv;
-    http_req      rq;
+    http_req      rq; /* rq.srv: the server */
     http_resp     rs;
     vis_err       err;
     committer_job job;
@@ -337,10 +341,10 @@ static void fiber_go(fiber *f)
     f->rq.now_ms = clock_now_ms(&f->clk);
     if (!f->submitting) {
         f->t0 = clock_mono_ns();
-        committer_submit(f->srv->committer, &f->job, fn_claim, &f->rq, &f->rs, &f->err, fiber_next, f);
+        committer_submit(f->rq.srv->committer, &f->job, fn_claim, &f->rq, &f->rs, &f->err, fiber_next, f);
     } else {
         f->rq.body = (const char *)(intptr_t)f->aid;
-        committer_submit(f->srv->committer, &f->job, fn_submit, &f->rq, &f->rs, &f->err, fiber_next, f);
+        committer_submit(f->rq.srv->committer, &f->job, fn_submit, &f->rq, &f->rs, &f->err, fiber_next, f);
     }
 }
 
@@ -490,7 +494,6 @@ int main(void)
     atomic_store(&g_live, WORKERS);
     double self0 = cpu_of(getpid());
     for (int i = 0; i < WORKERS; i++) {
-        fs[i].srv = &srv;
         fs[i].rq = (http_req){.srv = &srv, .authed = true};
         fs[i].rq.who.id = worker_ids[i];
         strcpy(fs[i].rq.who.role, "worker");

@@ -33,9 +33,7 @@ typedef struct reqctx {
     int64_t                limit;
     int64_t                t0;
     atomic_int             phase;
-    vis_server            *srv;
-    struct MHD_Connection *conn;
-    http_req               rq;
+    http_req               rq; /* rq.srv and rq.conn: the server and the connection */
     http_resp              rs;
     vis_err                err;
     int                    rc;
@@ -254,8 +252,8 @@ static int journal_rate_limited(http_req *rq, http_resp *rs, vis_err *err)
 static void on_committed(void *arg, int rc)
 {
     reqctx *ctx = arg;
-    vis_server *s = ctx->srv;
-    struct MHD_Connection *c = ctx->conn;
+    vis_server *s = ctx->rq.srv;
+    struct MHD_Connection *c = ctx->rq.conn;
     ctx->rc = rc;
     if (rc == 0 && ctx->rs.auth_changed) authcache_invalidate(s->auth); /* after the commit: authcache.h */
     atomic_store(&ctx->phase, PHASE_COMMITTED);
@@ -403,8 +401,6 @@ static enum MHD_Result finish(vis_server *s, struct MHD_Connection *c, const cha
     int phase = atomic_load(&ctx->phase);
     if (phase == PHASE_COMMITTED) return respond(s, c, method, url, ctx);
     if (phase == PHASE_QUEUED) return MHD_YES; /* not resumed yet */
-    ctx->srv = s;
-    ctx->conn = c;
     ctx->rq = (http_req){.srv = s, .conn = c, .method = method, .path = url};
     ctx->rs = (http_resp){.status = 200};
     http_req *rq = &ctx->rq;
@@ -415,7 +411,7 @@ static enum MHD_Result finish(vis_server *s, struct MHD_Connection *c, const cha
     ctx->allow[0] = '\0';
     char *allow = ctx->allow;
     size_t allow_cap = sizeof ctx->allow;
-    size_t ri = s->nroutes + 1;
+    ctx->ri = s->nroutes + 1;
     ctx->rname = "unmatched";
     int rc = 0;
     bool queued = false;
@@ -425,9 +421,9 @@ static enum MHD_Result finish(vis_server *s, struct MHD_Connection *c, const cha
                       (long long)ctx->limit);
     } else {
         bool pm = false;
-        rq->route = server_route(s, method, url, rq, &pm, &ri);
+        rq->route = server_route(s, method, url, rq, &pm, &ctx->ri);
         if (!rq->route) {
-            ri = s->nroutes + 1;
+            ctx->ri = s->nroutes + 1;
             if (!pm && (!strcmp(method, "GET") || !strcmp(method, "HEAD")) && strncmp(url, "/v1/", 4)) {
                 int st = 0;
                 enum MHD_Result r = (enum MHD_Result)static_serve(s, c, method, url, &st);
@@ -453,20 +449,16 @@ static enum MHD_Result finish(vis_server *s, struct MHD_Connection *c, const cha
         } else if ((rq->route->flags & HTTP_TESTONLY) && !s->cfg.test_clock) {
             rc = vis_errf(err, VIS_ENOTFOUND, "no_route", NULL, "no such endpoint: %s %s", method, url);
         } else {
-            ctx->rname = s->route_names[ri];
+            ctx->rname = s->route_names[ctx->ri];
             rq->db = server_store(s, err);
             rq->now_ms = clock_now_ms(&s->clock);
             rq->body = ctx->body.data;
             rq->body_len = ctx->body.len;
             if (!rq->db) rc = err->code;
-            else {
-                ctx->ri = ri;
-                rc = run(s, rq, rs, err, &ctx->retry_after, ctx, &queued);
-            }
+            else rc = run(s, rq, rs, err, &ctx->retry_after, ctx, &queued);
         }
     }
     if (queued) return MHD_YES; /* the committer resumes the connection; ctx is not ours to touch */
-    ctx->ri = ri;
     ctx->rc = rc;
     return respond(s, c, method, url, ctx);
 }

@@ -371,23 +371,30 @@ static void test_data_generic(void **state)
     assert_int_equal(modc_data_parse(&d, "", 0, &e), VIS_EINVAL);
 }
 
+/* n synthetic texts ("text,label" CSV) of three classes (spam, abuse, ok),
+ * three words each from the class's six; with mix > 0, every mix-th text
+ * takes its middle word from another class (not separable). */
+static void synth_csv(buf *csv, int n, uint64_t seed, int mix)
+{
+    static const char *const words[3][6] = {{"cheap", "pills", "buy", "offer", "deal", "win"},
+                                            {"idiot", "loser", "stupid", "moron", "dumb", "jerk"},
+                                            {"lunch", "meeting", "thanks", "noon", "report", "team"}};
+    static const char *const labels[3] = {"spam", "abuse", "ok"};
+    buf_init(csv);
+    buf_puts(csv, "text,label\n");
+    for (int i = 0; i < n; i++) {
+        int c = i % 3, mid = mix > 0 && i % mix == 0 ? (c + 1) % 3 : c;
+        size_t a = modc_rand_below(&seed, 6), b = modc_rand_below(&seed, 6), d = modc_rand_below(&seed, 6);
+        buf_printf(csv, "\"%s the %s %s\",%s\n", words[c][a], words[mid][b], words[c][d], labels[c]);
+    }
+}
+
 static void test_cross_validate_small(void **state)
 {
     (void)state;
     /* a separable synthetic set: CV must get it nearly all right */
     buf csv;
-    buf_init(&csv);
-    buf_puts(&csv, "text,label\n");
-    const char *wa[] = {"cheap", "pills", "buy", "offer", "deal", "win"};
-    const char *wb[] = {"idiot", "loser", "stupid", "moron", "dumb", "jerk"};
-    const char *wc[] = {"lunch", "meeting", "thanks", "noon", "report", "team"};
-    uint64_t rs = 3;
-    for (int i = 0; i < 60; i++) {
-        const char **w = i % 3 == 0 ? wa : i % 3 == 1 ? wb : wc;
-        const char *lab = i % 3 == 0 ? "spam" : i % 3 == 1 ? "abuse" : "ok";
-        buf_printf(&csv, "\"%s the %s, %s\",%s\n", w[modc_rand_below(&rs, 6)],
-                   w[modc_rand_below(&rs, 6)], w[modc_rand_below(&rs, 6)], lab);
-    }
+    synth_csv(&csv, 60, 3, 0);
     modc_dataset d;
     vis_err e;
     assert_int_equal(modc_data_parse(&d, csv.data, csv.len, &e), 0);
@@ -813,20 +820,7 @@ static void test_cross_validate_threads(void **state)
 {
     (void)state;
     buf csv;
-    buf_init(&csv);
-    buf_puts(&csv, "text,label\n");
-    const char *wa[] = {"cheap", "pills", "buy", "offer", "deal", "win"};
-    const char *wb[] = {"idiot", "loser", "stupid", "moron", "dumb", "jerk"};
-    const char *wc[] = {"lunch", "meeting", "thanks", "noon", "report", "team"};
-    uint64_t rs = 5;
-    for (int i = 0; i < 90; i++) {
-        int c = i % 3;
-        const char **w = c == 0 ? wa : c == 1 ? wb : wc;
-        const char **o2 = c == 0 ? wb : c == 1 ? wc : wa; /* some overlap: not separable */
-        buf_printf(&csv, "\"%s the %s %s\",%s\n", w[modc_rand_below(&rs, 6)],
-                   (i % 7 == 0 ? o2 : w)[modc_rand_below(&rs, 6)], w[modc_rand_below(&rs, 6)],
-                   c == 0 ? "spam" : c == 1 ? "abuse" : "ok");
-    }
+    synth_csv(&csv, 90, 5, 7);
     modc_dataset d;
     vis_err e;
     assert_int_equal(modc_data_parse(&d, csv.data, csv.len, &e), 0);

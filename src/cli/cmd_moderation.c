@@ -305,6 +305,53 @@ static int load_data(const opts *o, modc_dataset *d)
     return 0;
 }
 
+/* Each fold's figures: per-class F1, macro and weighted F1, accuracy. */
+static json_t *folds_json(const modc_dataset *d, const modc_cv_opts *cv)
+{
+    json_t *a = json_array();
+    for (size_t f = 0; a && f < cv->folds; f++) {
+        const modc_metrics *x = &cv->per_fold[f];
+        json_t *f1 = json_object();
+        for (size_t c = 0; c < x->k; c++)
+            json_object_set_new(f1, d->classes[c], json_real(x->per_class[c].f1));
+        json_array_append_new(a, json_pack("{s:I,s:f,s:f,s:f,s:o}", "n", (json_int_t)x->n,
+                                           "accuracy", x->accuracy, "macro_f1", x->macro_f1,
+                                           "weighted_f1", x->weighted_f1, "f1", f1));
+    }
+    return a;
+}
+
+/* min, mean, max over the folds of one figure */
+static void fold_spread(const modc_cv_opts *cv, double (*get)(const modc_metrics *, size_t),
+                        size_t c, double out[3])
+{
+    out[0] = 1e300, out[1] = 0, out[2] = -1e300;
+    for (size_t f = 0; f < cv->folds; f++) {
+        double v = get(&cv->per_fold[f], c);
+        if (v < out[0]) out[0] = v;
+        if (v > out[2]) out[2] = v;
+        out[1] += v / (double)cv->folds;
+    }
+}
+
+static double get_class_f1(const modc_metrics *m, size_t c) { return m->per_class[c].f1; }
+static double get_macro(const modc_metrics *m, size_t c) { (void)c; return m->macro_f1; }
+static double get_weighted(const modc_metrics *m, size_t c) { (void)c; return m->weighted_f1; }
+
+static void print_folds(const modc_dataset *d, const modc_cv_opts *cv)
+{
+    double s[3];
+    printf("\nfold by fold (each held-out fold alone): %8s %8s %8s\n", "min", "mean", "max");
+    for (size_t c = 0; c < d->nclasses; c++) {
+        fold_spread(cv, get_class_f1, c, s);
+        printf("  F1 %-36.36s %8.4f %8.4f %8.4f\n", d->classes[c], s[0], s[1], s[2]);
+    }
+    fold_spread(cv, get_macro, 0, s);
+    printf("  %-39s %8.4f %8.4f %8.4f\n", "macro F1", s[0], s[1], s[2]);
+    fold_spread(cv, get_weighted, 0, s);
+    printf("  %-39s %8.4f %8.4f %8.4f\n", "weighted F1", s[0], s[1], s[2]);
+}
+
 static int print_json(const modc_dataset *d, const modc_cv_opts *cv, const modc_metrics *m,
                       double secs)
 {
@@ -332,6 +379,7 @@ static int print_json(const modc_dataset *d, const modc_cv_opts *cv, const modc_
                           (json_int_t)m->n_auto, "folds", (json_int_t)cv->folds, "threshold",
                           cv->threshold, "confusion", conf, "passes", passes, "l2", l2);
     if (!o) return 1;
+    if (cv->per_fold) json_object_set_new(o, "per_fold", folds_json(d, cv));
     char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
     json_decref(o);
     if (!s) return 1;
@@ -388,11 +436,15 @@ static int do_eval(opts *o)
     double l2[1000] = {0};
     o->cv.epochs = epochs;
     o->cv.l2 = l2;
-    if (modc_cross_validate(&d, &o->cv, &m, &err)) {
-        fprintf(stderr, "visible moderation eval: %s\n", err.msg);
+    modc_metrics *per_fold = calloc(o->cv.folds, sizeof *per_fold);
+    o->cv.per_fold = per_fold;
+    if (!per_fold || modc_cross_validate(&d, &o->cv, &m, &err)) {
+        fprintf(stderr, "visible moderation eval: %s\n", per_fold ? err.msg : "out of memory");
         modc_data_free(&d);
         free(oof);
-        return err.code == VIS_EINVAL ? 2 : 1;
+        free(per_fold);
+        o->cv.per_fold = NULL;
+        return per_fold && err.code == VIS_EINVAL ? 2 : 1;
     }
     if (oof) {
         FILE *f = fopen(o->preds, "w");
@@ -417,6 +469,7 @@ static int do_eval(opts *o)
     if (o->json) rc = print_json(&d, &o->cv, &m, secs);
     else {
         print_text(o, &d, &m, secs);
+        print_folds(&d, &o->cv);
         if (o->cv.fit.early_stop) {
             printf("passes chosen per fold:");
             for (size_t f = 0; f < o->cv.folds; f++) printf(" %u", epochs[f]);
@@ -429,6 +482,9 @@ static int do_eval(opts *o)
         }
     }
     modc_metrics_free(&m);
+    for (size_t f = 0; f < o->cv.folds; f++) modc_metrics_free(&per_fold[f]);
+    free(per_fold);
+    o->cv.per_fold = NULL;
     modc_data_free(&d);
     return rc;
 }

@@ -196,6 +196,7 @@ int modc_cross_validate(const modc_dataset *d, const modc_cv_opts *o, modc_metri
                         vis_err *err)
 {
     memset(out, 0, sizeof *out);
+    if (o->per_fold) memset(o->per_fold, 0, o->folds * sizeof *o->per_fold);
     size_t n = d->n, k = d->nclasses;
     int rc = modc_params_check(&o->params, err);
     if (rc) return rc;
@@ -270,8 +271,21 @@ int modc_cross_validate(const modc_dataset *d, const modc_cv_opts *o, modc_metri
         }
     for (size_t i = 0; i < n; i++) modc_metrics_add(out, d->label[i], pred[i], aut[i] != 0);
     modc_metrics_finish(out);
+    if (o->per_fold) {
+        for (size_t f = 0; f < o->folds; f++)
+            if (modc_metrics_init(&o->per_fold[f], k)) {
+                rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+                goto done;
+            }
+        for (size_t i = 0; i < n; i++)
+            modc_metrics_add(&o->per_fold[fold_of[i]], d->label[i], pred[i], aut[i] != 0);
+        for (size_t f = 0; f < o->folds; f++) modc_metrics_finish(&o->per_fold[f]);
+    }
 done:
-    if (rc) modc_metrics_free(out);
+    if (rc) {
+        modc_metrics_free(out);
+        for (size_t f = 0; o->per_fold && f < o->folds; f++) modc_metrics_free(&o->per_fold[f]);
+    }
     if (xs)
         for (size_t i = 0; i < n; i++) modc_fvec_free(&xs[i]);
     free(xs);

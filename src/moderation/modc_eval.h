@@ -18,7 +18,9 @@
  * counted with the class that would be acted on, i.e. the auto-decided
  * class when the top posterior reaches the threshold (modc_decide), else
  * the model's decision rule (modc_classify); the metrics are pooled over all
- * held-out predictions. Every text is featurized once. The folds are
+ * held-out predictions, and can also be had fold by fold (their spread says
+ * how far a figure measured on one held-out part, such as a published
+ * single split, can stray from the pooled one). Every text is featurized once. The folds are
  * trained in parallel threads (modc_cv_opts.threads), each with its own
  * model; every fold is deterministic for its seed, so the whole procedure
  * is deterministic for a given seed whatever the number of threads.
@@ -76,6 +78,10 @@ typedef struct modc_cv_opts {
                          * of each fold's model (chosen with fit.select_l2) */
     double *oof;        /* NULL, or n * nclasses: receives each example's
                          * held-out class probabilities */
+    modc_metrics *per_fold; /* NULL, or folds entries: receives the metrics
+                         * of each held-out fold alone (the spread of the
+                         * pooled figures; free each with modc_metrics_free;
+                         * left zeroed on failure) */
     bool stack;         /* an experiment: a stacked ensemble (modc_stack.h)
                          * of modc_stack_bases(params) instead of one model;
                          * fit.val_share is its inner split */

@@ -407,13 +407,26 @@ static void test_cross_validate_small(void **state)
     assert_int_equal(m.n, 60);
     assert_true(m.accuracy >= 0.95);
     assert_true(m.macro_f1 >= 0.95);
-    /* deterministic */
+    /* deterministic; the folds' own confusion matrices add up to the pooled one */
+    modc_metrics per_fold[5];
+    o.per_fold = per_fold;
     assert_int_equal(modc_cross_validate(&d, &o, &m2, &e), 0);
     assert_memory_equal(m.confusion, m2.confusion, 9 * sizeof *m.confusion);
     assert_int_equal(m.n_auto, m2.n_auto);
+    size_t sum[9] = {0}, n_auto = 0;
+    for (size_t f = 0; f < 5; f++) {
+        assert_int_equal(per_fold[f].n, 12); /* stratified: 4 of each class */
+        for (size_t c = 0; c < 3; c++) assert_int_equal(per_fold[f].per_class[c].support, 4);
+        for (size_t j = 0; j < 9; j++) sum[j] += per_fold[f].confusion[j];
+        n_auto += per_fold[f].n_auto;
+        modc_metrics_free(&per_fold[f]);
+    }
+    assert_memory_equal(sum, m.confusion, sizeof sum);
+    assert_int_equal(n_auto, m.n_auto);
     modc_metrics_free(&m2);
     modc_metrics_free(&m);
     o.folds = 100;
+    o.per_fold = NULL;
     assert_int_equal(modc_cross_validate(&d, &o, &m, &e), VIS_EINVAL);
     modc_data_free(&d);
     buf_free(&csv);

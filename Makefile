@@ -4,7 +4,7 @@
 #   make check      install deps, build, run every test (normal + ASan/UBSan)
 #   make bench      build and run the benchmarks under bench/
 CC      ?= gcc
-PKGS    := sqlite3 libmicrohttpd jansson libsodium
+PKGS    := sqlite3 libmicrohttpd jansson libsodium libcurl
 B       ?= build
 OPT     ?= -O2
 SANFLAGS ?=

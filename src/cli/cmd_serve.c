@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "core/demo.h"
 #include "dispatch/disp_service.h"
+#include "http/client.h"
 #include "http/server.h"
 #include "http/ticker.h"
 
@@ -104,6 +105,10 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "visible serve: unexpected argument '%s'\n", argv[optind]);
         usage(stderr);
         return 2;
+    }
+    if (httpc_global_init()) {
+        fprintf(stderr, "visible serve: libcurl failed to initialise\n");
+        return 1;
     }
     if (sodium_init() < 0) {
         fprintf(stderr, "visible serve: libsodium failed to initialise\n");

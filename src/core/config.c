@@ -90,6 +90,8 @@ static const centry table[] = {
       "first callback retry delay; doubles per failure (ms)"),
     I("moderation.callback_backoff_max_ms", mod_callback_backoff_max_ms, "3600000", 1000, 86400000,
       "longest callback retry delay; callbacks are never dropped (ms)"),
+    S("moderation.callback_ca_file", mod_callback_ca_file, "",
+      "CA certificates (PEM) trusted for https:// callbacks; default: the system's CA store"),
     I("moderation.unfounded_min", mod_unfounded_min, "5", 1, 1000000,
       "unfounded notices before a notifier may be deprioritised (DSA Art. 23)"),
     I("moderation.unfounded_ppm", mod_unfounded_ppm, "800000", 1, 1000000,

@@ -1,0 +1,150 @@
+#include "http/client.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HTTPC_BODY_MAX (64 * 1024)
+
+struct httpc {
+    CURL *curl;
+    char *ca_file;
+    size_t body_seen;
+};
+
+int httpc_global_init(void)
+{
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+httpc *httpc_new(const char *ca_file)
+{
+    httpc *h = calloc(1, sizeof *h);
+    if (!h) return NULL;
+    h->curl = curl_easy_init();
+    if (ca_file && *ca_file) h->ca_file = strdup(ca_file);
+    if (!h->curl || (ca_file && *ca_file && !h->ca_file)) {
+        httpc_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void httpc_free(httpc *h)
+{
+    if (!h) return;
+    if (h->curl) curl_easy_cleanup(h->curl);
+    free(h->ca_file);
+    free(h);
+}
+
+int httpc_url_check(const char *url, vis_err *err)
+{
+    for (const char *p = url; *p; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+            return vis_errf(err, VIS_EINVAL, "invalid_field", "callback_url",
+                            "callback_url has a space, a control byte or a non-ASCII byte");
+    if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "callback_url",
+                        "callback_url must be an http:// or https:// URL");
+    CURLU *u = curl_url();
+    if (!u) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    int rc = 0;
+    char *host = NULL, *user = NULL;
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
+    if (uc != CURLUE_OK)
+        rc = vis_errf(err, VIS_EINVAL, "invalid_field", "callback_url", "callback_url is not a valid URL: %s",
+                      curl_url_strerror(uc));
+    else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host || !*host)
+        rc = vis_errf(err, VIS_EINVAL, "invalid_field", "callback_url", "callback_url has no host");
+    else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK && user)
+        rc = vis_errf(err, VIS_EINVAL, "invalid_field", "callback_url",
+                      "callback_url must not carry credentials (user:password@)");
+    curl_free(host);
+    curl_free(user);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+/* the response body is read and dropped; a huge one ends the transfer */
+static size_t discard(char *ptr, size_t size, size_t n, void *arg)
+{
+    (void)ptr;
+    httpc *h = arg;
+    h->body_seen += size * n;
+    return h->body_seen > HTTPC_BODY_MAX ? 0 : size * n;
+}
+
+int httpc_post(httpc *h, const char *url, const char *body, size_t len, const char *const *headers,
+               int64_t timeout_ms, int *status, vis_err *err)
+{
+    *status = 0;
+    int rc = httpc_url_check(url, err);
+    if (rc) return rc;
+    CURL *c = h->curl;
+    curl_easy_reset(c); /* keeps the connection cache */
+    struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/json");
+    /* no "Expect: 100-continue" round trip on larger bodies */
+    if (hl) hl = curl_slist_append(hl, "Expect:");
+    for (size_t i = 0; hl && headers && headers[i]; i++) {
+        struct curl_slist *n = curl_slist_append(hl, headers[i]);
+        if (!n) {
+            curl_slist_free_all(hl);
+            hl = NULL;
+        }
+        hl = n;
+    }
+    if (!hl) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    char ebuf[CURL_ERROR_SIZE];
+    ebuf[0] = '\0';
+    h->body_seen = 0;
+    long t = timeout_ms > 0 ? (long)timeout_ms : 1;
+    CURLcode cc = CURLE_OK;
+#define SET(opt, val)                                                                                              \
+    do                                                                                                             \
+        if (cc == CURLE_OK) cc = curl_easy_setopt(c, opt, val);                                                    \
+    while (0)
+    SET(CURLOPT_URL, url);
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+    SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    SET(CURLOPT_FOLLOWLOCATION, 0L);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_TIMEOUT_MS, t);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, t);
+    SET(CURLOPT_POST, 1L);
+    SET(CURLOPT_POSTFIELDS, body);
+    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    SET(CURLOPT_HTTPHEADER, hl);
+    SET(CURLOPT_USERAGENT, "visible-callbacks/1");
+    SET(CURLOPT_WRITEFUNCTION, discard);
+    SET(CURLOPT_WRITEDATA, h);
+    SET(CURLOPT_ERRORBUFFER, ebuf);
+    SET(CURLOPT_SSL_VERIFYPEER, 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, 2L);
+    if (h->ca_file) SET(CURLOPT_CAINFO, h->ca_file);
+#undef SET
+    if (cc == CURLE_OK) cc = curl_easy_perform(c);
+    long code = 0;
+    if (cc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    /* a too-long body is the client's problem, not a failed delivery */
+    if (cc == CURLE_WRITE_ERROR && h->body_seen > HTTPC_BODY_MAX)
+        if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code) cc = CURLE_OK;
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+    curl_slist_free_all(hl);
+    if (cc != CURLE_OK) {
+        const char *kind = cc == CURLE_OPERATION_TIMEDOUT                                   ? "timeout"
+                           : cc == CURLE_COULDNT_RESOLVE_HOST                               ? "dns_failed"
+                           : cc == CURLE_COULDNT_CONNECT                                    ? "connect_failed"
+                           : cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CONNECT_ERROR ||
+                                   cc == CURLE_SSL_CACERT_BADFILE                           ? "tls_failed"
+                           : cc == CURLE_OUT_OF_MEMORY                                      ? NULL
+                                                                                            : "http_failed";
+        return vis_errf(err, cc == CURLE_OUT_OF_MEMORY ? VIS_ENOMEM : VIS_EIO, kind, NULL, "%s",
+                        ebuf[0] ? ebuf : curl_easy_strerror(cc));
+    }
+    if (code < 100 || code > 999)
+        return vis_errf(err, VIS_EIO, "bad_response", NULL, "no HTTP status in the response");
+    *status = (int)code;
+    return 0;
+}

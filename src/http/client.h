@@ -1,0 +1,53 @@
+/*
+ * client — outgoing HTTP(S) requests (decision callbacks to client
+ * platforms), over libcurl.
+ *
+ * Why a library: callbacks go to client platforms' endpoints, which are
+ * https:// in practice; TLS (certificate chains, host-name checks, SNI,
+ * ALPN) is not something to write here. libcurl (Debian's GnuTLS flavour,
+ * the TLS library libmicrohttpd already links) does it and keeps the
+ * connection to an endpoint open between requests.
+ *
+ * Design: an httpc is one libcurl easy handle, used by one thread at a time
+ * (the housekeeping thread that delivers callbacks keeps one per run, so
+ * several callbacks to one endpoint share a connection). Only http:// and
+ * https:// are allowed (also for redirects, which are never followed: a
+ * callback is delivered where the client said, or it fails). Certificates
+ * are verified against the system's CA store, or against `ca_file` when
+ * one is configured (a private CA; tests use it). The response body is read
+ * and dropped (at most 64 KiB); only the status code counts. A deadline
+ * covers the whole exchange. No signals are used (threads).
+ *
+ * httpc_global_init must be called once, before any thread starts (main).
+ */
+#ifndef VIS_HTTP_CLIENT_H
+#define VIS_HTTP_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+typedef struct httpc httpc;
+
+/* libcurl's process-wide set-up; 0 on success. */
+int httpc_global_init(void);
+
+/* ca_file: NULL or "" = the system's CA store. */
+httpc *httpc_new(const char *ca_file);
+void httpc_free(httpc *h);
+
+/* Is url a callback URL we can use: http:// or https://, a host, no
+ * credentials, no spaces or control bytes? VIS_EINVAL (field "callback_url"
+ * with a message saying why) if not. */
+int httpc_url_check(const char *url, vis_err *err);
+
+/* POST body (Content-Type: application/json) to url with extra headers
+ * ("Name: value", NULL-terminated list; may be NULL). On an exchange that
+ * completed, returns 0 with *status the HTTP status (any, 2xx or not);
+ * otherwise VIS_EIO (connection, TLS, timeout; the message says which) or
+ * VIS_EINVAL (bad URL), with *status 0. */
+int httpc_post(httpc *h, const char *url, const char *body, size_t len, const char *const *headers,
+               int64_t timeout_ms, int *status, vis_err *err);
+
+#endif

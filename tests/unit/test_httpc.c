@@ -1,0 +1,151 @@
+#define _GNU_SOURCE /* strcasestr */
+/* Unit tests of the outgoing HTTP client (http/client.h): URL checks, a POST
+ * to a one-shot local server (status, headers, body as sent), refused
+ * connections and the deadline. https is exercised end to end by the API
+ * tests (tests/api/test_moderation_api.py), which need a certificate. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "http/client.h"
+
+typedef struct {
+    int lfd;
+    const char *reply; /* NULL: accept, read, never answer */
+    char got[8192];
+    size_t len;
+} server;
+
+static int listen_local(int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 4) ||
+        getsockname(fd, (struct sockaddr *)&a, &sl))
+        return -1;
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+static void *serve_once(void *arg)
+{
+    server *s = arg;
+    int c = accept(s->lfd, NULL, NULL);
+    if (c < 0) return NULL;
+    /* read until the whole body is in (Content-Length) */
+    for (;;) {
+        ssize_t n = read(c, s->got + s->len, sizeof s->got - 1 - s->len);
+        if (n <= 0) break;
+        s->len += (size_t)n;
+        s->got[s->len] = '\0';
+        char *end = strstr(s->got, "\r\n\r\n");
+        char *cl = strcasestr(s->got, "Content-Length:");
+        if (end && cl && s->len >= (size_t)(end + 4 - s->got) + (size_t)atoi(cl + 15)) break;
+    }
+    if (s->reply) {
+        ssize_t w = write(c, s->reply, strlen(s->reply));
+        (void)w;
+    } else {
+        char tmp[16];
+        while (read(c, tmp, sizeof tmp) > 0) {} /* until the client gives up */
+    }
+    close(c);
+    return NULL;
+}
+
+static void test_url_check(void **state)
+{
+    (void)state;
+    vis_err e;
+    assert_int_equal(httpc_url_check("https://hooks.example.org/visible?x=1", &e), 0);
+    assert_int_equal(httpc_url_check("http://127.0.0.1:8080/cb", &e), 0);
+    assert_int_equal(httpc_url_check("http://[::1]:9/cb", &e), 0);
+    const char *bad[] = {"ftp://example.org/", "example.org/cb", "https://", "http://exa mple.org/",
+                         "https://user:pw@example.org/", "http://example.org:99999999/", "http://\x01/", "",
+                         "https://ex\xc3\xa9.org/"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        vis_err_clear(&e);
+        assert_int_equal(httpc_url_check(bad[i], &e), VIS_EINVAL);
+        assert_string_equal(e.field, "callback_url");
+    }
+}
+
+static void test_post(void **state)
+{
+    (void)state;
+    server s = {.reply = "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"};
+    int port;
+    s.lfd = listen_local(&port);
+    assert_true(s.lfd >= 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, serve_once, &s), 0);
+    httpc *h = httpc_new(NULL);
+    assert_non_null(h);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/hook?a=b", port);
+    const char *hs[] = {"X-Visible-Attempt: 1", NULL};
+    int status = 0;
+    vis_err e;
+    vis_err_clear(&e);
+    const char *body = "{\"decision\":1}";
+    assert_int_equal(httpc_post(h, url, body, strlen(body), hs, 5000, &status, &e), 0);
+    pthread_join(t, NULL);
+    assert_int_equal(status, 202);
+    assert_non_null(strstr(s.got, "POST /hook?a=b HTTP/1.1\r\n"));
+    assert_non_null(strcasestr(s.got, "\r\nContent-Type: application/json\r\n"));
+    assert_non_null(strstr(s.got, "\r\nX-Visible-Attempt: 1\r\n"));
+    assert_null(strcasestr(s.got, "Expect:"));
+    assert_non_null(strstr(s.got, "\r\n\r\n{\"decision\":1}"));
+    close(s.lfd);
+
+    /* nobody listening any more: a connection failure, not a status */
+    vis_err_clear(&e);
+    assert_int_equal(httpc_post(h, url, body, strlen(body), NULL, 2000, &status, &e), VIS_EIO);
+    assert_int_equal(status, 0);
+    assert_string_equal(e.kind, "connect_failed");
+    httpc_free(h);
+}
+
+static void test_timeout(void **state)
+{
+    (void)state;
+    server s = {.reply = NULL};
+    int port;
+    s.lfd = listen_local(&port);
+    assert_true(s.lfd >= 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, serve_once, &s), 0);
+    httpc *h = httpc_new(NULL);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+    int status = 0;
+    vis_err e;
+    vis_err_clear(&e);
+    assert_int_equal(httpc_post(h, url, "{}", 2, NULL, 300, &status, &e), VIS_EIO);
+    assert_string_equal(e.kind, "timeout");
+    httpc_free(h); /* closes the connection: the server thread ends */
+    pthread_join(t, NULL);
+    close(s.lfd);
+}
+
+int main(void)
+{
+    if (httpc_global_init()) return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_url_check),
+        cmocka_unit_test(test_post),
+        cmocka_unit_test(test_timeout),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

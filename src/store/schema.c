@@ -93,6 +93,7 @@ extern const char store_schema_moderation[];
 extern const char store_schema_dispatch[];
 extern const char store_schema_visibility[];
 extern const char store_schema_microwork_6[];
+extern const char store_schema_moderation_8[];
 
 const store_migration store_migrations[] = {
     {1, "core: accounts, tokens, ledger, journal, idempotency", m001_core, NULL},
@@ -104,5 +105,6 @@ const store_migration store_migrations[] = {
      NULL},
     {7, "checks of allowed values as comparisons (no temporary b-tree per write)", NULL,
      store_sqlite_checks_as_comparisons},
+    {8, "moderation: a secret per client to sign decision callbacks", store_schema_moderation_8, NULL},
     {0, NULL, NULL, NULL},
 };

@@ -209,3 +209,7 @@ const char store_schema_moderation[] =
     " (22, 2, 'STATEMENT_CATEGORY_ANIMAL_WELFARE'),"
     " (23, 2, 'STATEMENT_CATEGORY_PORNOGRAPHY_OR_SEXUALIZED_CONTENT'),"
     " (24, 2, 'STATEMENT_CATEGORY_NON_CONSENSUAL_BEHAVIOUR');";
+
+/* migration 8: each client's secret for signing its decision callbacks
+ * (HMAC-SHA256, header X-Visible-Signature); '' until a callback URL is set */
+const char store_schema_moderation_8[] = "ALTER TABLE mod_clients ADD COLUMN callback_secret TEXT NOT NULL DEFAULT '';";

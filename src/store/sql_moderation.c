@@ -7,6 +7,11 @@ const char SQL_MOD_CLIENT_PUT[] =
     "INSERT INTO mod_clients(client_id, callback_url, updated_ms) VALUES ($1, $2, $3)"
     " ON CONFLICT (client_id) DO UPDATE SET callback_url = excluded.callback_url, updated_ms = excluded.updated_ms";
 const char SQL_MOD_CLIENT_URL[] = "SELECT callback_url FROM mod_clients WHERE client_id = $1";
+/* client -> url, secret */
+const char SQL_MOD_CLIENT_GET[] = "SELECT callback_url, callback_secret FROM mod_clients WHERE client_id = $1";
+/* client, secret, now (the row exists) */
+const char SQL_MOD_CLIENT_SECRET[] =
+    "UPDATE mod_clients SET callback_secret = $2, updated_ms = $3 WHERE client_id = $1";
 
 /* moderators */
 const char SQL_MOD_MOD_ENSURE[] =
@@ -194,9 +199,10 @@ const char SQL_MOD_APPEAL_GET[] =
 /* callbacks: client, event, body, next, now */
 const char SQL_MOD_CB_INSERT[] =
     "INSERT INTO mod_callbacks(client_id, event, body, next_ms, created_ms) VALUES ($1, $2, $3, $4, $5)";
-/* now, limit -> id, client, body, attempts, url */
+/* now, limit -> id, client, body, attempts, url, secret */
 const char SQL_MOD_CB_DUE[] =
-    "SELECT c.id, c.client_id, c.body, c.attempts, COALESCE(m.callback_url, '') FROM mod_callbacks c"
+    "SELECT c.id, c.client_id, c.body, c.attempts, COALESCE(m.callback_url, ''), COALESCE(m.callback_secret, '')"
+    " FROM mod_callbacks c"
     " LEFT JOIN mod_clients m ON m.client_id = c.client_id WHERE c.state = 'pending' AND c.next_ms <= $1"
     " ORDER BY c.next_ms, c.id LIMIT $2";
 /* id, now, status */

@@ -5,6 +5,8 @@
 
 extern const char SQL_MOD_CLIENT_PUT[];
 extern const char SQL_MOD_CLIENT_URL[];
+extern const char SQL_MOD_CLIENT_GET[];
+extern const char SQL_MOD_CLIENT_SECRET[];
 extern const char SQL_MOD_MOD_ENSURE[];
 extern const char SQL_MOD_MOD_GET[];
 extern const char SQL_MOD_MOD_ROLES[];

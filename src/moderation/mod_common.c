@@ -179,6 +179,28 @@ static int pay_lease(mod_ctx *c, mod_item *it, int64_t from, int64_t to, int64_t
     return 0;
 }
 
+/* The earliest lease start among the other graphic items the worker holds
+ * (*since unchanged if none) and that item's category. */
+static int graphic_held(mod_ctx *c, int64_t w, int64_t self, int64_t *since, char *cat, vis_err *err)
+{
+    int64_t ids[100];
+    int n = 0, r;
+    store_stmt *q = store_query(c->db, SQL_MOD_ITEMS_OF_WORKER, err, "i", w);
+    if (!q) return err->code;
+    while ((r = store_row(q, err)) == 1 && n < 100) ids[n++] = store_col_i64(q, 0);
+    store_done(q);
+    if (r < 0) return err->code;
+    for (int i = 0; i < n; i++) {
+        mod_item o;
+        if (ids[i] == self) continue;
+        if (mod_item_load(c, ids[i], &o, err)) return err->code;
+        if (!o.graphic || o.lease_start_ms >= *since) continue;
+        *since = o.lease_start_ms;
+        snprintf(cat, MOD_CAT_MAX, "%s", o.category);
+    }
+    return 0;
+}
+
 int mod_lease_end(mod_ctx *c, mod_item *it, int64_t end_ms, const char *event, json_t *payload, vis_err *err)
 {
     mod_moderator m;
@@ -194,12 +216,39 @@ int mod_lease_end(mod_ctx *c, mod_item *it, int64_t end_ms, const char *event, j
     int rc = pay_lease(c, it, from, end_ms, &paid, err);
     char subj[48];
     snprintf(subj, sizeof subj, "item:%lld", (long long)it->id);
-    const char *cat = it->category[0] ? it->category : "unspecified";
-    if (!rc && end_ms > from) {
-        rc = store_exec(c->db, SQL_MOD_WT_INSERT, err, "iiitiiiii", w, it->client_id, it->id, cat, it->graphic, from,
-                        end_ms, end_ms / MOD_DAY_MS, paid);
-        if (!rc) rc = store_exec(c->db, SQL_MOD_MOD_PAID_UNTIL, err, "ii", w, end_ms);
+    /* the paid time is the exposure: [from, end_ms] under this item's
+     * category, except the part during which the moderator also held a
+     * graphic item (a bulk claim), which counts as graphic time under that
+     * item's category, so concurrent leases cannot hide graphic exposure */
+    struct wt_seg {
+        int64_t a, b, graphic, paid;
+        char    cat[MOD_CAT_MAX];
+    } seg[2];
+    int nseg = 0;
+    int64_t split = end_ms;
+    char gcat[MOD_CAT_MAX] = "";
+    if (!rc && end_ms > from && !it->graphic)
+        rc = graphic_held(c, w, it->id, &split, gcat, err);
+    if (split < from) split = from;
+    if (!rc && split > from) {
+        seg[nseg] = (struct wt_seg){.a = from, .b = split, .graphic = it->graphic};
+        snprintf(seg[nseg++].cat, MOD_CAT_MAX, "%s", it->category[0] ? it->category : "unspecified");
     }
+    if (!rc && end_ms > split) {
+        seg[nseg] = (struct wt_seg){.a = split, .b = end_ms, .graphic = 1};
+        snprintf(seg[nseg++].cat, MOD_CAT_MAX, "%s", gcat[0] ? gcat : it->category[0] ? it->category : "unspecified");
+    }
+    int64_t left = paid;
+    for (int i = 0; i < nseg; i++) {
+        int64_t p = left, fee;
+        if (i < nseg - 1) mod_cost(c, seg[i].b - seg[i].a, &p, &fee);
+        seg[i].paid = p < left ? p : left;
+        left -= seg[i].paid;
+    }
+    for (int i = 0; i < nseg && !rc; i++)
+        rc = store_exec(c->db, SQL_MOD_WT_INSERT, err, "iiitiiiii", w, it->client_id, it->id, seg[i].cat,
+                        seg[i].graphic, seg[i].a, seg[i].b, end_ms / MOD_DAY_MS, seg[i].paid);
+    if (!rc && end_ms > from) rc = store_exec(c->db, SQL_MOD_MOD_PAID_UNTIL, err, "ii", w, end_ms);
     /* the continuous-review streak and, once over the limit, the break */
     int64_t last = m.last_end > end_ms ? m.last_end : end_ms;
     int64_t streak = m.streak_start > 0 ? m.streak_start : start;
@@ -215,17 +264,17 @@ int mod_lease_end(mod_ctx *c, mod_item *it, int64_t end_ms, const char *event, j
     json_object_set_new(payload, "paid_micros", json_integer(paid));
     json_object_set_new(payload, "hourly_micros", json_integer(mod_rate(c)));
     if ((rc = mod_journal(c, event, w, subj, false, "active", start, end_ms, payload, err))) return rc;
-    if (end_ms > from) {
-        int64_t today = 0;
-        if (store_get_i64(c->db, SQL_MOD_WT_GRAPHIC_DAY, &today, err, "ii", w, end_ms / MOD_DAY_MS) < 0)
-            return err->code;
+    int64_t today = 0;
+    if (nseg && store_get_i64(c->db, SQL_MOD_WT_GRAPHIC_DAY, &today, err, "ii", w, end_ms / MOD_DAY_MS) < 0)
+        return err->code;
+    for (int i = 0; i < nseg; i++)
         if ((rc = mod_journal(c, "exposure", w, subj, false, NULL, 0, 0,
-                              json_pack("{s:s, s:b, s:I, s:I, s:I}", "category", cat, "graphic", (int)it->graphic,
-                                        "ms", (json_int_t)(end_ms - from), "graphic_today_ms", (json_int_t)today,
-                                        "budget_ms", (json_int_t)c->cfg->mod_exposure_budget_ms),
+                              json_pack("{s:s, s:b, s:I, s:I, s:I}", "category", seg[i].cat, "graphic",
+                                        (int)seg[i].graphic, "ms", (json_int_t)(seg[i].b - seg[i].a),
+                                        "graphic_today_ms", (json_int_t)today, "budget_ms",
+                                        (json_int_t)c->cfg->mod_exposure_budget_ms),
                               err)))
             return rc;
-    }
     int64_t limit = c->cfg->mod_continuous_limit_ms;
     if (m.last_end - streak < limit && last - streak >= limit)
         if ((rc = mod_journal(c, "break_required", w, subj, false, NULL, 0, 0,

@@ -313,7 +313,7 @@ static int decide_audit(mod_ctx *c, mod_item *it, json_t *b, int64_t *dec, vis_e
 {
     mod_decision_in d;
     if (parse_decision(c, b, NULL, NULL, &d, err)) return err->code;
-    char ract[32] = "", rcat[64] = "";
+    char ract[32] = "", rcat[MOD_CAT_MAX] = "";
     store_stmt *q = store_query(c->db, SQL_MOD_DECISION_GET, err, "i", it->ref_decision);
     if (!q) return err->code;
     if (store_row(q, err) == 1) {
@@ -350,7 +350,7 @@ static int decide_appeal(mod_ctx *c, mod_item *it, json_t *b, int64_t *dec, vis_
         return vis_errf(err, VIS_EINVAL, "invalid_field", "outcome", "an appeal's outcome is 'upheld' or 'reversed'");
     if (!reasons) return vis_errf(err, VIS_EINVAL, "missing_field", "reasons", "an appeal decision needs its reasons");
     bool reversed = !strcmp(outcome, "reversed");
-    char ract[32] = "", rcat[64] = "";
+    char ract[32] = "", rcat[MOD_CAT_MAX] = "";
     int64_t rdet = 0;
     store_stmt *q = store_query(c->db, SQL_MOD_DECISION_GET, err, "i", it->ref_decision);
     if (!q) return err->code;

@@ -9,6 +9,9 @@
 #define MOD_DAY_MS 86400000LL
 #define MOD_NCATS 14
 #define MOD_LABEL_KEEP "keep"
+/* room for any category name: the longest,
+ * STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS, is 67 bytes */
+#define MOD_CAT_MAX 80
 
 /* ---- DSA vocabulary (mod_dsa.c) ---- */
 
@@ -44,7 +47,7 @@ void mod_date(int64_t ms, char *buf);
 
 typedef struct mod_item {
     int64_t id, client_id, content_id, queue_id, severity, notices, trusted, deprioritised, graphic, child_safety;
-    char    kind[8], state[8], category[64], language[16], hint_label[64], hint_version[40];
+    char    kind[8], state[8], category[MOD_CAT_MAX], language[16], hint_label[MOD_CAT_MAX], hint_version[40];
     int64_t hint_ppm, auto_flagged, excluded_worker, ref_decision, appeal_id, queued_ms;
     int64_t lease_worker, lease_start_ms, lease_until_ms, lease_escrow, unblurred, escalations, created_ms;
 } mod_item;
@@ -119,7 +122,7 @@ int mod_auto_decide(mod_ctx *c, const mod_content *ct, const mod_hint *h, int64_
 
 struct mod_hint {
     bool    ready;              /* the model has learned enough to be shown */
-    char    label[64];          /* "keep" or a category */
+    char    label[MOD_CAT_MAX];  /* "keep" or a category */
     double  score;              /* its probability */
     double  threshold;          /* the threshold for that label */
     bool    automatic;          /* confident and allowed: decide alone */

@@ -132,7 +132,7 @@ int mod_content_submit(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     if (r == 1)
         return vis_errf(err, VIS_ECONFLICT, "duplicate_content", "client_ref",
                         "content '%s' was already sent (id %lld)", ref, (long long)existing);
-    if (store_exec(c->db, SQL_MOD_CONTENT_INSERT, err, "ittttttiiii", c->who->id, ref, text, url, kind,
+    if (store_exec(c->db, SQL_MOD_CONTENT_INSERT, err, "itttttttiii", c->who->id, ref, text, url, kind,
                    jv_str(b, "author_ref", ""), lang, cat, jv_int(b, "severity", 1), cdate, c->now_ms))
         return err->code;
     int64_t id = store_last_id(c->db);
@@ -399,7 +399,7 @@ int mod_appeal_submit(mod_ctx *c, int64_t decision, json_t *b, json_t **out, vis
     if (!q) return err->code;
     int r = store_row(q, err);
     int64_t client = -1, content = 0, moderator = -1, created = 0, superseded = -1;
-    char cat[64] = "";
+    char cat[MOD_CAT_MAX] = "";
     if (r == 1) {
         client = store_col_i64(q, 1);
         content = store_col_i64(q, 2);

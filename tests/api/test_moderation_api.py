@@ -739,6 +739,67 @@ class OfflineModel(Base):
         self.assertErr(r, 400, "invalid_model")
 
 
+ELECTIONS = "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS"  # the longest name, 67 bytes
+
+
+class Walkthrough(Base):
+    """Defects found by walking the flow by hand."""
+
+    def test_category_hint_is_stored(self):
+        ct = self.content("h1", category_hint="violence")
+        self.assertEqual(ct["category_hint"], VIOLENCE)
+        self.assertEqual(self.cl.get("/v1/moderation/content/%d" % ct["id"]).json["category_hint"], VIOLENCE)
+        self.assertEqual(self.srv.sql("SELECT category_hint FROM mod_content WHERE id = ?", (ct["id"],)),
+                         [(VIOLENCE,)])
+
+    def test_longest_category_survives_appeal(self):
+        _, a = self.moderator()
+        _, opted = self.moderator()
+        _, b = self.moderator()
+        self.assertEqual(opted.post("/v1/moderation/me", {"opt_outs": [ELECTIONS]}).status, 200)
+        self.content("e1", "election day moved to Wednesday")
+        it = self.claim(a)[0]
+        r = a.post("/v1/moderation/items/%d/decide" % it["id"],
+                   {"action": "label", "category": ELECTIONS, "ground": "terms", "facts": "false voting date"})
+        self.assertEqual(r.status, 200, r)
+        dec = r.json["decision"]
+        r = self.cl.post("/v1/moderation/decisions/%d/appeal" % dec["id"], {"explanation": "the date did move"})
+        self.assertEqual(r.status, 201, r)
+        self.assertErr(opted.post("/v1/moderation/claim"), 409, "no_item")  # opted out of elections
+        ai = self.claim(b)[0]
+        self.assertEqual(ai["kind"], "appeal")
+        self.assertEqual((ai["category"], ai["severity"]), (ELECTIONS, 2))
+        before = self.srv.snapshot()
+        same = {"outcome": "reversed", "reasons": "r", "action": "label", "category": ELECTIONS, "ground": "terms"}
+        self.assertErr(b.post("/v1/moderation/items/%d/decide" % ai["id"], same), 400, "invalid_field")
+        self.assertEqual(self.srv.snapshot(), before)
+
+    def test_graphic_time_counts_while_held_with_other_items(self):
+        v = self.content("g1", "street fight", media_url="http://cdn/g1.mp4", media_kind="video")
+        self.notice(v["id"], category=VIOLENCE)
+        s = self.content("g2", "cheap watches")
+        self.notice(s["id"], category=SCAM)
+        _, m = self.moderator()
+        items = self.claim(m, count=2)
+        self.assertEqual(sorted(i["graphic"] for i in items), [False, True])
+        plain = [i for i in items if not i["graphic"]][0]
+        graphic = [i for i in items if i["graphic"]][0]
+        self.clock(advance_ms=14 * MIN)
+        # the plain item decided first pays the 14 minutes; they were graphic exposure all the same
+        r = m.post("/v1/moderation/items/%d/decide" % plain["id"], {"action": "keep", "facts": "ok"})
+        self.assertEqual(r.status, 200, r)
+        r = m.post("/v1/moderation/items/%d/decide" % graphic["id"],
+                   {"action": "remove", "category": VIOLENCE, "ground": "terms", "facts": "gore"})
+        self.assertEqual(r.status, 200, r)
+        me = m.get("/v1/moderation/me").json["exposure"]
+        self.assertEqual(me["graphic_today_ms"], 14 * MIN)
+        self.assertEqual([(c["category"], c["graphic"], c["ms"]) for c in me["by_category_30d"]],
+                         [(VIOLENCE, True, 14 * MIN)])
+        e = m.get("/v1/me/earnings?from=0&to=%d" % FAR).json
+        self.assertEqual((e["active_ms"], e["paid_micros"]), (14 * MIN, 18_000_000 * 14 // 60))
+        self.assertEqual(sum(r[0] for r in self.srv.sql("SELECT paid_micros FROM mod_worktime")), e["paid_micros"])
+
+
 class Demo(unittest.TestCase):
     def test_demo_platform_has_a_queue(self):
         srv = Server(demo=True)

@@ -1,5 +1,6 @@
 /* mod_common — items, journal, callbacks queue, routing, and the end of a
  * lease: paid review time, exposure and the continuous-review streak. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,13 @@
 #include "store/sql_moderation.h"
 
 bool mod_is_admin(const mod_ctx *c) { return c->who && !strcmp(c->who->role, "admin"); }
+
+void mod_lang_primary(const char *tag, char *out)
+{
+    size_t k = 0;
+    for (; tag && tag[k] && tag[k] != '-' && k < 15; k++) out[k] = (char)tolower((unsigned char)tag[k]);
+    out[k] = '\0';
+}
 
 int mod_item_load(mod_ctx *c, int64_t id, mod_item *it, vis_err *err)
 {

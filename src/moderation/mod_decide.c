@@ -241,7 +241,7 @@ static const jv_field decide_fields[] = {
     {"facts", JV_STRING, false, 1, 5000},
     {"ground", JV_STRING, false, 1, 16},
     {"legal_ground", JV_STRING, false, 1, 500},
-    {"explanation", JV_STRING, false, 1, 5000},
+    {"explanation", JV_STRING, false, 1, 2000}, /* the Transparency Database's limit */
     {"outcome", JV_STRING, false, 1, 16},
     {"reasons", JV_STRING, false, 1, 5000},
     {"items", JV_ARRAY, false, 0, 0},
@@ -406,10 +406,29 @@ static int decide_appeal(mod_ctx *c, mod_item *it, json_t *b, int64_t *dec, vis_
     return mod_lease_end(c, it, c->now_ms, "appeal_decided", p, err);
 }
 
+/* Fields that do not belong to this kind of item are refused, not ignored:
+ * an appeal's outcome on a review, or a new action on an upheld appeal. */
+static int fields_fit(const mod_item *it, json_t *b, vis_err *err)
+{
+    static const char *const appeal[] = {"outcome", "reasons", NULL};
+    static const char *const decision[] = {"action", "category", "ground", "legal_ground", "facts", "explanation", NULL};
+    bool is_appeal = !strcmp(it->kind, "appeal");
+    bool upheld = is_appeal && !strcmp(jv_str(b, "outcome", ""), "upheld");
+    for (int i = 0; !is_appeal && appeal[i]; i++)
+        if (json_object_get(b, appeal[i]))
+            return vis_errf(err, VIS_EINVAL, "invalid_field", appeal[i], "'%s' belongs to an appeal; item %lld is a%s %s",
+                            appeal[i], (long long)it->id, strcmp(it->kind, "audit") ? "" : "n", it->kind);
+    for (int i = 0; upheld && decision[i]; i++)
+        if (json_object_get(b, decision[i]))
+            return vis_errf(err, VIS_EINVAL, "invalid_field", decision[i],
+                            "an upheld appeal keeps the decision: '%s' only goes with outcome 'reversed'", decision[i]);
+    return 0;
+}
+
 static int decide_one(mod_ctx *c, int64_t id, json_t *b, json_t *results, vis_err *err)
 {
     mod_item it;
-    if (mod_item_leased(c, id, &it, err)) return err->code;
+    if (mod_item_leased(c, id, &it, err) || fields_fit(&it, b, err)) return err->code;
     int64_t dec = -1;
     int rc = !strcmp(it.kind, "review")  ? decide_review(c, &it, b, &dec, err)
              : !strcmp(it.kind, "audit") ? decide_audit(c, &it, b, &dec, err)

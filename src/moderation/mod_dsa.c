@@ -126,15 +126,23 @@ json_t *mod_statement(const mod_sor_in *in)
         bool illegal = in->ground && !strcmp(in->ground, "illegal");
         json_object_set_new(o, "decision_ground", json_string(illegal ? "DECISION_GROUND_ILLEGAL_CONTENT"
                                                                        : "DECISION_GROUND_INCOMPATIBLE_CONTENT"));
-        const char *expl = in->explanation && *in->explanation ? in->explanation : in->facts;
+        /* the Transparency Database takes at most 2000 characters here
+         * (the facts, up to 5000, are whole in decision_facts) */
+        char expl[2001];
+        size_t n = 0;
+        const char *src = in->explanation && *in->explanation ? in->explanation : in->facts ? in->facts : "";
+        while (src[n] && n < sizeof expl - 1) n++;
+        while (n > 0 && src[n] && ((unsigned char)src[n] & 0xC0) == 0x80) n--; /* not inside a UTF-8 character */
+        memcpy(expl, src, n);
+        expl[n] = '\0';
         if (illegal) {
             json_object_set_new(o, "illegal_content_legal_ground", json_string(in->legal_ground ? in->legal_ground : ""));
-            json_object_set_new(o, "illegal_content_explanation", json_string(expl ? expl : ""));
+            json_object_set_new(o, "illegal_content_explanation", json_string(expl));
         } else {
             json_object_set_new(o, "incompatible_content_ground",
                                 json_string(in->legal_ground && *in->legal_ground ? in->legal_ground
                                                                                   : "the platform's terms of service"));
-            json_object_set_new(o, "incompatible_content_explanation", json_string(expl ? expl : ""));
+            json_object_set_new(o, "incompatible_content_explanation", json_string(expl));
         }
     }
     if (in->category && *in->category) json_object_set_new(o, "category", json_string(in->category));
@@ -145,11 +153,11 @@ json_t *mod_statement(const mod_sor_in *in)
     if (in->media_kind && !strcmp(in->media_kind, "audio")) json_array_append_new(ct, json_string("CONTENT_TYPE_AUDIO"));
     if (json_array_size(ct) == 0) json_array_append_new(ct, json_string("CONTENT_TYPE_OTHER"));
     json_object_set_new(o, "content_type", ct);
-    if (in->language && *in->language) {
-        char up[16];
-        size_t k = 0;
-        for (; in->language[k] && k < sizeof up - 1; k++) up[k] = (char)toupper((unsigned char)in->language[k]);
-        up[k] = '\0';
+    /* the Transparency Database takes an ISO 639-1 code: the primary subtag
+     * of a two-letter tag ("en-GB" -> "EN"); other tags are left out */
+    size_t ll = in->language ? strcspn(in->language, "-") : 0;
+    if (ll == 2) {
+        char up[3] = {(char)toupper((unsigned char)in->language[0]), (char)toupper((unsigned char)in->language[1]), 0};
         json_object_set_new(o, "content_language", json_string(up));
     }
     json_object_set_new(o, "content_date", json_string(d1));

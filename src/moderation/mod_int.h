@@ -65,6 +65,10 @@ int  mod_item_load(mod_ctx *c, int64_t id, mod_item *it, vis_err *err);
 /* Load an item the caller holds a live lease on. */
 int  mod_item_leased(mod_ctx *c, int64_t id, mod_item *it, vis_err *err);
 bool mod_is_admin(const mod_ctx *c);
+/* The lower-case primary subtag of a language tag ("en-GB" -> "en") into
+ * out (>= 16 bytes): what items, routing rules and moderators' languages
+ * are matched on. */
+void mod_lang_primary(const char *tag, char *out);
 
 typedef struct mod_moderator {
     int64_t child_safety, senior, streak_start, last_end, paid_until;

@@ -59,11 +59,13 @@ int mod_item_open(mod_ctx *c, const mod_content *ct, const char *kind, const cha
     int64_t sev = mod_category_severity(category);
     if (ct->severity > sev) sev = ct->severity;
     int64_t queue, graphic, cs;
-    if (mod_route(c, ct->client_id, category, ct->language, sev, &queue, &graphic, &cs, err)) return err->code;
+    char lang[16];
+    mod_lang_primary(ct->language, lang);
+    if (mod_route(c, ct->client_id, category, lang, sev, &queue, &graphic, &cs, err)) return err->code;
     bool hint = h && h->ready;
     int64_t flagged = hint && strcmp(h->label, MOD_LABEL_KEEP) && notices == 0;
     if (store_exec(c->db, SQL_MOD_ITEM_INSERT, err, "iitittiiiiiititiIIIi", ct->client_id, ct->id, kind, queue, category,
-                   ct->language, sev, notices, trusted, deprio, graphic, cs, hint ? h->label : "",
+                   lang, sev, notices, trusted, deprio, graphic, cs, hint ? h->label : "",
                    hint ? (int64_t)(h->score * 1e6) : (int64_t)-1, hint ? h->version : "", flagged, excluded,
                    ref_decision, appeal, c->now_ms))
         return err->code;
@@ -315,7 +317,7 @@ int mod_notice_submit(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
             icat = cat;
             if (mod_category_severity(cat) > sev) sev = mod_category_severity(cat);
             if (!strcmp(it.state, "open") &&
-                (rc = mod_route(c, ct.client_id, icat, ct.language, sev, &q, &g, &cs, err)))
+                (rc = mod_route(c, ct.client_id, icat, it.language, sev, &q, &g, &cs, err)))
                 goto done;
             if (strcmp(it.state, "open")) {
                 g = g || mod_category_graphic(icat);

@@ -295,6 +295,7 @@ int mod_item_escalate(mod_ctx *c, int64_t id, json_t *b, json_t **out, vis_err *
                       err) ||
         store_exec(c->db, SQL_MOD_ITEM_MOVE, err, "iiii", id, target, (int64_t)(g || it.graphic),
                    (int64_t)(cs || it.child_safety)) ||
+        store_exec(c->db, SQL_MOD_SKIP_ADD, err, "ii", id, c->who->id) || /* for another, more senior look */
         store_exec(c->db, SQL_MOD_ITEM_REOPEN, err, "i", id))
         return err->code;
     *out = json_pack("{s:I, s:s, s:I}", "item_id", (json_int_t)id, "state", "open", "queue", (json_int_t)target);
@@ -376,11 +377,10 @@ int mod_me_set(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
         json_array_foreach(langs, i, v) {
             const char *s = json_string_value(v);
             char l[16];
-            size_t k = 0;
-            for (; s && s[k] && k < sizeof l - 1; k++) l[k] = (char)tolower((unsigned char)s[k]);
-            l[k] = '\0';
             bool ok = s && *s && strlen(s) < sizeof l;
-            for (size_t j = 0; ok && l[j]; j++) ok = isalpha((unsigned char)l[j]) || l[j] == '-';
+            for (size_t j = 0; ok && s[j]; j++) ok = isalpha((unsigned char)s[j]) || s[j] == '-';
+            mod_lang_primary(ok ? s : "", l); /* "en-GB" speaks "en" */
+            ok = ok && *l;
             if (!ok)
                 return vis_errf(err, VIS_EINVAL, "invalid_field", "languages", "languages must be tags such as 'en'");
             if (store_exec(c->db, SQL_MOD_LANG_ADD, err, "it", w, l)) return err->code;
@@ -493,6 +493,15 @@ int mod_rule_create(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     const char *cat = jv_str(b, "category", NULL);
     if (cat && !(cat = mod_category_norm(cat)))
         return vis_errf(err, VIS_EINVAL, "invalid_field", "category", "category must be a DSA statement category");
+    /* content languages are stored lower-case: so are the rules' */
+    const char *lin = jv_str(b, "language", NULL);
+    char lang[16] = "";
+    for (const char *p = lin; p && *p; p++)
+        if (!isalpha((unsigned char)*p) && *p != '-')
+            return vis_errf(err, VIS_EINVAL, "invalid_field", "language", "language must be a language tag such as 'en'");
+    mod_lang_primary(lin, lang);
+    if (lin && !*lang)
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "language", "language must be a language tag such as 'en'");
     int64_t client = jv_int(b, "client_id", -1);
     if (client > 0) {
         account a;
@@ -500,7 +509,7 @@ int mod_rule_create(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
             return vis_errf(err, VIS_EINVAL, "invalid_field", "client_id", "client_id must be a client account");
     }
     if (store_exec(c->db, SQL_MOD_RULE_INSERT, err, "iittII", jv_int(b, "position", 100), queue, cat,
-                   jv_str(b, "language", NULL), client, jv_int(b, "min_severity", -1)))
+                   lin ? lang : NULL, client, jv_int(b, "min_severity", -1)))
         return err->code;
     *out = json_pack("{s:I}", "id", (json_int_t)store_last_id(c->db));
     return 0;

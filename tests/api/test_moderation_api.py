@@ -108,6 +108,10 @@ def check_statement(tc, s):
     for k in ("content_date", "application_date"):
         tc.assertRegex(s[k], r"^\d{4}-\d{2}-\d{2}$")
     tc.assertIsInstance(s["decision_facts"], str)
+    if "content_language" in s:
+        tc.assertRegex(s["content_language"], r"^[A-Z]{2}$")
+    for k in ("illegal_content_explanation", "incompatible_content_explanation"):
+        tc.assertLessEqual(len(s.get(k, "")), 2000)
 
 
 class Base(unittest.TestCase):
@@ -798,6 +802,74 @@ class Walkthrough(Base):
         e = m.get("/v1/me/earnings?from=0&to=%d" % FAR).json
         self.assertEqual((e["active_ms"], e["paid_micros"]), (14 * MIN, 18_000_000 * 14 // 60))
         self.assertEqual(sum(r[0] for r in self.srv.sql("SELECT paid_micros FROM mod_worktime")), e["paid_micros"])
+
+
+    def test_escalated_item_goes_to_someone_else(self):
+        self.notice(self.content("x1", "needs a second look")["id"], category=SCAM)
+        s1_acct, s1 = self.moderator()
+        s2_acct, s2 = self.moderator()
+        for a in (s1_acct, s2_acct):
+            self.adm.post("/v1/admin/moderation/moderators/%d" % a["id"], {"senior": True})
+        it = self.claim(s1)[0]
+        r = s1.post("/v1/moderation/items/%d/escalate" % it["id"], {"reason": "I want another opinion"})
+        self.assertEqual(r.status, 200, r)
+        self.assertErr(s1.post("/v1/moderation/claim"), 409, "no_item")
+        self.assertEqual(self.claim(s2)[0]["id"], it["id"])
+
+    def test_rule_language_matches_content_language(self):
+        q = self.adm.post("/v1/admin/moderation/queues", {"name": "french"}).json["id"]
+        before = self.srv.snapshot()
+        self.assertErr(self.adm.post("/v1/admin/moderation/rules", {"queue": q, "language": "f r"}), 400,
+                       "invalid_field")
+        self.assertEqual(self.srv.snapshot(), before)
+        r = self.adm.post("/v1/admin/moderation/rules", {"queue": q, "position": 1, "language": "FR"})
+        self.assertEqual(r.status, 201, r)
+        fr = self.content("f1", "bonjour", language="fr-BE")
+        self.assertEqual(self.srv.sql("SELECT queue_id FROM mod_items WHERE id = ?", (fr["item_id"],))[0][0], q)
+
+    def test_fields_of_another_kind_are_refused(self):
+        _, a = self.moderator()
+        _, b = self.moderator()
+        self.content("k1")
+        it = self.claim(a)[0]
+        before = self.srv.snapshot()
+        for body in ({"action": "keep", "facts": "x", "outcome": "upheld"},
+                     {"action": "keep", "facts": "x", "reasons": "r"}):
+            self.assertErr(a.post("/v1/moderation/items/%d/decide" % it["id"], body), 400, "invalid_field")
+        self.assertEqual(self.srv.snapshot(), before)
+        r = a.post("/v1/moderation/items/%d/decide" % it["id"], {"action": "label", "category": SCAM, "ground": "terms",
+                                                                 "facts": "x"})
+        dec = r.json["decision"]["id"]
+        self.assertEqual(self.cl.post("/v1/moderation/decisions/%d/appeal" % dec, {"explanation": "e"}).status, 201)
+        ai = self.claim(b)[0]
+        before = self.srv.snapshot()
+        self.assertErr(b.post("/v1/moderation/items/%d/decide" % ai["id"],
+                              {"outcome": "upheld", "reasons": "r", "action": "keep"}), 400, "invalid_field")
+        self.assertEqual(self.srv.snapshot(), before)
+        r = b.post("/v1/moderation/items/%d/decide" % ai["id"], {"outcome": "upheld", "reasons": "right call"})
+        self.assertEqual(r.status, 200, r)
+
+    def test_statement_fits_the_transparency_database(self):
+        _, m = self.moderator(langs=("en", "fr", "eng"))
+        long_facts = "é" * 2400  # 4800 bytes of facts
+        # en-GB content reaches a moderator who speaks en; its statement says EN
+        for i, (lang, want) in enumerate((("en-GB", "EN"), ("eng", None), ("fr-CA", "FR"))):
+            self.content("l%d" % i, "text", language=lang)
+            it = self.claim(m)[0]
+            r = m.post("/v1/moderation/items/%d/decide" % it["id"],
+                       {"action": "remove", "category": SCAM, "ground": "terms", "facts": long_facts})
+            self.assertEqual(r.status, 200, r)
+            s = r.json["decision"]["statement_of_reasons"]
+            check_statement(self, s)
+            self.assertEqual(s.get("content_language"), want)
+            self.assertEqual(s["decision_facts"], long_facts)
+            self.assertLessEqual(len(s["incompatible_content_explanation"]), 2000)
+            self.assertTrue(long_facts.startswith(s["incompatible_content_explanation"]))
+        self.content("l9")
+        it = self.claim(m)[0]
+        self.assertErr(m.post("/v1/moderation/items/%d/decide" % it["id"],
+                              {"action": "remove", "category": SCAM, "ground": "terms", "facts": "f",
+                               "explanation": "x" * 2001}), 400)
 
 
 class Demo(unittest.TestCase):

@@ -68,6 +68,7 @@ ID_FN(h_content_get, mod_content_get, "content", 200)
 ID_FN(h_notice_get, mod_notice_get, "notice", 200)
 ID_BODY_FN(h_appeal, mod_appeal_submit, "decision", 201)
 PLAIN_FN(h_callbacks, mod_callbacks_list)
+PLAIN_FN(h_settings_get, mod_client_settings_get)
 PLAIN_FN(h_me, mod_me)
 BODY_FN(h_me_set, mod_me_set, 200)
 PLAIN_FN(h_queues, mod_queues_list)
@@ -117,7 +118,9 @@ static int h_classifier(http_req *r, http_resp *rs, vis_err *err)
 static int h_transparency(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t to, from, client = -1;
-    if (http_query_i64(r, "to", r->now_ms, 0, 253402300799999LL, &to, err) ||
+    /* 'to' is exclusive: by default the period ends after the current
+     * millisecond, so what was just decided is counted */
+    if (http_query_i64(r, "to", r->now_ms + 1, 0, 253402300799999LL, &to, err) ||
         http_query_i64(r, "from", to - 183 * 86400000LL, 0, 253402300799999LL, &from, err))
         return err->code;
     if (to <= from) return vis_errf(err, VIS_EINVAL, "invalid_parameter", "to", "'to' must be after 'from'");
@@ -152,7 +155,9 @@ static int h_run(http_req *r, http_resp *rs, vis_err *err)
 #define W HTTP_WORKER
 #define AD HTTP_ADMIN
 const http_route http_routes_moderation[] = {
-    {"POST", "/v1/moderation/settings", h_settings, CL | HTTP_JSON | HTTP_TX, "set the platform's callback URL"},
+    {"POST", "/v1/moderation/settings", h_settings, CL | HTTP_JSON | HTTP_TX,
+     "set the platform's callback URL (http or https); rotate the secret that signs callbacks"},
+    {"GET", "/v1/moderation/settings", h_settings_get, CL, "the platform's callback URL and signing secret"},
     {"POST", "/v1/moderation/content", h_content, CL | HTTP_JSON | HTTP_IDEM, "send content for moderation"},
     {"GET", "/v1/moderation/content/{id}", h_content_get, CL | AD, "content with its notices and decisions"},
     {"POST", "/v1/moderation/notices", h_notice, CL | HTTP_JSON | HTTP_IDEM, "a user's notice (DSA Art. 16): receipt"},

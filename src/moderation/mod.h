@@ -80,7 +80,10 @@ int  mod_svc_get(mod_svc **slot, const vis_config *cfg, store *db, mod_svc **out
 void mod_svc_free(mod_svc *s);
 
 /* Client platforms */
+/* callback_url (http:// or https://, '' = none) and rotate_secret; the
+ * answer (also of _get) carries the secret that signs the callbacks */
 int mod_client_settings(mod_ctx *c, json_t *body, json_t **out, vis_err *err);
+int mod_client_settings_get(mod_ctx *c, json_t **out, vis_err *err);
 int mod_content_submit(mod_ctx *c, json_t *body, json_t **out, vis_err *err);
 int mod_content_get(mod_ctx *c, int64_t id, json_t **out, vis_err *err);
 int mod_notice_submit(mod_ctx *c, json_t *body, json_t **out, vis_err *err);

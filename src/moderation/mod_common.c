@@ -72,19 +72,6 @@ int mod_journal(mod_ctx *c, const char *event, int64_t worker, const char *subje
     return journal_append_json(c->db, &ev, payload, NULL, err);
 }
 
-int mod_callback_queue(mod_ctx *c, int64_t client, const char *event, json_t *body, vis_err *err)
-{
-    if (!body) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-    json_object_set_new(body, "event", json_string(event));
-    json_object_set_new(body, "sent_for", json_integer(client));
-    char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(body);
-    if (!text) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-    int rc = store_exec(c->db, SQL_MOD_CB_INSERT, err, "ittii", client, event, text, c->now_ms, c->now_ms);
-    free(text);
-    return rc;
-}
-
 int mod_queue_flags(mod_ctx *c, int64_t queue, int64_t *graphic, int64_t *child_safety, int64_t *senior,
                     vis_err *err)
 {

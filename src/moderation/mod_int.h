@@ -79,7 +79,7 @@ int mod_moderator_get(mod_ctx *c, int64_t worker, mod_moderator *m, vis_err *err
 /* Journal an event (family "moderation"); payload stolen, may be NULL. */
 int mod_journal(mod_ctx *c, const char *event, int64_t worker, const char *subject, bool automated,
                 const char *span_kind, int64_t span_a, int64_t span_b, json_t *payload, vis_err *err);
-/* Queue a callback to the client platform (body stolen). */
+/* Queue a callback to the client platform (body stolen; mod_callbacks.c). */
 int mod_callback_queue(mod_ctx *c, int64_t client, const char *event, json_t *body, vis_err *err);
 /* Which queue takes an item (rules, else "general"); flags from queue and category. */
 int mod_route(mod_ctx *c, int64_t client, const char *category, const char *language, int64_t severity,
@@ -146,10 +146,11 @@ int64_t mod_svc_audit_ppm(const mod_svc *s);
 void mod_svc_jobs_lock(mod_svc *s);
 void mod_svc_jobs_unlock(mod_svc *s);
 
-/* ---- outbound HTTP (mod_http.c) ---- */
+/* ---- callbacks (mod_callbacks.c) ---- */
 
-/* POST body to an http:// URL; *status = the response status (0 when none). */
-int mod_http_post(const char *url, const char *body, size_t len, const char *const *headers, int64_t timeout_ms,
-                  int *status, vis_err *err);
+/* Deliver the due callbacks (outside any transaction), each outcome stored. */
+int mod_callbacks_deliver(const vis_config *cfg, store *db, int64_t now, mod_tick_stats *st, vis_err *err);
+/* out = hex HMAC-SHA256 keyed with secret over "<t_ms>.<body>". */
+void mod_callback_sign(const char *secret, int64_t t_ms, const char *body, size_t len, char out[65]);
 
 #endif

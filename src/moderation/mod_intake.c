@@ -373,25 +373,7 @@ int mod_notice_get(mod_ctx *c, int64_t id, json_t **out, vis_err *err)
     return *out ? 0 : err->code;
 }
 
-/* ---- settings, appeals, callbacks ---- */
-
-int mod_client_settings(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
-{
-    static const jv_field f[] = {{"callback_url", JV_STRING, true, 0, 1000}, {NULL, 0, 0, 0, 0}};
-    if (jv_check(b, f, err)) return err->code;
-    const char *url = jv_str(b, "callback_url", "");
-    if (!strncmp(url, "https://", 8))
-        return vis_errf(err, VIS_EINVAL, "https_unsupported", "callback_url",
-                        "https callbacks need a TLS client, not built in yet: use http:// (e.g. behind a TLS proxy)");
-    if (*url && (strncmp(url, "http://", 7) || !url[7]))
-        return vis_errf(err, VIS_EINVAL, "invalid_field", "callback_url", "callback_url must be an http:// URL or ''");
-    for (const char *p = url; *p; p++)
-        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
-            return vis_errf(err, VIS_EINVAL, "invalid_field", "callback_url", "callback_url has a space or control byte");
-    if (store_exec(c->db, SQL_MOD_CLIENT_PUT, err, "iti", c->who->id, url, c->now_ms)) return err->code;
-    *out = json_pack("{s:s}", "callback_url", url);
-    return 0;
-}
+/* ---- appeals ---- */
 
 int mod_appeal_submit(mod_ctx *c, int64_t decision, json_t *b, json_t **out, vis_err *err)
 {
@@ -448,31 +430,3 @@ int mod_appeal_submit(mod_ctx *c, int64_t decision, json_t *b, json_t **out, vis
     return 0;
 }
 
-int mod_callbacks_list(mod_ctx *c, json_t **out, vis_err *err)
-{
-    store_stmt *q = store_query(c->db, SQL_MOD_CB_OF_CLIENT, err, "i", c->who->id);
-    if (!q) return err->code;
-    json_t *arr = json_array();
-    int r;
-    while ((r = store_row(q, err)) == 1) {
-        json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:I}", "id", (json_int_t)store_col_i64(q, 0), "event",
-                              store_col_text(q, 1), "state", store_col_text(q, 2), "attempts",
-                              (json_int_t)store_col_i64(q, 3), "next_attempt_ms", (json_int_t)store_col_i64(q, 4),
-                              "last_error", store_col_text(q, 5), "created_ms", (json_int_t)store_col_i64(q, 7));
-        int64_t st = store_col_i64(q, 6), dl = store_col_i64(q, 8);
-        json_object_set_new(o, "last_status", st >= 0 ? json_integer(st) : json_null());
-        json_object_set_new(o, "delivered_ms", dl >= 0 ? json_integer(dl) : json_null());
-        json_array_append_new(arr, o);
-    }
-    store_done(q);
-    if (r < 0) {
-        json_decref(arr);
-        return err->code;
-    }
-    char url[1100] = "";
-    q = store_query(c->db, SQL_MOD_CLIENT_URL, err, "i", c->who->id);
-    if (q && store_row(q, err) == 1) snprintf(url, sizeof url, "%s", store_col_text(q, 0));
-    store_done(q);
-    *out = json_pack("{s:s, s:o}", "callback_url", url, "callbacks", arr);
-    return 0;
-}

@@ -1,5 +1,5 @@
 /* mod_jobs — housekeeping (lease expiry, learning, model saving, callback
- * delivery with exponential backoff), the DSA Art. 15 transparency figures,
+ * delivery: mod_callbacks.c), the DSA Art. 15 transparency figures,
  * the classifier's public description, and the demo platform's content. */
 #include <stdlib.h>
 #include <string.h>
@@ -9,85 +9,6 @@
 #include "moderation/mod_int.h"
 #include "store/sql_core.h"
 #include "store/sql_moderation.h"
-
-/* ---- callbacks ---- */
-
-typedef struct cb {
-    int64_t id, client, attempts;
-    char   *body, *url;
-} cb;
-
-static int deliver(const vis_config *cfg, store *db, int64_t now, mod_tick_stats *st, vis_err *err)
-{
-    enum { MAXCB = 64 };
-    cb due[MAXCB];
-    int n = 0, r;
-    store_stmt *q = store_query(db, SQL_MOD_CB_DUE, err, "ii", now, (int64_t)MAXCB);
-    if (!q) return err->code;
-    while ((r = store_row(q, err)) == 1 && n < MAXCB) {
-        due[n].id = store_col_i64(q, 0);
-        due[n].client = store_col_i64(q, 1);
-        due[n].body = strdup(store_col_text(q, 2));
-        due[n].attempts = store_col_i64(q, 3);
-        due[n].url = strdup(store_col_text(q, 4));
-        n++;
-    }
-    store_done(q);
-    int rc = r < 0 ? err->code : 0;
-    /* the POSTs run outside any transaction; each outcome is then stored.
-     * A run stops after twice the timeout, and a client whose endpoint just
-     * failed is not tried again in this run: one dead endpoint cannot hold
-     * the housekeeping thread for long. What is left stays due. */
-    int64_t t_end = clock_mono_ns() + 2 * cfg->mod_callback_timeout_ms * 1000000;
-    int64_t failed_clients[MAXCB];
-    int nfailed = 0;
-    for (int i = 0; i < n; i++) {
-        int status = 0;
-        vis_err e;
-        vis_err_clear(&e);
-        bool skip = clock_mono_ns() > t_end;
-        for (int k = 0; k < nfailed && !skip; k++) skip = failed_clients[k] == due[i].client;
-        if (skip || rc) {
-            free(due[i].body);
-            free(due[i].url);
-            continue;
-        }
-        if (!due[i].body || !due[i].url) vis_errf(&e, VIS_ENOMEM, NULL, NULL, "out of memory");
-        else if (!*due[i].url) vis_errf(&e, VIS_EINVAL, "no_callback_url", NULL, "the client has set no callback_url");
-        else {
-            char h1[64], h2[64];
-            snprintf(h1, sizeof h1, "X-Visible-Callback-Id: %lld", (long long)due[i].id);
-            snprintf(h2, sizeof h2, "X-Visible-Attempt: %lld", (long long)due[i].attempts + 1);
-            const char *hs[] = {h1, h2, NULL};
-            if (!mod_http_post(due[i].url, due[i].body, strlen(due[i].body), hs, cfg->mod_callback_timeout_ms,
-                               &status, &e) &&
-                (status < 200 || status > 299))
-                vis_errf(&e, VIS_EIO, "http_status", NULL, "the callback answered HTTP %d", status);
-        }
-        if (!rc && store_begin(db, err) == 0) {
-            int x;
-            if (!e.code) {
-                x = store_exec(db, SQL_MOD_CB_DELIVERED, err, "iii", due[i].id, now, (int64_t)status);
-                st->delivered++;
-            } else {
-                int shift = due[i].attempts < 30 ? (int)due[i].attempts : 30;
-                int64_t delay = cfg->mod_callback_backoff_ms;
-                for (int k = 0; k < shift && delay < cfg->mod_callback_backoff_max_ms; k++) delay *= 2;
-                if (delay > cfg->mod_callback_backoff_max_ms) delay = cfg->mod_callback_backoff_max_ms;
-                x = store_exec(db, SQL_MOD_CB_FAILED, err, "iitI", due[i].id, now + delay, e.msg,
-                               status ? (int64_t)status : (int64_t)-1);
-                st->failed++;
-                failed_clients[nfailed++] = due[i].client;
-            }
-            if (x) store_rollback(db);
-            else x = store_commit(db, err);
-            if (x) rc = x;
-        }
-        free(due[i].body);
-        free(due[i].url);
-    }
-    return rc;
-}
 
 int mod_housekeep(mod_svc **slot, const vis_config *cfg, store *db, int64_t now_ms, bool force_save,
                   mod_tick_stats *st, vis_err *err)
@@ -107,7 +28,7 @@ int mod_housekeep(mod_svc **slot, const vis_config *cfg, store *db, int64_t now_
     mod_svc_jobs_lock(s);
     int rc = mod_clf_learn(s, db, &st->learned, err);
     if (!rc) rc = mod_clf_save(s, db, now_ms, force_save, &st->saved, err);
-    if (!rc) rc = deliver(cfg, db, now_ms, st, err);
+    if (!rc) rc = mod_callbacks_deliver(cfg, db, now_ms, st, err);
     mod_svc_jobs_unlock(s);
     return rc;
 }

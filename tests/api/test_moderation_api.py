@@ -285,6 +285,9 @@ class EndToEnd(Base):
         self.assertEqual(t["human_review"]["moderators"], 2)
         self.assertEqual(t["human_review"]["moderators_by_language"], {"en": 2})
         self.assertIsNotNone(t["median_time_to_decision_ms"])
+        # by default the period ends now, included: what was just decided counts
+        # (the test clock stands still on the last decision's millisecond)
+        self.assertEqual(self.cl.get("/v1/moderation/transparency").json["appeals"]["decided"], 1)
         # everything is journalled, the chain intact
         events = [r[0] for r in self.srv.sql("SELECT event FROM journal WHERE family = 'moderation'")]
         for e in ("content_received", "notice_received", "queued", "claimed", "decided", "exposure",
@@ -498,7 +501,7 @@ class BadInput(Base):
             (self.cl, "/v1/moderation/notices", {"content_id": ct["id"], "category": "x", "explanation": "e"}, 400),
             (self.cl, "/v1/moderation/notices", {"content_id": ct["id"], "category": SCAM}, 400),
             (self.cl, "/v1/moderation/notices", {"category": SCAM, "explanation": "e"}, 400),
-            (self.cl, "/v1/moderation/settings", {"callback_url": "https://secure.example/hook"}, 400),
+            (self.cl, "/v1/moderation/settings", {"callback_url": "https://user:pw@secure.example/hook"}, 400),
             (self.cl, "/v1/moderation/settings", {"callback_url": "ftp://x"}, 400),
             (self.cl, "/v1/moderation/decisions/999/appeal", {"explanation": "e"}, 404),
             (self.cl, "/v1/moderation/claim", None, 403),

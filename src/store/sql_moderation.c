@@ -6,7 +6,6 @@
 const char SQL_MOD_CLIENT_PUT[] =
     "INSERT INTO mod_clients(client_id, callback_url, updated_ms) VALUES ($1, $2, $3)"
     " ON CONFLICT (client_id) DO UPDATE SET callback_url = excluded.callback_url, updated_ms = excluded.updated_ms";
-const char SQL_MOD_CLIENT_URL[] = "SELECT callback_url FROM mod_clients WHERE client_id = $1";
 /* client -> url, secret */
 const char SQL_MOD_CLIENT_GET[] = "SELECT callback_url, callback_secret FROM mod_clients WHERE client_id = $1";
 /* client, secret, now (the row exists) */

@@ -4,7 +4,6 @@
 #define VIS_STORE_SQL_MODERATION_H
 
 extern const char SQL_MOD_CLIENT_PUT[];
-extern const char SQL_MOD_CLIENT_URL[];
 extern const char SQL_MOD_CLIENT_GET[];
 extern const char SQL_MOD_CLIENT_SECRET[];
 extern const char SQL_MOD_MOD_ENSURE[];

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/jv.h"
 #include "moderation/mod_int.h"
@@ -81,6 +82,20 @@ int mod_item_open(mod_ctx *c, const mod_content *ct, const char *kind, const cha
     return mod_journal(c, "queued", -1, subj, false, NULL, 0, 0, p, err);
 }
 
+/* A media reference is an http(s) URL or an opaque reference without a
+ * scheme (a storage key): any other scheme (javascript:, data:, file:...)
+ * would be a hazard in the moderators' tools. No spaces or control bytes. */
+static bool media_ref_ok(const char *u)
+{
+    for (const char *p = u; *p; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p == 0x7f) return false;
+    size_t n = 0;
+    if (isalpha((unsigned char)u[0]))
+        for (n = 1; isalnum((unsigned char)u[n]) || u[n] == '+' || u[n] == '-' || u[n] == '.'; n++) {}
+    if (n == 0 || u[n] != ':') return true; /* no scheme */
+    return (n == 4 && !strncasecmp(u, "http", 4)) || (n == 5 && !strncasecmp(u, "https", 5));
+}
+
 static bool lang_ok(const char *s)
 {
     for (; *s; s++)
@@ -116,6 +131,9 @@ int mod_content_submit(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
         return vis_errf(err, VIS_EINVAL, "invalid_field", "media_kind", "media_kind must be image, video or audio");
     if (!*url && *kind)
         return vis_errf(err, VIS_EINVAL, "invalid_field", "media_kind", "media_kind needs a media_url");
+    if (*url && !media_ref_ok(url))
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "media_url",
+                        "media_url must be an http(s) URL or a reference without a scheme, with no spaces");
     char lang[16];
     snprintf(lang, sizeof lang, "%s", jv_str(b, "language", ""));
     for (char *p = lang; *p; p++) *p = (char)tolower((unsigned char)*p);
@@ -249,6 +267,8 @@ static json_t *notice_json(mod_ctx *c, int64_t id, vis_err *err)
         json_object_set_new(o, "item_id", item > 0 ? json_integer(item) : json_null());
         json_object_set_new(o, "decision_id", dec > 0 ? json_integer(dec) : json_null());
         json_object_set_new(o, "status", json_string(*outcome ? "decided" : "in_review"));
+        /* the notifier's statement of good faith, DSA Art. 16(2)(d) */
+        json_object_set_new(o, "good_faith", json_boolean(store_col_i64(q, 12)));
         if (*outcome) json_object_set_new(o, "outcome", json_string(outcome));
     } else if (r >= 0) {
         vis_errf(err, VIS_ENOTFOUND, "notice_not_found", NULL, "no notice %lld", (long long)id);
@@ -347,9 +367,9 @@ int mod_notice_submit(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
             (rc = mod_item_open(c, &ct, "review", cat, !deprio, trusted, deprio, -1, -1, -1, NULL, &item, err)))
             goto done;
     }
-    if ((rc = store_exec(c->db, SQL_MOD_NOTICE_INSERT, err, "iittiIttiIIti", ct.client_id, cid, cat,
+    if ((rc = store_exec(c->db, SQL_MOD_NOTICE_INSERT, err, "iittiIttiIItii", ct.client_id, cid, cat,
                          jv_str(b, "explanation", ""), (int64_t)trusted, reporter, jv_str(b, "reporter_name", ""),
-                         contact, deprio, item, dec, outcome, c->now_ms)))
+                         contact, deprio, item, dec, outcome, c->now_ms, (int64_t)jv_bool(b, "good_faith", false))))
         goto done;
     int64_t nid = store_last_id(c->db);
     char subj[48];

@@ -105,6 +105,6 @@ const store_migration store_migrations[] = {
      NULL},
     {7, "checks of allowed values as comparisons (no temporary b-tree per write)", NULL,
      store_sqlite_checks_as_comparisons},
-    {8, "moderation: a secret per client to sign decision callbacks", store_schema_moderation_8, NULL},
+    {8, "moderation: a secret per client to sign decision callbacks; notices keep the good-faith statement", store_schema_moderation_8, NULL},
     {0, NULL, NULL, NULL},
 };

@@ -211,5 +211,9 @@ const char store_schema_moderation[] =
     " (24, 2, 'STATEMENT_CATEGORY_NON_CONSENSUAL_BEHAVIOUR');";
 
 /* migration 8: each client's secret for signing its decision callbacks
- * (HMAC-SHA256, header X-Visible-Signature); '' until a callback URL is set */
-const char store_schema_moderation_8[] = "ALTER TABLE mod_clients ADD COLUMN callback_secret TEXT NOT NULL DEFAULT '';";
+ * (HMAC-SHA256, header X-Visible-Signature; '' until a callback URL is set);
+ * the notifier's statement of good faith (DSA Art. 16(2)(d)) kept with the
+ * notice */
+const char store_schema_moderation_8[] =
+    "ALTER TABLE mod_clients ADD COLUMN callback_secret TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE mod_notices ADD COLUMN good_faith INTEGER NOT NULL DEFAULT 0;";

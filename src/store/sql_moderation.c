@@ -80,15 +80,17 @@ const char SQL_MOD_REPORTER_OUTCOME[] =
 const char SQL_MOD_REPORTER_DEPRIO[] = "UPDATE mod_reporters SET deprioritised = 1 WHERE id = $1";
 
 /* notices: client, content, category, explanation, trusted, reporter|NULL, name, contact, deprio, item|NULL,
-   decision|NULL, outcome|NULL, now */
+   decision|NULL, outcome|NULL, now, good faith */
 const char SQL_MOD_NOTICE_INSERT[] =
     "INSERT INTO mod_notices(client_id, content_id, category, explanation, trusted, reporter_id, reporter_name,"
-    " reporter_contact, deprioritised, item_id, decision_id, outcome, created_ms)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
-/* id -> id, client, content, category, explanation, trusted, name, deprio, item, decision, outcome, created */
+    " reporter_contact, deprioritised, item_id, decision_id, outcome, created_ms, good_faith)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+/* id -> id, client, content, category, explanation, trusted, name, deprio, item, decision, outcome, created,
+   good faith */
 const char SQL_MOD_NOTICE_GET[] =
     "SELECT id, client_id, content_id, category, explanation, trusted, reporter_name, deprioritised,"
-    " COALESCE(item_id, -1), COALESCE(decision_id, -1), COALESCE(outcome, ''), created_ms FROM mod_notices WHERE id = $1";
+    " COALESCE(item_id, -1), COALESCE(decision_id, -1), COALESCE(outcome, ''), created_ms, good_faith"
+    " FROM mod_notices WHERE id = $1";
 /* content -> id, reporter, trusted */
 const char SQL_MOD_NOTICES_OPEN[] =
     "SELECT id, COALESCE(reporter_id, -1), trusted FROM mod_notices WHERE content_id = $1 AND decision_id IS NULL"

@@ -491,6 +491,12 @@ class BadInput(Base):
             (self.cl, "/v1/moderation/content", {"client_ref": "x"}, 400),
             (self.cl, "/v1/moderation/content", {"client_ref": "x", "text": "t", "media_url": "http://a"}, 400),
             (self.cl, "/v1/moderation/content", {"client_ref": "x", "text": "t", "media_kind": "image"}, 400),
+            (self.cl, "/v1/moderation/content", {"client_ref": "x", "media_url": "javascript:alert(1)",
+                                                 "media_kind": "image"}, 400),
+            (self.cl, "/v1/moderation/content", {"client_ref": "x", "media_url": "data:image/png;base64,AA",
+                                                 "media_kind": "image"}, 400),
+            (self.cl, "/v1/moderation/content", {"client_ref": "x", "media_url": "https://cdn.example/a b.png",
+                                                 "media_kind": "image"}, 400),
             (self.cl, "/v1/moderation/content", {"client_ref": "x", "text": "t", "category_hint": "nope"}, 400),
             (self.cl, "/v1/moderation/content", {"client_ref": "x", "text": "t", "language": "e n"}, 400),
             (self.cl, "/v1/moderation/content", {"client_ref": "x", "text": "t", "bogus": 1}, 400),
@@ -619,6 +625,22 @@ class Notifiers(Base):
         self.assertEqual(first["content"]["client_ref"], "n9")  # the trusted notice raised it
         items = self.srv.sql("SELECT deprioritised FROM mod_items WHERE content_id = ?", (c["id"],))
         self.assertEqual(items, [(0,)])
+
+    def test_media_references(self):
+        for ref in ("https://cdn.example/v/1.mp4", "HTTP://cdn.example/i.png", "bucket/media/1.png"):
+            r = self.cl.post("/v1/moderation/content", {"client_ref": ref, "media_url": ref, "media_kind": "image",
+                                                        "review": False})
+            self.assertEqual(r.status, 201, (ref, r))
+
+    def test_good_faith_statement_is_kept(self):
+        """DSA Art. 16(2)(d): the notifier's statement of good faith is part of the notice."""
+        c = self.content("gf-1", review=False)
+        r = self.cl.post("/v1/moderation/notices", {"content_id": c["id"], "category": SPEECH,
+                                                    "explanation": "hateful", "good_faith": True})
+        self.assertEqual(r.status, 201, r)
+        self.assertIs(r.json["good_faith"], True)
+        self.assertIs(self.cl.get("/v1/moderation/notices/%d" % r.json["id"]).json["good_faith"], True)
+        self.assertIs(self.notice(c["id"])["good_faith"], False)  # not stated
 
 
 class Classifier(Base):

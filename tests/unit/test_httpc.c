@@ -64,6 +64,16 @@ static void *serve_once(void *arg)
     return NULL;
 }
 
+/* a one-shot server on a loopback port, in its own thread */
+static void start_server(server *s, pthread_t *t, char *url, size_t un, const char *path)
+{
+    int port = 0;
+    s->lfd = listen_local(&port);
+    assert_true(s->lfd >= 0);
+    assert_int_equal(pthread_create(t, NULL, serve_once, s), 0);
+    snprintf(url, un, "http://127.0.0.1:%d%s", port, path);
+}
+
 static void test_url_check(void **state)
 {
     (void)state;
@@ -85,15 +95,11 @@ static void test_post(void **state)
 {
     (void)state;
     server s = {.reply = "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"};
-    int port;
-    s.lfd = listen_local(&port);
-    assert_true(s.lfd >= 0);
     pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, serve_once, &s), 0);
+    char url[64];
+    start_server(&s, &t, url, sizeof url, "/hook?a=b");
     httpc *h = httpc_new(NULL);
     assert_non_null(h);
-    char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/hook?a=b", port);
     const char *hs[] = {"X-Visible-Attempt: 1", NULL};
     int status = 0;
     vis_err e;
@@ -121,14 +127,11 @@ static void test_timeout(void **state)
 {
     (void)state;
     server s = {.reply = NULL};
-    int port;
-    s.lfd = listen_local(&port);
-    assert_true(s.lfd >= 0);
     pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, serve_once, &s), 0);
-    httpc *h = httpc_new(NULL);
     char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+    start_server(&s, &t, url, sizeof url, "/");
+    httpc *h = httpc_new(NULL);
+    assert_non_null(h);
     int status = 0;
     vis_err e;
     vis_err_clear(&e);

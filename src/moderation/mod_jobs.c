@@ -123,9 +123,11 @@ int mod_transparency(mod_ctx *c, int64_t from, int64_t to, int64_t client, json_
         json_object_set_new(acts, store_col_text(q, 0), json_integer(store_col_i64(q, 1)));
     store_done(q);
     if (r < 0) goto fail;
+    /* Art. 15(1)(b): from intake (content or notice) to the first decision */
     int64_t med = 0;
-    if (nd && store_get_i64(c->db, SQL_MOD_T_MEDIAN, &med, err, "iiii", from, to, client, (nd - 1) / 2) < 0) goto fail;
-    json_object_set_new(o, "median_time_to_decision_ms", nd ? json_integer(med) : json_null());
+    int got = store_get_i64(c->db, SQL_MOD_T_MEDIAN, &med, err, "iii", from, to, client);
+    if (got < 0) goto fail;
+    json_object_set_new(o, "median_time_to_decision_ms", got ? json_integer(med) : json_null());
     json_t *clf = json_object();
     json_object_set_new(o, "classifier", clf);
     if (audit_figures(c, from, to, client, clf, err)) goto fail;
@@ -138,9 +140,12 @@ int mod_transparency(mod_ctx *c, int64_t from, int64_t to, int64_t client, json_
     }
     store_done(q);
     if (r < 0) goto fail;
-    json_object_set_new(o, "appeals", json_pack("{s:I, s:I, s:I, s:I}", "received", (json_int_t)ain, "decided",
-                                                 (json_int_t)adec, "reversed", (json_int_t)arev, "upheld",
-                                                 (json_int_t)(adec - arev)));
+    json_t *apl = json_pack("{s:I, s:I, s:I, s:I}", "received", (json_int_t)ain, "decided", (json_int_t)adec,
+                            "reversed", (json_int_t)arev, "upheld", (json_int_t)(adec - arev));
+    json_object_set_new(o, "appeals", apl);
+    /* Art. 15(1)(d): the median time to decide a complaint */
+    if ((got = store_get_i64(c->db, SQL_MOD_T_APPEALS_MEDIAN, &med, err, "iii", from, to, client)) < 0) goto fail;
+    json_object_set_new(apl, "median_time_to_decision_ms", got ? json_integer(med) : json_null());
     int64_t ms = 0, mods = 0;
     if (store_get_i64(c->db, SQL_MOD_T_HOURS, &ms, err, "iii", from, to, client) < 0 ||
         store_get_i64(c->db, SQL_MOD_T_MODERATORS, &mods, err, "iii", from, to, client) < 0)

@@ -258,9 +258,17 @@ const char SQL_MOD_T_DECISIONS[] =
 /* -> action, count */
 const char SQL_MOD_T_ACTIONS[] =
     "SELECT action, COUNT(*) FROM mod_decisions WHERE" RANGE("created_ms") " GROUP BY action ORDER BY action";
-/* from, to, client, offset -> duration */
+/* from, to, client -> the median time from intake to the first decision on
+   content (decisions that replace another after an appeal are left out) */
 const char SQL_MOD_T_MEDIAN[] =
-    "SELECT created_ms - received_ms FROM mod_decisions WHERE" RANGE("created_ms") " ORDER BY 1 LIMIT 1 OFFSET $4";
+    "SELECT created_ms - received_ms FROM mod_decisions WHERE" RANGE("created_ms") " AND supersedes IS NULL"
+    " ORDER BY 1 LIMIT 1 OFFSET (SELECT (COUNT(*) - 1) / 2 FROM mod_decisions WHERE" RANGE("created_ms")
+    " AND supersedes IS NULL)";
+/* from, to, client -> the median time from an appeal to its outcome, appeals decided in the period */
+const char SQL_MOD_T_APPEALS_MEDIAN[] =
+    "SELECT decided_ms - created_ms FROM mod_appeals WHERE state <> 'open' AND" RANGE("decided_ms")
+    " ORDER BY 1 LIMIT 1 OFFSET (SELECT (COUNT(*) - 1) / 2 FROM mod_appeals WHERE state <> 'open' AND"
+    RANGE("decided_ms") ")";
 /* -> agreed, disagreed, pending */
 const char SQL_MOD_T_AUDIT[] =
     "SELECT COALESCE(SUM(CASE WHEN audit_state = 'agreed' THEN 1 ELSE 0 END), 0),"

@@ -83,6 +83,7 @@ extern const char SQL_MOD_T_NOTICES[];
 extern const char SQL_MOD_T_DECISIONS[];
 extern const char SQL_MOD_T_ACTIONS[];
 extern const char SQL_MOD_T_MEDIAN[];
+extern const char SQL_MOD_T_APPEALS_MEDIAN[];
 extern const char SQL_MOD_T_AUDIT[];
 extern const char SQL_MOD_T_APPEALS_IN[];
 extern const char SQL_MOD_T_APPEALS_OUT[];

@@ -280,11 +280,14 @@ class EndToEnd(Base):
         self.assertEqual(t["notices"]["by_category"], {SPEECH: 2})
         self.assertEqual(t["decisions"]["total"], 2)
         self.assertEqual(t["decisions"]["not_automated"], 2)
-        self.assertEqual(t["appeals"], {"received": 1, "decided": 1, "reversed": 1, "upheld": 0})
+        # Art. 15(1)(d): the appeal was decided 3 minutes after it came in
+        self.assertEqual(t["appeals"], {"received": 1, "decided": 1, "reversed": 1, "upheld": 0,
+                                        "median_time_to_decision_ms": 3 * MIN})
         self.assertAlmostEqual(t["human_review"]["hours"], 9 / 60)
         self.assertEqual(t["human_review"]["moderators"], 2)
         self.assertEqual(t["human_review"]["moderators_by_language"], {"en": 2})
-        self.assertIsNotNone(t["median_time_to_decision_ms"])
+        # Art. 15(1)(b): intake to the first decision (the reversal is the appeal's, counted above)
+        self.assertEqual(t["median_time_to_decision_ms"], 6 * MIN)
         # by default the period ends now, included: what was just decided counts
         # (the test clock stands still on the last decision's millisecond)
         self.assertEqual(self.cl.get("/v1/moderation/transparency").json["appeals"]["decided"], 1)

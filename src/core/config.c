@@ -92,6 +92,8 @@ static const centry table[] = {
       "longest callback retry delay; callbacks are never dropped (ms)"),
     S("moderation.callback_ca_file", mod_callback_ca_file, "",
       "CA certificates (PEM) trusted for https:// callbacks; default: the system's CA store"),
+    B("moderation.callback_private", mod_callback_private, "false",
+      "allow callbacks to loopback and private addresses (a platform on the operator's own network)"),
     I("moderation.unfounded_min", mod_unfounded_min, "5", 1, 1000000,
       "unfounded notices before a notifier may be deprioritised (DSA Art. 23)"),
     I("moderation.unfounded_ppm", mod_unfounded_ppm, "800000", 1, 1000000,

@@ -1,6 +1,8 @@
 #include "http/client.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +11,9 @@
 struct httpc {
     CURL *curl;
     char *ca_file;
+    bool allow_private;
     size_t body_seen;
+    char refused[64]; /* the address refused by the last request, or "" */
 };
 
 int httpc_global_init(void)
@@ -17,10 +21,11 @@ int httpc_global_init(void)
     return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
 
-httpc *httpc_new(const char *ca_file)
+httpc *httpc_new(const char *ca_file, bool allow_private)
 {
     httpc *h = calloc(1, sizeof *h);
     if (!h) return NULL;
+    h->allow_private = allow_private;
     h->curl = curl_easy_init();
     if (ca_file && *ca_file) h->ca_file = strdup(ca_file);
     if (!h->curl || (ca_file && *ca_file && !h->ca_file)) {
@@ -66,6 +71,47 @@ int httpc_url_check(const char *url, vis_err *err)
     return rc;
 }
 
+static bool v4_private(const unsigned char a[4])
+{
+    return a[0] == 0 || a[0] == 10 || a[0] == 127 || a[0] >= 224 ||         /* this net, private, loopback, multicast, reserved */
+           (a[0] == 100 && (a[1] & 0xc0) == 64) ||                          /* shared (CGNAT) 100.64/10 */
+           (a[0] == 169 && a[1] == 254) ||                                  /* link-local */
+           (a[0] == 172 && (a[1] & 0xf0) == 16) ||                          /* private 172.16/12 */
+           (a[0] == 192 && a[1] == 168) ||                                  /* private */
+           (a[0] == 192 && a[1] == 0 && (a[2] == 0 || a[2] == 2)) ||        /* protocol assignments, TEST-NET-1 */
+           (a[0] == 198 && (a[1] & 0xfe) == 18) ||                          /* benchmarking 198.18/15 */
+           (a[0] == 198 && a[1] == 51 && a[2] == 100) || (a[0] == 203 && a[1] == 0 && a[2] == 113); /* TEST-NETs */
+}
+
+bool httpc_addr_private(const char *ip)
+{
+    unsigned char a[16];
+    if (inet_pton(AF_INET, ip, a) == 1) return v4_private(a);
+    if (inet_pton(AF_INET6, ip, a) != 1) return true; /* not an address: refuse */
+    static const unsigned char zero[16] = {0};
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+    if (!memcmp(a, mapped, 12) || !memcmp(a, nat64, 12)) return v4_private(a + 12);
+    if (!memcmp(a, zero, 15) && (a[15] == 0 || a[15] == 1)) return true;        /* :: and ::1 */
+    if (!memcmp(a, zero, 12)) return v4_private(a + 12);                         /* IPv4-compatible */
+    return (a[0] & 0xfe) == 0xfc ||                                              /* unique local fc00::/7 */
+           (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||                            /* link-local fe80::/10 */
+           (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0) ||                            /* site-local (deprecated) */
+           a[0] == 0xff ||                                                       /* multicast */
+           (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8);       /* documentation */
+}
+
+/* after the connection is made, before the request is sent: the address
+ * really connected to (after DNS) must not be a private one */
+static int prereq(void *arg, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+    (void)local_ip, (void)primary_port, (void)local_port;
+    httpc *h = arg;
+    if (h->allow_private || !httpc_addr_private(primary_ip)) return CURL_PREREQFUNC_OK;
+    snprintf(h->refused, sizeof h->refused, "%s", primary_ip);
+    return CURL_PREREQFUNC_ABORT;
+}
+
 /* the response body is read and dropped; a huge one ends the transfer */
 static size_t discard(char *ptr, size_t size, size_t n, void *arg)
 {
@@ -98,6 +144,7 @@ int httpc_post(httpc *h, const char *url, const char *body, size_t len, const ch
     char ebuf[CURL_ERROR_SIZE];
     ebuf[0] = '\0';
     h->body_seen = 0;
+    h->refused[0] = '\0';
     long t = timeout_ms > 0 ? (long)timeout_ms : 1;
     CURLcode cc = CURLE_OK;
 #define SET(opt, val)                                                                                              \
@@ -122,6 +169,8 @@ int httpc_post(httpc *h, const char *url, const char *body, size_t len, const ch
     SET(CURLOPT_SSL_VERIFYPEER, 1L);
     SET(CURLOPT_SSL_VERIFYHOST, 2L);
     if (h->ca_file) SET(CURLOPT_CAINFO, h->ca_file);
+    SET(CURLOPT_PREREQFUNCTION, prereq);
+    SET(CURLOPT_PREREQDATA, h);
 #undef SET
     if (cc == CURLE_OK) cc = curl_easy_perform(c);
     long code = 0;
@@ -132,6 +181,10 @@ int httpc_post(httpc *h, const char *url, const char *body, size_t len, const ch
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
     curl_slist_free_all(hl);
+    if (cc != CURLE_OK && h->refused[0])
+        return vis_errf(err, VIS_EIO, "address_refused", NULL,
+                        "%s is a loopback, private or reserved address: refused (see moderation.callback_private)",
+                        h->refused);
     if (cc != CURLE_OK) {
         const char *kind = cc == CURLE_OPERATION_TIMEDOUT                                   ? "timeout"
                            : cc == CURLE_COULDNT_RESOLVE_HOST                               ? "dns_failed"

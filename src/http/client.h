@@ -14,7 +14,12 @@
  * https:// are allowed (also for redirects, which are never followed: a
  * callback is delivered where the client said, or it fails). Certificates
  * are verified against the system's CA store, or against `ca_file` when
- * one is configured (a private CA; tests use it). The response body is read
+ * one is configured (a private CA; tests use it). Unless allowed, requests
+ * to loopback, private, link-local, shared, multicast or reserved addresses
+ * are refused (a client platform must not make the server reach its own
+ * network: server-side request forgery); the check is on the address
+ * actually connected to, after DNS, so a name that resolves to such an
+ * address is refused too. The response body is read
  * and dropped (at most 64 KiB); only the status code counts. A deadline
  * covers the whole exchange. No signals are used (threads).
  *
@@ -23,6 +28,7 @@
 #ifndef VIS_HTTP_CLIENT_H
 #define VIS_HTTP_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,8 +39,12 @@ typedef struct httpc httpc;
 /* libcurl's process-wide set-up; 0 on success. */
 int httpc_global_init(void);
 
-/* ca_file: NULL or "" = the system's CA store. */
-httpc *httpc_new(const char *ca_file);
+/* ca_file: NULL or "" = the system's CA store; allow_private: also reach
+ * loopback and private addresses. */
+httpc *httpc_new(const char *ca_file, bool allow_private);
+
+/* Is this textual IPv4/IPv6 address one that is refused unless allowed? */
+bool httpc_addr_private(const char *ip);
 void httpc_free(httpc *h);
 
 /* Is url a callback URL we can use: http:// or https://, a host, no

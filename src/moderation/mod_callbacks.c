@@ -195,7 +195,7 @@ int mod_callbacks_deliver(const vis_config *cfg, store *db, int64_t now, mod_tic
      * failed is not tried again in this run: one dead endpoint cannot hold
      * the housekeeping thread for long. What is left stays due. One HTTP
      * client per run: callbacks to one endpoint share its connection. */
-    httpc *h = n && !rc ? httpc_new(cfg->mod_callback_ca_file) : NULL;
+    httpc *h = n && !rc ? httpc_new(cfg->mod_callback_ca_file, cfg->mod_callback_private) : NULL;
     int64_t t_end = clock_mono_ns() + 2 * cfg->mod_callback_timeout_ms * 1000000;
     int64_t failed_clients[MAXCB];
     int nfailed = 0;

@@ -116,9 +116,12 @@ def check_statement(tc, s):
 
 class Base(unittest.TestCase):
     extra = ()
+    # the receivers here live on loopback, which callbacks may not reach by default
+    private_callbacks = True
 
     def setUp(self):
-        self.srv = Server(*self.extra)
+        allow = ("--set", "moderation.callback_private=true") if self.private_callbacks else ()
+        self.srv = Server(*allow, *self.extra)
         self.adm = self.srv.admin()
         self.clock(set_ms=T0)
         self.client_acct, self.cl = signup(self.srv, "client")
@@ -602,6 +605,23 @@ class Callbacks(Base):
         self.clock(advance_ms=3_600_000)
         self.run_jobs()
         self.assertEqual(self.cl.get("/v1/moderation/callbacks").json["callbacks"][0]["state"], "delivered")
+
+
+class CallbackAddresses(Base):
+    private_callbacks = False  # the default: no callback to the operator's own network
+
+    def test_loopback_refused_by_default(self):
+        self.rx = Receiver()
+        self.cl.post("/v1/moderation/settings", {"callback_url": self.rx.url})
+        _, m = self.moderator()
+        self.content("ssrf-1")
+        it = self.claim(m)[0]
+        m.post("/v1/moderation/items/%d/decide" % it["id"], {"action": "keep", "facts": "ok"})
+        self.run_jobs()
+        cb = self.cl.get("/v1/moderation/callbacks").json["callbacks"][0]
+        self.assertEqual((cb["state"], cb["attempts"]), ("pending", 1))
+        self.assertIn("127.0.0.1 is a loopback, private or reserved address", cb["last_error"])
+        self.assertEqual(self.rx.bodies, [])  # nothing was sent
 
 
 class Notifiers(Base):

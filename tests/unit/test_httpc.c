@@ -98,7 +98,7 @@ static void test_post(void **state)
     pthread_t t;
     char url[64];
     start_server(&s, &t, url, sizeof url, "/hook?a=b");
-    httpc *h = httpc_new(NULL);
+    httpc *h = httpc_new(NULL, true);
     assert_non_null(h);
     const char *hs[] = {"X-Visible-Attempt: 1", NULL};
     int status = 0;
@@ -123,6 +123,36 @@ static void test_post(void **state)
     httpc_free(h);
 }
 
+static void test_private_addresses(void **state)
+{
+    (void)state;
+    const char *refused[] = {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
+                             "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255",
+                             "::1", "::", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "64:ff9b::a00:1",
+                             "ff02::1", "not-an-address"};
+    const char *allowed[] = {"8.8.8.8", "172.32.0.1", "100.128.0.1", "192.169.0.1", "2a00:1450:4001::1",
+                             "::ffff:8.8.8.8", "1.1.1.1"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) assert_true(httpc_addr_private(refused[i]));
+    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++) assert_false(httpc_addr_private(allowed[i]));
+    /* a real request to loopback is refused before anything is sent */
+    server s = {.reply = "HTTP/1.1 204 No Content\r\n\r\n"};
+    pthread_t t;
+    char url[64];
+    start_server(&s, &t, url, sizeof url, "/");
+    httpc *h = httpc_new(NULL, false);
+    assert_non_null(h);
+    int status = 0;
+    vis_err e;
+    vis_err_clear(&e);
+    assert_int_equal(httpc_post(h, url, "{}", 2, NULL, 2000, &status, &e), VIS_EIO);
+    assert_string_equal(e.kind, "address_refused");
+    assert_int_equal(status, 0);
+    httpc_free(h);
+    pthread_join(t, NULL); /* the connection was made, then closed unused */
+    assert_int_equal(s.len, 0);
+    close(s.lfd);
+}
+
 static void test_timeout(void **state)
 {
     (void)state;
@@ -130,7 +160,7 @@ static void test_timeout(void **state)
     pthread_t t;
     char url[64];
     start_server(&s, &t, url, sizeof url, "/");
-    httpc *h = httpc_new(NULL);
+    httpc *h = httpc_new(NULL, true);
     assert_non_null(h);
     int status = 0;
     vis_err e;
@@ -148,6 +178,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_url_check),
         cmocka_unit_test(test_post),
+        cmocka_unit_test(test_private_addresses),
         cmocka_unit_test(test_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

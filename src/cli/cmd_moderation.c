@@ -305,7 +305,15 @@ static int load_data(const opts *o, modc_dataset *d)
     return 0;
 }
 
-/* Each fold's figures: per-class F1, macro and weighted F1, accuracy. */
+/* Is class c's F1 defined on this fold (the class is in its truth or its
+ * predictions)? With fewer examples of a class than folds, it is not. */
+static bool f1_defined(const modc_metrics *m, size_t c)
+{
+    return m->per_class[c].support || m->per_class[c].predicted;
+}
+
+/* Each fold's figures: per-class F1 (null where undefined), macro and
+ * weighted F1, accuracy. */
 static json_t *folds_json(const modc_dataset *d, const modc_cv_opts *cv)
 {
     json_t *a = json_array();
@@ -313,43 +321,57 @@ static json_t *folds_json(const modc_dataset *d, const modc_cv_opts *cv)
         const modc_metrics *x = &cv->per_fold[f];
         json_t *f1 = json_object();
         for (size_t c = 0; c < x->k; c++)
-            json_object_set_new(f1, d->classes[c], json_real(x->per_class[c].f1));
-        json_array_append_new(a, json_pack("{s:I,s:f,s:f,s:f,s:o}", "n", (json_int_t)x->n,
-                                           "accuracy", x->accuracy, "macro_f1", x->macro_f1,
-                                           "weighted_f1", x->weighted_f1, "f1", f1));
+            json_object_set_new(f1, d->classes[c], f1_defined(x, c) ? json_real(x->per_class[c].f1) : json_null());
+        json_array_append_new(a, json_pack("{s:I,s:f,s:f,s:f,s:o}", "n", (json_int_t)x->n, "accuracy", x->accuracy,
+                                           "macro_f1", x->macro_f1, "weighted_f1", x->weighted_f1, "f1", f1));
     }
     return a;
 }
 
-/* min, mean, max over the folds of one figure */
-static void fold_spread(const modc_cv_opts *cv, double (*get)(const modc_metrics *, size_t),
-                        size_t c, double out[3])
+/* min, mean, max over the folds where the figure is defined; 0 if none */
+static size_t fold_spread(const modc_cv_opts *cv, double (*get)(const modc_metrics *, size_t, bool *), size_t c,
+                          double out[3])
 {
+    size_t n = 0;
     out[0] = 1e300, out[1] = 0, out[2] = -1e300;
     for (size_t f = 0; f < cv->folds; f++) {
-        double v = get(&cv->per_fold[f], c);
+        bool ok = true;
+        double v = get(&cv->per_fold[f], c, &ok);
+        if (!ok) continue;
+        n++;
         if (v < out[0]) out[0] = v;
         if (v > out[2]) out[2] = v;
-        out[1] += v / (double)cv->folds;
+        out[1] += v;
     }
+    if (n) out[1] /= (double)n;
+    return n;
 }
 
-static double get_class_f1(const modc_metrics *m, size_t c) { return m->per_class[c].f1; }
-static double get_macro(const modc_metrics *m, size_t c) { (void)c; return m->macro_f1; }
-static double get_weighted(const modc_metrics *m, size_t c) { (void)c; return m->weighted_f1; }
+static double get_class_f1(const modc_metrics *m, size_t c, bool *ok)
+{
+    *ok = f1_defined(m, c);
+    return m->per_class[c].f1;
+}
+static double get_macro(const modc_metrics *m, size_t c, bool *ok) { (void)c, (void)ok; return m->macro_f1; }
+static double get_weighted(const modc_metrics *m, size_t c, bool *ok) { (void)c, (void)ok; return m->weighted_f1; }
+
+static void print_spread(const char *label, size_t n, const double s[3])
+{
+    if (n) printf("  %-39.39s %8.4f %8.4f %8.4f\n", label, s[0], s[1], s[2]);
+    else printf("  %-39.39s %8s %8s %8s\n", label, "-", "-", "-");
+}
 
 static void print_folds(const modc_dataset *d, const modc_cv_opts *cv)
 {
     double s[3];
+    char label[64];
     printf("\nfold by fold (each held-out fold alone): %8s %8s %8s\n", "min", "mean", "max");
     for (size_t c = 0; c < d->nclasses; c++) {
-        fold_spread(cv, get_class_f1, c, s);
-        printf("  F1 %-36.36s %8.4f %8.4f %8.4f\n", d->classes[c], s[0], s[1], s[2]);
+        snprintf(label, sizeof label, "F1 %s", d->classes[c]);
+        print_spread(label, fold_spread(cv, get_class_f1, c, s), s);
     }
-    fold_spread(cv, get_macro, 0, s);
-    printf("  %-39s %8.4f %8.4f %8.4f\n", "macro F1", s[0], s[1], s[2]);
-    fold_spread(cv, get_weighted, 0, s);
-    printf("  %-39s %8.4f %8.4f %8.4f\n", "weighted F1", s[0], s[1], s[2]);
+    print_spread("macro F1", fold_spread(cv, get_macro, 0, s), s);
+    print_spread("weighted F1", fold_spread(cv, get_weighted, 0, s), s);
 }
 
 static int print_json(const modc_dataset *d, const modc_cv_opts *cv, const modc_metrics *m,

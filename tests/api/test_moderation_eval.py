@@ -160,6 +160,18 @@ class GenericCsvAndModels(unittest.TestCase):
         self.assertEqual(r["n"], 36)
         self.assertGreaterEqual(r["accuracy"], 0.9)
 
+    def test_per_fold_undefined_f1(self):
+        """A class with fewer examples than folds has no F1 on some folds: null
+        there, and left out of its spread (not counted as 0)."""
+        with open(self.csv, "a", newline="") as f:
+            csv.writer(f).writerow([999, "a very rare kind of text", "rare"])
+        p = run(["eval", "--data", self.csv, "--folds", "3", "--json", "--bits", "16"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rare = [f["f1"]["rare"] for f in json.loads(p.stdout)["per_fold"]]
+        self.assertEqual(sum(v is None for v in rare), 2, rare)
+        p = run(["eval", "--data", self.csv, "--folds", "3", "--bits", "16"])
+        self.assertRegex(p.stdout, r"F1 rare +[01]\.\d{4} +[01]\.\d{4} +[01]\.\d{4}")
+
     def test_eval_text_output(self):
         p = run(["eval", "--data", self.csv, "--folds", "3", "--bits", "16",
                  "--threshold", "0.5"])

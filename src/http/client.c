@@ -13,6 +13,7 @@ struct httpc {
     char *ca_file;
     bool allow_private;
     size_t body_seen;
+    buf *resp; /* where the response body goes, or NULL */
     char refused[64]; /* the address refused by the last request, or "" */
 };
 
@@ -112,17 +113,19 @@ static int prereq(void *arg, char *primary_ip, char *local_ip, int primary_port,
     return CURL_PREREQFUNC_ABORT;
 }
 
-/* the response body is read and dropped; a huge one ends the transfer */
-static size_t discard(char *ptr, size_t size, size_t n, void *arg)
+/* the response body is kept (if asked) or dropped; a huge one ends the
+ * transfer */
+static size_t take_body(char *ptr, size_t size, size_t n, void *arg)
 {
-    (void)ptr;
     httpc *h = arg;
     h->body_seen += size * n;
-    return h->body_seen > HTTPC_BODY_MAX ? 0 : size * n;
+    if (h->body_seen > HTTPC_BODY_MAX) return 0;
+    if (h->resp) buf_append(h->resp, ptr, size * n);
+    return size * n;
 }
 
 int httpc_post(httpc *h, const char *url, const char *body, size_t len, const char *const *headers,
-               int64_t timeout_ms, int *status, vis_err *err)
+               int64_t timeout_ms, int *status, buf *resp, vis_err *err)
 {
     *status = 0;
     int rc = httpc_url_check(url, err);
@@ -144,6 +147,7 @@ int httpc_post(httpc *h, const char *url, const char *body, size_t len, const ch
     char ebuf[CURL_ERROR_SIZE];
     ebuf[0] = '\0';
     h->body_seen = 0;
+    h->resp = resp;
     h->refused[0] = '\0';
     long t = timeout_ms > 0 ? (long)timeout_ms : 1;
     CURLcode cc = CURLE_OK;
@@ -163,7 +167,7 @@ int httpc_post(httpc *h, const char *url, const char *body, size_t len, const ch
     SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     SET(CURLOPT_HTTPHEADER, hl);
     SET(CURLOPT_USERAGENT, "visible-callbacks/1");
-    SET(CURLOPT_WRITEFUNCTION, discard);
+    SET(CURLOPT_WRITEFUNCTION, take_body);
     SET(CURLOPT_WRITEDATA, h);
     SET(CURLOPT_ERRORBUFFER, ebuf);
     SET(CURLOPT_SSL_VERIFYPEER, 1L);

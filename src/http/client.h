@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 
 typedef struct httpc httpc;
@@ -54,10 +55,11 @@ int httpc_url_check(const char *url, vis_err *err);
 
 /* POST body (Content-Type: application/json) to url with extra headers
  * ("Name: value", NULL-terminated list; may be NULL). On an exchange that
- * completed, returns 0 with *status the HTTP status (any, 2xx or not);
- * otherwise VIS_EIO (connection, TLS, timeout; the message says which) or
- * VIS_EINVAL (bad URL), with *status 0. */
+ * completed, returns 0 with *status the HTTP status (any, 2xx or not) and,
+ * when resp is not NULL, the response body appended to it (at most 64 KiB
+ * kept); otherwise VIS_EIO (connection, TLS, timeout; the message says
+ * which) or VIS_EINVAL (bad URL), with *status 0. */
 int httpc_post(httpc *h, const char *url, const char *body, size_t len, const char *const *headers,
-               int64_t timeout_ms, int *status, vis_err *err);
+               int64_t timeout_ms, int *status, buf *resp, vis_err *err);
 
 #endif

@@ -166,7 +166,7 @@ static int post_one(httpc *h, const vis_config *cfg, const cb *d, int64_t now, i
     mod_callback_sign(d->secret, now, d->body, len, mac);
     snprintf(h3, sizeof h3, "X-Visible-Signature: t=%lld,v1=%s", (long long)now, mac);
     const char *hs[] = {h1, h2, h3, NULL};
-    if (httpc_post(h, d->url, d->body, len, hs, cfg->mod_callback_timeout_ms, status, e)) return e->code;
+    if (httpc_post(h, d->url, d->body, len, hs, cfg->mod_callback_timeout_ms, status, NULL, e)) return e->code;
     if (*status < 200 || *status > 299)
         return vis_errf(e, VIS_EIO, "http_status", NULL, "the callback answered HTTP %d", *status);
     return 0;

@@ -105,9 +105,14 @@ static void test_post(void **state)
     vis_err e;
     vis_err_clear(&e);
     const char *body = "{\"decision\":1}";
-    assert_int_equal(httpc_post(h, url, body, strlen(body), hs, 5000, &status, &e), 0);
+    buf rb;
+    buf_init(&rb);
+    assert_int_equal(httpc_post(h, url, body, strlen(body), hs, 5000, &status, &rb, &e), 0);
     pthread_join(t, NULL);
     assert_int_equal(status, 202);
+    assert_int_equal(rb.len, 2);
+    assert_memory_equal(rb.data, "ok", 2);
+    buf_free(&rb);
     assert_non_null(strstr(s.got, "POST /hook?a=b HTTP/1.1\r\n"));
     assert_non_null(strcasestr(s.got, "\r\nContent-Type: application/json\r\n"));
     assert_non_null(strstr(s.got, "\r\nX-Visible-Attempt: 1\r\n"));
@@ -117,7 +122,7 @@ static void test_post(void **state)
 
     /* nobody listening any more: a connection failure, not a status */
     vis_err_clear(&e);
-    assert_int_equal(httpc_post(h, url, body, strlen(body), NULL, 2000, &status, &e), VIS_EIO);
+    assert_int_equal(httpc_post(h, url, body, strlen(body), NULL, 2000, &status, NULL, &e), VIS_EIO);
     assert_int_equal(status, 0);
     assert_string_equal(e.kind, "connect_failed");
     httpc_free(h);
@@ -144,7 +149,7 @@ static void test_private_addresses(void **state)
     int status = 0;
     vis_err e;
     vis_err_clear(&e);
-    assert_int_equal(httpc_post(h, url, "{}", 2, NULL, 2000, &status, &e), VIS_EIO);
+    assert_int_equal(httpc_post(h, url, "{}", 2, NULL, 2000, &status, NULL, &e), VIS_EIO);
     assert_string_equal(e.kind, "address_refused");
     assert_int_equal(status, 0);
     httpc_free(h);
@@ -165,7 +170,7 @@ static void test_timeout(void **state)
     int status = 0;
     vis_err e;
     vis_err_clear(&e);
-    assert_int_equal(httpc_post(h, url, "{}", 2, NULL, 300, &status, &e), VIS_EIO);
+    assert_int_equal(httpc_post(h, url, "{}", 2, NULL, 300, &status, NULL, &e), VIS_EIO);
     assert_string_equal(e.kind, "timeout");
     httpc_free(h); /* closes the connection: the server thread ends */
     pthread_join(t, NULL);

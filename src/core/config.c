@@ -92,6 +92,13 @@ static const centry table[] = {
       "longest callback retry delay; callbacks are never dropped (ms)"),
     S("moderation.callback_ca_file", mod_callback_ca_file, "",
       "CA certificates (PEM) trusted for https:// callbacks; default: the system's CA store"),
+    S("moderation.tdb_url", mod_tdb_url, "",
+      "DSA Transparency Database statement endpoint (e.g. https://transparency.dsa.ec.europa.eu/api/v1/statement);"
+      " '' = statements are queued, not submitted"),
+    S("moderation.tdb_token", mod_tdb_token, "", "the Transparency Database API token (Bearer)"),
+    S("moderation.tdb_territorial_scope", mod_tdb_scope,
+      "AT,BE,BG,CY,CZ,DE,DK,EE,ES,FI,FR,GR,HR,HU,IE,IS,IT,LI,LT,LU,LV,MT,NL,NO,PL,PT,RO,SE,SI,SK",
+      "countries where a restriction applies (ISO 3166-1 alpha-2, comma-separated): the statements' territorial_scope"),
     B("moderation.callback_private", mod_callback_private, "false",
       "allow callbacks to loopback and private addresses (a platform on the operator's own network)"),
     I("moderation.unfounded_min", mod_unfounded_min, "5", 1, 1000000,

@@ -68,6 +68,9 @@ typedef struct vis_config {
     int64_t mod_callback_backoff_max_ms; /* moderation: longest retry delay */
     char    mod_callback_ca_file[1024]; /* moderation: PEM CA file for https callbacks ("" = system) */
     bool    mod_callback_private;       /* moderation: callbacks may reach loopback/private addresses */
+    char    mod_tdb_url[512];           /* moderation: DSA Transparency Database endpoint ("" = off) */
+    char    mod_tdb_token[256];         /* moderation: its API token */
+    char    mod_tdb_scope[160];         /* moderation: territorial_scope, comma-separated country codes */
     int64_t mod_unfounded_min;  /* moderation: unfounded notices before a notifier may be deprioritised */
     int64_t mod_unfounded_ppm;  /* moderation: share of unfounded notices that deprioritises */
     int64_t pwhash_ops;         /* argon2id opslimit */

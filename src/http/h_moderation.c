@@ -69,6 +69,7 @@ ID_FN(h_notice_get, mod_notice_get, "notice", 200)
 ID_BODY_FN(h_appeal, mod_appeal_submit, "decision", 201)
 PLAIN_FN(h_callbacks, mod_callbacks_list)
 PLAIN_FN(h_settings_get, mod_client_settings_get)
+PLAIN_FN(h_tdb, mod_tdb_list)
 PLAIN_FN(h_me, mod_me)
 BODY_FN(h_me_set, mod_me_set, 200)
 PLAIN_FN(h_queues, mod_queues_list)
@@ -147,8 +148,9 @@ static int h_run(http_req *r, http_resp *rs, vis_err *err)
 {
     mod_tick_stats st;
     if (mod_housekeep(&r->srv->moderation, &r->srv->cfg, r->db, r->now_ms, true, &st, err)) return err->code;
-    return http_json(rs, 200, json_pack("{s:i, s:i, s:i, s:i, s:b}", "expired", st.expired, "learned", st.learned,
-                                        "delivered", st.delivered, "failed", st.failed, "saved", st.saved));
+    return http_json(rs, 200, json_pack("{s:i, s:i, s:i, s:i, s:b, s:i, s:i}", "expired", st.expired, "learned",
+                                        st.learned, "delivered", st.delivered, "failed", st.failed, "saved", st.saved,
+                                        "tdb_submitted", st.tdb_submitted, "tdb_failed", st.tdb_failed));
 }
 
 #define CL HTTP_CLIENT
@@ -186,6 +188,7 @@ const http_route http_routes_moderation[] = {
      "grant or remove the child-safety and senior roles"},
     {"POST", "/v1/admin/moderation/queues", h_queue_create, AD | HTTP_JSON | HTTP_TX, "create a queue"},
     {"GET", "/v1/admin/moderation/rules", h_rules, AD, "routing rules in order"},
+    {"GET", "/v1/admin/moderation/tdb", h_tdb, AD, "statements of reasons for the DSA Transparency Database"},
     {"POST", "/v1/admin/moderation/rules", h_rule_create, AD | HTTP_JSON | HTTP_TX, "add a routing rule"},
     {"POST", "/v1/admin/moderation/model", h_model, AD | HTTP_TX | HTTP_BULK,
      "replace the classifier by a model trained offline"},

@@ -91,6 +91,8 @@ int mod_notice_get(mod_ctx *c, int64_t id, json_t **out, vis_err *err);
 int mod_decision_get(mod_ctx *c, int64_t id, bool statement_only, json_t **out, vis_err *err);
 int mod_appeal_submit(mod_ctx *c, int64_t decision, json_t *body, json_t **out, vis_err *err);
 int mod_callbacks_list(mod_ctx *c, json_t **out, vis_err *err);
+/* Admin: statements queued for the DSA Transparency Database (mod_tdb.c). */
+int mod_tdb_list(mod_ctx *c, json_t **out, vis_err *err);
 
 /* Moderators */
 int mod_me(mod_ctx *c, json_t **out, vis_err *err);
@@ -121,12 +123,14 @@ int mod_sweep(mod_ctx *c, vis_err *err);
 
 typedef struct mod_tick_stats {
     int  expired, learned, delivered, failed;
+    int  tdb_submitted, tdb_failed;
     bool saved;
 } mod_tick_stats;
 
 /* Every periodic job, each in its own transaction: lease expiry, learning
- * from new human decisions, saving the model (when due or force_save), and
- * delivering due callbacks (HTTP POST outside any transaction). */
+ * from new human decisions, saving the model (when due or force_save),
+ * delivering due callbacks and submitting due statements to the DSA
+ * Transparency Database (HTTP POSTs outside any transaction). */
 int mod_housekeep(mod_svc **slot, const vis_config *cfg, store *db, int64_t now_ms, bool force_save,
                   mod_tick_stats *st, vis_err *err);
 

@@ -88,6 +88,8 @@ int mod_decision_make(mod_ctx *c, int64_t content, int64_t item, int64_t receive
     if ((rc = store_exec(c->db, SQL_MOD_DECISION_STATEMENT, err, "it", id, text))) goto done;
     if (d->supersedes > 0 && (rc = store_exec(c->db, SQL_MOD_DECISION_SUPERSEDE, err, "ii", d->supersedes, id)))
         goto done;
+    /* Art. 24(5): a restriction's statement goes to the Transparency Database */
+    if (mod_action_restricts(d->action) && (rc = mod_tdb_queue(c, id, err))) goto done;
     /* answer the notices still open, and keep each notifier's record */
     bool founded = mod_action_restricts(d->action);
     int64_t nid[256], rep[256];

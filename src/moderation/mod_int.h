@@ -150,6 +150,11 @@ void mod_svc_jobs_unlock(mod_svc *s);
 
 /* Deliver the due callbacks (outside any transaction), each outcome stored. */
 int mod_callbacks_deliver(const vis_config *cfg, store *db, int64_t now, mod_tick_stats *st, vis_err *err);
+/* Queue a restrictive decision's statement for the DSA Transparency
+ * Database (mod_tdb.c), in the decision's transaction. */
+int mod_tdb_queue(mod_ctx *c, int64_t decision, vis_err *err);
+/* Submit the due statements when the database's API is configured. */
+int mod_tdb_deliver(const vis_config *cfg, store *db, int64_t now, mod_tick_stats *st, vis_err *err);
 /* out = hex HMAC-SHA256 keyed with secret over "<t_ms>.<body>". */
 void mod_callback_sign(const char *secret, int64_t t_ms, const char *body, size_t len, char out[65]);
 

@@ -29,6 +29,7 @@ int mod_housekeep(mod_svc **slot, const vis_config *cfg, store *db, int64_t now_
     int rc = mod_clf_learn(s, db, &st->learned, err);
     if (!rc) rc = mod_clf_save(s, db, now_ms, force_save, &st->saved, err);
     if (!rc) rc = mod_callbacks_deliver(cfg, db, now_ms, st, err);
+    if (!rc) rc = mod_tdb_deliver(cfg, db, now_ms, st, err);
     mod_svc_jobs_unlock(s);
     return rc;
 }

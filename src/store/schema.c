@@ -94,6 +94,7 @@ extern const char store_schema_dispatch[];
 extern const char store_schema_visibility[];
 extern const char store_schema_microwork_6[];
 extern const char store_schema_moderation_8[];
+extern const char store_schema_moderation_9[];
 
 const store_migration store_migrations[] = {
     {1, "core: accounts, tokens, ledger, journal, idempotency", m001_core, NULL},
@@ -106,5 +107,6 @@ const store_migration store_migrations[] = {
     {7, "checks of allowed values as comparisons (no temporary b-tree per write)", NULL,
      store_sqlite_checks_as_comparisons},
     {8, "moderation: a secret per client to sign decision callbacks; notices keep the good-faith statement", store_schema_moderation_8, NULL},
+    {9, "moderation: statements of reasons queued for the DSA Transparency Database", store_schema_moderation_9, NULL},
     {0, NULL, NULL, NULL},
 };

@@ -217,3 +217,20 @@ const char store_schema_moderation[] =
 const char store_schema_moderation_8[] =
     "ALTER TABLE mod_clients ADD COLUMN callback_secret TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE mod_notices ADD COLUMN good_faith INTEGER NOT NULL DEFAULT 0;";
+
+/* migration 9: statements of reasons on their way to the DSA Transparency
+ * Database (Art. 24(5)): one row per restrictive decision, queued in the
+ * decision's transaction, submitted by the housekeeping job when the
+ * operator has configured the database's API */
+const char store_schema_moderation_9[] =
+    "CREATE TABLE mod_tdb("
+    " decision_id INTEGER PRIMARY KEY REFERENCES mod_decisions(id),"
+    " state TEXT NOT NULL DEFAULT 'pending' CHECK (state = 'pending' OR state = 'submitted' OR state = 'rejected'),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_ms INTEGER NOT NULL,"
+    " last_status INTEGER,"
+    " last_error TEXT NOT NULL DEFAULT '',"
+    " tdb_uuid TEXT NOT NULL DEFAULT '',"
+    " submitted_ms INTEGER,"
+    " created_ms INTEGER NOT NULL) STRICT;"
+    "CREATE INDEX mod_tdb_due ON mod_tdb(next_ms) WHERE state = 'pending';";

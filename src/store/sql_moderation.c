@@ -286,3 +286,30 @@ const char SQL_MOD_T_MODERATORS[] = "SELECT COUNT(DISTINCT worker_id) FROM mod_w
 const char SQL_MOD_T_LANGS[] =
     "SELECT l.lang, COUNT(DISTINCT w.worker_id) FROM mod_worktime w JOIN mod_langs l ON l.worker_id = w.worker_id"
     " WHERE w.end_ms >= $1 AND w.end_ms < $2 AND ($3 < 0 OR w.client_id = $3) GROUP BY l.lang ORDER BY l.lang";
+
+/* statements for the DSA Transparency Database: decision, now */
+const char SQL_MOD_TDB_QUEUE[] = "INSERT INTO mod_tdb(decision_id, next_ms, created_ms) VALUES ($1, $2, $2)";
+/* now, limit -> decision, attempts, statement */
+const char SQL_MOD_TDB_DUE[] =
+    "SELECT t.decision_id, t.attempts, d.statement FROM mod_tdb t JOIN mod_decisions d ON d.id = t.decision_id"
+    " WHERE t.state = 'pending' AND t.next_ms <= $1 ORDER BY t.next_ms, t.decision_id LIMIT $2";
+/* decision, now, status, uuid */
+const char SQL_MOD_TDB_SUBMITTED[] =
+    "UPDATE mod_tdb SET state = 'submitted', attempts = attempts + 1, submitted_ms = $2, last_status = $3,"
+    " last_error = '', tdb_uuid = $4 WHERE decision_id = $1";
+/* decision, next, error, status|NULL */
+const char SQL_MOD_TDB_FAILED[] =
+    "UPDATE mod_tdb SET attempts = attempts + 1, next_ms = $2, last_error = $3, last_status = $4 WHERE decision_id = $1";
+/* decision, error, status */
+const char SQL_MOD_TDB_REJECTED[] =
+    "UPDATE mod_tdb SET state = 'rejected', attempts = attempts + 1, last_error = $2, last_status = $3"
+    " WHERE decision_id = $1";
+/* -> state, count */
+const char SQL_MOD_TDB_COUNTS[] = "SELECT state, COUNT(*) FROM mod_tdb GROUP BY state ORDER BY state";
+/* -> decision, state, attempts, next, error, status, uuid, created, submitted: the latest 200, the
+   refused and failing first */
+const char SQL_MOD_TDB_LIST[] =
+    "SELECT decision_id, state, attempts, next_ms, last_error, COALESCE(last_status, -1), tdb_uuid, created_ms,"
+    " COALESCE(submitted_ms, -1) FROM mod_tdb"
+    " ORDER BY CASE WHEN state = 'rejected' THEN 0 WHEN attempts > 0 AND state = 'pending' THEN 1 ELSE 2 END,"
+    " decision_id DESC LIMIT 200";

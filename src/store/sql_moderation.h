@@ -91,4 +91,12 @@ extern const char SQL_MOD_T_HOURS[];
 extern const char SQL_MOD_T_MODERATORS[];
 extern const char SQL_MOD_T_LANGS[];
 
+extern const char SQL_MOD_TDB_QUEUE[];
+extern const char SQL_MOD_TDB_DUE[];
+extern const char SQL_MOD_TDB_SUBMITTED[];
+extern const char SQL_MOD_TDB_FAILED[];
+extern const char SQL_MOD_TDB_REJECTED[];
+extern const char SQL_MOD_TDB_COUNTS[];
+extern const char SQL_MOD_TDB_LIST[];
+
 #endif

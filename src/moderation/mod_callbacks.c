@@ -148,6 +148,14 @@ void mod_callback_sign(const char *secret, int64_t t_ms, const char *body, size_
     sodium_bin2hex(out, 65, mac, sizeof mac);
 }
 
+int64_t mod_backoff_ms(const vis_config *cfg, int64_t attempts)
+{
+    int shift = attempts < 30 ? (int)attempts : 30;
+    int64_t delay = cfg->mod_callback_backoff_ms;
+    for (int k = 0; k < shift && delay < cfg->mod_callback_backoff_max_ms; k++) delay *= 2;
+    return delay > cfg->mod_callback_backoff_max_ms ? cfg->mod_callback_backoff_max_ms : delay;
+}
+
 typedef struct cb {
     int64_t id, client, attempts;
     char   *body, *url, *secret;
@@ -212,10 +220,7 @@ int mod_callbacks_deliver(const vis_config *cfg, store *db, int64_t now, mod_tic
                 x = store_exec(db, SQL_MOD_CB_DELIVERED, err, "iii", due[i].id, now, (int64_t)status);
                 st->delivered++;
             } else {
-                int shift = due[i].attempts < 30 ? (int)due[i].attempts : 30;
-                int64_t delay = cfg->mod_callback_backoff_ms;
-                for (int k = 0; k < shift && delay < cfg->mod_callback_backoff_max_ms; k++) delay *= 2;
-                if (delay > cfg->mod_callback_backoff_max_ms) delay = cfg->mod_callback_backoff_max_ms;
+                int64_t delay = mod_backoff_ms(cfg, due[i].attempts);
                 x = store_exec(db, SQL_MOD_CB_FAILED, err, "iitI", due[i].id, now + delay, e.msg,
                                status ? (int64_t)status : (int64_t)-1);
                 st->failed++;

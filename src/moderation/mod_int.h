@@ -155,6 +155,10 @@ int mod_callbacks_deliver(const vis_config *cfg, store *db, int64_t now, mod_tic
 int mod_tdb_queue(mod_ctx *c, int64_t decision, vis_err *err);
 /* Submit the due statements when the database's API is configured. */
 int mod_tdb_deliver(const vis_config *cfg, store *db, int64_t now, mod_tick_stats *st, vis_err *err);
+/* The delay before the next attempt after `attempts` failed ones: the
+ * configured first delay doubled per failure, capped (callbacks and the
+ * Transparency Database alike). */
+int64_t mod_backoff_ms(const vis_config *cfg, int64_t attempts);
 /* out = hex HMAC-SHA256 keyed with secret over "<t_ms>.<body>". */
 void mod_callback_sign(const char *secret, int64_t t_ms, const char *body, size_t len, char out[65]);
 

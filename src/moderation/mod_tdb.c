@@ -162,10 +162,7 @@ int mod_tdb_deliver(const vis_config *cfg, store *db, int64_t now, mod_tick_stat
                 x = store_exec(db, SQL_MOD_TDB_REJECTED, err, "iti", due[i].decision, msg, (int64_t)status);
                 st->tdb_failed++;
             } else {
-                int shift = due[i].attempts < 30 ? (int)due[i].attempts : 30;
-                int64_t delay = cfg->mod_callback_backoff_ms;
-                for (int k = 0; k < shift && delay < cfg->mod_callback_backoff_max_ms; k++) delay *= 2;
-                if (delay > cfg->mod_callback_backoff_max_ms) delay = cfg->mod_callback_backoff_max_ms;
+                int64_t delay = mod_backoff_ms(cfg, due[i].attempts);
                 x = store_exec(db, SQL_MOD_TDB_FAILED, err, "iitI", due[i].decision, now + delay, msg,
                                status ? (int64_t)status : (int64_t)-1);
                 st->tdb_failed++;

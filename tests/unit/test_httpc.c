@@ -74,6 +74,25 @@ static void start_server(server *s, pthread_t *t, char *url, size_t un, const ch
     snprintf(url, un, "http://127.0.0.1:%d%s", port, path);
 }
 
+/* POST to a one-shot server that cannot satisfy it: VIS_EIO of this kind */
+static void post_fails(server *s, bool allow_private, int64_t timeout_ms, const char *kind)
+{
+    pthread_t t;
+    char url[64];
+    start_server(s, &t, url, sizeof url, "/");
+    httpc *h = httpc_new(NULL, allow_private);
+    assert_non_null(h);
+    int status = 0;
+    vis_err e;
+    vis_err_clear(&e);
+    assert_int_equal(httpc_post(h, url, "{}", 2, NULL, timeout_ms, &status, NULL, &e), VIS_EIO);
+    assert_string_equal(e.kind, kind);
+    assert_int_equal(status, 0);
+    httpc_free(h); /* closes the connection: the server thread ends */
+    pthread_join(t, NULL);
+    close(s->lfd);
+}
+
 static void test_url_check(void **state)
 {
     (void)state;
@@ -141,40 +160,15 @@ static void test_private_addresses(void **state)
     for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++) assert_false(httpc_addr_private(allowed[i]));
     /* a real request to loopback is refused before anything is sent */
     server s = {.reply = "HTTP/1.1 204 No Content\r\n\r\n"};
-    pthread_t t;
-    char url[64];
-    start_server(&s, &t, url, sizeof url, "/");
-    httpc *h = httpc_new(NULL, false);
-    assert_non_null(h);
-    int status = 0;
-    vis_err e;
-    vis_err_clear(&e);
-    assert_int_equal(httpc_post(h, url, "{}", 2, NULL, 2000, &status, NULL, &e), VIS_EIO);
-    assert_string_equal(e.kind, "address_refused");
-    assert_int_equal(status, 0);
-    httpc_free(h);
-    pthread_join(t, NULL); /* the connection was made, then closed unused */
-    assert_int_equal(s.len, 0);
-    close(s.lfd);
+    post_fails(&s, false, 2000, "address_refused");
+    assert_int_equal(s.len, 0); /* the connection was made, then closed unused */
 }
 
 static void test_timeout(void **state)
 {
     (void)state;
-    server s = {.reply = NULL};
-    pthread_t t;
-    char url[64];
-    start_server(&s, &t, url, sizeof url, "/");
-    httpc *h = httpc_new(NULL, true);
-    assert_non_null(h);
-    int status = 0;
-    vis_err e;
-    vis_err_clear(&e);
-    assert_int_equal(httpc_post(h, url, "{}", 2, NULL, 300, &status, NULL, &e), VIS_EIO);
-    assert_string_equal(e.kind, "timeout");
-    httpc_free(h); /* closes the connection: the server thread ends */
-    pthread_join(t, NULL);
-    close(s.lfd);
+    server s = {.reply = NULL}; /* reads, never answers */
+    post_fails(&s, true, 300, "timeout");
 }
 
 int main(void)

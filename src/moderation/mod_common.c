@@ -18,6 +18,15 @@ void mod_lang_primary(const char *tag, char *out)
     out[k] = '\0';
 }
 
+bool mod_lang_tag_ok(const char *s)
+{
+    size_t primary = s ? strcspn(s, "-") : 0;
+    if (primary == 0 || primary > 15) return false;
+    for (; *s; s++)
+        if (!isalpha((unsigned char)*s) && *s != '-') return false;
+    return true;
+}
+
 int mod_item_load(mod_ctx *c, int64_t id, mod_item *it, vis_err *err)
 {
     memset(it, 0, sizeof *it);

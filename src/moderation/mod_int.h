@@ -69,6 +69,9 @@ bool mod_is_admin(const mod_ctx *c);
  * out (>= 16 bytes): what items, routing rules and moderators' languages
  * are matched on. */
 void mod_lang_primary(const char *tag, char *out);
+/* Is s a language tag as accepted here: letters and '-' only, with a
+ * non-empty primary subtag of at most 15 letters ("en", "en-GB")? */
+bool mod_lang_tag_ok(const char *s);
 
 typedef struct mod_moderator {
     int64_t child_safety, senior, streak_start, last_end, paid_until;

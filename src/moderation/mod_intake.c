@@ -96,13 +96,6 @@ static bool media_ref_ok(const char *u)
     return (n == 4 && !strncasecmp(u, "http", 4)) || (n == 5 && !strncasecmp(u, "https", 5));
 }
 
-static bool lang_ok(const char *s)
-{
-    for (; *s; s++)
-        if (!isalpha((unsigned char)*s) && *s != '-') return false;
-    return true;
-}
-
 static const jv_field content_fields[] = {
     {"client_ref", JV_STRING, true, 1, 200},
     {"text", JV_STRING, false, 0, 20000},
@@ -137,7 +130,7 @@ int mod_content_submit(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     char lang[16];
     snprintf(lang, sizeof lang, "%s", jv_str(b, "language", ""));
     for (char *p = lang; *p; p++) *p = (char)tolower((unsigned char)*p);
-    if (!lang_ok(lang))
+    if (*lang && !mod_lang_tag_ok(lang))
         return vis_errf(err, VIS_EINVAL, "invalid_field", "language", "language must be a language tag such as 'en'");
     const char *cat = *hint_in ? mod_category_norm(hint_in) : "";
     if (!cat)

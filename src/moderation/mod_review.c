@@ -377,12 +377,9 @@ int mod_me_set(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
         json_array_foreach(langs, i, v) {
             const char *s = json_string_value(v);
             char l[16];
-            bool ok = s && *s && strlen(s) < sizeof l;
-            for (size_t j = 0; ok && s[j]; j++) ok = isalpha((unsigned char)s[j]) || s[j] == '-';
-            mod_lang_primary(ok ? s : "", l); /* "en-GB" speaks "en" */
-            ok = ok && *l;
-            if (!ok)
+            if (!mod_lang_tag_ok(s))
                 return vis_errf(err, VIS_EINVAL, "invalid_field", "languages", "languages must be tags such as 'en'");
+            mod_lang_primary(s, l); /* "en-GB" speaks "en" */
             if (store_exec(c->db, SQL_MOD_LANG_ADD, err, "it", w, l)) return err->code;
         }
     }
@@ -496,12 +493,9 @@ int mod_rule_create(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     /* content languages are stored lower-case: so are the rules' */
     const char *lin = jv_str(b, "language", NULL);
     char lang[16] = "";
-    for (const char *p = lin; p && *p; p++)
-        if (!isalpha((unsigned char)*p) && *p != '-')
-            return vis_errf(err, VIS_EINVAL, "invalid_field", "language", "language must be a language tag such as 'en'");
-    mod_lang_primary(lin, lang);
-    if (lin && !*lang)
+    if (lin && !mod_lang_tag_ok(lin))
         return vis_errf(err, VIS_EINVAL, "invalid_field", "language", "language must be a language tag such as 'en'");
+    mod_lang_primary(lin, lang);
     int64_t client = jv_int(b, "client_id", -1);
     if (client > 0) {
         account a;

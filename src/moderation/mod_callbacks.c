@@ -180,7 +180,8 @@ static int post_one(httpc *h, const vis_config *cfg, const cb *d, int64_t now, i
     return 0;
 }
 
-int mod_callbacks_deliver(const vis_config *cfg, store *db, int64_t now, mod_tick_stats *st, vis_err *err)
+int mod_callbacks_deliver(const vis_config *cfg, store *db, int64_t now, int64_t end_ns, mod_tick_stats *st,
+                          vis_err *err)
 {
     enum { MAXCB = 64 };
     cb due[MAXCB];
@@ -199,19 +200,18 @@ int mod_callbacks_deliver(const vis_config *cfg, store *db, int64_t now, mod_tic
     store_done(q);
     int rc = r < 0 ? err->code : 0;
     /* the POSTs run outside any transaction; each outcome is then stored.
-     * A run stops after twice the timeout, and a client whose endpoint just
+     * A run starts no request after end_ns, and a client whose endpoint just
      * failed is not tried again in this run: one dead endpoint cannot hold
      * the housekeeping thread for long. What is left stays due. One HTTP
      * client per run: callbacks to one endpoint share its connection. */
     httpc *h = n && !rc ? httpc_new(cfg->mod_callback_ca_file, cfg->mod_callback_private) : NULL;
-    int64_t t_end = clock_mono_ns() + 2 * cfg->mod_callback_timeout_ms * 1000000;
     int64_t failed_clients[MAXCB];
     int nfailed = 0;
     for (int i = 0; i < n; i++) {
         int status = 0;
         vis_err e;
         vis_err_clear(&e);
-        bool skip = rc || clock_mono_ns() > t_end;
+        bool skip = rc || clock_mono_ns() > end_ns;
         for (int k = 0; k < nfailed && !skip; k++) skip = failed_clients[k] == due[i].client;
         if (!skip) post_one(h, cfg, &due[i], now, &status, &e);
         if (!skip && store_begin(db, err) == 0) {

@@ -151,13 +151,16 @@ void mod_svc_jobs_unlock(mod_svc *s);
 
 /* ---- callbacks (mod_callbacks.c) ---- */
 
-/* Deliver the due callbacks (outside any transaction), each outcome stored. */
-int mod_callbacks_deliver(const vis_config *cfg, store *db, int64_t now, mod_tick_stats *st, vis_err *err);
+/* Deliver the due callbacks (outside any transaction), each outcome stored;
+ * no request starts after end_ns (clock_mono_ns). */
+int mod_callbacks_deliver(const vis_config *cfg, store *db, int64_t now, int64_t end_ns, mod_tick_stats *st,
+                          vis_err *err);
 /* Queue a restrictive decision's statement for the DSA Transparency
  * Database (mod_tdb.c), in the decision's transaction. */
 int mod_tdb_queue(mod_ctx *c, int64_t decision, vis_err *err);
-/* Submit the due statements when the database's API is configured. */
-int mod_tdb_deliver(const vis_config *cfg, store *db, int64_t now, mod_tick_stats *st, vis_err *err);
+/* Submit the due statements when the database's API is configured; no
+ * request starts after end_ns. */
+int mod_tdb_deliver(const vis_config *cfg, store *db, int64_t now, int64_t end_ns, mod_tick_stats *st, vis_err *err);
 /* The delay before the next attempt after `attempts` failed ones: the
  * configured first delay doubled per failure, capped (callbacks and the
  * Transparency Database alike). */

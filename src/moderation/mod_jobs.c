@@ -28,8 +28,11 @@ int mod_housekeep(mod_svc **slot, const vis_config *cfg, store *db, int64_t now_
     mod_svc_jobs_lock(s);
     int rc = mod_clf_learn(s, db, &st->learned, err);
     if (!rc) rc = mod_clf_save(s, db, now_ms, force_save, &st->saved, err);
-    if (!rc) rc = mod_callbacks_deliver(cfg, db, now_ms, st, err);
-    if (!rc) rc = mod_tdb_deliver(cfg, db, now_ms, st, err);
+    /* outgoing requests: together they start none after twice the timeout,
+     * so a dead endpoint cannot hold the housekeeping thread for long */
+    int64_t end_ns = clock_mono_ns() + 2 * cfg->mod_callback_timeout_ms * 1000000;
+    if (!rc) rc = mod_callbacks_deliver(cfg, db, now_ms, end_ns, st, err);
+    if (!rc) rc = mod_tdb_deliver(cfg, db, now_ms, end_ns, st, err);
     mod_svc_jobs_unlock(s);
     return rc;
 }

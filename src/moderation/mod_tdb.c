@@ -102,7 +102,7 @@ static outcome classify(int status, const buf *resp, char *uuid, char *msg, size
     return OUT_RETRY;
 }
 
-int mod_tdb_deliver(const vis_config *cfg, store *db, int64_t now, mod_tick_stats *st, vis_err *err)
+int mod_tdb_deliver(const vis_config *cfg, store *db, int64_t now, int64_t end_ns, mod_tick_stats *st, vis_err *err)
 {
     if (!cfg->mod_tdb_url[0]) return 0; /* not configured: statements wait */
     enum { MAXROWS = 64 };
@@ -125,12 +125,11 @@ int mod_tdb_deliver(const vis_config *cfg, store *db, int64_t now, mod_tick_stat
     char auth[300];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", cfg->mod_tdb_token);
     const char *hs[] = {auth, "Accept: application/json", NULL};
-    /* one run is bounded like the callbacks': it stops after twice the
-     * timeout, and at the first failure to reach the database */
-    int64_t t_end = clock_mono_ns() + 2 * cfg->mod_callback_timeout_ms * 1000000;
+    /* the run shares the callbacks' deadline, and stops at the first
+     * failure to reach the database */
     bool unreachable = false;
     for (int i = 0; i < n; i++) {
-        bool skip = rc || unreachable || clock_mono_ns() > t_end;
+        bool skip = rc || unreachable || clock_mono_ns() > end_ns;
         int status = 0;
         char uuid[64] = "", msg[512] = "";
         outcome out = OUT_RETRY;

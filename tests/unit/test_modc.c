@@ -389,19 +389,27 @@ static void synth_csv(buf *csv, int n, uint64_t seed, int mix)
     }
 }
 
+/* A synthetic set parsed, and 5-fold cross-validation options over it
+ * with 2^bits buckets (the defaults otherwise). */
+static void synth_cv(buf *csv, int n, uint64_t seed, int mix, unsigned bits, modc_dataset *d, modc_cv_opts *o)
+{
+    vis_err e;
+    synth_csv(csv, n, seed, mix);
+    assert_int_equal(modc_data_parse(d, csv->data, csv->len, &e), 0);
+    modc_cv_opts_default(o);
+    o->params.feat.bits = bits;
+    o->folds = 5;
+}
+
 static void test_cross_validate_small(void **state)
 {
     (void)state;
     /* a separable synthetic set: CV must get it nearly all right */
     buf csv;
-    synth_csv(&csv, 60, 3, 0);
     modc_dataset d;
     vis_err e;
-    assert_int_equal(modc_data_parse(&d, csv.data, csv.len, &e), 0);
     modc_cv_opts o;
-    modc_cv_opts_default(&o);
-    o.params.feat.bits = 16;
-    o.folds = 5;
+    synth_cv(&csv, 60, 3, 0, 16, &d, &o);
     modc_metrics m, m2;
     assert_int_equal(modc_cross_validate(&d, &o, &m, &e), 0);
     assert_int_equal(m.n, 60);
@@ -833,14 +841,10 @@ static void test_cross_validate_threads(void **state)
 {
     (void)state;
     buf csv;
-    synth_csv(&csv, 90, 5, 7);
     modc_dataset d;
     vis_err e;
-    assert_int_equal(modc_data_parse(&d, csv.data, csv.len, &e), 0);
     modc_cv_opts o;
-    modc_cv_opts_default(&o);
-    o.params.feat.bits = 14;
-    o.folds = 5;
+    synth_cv(&csv, 90, 5, 7, 14, &d, &o);
     double oof1[90 * 3], oof2[90 * 3], l2[5];
     unsigned ep[5];
     modc_metrics m1, m2;

@@ -40,6 +40,10 @@ typedef struct vis_config {
     int64_t rate_burst;         /* bucket size */
     int64_t token_ttl_days;     /* login/signup token lifetime */
     char    web_root[1024];     /* static files */
+    char    web_vendor_root[512]; /* where Debian installs browser libraries */
+    char    web_tile_url[512];  /* map tiles URL template ("" = points on a plain background) */
+    char    web_tile_attribution[256]; /* credit shown under maps */
+    bool    web_cookie_secure;  /* session cookies carry Secure (always behind TLS) */
     char    admin_token_file[1024]; /* "" = admin.token next to the database */
     bool    log_requests;       /* one JSON line per request on stderr */
     bool    test_clock;         /* expose POST /v1/admin/clock (tests only) */

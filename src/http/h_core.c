@@ -11,6 +11,7 @@
 #include "http/http.h"
 #include "base/jv.h"
 #include "http/server.h"
+#include "http/websess.h"
 #include "store/sql_core.h"
 
 #define DAY_MS 86400000LL
@@ -56,8 +57,27 @@ static const jv_field signup_fields[] = {
     {"email", JV_STRING, true, 3, 254},
     {"password", JV_STRING, true, 8, 1024},
     {"role", JV_STRING, true, 1, 16},
+    {"session", JV_BOOL, false, 0, 0},
     {NULL, 0, 0, 0, 0},
 };
+
+/* The answer to a signup or login: the token in the body for API clients;
+ * with "session": true, cookies for the web app and no token in the body
+ * (websess.h). */
+static int token_answer(http_req *r, http_resp *rs, int status, const account *a, const char *tok)
+{
+    json_t *o = json_pack("{s:o, s:I}", "account", http_account_json(a), "expires_ms", (json_int_t)token_expiry(r));
+    if (!o) return VIS_ENOMEM;
+    if (json_is_true(json_object_get(r->json, "session"))) {
+        websess_set(r, rs, tok, r->srv->cfg.token_ttl_days * 86400);
+        char csrf[WEBSESS_CSRF_LEN];
+        websess_csrf(tok, csrf);
+        json_object_set_new(o, "csrf", json_string(csrf));
+    } else {
+        json_object_set_new(o, "token", json_string(tok));
+    }
+    return http_json(rs, status, o);
+}
 
 static int h_signup(http_req *r, http_resp *rs, vis_err *err)
 {
@@ -73,13 +93,13 @@ static int h_signup(http_req *r, http_resp *rs, vis_err *err)
     if (account_token_issue(r->db, a.id, "signup", r->now_ms, token_expiry(r), tok, err)) return err->code;
     if (account_record(r->db, &a, "signed_up", a.id, r->now_ms, err)) return err->code;
     snprintf(rs->location, sizeof rs->location, "/v1/me");
-    return http_json(rs, 201, json_pack("{s:o, s:s, s:I}", "account", http_account_json(&a), "token", tok, "expires_ms",
-                                        (json_int_t)token_expiry(r)));
+    return token_answer(r, rs, 201, &a, tok);
 }
 
 static const jv_field login_fields[] = {
     {"email", JV_STRING, true, 1, 254},
     {"password", JV_STRING, true, 1, 1024},
+    {"session", JV_BOOL, false, 0, 0},
     {NULL, 0, 0, 0, 0},
 };
 
@@ -90,14 +110,13 @@ static int h_login(http_req *r, http_resp *rs, vis_err *err)
     if (account_login(r->db, jv_str(r->json, "email", ""), jv_str(r->json, "password", ""), &a, err)) return err->code;
     char tok[ACCOUNT_TOKEN_LEN];
     if (account_token_issue(r->db, a.id, "login", r->now_ms, token_expiry(r), tok, err)) return err->code;
-    return http_json(rs, 200, json_pack("{s:o, s:s, s:I}", "account", http_account_json(&a), "token", tok, "expires_ms",
-                                        (json_int_t)token_expiry(r)));
+    return token_answer(r, rs, 200, &a, tok);
 }
 
 static int h_logout(http_req *r, http_resp *rs, vis_err *err)
 {
-    const char *auth = http_header(r, "Authorization");
-    if (auth && account_token_revoke(r->db, auth + 7, err)) return err->code;
+    if (r->token && account_token_revoke(r->db, r->token, err)) return err->code;
+    if (r->cookie_auth) websess_clear(r, rs);
     rs->auth_changed = true; /* cached checks of this token end with the commit */
     return http_json(rs, 200, json_pack("{s:b}", "revoked", 1));
 }

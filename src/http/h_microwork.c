@@ -2,6 +2,8 @@
  * src/microwork/mw.h). */
 #include <string.h>
 
+#include "base/buf.h"
+
 #include "base/jv.h"
 #include "http/http.h"
 #include "http/server.h"
@@ -222,6 +224,53 @@ static int h_appeal(http_req *r, http_resp *rs, vis_err *err)
     return reply(rs, 201, mw_appeal_create(&c, id, jv_str(r->json, "message", ""), &out, err), &out);
 }
 
+static int h_assignment(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "assignment", &id, err)) return err->code;
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, mw_assignment_get(&c, id, &out, err), &out);
+}
+
+/* The task as the worker sees it: the client's template is untrusted HTML,
+ * so it is served as its own document that can run nothing and reach
+ * nothing — CSP sandbox (an opaque origin, no script, no forms, no
+ * navigation of the page), no script source at all, framed only by this
+ * origin's pages. The worker's page shows it in <iframe sandbox>. */
+static const char frame_csp[] = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
+                                "media-src https:; font-src https: data:; base-uri 'none'; form-action 'none'; "
+                                "frame-ancestors 'self'";
+
+static int h_assignment_frame(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "assignment", &id, err)) return err->code;
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    if (mw_assignment_get(&c, id, &out, err)) return err->code;
+    const char *q = json_string_value(json_object_get(json_object_get(out, "task"), "question_html"));
+    buf b;
+    buf_init(&b);
+    buf_puts(&b, "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+                 "content=\"width=device-width\"><style>body{font:16px/1.5 system-ui,sans-serif;margin:12px;"
+                 "color:#1a1a1a;background:#fff;overflow-wrap:anywhere}img,video{max-width:100%;height:auto}</style>"
+                 "</head><body>");
+    buf_puts(&b, q ? q : "");
+    buf_puts(&b, "</body></html>\n");
+    json_decref(out);
+    if (b.oom) {
+        buf_free(&b);
+        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    }
+    rs->status = 200;
+    rs->raw_len = b.len;
+    rs->raw = buf_steal(&b);
+    rs->ctype = "text/html; charset=utf-8";
+    rs->csp = frame_csp;
+    return 0;
+}
+
 #define CL (HTTP_CLIENT | HTTP_ADMIN)
 const http_route http_routes_microwork[] = {
     {"POST", "/v1/batches", h_batch_create, CL | HTTP_JSON | HTTP_IDEM, "create a micro-task batch (draft)"},
@@ -245,6 +294,10 @@ const http_route http_routes_microwork[] = {
     {"GET", "/v1/work/batches", h_available, HTTP_WORKER | HTTP_TX, "batches the worker may work on, with pay"},
     {"POST", "/v1/work/batches/{id}/claim", h_claim, HTTP_WORKER | HTTP_IDEM, "claim the next task of a batch"},
     {"GET", "/v1/work/assignments", h_my_assignments, HTTP_WORKER | HTTP_TX, "the worker's assignments and statuses"},
+    {"GET", "/v1/work/assignments/{id}", h_assignment, HTTP_WORKER | HTTP_TX,
+     "one of the worker's assignments, with its task rendered"},
+    {"GET", "/v1/work/assignments/{id}/frame", h_assignment_frame, HTTP_WORKER | HTTP_TX,
+     "the task as an HTML document for a sandboxed frame (the client's template can run nothing)"},
     {"POST", "/v1/assignments/{id}/submit", h_submit, HTTP_WORKER | HTTP_JSON | HTTP_IDEM, "submit an answer"},
     {"POST", "/v1/assignments/{id}/return", h_return, HTTP_WORKER | HTTP_TX, "give a task back"},
     {"POST", "/v1/assignments/{id}/appeal", h_appeal, HTTP_WORKER | HTTP_JSON | HTTP_IDEM, "appeal a rejection"},

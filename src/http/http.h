@@ -63,6 +63,8 @@ typedef struct http_req {
     account                who;
     int64_t                now_ms;
     const char            *idem_key;
+    const char            *token;       /* the bearer or session-cookie token, when authenticated */
+    bool                   cookie_auth; /* authenticated by the web session cookie (websess.h) */
 } http_req;
 
 typedef struct http_resp {
@@ -73,6 +75,9 @@ typedef struct http_resp {
     const char *ctype;     /* for raw */
     char        location[256];
     bool        auth_changed; /* the handler changed tokens or accounts (authcache.h) */
+    char        cookies[2][320]; /* Set-Cookie values (websess.h) */
+    int         ncookies;
+    const char *csp;         /* a page's own Content-Security-Policy (static string), else the API's */
 } http_resp;
 
 typedef int (*http_handler)(http_req *req, http_resp *resp, vis_err *err);

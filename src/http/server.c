@@ -14,6 +14,7 @@
 #include "core/journal.h"
 #include "http/authcache.h"
 #include "http/committer.h"
+#include "http/websess.h"
 #include "moderation/mod.h"
 #include "store/sql_core.h"
 #include "visibility/visib_guard.h"
@@ -84,9 +85,10 @@ static void log_request(vis_server *s, const char *method, const char *path, con
     }
 }
 
-static enum MHD_Result send_bytes(struct MHD_Connection *c, int status, const char *ctype, char *data,
-                                  size_t len, const char *location, const char *allow, int64_t retry_after)
+static enum MHD_Result send_bytes(vis_server *s, struct MHD_Connection *c, int status, const char *ctype, char *data,
+                                  size_t len, const http_resp *rs, const char *allow, int64_t retry_after)
 {
+    const char *location = rs ? rs->location : NULL;
     struct MHD_Response *r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(data);
@@ -101,6 +103,14 @@ static enum MHD_Result send_bytes(struct MHD_Connection *c, int status, const ch
         MHD_add_response_header(r, "Retry-After", tmp);
     }
     if (allow) MHD_add_response_header(r, "Allow", allow);
+    if (rs && rs->csp) {
+        MHD_add_response_header(r, "Content-Security-Policy", rs->csp);
+        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+        MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    } else {
+        websess_headers(r, &s->cfg, false);
+    }
+    for (int i = 0; rs && i < rs->ncookies; i++) MHD_add_response_header(r, "Set-Cookie", rs->cookies[i]);
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
     return ret;
@@ -267,27 +277,66 @@ static int run(vis_server *s, http_req *rq, http_resp *rs, vis_err *err, int64_t
                bool *queued)
 {
     const http_route *rt = rq->route;
-    /* authentication */
+    /* authentication: a bearer token, or the web session's cookie (websess.h) */
     uint64_t rlkey;
     const char *auth = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Authorization");
-    if (!(rt->flags & HTTP_PUBLIC) || auth) {
-        if (!auth)
-            return vis_errf(err, VIS_EAUTH, "missing_token", NULL, "this endpoint needs 'Authorization: Bearer TOKEN'");
+    bool unsafe = strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD");
+    const char *tok = NULL;
+    if (auth) {
         if (strncmp(auth, "Bearer ", 7))
             return vis_errf(err, VIS_EAUTH, "invalid_token", NULL, "the Authorization header must be 'Bearer TOKEN'");
-        if (!account_token_wellformed(auth + 7))
-            return vis_errf(err, VIS_EAUTH, "invalid_token", NULL, "the token is not valid");
-        unsigned char h[ACCOUNT_TOKEN_HASH];
-        account_token_hash(auth + 7, h);
-        if (!authcache_get(s->auth, h, rq->now_ms, &rq->who)) {
-            uint64_t gen = authcache_gen(s->auth); /* before the read: see authcache.h */
-            int64_t expires = 0;
-            if (account_token_lookup(rq->db, h, rq->now_ms, &rq->who, &expires, err)) return err->code;
-            authcache_put(s->auth, h, gen, expires, &rq->who);
+        tok = auth + 7;
+    } else {
+        if (unsafe && websess_cross_site(rq))
+            return vis_errf(err, VIS_EFORBIDDEN, "cross_site_request", NULL,
+                            "a request from another site may not change anything here");
+        const char *ck = MHD_lookup_connection_value(rq->conn, MHD_COOKIE_KIND, WEBSESS_COOKIE);
+        if (ck && *ck) {
+            bool csrf = !unsafe || websess_csrf_ok(rq, ck);
+            if (!csrf && !(rt->flags & HTTP_PUBLIC))
+                return vis_errf(err, VIS_EFORBIDDEN, "csrf_failed", WEBSESS_CSRF_HEADER,
+                                "this request needs the page's X-CSRF-Token header: reload the page and try again");
+            if (csrf) {
+                tok = ck;
+                rq->cookie_auth = true;
+            }
         }
-        if (account_token_active(&rq->who, err)) return err->code;
-        rq->authed = true;
-        rlkey = key_of(h);
+    }
+    if (!(rt->flags & HTTP_PUBLIC) || tok) {
+        bool soft = rq->cookie_auth && (rt->flags & HTTP_PUBLIC); /* a stale session on a public page: anonymous */
+        int arc = 0;
+        if (!tok)
+            arc = vis_errf(err, VIS_EAUTH, "missing_token", NULL,
+                           "this endpoint needs 'Authorization: Bearer TOKEN' or a signed-in session");
+        else if (!account_token_wellformed(tok))
+            arc = vis_errf(err, VIS_EAUTH, rq->cookie_auth ? "session_expired" : "invalid_token", NULL,
+                           rq->cookie_auth ? "your session has ended: sign in again" : "the token is not valid");
+        unsigned char h[ACCOUNT_TOKEN_HASH];
+        if (!arc) {
+            account_token_hash(tok, h);
+            if (!authcache_get(s->auth, h, rq->now_ms, &rq->who)) {
+                uint64_t gen = authcache_gen(s->auth); /* before the read: see authcache.h */
+                int64_t expires = 0;
+                if (account_token_lookup(rq->db, h, rq->now_ms, &rq->who, &expires, err)) {
+                    arc = err->code;
+                    if (rq->cookie_auth && arc == VIS_EAUTH)
+                        vis_errf(err, VIS_EAUTH, "session_expired", NULL, "your session has ended: sign in again");
+                } else {
+                    authcache_put(s->auth, h, gen, expires, &rq->who);
+                }
+            }
+            if (!arc && account_token_active(&rq->who, err)) arc = err->code;
+        }
+        if (arc && !soft) return arc;
+        if (arc) {
+            vis_err_clear(err);
+            rq->cookie_auth = false;
+            rlkey = addr_key(rq->conn);
+        } else {
+            rq->authed = true;
+            rq->token = tok;
+            rlkey = key_of(h);
+        }
     } else {
         rlkey = addr_key(rq->conn);
     }
@@ -391,8 +440,10 @@ static enum MHD_Result respond(vis_server *s, struct MHD_Connection *c, const ch
     int64_t dur = clock_mono_ns() - ctx->t0;
     metrics_observe(s->metrics, ctx->ri, status, dur);
     log_request(s, method, url, ctx->rname, status, dur, rq->authed ? rq->who.id : -1);
-    return send_bytes(c, status, ctype, out, len, rs->location, status == 405 ? ctx->allow : NULL,
-                      ctx->retry_after);
+    enum MHD_Result ret = send_bytes(s, c, status, ctype, out, len, rs, status == 405 ? ctx->allow : NULL,
+                                     ctx->retry_after);
+    rs->ncookies = 0;
+    return ret;
 }
 
 static enum MHD_Result finish(vis_server *s, struct MHD_Connection *c, const char *method, const char *url,
@@ -550,6 +601,9 @@ int server_init(vis_server *s, const vis_config *cfg, vis_err *err)
     s->auth = authcache_new();
     if (!s->metrics || !s->rl || !s->auth) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
     if (!realpath(cfg->web_root, s->web_root)) s->web_root[0] = '\0';
+    if (!websess_tile_url_ok(cfg->web_tile_url))
+        return vis_errf(err, VIS_EINVAL, "invalid_config", "web.tile_url",
+                        "web.tile_url must be an http(s) URL without spaces, quotes, ';' or ','");
     return 0;
 }
 

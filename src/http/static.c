@@ -1,6 +1,7 @@
 /* static — serve the web UI's files from web_root, never outside it. */
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "http/server.h"
+#include "http/websess.h"
 
 static const struct {
     const char *ext, *type;
@@ -30,47 +32,121 @@ static const char *content_type(const char *path)
     return "application/octet-stream";
 }
 
-static int plain(struct MHD_Connection *c, int status, const char *msg, int *st)
+static int plain(vis_server *s, struct MHD_Connection *c, int status, const char *ctype, const char *msg, int *st)
 {
     *st = status;
     struct MHD_Response *r =
         MHD_create_response_from_buffer(strlen(msg), (void *)msg, MHD_RESPMEM_PERSISTENT);
     if (!r) return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+    MHD_add_response_header(r, "Content-Type", ctype);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    websess_headers(r, &s->cfg, true);
     int ret = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
     return ret;
 }
 
-int static_serve(vis_server *s, struct MHD_Connection *c, const char *method, const char *path, int *st)
+static int not_found(vis_server *s, struct MHD_Connection *c, int *st);
+
+/* Send a regular file (already resolved and checked). */
+static int send_file(vis_server *s, struct MHD_Connection *c, const char *real, int status, const char *cache, int *st)
 {
-    (void)method;
-    if (!s->web_root[0]) return plain(c, 404, "not found\n", st);
-    /* refuse anything that could climb out before touching the disk */
-    if (path[0] != '/' || strstr(path, "..") || strchr(path, '\\') || strlen(path) > 512)
-        return plain(c, 404, "not found\n", st);
-    char want[PATH_MAX];
-    int n = snprintf(want, sizeof want, "%s%s%s", s->web_root, path,
-                     path[strlen(path) - 1] == '/' ? "index.html" : "");
-    if (n < 0 || (size_t)n >= sizeof want) return plain(c, 404, "not found\n", st);
-    char real[PATH_MAX];
-    if (!realpath(want, real)) return plain(c, 404, "not found\n", st);
-    size_t rl = strlen(s->web_root);
-    if (strncmp(real, s->web_root, rl) || (real[rl] != '/' && real[rl] != '\0'))
-        return plain(c, 404, "not found\n", st);
     struct stat sb;
-    if (stat(real, &sb) || !S_ISREG(sb.st_mode)) return plain(c, 404, "not found\n", st);
+    if (stat(real, &sb) || !S_ISREG(sb.st_mode)) return -1;
     int fd = open(real, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return plain(c, 404, "not found\n", st);
+    if (fd < 0) return -1;
     struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
     if (!r) {
         close(fd);
         return MHD_NO;
     }
-    MHD_add_response_header(r, "Content-Type", content_type(real));
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    *st = 200;
-    int ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    const char *ct = content_type(real);
+    MHD_add_response_header(r, "Content-Type", ct);
+    MHD_add_response_header(r, "Cache-Control", cache);
+    websess_headers(r, &s->cfg, !strncmp(ct, "text/html", 9));
+    *st = status;
+    int ret = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+/* Browser libraries come from Debian's packages, where Debian installs them
+ * (web.vendor_root): /vendor/chart.js/... and /vendor/leaflet/... only. */
+static const struct {
+    const char *dir, *package, *what;
+} vendors[] = {
+    {"chart.js", "libjs-chart.js", "Chart.js (charts)"},
+    {"leaflet", "libjs-leaflet", "Leaflet (maps)"},
+};
+
+static int vendor(vis_server *s, struct MHD_Connection *c, const char *path, int *st)
+{
+    const char *rest = path + strlen("/vendor/");
+    for (size_t i = 0; i < sizeof vendors / sizeof vendors[0]; i++) {
+        size_t n = strlen(vendors[i].dir);
+        if (strncmp(rest, vendors[i].dir, n) || rest[n] != '/') continue;
+        char dir[PATH_MAX], want[2 * PATH_MAX];
+        snprintf(dir, sizeof dir, "%s/%s", s->cfg.web_vendor_root, vendors[i].dir);
+        int w = snprintf(want, sizeof want, "%s%s", dir, rest + n);
+        struct stat sb;
+        if (stat(dir, &sb) || !S_ISDIR(sb.st_mode)) {
+            char msg[PATH_MAX + 1024];
+            snprintf(msg, sizeof msg,
+                     "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Missing library</title>"
+                     "<h1>A browser library is missing</h1><p>%s is not installed on this server. Install the Debian "
+                     "package <code>%s</code> (<code>sh scripts/install-deps</code> does it), then reload.</p>"
+                     "<p>Looked in <code>%s</code> (setting <code>web.vendor_root</code>).</p></html>\n",
+                     vendors[i].what, vendors[i].package, dir);
+            fprintf(stderr, "{\"level\":\"error\",\"message\":\"%s missing: install the Debian package %s\"}\n",
+                    vendors[i].what, vendors[i].package);
+            char *copy = strdup(msg);
+            if (!copy) return MHD_NO;
+            *st = 503;
+            struct MHD_Response *r = MHD_create_response_from_buffer(strlen(copy), copy, MHD_RESPMEM_MUST_FREE);
+            if (!r) return MHD_NO;
+            MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
+            MHD_add_response_header(r, "Cache-Control", "no-store");
+            websess_headers(r, &s->cfg, true);
+            int ret = MHD_queue_response(c, 503, r);
+            MHD_destroy_response(r);
+            return ret;
+        }
+        if (w < 0 || (size_t)w >= sizeof want) break;
+        int r = send_file(s, c, want, 200, "public, max-age=86400", st);
+        if (r >= 0) return r;
+        break;
+    }
+    return not_found(s, c, st);
+}
+
+static int not_found(vis_server *s, struct MHD_Connection *c, int *st)
+{
+    char p[PATH_MAX + 16];
+    snprintf(p, sizeof p, "%s/404.html", s->web_root);
+    int r = s->web_root[0] ? send_file(s, c, p, 404, "no-cache", st) : -1;
+    if (r >= 0) return r;
+    return plain(s, c, 404, "text/plain; charset=utf-8", "not found\n", st);
+}
+
+int static_serve(vis_server *s, struct MHD_Connection *c, const char *method, const char *path, int *st)
+{
+    (void)method;
+    /* refuse anything that could climb out before touching the disk */
+    if (path[0] != '/' || strstr(path, "..") || strchr(path, '\\') || strlen(path) > 512)
+        return not_found(s, c, st);
+    if (!strncmp(path, "/vendor/", 8)) return vendor(s, c, path, st);
+    if (!s->web_root[0]) return plain(s, c, 404, "text/plain; charset=utf-8", "not found\n", st);
+    /* clean URLs: /work is web/work.html */
+    const char *last = strrchr(path, '/');
+    bool bare = path[strlen(path) - 1] != '/' && !strchr(last, '.');
+    char want[PATH_MAX];
+    int n = snprintf(want, sizeof want, "%s%s%s", s->web_root, path,
+                     path[strlen(path) - 1] == '/' ? "index.html" : bare ? ".html" : "");
+    if (n < 0 || (size_t)n >= sizeof want) return not_found(s, c, st);
+    char real[PATH_MAX];
+    if (!realpath(want, real)) return not_found(s, c, st);
+    size_t rl = strlen(s->web_root);
+    if (strncmp(real, s->web_root, rl) || (real[rl] != '/' && real[rl] != '\0')) return not_found(s, c, st);
+    int r = send_file(s, c, real, 200, "no-cache", st);
+    return r >= 0 ? r : not_found(s, c, st);
 }

@@ -76,6 +76,8 @@ int mw_claim(mw_ctx *c, int64_t batch, json_t **out, vis_err *err);
 int mw_submit(mw_ctx *c, int64_t assignment, json_t *answer, json_t **out, vis_err *err);
 int mw_return(mw_ctx *c, int64_t assignment, json_t **out, vis_err *err);
 int mw_my_assignments(mw_ctx *c, json_t **out, vis_err *err);
+/* One of the caller's assignments as at claim time (404 for anyone else's). */
+int mw_assignment_get(mw_ctx *c, int64_t id, json_t **out, vis_err *err);
 
 /* Housekeeping: expire leases and auto-approve what is due (all batches).
  * Returns the number of assignments changed, or -1. */

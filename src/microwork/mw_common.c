@@ -304,7 +304,24 @@ int mw_answer_check(const mw_batch *b, json_t *answer, char **json_text, char **
     return 0;
 }
 
-char *mw_render(const char *tmpl, json_t *data)
+/* Append text with &<>"' escaped for HTML. */
+static void put_html(buf *b, const char *t)
+{
+    for (; *t; t++) {
+        switch (*t) {
+        case '&': buf_puts(b, "&amp;"); break;
+        case '<': buf_puts(b, "&lt;"); break;
+        case '>': buf_puts(b, "&gt;"); break;
+        case '"': buf_puts(b, "&quot;"); break;
+        case '\'': buf_puts(b, "&#39;"); break;
+        default: buf_append(b, t, 1);
+        }
+    }
+}
+
+char *mw_render(const char *tmpl, json_t *data) { return mw_render_as(tmpl, data, false); }
+
+char *mw_render_as(const char *tmpl, json_t *data, bool html)
 {
     buf b;
     buf_init(&b);
@@ -323,10 +340,10 @@ char *mw_render(const char *tmpl, json_t *data)
         memcpy(name, s + 2, n);
         name[n] = '\0';
         json_t *v = json_object_get(data, name);
-        if (json_is_string(v)) buf_puts(&b, json_string_value(v));
+        if (json_is_string(v)) (html ? put_html : buf_puts)(&b, json_string_value(v));
         else if (v) {
             char *d = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-            if (d) buf_puts(&b, d);
+            if (d) (html ? put_html : buf_puts)(&b, d);
             free(d);
         }
         p = e + 1;

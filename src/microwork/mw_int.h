@@ -72,6 +72,9 @@ int mw_approve(mw_ctx *c, int64_t assignment, const char *reason, bool automated
 int mw_answer_check(const mw_batch *b, json_t *answer, char **json_text, char **key, vis_err *err);
 /* Render the template with the task's variables (malloc'd). */
 char *mw_render(const char *tmpl, json_t *data);
+/* The template with its variables filled; html: values HTML-escaped (the
+ * template itself is the client's HTML, shown only in a sandboxed frame). */
+char *mw_render_as(const char *tmpl, json_t *data, bool html);
 /* ISO 8601 UTC of a millisecond time, into buf (>= 32 bytes). */
 void mw_iso(int64_t ms, char *buf);
 

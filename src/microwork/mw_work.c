@@ -166,6 +166,10 @@ int mw_available(mw_ctx *c, json_t **out, vis_err *err)
                                   "reward_micros", (json_int_t)(b.reward + b.topup), "expected_seconds",
                                   (json_int_t)b.expected_s, "answer_type", b.answer_type, "labels", b.labels,
                                   "answers_left", (json_int_t)(b.budget - b.committed));
+            account cl;
+            vis_err e3;
+            json_object_set_new(o, "client_name", account_get(c->db, b.client_id, &cl, &e3) ? json_null() : json_string(cl.name));
+            json_object_set_new(o, "lease_seconds", json_integer(b.lease_ms / 1000));
             json_object_set_new(o, "median_answer_seconds", b.median_n >= 3 ? json_real(b.median_ms / 1000.0) : json_null());
             json_object_set_new(o, "hourly_micros",
                                 json_integer(med_ms > 0 ? (json_int_t)((__int128)(b.reward + b.topup) * 3600000 / med_ms) : 0));
@@ -196,9 +200,12 @@ static json_t *view(mw_ctx *c, const mw_batch *b, const mw_asg *a, json_t *data,
     }
     if (!data) data = json_object();
     char *question = mw_render(b->template_text, data);
+    char *html = mw_render_as(b->template_text, data, true);
     json_t *o = mw_asg_json(a, false);
-    json_object_set_new(o, "task", json_pack("{s:I, s:o, s:s}", "id", (json_int_t)a->task_id, "data", data,
-                                             "question", question ? question : ""));
+    json_object_set_new(o, "task", json_pack("{s:I, s:o, s:s, s:s}", "id", (json_int_t)a->task_id, "data", data,
+                                             "question", question ? question : "", "question_html", html ? html : ""));
+    json_object_set_new(o, "batch_title", json_string(b->title));
+    free(html);
     json_object_set_new(o, "answer_type", json_string(b->answer_type));
     json_object_set_new(o, "labels", json_copy(b->labels));
     json_object_set_new(o, "reward_micros", json_integer(b->reward + b->topup));
@@ -584,6 +591,26 @@ int mw_asg_list(mw_ctx *c, const char *sql, int64_t id, bool for_client, json_t 
     if (!rc && r < 0) rc = err->code;
     if (rc) json_decref(a);
     else *arr = a;
+    return rc;
+}
+
+int mw_assignment_get(mw_ctx *c, int64_t id, json_t **out, vis_err *err)
+{
+    if (mw_sweep(c, err) < 0) return err->code;
+    mw_asg a;
+    if (mw_asg_load(c, id, &a, err)) return err->code;
+    int rc = 0;
+    if (a.worker_id != c->who->id) {
+        rc = vis_errf(err, VIS_ENOTFOUND, "not_found", "assignment", "no assignment %lld of yours", (long long)id);
+    } else {
+        mw_batch b;
+        if (!(rc = mw_batch_load(c, a.batch_id, &b, err))) {
+            *out = view(c, &b, &a, NULL, err);
+            if (!*out) rc = err->code ? err->code : VIS_ENOMEM;
+            mw_batch_free(&b);
+        }
+    }
+    mw_asg_free(&a);
     return rc;
 }
 

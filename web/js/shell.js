@@ -1,0 +1,136 @@
+// shell — what every page shares: catalogues, the signed-in person, the
+// header (navigation, language switch, sign-out), and errors shown in plain
+// words next to what caused them.
+import { get, post, ApiError } from './api.js';
+import { initI18n, t, has, lang, setLang, LANGS, onLangChange } from './i18n.js';
+
+export { t, lang, onLangChange };
+
+// el('button', {class: 'x', onclick: f}, 'text', child...) — small DOM builder
+// (text is always set as text, never parsed as HTML).
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') e.addEventListener(k.slice(2), v);
+    else if (k === 'dataset') Object.assign(e.dataset, v);
+    else if (k === 'text') e.textContent = v;
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+// The message for an API error, in the page's language when the code is known.
+export function errorText(err) {
+  if (err instanceof ApiError) {
+    if (has('error.' + err.code)) return t('error.' + err.code);
+    if (err.status === 0) return t('error.network');
+    return err.message || t('error.unknown');
+  }
+  return (err && err.message) || t('error.unknown');
+}
+
+// Show an error next to what caused it: the form field the server named (if
+// it is in this form), else the form's own error slot. Inputs keep their text.
+export function showError(where, err) {
+  clearErrors(where);
+  const msg = errorText(err);
+  let target = null;
+  if (err && err.field && where.querySelector) target = where.querySelector(`[name="${CSS.escape(err.field)}"]`);
+  if (target) {
+    const id = (target.id || target.name) + '-error';
+    target.setAttribute('aria-invalid', 'true');
+    target.setAttribute('aria-describedby', id);
+    target.insertAdjacentElement('afterend', el('p', { class: 'field-error', id, role: 'alert' }, msg));
+    target.focus();
+    return;
+  }
+  let slot = where.querySelector ? where.querySelector('.form-error') : null;
+  if (!slot) {
+    slot = el('p', { class: 'form-error' });
+    where.prepend(slot);
+  }
+  slot.setAttribute('role', 'alert');
+  slot.textContent = msg;
+}
+
+export function clearErrors(where) {
+  if (!where.querySelectorAll) return;
+  for (const e of where.querySelectorAll('.field-error')) e.remove();
+  for (const e of where.querySelectorAll('[aria-invalid]')) { e.removeAttribute('aria-invalid'); e.removeAttribute('aria-describedby'); }
+  for (const e of where.querySelectorAll('.form-error')) e.textContent = '';
+}
+
+// A polite announcement for screen readers and sighted people alike.
+export function flash(text, kind = 'info') {
+  const f = document.getElementById('flash');
+  if (!f) return;
+  f.className = 'flash ' + kind;
+  f.textContent = text;
+}
+
+const NAV = [
+  { href: '/', key: 'nav.observatory', who: 'all' },
+  { href: '/work', key: 'nav.work', who: 'worker' },
+  { href: '/courier', key: 'nav.courier', who: 'worker' },
+  { href: '/me', key: 'nav.me', who: 'worker' },
+];
+
+function drawHeader(me) {
+  const top = document.getElementById('top');
+  if (!top) return;
+  top.textContent = '';
+  const here = location.pathname.replace(/\/$/, '') || '/';
+  const links = NAV.filter((n) => n.who === 'all' || (me && me.role === n.who)).map((n) =>
+    el('li', {}, el('a', { href: n.href, 'aria-current': (n.href === here) ? 'page' : null }, t(n.key))));
+  const langs = el('div', { class: 'langs', role: 'group', 'aria-label': t('nav.language') },
+    ...LANGS.map((l) => el('button', {
+      type: 'button', lang: l, class: 'lang', 'aria-pressed': String(l === lang()),
+      onclick: () => setLang(l),
+    }, t('lang.' + l))));
+  let account;
+  if (me) {
+    account = el('div', { class: 'account' },
+      el('span', { class: 'who' }, me.name),
+      el('button', { type: 'button', class: 'link', id: 'logout', onclick: logout }, t('nav.logout')));
+  } else {
+    account = el('div', { class: 'account' }, el('a', { href: '/login', id: 'login-link' }, t('nav.login')));
+  }
+  top.append(
+    el('a', { class: 'brand', href: '/' }, 'Visible'),
+    el('nav', { 'aria-label': t('nav.main') }, el('ul', {}, ...links)),
+    langs, account);
+  const foot = document.getElementById('foot');
+  if (foot) foot.textContent = t('foot.text');
+}
+
+async function logout() {
+  try { await post('/v1/logout'); } catch { /* the session may already be gone */ }
+  location.href = '/login';
+}
+
+// Start a page: catalogues, the signed-in account (auth: 'none', 'optional'
+// or 'required' — required sends to /login and back), then the header.
+export async function startPage({ catalogues = [], auth = 'optional' } = {}) {
+  await initI18n(catalogues);
+  let me = null;
+  if (auth !== 'none') {
+    try { me = await get('/v1/me'); } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 401) throw e;
+    }
+    if (!me && auth === 'required') {
+      location.href = '/login?next=' + encodeURIComponent(location.pathname + location.search);
+      return new Promise(() => {});
+    }
+  }
+  drawHeader(me);
+  onLangChange(() => drawHeader(me));
+  return { me };
+}
+
+// The page has drawn what it shows (browser tests wait for this).
+export function ready() { document.body.dataset.ready = '1'; }

@@ -94,13 +94,25 @@ static json_t *shift_json(disp_ctx *c, const disp_rules *rules, int64_t shift, v
         json_decref(jobs);
         return NULL;
     }
-    while ((r = store_row(q, err)) == 1)
+    /* the span running now (not yet in the journal): active since the
+       earliest acceptance of the jobs in hand (after the last job ended, so
+       the union with the journal's spans is exact), else waiting */
+    int64_t first_accept = -1, last_end = start;
+    while ((r = store_row(q, err)) == 1) {
+        const char *st = store_col_text(q, 1);
+        int64_t at = store_col_i64(q, 2);
+        if (!strcmp(st, "assigned") || !strcmp(st, "picked_up")) {
+            if (first_accept < 0 || at < first_accept) first_accept = at;
+        } else if (at > last_end) {
+            last_end = at;
+        }
         json_array_append_new(
             jobs, json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "job", (json_int_t)store_col_i64(q, 0), "state",
                             store_col_text(q, 1), "at_ms", (json_int_t)store_col_i64(q, 2), "base_micros",
                             (json_int_t)store_col_i64(q, 3), "distance_micros", (json_int_t)store_col_i64(q, 4),
                             "time_micros", (json_int_t)store_col_i64(q, 5), "waiting_micros",
                             (json_int_t)store_col_i64(q, 6), "paid_micros", (json_int_t)store_col_i64(q, 7)));
+    }
     store_done(q);
     if (r < 0) {
         json_decref(jobs);
@@ -122,6 +134,20 @@ static json_t *shift_json(disp_ctx *c, const disp_rules *rules, int64_t shift, v
         return NULL;
     }
     json_object_set_new(o, "end_ms", ended ? json_integer(end) : json_null());
+    json_t *open = json_null();
+    if (!ended) {
+        disp_crow cr;
+        if (disp_courier_get(c->db, courier, &cr, err)) {
+            json_decref(o);
+            return NULL;
+        }
+        if (first_accept >= 0)
+            open = json_pack("{s:s, s:I}", "kind", "active", "since_ms",
+                             (json_int_t)(first_accept > last_end ? first_accept : last_end));
+        else if (cr.online && cr.idle)
+            open = json_pack("{s:s, s:I}", "kind", "waiting", "since_ms", (json_int_t)cr.idle_since);
+    }
+    json_object_set_new(json_object_get(o, "time"), "open", open ? open : json_null());
     return o;
 }
 
@@ -338,9 +364,28 @@ int disp_offer_decline(disp_ctx *c, int64_t offer, json_t **out, vis_err *err)
     return *out ? 0 : (err->code ? err->code : disp_nomem(err));
 }
 
+/* The courier's jobs; each job still to be picked up also says when the
+ * courier arrived at its pickup place (`arrived_ms`, null before), so the
+ * courier's page can show the step reached after a reload. */
 int disp_courier_jobs(disp_ctx *c, json_t **out, vis_err *err)
 {
-    return disp_jobs_json(c, SQL_DISP_JOBS_OF_COURIER, out, err);
+    if (disp_jobs_json(c, SQL_DISP_JOBS_OF_COURIER, out, err)) return err->code;
+    disp_crow r;
+    if (disp_courier_get(c->db, c->actor_id, &r, err)) {
+        json_decref(*out);
+        *out = NULL;
+        return err->code;
+    }
+    size_t i;
+    json_t *j;
+    json_array_foreach(json_object_get(*out, "jobs"), i, j)
+    {
+        const char *st = json_string_value(json_object_get(j, "state"));
+        json_int_t place = json_integer_value(json_object_get(json_object_get(j, "place"), "id"));
+        bool here = r.visiting && r.visit_place == place && st && !strcmp(st, "assigned");
+        json_object_set_new(j, "arrived_ms", here ? json_integer(r.visit_ms) : json_null());
+    }
+    return 0;
 }
 
 /* The caller's job in state `want`. */

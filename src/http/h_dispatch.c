@@ -3,12 +3,14 @@
  * /v1/admin/dispatch. They validate the body's shape (jv) and hand over
  * to dispatch/disp_service.h. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/jv.h"
 #include "dispatch/disp_service.h"
 #include "http/http.h"
 #include "http/server.h"
+#include "http/sse.h"
 
 static disp_ctx ctx(http_req *r)
 {
@@ -98,6 +100,43 @@ static int h_cjobs(http_req *r, http_resp *rs, vis_err *err)
     json_t *out = NULL;
     int rc = disp_courier_jobs(&c, &out, err);
     return reply(rs, 200, rc, out);
+}
+
+/* What the courier's page shows, for the event stream: offers, jobs and the
+ * shift; the change key leaves out what moves by itself (time, shift pay). */
+static int courier_snapshot(store *db, const vis_config *cfg, const account *who, int64_t now_ms, json_t **out,
+                            char **key, vis_err *err)
+{
+    disp_ctx c = {.db = db, .cfg = cfg, .now_ms = now_ms, .actor_id = who->id};
+    json_t *offers = NULL, *jobs = NULL, *shift = NULL;
+    if (disp_courier_offers(&c, &offers, err) || disp_courier_jobs(&c, &jobs, err)) {
+        json_decref(offers);
+        json_decref(jobs);
+        return err->code;
+    }
+    vis_err e2;
+    if (disp_courier_shift(&c, &shift, &e2)) shift = json_null(); /* never online yet */
+    json_t *online = json_object_get(offers, "online");
+    json_t *k = json_pack("{s:O, s:O, s:O}", "online", online ? online : json_false(), "offers",
+                          json_object_get(offers, "offers"), "jobs", json_object_get(jobs, "jobs"));
+    *key = k ? json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(k);
+    *out = json_pack("{s:I, s:O, s:O, s:O, s:o}", "time_ms", (json_int_t)now_ms, "online",
+                     online ? online : json_false(), "offers", json_object_get(offers, "offers"), "jobs",
+                     json_object_get(jobs, "jobs"), "shift", shift);
+    json_decref(offers);
+    json_decref(jobs);
+    if (!*out || !*key) {
+        json_decref(*out);
+        free(*key);
+        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    }
+    return 0;
+}
+
+static int h_events(http_req *r, http_resp *rs, vis_err *err)
+{
+    return sse_open(r, rs, "state", courier_snapshot, err);
 }
 
 static int h_shift(http_req *r, http_resp *rs, vis_err *err)
@@ -261,6 +300,8 @@ const http_route http_routes_dispatch[] = {
     {"POST", "/v1/courier/jobs/{id}/arrived", h_arrived, W | HTTP_TX, "arrived at the pickup (waiting starts)"},
     {"POST", "/v1/courier/jobs/{id}/picked-up", h_picked, W | HTTP_TX, "picked up (waiting pay computed)"},
     {"POST", "/v1/courier/jobs/{id}/delivered", h_delivered, W | HTTP_TX, "delivered (the courier is paid)"},
+    {"GET", "/v1/courier/events", h_events, W,
+     "Server-Sent Events: 'state' with offers, jobs and shift, pushed when they change (and every 15 s)"},
     {"GET", "/v1/courier/shift", h_shift, W, "the current or last shift: pay so far with breakdown"},
     {"POST", "/v1/delivery/places", h_place_create, C | HTTP_JSON | HTTP_IDEM, "add a pickup place"},
     {"GET", "/v1/delivery/places", h_places, C, "the caller's pickup places"},

@@ -190,6 +190,17 @@ static int h_observatory(http_req *r, http_resp *rs, vis_err *err)
     return reply(rs, 200, obs_observatory(&c, from, to, g, fam, &out, err), &out);
 }
 
+/* the Article 17 figures for everyone: aggregate only, small counts withheld */
+static int h_declaration_public(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t from, to;
+    obs_grain g;
+    if (range(r, 182, "all", &from, &to, &g, err)) return err->code;
+    obs_ctx c = octx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, obs_declaration_public(&c, from, to, &out, err), &out);
+}
+
 /* ---- tests: an event of any family, with payload (families not running) ---- */
 
 #define W HTTP_WORKER
@@ -213,5 +224,7 @@ const http_route http_routes_visibility[] = {
     {"GET", "/v1/register", h_register, HTTP_PUBLIC, "register of automated systems, from the running configuration"},
     {"GET", "/v1/observatory", h_observatory, HTTP_PUBLIC,
      "public observatory: workers, hours, pay distribution per family and period (k-anonymous)"},
+    {"GET", "/v1/declaration", h_declaration_public, HTTP_PUBLIC,
+     "the platform-work declaration's figures for everyone (aggregate, small counts withheld)"},
     {NULL, NULL, NULL, 0, NULL},
 };

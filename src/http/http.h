@@ -78,6 +78,7 @@ typedef struct http_resp {
     char        cookies[2][320]; /* Set-Cookie values (websess.h) */
     int         ncookies;
     const char *csp;         /* a page's own Content-Security-Policy (static string), else the API's */
+    struct sse_stream *stream; /* answer with this event stream (sse.h) */
 } http_resp;
 
 typedef int (*http_handler)(http_req *req, http_resp *resp, vis_err *err);
@@ -96,6 +97,7 @@ extern const http_route http_routes_microwork[];
 extern const http_route http_routes_visibility[];
 extern const http_route http_routes_moderation[];
 extern const http_route http_routes_dispatch[];
+extern const http_route http_routes_web[];
 
 /* Respond with a JSON value (steals the reference). */
 int http_json(http_resp *r, int status, json_t *v);

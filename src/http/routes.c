@@ -14,6 +14,7 @@ const http_route *const *server_route_tables(void)
         http_routes_visibility,
         http_routes_moderation,
         http_routes_dispatch,
+        http_routes_web,
         NULL,
     };
     return tables;

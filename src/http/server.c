@@ -14,6 +14,7 @@
 #include "core/journal.h"
 #include "http/authcache.h"
 #include "http/committer.h"
+#include "http/sse.h"
 #include "http/websess.h"
 #include "moderation/mod.h"
 #include "store/sql_core.h"
@@ -409,6 +410,13 @@ static enum MHD_Result respond(vis_server *s, struct MHD_Connection *c, const ch
     rq->json = NULL;
     if (rc && !err->code) vis_errf(err, rc, NULL, NULL, "internal error");
 
+    if (!rc && rs->stream) { /* an event stream: the response is the stream's own (sse.h) */
+        sse_stream *st = rs->stream;
+        rs->stream = NULL;
+        metrics_observe(s->metrics, ctx->ri, 200, clock_mono_ns() - ctx->t0);
+        log_request(s, method, url, ctx->rname, 200, clock_mono_ns() - ctx->t0, rq->authed ? rq->who.id : -1);
+        return (enum MHD_Result)sse_respond(s, c, st);
+    }
     int status;
     char *out;
     size_t len;
@@ -632,6 +640,7 @@ static int parse_listen(const char *listen, struct sockaddr_in *sa, vis_err *err
 int server_start(vis_server *s, vis_err *err)
 {
     if (!s->committer && !(s->committer = committer_start(s, err))) return err->code;
+    if (!s->sse && !(s->sse = sse_hub_start(s, err))) return err->code;
     struct sockaddr_in sa;
     if (parse_listen(s->cfg.listen, &sa, err)) return err->code;
     s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
@@ -657,11 +666,14 @@ void server_stop(vis_server *s)
            suspended request */
         atomic_store(&s->stopping, true);
         for (int i = 0; i < 30000 && atomic_load(&s->inflight) > 0; i++) nanosleep(&(struct timespec){0, 1000000}, NULL);
+        sse_hub_stop(s->sse); /* every event stream ends before the daemon stops */
         MHD_stop_daemon(s->mhd);
         s->mhd = NULL;
     }
     committer_stop(s->committer);
     s->committer = NULL;
+    sse_hub_free(s->sse);
+    s->sse = NULL;
 }
 
 void server_free(vis_server *s)

@@ -51,6 +51,7 @@ typedef struct vis_server {
     char               web_root[PATH_MAX];
     account_pwcost     pwcost;
     int                port;
+    struct sse_hub    *sse;        /* event streams pushed to pages (sse.h) */
     struct mod_svc    *moderation; /* moderation classifier service, created on first use (mod.h) */
 } vis_server;
 

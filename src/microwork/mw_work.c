@@ -210,6 +210,9 @@ static json_t *view(mw_ctx *c, const mw_batch *b, const mw_asg *a, json_t *data,
     json_object_set_new(o, "labels", json_copy(b->labels));
     json_object_set_new(o, "reward_micros", json_integer(b->reward + b->topup));
     json_object_set_new(o, "lease_seconds", json_integer(b->lease_ms / 1000));
+    /* the platform's clock when this answer was made, so a page can count the
+     * lease down without trusting its own clock */
+    json_object_set_new(o, "now_ms", json_integer(c->now_ms));
     free(question);
     return o;
 }

@@ -27,6 +27,12 @@
  * work in the period, by level of activity and contractual status, their
  * average duration of activity, weekly hours and income — exact figures
  * for the authorities, no suppression.
+ *
+ * Public declaration (GET /v1/declaration): the same figures for
+ * everyone, aggregate only — a count of fewer than k persons
+ * (visibility.k) and the averages over it are withheld, and further
+ * levels of activity and families until the withheld ones cover k persons
+ * (the observatory's rule); no account, name or per-person figure.
  */
 #ifndef VIS_VISIBILITY_OBS_H
 #define VIS_VISIBILITY_OBS_H
@@ -54,6 +60,7 @@ int obs_costs_list(obs_ctx *c, const account *who, json_t **out, vis_err *err);
 int obs_observatory(obs_ctx *c, int64_t from, int64_t to, obs_grain g, const char *family, json_t **out,
                     vis_err *err);
 int obs_declaration(obs_ctx *c, int64_t from, int64_t to, json_t **out, vis_err *err);
+int obs_declaration_public(obs_ctx *c, int64_t from, int64_t to, json_t **out, vis_err *err);
 
 /* Pure helpers (unit tests): median and nearest-rank deciles of v (sorted
  * in place); d[9] gets D1..D9. */

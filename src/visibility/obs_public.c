@@ -383,7 +383,154 @@ int obs_observatory(obs_ctx *c, int64_t from, int64_t to, obs_grain g, const cha
 
 /* ---- the declaration (Article 17) ---- */
 
-int obs_declaration(obs_ctx *c, int64_t from, int64_t to, json_t **out, vis_err *err)
+static const struct {
+    const char *label;
+    double      lo, hi;
+} levels[] = {{"under 10 hours a week", 0, 10}, {"10 to 20 hours a week", 10, 20}, {"20 to 35 hours a week", 20, 35},
+              {"35 hours a week or more", 35, 1e18}};
+
+#define NLEVELS ((int)(sizeof levels / sizeof levels[0]))
+
+static const char DECL_DEFINITIONS[] =
+    "a person performs platform work in the period when the journal records working time of theirs "
+    "(active, waiting or unpaid) in it; hours include waiting and unpaid time; duration of activity "
+    "= from their first to their last recorded working time, whole history; income = payments "
+    "received in the period.";
+
+/* The declaration's figures, computed once for both forms. */
+typedef struct decl {
+    int64_t persons, registered, sum_paid, sum_ms, with_days;
+    int64_t nlev[NLEVELS];
+    double  sum_days, weeks;
+} decl;
+
+static int decl_compute(obs_ctx *c, int64_t from, int64_t to, agg *a, decl *d, vis_err *err)
+{
+    memset(d, 0, sizeof *d);
+    d->weeks = (double)(to - from) / (double)WEEK_MS;
+    if (store_get_i64(c->db, SQL_OBS_WORKERS_REGISTERED, &d->registered, err, "") < 0) return err->code;
+    for (size_t wi = 0; wi < a->nworkers; wi++) {
+        const obs_sum *s = &a->wtot[wi];
+        int64_t ms = s->active_ms + s->waiting_ms + s->unpaid_ms;
+        if (ms <= 0) continue;
+        d->persons++;
+        d->sum_paid += s->paid_micros;
+        d->sum_ms += ms;
+        double wh = (double)ms / 3600000.0 / d->weeks;
+        for (int l = 0; l < NLEVELS; l++)
+            if (wh >= levels[l].lo && wh < levels[l].hi) d->nlev[l]++;
+        store_stmt *q = store_query(c->db, SQL_OBS_WORKER_ACTIVITY, err, "i", a->wids[wi]);
+        if (!q) return err->code;
+        if (store_row(q, err) == 1 && store_col_i64(q, 0) >= 0) {
+            d->sum_days += (double)(store_col_i64(q, 1) - store_col_i64(q, 0)) / 86400000.0;
+            d->with_days++;
+        }
+        store_done(q);
+    }
+    return 0;
+}
+
+static double fam_weekly_hours(const group *g, double weeks)
+{
+    int64_t ms = g->sum.active_ms + g->sum.waiting_ms + g->sum.unpaid_ms;
+    return g->workers ? (double)ms / 3600000.0 / weeks / (double)g->workers : 0.0;
+}
+
+/* The exact figures, for the authorities (admin). */
+static json_t *decl_exact(obs_ctx *c, int64_t from, int64_t to, const agg *a, const decl *d)
+{
+    json_t *lv = json_array(), *byf = json_array();
+    for (int l = 0; l < NLEVELS; l++)
+        json_array_append_new(lv, json_pack("{s:s, s:I}", "level", levels[l].label, "persons", (json_int_t)d->nlev[l]));
+    for (int f = 1; f < a->nfam; f++) {
+        const group *g = &a->g[f];
+        json_array_append_new(byf, json_pack("{s:s, s:I, s:f, s:I}", "family", a->fam[f], "persons",
+                                             (json_int_t)g->workers, "average_weekly_hours_per_person",
+                                             fam_weekly_hours(g, d->weeks), "average_income_per_person_micros",
+                                             (json_int_t)(g->workers ? g->sum.paid_micros / g->workers : 0)));
+    }
+    return json_pack("{s:s, s:I, s:I, s:s, s:I, s:I, s:o, s:[{s:s, s:I}], s:f, s:f, s:I, s:f, s:o, s:s}",
+                     "legal_basis", "Directive (EU) 2024/2831 on improving working conditions in platform work, Article 17",
+                     "from_ms", (json_int_t)from, "to_ms", (json_int_t)to, "currency", c->cfg->currency,
+                     "persons_performing_platform_work", (json_int_t)d->persons, "registered_worker_accounts",
+                     (json_int_t)d->registered, "by_level_of_activity", lv, "by_contractual_status", "status",
+                     c->cfg->visib_contract, "persons", (json_int_t)d->persons, "average_duration_of_activity_days",
+                     d->with_days ? d->sum_days / (double)d->with_days : 0.0, "average_weekly_hours_per_person",
+                     d->persons ? (double)d->sum_ms / 3600000.0 / d->weeks / (double)d->persons : 0.0,
+                     "average_income_per_person_micros", (json_int_t)(d->persons ? d->sum_paid / d->persons : 0),
+                     "weeks_in_period", d->weeks, "by_family", byf, "definitions", DECL_DEFINITIONS);
+}
+
+/* A count for the public: null when it names fewer than k persons (0 is
+ * published: it singles nobody out). */
+static json_t *count_k(int64_t n, bool suppressed) { return suppressed ? json_null() : json_integer(n); }
+
+/* The same figures for everyone: counts of fewer than k persons and the
+ * averages over them are withheld (null, "suppressed": true). The levels
+ * of activity partition the persons, so, as in the observatory, further
+ * levels are withheld until the withheld ones cover at least k persons;
+ * the families follow the observatory's rule (suppress() on the single
+ * period). No account, name, id or per-person figure is ever included. */
+static json_t *decl_public(obs_ctx *c, int64_t from, int64_t to, agg *a, const obs_periods *p, const decl *d)
+{
+    int64_t k = c->cfg->visib_k;
+    bool total_sup = d->persons > 0 && d->persons < k;
+    bool lsup[NLEVELS];
+    int64_t covered = 0;
+    for (int l = 0; l < NLEVELS; l++) {
+        lsup[l] = d->nlev[l] > 0 && d->nlev[l] < k;
+        if (lsup[l]) covered += d->nlev[l];
+    }
+    while (covered > 0 && covered < k) {
+        int best = -1;
+        for (int l = 0; l < NLEVELS; l++)
+            if (!lsup[l] && d->nlev[l] > 0 && (best < 0 || d->nlev[l] < d->nlev[best])) best = l;
+        if (best < 0) break; /* every level withheld: they sum to the total, itself withheld (< k) */
+        lsup[best] = true;
+        covered += d->nlev[best];
+    }
+    suppress(a, p, k);
+    bool any = total_sup || (d->registered > 0 && d->registered < k);
+    json_t *lv = json_array(), *byf = json_array();
+    for (int l = 0; l < NLEVELS; l++) {
+        any = any || lsup[l];
+        json_array_append_new(lv, json_pack("{s:s, s:o, s:b}", "level", levels[l].label, "persons",
+                                            count_k(d->nlev[l], lsup[l]), "suppressed", lsup[l]));
+    }
+    for (int f = 1; f < a->nfam; f++) {
+        const group *g = &a->g[f];
+        if (g->workers <= 0) continue;
+        bool s = g->suppressed;
+        any = any || s;
+        json_array_append_new(
+            byf, json_pack("{s:s, s:b, s:o, s:o, s:o}", "family", a->fam[f], "suppressed", s, "persons",
+                           count_k(g->workers, s), "average_weekly_hours_per_person",
+                           s ? json_null() : json_real(fam_weekly_hours(g, d->weeks)),
+                           "average_income_per_person_micros",
+                           s ? json_null() : json_integer(g->sum.paid_micros / g->workers)));
+    }
+    bool avg = d->persons > 0 && !total_sup;
+    return json_pack(
+        "{s:s, s:I, s:I, s:s, s:I, s:b, s:o, s:b, s:o, s:o, s:[{s:s, s:o, s:b}], s:o, s:o, s:o, s:f, s:o, s:s, s:s}",
+        "legal_basis", "Directive (EU) 2024/2831 on improving working conditions in platform work, Article 17",
+        "from_ms", (json_int_t)from, "to_ms", (json_int_t)to, "currency", c->cfg->currency, "k", (json_int_t)k,
+        "suppressed", any, "persons_performing_platform_work", count_k(d->persons, total_sup),
+        "persons_suppressed", total_sup, "registered_worker_accounts",
+        count_k(d->registered, d->registered > 0 && d->registered < k), "by_level_of_activity", lv,
+        "by_contractual_status", "status", c->cfg->visib_contract, "persons", count_k(d->persons, total_sup),
+        "suppressed", total_sup, "average_duration_of_activity_days",
+        avg && d->with_days ? json_real(d->sum_days / (double)d->with_days) : json_null(),
+        "average_weekly_hours_per_person",
+        avg ? json_real((double)d->sum_ms / 3600000.0 / d->weeks / (double)d->persons) : json_null(),
+        "average_income_per_person_micros", avg ? json_integer(d->sum_paid / d->persons) : json_null(),
+        "weeks_in_period", d->weeks, "by_family", byf, "definitions", DECL_DEFINITIONS, "method",
+        "aggregate figures only, computed on request from the journal. A count of fewer than k persons is "
+        "withheld (null, suppressed: true), with the averages over them; levels of activity and families are "
+        "withheld further until the withheld ones cover at least k persons, so that no small group can be "
+        "computed by difference. 0 is published. No personal data.");
+}
+
+static int declaration(obs_ctx *c, int64_t from, int64_t to, bool public, json_t **out, vis_err *err)
 {
     obs_periods *p = malloc(sizeof *p);
     if (!p) return nomem(err);
@@ -391,75 +538,25 @@ int obs_declaration(obs_ctx *c, int64_t from, int64_t to, json_t **out, vis_err 
     agg a;
     memset(&a, 0, sizeof a);
     if (!rc) rc = agg_build(c, p, &a, err);
-    int64_t registered = 0;
-    if (!rc && store_get_i64(c->db, SQL_OBS_WORKERS_REGISTERED, &registered, err, "") < 0) rc = err->code;
+    decl d;
+    if (!rc) rc = decl_compute(c, from, to, &a, &d, err);
     json_t *o = NULL;
-    static const struct {
-            const char *label;
-            double      lo, hi;
-        } levels[] = {{"under 10 hours a week", 0, 10}, {"10 to 20 hours a week", 10, 20},
-                      {"20 to 35 hours a week", 20, 35}, {"35 hours a week or more", 35, 1e18}};
-    int64_t nlev[4] = {0};
-    int64_t persons = 0, sum_paid = 0, sum_ms = 0;
-    double sum_days = 0;
-    int64_t with_days = 0;
     if (!rc) {
-        double weeks = (double)(to - from) / (double)WEEK_MS;
-        for (size_t wi = 0; wi < a.nworkers; wi++) {
-            const obs_sum *s = &a.wtot[wi];
-            int64_t ms = s->active_ms + s->waiting_ms + s->unpaid_ms;
-            if (ms <= 0) continue;
-            persons++;
-            sum_paid += s->paid_micros;
-            sum_ms += ms;
-            double wh = (double)ms / 3600000.0 / weeks;
-            for (int l = 0; l < 4; l++)
-                if (wh >= levels[l].lo && wh < levels[l].hi) nlev[l]++;
-            store_stmt *q = store_query(c->db, SQL_OBS_WORKER_ACTIVITY, err, "i", a.wids[wi]);
-            if (!q) {
-                rc = err->code;
-                break;
-            }
-            if (store_row(q, err) == 1 && store_col_i64(q, 0) >= 0) {
-                sum_days += (double)(store_col_i64(q, 1) - store_col_i64(q, 0)) / 86400000.0;
-                with_days++;
-            }
-            store_done(q);
-        }
-    }
-    if (!rc) {
-        double weeks = (double)(to - from) / (double)WEEK_MS;
-        json_t *lv = json_array(), *byf = json_array();
-        for (int l = 0; l < 4; l++)
-            json_array_append_new(lv, json_pack("{s:s, s:I}", "level", levels[l].label, "persons", (json_int_t)nlev[l]));
-        for (int f = 1; f < a.nfam; f++) {
-            const group *g = &a.g[f];
-            int64_t ms = g->sum.active_ms + g->sum.waiting_ms + g->sum.unpaid_ms;
-            json_array_append_new(
-                byf, json_pack("{s:s, s:I, s:f, s:I}", "family", a.fam[f], "persons", (json_int_t)g->workers,
-                               "average_weekly_hours_per_person",
-                               g->workers ? (double)ms / 3600000.0 / weeks / (double)g->workers : 0.0,
-                               "average_income_per_person_micros",
-                               (json_int_t)(g->workers ? g->sum.paid_micros / g->workers : 0)));
-        }
-        o = json_pack("{s:s, s:I, s:I, s:s, s:I, s:I, s:o, s:[{s:s, s:I}], s:f, s:f, s:I, s:f, s:o, s:s}",
-                      "legal_basis", "Directive (EU) 2024/2831 on improving working conditions in platform work, Article 17",
-                      "from_ms", (json_int_t)from, "to_ms", (json_int_t)to, "currency", c->cfg->currency,
-                      "persons_performing_platform_work", (json_int_t)persons, "registered_worker_accounts",
-                      (json_int_t)registered, "by_level_of_activity", lv, "by_contractual_status", "status",
-                      c->cfg->visib_contract, "persons", (json_int_t)persons, "average_duration_of_activity_days",
-                      with_days ? sum_days / (double)with_days : 0.0, "average_weekly_hours_per_person",
-                      persons ? (double)sum_ms / 3600000.0 / weeks / (double)persons : 0.0,
-                      "average_income_per_person_micros", (json_int_t)(persons ? sum_paid / persons : 0),
-                      "weeks_in_period", weeks, "by_family", byf, "definitions",
-                      "a person performs platform work in the period when the journal records working time of theirs "
-                      "(active, waiting or unpaid) in it; hours include waiting and unpaid time; duration of activity "
-                      "= from their first to their last recorded working time, whole history; income = payments "
-                      "received in the period.");
+        o = public ? decl_public(c, from, to, &a, p, &d) : decl_exact(c, from, to, &a, &d);
         if (!o) rc = nomem(err);
     }
     agg_free(&a, p->n);
     free(p);
     if (!rc) *out = o;
     return rc;
+}
+
+int obs_declaration(obs_ctx *c, int64_t from, int64_t to, json_t **out, vis_err *err)
+{
+    return declaration(c, from, to, false, out, err);
+}
+
+int obs_declaration_public(obs_ctx *c, int64_t from, int64_t to, json_t **out, vis_err *err)
+{
+    return declaration(c, from, to, true, out, err);
 }

@@ -3,6 +3,7 @@
  * decisions and their human review, the register of automated systems,
  * the observatory and the platform-work declaration. */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/jv.h"
@@ -78,6 +79,9 @@ static int h_export(http_req *r, http_resp *rs, vis_err *err)
     const char *fmt = http_query(r, "format");
     if (!fmt || !strcmp(fmt, "json")) {
         json_t *out = NULL;
+        if (fmt) /* asked for by name: a download */
+            snprintf(rs->disposition, sizeof rs->disposition, "attachment; filename=\"visible-export-%lld.json\"",
+                     (long long)r->who.id);
         return reply(rs, 200, exp_json(r->db, &r->srv->cfg, &r->who, r->now_ms, &out, err), &out);
     }
     if (strcmp(fmt, "tar"))
@@ -89,6 +93,8 @@ static int h_export(http_req *r, http_resp *rs, vis_err *err)
     rs->raw = data;
     rs->raw_len = len;
     rs->ctype = "application/x-tar";
+    snprintf(rs->disposition, sizeof rs->disposition, "attachment; filename=\"visible-export-%lld.tar\"",
+             (long long)r->who.id);
     return 0;
 }
 

@@ -79,6 +79,7 @@ typedef struct http_resp {
     int         ncookies;
     const char *csp;         /* a page's own Content-Security-Policy (static string), else the API's */
     struct sse_stream *stream; /* answer with this event stream (sse.h) */
+    char        disposition[128]; /* Content-Disposition, when set (downloads) */
 } http_resp;
 
 typedef int (*http_handler)(http_req *req, http_resp *resp, vis_err *err);

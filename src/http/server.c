@@ -112,6 +112,7 @@ static enum MHD_Result send_bytes(vis_server *s, struct MHD_Connection *c, int s
         websess_headers(r, &s->cfg, false);
     }
     for (int i = 0; rs && i < rs->ncookies; i++) MHD_add_response_header(r, "Set-Cookie", rs->cookies[i]);
+    if (rs && rs->disposition[0]) MHD_add_response_header(r, "Content-Disposition", rs->disposition);
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
     return ret;

@@ -2,6 +2,7 @@
 automated decisions and human review, the register, the observatory, the
 declaration and the data the platform must not process."""
 import csv
+import json
 import io
 import tarfile
 import unittest
@@ -503,6 +504,8 @@ class Export(unittest.TestCase):
             # the archive: one CSV per category
             r = mc.get("/v1/me/export?format=tar")
             self.assertEqual(r.header("Content-Type"), "application/x-tar")
+            self.assertEqual(r.header("Content-Disposition"),
+                             'attachment; filename="visible-export-%d.tar"' % mc.get("/v1/me").json["id"])
             import http.client  # the test client decodes bodies as text: fetch the bytes
             conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
             conn.request("GET", "/v1/me/export?format=tar", headers={"Authorization": "Bearer " + mc.token})
@@ -596,5 +599,138 @@ class DemoObservatory(unittest.TestCase):
                      if not f["suppressed"]]
             self.assertTrue(shown, "the demo should show at least one family above k")
             self.assertEqual(srv.proc.poll(), None)
+        finally:
+            srv.close()
+
+
+class PublicDeclaration(unittest.TestCase):
+    """GET /v1/declaration: the Article 17 figures for everyone — aggregate
+    only, counts of fewer than k persons withheld (k = 3 here), levels and
+    families withheld further so that no small group is computed by
+    difference, and nothing about any one person."""
+
+    ALLOWED = {"legal_basis", "from_ms", "to_ms", "currency", "k", "suppressed", "persons_performing_platform_work",
+               "persons_suppressed", "registered_worker_accounts", "by_level_of_activity", "level", "persons",
+               "by_contractual_status", "status", "average_duration_of_activity_days",
+               "average_weekly_hours_per_person", "average_income_per_person_micros", "weeks_in_period",
+               "by_family", "family", "definitions", "method"}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = srv = Server("--set", "visibility.k=3")
+        srv.admin().post("/v1/admin/clock", {"set_ms": T0 + 3 * D})
+        cls.workers = [signup(srv, "worker") for _ in range(9)]
+        ids = [w[0]["id"] for w in cls.workers]
+        # four micro-workers, one hour each, paid 12.00
+        for i in range(4):
+            event(srv, family="microwork", event="submitted", worker_id=ids[i], subject="assignment:%d" % (i + 1),
+                  span_kind="active", span_start_ms=T0 + H, span_end_ms=T0 + 2 * H, at_ms=T0 + 2 * H)
+            event(srv, family="microwork", event="paid", worker_id=ids[i], amount_micros=12_000_000,
+                  at_ms=T0 + 2 * H)
+        # three moderators, two hours each, paid 36.00
+        for i in range(4, 7):
+            event(srv, family="moderation", event="reviewed", worker_id=ids[i], subject="content:%d" % i,
+                  span_kind="active", span_start_ms=T0 + H, span_end_ms=T0 + 3 * H, at_ms=T0 + 3 * H)
+            event(srv, family="moderation", event="paid", worker_id=ids[i], amount_micros=36_000_000,
+                  at_ms=T0 + 3 * H)
+        # one courier alone in dispatch, twelve hours in the week (the only person at 10-20 h a week)
+        event(srv, family="dispatch", event="delivered", worker_id=ids[7], subject="job:1", span_kind="active",
+              span_start_ms=T0 + D, span_end_ms=T0 + D + 12 * H, at_ms=T0 + D + 12 * H)
+        event(srv, family="dispatch", event="paid", worker_id=ids[7], amount_micros=150_000_000,
+              at_ms=T0 + D + 12 * H)
+        # ids[8]: registered, no work
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.close()
+
+    def q(self):
+        return "?from=%d&to=%d" % (T0, T0 + 7 * D)
+
+    def test_aggregate_figures_and_k(self):
+        r = self.srv.client().get("/v1/declaration" + self.q())  # no token: public
+        self.assertEqual(r.status, 200, r)
+        d = r.json
+        self.assertEqual(d["k"], 3)
+        self.assertIn("Article 17", d["legal_basis"])
+        self.assertEqual(d["persons_performing_platform_work"], 8)
+        self.assertFalse(d["persons_suppressed"])
+        self.assertEqual(d["registered_worker_accounts"], 9)
+        self.assertEqual(d["by_contractual_status"], [{"status": "self-employed", "persons": 8, "suppressed": False}])
+        # (4 x 1 h + 3 x 2 h + 12 h) / 8 persons / 1 week; (4 x 12 + 3 x 36 + 150) / 8
+        self.assertAlmostEqual(d["average_weekly_hours_per_person"], 22 / 8)
+        self.assertEqual(d["average_income_per_person_micros"], 306_000_000 // 8)
+        # the same figures as the admin's exact declaration where published
+        adm = self.srv.admin().get("/v1/admin/declaration" + self.q()).json
+        for key in ("persons_performing_platform_work", "registered_worker_accounts",
+                    "average_weekly_hours_per_person", "average_income_per_person_micros",
+                    "average_duration_of_activity_days"):
+            self.assertEqual(d[key], adm[key], key)
+        # levels: the courier alone at 10-20 h is withheld, and so is the smallest other non-empty level
+        # (else 8 - 7 = 1 would give the courier away); empty levels are published as 0
+        lv = {x["level"]: x for x in d["by_level_of_activity"]}
+        self.assertEqual([x["level"] for x in d["by_level_of_activity"]],
+                         [x["level"] for x in adm["by_level_of_activity"]])
+        self.assertTrue(lv["10 to 20 hours a week"]["suppressed"])
+        self.assertIsNone(lv["10 to 20 hours a week"]["persons"])
+        self.assertTrue(lv["under 10 hours a week"]["suppressed"])
+        self.assertIsNone(lv["under 10 hours a week"]["persons"])
+        self.assertEqual((lv["20 to 35 hours a week"]["persons"], lv["35 hours a week or more"]["persons"]), (0, 0))
+        self.assertEqual({x["level"]: x["persons"] for x in adm["by_level_of_activity"]}["10 to 20 hours a week"], 1)
+        # families: dispatch (1 person) withheld with its averages; moderation (3, the smallest other) too
+        fam = {x["family"]: x for x in d["by_family"]}
+        self.assertTrue(fam["dispatch"]["suppressed"])
+        for key in ("persons", "average_weekly_hours_per_person", "average_income_per_person_micros"):
+            self.assertIsNone(fam["dispatch"][key], key)
+            self.assertIsNone(fam["moderation"][key], key)
+        self.assertFalse(fam["microwork"]["suppressed"])
+        self.assertEqual(fam["microwork"]["persons"], 4)
+        self.assertEqual(fam["microwork"]["average_income_per_person_micros"], 12_000_000)
+        self.assertAlmostEqual(fam["microwork"]["average_weekly_hours_per_person"], 1.0)
+        self.assertTrue(d["suppressed"])
+
+    def test_no_personal_data(self):
+        _, worker = self.workers[0]
+        for c in (self.srv.client(), worker):
+            r = c.get("/v1/declaration" + self.q())
+            self.assertEqual(r.status, 200, r)
+            keys = set()
+
+            def walk(v):
+                if isinstance(v, dict):
+                    keys.update(v)
+                    for x in v.values():
+                        walk(x)
+                elif isinstance(v, list):
+                    for x in v:
+                        walk(x)
+            walk(r.json)
+            self.assertLessEqual(keys, self.ALLOWED, keys - self.ALLOWED)
+            body = r.body.decode() if isinstance(r.body, bytes) else str(r.json)
+            for w, _ in self.workers:
+                self.assertNotIn(w["email"], body)
+                self.assertNotIn(w["name"], body)
+        self.assertEqual(self.srv.client().get("/v1/declaration?from=5&to=1").status, 400)
+
+    def test_small_platform_withholds_everything(self):
+        srv = Server()
+        try:
+            srv.admin().post("/v1/admin/clock", {"set_ms": T0 + D})
+            w, _ = signup(srv, "worker")
+            event(srv, family="microwork", event="submitted", worker_id=w["id"], subject="assignment:1",
+                  span_kind="active", span_start_ms=T0, span_end_ms=T0 + H, at_ms=T0 + H)
+            event(srv, family="microwork", event="paid", worker_id=w["id"], amount_micros=9_000_000, at_ms=T0 + H)
+            d = srv.client().get("/v1/declaration?from=%d&to=%d" % (T0, T0 + D)).json
+            self.assertEqual(d["k"], 10)
+            self.assertTrue(d["suppressed"] and d["persons_suppressed"])
+            for key in ("persons_performing_platform_work", "registered_worker_accounts",
+                        "average_duration_of_activity_days", "average_weekly_hours_per_person",
+                        "average_income_per_person_micros"):
+                self.assertIsNone(d[key], key)
+            self.assertIsNone(d["by_contractual_status"][0]["persons"])
+            self.assertTrue(all(x["persons"] in (0, None) for x in d["by_level_of_activity"]))
+            self.assertEqual([(x["family"], x["persons"], x["suppressed"]) for x in d["by_family"]],
+                             [("microwork", None, True)])
+            self.assertNotIn("9000000", json.dumps(d))
         finally:
             srv.close()

@@ -58,7 +58,11 @@ export function duration(ms, { seconds = false } = {}) {
   if (h) parts.hours = h;
   if (m || (!h && !seconds)) parts.minutes = m;
   if (seconds && (s || (!h && !m))) parts.seconds = s;
-  if (typeof Intl.DurationFormat === 'function') return new Intl.DurationFormat(lang(), { style: 'short' }).format(parts);
+  if (typeof Intl.DurationFormat === 'function') {
+    const opts = { style: 'short' };
+    if (!h && !m && !(seconds && s)) opts[seconds ? 'secondsDisplay' : 'minutesDisplay'] = 'always'; /* "0 min", not "" */
+    return new Intl.DurationFormat(lang(), opts).format(parts);
+  }
   const u = (n, unit) => new Intl.NumberFormat(lang(), { style: 'unit', unit, unitDisplay: 'short' }).format(n);
   return [parts.hours !== undefined && u(parts.hours, 'hour'), parts.minutes !== undefined && u(parts.minutes, 'minute'),
     parts.seconds !== undefined && u(parts.seconds, 'second')].filter(Boolean).join(' ');

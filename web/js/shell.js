@@ -25,8 +25,16 @@ export function el(tag, attrs = {}, ...children) {
 }
 
 // The message for an API error, in the page's language when the code is known.
+// Codes whose server message says more than a generic sentence can: the
+// message is kept (it is English; other languages get the sentence first).
+const DETAILED = new Set(['invalid_field', 'missing_field', 'invalid_parameter', 'invalid_body']);
+
 export function errorText(err) {
   if (err instanceof ApiError) {
+    if (DETAILED.has(err.code) && err.message) {
+      if (lang() === 'en' || !has('error.' + err.code)) return err.message;
+      return t('error.' + err.code) + ' (' + err.message + ')';
+    }
     if (has('error.' + err.code)) return t('error.' + err.code);
     if (err.status === 0) return t('error.network');
     return err.message || t('error.unknown');
@@ -44,7 +52,8 @@ export function showError(where, err) {
   if (target) {
     const id = (target.id || target.name) + '-error';
     target.setAttribute('aria-invalid', 'true');
-    target.setAttribute('aria-describedby', id);
+    const described = (target.getAttribute('aria-describedby') || '').split(' ').filter((x) => x && x !== id);
+    target.setAttribute('aria-describedby', [...described, id].join(' '));
     target.insertAdjacentElement('afterend', el('p', { class: 'field-error', id, role: 'alert' }, msg));
     target.focus();
     return;
@@ -60,8 +69,13 @@ export function showError(where, err) {
 
 export function clearErrors(where) {
   if (!where.querySelectorAll) return;
+  for (const e of where.querySelectorAll('[aria-invalid]')) {
+    e.removeAttribute('aria-invalid');
+    const keep = (e.getAttribute('aria-describedby') || '').split(' ')
+      .filter((x) => x && !(document.getElementById(x) || { classList: { contains: () => false } }).classList.contains('field-error'));
+    if (keep.length) e.setAttribute('aria-describedby', keep.join(' ')); else e.removeAttribute('aria-describedby');
+  }
   for (const e of where.querySelectorAll('.field-error')) e.remove();
-  for (const e of where.querySelectorAll('[aria-invalid]')) { e.removeAttribute('aria-invalid'); e.removeAttribute('aria-describedby'); }
   for (const e of where.querySelectorAll('.form-error')) e.textContent = '';
 }
 

@@ -3,6 +3,7 @@
 #   make run        install deps, build, start the platform with demo data
 #   make check      install deps, build, run every test (normal + ASan/UBSan)
 #   make bench      build and run the benchmarks under bench/
+#   make screenshots  copy the browser tests' screenshots into docs/screenshots
 CC      ?= gcc
 PKGS    := sqlite3 libmicrohttpd jansson libsodium libcurl
 B       ?= build
@@ -22,7 +23,7 @@ UNITBIN := $(UNITSRC:tests/unit/%.c=$(B)/tests/%)
 BENCHSRC:= $(sort $(wildcard bench/*.c))
 BENCHBIN:= $(BENCHSRC:bench/%.c=$(B)/bench/%)
 
-.PHONY: all run check test unit san bench clean deps
+.PHONY: all run check test unit san bench clean deps screenshots
 all: $(B)/visible $(UNITBIN) $(BENCHBIN)
 
 $(B)/libvisible.a: $(LIBOBJ)
@@ -68,6 +69,16 @@ unit: all
 
 bench: deps all
 	@sh bench/run
+
+# The browser tests' screenshots (build/screenshots, written by make check)
+# into docs/screenshots, quantised to small PNGs.
+screenshots:
+	@mkdir -p docs/screenshots
+	@for f in build/screenshots/*.png; do \
+	  case "$$f" in *probe*) continue;; esac; \
+	  pngquant --force --quality=60-85 --speed 1 --output docs/screenshots/$$(basename $$f) "$$f" || cp "$$f" docs/screenshots/; \
+	done
+	@du -sh docs/screenshots
 
 clean:
 	rm -rf build

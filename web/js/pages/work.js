@@ -233,7 +233,7 @@ async function backToList(message, kind = 'info') {
   showView('list');
   if (message) flash(message, kind);
   await loadList();
-  $('work-h').focus({ preventScroll: true });
+  $('main').focus({ preventScroll: true });
 }
 
 function startBatch(b) {
@@ -284,7 +284,10 @@ function answerControls(a) {
     a.labels.forEach((label, i) => {
       const id = 'choice-' + i;
       fs.append(el('div', { class: 'choice' },
-        el('input', { type: type === 'single' ? 'radio' : 'checkbox', name: 'answer', id, value: label }),
+        el('input', {
+          type: type === 'single' ? 'radio' : 'checkbox', name: 'answer', id, value: label,
+          'aria-keyshortcuts': i < 9 ? String(i + 1) : null,
+        }),
         el('label', { for: id },
           i < 9 ? el('kbd', { 'aria-hidden': 'true' }, String(i + 1)) : null,
           el('span', { 'data-raw': '' }, label))));

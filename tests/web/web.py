@@ -28,7 +28,8 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-from selenium.common.exceptions import TimeoutException, WebDriverException  # noqa: E402
+from selenium.common.exceptions import (StaleElementReferenceException, TimeoutException,  # noqa: E402
+                                        WebDriverException)
 
 REPO = vis.REPO
 WEB = os.path.join(REPO, "web")
@@ -96,8 +97,11 @@ class Browser:
             sel = cond
 
             def cond(d):
-                els = d.find_elements(By.CSS_SELECTOR, sel)
-                return els[0] if els and els[0].is_displayed() else None
+                try:
+                    els = d.find_elements(By.CSS_SELECTOR, sel)
+                    return els[0] if els and els[0].is_displayed() else None
+                except StaleElementReferenceException:  # the page redrew it: look again
+                    return None
             what = sel
         try:
             return WebDriverWait(self.d, timeout, poll_frequency=0.1).until(cond)

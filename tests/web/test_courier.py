@@ -1,0 +1,281 @@
+"""Browser tests of the courier's page (/courier, phone first): going online
+with the typed-in position, offers pushed by the server (Server-Sent Events)
+with the pay and its breakdown equal to the API's, declining (no
+consequence), accepting, the job step by step with its map, the shift's
+waiting time growing live, going offline with the final figures; both
+languages, accessibility, and the polling fallback when the stream cannot
+be opened. Epochs are run by the test (dispatch.auto=false)."""
+import time
+import unittest
+
+from web import Browser, By, vis
+
+REF = (48.8566, 2.3522)
+MIN = 60000
+
+
+class CourierPage(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = vis.Server("--set", "dispatch.auto=false")
+        cls.adm = cls.srv.admin()
+        acct, cls.rest = vis.signup(cls.srv, "client", name="Chez Test")
+        r = cls.adm.post("/v1/admin/accounts/%d/credit" % acct["id"], {"amount_micros": 100000000, "reason": "test"})
+        assert r.status == 201, r
+        r = cls.rest.post("/v1/delivery/places", {"name": "Chez Test", "lat": REF[0], "lon": REF[1]})
+        assert r.status == 201, r
+        cls.place = r.json["id"]
+        cls.b = Browser(cls.srv)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.b.close()
+        cls.srv.close()
+
+    # ---- helpers ----
+    def courier(self):
+        """A fresh courier, signed in in the browser; returns (account, API client)."""
+        CourierPage.n = getattr(CourierPage, "n", 0) + 1
+        email = "courier%d@example.org" % CourierPage.n
+        acct, w = vis.signup(self.srv, "worker", name="Courier %d" % CourierPage.n, email=email)
+        self.b.d.delete_all_cookies()
+        self.b.login(email, "correct horse")
+        return acct, w
+
+    def post_job(self, dlat=0.012, dlon=0.008):
+        r = self.rest.post("/v1/delivery/jobs", {"place_id": self.place, "dropoff_lat": REF[0] + dlat,
+                                                  "dropoff_lon": REF[1] + dlon})
+        self.assertEqual(r.status, 201, r)
+        return r.json
+
+    def cancel_open_jobs(self):
+        for j in self.rest.get("/v1/delivery/jobs").json["jobs"]:
+            if j["state"] in ("open", "offered", "scheduled"):
+                r = self.rest.post("/v1/delivery/jobs/%d/cancel" % j["id"])
+                self.assertEqual(r.status, 200, r)
+
+    def setUp(self):
+        self.cancel_open_jobs()
+
+    def epoch(self):
+        r = self.adm.post("/v1/admin/dispatch/run-epoch")
+        self.assertEqual(r.status, 200, r)
+        return r.json
+
+    def go_online(self, lat="48.8516", lon="2.3482"):
+        b = self.b
+        b.q("#pos-lat").clear()
+        b.q("#pos-lat").send_keys(lat)
+        b.q("#pos-lon").clear()
+        b.q("#pos-lon").send_keys(lon)
+        b.q("#pos-submit").click()
+        b.wait(lambda d: b.text("#state") == "Online · waiting", what="online")
+
+    def attr(self, sel, name):
+        """An attribute read in one step (the page redraws parts of itself as data arrives)."""
+        return self.b.js("const e = document.querySelector(arguments[0]); return e && e.getAttribute(arguments[1])",
+                         sel, name)
+
+    def seen(self, sel, timeout=15):
+        """Wait until an element matching sel is shown (checked in one step in the page)."""
+        self.b.wait(lambda d: self.b.js("const e = document.querySelector(arguments[0]);"
+                                        " return !!e && e.getClientRects().length > 0", sel), timeout, what=sel)
+        return self.b.q(sel)
+
+    def ms(self, sel):
+        return int(self.attr(sel, "data-ms"))
+
+    def micros(self, sel):
+        return int(self.attr(sel, "data-micros"))
+
+    def check_languages(self):
+        b = self.b
+        self.assertEqual(b.untranslated("en", "courier"), [])
+        b.q("header.top button.lang[lang=fr]").click()
+        b.wait(lambda d: b.text("#courier-h") == "Livraisons", what="French")
+        self.assertEqual(b.untranslated("fr", "courier"), [])
+        self.assertEqual(b.audit(), [])
+        b.q("header.top button.lang[lang=en]").click()
+        b.wait(lambda d: b.text("#courier-h") == "Deliveries", what="English")
+
+    # ---- tests ----
+    def test_shift_pushed_offers_job_steps(self):
+        b = self.b
+        acct, w = self.courier()
+        b.d.execute_cdp_cmd("Browser.setPermission", {"permission": {"name": "geolocation"}, "setting": "denied",
+                                                      "origin": b.base})
+        b.page("/courier")
+        self.assertEqual(b.text("#state"), "Offline")
+        # location refused: the page says so and offers the form
+        b.wait(lambda d: self.attr("#geo-status", "data-state") == "denied", what="geolocation refused")
+        self.assertIn("refused access to your location, so enter your position below", b.text("#geo-status"))
+        # the push stream is open: the page says it is live
+        b.wait(lambda d: self.attr("#mode", "data-mode") == "sse", what="live mode")
+        self.assertEqual(b.text("#mode"), "Live")
+        # a bad latitude is refused next to its field, nothing is sent
+        b.q("#pos-lat").send_keys("north")
+        b.q("#pos-submit").click()
+        self.seen("#pos-lat + .field-error")
+        self.assertEqual(w.get("/v1/courier/offers").json["online"], False)
+        self.go_online()
+        self.assertEqual(w.get("/v1/courier/offers").json["online"], True)
+        self.seen("#shift-waiting")
+        b.js("window.__sameDocument = 42")
+
+        # a restaurant posts a job, the dispatcher runs: the offer is pushed to the page
+        job_a = self.post_job()
+        self.assertEqual(len(self.epoch()["offers"]), 1)
+        card = self.seen(".offer[data-offer-id]", timeout=10)
+        self.assertEqual(b.js("return window.__sameDocument"), 42)  # no reload
+        self.assertEqual(self.attr("#mode", "data-mode"), "sse")
+        o = w.get("/v1/courier/offers").json["offers"][0]
+        oid = o["id"]
+        self.assertEqual(card.get_attribute("data-offer-id"), str(oid))
+        # pay and breakdown, before accepting, equal to the API's
+        self.assertEqual(self.micros("#offer-%d-pay" % oid), o["pay_micros"])
+        self.assertEqual(self.micros("#offer-%d-total" % oid), o["pay_micros"])
+        for part in ("base", "distance", "time", "waiting"):
+            self.assertEqual(self.micros("#offer-%d-%s" % (oid, part)), o["breakdown"][part + "_micros"], part)
+        euros = "%d.%02d" % (o["pay_micros"] // 1000000, o["pay_micros"] % 1000000 // 10000)
+        self.assertIn(euros, b.text("#offer-%d-pay" % oid))
+        self.assertIn("Chez Test", card.text)
+        self.assertIn("%.5f" % REF[0], card.text)  # the pickup as text, not only on a map
+        # the expiry counts down
+        c1 = b.text("#offer-%d-countdown" % oid)
+        self.assertRegex(c1, r"^\d+:\d\d$")
+        b.wait(lambda d: b.text("#offer-%d-countdown" % oid) != c1, what="countdown moving")
+        # declining has no consequence, said next to the button
+        dec = b.q("#offer-%d-decline" % oid)
+        note = b.q("#" + dec.get_attribute("aria-describedby"))
+        self.assertIn("Declining has no consequence", note.text)
+        self.check_languages()
+        self.assertEqual(b.audit(), [])
+        b.shot("courier-offer")
+
+        b.q("#offer-%d-decline" % oid).click()
+        b.wait(lambda d: not b.qa(".offer[data-offer-id='%d']" % oid), what="offer gone")
+        self.assertIn("no consequence", b.text("#flash"))
+        r = self.srv.sql("SELECT state FROM disp_offers WHERE id = ?", (oid,))
+        self.assertEqual(r[0][0], "declined")
+        self.assertEqual(w.get("/v1/courier/offers").json["offers"], [])
+
+        # another job: accept it
+        job_b = self.post_job(dlat=-0.01, dlon=0.01)
+        self.epoch()
+        card = self.seen(".offer[data-offer-id]", timeout=10)
+        o = w.get("/v1/courier/offers").json["offers"][0]
+        self.assertEqual([j["id"] for j in o["jobs"]], [job_b["id"]])
+        self.assertEqual(self.micros("#offer-%d-pay" % o["id"]), o["pay_micros"])
+        b.q("#offer-%d-accept" % o["id"]).click()
+        job = self.seen("#job-%d" % job_b["id"])
+        self.assertEqual(b.text("#state"), "Online · on a job")
+        self.assertEqual(w.get("/v1/courier/jobs").json["jobs"][0]["state"], "assigned")
+        self.assertEqual(b.qa(".offer[data-offer-id]"), [])
+        self.assertFalse(b.q("#go-offline").is_displayed())  # refused while on a job: not offered
+        # the steps: accepted done, arrival now; the places as text and on the map
+        steps = [(s.get_attribute("data-step"), s.get_attribute("class").split()[-1]) for s in b.qa("#job-%d .step" % job_b["id"])]
+        self.assertEqual(steps, [("accepted", "done"), ("arrived", "current"), ("picked_up", "later"), ("delivered", "later")])
+        self.assertIn("%.5f" % (REF[0] - 0.01), job.text)
+        self.assertEqual(len(b.qa("#job-%d-map .leaflet-marker-icon.pin" % job_b["id"])), 3)  # you, pickup, drop-off
+        self.assertIn("Pickup", b.q("#job-%d-map" % job_b["id"]).get_attribute("textContent"))
+        self.assertEqual(self.micros("#job-%d-pay" % job_b["id"]), o["pay_micros"])
+        self.check_languages()
+        self.assertEqual(b.audit(), [])
+        b.shot("courier-job")
+
+        nxt = "#job-%d-next" % job_b["id"]
+        self.assertEqual(self.attr(nxt, "data-action"), "arrived")
+        b.q(nxt).click()
+        b.wait(lambda d: self.attr(nxt, "data-action") == "picked-up", what="arrival recorded")
+        self.assertEqual(len(self.srv.sql("SELECT id FROM journal WHERE event = 'arrived' AND worker_id = ?",
+                                          (acct["id"],))), 1)
+        self.seen("#job-%d-waited" % job_b["id"])
+        b.q(nxt).click()
+        b.wait(lambda d: self.attr(nxt, "data-action") == "delivered", what="pickup recorded")
+        self.assertEqual(w.get("/v1/courier/jobs").json["jobs"][0]["state"], "picked_up")
+        b.q(nxt).click()
+        b.wait(lambda d: not b.qa("#job-%d" % job_b["id"]), what="job gone")
+        self.assertTrue(b.q("#jobs").get_attribute("hidden") is not None)
+        s = w.get("/v1/courier/shift").json
+        paid = s["pay"]["orders_total_micros"]
+        self.assertGreater(paid, 0)
+        self.assertIn("You earned", b.text("#flash"))
+        b.wait(lambda d: self.micros("#shift-pay") == paid, what="pay so far")
+        self.assertEqual(b.text("#shift-orders"), "1")
+        self.assertEqual(b.text("#state"), "Online · waiting")
+
+        # waiting time grows on the page, second by second
+        w1 = self.ms("#shift-waiting")
+        time.sleep(1.3)
+        w2 = self.ms("#shift-waiting")
+        self.assertGreater(w2, w1)
+        # the platform clock jumps 10 minutes: going offline shows the server's final figures
+        r = self.adm.post("/v1/admin/clock", {"advance_ms": 10 * MIN})
+        self.assertEqual(r.status, 200, r)
+        b.q("#go-offline").click()
+        b.wait(lambda d: b.text("#state") == "Offline", what="offline")
+        self.seen("#offline-result")
+        s = w.get("/v1/courier/shift").json
+        self.assertFalse(s["online"])
+        b.wait(lambda d: self.ms("#shift-waiting") == s["time"]["waiting_ms"], what="final waiting time")
+        self.assertGreaterEqual(s["time"]["waiting_ms"], 10 * MIN)
+        self.assertEqual(self.ms("#shift-active"), s["time"]["active_ms"])
+        self.assertEqual(self.micros("#shift-topup"), s["guarantee"]["topup_micros"])
+        self.assertEqual(self.micros("#shift-total"), s["total_micros"])
+        self.assertIn("Shift ended", b.text("#offline-result"))
+        time.sleep(1.2)
+        self.assertEqual(self.ms("#shift-waiting"), s["time"]["waiting_ms"])  # stopped growing
+        self.assertEqual(b.audit(), [])
+
+    def test_device_location(self):
+        """With the device's location allowed, it fills the form and is sent when the courier moves."""
+        b = self.b
+        acct, w = self.courier()
+        b.d.execute_cdp_cmd("Browser.grantPermissions", {"permissions": ["geolocation"], "origin": b.base})
+        b.d.execute_cdp_cmd("Emulation.setGeolocationOverride", {"latitude": 48.85, "longitude": 2.34, "accuracy": 10})
+        try:
+            b.page("/courier")
+            b.wait(lambda d: self.attr("#geo-status", "data-state") == "on", what="device location")
+            self.assertEqual(b.q("#pos-lat").get_attribute("value"), "48.850000")
+            b.q("#pos-submit").click()
+            b.wait(lambda d: b.text("#state") == "Online · waiting", what="online")
+            pos = lambda: self.srv.sql("SELECT lat_e6, lon_e6 FROM disp_couriers WHERE courier_id = ?", (acct["id"],))
+            self.assertEqual(pos(), [(48850000, 2340000)])
+            b.d.execute_cdp_cmd("Emulation.setGeolocationOverride", {"latitude": 48.86, "longitude": 2.35,
+                                                                      "accuracy": 10})
+            b.wait(lambda d: pos() == [(48860000, 2350000)], what="moved position sent")
+            b.q("#go-offline").click()
+            b.wait(lambda d: b.text("#state") == "Offline", what="offline")
+            self.assertEqual(pos(), [(None, None)] if pos() else [])  # deleted when offline
+        finally:
+            b.d.execute_cdp_cmd("Emulation.clearGeolocationOverride", {})
+            b.d.execute_cdp_cmd("Browser.resetPermissions", {})
+
+    def test_polling_fallback(self):
+        """Without EventSource the page polls every 5 s and says so; offers still come."""
+        b = self.b
+        acct, w = self.courier()
+        ident = b.d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                                    {"source": "delete window.EventSource;"})["identifier"]
+        try:
+            b.page("/courier")
+            b.wait(lambda d: self.attr("#mode", "data-mode") == "poll", what="polling mode")
+            self.assertEqual(b.text("#mode"), "Updating every 5 s")
+            self.go_online("48.8600", "2.3500")
+            self.post_job(dlat=0.004, dlon=-0.006)
+            ep = self.epoch()
+            self.assertEqual([o["courier"] for o in ep["offers"]], [acct["id"]])
+            card = self.seen(".offer[data-offer-id]", timeout=12)
+            o = w.get("/v1/courier/offers").json["offers"][0]
+            self.assertEqual(self.micros("#offer-%d-pay" % o["id"]), o["pay_micros"])
+            b.q("#offer-%d-decline" % o["id"]).click()
+            b.wait(lambda d: not b.qa(".offer[data-offer-id]"), what="offer gone")
+            b.q("#go-offline").click()
+            b.wait(lambda d: b.text("#state") == "Offline", what="offline")
+            self.assertEqual(b.text("#mode"), "Updating every 5 s")
+        finally:
+            b.d.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": ident})
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -41,15 +41,7 @@ static int h_metrics(http_req *r, http_resp *rs, vis_err *err)
                "# HELP visible_store_statements_total Store statements executed.\n"
                "# TYPE visible_store_statements_total counter\nvisible_store_statements_total %lld\n",
                (double)ns / 1e9, (long long)calls);
-    if (b.oom) {
-        buf_free(&b);
-        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-    }
-    rs->status = 200;
-    rs->raw_len = b.len;
-    rs->raw = buf_steal(&b);
-    rs->ctype = "text/plain; version=0.0.4";
-    return 0;
+    return http_raw_buf(rs, 200, "text/plain; version=0.0.4", &b, err);
 }
 
 static const jv_field signup_fields[] = {

@@ -259,16 +259,8 @@ static int h_assignment_frame(http_req *r, http_resp *rs, vis_err *err)
     buf_puts(&b, q ? q : "");
     buf_puts(&b, "</body></html>\n");
     json_decref(out);
-    if (b.oom) {
-        buf_free(&b);
-        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-    }
-    rs->status = 200;
-    rs->raw_len = b.len;
-    rs->raw = buf_steal(&b);
-    rs->ctype = "text/html; charset=utf-8";
     rs->csp = frame_csp;
-    return 0;
+    return http_raw_buf(rs, 200, "text/html; charset=utf-8", &b, err);
 }
 
 #define CL (HTTP_CLIENT | HTTP_ADMIN)

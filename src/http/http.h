@@ -102,6 +102,9 @@ extern const http_route http_routes_web[];
 
 /* Respond with a JSON value (steals the reference). */
 int http_json(http_resp *r, int status, json_t *v);
+/* Respond with the bytes of b (taken; freed on error) as ctype. */
+struct buf;
+int http_raw_buf(http_resp *r, int status, const char *ctype, struct buf *b, vis_err *err);
 /* Request header or NULL. */
 const char *http_header(http_req *r, const char *name);
 /* Query-string parameter or NULL. */

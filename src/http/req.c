@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "http/http.h"
 
 const char *http_header(http_req *r, const char *name)
@@ -15,6 +16,19 @@ int http_json(http_resp *r, int status, json_t *v)
     r->status = status;
     r->json = v;
     return v ? 0 : VIS_ENOMEM;
+}
+
+int http_raw_buf(http_resp *r, int status, const char *ctype, buf *b, vis_err *err)
+{
+    if (b->oom) {
+        buf_free(b);
+        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    }
+    r->status = status;
+    r->raw_len = b->len;
+    r->raw = buf_steal(b);
+    r->ctype = ctype;
+    return 0;
 }
 
 const char *http_query(http_req *r, const char *name)

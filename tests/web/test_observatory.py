@@ -10,7 +10,7 @@ from decimal import Decimal, ROUND_HALF_UP
 
 from selenium.webdriver.support.ui import Select
 
-from web import Browser, By, catalogue, vis
+from web import Browser, By, WebCase, catalogue, vis
 
 CHARTS = ("chart-workers", "chart-hours", "chart-median", "chart-deciles", "chart-shares")
 PAINTED = """
@@ -47,20 +47,12 @@ def shown_periods(o, scope="all"):
     return []
 
 
-class Observatory(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = vis.Server(demo=True)
-        cls.api = cls.srv.client()
-        cls.b = Browser(cls.srv)
+class Observatory(WebCase):
+    demo = True
 
     @classmethod
-    def tearDownClass(cls):
-        cls.b.close()
-        cls.srv.close()
-
-    def setUp(self):
-        self.b.d.delete_all_cookies()
+    def populate(cls, srv):
+        cls.api = srv.client()
 
     def home(self, b=None):
         b = b or self.b

@@ -9,7 +9,7 @@ import re
 import time
 import unittest
 
-from web import Browser, By, Keys, vis
+from web import Browser, By, Keys, WebCase, vis
 
 PASSWORD = "correct horse"
 LEASE = 600
@@ -51,17 +51,7 @@ def make_batch(cl, rows, **kw):
     return bid
 
 
-class Work(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = srv = vis.Server()
-        try:
-            cls.populate(srv)
-            cls.b = Browser(srv)
-        except BaseException:
-            srv.close()
-            raise
-
+class Work(WebCase):
     @classmethod
     def populate(cls, srv):
         # the platform's clock three hours behind the browser's: the lease
@@ -90,13 +80,6 @@ class Work(unittest.TestCase):
                              title="Quality-controlled cats", control_ratio=0.5, min_skill=0.6,
                              min_control_answers=3, lifetime_seconds=60 * 86400)
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.b.close()
-        cls.srv.close()
-
-    def setUp(self):
-        self.b.d.delete_all_cookies()
 
     # ---- helpers
     def worker(self, name):

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import shutil
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "api"))
@@ -38,7 +39,7 @@ SHOTS = os.environ.get("WEB_SHOTS", os.path.join(REPO, "build", "screenshots"))
 PHONE = (360, 800)
 LAPTOP = (1280, 800)
 
-__all__ = ["vis", "Browser", "By", "Keys", "TimeoutException", "WebDriverException", "catalogue"]
+__all__ = ["vis", "Browser", "WebCase", "By", "Keys", "TimeoutException", "WebDriverException", "catalogue"]
 
 
 def catalogue(lang, *names):
@@ -199,3 +200,33 @@ class Browser:
             return out;""")
         bad = [s for s in texts if s in foreign or "⟦" in s]
         return bad
+
+
+class WebCase(unittest.TestCase):
+    """One server and one browser for a test class. A subclass may set
+    `server_args` and `demo`, and fill the platform through the API in
+    `populate(cls, srv)`; every test starts signed out."""
+    server_args = ()
+    demo = False
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = vis.Server(*cls.server_args, demo=cls.demo)
+        try:
+            cls.populate(cls.srv)
+            cls.b = Browser(cls.srv)
+        except BaseException:
+            cls.srv.close()
+            raise
+
+    @classmethod
+    def populate(cls, srv):
+        pass
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.b.close()
+        cls.srv.close()
+
+    def setUp(self):
+        self.b.d.delete_all_cookies()

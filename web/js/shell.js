@@ -1,7 +1,7 @@
 // shell — what every page shares: catalogues, the signed-in person, the
 // header (navigation, language switch, sign-out), and errors shown in plain
 // words next to what caused them.
-import { get, post, ApiError } from './api.js';
+import { get, post, ApiError, cookie } from './api.js';
 import { initI18n, t, has, lang, setLang, LANGS, onLangChange } from './i18n.js';
 
 export { t, lang, onLangChange };
@@ -132,10 +132,13 @@ async function logout() {
 export async function startPage({ catalogues = [], auth = 'optional' } = {}) {
   await initI18n(catalogues);
   let me = null;
-  if (auth !== 'none') {
+  /* no vis_csrf cookie: nobody is signed in in this browser, no need to ask */
+  if (auth !== 'none' && cookie('vis_csrf')) {
     try { me = await get('/v1/me'); } catch (e) {
       if (!(e instanceof ApiError) || e.status !== 401) throw e;
     }
+  }
+  if (auth !== 'none') {
     if (!me && auth === 'required') {
       location.href = '/login?next=' + encodeURIComponent(location.pathname + location.search);
       return new Promise(() => {});

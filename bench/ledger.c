@@ -1,6 +1,6 @@
 /* bench/ledger — ledger transactions per second, each its own store
  * transaction, with SQLite WAL at synchronous=NORMAL (the default of
- * `visible serve`) and at synchronous=FULL (store.sync_full=true).
+ * `visible serve`) and at synchronous=FULL (store.durability=full).
  * Prints figures; never fails for slowness. */
 #include <sodium.h>
 #include <stdio.h>
@@ -65,7 +65,7 @@ int main(void)
     double full = run(true, n);
     double normal = run(false, n);
     printf("ledger: %d transactions (2 legs + journal entry + idempotency key each, one commit each)\n", n);
-    printf("  synchronous=NORMAL (default, WAL: survives process crashes): %9.0f tx/s (target >= 5000)\n", normal);
-    printf("  synchronous=FULL   (store.sync_full: fsync per commit)     : %9.0f tx/s\n", full);
+    printf("  synchronous=NORMAL (store.durability=normal, the default)  : %9.0f tx/s (target >= 5000)\n", normal);
+    printf("  synchronous=FULL   (store.durability=full: fsync per commit): %9.0f tx/s\n", full);
     return 0;
 }

@@ -114,12 +114,14 @@ static pid_t start_server(const char *dir)
         char db[512];
         snprintf(db, sizeof db, "%s/v.db", dir);
         const char *thr = getenv("BENCH_THREADS"); /* default: the server's own */
+        char dur[64]; /* BENCH_DURABILITY: store.durability (normal or full) */
+        snprintf(dur, sizeof dur, "store.durability=%s", getenv("BENCH_DURABILITY") ? getenv("BENCH_DURABILITY") : "normal");
         if (thr)
             execl("build/visible", "visible", "serve", "--listen", "127.0.0.1:0", "--db", db, "--threads", thr,
-                  "--quiet", "--set", "ratelimit.per_minute=0", (char *)NULL);
+                  "--quiet", "--set", "ratelimit.per_minute=0", "--set", dur, (char *)NULL);
         else
             execl("build/visible", "visible", "serve", "--listen", "127.0.0.1:0", "--db", db, "--quiet", "--set",
-                  "ratelimit.per_minute=0", (char *)NULL);
+                  "ratelimit.per_minute=0", "--set", dur, (char *)NULL);
         _exit(127);
     }
     close(pfd[1]);
@@ -484,7 +486,8 @@ int main(void)
     static vis_server srv;
     config_defaults(&srv.cfg);
     vis_err err;
-    store_opts so = {.sync_full = srv.cfg.sync_full, .busy_timeout_ms = 5000};
+    store_opts so = {.sync_full = getenv("BENCH_DURABILITY") && !strcmp(getenv("BENCH_DURABILITY"), "full"),
+                     .busy_timeout_ms = 5000};
     if (store_pool_open(&srv.pool, dbp, &so, &err) || !(srv.committer = committer_start(&srv, &err))) {
         fprintf(stderr, "bench/microwork: %s\n", err.msg);
         return 1;

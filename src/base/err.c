@@ -18,6 +18,7 @@ const char *vis_err_kind(int code)
     case VIS_ESTORE: return "store_error";
     case VIS_EIO: return "io_error";
     case VIS_EBUSY: return "busy";
+    case VIS_EMISMATCH: return "mismatch";
     default: return "error";
     }
 }

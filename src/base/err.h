@@ -25,6 +25,7 @@ enum {
     VIS_ESTORE,      /* database failure: 500 (503 when busy) */
     VIS_EIO,         /* file or system error */
     VIS_EBUSY,       /* store busy / locked: 503 */
+    VIS_EMISMATCH,   /* well-formed but contradicts an earlier request (Idempotency-Key): 422 */
 };
 
 typedef struct vis_err {

@@ -64,18 +64,39 @@ int account_create(store *s, const char *role, const char *name, const char *ema
             return vis_errf(err, VIS_EINVAL, "invalid_field", "name", "name contains a control character");
     char norm[256];
     if (check_email(email, norm, sizeof norm, err)) return VIS_EINVAL;
-    char hash[crypto_pwhash_STRBYTES];
-    const char *stored = NULL;
-    if (password) {
-        size_t pl = strlen(password);
-        if (pl < 8 || pl > 1024)
-            return vis_errf(err, VIS_EINVAL, "invalid_field", "password", "password must be 8 to 1024 bytes");
-        account_pwcost c = cost ? *cost : (account_pwcost){crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                                                           crypto_pwhash_MEMLIMIT_INTERACTIVE};
-        if (crypto_pwhash_str(hash, password, pl, c.ops, c.mem_bytes) != 0)
-            return vis_errf(err, VIS_ENOMEM, NULL, NULL, "password hashing ran out of memory");
-        stored = hash;
-    }
+    char hash[ACCOUNT_PWHASH_LEN];
+    if (password && account_hash_password(password, cost, hash, err)) return err ? err->code : VIS_EINVAL;
+    return account_create_hashed(s, role, name, norm, password ? hash : NULL, now_ms, out, err);
+}
+
+_Static_assert(ACCOUNT_PWHASH_LEN == crypto_pwhash_STRBYTES, "ACCOUNT_PWHASH_LEN");
+
+int account_hash_password(const char *password, const account_pwcost *cost, char out[ACCOUNT_PWHASH_LEN], vis_err *err)
+{
+    size_t pl = strlen(password);
+    if (pl < 8 || pl > 1024)
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "password", "password must be 8 to 1024 bytes");
+    account_pwcost c =
+        cost ? *cost : (account_pwcost){crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE};
+    if (crypto_pwhash_str(out, password, pl, c.ops, c.mem_bytes) != 0)
+        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "password hashing ran out of memory");
+    return 0;
+}
+
+int account_create_hashed(store *s, const char *role, const char *name, const char *email, const char *pwhash,
+                          int64_t now_ms, account *out, vis_err *err)
+{
+    if (!account_role_valid(role))
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "role", "role must be worker or client");
+    size_t nl = utf8_chars(name);
+    if (nl < 1 || nl > 100 || strlen(name) >= sizeof out->name)
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "name", "name must be 1 to 100 characters");
+    for (const char *c = name; *c; c++)
+        if ((unsigned char)*c < ' ')
+            return vis_errf(err, VIS_EINVAL, "invalid_field", "name", "name contains a control character");
+    char norm[256];
+    if (check_email(email, norm, sizeof norm, err)) return VIS_EINVAL;
+    const char *stored = pwhash;
     int64_t exists = 0;
     int r = store_get_i64(s, SQL_ACCOUNT_EMAIL_EXISTS, &exists, err, "t", norm);
     if (r < 0) return err ? err->code : VIS_ESTORE;
@@ -111,6 +132,14 @@ int account_get(store *s, int64_t id, account *out, vis_err *err)
 
 int account_login(store *s, const char *email, const char *password, account *out, vis_err *err)
 {
+    if (account_check_password(s, email, password, out, err)) return err ? err->code : VIS_EAUTH;
+    if (strcmp(out->status, "active"))
+        return vis_errf(err, VIS_EFORBIDDEN, "account_disabled", NULL, "this account is %s", out->status);
+    return 0;
+}
+
+int account_check_password(store *s, const char *email, const char *password, account *out, vis_err *err)
+{
     char norm[256];
     vis_err ignore;
     if (check_email(email, norm, sizeof norm, &ignore))
@@ -127,8 +156,6 @@ int account_login(store *s, const char *email, const char *password, account *ou
     if (r < 0) return err ? err->code : VIS_ESTORE;
     if (r == 0 || !*hash || crypto_pwhash_str_verify(hash, password, strlen(password)) != 0)
         return vis_errf(err, VIS_EAUTH, "bad_credentials", NULL, "wrong email or password");
-    if (strcmp(out->status, "active"))
-        return vis_errf(err, VIS_EFORBIDDEN, "account_disabled", NULL, "this account is %s", out->status);
     return 0;
 }
 

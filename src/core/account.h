@@ -35,6 +35,15 @@ typedef struct account_pwcost {
 
 bool account_role_valid(const char *role);
 /* Validate fields (naming the bad one), hash the password, insert. */
+#define ACCOUNT_PWHASH_LEN 128 /* crypto_pwhash_STRBYTES */
+/* The argon2id hash of a password (8 to 1024 bytes), for account_create_hashed.
+ * CPU- and memory-heavy: run it outside any transaction (the server does so
+ * before a request reaches the group committer). */
+int account_hash_password(const char *password, const account_pwcost *cost, char out[ACCOUNT_PWHASH_LEN],
+                          vis_err *err);
+/* account_create with the password already hashed (NULL: no password). */
+int account_create_hashed(store *s, const char *role, const char *name, const char *email, const char *pwhash,
+                          int64_t now_ms, account *out, vis_err *err);
 int account_create(store *s, const char *role, const char *name, const char *email, const char *password,
                    const account_pwcost *cost, int64_t now_ms, account *out, vis_err *err);
 int account_get(store *s, int64_t id, account *out, vis_err *err);
@@ -42,6 +51,9 @@ int account_get(store *s, int64_t id, account *out, vis_err *err);
 int account_record(store *s, const account *a, const char *event, int64_t actor_id, int64_t now_ms, vis_err *err);
 /* Check email + password; VIS_EAUTH with one message for any mismatch. */
 int account_login(store *s, const char *email, const char *password, account *out, vis_err *err);
+/* The password check of account_login alone (status not checked): a read
+ * and an argon2id verification, to run outside any transaction. */
+int account_check_password(store *s, const char *email, const char *password, account *out, vis_err *err);
 /* Issue a new token; expires_ms < 0 means it never expires. */
 int account_token_issue(store *s, int64_t account_id, const char *label, int64_t now_ms, int64_t expires_ms,
                         char out[ACCOUNT_TOKEN_LEN], vis_err *err);

@@ -37,6 +37,8 @@ static const centry table[] = {
     I("ratelimit.burst", rate_burst, "300", 1, 100000000, "requests a token may send at once"),
     I("auth.token_ttl_days", token_ttl_days, "30", 1, 3650, "lifetime of tokens from signup and login"),
     S("web_root", web_root, "web", "directory of the web UI's static files"),
+    I("idempotency.ttl_hours", idem_ttl_hours, "24", 1, 8760,
+      "how long an Idempotency-Key is remembered (a replay within it returns the first answer; then it is forgotten)"),
     S("web.vendor_root", web_vendor_root, "/usr/share/javascript",
       "where Debian installs browser libraries (libjs-chart.js, libjs-leaflet), served under /vendor/"),
     S("web.tile_url", web_tile_url, "",
@@ -62,8 +64,10 @@ static const centry table[] = {
     I("dispatch.max_km", disp_max_km, "30", 1, 1000, "delivery: farthest drop-off from its pickup place"),
     I("dispatch.arrive_radius_m", disp_arrive_radius_m, "100", 1, 10000,
       "delivery: a position this close to the pickup marks the courier's arrival (waiting starts)"),
-    B("store.sync_full", sync_full, "false",
-      "SQLite synchronous=FULL (fsync every commit, survives power loss); default NORMAL in WAL mode survives process crashes"),
+    S("store.durability", durability, "normal",
+      "normal: a committed write survives a crash of the process (kill -9), not always a power loss or a crash of "
+      "the machine (SQLite WAL, synchronous=NORMAL); full: an fsync per group commit, a committed write survives "
+      "power loss too (synchronous=FULL; recommended in production, see docs/architecture.md)"),
     I("store.busy_timeout_ms", busy_timeout_ms, "5000", 0, 600000, "how long a store call waits for a lock"),
     I("fees.platform_ppm", platform_fee_ppm, "100000", 0, 1000000,
       "platform fee charged to clients, parts per million of the work's cost"),
@@ -71,6 +75,10 @@ static const centry table[] = {
       "share of one worker's answers on a batch a client may reject without an admin (ppm)"),
     I("microwork.sweep_ms", mw_sweep_ms, "5000", 100, 3600000,
       "how often expired leases are released and due answers auto-approved (ms)"),
+    I("microwork.max_reward_micros", mw_max_reward_micros, "1000000000", 1, 1000000000000LL,
+      "largest reward per answer a batch may offer, micros (400 reward_too_large above)"),
+    I("microwork.max_tasks_per_batch", mw_max_tasks_per_batch, "1000000", 1, 10000000,
+      "most tasks, control tasks included, one batch may hold (409 too_many_tasks above)"),
     I("moderation.hourly_micros", mod_hourly_micros, "18000000", 0, 1000000000000,
       "moderators' pay per hour of review, micros (never below pay.min_hourly_micros; never per item)"),
     I("moderation.lease_ms", mod_lease_ms, "900000", 10000, 86400000, "review lease of a claimed item (ms)"),
@@ -115,6 +123,15 @@ static const centry table[] = {
       "share of a notifier's decided notices found unfounded that deprioritises it (ppm)"),
     I("auth.pwhash_ops", pwhash_ops, "2", 1, 100, "argon2id passes per password hash"),
     I("auth.pwhash_mem_kib", pwhash_mem_kib, "65536", 8, 4194304, "argon2id memory per password hash, KiB"),
+    I("auth.pwhash_concurrency", pwhash_concurrency, "0", 0, 256,
+      "threads computing password hashes (sign-ups, sign-ins), never an HTTP thread nor the write path; 0 = half "
+      "the machine's cores, at least 1. Up to 4 requests per thread wait; more get 429"),
+    I("auth.login_fail_per_account", login_fail_account, "5", 0, 1000000,
+      "failed sign-ins to one account from one client address in auth.login_fail_window_s before that pair is "
+      "refused for the rest of the window (429); 0 = no limit"),
+    I("auth.login_fail_per_address", login_fail_address, "30", 0, 1000000,
+      "failed sign-ins from one client address in the window before it is refused (429); 0 = no limit"),
+    I("auth.login_fail_window_s", login_fail_window_s, "900", 1, 86400, "window of the failed sign-in limits, seconds"),
     I("visibility.k", visib_k, "10", 2, 1000000,
       "observatory: a group of fewer than k workers is suppressed (k-anonymity)"),
     I("visibility.review_days", visib_review_days, "14", 1, 365,
@@ -150,6 +167,12 @@ static int set_entry(vis_config *c, const centry *e, const char *v, vis_err *err
         if (strlen(v) >= e->size)
             return vis_errf(err, VIS_EINVAL, "invalid_config", e->key,
                             "config key '%s': value longer than %zu characters", e->key, e->size - 1);
+        if (e->off == offsetof(vis_config, durability)) {
+            if (strcmp(v, "normal") && strcmp(v, "full"))
+                return vis_errf(err, VIS_EINVAL, "invalid_config", e->key,
+                                "config key '%s': '%s' is not normal or full", e->key, v);
+            c->sync_full = !strcmp(v, "full");
+        }
         memcpy(p, v, strlen(v) + 1);
         return 0;
     case T_INT: {

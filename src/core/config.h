@@ -40,6 +40,7 @@ typedef struct vis_config {
     int64_t rate_burst;         /* bucket size */
     int64_t token_ttl_days;     /* login/signup token lifetime */
     char    web_root[1024];     /* static files */
+    int64_t idem_ttl_hours;     /* Idempotency-Key lifetime */
     char    web_vendor_root[512]; /* where Debian installs browser libraries */
     char    web_tile_url[512];  /* map tiles URL template ("" = points on a plain background) */
     char    web_tile_attribution[256]; /* credit shown under maps */
@@ -48,11 +49,14 @@ typedef struct vis_config {
     bool    log_requests;       /* one JSON line per request on stderr */
     bool    test_clock;         /* expose POST /v1/admin/clock (tests only) */
     bool    demo;               /* seed demo data at start */
-    bool    sync_full;          /* SQLite synchronous=FULL (else NORMAL) */
+    char    durability[8];      /* "normal" or "full" (store.durability) */
+    bool    sync_full;          /* durability is "full": SQLite synchronous=FULL */
     int64_t busy_timeout_ms;    /* SQLite busy timeout */
     int64_t platform_fee_ppm;   /* platform fee, parts per million of cost */
     int64_t mw_reject_cap_ppm;  /* micro-work: max share of a worker's answers a client may reject */
     int64_t mw_sweep_ms;        /* micro-work: lease expiry / auto-approval sweep period */
+    int64_t mw_max_reward_micros;   /* micro-work: largest reward per answer a batch may offer */
+    int64_t mw_max_tasks_per_batch; /* micro-work: most tasks (control tasks included) in one batch */
     int64_t mod_hourly_micros;  /* moderation: pay per hour of review (never below the minimum) */
     int64_t mod_lease_ms;       /* moderation: review lease */
     int64_t mod_max_leases;     /* moderation: items one moderator may hold at once (bulk decisions) */
@@ -79,6 +83,8 @@ typedef struct vis_config {
     int64_t mod_unfounded_ppm;  /* moderation: share of unfounded notices that deprioritises */
     int64_t pwhash_ops;         /* argon2id opslimit */
     int64_t pwhash_mem_kib;     /* argon2id memlimit, KiB */
+    int64_t pwhash_concurrency; /* password hashes at once */
+    int64_t login_fail_account, login_fail_address, login_fail_window_s; /* failed sign-in throttles */
     int64_t visib_k;            /* visibility: smallest group the observatory publishes */
     int64_t visib_review_days;  /* visibility: days an admin has to answer a review request */
     char    visib_contract[128]; /* visibility: contractual status of workers (declaration) */

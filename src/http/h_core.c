@@ -71,15 +71,23 @@ static int token_answer(http_req *r, http_resp *rs, int status, const account *a
     return http_json(rs, status, o);
 }
 
-static int h_signup(http_req *r, http_resp *rs, vis_err *err)
+/* Before the transaction: the password's hash (http_hash_password). */
+static int h_signup_prep(http_req *r, http_resp *rs, vis_err *err)
 {
     if (jv_check(r->json, signup_fields, err)) return err->code;
     const char *role = jv_str(r->json, "role", "");
     if (strcmp(role, "worker") && strcmp(role, "client"))
         return vis_errf(err, VIS_EINVAL, "invalid_field", "role", "role must be 'worker' or 'client'");
+    (void)rs;
+    return http_hash_password(r, jv_str(r->json, "password", ""), r->prep_text, err);
+}
+
+static int h_signup(http_req *r, http_resp *rs, vis_err *err)
+{
+    if (r->prep_phase) return h_signup_prep(r, rs, err);
     account a;
-    if (account_create(r->db, role, jv_str(r->json, "name", ""), jv_str(r->json, "email", ""),
-                       jv_str(r->json, "password", ""), &r->srv->pwcost, r->now_ms, &a, err))
+    if (account_create_hashed(r->db, jv_str(r->json, "role", ""), jv_str(r->json, "name", ""),
+                              jv_str(r->json, "email", ""), r->prep_text, r->now_ms, &a, err))
         return err->code;
     char tok[ACCOUNT_TOKEN_LEN];
     if (account_token_issue(r->db, a.id, "signup", r->now_ms, token_expiry(r), tok, err)) return err->code;
@@ -95,11 +103,51 @@ static const jv_field login_fields[] = {
     {NULL, 0, 0, 0, 0},
 };
 
-static int h_login(http_req *r, http_resp *rs, vis_err *err)
+/* Before the transaction: the failed sign-in limits, then the password
+ * check (argon2id, bounded by auth.pwhash_concurrency) on this thread. */
+static int h_login_prep(http_req *r, http_resp *rs, vis_err *err)
 {
     if (jv_check(r->json, login_fields, err)) return err->code;
+    vis_server *s = r->srv;
+    unsigned char h[ACCOUNT_TOKEN_HASH];
+    char email[256];
+    snprintf(email, sizeof email, "login:%s", jv_str(r->json, "email", ""));
+    for (char *c = email; *c; c++)
+        if (*c >= 'A' && *c <= 'Z') *c = (char)(*c - 'A' + 'a');
+    account_token_hash(email, h);
+    /* an account's counter is per address too: nobody can lock a person out
+       from elsewhere by failing on purpose */
+    uint64_t akey = 0, ikey = http_addr_key(r);
+    for (int i = 0; i < 8; i++) akey = (akey << 8) | h[i];
+    akey ^= ikey * 0x9e3779b97f4a7c15ULL;
+    int64_t now = clock_mono_ns() / 1000000, retry = 0;
+    if (throttle_blocked(s->login_fail_account, akey, now, &retry) ||
+        throttle_blocked(s->login_fail_address, ikey, now, &retry)) {
+        rs->retry_after = (retry + 999) / 1000;
+        return vis_errf(err, VIS_ELIMIT, "too_many_failed_logins", NULL,
+                        "too many failed sign-ins: try again in %lld s", (long long)rs->retry_after);
+    }
     account a;
-    if (account_login(r->db, jv_str(r->json, "email", ""), jv_str(r->json, "password", ""), &a, err)) return err->code;
+    int rc = account_check_password(r->db, jv_str(r->json, "email", ""), jv_str(r->json, "password", ""), &a, err);
+    if (rc) {
+        if (rc == VIS_EAUTH) {
+            throttle_fail(s->login_fail_account, akey, now);
+            throttle_fail(s->login_fail_address, ikey, now);
+        }
+        return rc;
+    }
+    throttle_clear(s->login_fail_account, akey);
+    r->prep_id = a.id;
+    return 0;
+}
+
+static int h_login(http_req *r, http_resp *rs, vis_err *err)
+{
+    if (r->prep_phase) return h_login_prep(r, rs, err);
+    account a;
+    if (account_get(r->db, r->prep_id, &a, err)) return err->code;
+    if (strcmp(a.status, "active"))
+        return vis_errf(err, VIS_EFORBIDDEN, "account_disabled", NULL, "this account is %s", a.status);
     char tok[ACCOUNT_TOKEN_LEN];
     if (account_token_issue(r->db, a.id, "login", r->now_ms, token_expiry(r), tok, err)) return err->code;
     return token_answer(r, rs, 200, &a, tok);
@@ -145,15 +193,23 @@ static const jv_field admin_account_fields[] = {
     {NULL, 0, 0, 0, 0},
 };
 
-static int h_admin_create_account(http_req *r, http_resp *rs, vis_err *err)
+static int h_admin_create_account_prep(http_req *r, http_resp *rs, vis_err *err)
 {
     if (jv_check(r->json, admin_account_fields, err)) return err->code;
-    const char *role = jv_str(r->json, "role", "");
-    if (!account_role_valid(role))
+    if (!account_role_valid(jv_str(r->json, "role", "")))
         return vis_errf(err, VIS_EINVAL, "invalid_field", "role", "role must be worker, client or admin");
+    const char *pw = jv_str(r->json, "password", NULL);
+    (void)rs;
+    return pw ? http_hash_password(r, pw, r->prep_text, err) : 0;
+}
+
+static int h_admin_create_account(http_req *r, http_resp *rs, vis_err *err)
+{
+    if (r->prep_phase) return h_admin_create_account_prep(r, rs, err);
     account a;
-    if (account_create(r->db, role, jv_str(r->json, "name", ""), jv_str(r->json, "email", ""),
-                       jv_str(r->json, "password", NULL), &r->srv->pwcost, r->now_ms, &a, err))
+    if (account_create_hashed(r->db, jv_str(r->json, "role", ""), jv_str(r->json, "name", ""),
+                              jv_str(r->json, "email", ""), r->prep_text[0] ? r->prep_text : NULL, r->now_ms, &a,
+                              err))
         return err->code;
     char tok[ACCOUNT_TOKEN_LEN];
     if (account_token_issue(r->db, a.id, "admin-created", r->now_ms, token_expiry(r), tok, err)) return err->code;
@@ -185,7 +241,11 @@ static int h_admin_credit(http_req *r, http_resp *rs, vis_err *err)
         return vis_errf(err, VIS_ECONFLICT, "not_a_client", NULL, "account %lld is a %s; only clients hold funds",
                         (long long)id, a.role);
     char key[320], subj[48];
-    if (r->idem_key) snprintf(key, sizeof key, "credit:%lld:%s", (long long)r->who.id, r->idem_key);
+    /* the server answers a replay within idempotency.ttl_hours itself; a key
+       used again after that is a new request, so the ledger's key carries
+       the time of this first use */
+    if (r->idem_key)
+        snprintf(key, sizeof key, "credit:%lld:%lld:%s", (long long)r->who.id, (long long)r->now_ms, r->idem_key);
     snprintf(subj, sizeof subj, "account:%lld", (long long)id);
     ledger_tx_in tx = {.idem_key = r->idem_key ? key : NULL, .kind = "credit", .memo = jv_str(r->json, "reason", ""),
                        .family = "core", .subject = subj, .actor_id = r->who.id, .now_ms = r->now_ms};
@@ -286,12 +346,13 @@ static int h_admin_journal_event(http_req *r, http_resp *rs, vis_err *err)
 const http_route http_routes_core[] = {
     {"GET", "/health", h_health, HTTP_PUBLIC, "liveness and schema version"},
     {"GET", "/metrics", h_metrics, HTTP_PUBLIC, "Prometheus metrics"},
-    {"POST", "/v1/signup", h_signup, HTTP_PUBLIC | HTTP_JSON | HTTP_IDEM, "create a worker or client account"},
-    {"POST", "/v1/login", h_login, HTTP_PUBLIC | HTTP_JSON | HTTP_TX, "exchange email and password for a token"},
+    {"POST", "/v1/signup", h_signup, HTTP_PUBLIC | HTTP_JSON | HTTP_IDEM | HTTP_PREP, "create a worker or client account"},
+    {"POST", "/v1/login", h_login, HTTP_PUBLIC | HTTP_JSON | HTTP_TX | HTTP_PREP, "exchange email and password for a token"},
     {"POST", "/v1/logout", h_logout, A | HTTP_TX, "revoke the token used"},
     {"GET", "/v1/me", h_me, A, "the caller's account"},
     {"GET", "/v1/me/balance", h_balance, A, "the caller's money"},
-    {"POST", "/v1/admin/accounts", h_admin_create_account, HTTP_ADMIN | HTTP_JSON | HTTP_IDEM, "create an account"},
+    {"POST", "/v1/admin/accounts", h_admin_create_account, HTTP_ADMIN | HTTP_JSON | HTTP_IDEM | HTTP_PREP,
+     "create an account"},
     {"GET", "/v1/admin/accounts/{id}", h_admin_get_account, HTTP_ADMIN, "an account"},
     {"POST", "/v1/admin/accounts/{id}/credit", h_admin_credit, HTTP_ADMIN | HTTP_JSON | HTTP_IDEM, "fund a client"},
     {"GET", "/v1/admin/ledger", h_admin_ledger, HTTP_ADMIN, "ledger balance check (sum must be 0)"},

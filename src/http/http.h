@@ -41,6 +41,10 @@ enum {
     HTTP_TESTONLY = 1u << 7, /* only when test_clock is on */
     HTTP_JSON_OPT = 1u << 8, /* body, if any, must be a JSON object */
     HTTP_BULK = 1u << 9,     /* large uploads: http.bulk_limit instead of http.body_limit */
+    HTTP_PREP = 1u << 10,    /* the handler is called first with req->prep_phase set, on a work-pool
+                                thread before the transaction, for CPU-heavy work that must hold up
+                                neither HTTP threads nor the committer (password hashing; workpool.h);
+                                results in req->prep_id/prep_text */
 };
 
 #define HTTP_MAX_PARAMS 4
@@ -65,6 +69,9 @@ typedef struct http_req {
     const char            *idem_key;
     const char            *token;       /* the bearer or session-cookie token, when authenticated */
     bool                   cookie_auth; /* authenticated by the web session cookie (websess.h) */
+    bool                   prep_phase;  /* HTTP_PREP: the call before the transaction */
+    int64_t                prep_id;     /* what the route's prep step found (e.g. the account signing in) */
+    char                   prep_text[128]; /* what it computed (e.g. a password hash) */
 } http_req;
 
 typedef struct http_resp {
@@ -80,6 +87,8 @@ typedef struct http_resp {
     const char *csp;         /* a page's own Content-Security-Policy (static string), else the API's */
     struct sse_stream *stream; /* answer with this event stream (sse.h) */
     char        disposition[128]; /* Content-Disposition, when set (downloads) */
+    int64_t     retry_after; /* seconds, for a 429 or 503 set by a handler */
+    bool        close;       /* close the connection after this answer (a malformed request head) */
 } http_resp;
 
 typedef int (*http_handler)(http_req *req, http_resp *resp, vis_err *err);
@@ -113,6 +122,10 @@ const char *http_query(http_req *r, const char *name);
 int http_query_i64(http_req *r, const char *name, int64_t def, int64_t lo, int64_t hi, int64_t *out, vis_err *err);
 /* Path parameter {name} number i parsed as a positive id. */
 int http_param_id(http_req *r, int i, const char *name, int64_t *out, vis_err *err);
+/* A key for the client's address (rate limits, throttles). */
+uint64_t http_addr_key(http_req *r);
+/* A password's hash with the server's cost (in a prep step: workpool.h). */
+int  http_hash_password(http_req *r, const char *password, char out[128], vis_err *err);
 /* Status for an error code. */
 int http_status_for(int code);
 /* The account as JSON (no secrets). */

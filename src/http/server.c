@@ -4,17 +4,21 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "core/journal.h"
 #include "http/authcache.h"
 #include "http/committer.h"
 #include "http/sse.h"
+#include "http/workpool.h"
 #include "http/websess.h"
 #include "moderation/mod.h"
 #include "store/sql_core.h"
@@ -27,11 +31,13 @@ int static_serve(vis_server *s, struct MHD_Connection *c, const char *method, co
  * handed to the committer and its connection suspended (phase QUEUED); the
  * committer resumes it after the commit (COMMITTED) and the next call of
  * the handler answers. No HTTP thread ever waits for the committer. */
-enum { PHASE_READING, PHASE_QUEUED, PHASE_COMMITTED };
+enum { PHASE_READING, PHASE_QUEUED, PHASE_COMMITTED, PHASE_PREPPING, PHASE_PREPPED };
 
 typedef struct reqctx {
     buf                    body;
     bool                   too_big;
+    int                    refuse;   /* a protocol-level refusal found in the head (400, 414, 431), else 0 */
+    const char            *refuse_code, *refuse_msg;
     int64_t                limit;
     int64_t                t0;
     atomic_int             phase;
@@ -43,6 +49,8 @@ typedef struct reqctx {
     const char            *rname;
     int64_t                retry_after;
     char                   allow[64];
+    bool                   counted; /* queued for the committer: counted in s->answering until answered */
+    int                    prep_rc; /* outcome of the route's prep step (workpool.h) */
     committer_job          job;
 } reqctx;
 
@@ -113,6 +121,7 @@ static enum MHD_Result send_bytes(vis_server *s, struct MHD_Connection *c, int s
     }
     for (int i = 0; rs && i < rs->ncookies; i++) MHD_add_response_header(r, "Set-Cookie", rs->cookies[i]);
     if (rs && rs->disposition[0]) MHD_add_response_header(r, "Content-Disposition", rs->disposition);
+    if (rs && rs->close) MHD_add_response_header(r, "Connection", "close");
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
     return ret;
@@ -142,22 +151,48 @@ int http_status_for(int code)
     case VIS_ETOOBIG: return 413;
     case VIS_ELIMIT: return 429;
     case VIS_EBUSY: return 503;
+    case VIS_EMISMATCH: return 422;
     default: return 500;
     }
 }
 
 /* ---- idempotency ---- */
 
-static int idem_lookup(http_req *rq, int *status, char **body, vis_err *err)
+/* The request's fingerprint: BLAKE2b over method, path and body. */
+static void idem_fingerprint(const http_req *rq, unsigned char out[32])
 {
-    store_stmt *q = store_query(rq->db, SQL_IDEM_GET, err, "it", rq->authed ? rq->who.id : (int64_t)0, rq->idem_key);
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    crypto_generichash_update(&st, (const unsigned char *)rq->method, strlen(rq->method) + 1);
+    crypto_generichash_update(&st, (const unsigned char *)rq->path, strlen(rq->path) + 1);
+    if (rq->body_len) crypto_generichash_update(&st, (const unsigned char *)rq->body, rq->body_len);
+    crypto_generichash_final(&st, out, 32);
+}
+
+/* 1: a stored answer for this caller's key (status, body filled); 0: new
+ * (an expired entry is forgotten first); -1: error — the key was used for
+ * another request (409 for another route, 422 for another body). */
+static int idem_lookup(http_req *rq, const unsigned char fp[32], int *status, char **body, vis_err *err)
+{
+    store_stmt *q = store_query(rq->db, SQL_IDEM_GET, err, "it", rq->who.id, rq->idem_key);
     if (!q) return -1;
     int r = store_row(q, err);
     int rc = 0;
+    bool expired = false;
     if (r == 1) {
-        if (strcmp(store_col_text(q, 0), rq->method) || strcmp(store_col_text(q, 1), rq->path)) {
+        size_t fl = 0;
+        const void *old = store_col_blob(q, 4, &fl);
+        int64_t ttl = rq->srv->cfg.idem_ttl_hours * 3600000;
+        if (store_col_i64(q, 5) < rq->now_ms - ttl) {
+            expired = true;
+        } else if (strcmp(store_col_text(q, 0), rq->method) || strcmp(store_col_text(q, 1), rq->path)) {
             vis_errf(err, VIS_ECONFLICT, "idempotency_key_reused", "Idempotency-Key",
                      "this Idempotency-Key was already used for %s %s", store_col_text(q, 0), store_col_text(q, 1));
+            rc = -1;
+        } else if (old && fl == 32 && memcmp(old, fp, 32)) {
+            vis_errf(err, VIS_EMISMATCH, "idempotency_key_mismatch", "Idempotency-Key",
+                     "this Idempotency-Key was already used with a different request body: use a new key for a new "
+                     "request");
             rc = -1;
         } else {
             *status = (int)store_col_i64(q, 2);
@@ -168,6 +203,7 @@ static int idem_lookup(http_req *rq, int *status, char **body, vis_err *err)
         rc = -1;
     }
     store_done(q);
+    if (expired && store_exec(rq->db, SQL_IDEM_DELETE, err, "it", rq->who.id, rq->idem_key)) rc = -1;
     return rc;
 }
 
@@ -203,16 +239,25 @@ static uint64_t addr_key(struct MHD_Connection *c)
     return key_of(h);
 }
 
+uint64_t http_addr_key(http_req *r) { return addr_key(r->conn); }
+
+int http_hash_password(http_req *r, const char *password, char out[128], vis_err *err)
+{
+    return account_hash_password(password, &r->srv->pwcost, out, err);
+}
+
 /* The part of a write request that runs inside its transaction (on the
  * committer's connection): idempotency replay, the handler, and the stored
  * response for the key. */
 static int tx_body(http_req *rq, http_resp *rs, vis_err *err)
 {
     const http_route *rt = rq->route;
+    unsigned char fp[32];
     if (rq->idem_key) {
+        idem_fingerprint(rq, fp);
         int st = 0;
         char *body = NULL;
-        int r = idem_lookup(rq, &st, &body, err);
+        int r = idem_lookup(rq, fp, &st, &body, err);
         if (r < 0) return err->code ? err->code : VIS_ESTORE;
         if (r == 1) {
             rs->status = st;
@@ -226,8 +271,8 @@ static int tx_body(http_req *rq, http_resp *rs, vis_err *err)
     if (rc == 0 && rq->idem_key && rs->status < 400) {
         char *body = rs->json ? json_dumps(rs->json, JSON_COMPACT) : NULL;
         if (rs->json && !body) rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        else if (store_exec(rq->db, SQL_IDEM_PUT, err, "itttiti", rq->authed ? rq->who.id : (int64_t)0, rq->idem_key,
-                            rq->method, rq->path, (int64_t)rs->status, body ? body : "", rq->now_ms))
+        else if (store_exec(rq->db, SQL_IDEM_PUT, err, "itttitib", rq->who.id, rq->idem_key, rq->method, rq->path,
+                            (int64_t)rs->status, body ? body : "", rq->now_ms, fp, (size_t)32))
             rc = err->code;
         free(body);
     }
@@ -271,6 +316,25 @@ static void on_committed(void *arg, int rc)
     atomic_store(&ctx->phase, PHASE_COMMITTED);
     MHD_resume_connection(c); /* ctx may be gone from here on */
     atomic_fetch_sub(&s->inflight, 1);
+}
+
+static int run_tail(vis_server *s, http_req *rq, http_resp *rs, vis_err *err, reqctx *ctx, bool *queued);
+
+/* On a work-pool thread: the route's prep step, then back to the
+ * connection's thread (finish, PHASE_PREPPED). */
+static void prep_job(void *arg)
+{
+    reqctx *ctx = arg;
+    http_req *rq = &ctx->rq;
+    vis_server *s = rq->srv;
+    rq->db = server_store(s, &ctx->err); /* this thread's own connection, for reads */
+    rq->prep_phase = true;
+    ctx->prep_rc = rq->db ? rq->route->fn(rq, &ctx->rs, &ctx->err) : ctx->err.code;
+    rq->prep_phase = false;
+    struct MHD_Connection *c = rq->conn;
+    atomic_store(&ctx->phase, PHASE_PREPPED);
+    MHD_resume_connection(c); /* ctx may be gone from here on */
+    atomic_fetch_sub(&s->prepping, 1);
 }
 
 /* 0 or an error; *queued when the request went to the committer (its
@@ -376,6 +440,33 @@ static int run(vis_server *s, http_req *rq, http_resp *rs, vis_err *err, int64_t
         /* data the platform must not process (docs/visibility.md) */
         if (rq->authed && !strcmp(rq->who.role, "worker") && visib_guard_body(rq->json, err)) return err->code;
     }
+    /* CPU-heavy work (password hashing) goes to the work pool, never on an
+       HTTP thread nor on the committer; the request continues in run_tail */
+    if (rt->flags & HTTP_PREP) {
+        atomic_fetch_add(&s->prepping, 1);
+        if (atomic_load(&s->stopping)) {
+            atomic_fetch_sub(&s->prepping, 1);
+            return vis_errf(err, VIS_EBUSY, "shutting_down", NULL, "the server is stopping: retry in a moment");
+        }
+        MHD_suspend_connection(rq->conn);
+        atomic_store(&ctx->phase, PHASE_PREPPING);
+        if (!workpool_submit(s->work, prep_job, ctx)) {
+            atomic_store(&ctx->phase, PHASE_READING);
+            MHD_resume_connection(rq->conn);
+            atomic_fetch_sub(&s->prepping, 1);
+            rs->retry_after = 1;
+            return vis_errf(err, VIS_ELIMIT, "busy", NULL, "too many sign-ins at this moment: try again in a second");
+        }
+        *queued = true; /* ctx belongs to the pool until it resumes us */
+        return 0;
+    }
+    return run_tail(s, rq, rs, err, ctx, queued);
+}
+
+/* After authentication, body and prep: the handler, or the committer. */
+static int run_tail(vis_server *s, http_req *rq, http_resp *rs, vis_err *err, reqctx *ctx, bool *queued)
+{
+    const http_route *rt = rq->route;
     bool tx = rt->flags & (HTTP_TX | HTTP_IDEM);
     if (!tx) return rt->fn(rq, rs, err);
 
@@ -385,6 +476,9 @@ static int run(vis_server *s, http_req *rq, http_resp *rs, vis_err *err, int64_t
     if (rq->idem_key && !valid_idem_key(rq->idem_key))
         return vis_errf(err, VIS_EINVAL, "invalid_header", "Idempotency-Key",
                         "Idempotency-Key must be 1 to 255 visible ASCII characters");
+    /* keys belong to their caller: an anonymous request never shares an
+       answer (a repeated sign-up meets email_taken instead) */
+    if (!rq->authed) rq->idem_key = NULL;
     /* counted before the check, so that server_stop either waits for this
        request or this request sees it stopping (both sequentially consistent) */
     atomic_fetch_add(&s->inflight, 1);
@@ -393,6 +487,8 @@ static int run(vis_server *s, http_req *rq, http_resp *rs, vis_err *err, int64_t
         return vis_errf(err, VIS_EBUSY, "shutting_down", NULL, "the server is stopping: retry in a moment");
     }
     MHD_suspend_connection(rq->conn);
+    atomic_fetch_add(&s->answering, 1); /* until on_completed: server_stop waits for the answer to go out */
+    ctx->counted = true;
     atomic_store(&ctx->phase, PHASE_QUEUED);
     *queued = true; /* from here on ctx belongs to the committer until it resumes us */
     committer_submit(s->committer, &ctx->job, tx_body, rq, rs, err, on_committed, ctx);
@@ -423,9 +519,22 @@ static enum MHD_Result respond(vis_server *s, struct MHD_Connection *c, const ch
     size_t len;
     const char *ctype = "application/json";
     if (rc) {
-        status = rs->status == 405 ? 405 : http_status_for(err->code);
-        if (status >= 500)
-            fprintf(stderr, "{\"level\":\"error\",\"path\":\"%s\",\"message\":\"%s\"}\n", ctx->rname, err->msg);
+        status = (rs->status == 405 || ctx->refuse) ? rs->status : http_status_for(err->code);
+        if (status >= 500) {
+            json_t *line = json_pack("{s:s, s:s, s:s}", "level", "error", "path", ctx->rname, "message", err->msg);
+            char *txt = line ? json_dumps(line, JSON_COMPACT) : NULL;
+            fprintf(stderr, "%s\n", txt ? txt : err->msg);
+            free(txt);
+            json_decref(line);
+            /* the store's or the system's own words stay in the log, never reach a client */
+            if (err->code == VIS_EBUSY) {
+                if (!strcmp(err->kind, "busy"))
+                    vis_errf(err, VIS_EBUSY, "busy", NULL, "the platform is busy: try again in a moment");
+            } else
+                vis_errf(err, err->code, "internal_error", NULL,
+                         "the platform could not complete this request and nothing was changed; try again, and "
+                         "tell the operator if it happens again");
+        }
         out = error_body(err, &len);
         json_decref(rs->json);
         free(rs->raw);
@@ -450,7 +559,7 @@ static enum MHD_Result respond(vis_server *s, struct MHD_Connection *c, const ch
     metrics_observe(s->metrics, ctx->ri, status, dur);
     log_request(s, method, url, ctx->rname, status, dur, rq->authed ? rq->who.id : -1);
     enum MHD_Result ret = send_bytes(s, c, status, ctype, out, len, rs, status == 405 ? ctx->allow : NULL,
-                                     ctx->retry_after);
+                                     ctx->retry_after ? ctx->retry_after : rs->retry_after);
     rs->ncookies = 0;
     return ret;
 }
@@ -460,7 +569,19 @@ static enum MHD_Result finish(vis_server *s, struct MHD_Connection *c, const cha
 {
     int phase = atomic_load(&ctx->phase);
     if (phase == PHASE_COMMITTED) return respond(s, c, method, url, ctx);
-    if (phase == PHASE_QUEUED) return MHD_YES; /* not resumed yet */
+    if (phase == PHASE_QUEUED || phase == PHASE_PREPPING) return MHD_YES; /* not resumed yet */
+    if (phase == PHASE_PREPPED) { /* the prep step is done: on with the request */
+        atomic_store(&ctx->phase, PHASE_READING);
+        bool queued = false;
+        int rc = ctx->prep_rc;
+        if (!rc) {
+            ctx->rq.db = server_store(s, &ctx->err);
+            rc = ctx->rq.db ? run_tail(s, &ctx->rq, &ctx->rs, &ctx->err, ctx, &queued) : ctx->err.code;
+        }
+        if (queued) return MHD_YES;
+        ctx->rc = rc;
+        return respond(s, c, method, url, ctx);
+    }
     ctx->rq = (http_req){.srv = s, .conn = c, .method = method, .path = url};
     ctx->rs = (http_resp){.status = 200};
     http_req *rq = &ctx->rq;
@@ -476,7 +597,11 @@ static enum MHD_Result finish(vis_server *s, struct MHD_Connection *c, const cha
     int rc = 0;
     bool queued = false;
 
-    if (ctx->too_big) {
+    if (ctx->refuse) {
+        rc = vis_errf(err, VIS_EINVAL, ctx->refuse_code, NULL, "%s", ctx->refuse_msg);
+        rs->status = ctx->refuse;
+        rs->close = true;
+    } else if (ctx->too_big) {
         rc = vis_errf(err, VIS_ETOOBIG, "body_too_large", NULL, "the request body exceeds %lld bytes",
                       (long long)ctx->limit);
     } else {
@@ -523,6 +648,82 @@ static enum MHD_Result finish(vis_server *s, struct MHD_Connection *c, const cha
     return respond(s, c, method, url, ctx);
 }
 
+/* ---- protocol hygiene: what the request head may not contain ---- */
+
+#define MAX_URL 4096     /* longer: 414 */
+#define MAX_HEAD 8192    /* header bytes in all: longer, 431 (libmicrohttpd refuses past its 16 KiB pool itself) */
+
+#define SCAN_MAX 64
+
+typedef struct {
+    int         ncl;
+    const char *cl;
+    bool        cl_differ, te, nul;
+    size_t      bytes;
+    int         n;
+    const char *key[SCAN_MAX], *end[SCAN_MAX]; /* each header's key, and the end of its value */
+} head_scan;
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                                   const char *value, size_t value_size)
+{
+    (void)kind;
+    head_scan *h = cls;
+    h->bytes += key_size + value_size + 4;
+    if (strlen(key) != key_size || (value && strlen(value) != value_size)) h->nul = true;
+    if (h->n < SCAN_MAX && value) {
+        h->key[h->n] = key;
+        h->end[h->n++] = value + value_size;
+    }
+    if (!strcasecmp(key, "Content-Length")) {
+        if (h->ncl++ && value && h->cl && strcmp(h->cl, value)) h->cl_differ = true;
+        h->cl = value;
+    } else if (!strcasecmp(key, "Transfer-Encoding")) {
+        h->te = true;
+    }
+    return MHD_YES;
+}
+
+/* A header with a NUL byte, two different Content-Length headers,
+ * Content-Length with Transfer-Encoding, an overlong URL or head: refused
+ * before anything else, with the JSON error shape. */
+static void check_head(reqctx *ctx, struct MHD_Connection *c, const char *url)
+{
+    head_scan h = {0};
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, scan_header, &h);
+    /* libmicrohttpd cuts a value at a NUL byte and reports the shorter size.
+       It parses the head in place, turning each line's CR and LF into NULs:
+       right after a value come NULs and then the next header's name. A byte
+       that is neither, right after the value's end, was hidden behind a NUL
+       ("Bearer <token>\0junk"). (Checked on libmicrohttpd 0.9.75; the API
+       tests pin it.) */
+    for (int i = 0; i < h.n && !h.nul; i++) {
+        const char *after = h.end[i] + 1;
+        if (*after && !(i + 1 < h.n && after == h.key[i + 1])) h.nul = true;
+    }
+    if (strlen(url) > MAX_URL) {
+        ctx->refuse = 414;
+        ctx->refuse_code = "uri_too_long";
+        ctx->refuse_msg = "the request URL is longer than 4096 bytes";
+    } else if (h.bytes > MAX_HEAD) {
+        ctx->refuse = 431;
+        ctx->refuse_code = "headers_too_large";
+        ctx->refuse_msg = "the request headers are larger than 8192 bytes";
+    } else if (h.nul) {
+        ctx->refuse = 400;
+        ctx->refuse_code = "invalid_header";
+        ctx->refuse_msg = "a header contains a NUL byte";
+    } else if (h.cl_differ) {
+        ctx->refuse = 400;
+        ctx->refuse_code = "invalid_header";
+        ctx->refuse_msg = "two different Content-Length headers";
+    } else if (h.te && h.ncl) {
+        ctx->refuse = 400;
+        ctx->refuse_code = "invalid_header";
+        ctx->refuse_msg = "Content-Length and Transfer-Encoding together";
+    }
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_size,
                                   void **con_cls)
@@ -540,11 +741,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         size_t idx;
         const http_route *rt = server_route(s, method, url, NULL, &pm, &idx);
         if (rt && (rt->flags & HTTP_BULK)) ctx->limit = s->cfg.bulk_limit;
+        check_head(ctx, c, url);
         *con_cls = ctx;
         return MHD_YES;
     }
     if (*upload_size) {
-        if (!ctx->too_big) {
+        if (!ctx->too_big && !ctx->refuse) {
             if ((int64_t)(ctx->body.len + *upload_size) > ctx->limit) {
                 ctx->too_big = true;
                 buf_free(&ctx->body);
@@ -560,11 +762,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
 {
-    (void)cls;
+    vis_server *s = cls;
     (void)c;
     (void)t;
     reqctx *ctx = *con_cls;
     if (!ctx) return;
+    if (ctx->counted) atomic_fetch_sub(&s->answering, 1);
     json_decref(ctx->rq.json);
     json_decref(ctx->rs.json);
     free(ctx->rs.raw);
@@ -605,6 +808,9 @@ int server_init(vis_server *s, const vis_config *cfg, vis_err *err)
             s->route_names[s->nroutes] = name;
             s->routes[s->nroutes++] = r;
         }
+    s->login_fail_account = throttle_new(cfg->login_fail_account, cfg->login_fail_window_s * 1000);
+    s->login_fail_address = throttle_new(cfg->login_fail_address, cfg->login_fail_window_s * 1000);
+    if (!s->login_fail_account || !s->login_fail_address) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
     s->metrics = metrics_new(s->nroutes, s->route_names);
     s->rl = ratelimit_new(cfg->rate_per_minute, cfg->rate_burst);
     s->auth = authcache_new();
@@ -642,6 +848,13 @@ int server_start(vis_server *s, vis_err *err)
 {
     if (!s->committer && !(s->committer = committer_start(s, err))) return err->code;
     if (!s->sse && !(s->sse = sse_hub_start(s, err))) return err->code;
+    int pw = (int)s->cfg.pwhash_concurrency;
+    if (pw <= 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        pw = cores >= 2 ? (int)(cores / 2) : 1;
+    }
+    if (!s->work && !(s->work = workpool_start(pw, 4 * pw)))
+        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "cannot start the work pool");
     struct sockaddr_in sa;
     if (parse_listen(s->cfg.listen, &sa, err)) return err->code;
     s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
@@ -666,13 +879,18 @@ void server_stop(vis_server *s)
         /* refuse new writes (503), let the committer finish and resume every
            suspended request */
         atomic_store(&s->stopping, true);
+        for (int i = 0; i < 30000 && atomic_load(&s->prepping) > 0; i++) nanosleep(&(struct timespec){0, 1000000}, NULL);
         for (int i = 0; i < 30000 && atomic_load(&s->inflight) > 0; i++) nanosleep(&(struct timespec){0, 1000000}, NULL);
+        /* every committed write's answer goes out before the connections close */
+        for (int i = 0; i < 10000 && atomic_load(&s->answering) > 0; i++) nanosleep(&(struct timespec){0, 1000000}, NULL);
         sse_hub_stop(s->sse); /* every event stream ends before the daemon stops */
         MHD_stop_daemon(s->mhd);
         s->mhd = NULL;
     }
     committer_stop(s->committer);
     s->committer = NULL;
+    workpool_stop(s->work);
+    s->work = NULL;
     sse_hub_free(s->sse);
     s->sse = NULL;
 }
@@ -691,6 +909,8 @@ void server_free(vis_server *s)
     metrics_free(s->metrics);
     ratelimit_free(s->rl);
     authcache_free(s->auth);
+    throttle_free(s->login_fail_account);
+    throttle_free(s->login_fail_address);
     pthread_key_delete(s->conn_key);
     pthread_mutex_destroy(&s->conns_lock);
 }

@@ -26,6 +26,7 @@
 #include "http/http.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
+#include "http/throttle.h"
 #include "store/store.h"
 
 #define SERVER_MAX_CONNS 512
@@ -52,6 +53,10 @@ typedef struct vis_server {
     account_pwcost     pwcost;
     int                port;
     struct sse_hub    *sse;        /* event streams pushed to pages (sse.h) */
+    throttle          *login_fail_account, *login_fail_address; /* failed sign-ins (throttle.h) */
+    struct workpool   *work;       /* CPU-heavy request steps: password hashing (workpool.h) */
+    atomic_int         prepping;   /* requests whose prep step is queued or running */
+    atomic_int         answering;  /* queued writes not yet answered (server_stop waits for them) */
     struct mod_svc    *moderation; /* moderation classifier service, created on first use (mod.h) */
 } vis_server;
 

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "microwork/mw.h"
+#include "store/sql_core.h"
 #include "visibility/rev.h"
 #include "moderation/mod.h"
 
@@ -46,6 +47,15 @@ static void job_rev_overdue(vis_server *s, store *db)
     store_commit(db, &err);
 }
 
+/* Idempotency keys older than idempotency.ttl_hours are forgotten. */
+static void job_idem_purge(vis_server *s, store *db)
+{
+    vis_err err;
+    vis_err_clear(&err);
+    if (store_exec(db, SQL_IDEM_PURGE, &err, "i", clock_now_ms(&s->clock) - s->cfg.idem_ttl_hours * 3600000))
+        fprintf(stderr, "{\"level\":\"error\",\"job\":\"idempotency.purge\",\"message\":\"%s\"}\n", err.msg);
+}
+
 static void job_mod(vis_server *s, store *db)
 {
     vis_err err;
@@ -73,6 +83,7 @@ static void *run(void *arg)
         if (now >= next_sweep) {
             job_mw_sweep(s, db);
             job_rev_overdue(s, db);
+            job_idem_purge(s, db);
             next_sweep = now + s->cfg.mw_sweep_ms;
         }
         if (now >= next_mod) {

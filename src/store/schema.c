@@ -96,6 +96,11 @@ extern const char store_schema_microwork_6[];
 extern const char store_schema_moderation_8[];
 extern const char store_schema_moderation_9[];
 
+/* Idempotency keys remember a fingerprint of the request (method, path,
+ * body) and expire (idempotency.ttl_hours): migration 10. */
+static const char m010_idem[] = "ALTER TABLE idempotency ADD COLUMN fingerprint BLOB;"
+                                "CREATE INDEX idempotency_created ON idempotency(created_ms);";
+
 const store_migration store_migrations[] = {
     {1, "core: accounts, tokens, ledger, journal, idempotency", m001_core, NULL},
     {2, "micro-work: batches, tasks, assignments, appeals", store_schema_microwork, NULL},
@@ -108,5 +113,6 @@ const store_migration store_migrations[] = {
      store_sqlite_checks_as_comparisons},
     {8, "moderation: a secret per client to sign decision callbacks; notices keep the good-faith statement", store_schema_moderation_8, NULL},
     {9, "moderation: statements of reasons queued for the DSA Transparency Database", store_schema_moderation_9, NULL},
+    {10, "idempotency keys: request fingerprint, expiry index", m010_idem, NULL},
     {0, NULL, NULL, NULL},
 };

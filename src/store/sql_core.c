@@ -47,10 +47,13 @@ const char SQL_JOURNAL_PAID[] =
     "SELECT COALESCE(SUM(amount_micros), 0) FROM journal"
     " WHERE worker_id = $1 AND amount_micros IS NOT NULL AND at_ms >= $2 AND at_ms < $3";
 
-const char SQL_IDEM_GET[] = "SELECT method, path, status, body FROM idempotency WHERE account_id = $1 AND key = $2";
+const char SQL_IDEM_GET[] =
+    "SELECT method, path, status, body, fingerprint, created_ms FROM idempotency WHERE account_id = $1 AND key = $2";
 const char SQL_IDEM_PUT[] =
-    "INSERT INTO idempotency(account_id, key, method, path, status, body, created_ms)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    "INSERT INTO idempotency(account_id, key, method, path, status, body, created_ms, fingerprint)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+const char SQL_IDEM_DELETE[] = "DELETE FROM idempotency WHERE account_id = $1 AND key = $2";
+const char SQL_IDEM_PURGE[] = "DELETE FROM idempotency WHERE created_ms < $1";
 
 const char SQL_SETTING_GET[] = "SELECT value FROM settings WHERE key = $1";
 const char SQL_SETTING_PUT[] =

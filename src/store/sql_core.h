@@ -34,7 +34,9 @@ extern const char SQL_JOURNAL_SPANS[];       /* worker,from,to -> span_kind,star
 extern const char SQL_JOURNAL_PAID[];        /* worker,from,to -> sum amount */
 /* idempotency */
 extern const char SQL_IDEM_GET[];            /* account,key -> method,path,status,body */
-extern const char SQL_IDEM_PUT[];            /* account,key,method,path,status,body,created */
+extern const char SQL_IDEM_PUT[];            /* account,key,method,path,status,body,created,fingerprint */
+extern const char SQL_IDEM_DELETE[];         /* account,key */
+extern const char SQL_IDEM_PURGE[];          /* created before $1 */
 /* settings */
 extern const char SQL_SETTING_GET[];         /* key -> value */
 extern const char SQL_SETTING_PUT[];         /* key,value */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ckd.h"
 #include "core/journal.h"
 #include "store/sql_core.h"
 
@@ -84,10 +85,45 @@ static int check_legs(const ledger_leg *legs, size_t n, vis_err *err)
             return vis_errf(err, VIS_EINVAL, "invalid_amount", "amount_micros",
                             "each amount must be non-zero and at most %lld micros in size",
                             (long long)LEDGER_MAX_AMOUNT);
-        sum += a; /* cannot overflow: n * 1e15 < 2^63 */
+        if (ckd_add(&sum, sum, a)) /* cannot: 64 legs x 1e15 < 2^63; checked anyway */
+            return vis_errf(err, VIS_EINVAL, "unbalanced", NULL, "the legs' sum overflows");
     }
     if (sum != 0)
         return vis_errf(err, VIS_EINVAL, "unbalanced", NULL, "legs sum to %lld, not zero", (long long)sum);
+    return 0;
+}
+
+/* Read each leg's account and its balance after the legs before it; refuse
+ * a debit below zero (except "external") and any balance beyond
+ * +-LEDGER_MAX_BALANCE, so no account, the external ones included, can
+ * overflow, and every sum of balances fits in int64. */
+static int check_accounts(store *s, const ledger_leg *legs, size_t n, acct_info *ai, int64_t *after, vis_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        acct_info *a = &ai[i];
+        size_t prev = i;
+        for (size_t j = 0; j < i; j++)
+            if (legs[j].account_id == legs[i].account_id) prev = j; /* the latest earlier leg on it */
+        if (prev < i) {
+            *a = ai[prev];
+            a->balance = after[prev];
+        } else if (account_info(s, legs[i].account_id, a, err)) {
+            return err ? err->code : VIS_ESTORE;
+        }
+        int64_t v;
+        bool over = ckd_add(&v, a->balance, legs[i].amount); /* cannot with the limit below; checked anyway */
+        if (!over && !a->may_go_negative && v < 0)
+            return vis_errf(err, VIS_ECONFLICT, "insufficient_funds", NULL,
+                            "insufficient funds: %s account %lld holds %lld micros, %lld needed", a->kind,
+                            (long long)legs[i].account_id, (long long)a->balance, (long long)-legs[i].amount);
+        if (over || !ckd_within(v, LEDGER_MAX_BALANCE))
+            return vis_errf(err, VIS_ECONFLICT, "balance_limit", "amount_micros",
+                            "refused: moving %lld micros would take the %s account %lld (%lld micros now) beyond "
+                            "the limit of %lld micros that every ledger account keeps; nothing was changed",
+                            (long long)legs[i].amount, a->kind, (long long)legs[i].account_id,
+                            (long long)a->balance, (long long)LEDGER_MAX_BALANCE);
+        after[i] = v;
+    }
     return 0;
 }
 
@@ -107,40 +143,33 @@ int ledger_post(store *s, const ledger_tx_in *tx, const ledger_leg *legs, size_t
             return store_commit(s, err);
         }
     }
+    /* every check before the first write: funds and the balance limit, leg
+       by leg in order (an account may appear in several legs) */
+    acct_info ai[LEDGER_MAX_LEGS];
+    int64_t after[LEDGER_MAX_LEGS];
+    if (check_accounts(s, legs, n, ai, after, err)) goto fail;
     if (store_exec(s, SQL_LEDGER_TX_INSERT, err, "tttIi", tx->idem_key, tx->kind, tx->memo ? tx->memo : "",
                    tx->actor_id, tx->now_ms))
         goto fail;
     id = store_last_id(s);
     json_t *jl = json_array();
     for (size_t i = 0; i < n; i++) {
-        acct_info a;
-        if (account_info(s, legs[i].account_id, &a, err)) {
-            json_decref(jl);
-            goto fail;
-        }
-        if (!a.may_go_negative && a.balance + legs[i].amount < 0) {
-            json_decref(jl);
-            vis_errf(err, VIS_ECONFLICT, "insufficient_funds", NULL,
-                     "insufficient funds: %s account %lld holds %lld micros, %lld needed", a.kind,
-                     (long long)legs[i].account_id, (long long)a.balance, (long long)-legs[i].amount);
-            goto fail;
-        }
-        int64_t after = a.balance + legs[i].amount; /* a was read in this transaction */
+        acct_info *a = &ai[i];
         if (store_exec(s, SQL_LEDGER_APPLY, err, "ii", legs[i].amount, legs[i].account_id) ||
-            store_exec(s, SQL_LEDGER_POSTING_INSERT, err, "iiii", id, legs[i].account_id, legs[i].amount, after)) {
+            store_exec(s, SQL_LEDGER_POSTING_INSERT, err, "iiii", id, legs[i].account_id, legs[i].amount, after[i])) {
             json_decref(jl);
             goto fail;
         }
         json_array_append_new(jl, json_pack("{s:I, s:s, s:I, s:I}", "account", (json_int_t)legs[i].account_id, "kind",
-                                            a.kind, "owner", (json_int_t)a.owner, "amount_micros",
+                                            a->kind, "owner", (json_int_t)a->owner, "amount_micros",
                                             (json_int_t)legs[i].amount));
-        if (!strcmp(a.kind, "worker_earnings") && legs[i].amount > 0) {
+        if (!strcmp(a->kind, "worker_earnings") && legs[i].amount > 0) {
             char payload[512];
             snprintf(payload, sizeof payload, "{\"ledger_tx\":%lld,\"kind\":\"%s\",\"currency\":\"%s\"}",
-                     (long long)id, tx->kind, a.currency);
+                     (long long)id, tx->kind, a->currency);
             journal_event ev = journal_event_init(tx->family ? tx->family : "core", "paid", tx->now_ms);
             ev.actor_id = tx->actor_id;
-            ev.worker_id = a.owner;
+            ev.worker_id = a->owner;
             ev.subject = tx->subject ? tx->subject : "";
             ev.has_amount = true;
             ev.amount_micros = legs[i].amount;

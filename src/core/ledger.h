@@ -16,6 +16,17 @@
  * a leg that credits a worker_earnings account is journalled as a payment
  * to that worker (event "paid" with its amount) so that earnings can be
  * computed from the journal alone. The sum over all accounts is always 0.
+ *
+ * Limits (so that no balance and no sum of balances can overflow int64):
+ * one leg moves at most LEDGER_MAX_AMOUNT (10^15 micros, 10^9 currency
+ * units; also the most one admin credit may bring in), and every account,
+ * "external" included, stays within +-LEDGER_MAX_BALANCE (10^18 micros).
+ * A posting that would take any account beyond it is refused before
+ * anything is written: VIS_ECONFLICT "balance_limit" (HTTP 409). Only the
+ * few fixed "external" accounts may go negative (a handful per currency), so
+ * the positive balances together stay below a few times 10^18 and every
+ * SUM over accounts fits in int64. All arithmetic on amounts and balances
+ * is checked (base/ckd.h).
  */
 #ifndef VIS_CORE_LEDGER_H
 #define VIS_CORE_LEDGER_H
@@ -27,7 +38,8 @@
 #include "base/err.h"
 #include "store/store.h"
 
-#define LEDGER_MAX_AMOUNT 1000000000000000LL /* 1e9 currency units */
+#define LEDGER_MAX_AMOUNT 1000000000000000LL     /* one leg, one credit: 1e15 micros = 1e9 units */
+#define LEDGER_MAX_BALANCE 1000000000000000000LL /* any account, either sign: 1e18 micros */
 #define LEDGER_MAX_LEGS 64
 
 typedef struct ledger_leg {

@@ -1,8 +1,17 @@
-/* disp_price — pricing rules, pay breakdown and guaranteed minimum. */
+/* disp_price — pricing rules, pay breakdown and guaranteed minimum.
+ *
+ * Money is checked (base/ckd.h): a price, a pay part or their sum that
+ * would not fit in int64, or would exceed LEDGER_MAX_AMOUNT (10^15 micros,
+ * the most one ledger movement carries), makes disp_price_job() refuse the
+ * job with VIS_ECONFLICT "price_too_large" instead of wrapping; waiting pay
+ * (no error channel) is capped at that same maximum. */
 #include "dispatch/disp_price.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "base/ckd.h"
+#include "core/ledger.h"
 
 int64_t disp_muldiv(int64_t a, int64_t num, int64_t den)
 {
@@ -80,25 +89,35 @@ static int tod_factor(const disp_pricing *p, int64_t utc_ms)
 
 int64_t disp_wait_pay(const disp_pricing *p, int64_t waited_ms)
 {
-    int64_t over = waited_ms - p->wait_free_ms;
-    if (over <= 0 || p->wait_per_min <= 0) return 0;
-    int64_t mins = (over + 59999) / 60000;
-    return mins * p->wait_per_min;
+    int64_t over, mins, pay;
+    if (ckd_sub(&over, waited_ms, p->wait_free_ms) || over <= 0 || p->wait_per_min <= 0) return 0;
+    mins = over / 60000 + (over % 60000 != 0);
+    if (ckd_mul(&pay, mins, p->wait_per_min) || pay > LEDGER_MAX_AMOUNT) return LEDGER_MAX_AMOUNT;
+    return pay;
 }
 
-static int64_t tariff(const disp_tariff *t, const disp_price_in *in,
-                      int64_t f, int64_t *base, int64_t *dist, int64_t *time)
+static bool too_big(int64_t v) { return !ckd_within(v, LEDGER_MAX_AMOUNT); }
+
+/* The tariff's total into *sum; true when a part or the total overflows
+   or exceeds LEDGER_MAX_AMOUNT. */
+static bool tariff(const disp_tariff *t, const disp_price_in *in,
+                   int64_t f, int64_t *base, int64_t *dist, int64_t *time, int64_t *sum)
 {
     /* f = zone_pm * tod_pm, so the factor is f / 1e6 */
+    int64_t df, tf, s;
+    if (ckd_mul(&df, in->distance_m, f) || ckd_mul(&tf, in->expected_ms, f)) return true;
     *base = disp_muldiv(t->base, f, 1000000);
-    *dist = disp_muldiv(t->per_km, in->distance_m * f, 1000LL * 1000000);
-    *time = disp_muldiv(t->per_min, in->expected_ms * f / 1000, 60000LL * 1000);
-    int64_t s = *base + *dist + *time;
+    *dist = disp_muldiv(t->per_km, df, 1000LL * 1000000);
+    *time = disp_muldiv(t->per_min, tf / 1000, 60000LL * 1000);
+    if (too_big(*base) || too_big(*dist) || too_big(*time) || ckd_add(&s, *base, *dist) ||
+        ckd_add(&s, s, *time) || too_big(s))
+        return true;
     if (s < t->minimum) {
-        *base += t->minimum - s;
+        *base += t->minimum - s; /* all three within 0..minimum <= LEDGER_MAX_AMOUNT */
         s = t->minimum;
     }
-    return s;
+    *sum = s;
+    return false;
 }
 
 int disp_price_job(const disp_pricing *p, const disp_price_in *in,
@@ -122,11 +141,15 @@ int disp_price_job(const disp_pricing *p, const disp_price_in *in,
         }
     out->tod_pm = tod_factor(p, in->placed_ms);
     int64_t f = (int64_t)out->zone_pm * out->tod_pm;
-    int64_t b, d, t;
-    out->client_price = tariff(&p->client, in, f, &b, &d, &t);
-    tariff(&p->courier, in, f, &out->base, &out->distance, &out->time);
+    int64_t b, d, t, courier;
     out->waiting = disp_wait_pay(p, in->wait_ms);
-    out->pay = out->base + out->distance + out->time + out->waiting;
+    if (tariff(&p->client, in, f, &b, &d, &t, &out->client_price) ||
+        tariff(&p->courier, in, f, &out->base, &out->distance, &out->time, &courier) ||
+        ckd_add(&out->pay, courier, out->waiting) || too_big(out->pay) || too_big(out->client_price))
+        return vis_errf(err, VIS_ECONFLICT, "price_too_large", NULL,
+                        "the pricing rules give this job a price or pay above %lld micros, the most one job may "
+                        "carry: check the tariffs and factors",
+                        (long long)LEDGER_MAX_AMOUNT);
     return VIS_OK;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ckd.h"
 #include "core/journal.h"
 #include "core/ledger.h"
 #include "dispatch/disp_svc_int.h"
@@ -128,7 +129,7 @@ json_t *disp_job_json(const disp_jrow *j, int64_t now_ms)
                             json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "base_micros", (json_int_t)j->pay_base,
                                       "distance_micros", (json_int_t)j->pay_distance, "time_micros",
                                       (json_int_t)j->pay_time, "waiting_micros", (json_int_t)j->pay_waiting,
-                                      "total_micros",
+                                      "total_micros", /* four parts each <= LEDGER_MAX_AMOUNT */
                                       (json_int_t)(j->pay_base + j->pay_distance + j->pay_time + j->pay_waiting),
                                       "paid_micros", (json_int_t)j->paid));
     return o;
@@ -169,7 +170,9 @@ int disp_settle(disp_ctx *c, const disp_jrow *j, int64_t worker, int64_t pay, co
     } else {
         pay = 0;
     }
-    int64_t rest = bal - pay, acct;
+    int64_t rest, acct;
+    if (ckd_sub(&rest, bal, pay)) /* cannot: both are 0..LEDGER_MAX_AMOUNT; checked anyway */
+        return vis_errf(err, VIS_ECONFLICT, "amount_too_large", NULL, "job %lld: pay overflows", (long long)j->id);
     if (rest > 0) {
         bool fees = !strcmp(rest_kind, "platform_fees");
         if (ledger_account(c->db, rest_kind, fees ? 0 : j->client_id, "", j->currency, &acct, err)) return err->code;

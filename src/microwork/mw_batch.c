@@ -22,7 +22,7 @@ static const jv_field batch_fields[] = {
     {"answer_type", JV_STRING, true, 1, 16},
     {"labels", JV_ARRAY, false, 0, 0},
     {"reward_micros", JV_INT, true, 1, 1000000000000LL},
-    {"overlap", JV_INT, false, 1, 100},
+    {"overlap", JV_INT, false, 1, MW_MAX_OVERLAP},
     {"lease_seconds", JV_INT, false, 10, DAY_S},
     {"lifetime_seconds", JV_INT, false, 60, 365LL * DAY_S},
     {"auto_approve_seconds", JV_INT, false, 0, 30LL * DAY_S},
@@ -83,9 +83,19 @@ static json_t *template_vars(const char *t, vis_err *err)
     return vars;
 }
 
+static int reward_limit(const mw_ctx *c, int64_t reward, int code, vis_err *err)
+{
+    if (reward <= c->cfg->mw_max_reward_micros) return 0;
+    return vis_errf(err, code, "reward_too_large", "reward_micros",
+                    "reward_micros is %lld; the platform allows at most %lld micros per answer "
+                    "(microwork.max_reward_micros)",
+                    (long long)reward, (long long)c->cfg->mw_max_reward_micros);
+}
+
 int mw_batch_create(mw_ctx *c, json_t *spec, json_t **out, vis_err *err)
 {
     if (jv_check(spec, batch_fields, err)) return err->code;
+    if (reward_limit(c, jv_int(spec, "reward_micros", 0), VIS_EINVAL, err)) return err->code;
     const char *type = jv_str(spec, "answer_type", "");
     if (strcmp(type, "single") && strcmp(type, "multiple") && strcmp(type, "text") && strcmp(type, "number"))
         return vis_errf(err, VIS_EINVAL, "invalid_field", "answer_type",
@@ -212,17 +222,22 @@ static int progress(mw_ctx *c, mw_batch *b, json_t *o, vis_err *err)
     if (b->escrow_account >= 0 && ledger_balance(c->db, b->escrow_account, &escrow, err)) return err->code;
     if (mw_refresh_median(c, b, false, err)) return err->code;
     int64_t answers = sub + appr + rej;
-    int64_t fees = mw_fee_unit(b) * appr; /* the platform's fee is taken per approved answer */
+    int64_t fees, to_workers, spent; /* the platform's fee is taken per approved answer */
+    if (ckd_mul(&fees, mw_fee_unit(b), appr) || ckd_add(&to_workers, paid, bonus) ||
+        ckd_add(&spent, to_workers, fees))
+        return vis_errf(err, VIS_ECONFLICT, "amount_too_large", NULL, "batch %lld: its totals overflow",
+                        (long long)b->id);
     json_t *p = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "tasks",
                           (json_int_t)reg, "control_tasks", (json_int_t)ctl, "tasks_done", (json_int_t)closed,
                           "answers", (json_int_t)answers, "answers_leased", (json_int_t)leased, "answers_pending_review",
                           (json_int_t)sub, "answers_approved", (json_int_t)appr, "answers_rejected", (json_int_t)rej,
-                          "answers_flagged_fast", (json_int_t)fast, "paid_to_workers_micros", (json_int_t)(paid + bonus),
-                          "fees_micros", (json_int_t)fees, "spent_micros", (json_int_t)(paid + bonus + fees),
+                          "answers_flagged_fast", (json_int_t)fast, "paid_to_workers_micros", (json_int_t)to_workers,
+                          "fees_micros", (json_int_t)fees, "spent_micros", (json_int_t)spent,
                           "escrow_micros", (json_int_t)escrow, "answer_budget", (json_int_t)b->budget);
     json_object_set_new(p, "median_answer_seconds", b->median_n ? json_real(b->median_ms / 1000.0) : json_null());
+    int64_t hourly;
     json_object_set_new(p, "effective_hourly_micros",
-                        dur > 0 ? json_integer((json_int_t)((__int128)(paid + bonus) * 3600000 / dur)) : json_null());
+                        dur > 0 && !ckd_muldiv(&hourly, to_workers, 3600000, dur) ? json_integer(hourly) : json_null());
     json_object_set_new(p, "minimum_hourly_micros", json_integer(c->cfg->min_hourly_micros));
     json_object_set_new(o, "progress", p);
     return 0;
@@ -401,9 +416,11 @@ static int parse_jsonl(const mw_batch *b, json_t *vars, const char *body, size_t
             const char *k;
             json_t *x;
             json_object_foreach(o, k, x) if (strcmp(k, "data") && strcmp(k, "gold")) {
+                /* the message first: k lives in o */
+                int rc = vis_errf(err, VIS_EINVAL, "invalid_tasks", "tasks",
+                                  "row %zu: unknown key '%.60s' (expected data and gold)", row, k);
                 json_decref(o);
-                return vis_errf(err, VIS_EINVAL, "invalid_tasks", "tasks",
-                                "row %zu: unknown key '%.60s' (expected data and gold)", row, k);
+                return rc;
             }
             if (!json_is_object(d)) {
                 json_decref(o);
@@ -438,8 +455,6 @@ static int parse_jsonl(const mw_batch *b, json_t *vars, const char *body, size_t
     }
     return 0;
 }
-
-#define MW_MAX_TASKS_PER_UPLOAD 500000
 
 int mw_tasks_add(mw_ctx *c, int64_t batch, const char *ctype, const char *body, size_t len, json_t **out,
                  vis_err *err)
@@ -483,9 +498,17 @@ int mw_tasks_add(mw_ctx *c, int64_t batch, const char *ctype, const char *body, 
                       MW_MAX_TASKS_PER_UPLOAD);
         goto done;
     }
-    int64_t seq = 0;
+    int64_t seq = 0, total;
     if (store_get_i64(c->db, SQL_MW_TASK_MAXSEQ, &seq, err, "i", b.id) < 0) {
         rc = err->code;
+        goto done;
+    }
+    /* seq numbers the batch's tasks from 1: the largest is how many it holds */
+    if (ckd_add(&total, seq, (int64_t)n) || total > c->cfg->mw_max_tasks_per_batch) {
+        rc = vis_errf(err, VIS_ECONFLICT, "too_many_tasks", "tasks",
+                      "the batch holds %lld tasks and this upload adds %zu: at most %lld tasks per batch "
+                      "(microwork.max_tasks_per_batch)",
+                      (long long)seq, n, (long long)c->cfg->mw_max_tasks_per_batch);
         goto done;
     }
     size_t nctl = 0;
@@ -562,13 +585,26 @@ int mw_batch_publish(mw_ctx *c, int64_t id, json_t **out, vis_err *err)
                       (long long)b.reward, (long long)b.expected_s, (long long)min, (long long)min_reward);
         goto done;
     }
-    int64_t regular = reg * b.overlap;
-    int64_t control = b.control_ratio_ppm > 0
-                          ? (int64_t)(((__int128)regular * b.control_ratio_ppm + (1000000 - b.control_ratio_ppm) - 1) /
-                                      (1000000 - b.control_ratio_ppm))
-                          : 0;
-    int64_t budget = regular + control;
-    int64_t cost = budget * mw_unit_cost(&b);
+    /* the price of every answer escrow must hold, checked: reward, overlap
+       and task counts come from the client */
+    if ((rc = reward_limit(c, b.reward, VIS_ECONFLICT, err))) goto done;
+    int64_t regular, control = 0, budget, cost;
+    bool over = ckd_mul(&regular, reg, b.overlap);
+    if (!over && b.control_ratio_ppm > 0) {
+        __int128 q = ((__int128)regular * b.control_ratio_ppm + (1000000 - b.control_ratio_ppm) - 1) /
+                     (1000000 - b.control_ratio_ppm);
+        over = q > INT64_MAX;
+        control = over ? 0 : (int64_t)q;
+    }
+    over = over || ckd_add(&budget, regular, control) || mw_cost_over(&b, budget, &cost);
+    if (over) {
+        rc = vis_errf(err, VIS_ECONFLICT, "cost_too_large", "tasks",
+                      "publishing %lld tasks x %lld answers at %lld micros each (reward + top-up + fee) would need "
+                      "more than %lld micros in escrow, the most one batch may hold: split the batch or lower the "
+                      "overlap or the reward",
+                      (long long)reg, (long long)b.overlap, (long long)mw_unit_cost(&b), (long long)LEDGER_MAX_AMOUNT);
+        goto done;
+    }
     int64_t funds, escrow;
     char ref[48];
     snprintf(ref, sizeof ref, "batch:%lld", (long long)b.id);
@@ -579,7 +615,7 @@ int mw_batch_publish(mw_ctx *c, int64_t id, json_t **out, vis_err *err)
     ledger_tx_in tx = {.kind = "escrow", .memo = "batch published", .family = "microwork", .subject = ref,
                        .actor_id = c->who->id, .now_ms = c->now_ms};
     rc = ledger_post(c->db, &tx, legs, 2, NULL, NULL, err);
-    if (rc == VIS_ECONFLICT || rc == VIS_EINVAL) {
+    if (rc == VIS_ECONFLICT && !strcmp(err->kind, "insufficient_funds")) {
         int64_t have = 0;
         ledger_balance(c->db, funds, &have, NULL);
         rc = vis_errf(err, VIS_ECONFLICT, "insufficient_funds", NULL,

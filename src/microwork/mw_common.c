@@ -74,8 +74,23 @@ int mw_batch_owned(mw_ctx *c, int64_t id, mw_batch *b, vis_err *err)
     return 0;
 }
 
-int64_t mw_fee_unit(const mw_batch *b) { return (int64_t)((__int128)b->reward * b->fee_ppm / 1000000); }
-int64_t mw_unit_cost(const mw_batch *b) { return b->reward + b->topup + mw_fee_unit(b); }
+int64_t mw_fee_unit(const mw_batch *b)
+{
+    int64_t f;
+    return ckd_muldiv(&f, b->reward, b->fee_ppm, 1000000) ? INT64_MAX : f;
+}
+
+int64_t mw_unit_cost(const mw_batch *b)
+{
+    int64_t u;
+    if (ckd_add(&u, b->reward, b->topup) || ckd_add(&u, u, mw_fee_unit(b))) return INT64_MAX;
+    return u;
+}
+
+bool mw_cost_over(const mw_batch *b, int64_t answers, int64_t *cost)
+{
+    return ckd_mul(cost, answers, mw_unit_cost(b)) || !ckd_within(*cost, LEDGER_MAX_AMOUNT);
+}
 
 int mw_journal(mw_ctx *c, const char *event, int64_t worker, const char *subject, bool automated,
                const char *span_kind, int64_t span_a, int64_t span_b, json_t *payload, int64_t *id_out,
@@ -98,31 +113,37 @@ static int escrow_fund(mw_ctx *c, mw_batch *b, int64_t need, vis_err *err)
     int64_t bal = 0;
     if (ledger_balance(c->db, b->escrow_account, &bal, err)) return err->code;
     if (bal >= need) return 0;
-    int64_t funds;
+    int64_t funds, more;
+    if (ckd_sub(&more, need, bal)) return vis_errf(err, VIS_ECONFLICT, "amount_too_large", NULL, "escrow top-up overflows");
     if (ledger_account(c->db, "client_funds", b->client_id, "", c->cfg->currency, &funds, err)) return err->code;
     char subj[48];
     snprintf(subj, sizeof subj, "batch:%lld", (long long)b->id);
-    ledger_leg legs[2] = {{funds, -(need - bal)}, {b->escrow_account, need - bal}};
+    ledger_leg legs[2] = {{funds, -more}, {b->escrow_account, more}};
     ledger_tx_in tx = {.kind = "escrow", .memo = "fair-pay top-up funding", .family = "microwork", .subject = subj,
                        .actor_id = -1, .now_ms = c->now_ms};
     int rc = ledger_post(c->db, &tx, legs, 2, NULL, NULL, err);
     if (rc == VIS_ECONFLICT)
         return vis_errf(err, VIS_ECONFLICT, "insufficient_funds",
                         NULL, "the client must fund %lld more micros to pay its workers the minimum",
-                        (long long)(need - bal));
+                        (long long)more);
     return rc;
 }
 
 int mw_pay_from_escrow(mw_ctx *c, mw_batch *b, int64_t worker, int64_t amount, int64_t fee, const char *idem,
                        const char *memo, const char *subject, vis_err *err)
 {
-    if (amount + fee <= 0) return 0;
-    if (escrow_fund(c, b, amount + fee, err)) return err->code;
+    int64_t total;
+    if (ckd_add(&total, amount, fee) || !ckd_within(total, LEDGER_MAX_AMOUNT))
+        return vis_errf(err, VIS_ECONFLICT, "amount_too_large", "amount_micros",
+                        "a payment of %lld + %lld micros is above the most one payment may carry (%lld micros)",
+                        (long long)amount, (long long)fee, (long long)LEDGER_MAX_AMOUNT);
+    if (total <= 0) return 0;
+    if (escrow_fund(c, b, total, err)) return err->code;
     int64_t earn, fees;
     if (ledger_account(c->db, "worker_earnings", worker, "", c->cfg->currency, &earn, err) ||
         ledger_account(c->db, "platform_fees", 0, "", c->cfg->currency, &fees, err))
         return err->code;
-    ledger_leg legs[3] = {{b->escrow_account, -(amount + fee)}, {earn, amount}, {fees, fee}};
+    ledger_leg legs[3] = {{b->escrow_account, -total}, {earn, amount}, {fees, fee}};
     ledger_tx_in tx = {.idem_key = idem, .kind = "payment", .memo = memo, .family = "microwork",
                        .subject = subject, .actor_id = c->who ? c->who->id : -1, .now_ms = c->now_ms};
     return ledger_post(c->db, &tx, legs, fee > 0 ? 3 : 2, NULL, NULL, err);
@@ -138,7 +159,8 @@ int mw_refund_excess(mw_ctx *c, mw_batch *b, vis_err *err)
     bool open = !strcmp(b->state, "published") || !strcmp(b->state, "paused");
     int64_t outstanding = (open && b->budget > b->committed ? b->budget : b->committed) - b->reviewed_n;
     if (outstanding < 0) outstanding = 0;
-    int64_t reserved = mw_unit_cost(b) * outstanding;
+    int64_t reserved; /* on overflow: more than escrow could ever hold, so nothing is returned */
+    if (ckd_mul(&reserved, mw_unit_cost(b), outstanding)) reserved = INT64_MAX;
     if (ledger_balance(c->db, b->escrow_account, &bal, err)) return err->code;
     if (bal <= reserved) return 0;
     int64_t funds;

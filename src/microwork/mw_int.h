@@ -4,7 +4,20 @@
 
 #include <stdio.h>
 
+#include "base/ckd.h"
 #include "microwork/mw.h"
+
+/* Limits on what a client may ask (money is checked with base/ckd.h, so a
+ * cost can never wrap; these make the refusals early and clear):
+ *   reward_micros  <= microwork.max_reward_micros (config, default 10^9)
+ *   overlap        <= MW_MAX_OVERLAP answers per task
+ *   tasks          <= MW_MAX_TASKS_PER_UPLOAD per upload and
+ *                     microwork.max_tasks_per_batch per batch (config)
+ *   escrow         <= LEDGER_MAX_AMOUNT (10^15 micros) per batch: the
+ *                     publish cost (answers x (reward + top-up + fee))
+ *   bonuses        <= LEDGER_MAX_AMOUNT in total per answer */
+#define MW_MAX_OVERLAP 100
+#define MW_MAX_TASKS_PER_UPLOAD 500000
 
 typedef struct mw_batch {
     int64_t id, client_id;
@@ -45,7 +58,12 @@ void mw_batch_free(mw_batch *b);
 int  mw_batch_owned(mw_ctx *c, int64_t id, mw_batch *b, vis_err *err);
 bool mw_is_admin(const mw_ctx *c);
 int64_t mw_fee_unit(const mw_batch *b);   /* platform fee per answer */
-int64_t mw_unit_cost(const mw_batch *b);  /* reward + top-up + fee per answer */
+/* reward + top-up + fee per answer; INT64_MAX if that does not fit (every
+   checked product with it then overflows and is refused) */
+int64_t mw_unit_cost(const mw_batch *b);
+/* *cost = answers x mw_unit_cost(b); true when it does not fit or exceeds
+   LEDGER_MAX_AMOUNT (what one ledger movement may carry). */
+bool mw_cost_over(const mw_batch *b, int64_t answers, int64_t *cost);
 
 /* Journal an event about a worker (worker < 0: none). payload: JSON object
  * (stolen) or NULL. span_kind may be NULL. */

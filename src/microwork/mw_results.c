@@ -109,6 +109,7 @@ static int load(mw_ctx *c, mw_batch *b, rset *s, vis_err *err)
     q = store_query(c->db, SQL_MW_ASG_OF_BATCH, err, "i", b->id);
     if (!q) return err->code;
     cap = 0;
+    bool over = false;
     while ((r = store_row(q, err)) == 1) {
         ranswer *a = vec_room(&s->a, &cap, s->na, sizeof *s->a) ? &s->a[s->na] : NULL;
         if (!a || mw_asg_read(q, &a->a)) {
@@ -123,12 +124,14 @@ static int load(mw_ctx *c, mw_batch *b, rset *s, vis_err *err)
         a->li = a->a.answer_key[0] ? truth_dict_intern(&s->labels, a->a.answer_key, strlen(a->a.answer_key)) : -1;
         if (a->ti >= 0) {
             rtask *t = &s->t[a->ti];
-            if (a->a.duration_ms > 0) t->seconds_ms += a->a.duration_ms;
-            t->paid += a->a.paid + a->a.bonus;
+            if (a->a.duration_ms > 0 && ckd_add(&t->seconds_ms, t->seconds_ms, a->a.duration_ms)) over = true;
+            if (ckd_add(&t->paid, t->paid, a->a.paid) || ckd_add(&t->paid, t->paid, a->a.bonus)) over = true;
         }
     }
     store_done(q);
-    return r < 0 ? err->code : 0;
+    if (r < 0) return err->code;
+    if (over) return vis_errf(err, VIS_ECONFLICT, "amount_too_large", NULL, "batch %lld: totals overflow", (long long)b->id);
+    return 0;
 }
 
 static int aggregate(mw_batch *b, rset *s, vis_err *err)
@@ -334,10 +337,12 @@ int mw_batch_results(mw_ctx *c, int64_t id, const char *format, json_t **out, ch
             int64_t human_ms = 0, paid = 0;
             for (size_t i = 0; i < s.nt; i++) {
                 json_array_append_new(arr, task_result(&b, &s, i));
-                human_ms += s.t[i].seconds_ms;
-                paid += s.t[i].paid;
+                if (ckd_add(&human_ms, human_ms, s.t[i].seconds_ms) || ckd_add(&paid, paid, s.t[i].paid))
+                    rc = vis_errf(err, VIS_ECONFLICT, "amount_too_large", NULL, "batch %lld: totals overflow",
+                                  (long long)b.id);
             }
-            *out = json_pack("{s:I, s:s, s:s, s:o, s:{s:I, s:f, s:I, s:s}}", "batch_id", (json_int_t)b.id, "state",
+            if (rc) json_decref(arr);
+            else *out = json_pack("{s:I, s:s, s:s, s:o, s:{s:I, s:f, s:I, s:s}}", "batch_id", (json_int_t)b.id, "state",
                              b.state, "method", b.aggregation, "tasks", arr, "totals", "answers", (json_int_t)s.na,
                              "human_seconds", human_ms / 1000.0, "paid_micros", (json_int_t)paid, "note",
                              "every label here was made by people: provenance counts them, their time and their pay");

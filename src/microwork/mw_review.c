@@ -27,7 +27,12 @@ int mw_approve(mw_ctx *c, int64_t asg_id, const char *reason, bool automated, vi
     char subj[48], key[64];
     snprintf(subj, sizeof subj, "assignment:%lld", (long long)asg_id);
     snprintf(key, sizeof key, "mw:approve:%lld", (long long)asg_id);
-    int64_t amount = b.reward + b.topup;
+    int64_t amount;
+    if (ckd_add(&amount, b.reward, b.topup)) {
+        rc = vis_errf(err, VIS_ECONFLICT, "amount_too_large", NULL, "batch %lld: reward + top-up overflows",
+                      (long long)b.id);
+        goto done;
+    }
     if ((rc = mw_pay_from_escrow(c, &b, a.worker_id, amount, mw_fee_unit(&b), key, "answer approved", subj, err)) ||
         (rc = store_exec(c->db, SQL_MW_ASG_REVIEW, err, "itiIt", asg_id, "approved", c->now_ms,
                          automated || !c->who ? (int64_t)-1 : c->who->id, reason ? reason : "")) ||
@@ -132,6 +137,14 @@ int mw_answer_bonus(mw_ctx *c, int64_t asg_id, int64_t amount, const char *reaso
     if (a.submitted_ms < 0) {
         rc = vis_errf(err, VIS_ECONFLICT, "not_submitted", NULL, "assignment %lld has no answer to reward",
                       (long long)asg_id);
+        goto done;
+    }
+    int64_t total; /* the answer's bonuses together stay within what one ledger movement may carry */
+    if (amount <= 0 || ckd_add(&total, a.bonus, amount) || total > LEDGER_MAX_AMOUNT) {
+        rc = vis_errf(err, VIS_ECONFLICT, "amount_too_large", "amount_micros",
+                      "this answer has %lld micros of bonuses; with %lld more it would exceed the most one answer may "
+                      "receive in bonuses (%lld micros)",
+                      (long long)a.bonus, (long long)amount, (long long)LEDGER_MAX_AMOUNT);
         goto done;
     }
     int64_t funds, earn;

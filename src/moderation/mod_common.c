@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ckd.h"
 #include "core/journal.h"
 #include "core/ledger.h"
 #include "moderation/mod_int.h"
@@ -121,11 +122,19 @@ int64_t mod_rate(const mod_ctx *c)
                                                                 : c->cfg->min_hourly_micros;
 }
 
+/* Checked (base/ckd.h): the pay is capped at half of LEDGER_MAX_AMOUNT so
+ * that pay + fee (the fee is at most the pay) is one valid ledger movement;
+ * with the configured limits (rate <= 10^12 micros an hour, a lease <= one
+ * day) the cap is never reached, and what a lease pays is bounded by its
+ * escrow anyway. */
 void mod_cost(const mod_ctx *c, int64_t ms, int64_t *pay, int64_t *fee)
 {
     if (ms < 0) ms = 0;
-    *pay = (int64_t)(((__int128)mod_rate(c) * ms + 3599999) / 3600000);
-    *fee = (int64_t)((__int128)*pay * c->cfg->platform_fee_ppm / 1000000);
+    int64_t p;
+    if (ckd_muldiv(&p, mod_rate(c), ms, 3600000) || p >= LEDGER_MAX_AMOUNT / 2) p = LEDGER_MAX_AMOUNT / 2;
+    else if ((__int128)p * 3600000 < (__int128)mod_rate(c) * ms) p++; /* rounded up */
+    *pay = p;
+    if (ckd_muldiv(fee, p, c->cfg->platform_fee_ppm, 1000000)) *fee = 0; /* cannot: ppm <= 10^6 */
 }
 
 int mod_moderator_get(mod_ctx *c, int64_t worker, mod_moderator *m, vis_err *err)

@@ -1,10 +1,13 @@
 #include "http/client.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define HTTPC_BODY_MAX (64 * 1024)
 
@@ -44,8 +47,115 @@ void httpc_free(httpc *h)
     free(h);
 }
 
-int httpc_url_check(const char *url, vis_err *err)
+static bool v4_private(const unsigned char a[4])
 {
+    return a[0] == 0 || a[0] == 10 || a[0] == 127 || a[0] >= 224 ||         /* this net, private, loopback, multicast, reserved */
+           (a[0] == 100 && (a[1] & 0xc0) == 64) ||                          /* shared (CGNAT) 100.64/10 */
+           (a[0] == 169 && a[1] == 254) ||                                  /* link-local */
+           (a[0] == 172 && (a[1] & 0xf0) == 16) ||                          /* private 172.16/12 */
+           (a[0] == 192 && a[1] == 168) ||                                  /* private */
+           (a[0] == 192 && a[1] == 0 && (a[2] == 0 || a[2] == 2)) ||        /* protocol assignments, TEST-NET-1 */
+           (a[0] == 192 && a[1] == 88 && a[2] == 99) ||                     /* 6to4 relay anycast (deprecated) */
+           (a[0] == 198 && (a[1] & 0xfe) == 18) ||                          /* benchmarking 198.18/15 */
+           (a[0] == 198 && a[1] == 51 && a[2] == 100) || (a[0] == 203 && a[1] == 0 && a[2] == 113); /* TEST-NETs */
+}
+
+static bool v6_private(const unsigned char a[16])
+{
+    static const unsigned char zero[16] = {0};
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    static const unsigned char siit[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0};
+    static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+    if (!memcmp(a, mapped, 12) || !memcmp(a, siit, 12) || !memcmp(a, nat64, 12)) return v4_private(a + 12);
+    if (!memcmp(a, zero, 15) && (a[15] == 0 || a[15] == 1)) return true;        /* :: and ::1 */
+    if (!memcmp(a, zero, 12)) return v4_private(a + 12);                         /* IPv4-compatible */
+    if (a[0] == 0x20 && a[1] == 0x02) return v4_private(a + 2);                  /* 6to4: the IPv4 inside */
+    return (a[0] == 0 && a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b && a[4] == 0 && a[5] == 1) || /* 64:ff9b:1::/48 */
+           (a[0] == 0x01 && !memcmp(a + 1, zero, 7)) ||                          /* discard 100::/64 */
+           (a[0] & 0xfe) == 0xfc ||                                              /* unique local fc00::/7 */
+           (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||                            /* link-local fe80::/10 */
+           (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0) ||                            /* site-local (deprecated) */
+           a[0] == 0xff ||                                                       /* multicast */
+           (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8);       /* documentation */
+}
+
+bool httpc_addr_private(const char *ip)
+{
+    unsigned char a[16];
+    if (inet_pton(AF_INET, ip, a) == 1) return v4_private(a);
+    if (inet_pton(AF_INET6, ip, a) != 1) return true; /* not an address: refuse */
+    return v6_private(a);
+}
+
+/* a socket address: refused unless it is an IPv4 or IPv6 public address;
+ * its text in out */
+static bool sockaddr_private(const struct sockaddr *sa, char *out, size_t n)
+{
+    snprintf(out, n, "(family %d)", (int)sa->sa_family);
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &s4->sin_addr, out, (socklen_t)n);
+        return v4_private((const unsigned char *)&s4->sin_addr);
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &s6->sin6_addr, out, (socklen_t)n);
+        return v6_private(s6->sin6_addr.s6_addr);
+    }
+    return true;
+}
+
+/* WHATWG URL: a host whose last label is a number is an IPv4 address or
+ * invalid (no top-level domain is numeric) */
+static bool ends_in_number(const char *h)
+{
+    const char *last = strrchr(h, '.');
+    last = last ? last + 1 : h;
+    if (!*last) return false;
+    if (last[0] == '0' && (last[1] == 'x' || last[1] == 'X')) last += 2;
+    else if (strspn(last, "0123456789") == strlen(last)) return true;
+    else return false;
+    return strspn(last, "0123456789abcdefABCDEF") == strlen(last);
+}
+
+enum { HOST_OK, HOST_LOCAL, HOST_BAD };
+
+/* Classify the host of a URL as libcurl parsed it (percent-decoded; IPv6 in
+ * brackets; libcurl already rewrites 2130706433, 0x7f.1, 0177.0.0.1, 127.1
+ * to 127.0.0.1, and the same forms are parsed here again with inet_aton,
+ * which takes every one of them, so the check does not depend on it).
+ * HOST_LOCAL: a loopback, private or reserved address, or a local name
+ * (localhost, *.localhost), with the address in addr ("" for a name). */
+static int host_class(const char *host, char *addr, size_t an)
+{
+    char h[256];
+    addr[0] = '\0';
+    size_t n = strlen(host);
+    if (n >= sizeof h) return HOST_OK; /* too long for an address: a name, checked when resolved */
+    memcpy(h, host, n + 1);
+    if (h[0] == '[') {
+        if (n < 2 || h[n - 1] != ']') return HOST_BAD;
+        h[n - 1] = '\0';
+        unsigned char a[16];
+        if (inet_pton(AF_INET6, h + 1, a) != 1) return HOST_BAD;
+        inet_ntop(AF_INET6, a, addr, (socklen_t)an);
+        return v6_private(a) ? HOST_LOCAL : HOST_OK;
+    }
+    if (n && h[n - 1] == '.') h[--n] = '\0'; /* the absolute form of a name */
+    for (size_t i = 0; i < n; i++) h[i] = (char)tolower((unsigned char)h[i]);
+    if (!strcmp(h, "localhost") || (n > 10 && !strcmp(h + n - 10, ".localhost"))) return HOST_LOCAL;
+    struct in_addr in;
+    if (n && inet_aton(h, &in) == 1) {
+        inet_ntop(AF_INET, &in, addr, (socklen_t)an);
+        return v4_private((const unsigned char *)&in) ? HOST_LOCAL : HOST_OK;
+    }
+    return ends_in_number(h) ? HOST_BAD : HOST_OK;
+}
+
+/* httpc_url_check; *local set when the host is refused as local */
+static int url_check(const char *url, bool allow_private, bool *local, vis_err *err)
+{
+    *local = false;
     for (const char *p = url; *p; p++)
         if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
             return vis_errf(err, VIS_EINVAL, "invalid_field", "callback_url",
@@ -56,7 +166,7 @@ int httpc_url_check(const char *url, vis_err *err)
     CURLU *u = curl_url();
     if (!u) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
     int rc = 0;
-    char *host = NULL, *user = NULL;
+    char *host = NULL, *user = NULL, addr[INET6_ADDRSTRLEN];
     CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
     if (uc != CURLUE_OK)
         rc = vis_errf(err, VIS_EINVAL, "invalid_field", "callback_url", "callback_url is not a valid URL: %s",
@@ -66,44 +176,59 @@ int httpc_url_check(const char *url, vis_err *err)
     else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK && user)
         rc = vis_errf(err, VIS_EINVAL, "invalid_field", "callback_url",
                       "callback_url must not carry credentials (user:password@)");
+    else
+        switch (host_class(host, addr, sizeof addr)) {
+        case HOST_BAD:
+            rc = vis_errf(err, VIS_EINVAL, "invalid_field", "callback_url",
+                          "callback_url's host %.100s is neither a valid IP address nor a host name", host);
+            break;
+        case HOST_LOCAL:
+            if (allow_private) break;
+            *local = true;
+            if (!addr[0])
+                rc = vis_errf(err, VIS_EINVAL, "invalid_field", "callback_url",
+                              "callback_url's host %.100s names this machine (localhost): callbacks go to a "
+                              "public address only",
+                              host);
+            else
+                rc = vis_errf(err, VIS_EINVAL, "invalid_field", "callback_url",
+                              "callback_url's host %.100s is %s, a loopback, private or reserved address: "
+                              "callbacks go to a public address only",
+                              host, addr);
+            break;
+        }
     curl_free(host);
     curl_free(user);
     curl_url_cleanup(u);
     return rc;
 }
 
-static bool v4_private(const unsigned char a[4])
+int httpc_url_check(const char *url, bool allow_private, vis_err *err)
 {
-    return a[0] == 0 || a[0] == 10 || a[0] == 127 || a[0] >= 224 ||         /* this net, private, loopback, multicast, reserved */
-           (a[0] == 100 && (a[1] & 0xc0) == 64) ||                          /* shared (CGNAT) 100.64/10 */
-           (a[0] == 169 && a[1] == 254) ||                                  /* link-local */
-           (a[0] == 172 && (a[1] & 0xf0) == 16) ||                          /* private 172.16/12 */
-           (a[0] == 192 && a[1] == 168) ||                                  /* private */
-           (a[0] == 192 && a[1] == 0 && (a[2] == 0 || a[2] == 2)) ||        /* protocol assignments, TEST-NET-1 */
-           (a[0] == 198 && (a[1] & 0xfe) == 18) ||                          /* benchmarking 198.18/15 */
-           (a[0] == 198 && a[1] == 51 && a[2] == 100) || (a[0] == 203 && a[1] == 0 && a[2] == 113); /* TEST-NETs */
+    bool local;
+    return url_check(url, allow_private, &local, err);
 }
 
-bool httpc_addr_private(const char *ip)
+/* Before a socket is made for an address (after DNS, for every address
+ * libcurl tries, happy eyeballs included): a refused address gets no socket,
+ * so no connection is ever opened to it. The address checked is the one
+ * connected to: a name that resolves differently a second time (DNS
+ * rebinding) changes nothing. */
+static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
-    unsigned char a[16];
-    if (inet_pton(AF_INET, ip, a) == 1) return v4_private(a);
-    if (inet_pton(AF_INET6, ip, a) != 1) return true; /* not an address: refuse */
-    static const unsigned char zero[16] = {0};
-    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
-    if (!memcmp(a, mapped, 12) || !memcmp(a, nat64, 12)) return v4_private(a + 12);
-    if (!memcmp(a, zero, 15) && (a[15] == 0 || a[15] == 1)) return true;        /* :: and ::1 */
-    if (!memcmp(a, zero, 12)) return v4_private(a + 12);                         /* IPv4-compatible */
-    return (a[0] & 0xfe) == 0xfc ||                                              /* unique local fc00::/7 */
-           (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||                            /* link-local fe80::/10 */
-           (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0) ||                            /* site-local (deprecated) */
-           a[0] == 0xff ||                                                       /* multicast */
-           (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8);       /* documentation */
+    (void)purpose;
+    httpc *h = arg;
+    char text[INET6_ADDRSTRLEN];
+    if (!h->allow_private && sockaddr_private(&a->addr, text, sizeof text)) {
+        snprintf(h->refused, sizeof h->refused, "%s", text);
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
-/* after the connection is made, before the request is sent: the address
- * really connected to (after DNS) must not be a private one */
+/* after the connection is made, before the request is sent: the same check
+ * again, on the address libcurl reports (a second line, should a future
+ * libcurl open a socket some other way) */
 static int prereq(void *arg, char *primary_ip, char *local_ip, int primary_port, int local_port)
 {
     (void)local_ip, (void)primary_port, (void)local_port;
@@ -128,8 +253,16 @@ int httpc_post(httpc *h, const char *url, const char *body, size_t len, const ch
                int64_t timeout_ms, int *status, buf *resp, vis_err *err)
 {
     *status = 0;
-    int rc = httpc_url_check(url, err);
-    if (rc) return rc;
+    bool local;
+    vis_err ue;
+    vis_err_clear(&ue);
+    int rc = url_check(url, h->allow_private, &local, &ue);
+    if (rc && local) /* a URL stored before such hosts were refused, or configured */
+        return vis_errf(err, VIS_EIO, "address_refused", NULL, "%s", ue.msg);
+    if (rc) {
+        if (err) *err = ue;
+        return rc;
+    }
     CURL *c = h->curl;
     curl_easy_reset(c); /* keeps the connection cache */
     struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/json");
@@ -173,6 +306,10 @@ int httpc_post(httpc *h, const char *url, const char *body, size_t len, const ch
     SET(CURLOPT_SSL_VERIFYPEER, 1L);
     SET(CURLOPT_SSL_VERIFYHOST, 2L);
     if (h->ca_file) SET(CURLOPT_CAINFO, h->ca_file);
+    /* a proxy would connect wherever it is told: none, unless allowed */
+    if (!h->allow_private) SET(CURLOPT_PROXY, "");
+    SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    SET(CURLOPT_OPENSOCKETDATA, h);
     SET(CURLOPT_PREREQFUNCTION, prereq);
     SET(CURLOPT_PREREQDATA, h);
 #undef SET
@@ -187,7 +324,8 @@ int httpc_post(httpc *h, const char *url, const char *body, size_t len, const ch
     curl_slist_free_all(hl);
     if (cc != CURLE_OK && h->refused[0])
         return vis_errf(err, VIS_EIO, "address_refused", NULL,
-                        "%s is a loopback, private or reserved address: refused (see moderation.callback_private)",
+                        "%s is a loopback, private or reserved address: refused before connecting "
+                        "(see moderation.callback_private)",
                         h->refused);
     if (cc != CURLE_OK) {
         const char *kind = cc == CURLE_OPERATION_TIMEDOUT                                   ? "timeout"

@@ -11,8 +11,18 @@
  * the raw body to know the callback comes from the platform and was not
  * altered, and may refuse old t values against replays. The secret is made
  * when a client first sets a callback URL, shown to that client only
- * (settings), and replaced on request (rotate_secret). */
+ * (settings), and replaced on request (rotate_secret).
+ *
+ * What a client platform learns of a failed delivery: the HTTP status its
+ * endpoint answered, that its certificate or TLS handshake failed, or else
+ * one and the same sentence (CB_UNREACHABLE) whether the address was refused
+ * (loopback, private, reserved: see http/client.h), the name did not
+ * resolve, the connection was refused or timed out, or the answer was no
+ * HTTP: otherwise the error texts would tell open ports from closed ones to
+ * whoever chooses the URL. The operator's log (stderr, one JSON line per
+ * failure) keeps the detail. */
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +34,9 @@
 
 #define SECRET_PREFIX "whsec_"
 #define SECRET_LEN (sizeof SECRET_PREFIX - 1 + 64)
+/* what a client platform is shown of a failed delivery (see above) */
+#define CB_UNREACHABLE "the callback endpoint could not be reached or is not allowed"
+#define CB_TLS "the TLS handshake with the callback endpoint failed or its certificate was not accepted"
 
 /* ---- settings ---- */
 
@@ -64,7 +77,7 @@ int mod_client_settings(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
                                  {NULL, 0, 0, 0, 0}};
     if (jv_check(b, f, err)) return err->code;
     const char *url = jv_str(b, "callback_url", "");
-    if (*url && httpc_url_check(url, err)) return err->code;
+    if (*url && httpc_url_check(url, c->cfg->mod_callback_private, err)) return err->code;
     char old_url[1100], secret[SECRET_LEN + 1];
     if (client_get(c, old_url, sizeof old_url, secret, sizeof secret, err)) return err->code;
     bool rotate = json_is_true(json_object_get(b, "rotate_secret"));
@@ -161,6 +174,18 @@ typedef struct cb {
     char   *body, *url, *secret;
 } cb;
 
+/* the detail of a failed delivery, for the operator */
+static void log_failure(const cb *d, const vis_err *e)
+{
+    json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s}", "level", "warning", "job", "moderation.callback",
+                          "callback", (json_int_t)d->id, "client", (json_int_t)d->client, "url", d->url ? d->url : "",
+                          "kind", e->kind, "message", e->msg);
+    char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    if (line) fprintf(stderr, "%s\n", line);
+    free(line);
+    json_decref(o);
+}
+
 /* one POST; 0 when the client answered 2xx */
 static int post_one(httpc *h, const vis_config *cfg, const cb *d, int64_t now, int *status, vis_err *e)
 {
@@ -174,7 +199,13 @@ static int post_one(httpc *h, const vis_config *cfg, const cb *d, int64_t now, i
     mod_callback_sign(d->secret, now, d->body, len, mac);
     snprintf(h3, sizeof h3, "X-Visible-Signature: t=%lld,v1=%s", (long long)now, mac);
     const char *hs[] = {h1, h2, h3, NULL};
-    if (httpc_post(h, d->url, d->body, len, hs, cfg->mod_callback_timeout_ms, status, NULL, e)) return e->code;
+    if (httpc_post(h, d->url, d->body, len, hs, cfg->mod_callback_timeout_ms, status, NULL, e)) {
+        log_failure(d, e);
+        if (e->code == VIS_ENOMEM) return e->code;
+        char kind[sizeof e->kind];
+        snprintf(kind, sizeof kind, "%s", e->kind);
+        return vis_errf(e, VIS_EIO, kind, NULL, "%s", !strcmp(kind, "tls_failed") ? CB_TLS : CB_UNREACHABLE);
+    }
     if (*status < 200 || *status > 299)
         return vis_errf(e, VIS_EIO, "http_status", NULL, "the callback answered HTTP %d", *status);
     return 0;

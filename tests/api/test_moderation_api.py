@@ -611,8 +611,12 @@ class CallbackAddresses(Base):
     private_callbacks = False  # the default: no callback to the operator's own network
 
     def test_loopback_refused_by_default(self):
+        # refused when set (every form, and the no-connection proof: test_callback_ssrf.py)
         self.rx = Receiver()
-        self.cl.post("/v1/moderation/settings", {"callback_url": self.rx.url})
+        r = self.cl.post("/v1/moderation/settings", {"callback_url": self.rx.url})
+        self.assertErr(r, 400, "invalid_field")
+        self.assertEqual(r.json["error"]["field"], "callback_url")
+        self.assertIn("127.0.0.1, a loopback, private or reserved address", r.json["error"]["message"])
         _, m = self.moderator()
         self.content("ssrf-1")
         it = self.claim(m)[0]
@@ -620,7 +624,7 @@ class CallbackAddresses(Base):
         self.run_jobs()
         cb = self.cl.get("/v1/moderation/callbacks").json["callbacks"][0]
         self.assertEqual((cb["state"], cb["attempts"]), ("pending", 1))
-        self.assertIn("127.0.0.1 is a loopback, private or reserved address", cb["last_error"])
+        self.assertIn("no callback_url", cb["last_error"])
         self.assertEqual(self.rx.bodies, [])  # nothing was sent
 
 

@@ -79,7 +79,9 @@ int  store_get_i64(store *s, const char *sql, int64_t *out, vis_err *err, const 
 int  store_ids(store *s, const char *sql, int64_t **ids, size_t *n, vis_err *err, const char *fmt, ...);
 int64_t store_changes(store *s);
 /* Copy committed WAL pages into the database without blocking writers
- * (connections do not checkpoint on commit; the server's ticker calls this). */
+ * (connections do not checkpoint on commit; the server's ticker calls this);
+ * when the log has grown past 32 MiB, reset and truncate it, holding the
+ * writers back for the few milliseconds that takes. */
 int  store_checkpoint(store *s, vis_err *err);
 int64_t store_last_id(store *s);
 

@@ -355,11 +355,25 @@ int store_get_i64(store *s, const char *sql, int64_t *out, vis_err *err, const c
     return rc;
 }
 
+/* WAL frames (pages of 1 KiB) after which a checkpoint resets the log. */
+#define WAL_RESET_FRAMES 32768
+
 int store_checkpoint(store *s, vis_err *err)
 {
     int log = 0, done = 0;
     int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) return fail(s, err, "checkpoint");
+    /* Under continuous writes and reads a passive checkpoint never lets the
+       log start again from its beginning, and the -wal file grows without
+       end. Past WAL_RESET_FRAMES, hold the writers' lock (writes wait a few
+       milliseconds) and reset it: TRUNCATE waits for the readers of older
+       frames to finish, copies the rest and truncates the file. */
+    if (log > WAL_RESET_FRAMES) {
+        pthread_mutex_lock(&s->pool->write_lock);
+        rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+        pthread_mutex_unlock(&s->pool->write_lock);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY) return fail(s, err, "checkpoint");
+    }
     return 0;
 }
 

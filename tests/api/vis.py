@@ -21,9 +21,12 @@ SHARED = os.path.join(os.path.dirname(REPO), "shared", "data")
 class Server:
     """A running `visible serve` with its own temporary directory."""
 
-    def __init__(self, *extra, demo=False, env=None):
-        self.dir = tempfile.mkdtemp(prefix="visible-test-")
-        self.db = os.path.join(self.dir, "visible.db")
+    def __init__(self, *extra, demo=False, env=None, db=None):
+        # db: serve this database file (and keep its directory on close), e.g. to
+        # restart on the same data after a crash; by default a fresh temporary one
+        self.keep_dir = db is not None
+        self.dir = os.path.dirname(os.path.abspath(db)) if db else tempfile.mkdtemp(prefix="visible-test-")
+        self.db = os.path.abspath(db) if db else os.path.join(self.dir, "visible.db")
         args = [BIN, "serve", "--listen", "127.0.0.1:0", "--db", self.db, "--test-clock", "--threads", "4",
                 "--set", "auth.pwhash_mem_kib=64", "--set", "auth.pwhash_ops=1",
                 "--set", "web_root=" + os.path.join(REPO, "web")]
@@ -31,7 +34,7 @@ class Server:
             args.append("--demo")
         args += list(extra)
         self.stderr_path = os.path.join(self.dir, "stderr.log")
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=open(self.stderr_path, "w"),
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=open(self.stderr_path, "a" if db else "w"),
                                      text=True, env=env)
         self.port = None
         self.out = []
@@ -79,7 +82,8 @@ class Server:
         self.stop()
         if self.proc.stdout:
             self.proc.stdout.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if not self.keep_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def sql(self, query, params=()):
         """Read the database directly (tests only)."""
@@ -169,3 +173,30 @@ def signup(srv, role="worker", name=None, email=None, password="correct horse"):
                               "role": role})
     assert r.status == 201, r
     return r.json["account"], srv.client(r.json["token"])
+
+
+class OnceClient(Client):
+    """A Client that never sends a request twice: a closed connection raises
+    instead of retrying, so a test can tell "no answer" from an answer (crash
+    and shutdown tests, where a retried write could act twice)."""
+
+    def request(self, method, path, body=None, headers=None, raw=None, token=None):
+        h = {}
+        tok = token if token is not None else self.token
+        if tok:
+            h["Authorization"] = "Bearer " + tok
+        data = raw
+        if raw is None and body is not None:
+            data = json.dumps(body).encode()
+        if data is not None:
+            h["Content-Type"] = "application/json"
+        if headers:
+            h.update(headers)
+        try:
+            self.conn.request(method, path, body=data, headers=h)
+            r = self.conn.getresponse()
+            return Response(r.status, r.getheaders(), r.read().decode("utf-8", "replace"))
+        except Exception:
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.conn.timeout)
+            raise

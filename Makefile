@@ -4,6 +4,7 @@
 #   make check      install deps, build, run every test (normal + ASan/UBSan)
 #   make bench      build and run the benchmarks under bench/
 #   make screenshots  copy the browser tests' screenshots into docs/screenshots
+#   make fuzz       fuzz every parser FUZZ_SECONDS (default 600) each (fuzz/)
 CC      ?= gcc
 PKGS    := sqlite3 libmicrohttpd jansson libsodium libcurl
 B       ?= build
@@ -23,7 +24,7 @@ UNITBIN := $(UNITSRC:tests/unit/%.c=$(B)/tests/%)
 BENCHSRC:= $(sort $(wildcard bench/*.c))
 BENCHBIN:= $(BENCHSRC:bench/%.c=$(B)/bench/%)
 
-.PHONY: all run check test unit san bench clean deps screenshots
+.PHONY: all run check test unit san bench clean deps screenshots fuzz fuzz-build fuzz-check
 all: $(B)/visible $(UNITBIN) $(BENCHBIN)
 
 $(B)/libvisible.a: $(LIBOBJ)
@@ -60,6 +61,7 @@ check: deps
 	@$(MAKE) --no-print-directory B=build/san OPT=-O1 \
 	  SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  build/san/visible $(UNITBIN:$(B)/%=build/san/%)
+	@$(MAKE) --no-print-directory fuzz-build
 	@sh tests/run build build/san
 
 test: check
@@ -79,6 +81,36 @@ screenshots:
 	  pngquant --force --quality=60-85 --speed 1 --output docs/screenshots/$$(basename $$f) "$$f" || cp "$$f" docs/screenshots/; \
 	done
 	@du -sh docs/screenshots
+
+# Fuzzing (fuzz/README.md): libFuzzer harnesses for the parsers of outside
+# input, linked against the library built with Debian's clang and
+# ASan+UBSan in build/fuzz. make check runs each briefly (fuzz/run-check,
+# called by tests/run); make fuzz runs each FUZZ_SECONDS, keeping what it
+# finds in build/fuzz/corpus/<target> and crashes in build/fuzz/artifacts.
+FUZZCC      ?= clang
+FUZZSAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_SECONDS ?= 600
+FUZZSRC     := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZBIN     := $(FUZZSRC:fuzz/%.c=build/fuzz/fuzzers/%)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory B=build/fuzz CC=$(FUZZCC) OPT=-O1 \
+	  SANFLAGS="-fsanitize=fuzzer-no-link $(FUZZSAN)" $(FUZZBIN)
+
+$(B)/fuzzers/%: fuzz/%.c $(B)/libvisible.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/libvisible.a $(LDFLAGS) $(LDLIBS)
+
+fuzz-check:
+	@sh fuzz/run-check
+
+fuzz: fuzz-build
+	@for t in $(FUZZSRC:fuzz/fuzz_%.c=%); do \
+	  mkdir -p build/fuzz/corpus/$$t build/fuzz/artifacts; \
+	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
+	  build/fuzz/fuzzers/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/artifacts/$$t- build/fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; \
+	done
 
 clean:
 	rm -rf build

@@ -82,6 +82,6 @@ int buf_read_file(buf *b, const char *path)
     if (f != stdin) fclose(f);
     if (bad) { errno = EIO; return -1; }
     if (b->oom) { errno = ENOMEM; return -1; }
-    if (!b->data) buf_reserve(b, 0);
+    if (!b->data) buf_append(b, "", 0); /* an empty file: "" (terminated), not unterminated storage */
     return 0;
 }

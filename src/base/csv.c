@@ -1,5 +1,6 @@
 #include "base/csv.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,7 +152,10 @@ int csv_column(const csv_reader *r, const char *name)
 
 void csv_put_field(buf *b, const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n")) { buf_puts(b, s); return; }
+    /* a leading UTF-8 BOM is quoted too: at the start of a file a reader
+       would skip it as the file's byte order mark */
+    bool bom = (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF;
+    if (!bom && !strpbrk(s, ",\"\r\n")) { buf_puts(b, s); return; }
     buf_append(b, "\"", 1);
     for (const char *c = s; *c; c++) {
         if (*c == '"') buf_append(b, "\"", 1);

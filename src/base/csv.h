@@ -35,7 +35,8 @@ void csv_free(csv_reader *r);
 int csv_next(csv_reader *r, vis_err *err);
 /* Index of the column named name in the current record, or -1. */
 int csv_column(const csv_reader *r, const char *name);
-/* Append s to b as one CSV field, quoted only when needed. */
+/* Append s to b as one CSV field, quoted only when needed (a comma, quote,
+ * CR or LF, or a leading UTF-8 BOM). */
 void csv_put_field(buf *b, const char *s);
 
 #endif

@@ -76,7 +76,8 @@ static int to_int(const char *s, int *v)
 {
     char *end;
     double d = strtod(s, &end);
-    if (end == s || *end || !isfinite(d)) return 0;
+    /* times and ids of a solution: far inside int (a cast of a larger double is undefined) */
+    if (end == s || *end || !isfinite(d) || d < -1e7 || d > 1e7) return 0;
     *v = (int)d;
     return 1;
 }

@@ -81,6 +81,33 @@ static int parse_num(const char *s, double *v)
     return errno == 0 && end != s && *end == 0 && isfinite(*v);
 }
 
+/* Bounds of what an instance may hold, so that every travel time, every
+ * time in milliseconds (minutes x 60000) and every sum of them stays far
+ * inside int: coordinates within 10,000 km of the origin, times within
+ * 0..525,600 minutes (a year), speeds of 1 m/min to 1,000 km/min,
+ * service times of 1 minute to a day, click-to-door times of at most a day,
+ * pay of 0 to 1e9. */
+#define COORD_MAX 1e7
+#define TIME_MAX 525600.0
+static int parse_coord(const char *s, double *v) { return parse_num(s, v) && fabs(*v) <= COORD_MAX; }
+
+static int parse_minute(const char *s, int *out)
+{
+    double v;
+    if (!parse_num(s, &v) || v < 0 || v > TIME_MAX) return 0;
+    *out = (int)v;
+    return 1;
+}
+
+/* An id: 1 to DISP_MDRP_ID - 1 bytes (ids are compared whole, never cut). */
+static int parse_id(const char *s, char *out)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= DISP_MDRP_ID) return 0;
+    memcpy(out, s, n + 1);
+    return 1;
+}
+
 /* Read a tab-separated table: calls row() for each data line. */
 static int read_table(const char *dir, const char *name, int nfields,
                       int (*row)(void *ctx, char **f, int line, vis_err *err),
@@ -97,7 +124,9 @@ static int read_table(const char *dir, const char *name, int nfields,
     }
     int line = 0, rc = VIS_OK;
     char *save = NULL;
-    for (char *l = strtok_r(b.data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+    /* an empty file has no text to split (and buf_read_file leaves it
+       unterminated) */
+    for (char *l = b.len ? strtok_r(b.data, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
         line++;
         if (line == 1) continue; /* header */
         char *f[16];
@@ -140,8 +169,8 @@ static int row_rest(void *ctx, char **f, int line, vis_err *err)
     if (grow((void **)&m->r, &r->cap, m->nr, sizeof(*m->r)))
         return vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory");
     disp_mdrp_rest *x = &m->r[m->nr];
-    snprintf(x->id, sizeof(x->id), "%s", f[0]);
-    if (!parse_num(f[1], &x->x) || !parse_num(f[2], &x->y))
+    if (!parse_id(f[0], x->id)) return bad(err, r->file, line, "id (1 to 31 bytes)");
+    if (!parse_coord(f[1], &x->x) || !parse_coord(f[2], &x->y))
         return bad(err, r->file, line, "coordinates");
     m->nr++;
     return VIS_OK;
@@ -154,13 +183,10 @@ static int row_cour(void *ctx, char **f, int line, vis_err *err)
     if (grow((void **)&m->c, &r->cap, m->ncour, sizeof(*m->c)))
         return vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory");
     disp_mdrp_courier *x = &m->c[m->ncour];
-    double on, off;
-    snprintf(x->id, sizeof(x->id), "%s", f[0]);
-    if (!parse_num(f[1], &x->x) || !parse_num(f[2], &x->y) ||
-        !parse_num(f[3], &on) || !parse_num(f[4], &off) || off < on)
+    if (!parse_id(f[0], x->id)) return bad(err, r->file, line, "id (1 to 31 bytes)");
+    if (!parse_coord(f[1], &x->x) || !parse_coord(f[2], &x->y) ||
+        !parse_minute(f[3], &x->on) || !parse_minute(f[4], &x->off) || x->off < x->on)
         return bad(err, r->file, line, "courier fields");
-    x->on = (int)on;
-    x->off = (int)off;
     m->ncour++;
     return VIS_OK;
 }
@@ -172,13 +198,10 @@ static int row_order(void *ctx, char **f, int line, vis_err *err)
     if (grow((void **)&m->o, &r->cap, m->no, sizeof(*m->o)))
         return vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory");
     disp_mdrp_order *x = &m->o[m->no];
-    double pl, rd2;
-    snprintf(x->id, sizeof(x->id), "%s", f[0]);
-    if (!parse_num(f[1], &x->x) || !parse_num(f[2], &x->y) ||
-        !parse_num(f[3], &pl) || !parse_num(f[5], &rd2))
+    if (!parse_id(f[0], x->id)) return bad(err, r->file, line, "id (1 to 31 bytes)");
+    if (!parse_coord(f[1], &x->x) || !parse_coord(f[2], &x->y) ||
+        !parse_minute(f[3], &x->placed) || !parse_minute(f[5], &x->ready))
         return bad(err, r->file, line, "order fields");
-    x->placed = (int)pl;
-    x->ready = (int)rd2;
     x->rest = -1;
     for (int k = 0; k < m->nr; k++)
         if (strcmp(m->r[k].id, f[4]) == 0) { x->rest = k; break; }
@@ -194,7 +217,15 @@ static int row_params(void *ctx, char **f, int line, vis_err *err)
     double v[7];
     for (int k = 0; k < 7; k++)
         if (!parse_num(f[k], &v[k])) return bad(err, r->file, line, "parameter");
-    if (v[0] <= 0) return bad(err, r->file, line, "meters_per_minute");
+    if (!(v[0] >= 1 && v[0] <= 1e6)) return bad(err, r->file, line, "meters_per_minute (1 to 1e6)");
+    /* a stop takes at least a minute: the evaluator's position rule wants the
+       courier's arrival strictly before the pickup or drop-off minute */
+    for (int k = 1; k <= 2; k++)
+        if (!(v[k] >= 1 && v[k] <= 1440)) return bad(err, r->file, line, "service minutes (1 to 1440)");
+    for (int k = 3; k <= 4; k++)
+        if (!(v[k] >= 0 && v[k] <= 1440)) return bad(err, r->file, line, "click-to-door minutes (0 to 1440)");
+    for (int k = 5; k <= 6; k++)
+        if (!(v[k] >= 0 && v[k] <= 1e9)) return bad(err, r->file, line, "pay (0 to 1e9)");
     m->meters_per_minute = v[0];
     m->pickup_service = (int)v[1];
     m->dropoff_service = (int)v[2];

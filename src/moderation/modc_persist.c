@@ -1,6 +1,18 @@
 /*
  * Saving and loading moderation models (the file format is described in
  * modc_model.h).
+ *
+ * Loading trusts nothing behind the checksum (FNV-1a finds accidents, not a
+ * crafted file): besides every length, a model is refused ("damaged model:
+ * ...") when a number is NaN or infinite; a weight or bias is beyond
+ * +-1e6; an AdaGrad accumulator is negative or beyond 1e30; a feature scale
+ * is beyond +-1e3; a decision offset beyond +-1e3; the temperature is
+ * outside [MODC_TEMP_MIN, MODC_TEMP_MAX]; the example counts exceed 2^53 (per
+ * class or in all) or are all 0 while rows hold learned weights; rows are
+ * repeated or out of order; feature scales are present without a feature
+ * weighting; or a class name is not UTF-8 text without control characters.
+ * Every model the platform saves passes (fuzz/fuzz_modc.c checks that what
+ * loads saves and loads again, and that learning from it stays finite).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -116,6 +128,7 @@ int modc_save(const modc_model *m, buf *out, vis_err *err)
 typedef struct {
     const unsigned char *p, *end;
     bool bad;
+    bool nonfinite; /* a float was NaN or infinite (also sets bad) */
 } reader;
 
 static uint32_t get_u32(reader *r)
@@ -138,7 +151,7 @@ static float get_f32(reader *r)
     uint32_t v = get_u32(r);
     float f;
     memcpy(&f, &v, 4);
-    if (!isfinite(f)) r->bad = true;
+    if (!isfinite(f)) r->bad = r->nonfinite = true;
     return f;
 }
 
@@ -147,8 +160,47 @@ static double get_f64(reader *r)
     uint64_t v = get_u64(r);
     double d;
     memcpy(&d, &v, 8);
-    if (!isfinite(d)) r->bad = true;
+    if (!isfinite(d)) r->bad = r->nonfinite = true;
     return d;
+}
+
+/* A class name: valid UTF-8 without control characters (names are shown in
+ * JSON answers, logs and reports). */
+static bool name_ok(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        if (c < 0x20 || c == 0x7f) return false;
+        if (c < 0x80) { i++; continue; }
+        size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+        if (!len || c > 0xf4 || i + len > n) return false;
+        uint32_t cp = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+        for (size_t j = 1; j < len; j++) {
+            if ((s[i + j] & 0xc0) != 0x80) return false;
+            cp = cp << 6 | (s[i + j] & 0x3f);
+        }
+        if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+            return false;
+        if (cp >= 0x80 && cp < 0xa0) return false; /* C1 controls */
+        i += len;
+    }
+    return true;
+}
+
+/* What a model's numbers can be (see the top of this file): any value
+ * outside is damage, even under a valid checksum. */
+#define LOAD_WEIGHT_MAX 1e6      /* weights, biases (AdaGrad moves them by at most lr <= 100 a step) */
+#define LOAD_ACC_MAX 1e30        /* AdaGrad sums of squared gradients: >= 0 */
+#define LOAD_SCALE_MAX 1e3       /* feature scales: NB log-count ratios, IDF */
+#define LOAD_OFFSET_MAX 1e3      /* decision log-offsets (fitting uses -4..4) */
+#define LOAD_COUNT_MAX (1ULL << 53) /* examples, per class and in all */
+
+static bool weight_ok(float v) { return v >= -LOAD_WEIGHT_MAX && v <= LOAD_WEIGHT_MAX; }
+static bool acc_ok(float v) { return v >= 0 && v <= LOAD_ACC_MAX; }
+
+static int damaged(vis_err *err, const char *what)
+{
+    return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged model: %s", what);
 }
 
 int modc_load(modc_model **out, const void *data, size_t len, vis_err *err)
@@ -161,7 +213,7 @@ int modc_load(modc_model **out, const void *data, size_t len, vis_err *err)
     for (int i = 0; i < 8; i++) sum |= (uint64_t)b[len - 8 + i] << (8 * i);
     if (sum != fnv1a(b, len - 8))
         return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "model checksum mismatch (damaged)");
-    reader r = {b + 8, b + len - 8, false};
+    reader r = {b + 8, b + len - 8, false, false};
     uint32_t version = get_u32(&r);
     if (version < 1 || version > MODC_FORMAT)
         return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "unsupported model format version");
@@ -189,6 +241,7 @@ int modc_load(modc_model **out, const void *data, size_t len, vis_err *err)
         p.feat.sublinear = get_u32(&r) != 0;
     }
     uint32_t k = get_u32(&r);
+    if (r.nonfinite) return damaged(err, "a parameter is not finite (NaN or infinity)");
     if (r.bad || k < 2 || k > MODC_CLASSES_MAX)
         return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged model header");
     int rc = modc_params_check(&p, err);
@@ -207,23 +260,39 @@ int modc_load(modc_model **out, const void *data, size_t len, vis_err *err)
         }
         memcpy(names[c], r.p, n);
         names[c][n] = '\0';
-        if (strlen(names[c]) != n) {
-            rc = vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged class names");
+        if (strlen(names[c]) != n || !name_ok(r.p, n)) {
+            rc = vis_errf(err, VIS_EINVAL, "bad_model", NULL,
+                          "damaged class names (a name must be valid UTF-8 without control characters)");
             goto done;
         }
         r.p += n;
     }
+    if (version >= 4 && scaled && p.weighting == MODC_WEIGHT_NONE) {
+        rc = damaged(err, "feature scales without a feature weighting");
+        goto done;
+    }
     modc_model *m;
     rc = modc_model_new(&m, &p, (const char *const *)names, k, err);
     if (rc) goto done;
-    for (uint32_t c = 0; c < k; c++) m->count[c] = get_u64(&r);
-    for (uint32_t c = 0; c < k; c++) m->bias[c] = get_f32(&r);
-    for (uint32_t c = 0; c < k; c++) m->gbias[c] = get_f32(&r);
+    const char *why = NULL; /* the first damage found in the numbers */
+    uint64_t total = 0;
+    for (uint32_t c = 0; c < k; c++) {
+        m->count[c] = get_u64(&r);
+        if (m->count[c] > LOAD_COUNT_MAX || (total += m->count[c]) > LOAD_COUNT_MAX)
+            why = why ? why : "example counts out of range";
+    }
+    for (uint32_t c = 0; c < k; c++)
+        if (!weight_ok(m->bias[c] = get_f32(&r))) why = why ? why : "bias out of range";
+    for (uint32_t c = 0; c < k; c++)
+        if (!acc_ok(m->gbias[c] = get_f32(&r))) why = why ? why : "bias accumulator out of range";
     if (version >= 2)
-        for (uint32_t c = 0; c < k; c++) m->offset[c] = get_f64(&r);
+        for (uint32_t c = 0; c < k; c++) {
+            m->offset[c] = get_f64(&r);
+            if (!(fabs(m->offset[c]) <= LOAD_OFFSET_MAX)) why = why ? why : "decision offset out of range";
+        }
     if (version >= 4) {
         double t = get_f64(&r);
-        if (!(t >= MODC_TEMP_MIN && t <= MODC_TEMP_MAX)) r.bad = true;
+        if (!(t >= MODC_TEMP_MIN && t <= MODC_TEMP_MAX)) why = why ? why : "temperature out of range";
         else m->temp = t;
     }
     /* floats saved per class and row: 3 with scales (format 3: whenever the
@@ -241,17 +310,33 @@ int modc_load(modc_model **out, const void *data, size_t len, vis_err *err)
         rc = vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged model body");
         goto done;
     }
-    for (uint32_t i = 0; i < rows && !r.bad; i++) {
+    if (rows > 0 && total == 0) why = why ? why : "learned weights but no example counted";
+    int64_t prev = -1;
+    for (uint32_t i = 0; i < rows && !r.bad && !why; i++) {
         uint32_t row = get_u32(&r);
         if (row >= m->dim) { r.bad = true; break; }
+        if ((int64_t)row <= prev) { why = "rows repeated or out of order"; break; }
+        prev = row;
         float *w = m->w + (size_t)row * m->stride;
-        for (uint32_t c = 0; c < 2 * k; c++) w[c] = get_f32(&r);
+        for (uint32_t c = 0; c < k; c++)
+            if (!weight_ok(w[c] = get_f32(&r))) why = why ? why : "weight out of range";
+        for (uint32_t c = k; c < 2 * k; c++)
+            if (!acc_ok(w[c] = get_f32(&r))) why = why ? why : "weight accumulator out of range";
         if (per == 3)
-            for (uint32_t c = 0; c < k; c++) w[3 * k + c] = get_f32(&r);
+            for (uint32_t c = 0; c < k; c++) {
+                w[3 * k + c] = get_f32(&r);
+                if (!(fabsf(w[3 * k + c]) <= LOAD_SCALE_MAX)) why = why ? why : "feature scale out of range";
+            }
     }
-    if (r.bad || r.p != r.end) {
+    if (r.bad || (!why && r.p != r.end)) {
         modc_model_free(m);
-        rc = vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged model body");
+        rc = r.nonfinite ? damaged(err, "a number is not finite (NaN or infinity)")
+                         : vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged model body");
+        goto done;
+    }
+    if (why) {
+        modc_model_free(m);
+        rc = damaged(err, why);
         goto done;
     }
     *out = m;

@@ -240,6 +240,112 @@ static void test_save_load(void **state)
     modc_model_free(m);
 }
 
+/* The layout of a saved model (format 4, modc_model.h), to damage it on
+ * purpose: where the class counts and the first row begin. */
+typedef struct model_layout {
+    size_t k, counts, bias, gbias, offsets, temp, rows, row0;
+} model_layout;
+
+static uint32_t rd_u32(const unsigned char *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+
+static model_layout layout(const buf *b)
+{
+    const unsigned char *d = (const unsigned char *)b->data;
+    model_layout l;
+    assert_int_equal(rd_u32(d + 8), 4);       /* format 4 */
+    size_t at = 12 + 16 + 48 + 12 + 4 + 8 + 8; /* params, then k */
+    l.k = rd_u32(d + at);
+    at += 4;
+    for (size_t c = 0; c < l.k; c++) at += 4 + rd_u32(d + at);
+    l.counts = at;
+    l.bias = l.counts + 8 * l.k;
+    l.gbias = l.bias + 4 * l.k;
+    l.offsets = l.gbias + 4 * l.k;
+    l.temp = l.offsets + 8 * l.k;
+    l.rows = l.temp + 8;
+    l.row0 = l.rows + 4;
+    return l;
+}
+
+/* Recompute the FNV-1a checksum (the last 8 bytes) over the rest. */
+static void reseal(unsigned char *d, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n - 8; i++) h = (h ^ d[i]) * 0x100000001b3ULL;
+    for (int i = 0; i < 8; i++) d[n - 8 + i] = (unsigned char)(h >> (8 * i));
+}
+
+static void put_f32_at(unsigned char *d, float f) { memcpy(d, &f, 4); }
+static void put_f64_at(unsigned char *d, double v) { memcpy(d, &v, 8); }
+
+/* A model file whose checksum is valid but whose contents are damaged is
+ * refused with a clear error, never used. */
+static void test_load_refuses_damage(void **state)
+{
+    (void)state;
+    modc_params p = small_params();
+    p.feat.bits = 12;
+    modc_model *m, *back;
+    vis_err e;
+    assert_int_equal(modc_model_new(&m, &p, CLASSES, 3, &e), 0);
+    train_small(m, 2);
+    buf b;
+    buf_init(&b);
+    assert_int_equal(modc_save(m, &b, &e), 0);
+    modc_model_free(m);
+    model_layout l = layout(&b);
+    assert_int_equal(l.k, 3);
+    assert_true(rd_u32((unsigned char *)b.data + l.rows) >= 2);
+    size_t row1 = l.row0 + 4 + 8 * l.k; /* rows hold a bucket and k weights + k accumulators */
+    unsigned char *d = malloc(b.len);
+    assert_non_null(d);
+    enum { N = 12 };
+    for (int t = 0; t <= N; t++) {
+        memcpy(d, b.data, b.len);
+        const char *what = "";
+        switch (t) {
+        case 0: what = "untouched"; break;
+        case 1: what = "negative accumulator"; put_f32_at(d + l.row0 + 4 + 4 * l.k, -1.0f); break;
+        case 2: what = "huge weight"; put_f32_at(d + l.row0 + 4, 1e30f); break;
+        case 3: what = "NaN weight"; put_f32_at(d + l.row0 + 4 + 4, NAN); break;
+        case 4: what = "infinite bias"; put_f32_at(d + l.bias, INFINITY); break;
+        case 5: what = "huge bias"; put_f32_at(d + l.bias + 4, -3e38f); break;
+        case 6: what = "negative bias accumulator"; put_f32_at(d + l.gbias, -0.5f); break;
+        case 7: what = "huge decision offset"; put_f64_at(d + l.offsets, 1e300); break;
+        case 8: what = "count overflow"; memset(d + l.counts, 0xff, 8); break;
+        case 9: what = "no example counted"; memset(d + l.counts, 0, 8 * l.k); break;
+        case 10: /* the second row names the first one's bucket again */
+            what = "repeated row";
+            memcpy(d + row1, d + l.row0, 4);
+            break;
+        case 11: what = "control character in a class name"; d[12 + 16 + 48 + 12 + 4 + 8 + 8 + 4 + 4] = '\n'; break;
+        case 12: what = "invalid UTF-8 in a class name"; d[12 + 16 + 48 + 12 + 4 + 8 + 8 + 4 + 4] = 0xC0; break;
+        }
+        reseal(d, b.len);
+        back = (modc_model *)1;
+        memset(&e, 0, sizeof e);
+        int rc = modc_load(&back, d, b.len, &e);
+        if (t == 0) {
+            assert_int_equal(rc, 0);
+            modc_model_free(back);
+            continue;
+        }
+        if (rc != VIS_EINVAL) fail_msg("a model with a %s was accepted", what);
+        assert_null(back);
+        assert_non_null(strstr(e.msg, "damaged"));
+    }
+    /* scales claimed without a weighting: the flag is right after nb_alpha */
+    memcpy(d, b.data, b.len);
+    d[12 + 16 + 48 + 12] = 0; /* weighting NONE */
+    d[12 + 16 + 48 + 12 + 4 + 8] = 1; /* scaled */
+    reseal(d, b.len);
+    back = (modc_model *)1;
+    assert_int_equal(modc_load(&back, d, b.len, &e), VIS_EINVAL);
+    assert_null(back);
+    free(d);
+    buf_free(&b);
+}
+
 static void test_decide(void **state)
 {
     (void)state;
@@ -961,7 +1067,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tokenize),        cmocka_unit_test(test_featurize),
         cmocka_unit_test(test_model_online),    cmocka_unit_test(test_model_new_errors),
-        cmocka_unit_test(test_save_load),       cmocka_unit_test(test_decide),
+        cmocka_unit_test(test_save_load),       cmocka_unit_test(test_load_refuses_damage),
+        cmocka_unit_test(test_decide),
         cmocka_unit_test(test_metrics),         cmocka_unit_test(test_folds),
         cmocka_unit_test(test_data_davidson),   cmocka_unit_test(test_data_generic),
         cmocka_unit_test(test_cross_validate_small), cmocka_unit_test(test_offline_train),

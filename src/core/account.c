@@ -54,19 +54,9 @@ static void read_account(store_stmt *q, account *a)
 int account_create(store *s, const char *role, const char *name, const char *email, const char *password,
                    const account_pwcost *cost, int64_t now_ms, account *out, vis_err *err)
 {
-    if (!account_role_valid(role))
-        return vis_errf(err, VIS_EINVAL, "invalid_field", "role", "role must be worker or client");
-    size_t nl = utf8_chars(name);
-    if (nl < 1 || nl > 100 || strlen(name) >= sizeof out->name)
-        return vis_errf(err, VIS_EINVAL, "invalid_field", "name", "name must be 1 to 100 characters");
-    for (const char *c = name; *c; c++)
-        if ((unsigned char)*c < ' ')
-            return vis_errf(err, VIS_EINVAL, "invalid_field", "name", "name contains a control character");
-    char norm[256];
-    if (check_email(email, norm, sizeof norm, err)) return VIS_EINVAL;
     char hash[ACCOUNT_PWHASH_LEN];
     if (password && account_hash_password(password, cost, hash, err)) return err ? err->code : VIS_EINVAL;
-    return account_create_hashed(s, role, name, norm, password ? hash : NULL, now_ms, out, err);
+    return account_create_hashed(s, role, name, email, password ? hash : NULL, now_ms, out, err);
 }
 
 _Static_assert(ACCOUNT_PWHASH_LEN == crypto_pwhash_STRBYTES, "ACCOUNT_PWHASH_LEN");

@@ -85,9 +85,6 @@ static json_t *shift_json(disp_ctx *c, const disp_rules *rules, int64_t shift, v
         guar = disp_guarantee(rules->pr.guarantee_per_hour, end - start);
         topup = disp_topup(earned, rules->pr.guarantee_per_hour, end - start);
     }
-    timeacct t;
-    memset(&t, 0, sizeof t);
-    if (end > start && timeacct_compute(c->db, courier, start, end, &t, err)) return NULL;
     json_t *jobs = json_array();
     q = store_query(c->db, SQL_DISP_JOBS_OF_SHIFT, err, "i", shift);
     if (!q) {
@@ -118,6 +115,38 @@ static json_t *shift_json(disp_ctx *c, const disp_rules *rules, int64_t shift, v
         json_decref(jobs);
         return NULL;
     }
+    /* the open span (live shift): kind and start */
+    int open_kind = -1;
+    int64_t open_since = 0;
+    if (!ended) {
+        disp_crow cr;
+        if (disp_courier_get(c->db, courier, &cr, err)) {
+            json_decref(jobs);
+            return NULL;
+        }
+        if (first_accept >= 0) {
+            open_kind = TIME_ACTIVE;
+            open_since = first_accept > last_end ? first_accept : last_end;
+        } else if (cr.online && cr.idle) {
+            open_kind = TIME_WAITING;
+            open_since = cr.idle_since;
+        }
+        if (open_kind >= 0 && open_since < start) open_since = start;
+        if (open_kind >= 0 && open_since > end) open_since = end;
+    }
+    /* time: the journal's spans up to the open span, then the open span up
+       to now (it covers every span journalled since it began: jobs released
+       while others are in hand), so active + waiting grow live and never
+       count a moment twice */
+    timeacct t;
+    memset(&t, 0, sizeof t);
+    int64_t upto = open_kind >= 0 ? open_since : end;
+    if (upto > start && timeacct_compute(c->db, courier, start, upto, &t, err)) {
+        json_decref(jobs);
+        return NULL;
+    }
+    if (open_kind == TIME_ACTIVE) t.active_ms += end - open_since;
+    else if (open_kind == TIME_WAITING) t.waiting_ms += end - open_since;
     json_t *o = json_pack(
         "{s:I, s:b, s:I, s:I, s:I, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:b}, s:I,"
         " s:{s:I, s:I}, s:o}",
@@ -134,20 +163,12 @@ static json_t *shift_json(disp_ctx *c, const disp_rules *rules, int64_t shift, v
         return NULL;
     }
     json_object_set_new(o, "end_ms", ended ? json_integer(end) : json_null());
-    json_t *open = json_null();
-    if (!ended) {
-        disp_crow cr;
-        if (disp_courier_get(c->db, courier, &cr, err)) {
-            json_decref(o);
-            return NULL;
-        }
-        if (first_accept >= 0)
-            open = json_pack("{s:s, s:I}", "kind", "active", "since_ms",
-                             (json_int_t)(first_accept > last_end ? first_accept : last_end));
-        else if (cr.online && cr.idle)
-            open = json_pack("{s:s, s:I}", "kind", "waiting", "since_ms", (json_int_t)cr.idle_since);
-    }
-    json_object_set_new(json_object_get(o, "time"), "open", open ? open : json_null());
+    json_t *tm = json_object_get(o, "time");
+    json_object_set_new(tm, "as_of_ms", json_integer(end));
+    json_object_set_new(tm, "open", open_kind < 0 ? json_null()
+                                                  : json_pack("{s:s, s:I}", "kind",
+                                                              open_kind == TIME_ACTIVE ? "active" : "waiting",
+                                                              "since_ms", (json_int_t)open_since));
     return o;
 }
 
@@ -332,18 +353,29 @@ int disp_offer_accept(disp_ctx *c, int64_t offer, json_t **out, vis_err *err)
     disp_crow r;
     if (disp_courier_get(c->db, c->actor_id, &r, err)) return err->code;
     if (!r.online) return not_online(err);
-    if (store_exec(c->db, SQL_DISP_OFFER_SET_STATE, err, "iti", offer, "accepted", c->now_ms))
+    json_t *route = NULL; /* where the ride to the pickup starts (before the jobs are ours) */
+    if (disp_route_accept(c, &r, offer, &route, err)) return err->code;
+    if (store_exec(c->db, SQL_DISP_OFFER_SET_STATE, err, "iti", offer, "accepted", c->now_ms)) {
+        json_decref(route);
         return disp_store_err(err);
-    if (store_exec(c->db, SQL_DISP_JOBS_ACCEPT, err, "iiii", offer, r.id, r.shift_id, c->now_ms))
+    }
+    if (store_exec(c->db, SQL_DISP_JOBS_ACCEPT, err, "iiii", offer, r.id, r.shift_id, c->now_ms)) {
+        json_decref(route);
         return disp_store_err(err);
-    if (store_changes(c->db) < 1)
+    }
+    if (store_changes(c->db) < 1) {
+        json_decref(route);
         return vis_errf(err, VIS_ECONFLICT, "offer_not_pending", NULL, "offer %lld has no job left", (long long)offer);
+    }
     char subj[48];
     snprintf(subj, sizeof subj, "offer:%lld", (long long)offer);
     json_t *o = disp_offer_json(c, offer, err);
-    if (!o) return err->code ? err->code : disp_nomem(err);
-    json_t *pl = json_pack("{s:I, s:O, s:O}", "offer", (json_int_t)offer, "jobs", json_object_get(o, "job_ids"),
-                           "pay_micros", json_object_get(o, "pay_micros"));
+    if (!o) {
+        json_decref(route);
+        return err->code ? err->code : disp_nomem(err);
+    }
+    json_t *pl = json_pack("{s:I, s:O, s:O, s:o}", "offer", (json_int_t)offer, "jobs", json_object_get(o, "job_ids"),
+                           "pay_micros", json_object_get(o, "pay_micros"), "route", route);
     if (disp_journal(c, "accepted", r.id, subj, pl, r.idle ? "waiting" : NULL, r.idle_since, c->now_ms, false, NULL,
                      err) ||
         (r.idle && store_exec(c->db, SQL_DISP_COURIER_BUSY, err, "i", r.id))) {
@@ -454,21 +486,33 @@ int disp_job_delivered(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
 {
     disp_jrow j;
     if (own_job(c, id, "picked_up", &j, err)) return err->code;
+    /* the distance ridden for this delivery (before it is journalled) */
+    int64_t start = 0, ridden = 0;
+    if (store_get_i64(c->db, SQL_DISP_SHIFT_START, &start, err, "i", j.shift_id) < 0)
+        return disp_store_err(err);
+    json_t *route = NULL;
+    if (disp_route_delivery(c, &j, start, &ridden, &route, err)) return err->code;
     int64_t pay = j.pay_base + j.pay_distance + j.pay_time + j.pay_waiting;
     char idem[64], subj[48];
     snprintf(idem, sizeof idem, "dispatch:job:%lld:settle", (long long)j.id);
     snprintf(subj, sizeof subj, "job:%lld", (long long)j.id);
-    if (disp_settle(c, &j, j.courier_id, pay, "platform_fees", "payment", idem, err)) return err->code;
+    if (disp_settle(c, &j, j.courier_id, pay, "platform_fees", "payment", idem, err)) {
+        json_decref(route);
+        return err->code;
+    }
     if (store_exec(c->db, SQL_DISP_JOB_DELIVERED, err, "iii", j.id, c->now_ms, pay) ||
         store_exec(c->db, SQL_DISP_SHIFT_ADD_PAY, err, "iiiii", j.shift_id, j.pay_base, j.pay_distance, j.pay_time,
-                   j.pay_waiting))
+                   j.pay_waiting)) {
+        json_decref(route);
         return disp_store_err(err);
-    /* distance_m: the job's pickup -> drop-off distance, which the earnings
-       truth uses for the courier's declared per-km costs */
-    json_t *pl = json_pack("{s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "job", (json_int_t)j.id, "distance_m",
-                           (json_int_t)j.distance_m, "pay_micros", (json_int_t)pay, "breakdown", "base_micros",
-                           (json_int_t)j.pay_base, "distance_micros", (json_int_t)j.pay_distance, "time_micros",
-                           (json_int_t)j.pay_time, "waiting_micros", (json_int_t)j.pay_waiting);
+    }
+    /* distance_m: the courier's route for this delivery (disp_svc_route.c),
+       which the earnings truth charges the courier's declared per-km costs
+       on; route: its parts */
+    json_t *pl = json_pack("{s:I, s:I, s:o, s:I, s:{s:I, s:I, s:I, s:I}}", "job", (json_int_t)j.id, "distance_m",
+                           (json_int_t)ridden, "route", route, "pay_micros", (json_int_t)pay, "breakdown",
+                           "base_micros", (json_int_t)j.pay_base, "distance_micros", (json_int_t)j.pay_distance,
+                           "time_micros", (json_int_t)j.pay_time, "waiting_micros", (json_int_t)j.pay_waiting);
     if (disp_journal(c, "delivered", j.courier_id, subj, pl, "active", j.accepted_ms, c->now_ms, false, NULL, err) ||
         disp_courier_idle_check(c, j.courier_id, err))
         return err->code;

@@ -132,6 +132,16 @@ int disp_job_insert(disp_ctx *c, int64_t place, double lat, double lon, int64_t 
 int disp_nomem(vis_err *err);
 int disp_store_err(vis_err *err);
 
+/* The courier's route (disp_svc_route.c). At acceptance of `offer` (before
+ * its jobs are assigned): where the ride to its pickup starts, as the
+ * `route` of the `accepted` event ({from, approach_m}). At the
+ * delivery of j: the distance ridden for it since the previous drop-off or
+ * the start of the ride (journal events of the courier from since_ms, the
+ * shift's start), and its parts ({from, approach_m, last_leg_m, pickups}). */
+int disp_route_accept(disp_ctx *c, const disp_crow *r, int64_t offer, json_t **out, vis_err *err);
+int disp_route_delivery(disp_ctx *c, const disp_jrow *j, int64_t since_ms, int64_t *distance_m, json_t **route,
+                        vis_err *err);
+
 /* Jobs selected by sql (the caller's id as $1), as {"jobs":[...]}. */
 int disp_jobs_json(disp_ctx *c, const char *sql, json_t **out, vis_err *err);
 

@@ -6,9 +6,11 @@
  *
  * Money: publishing moves reward × answers + the platform fee from the
  * client's funds into the batch's escrow; an approved answer pays the worker
- * its reward (+ the batch's fair-pay top-up) and the platform its fee share
- * from escrow; whatever can no longer be spent (rejections, dynamic overlap
- * closing a task early, cancellation) returns to the client. The batch's
+ * its reward and the platform its fee share from escrow, and tops the
+ * worker's pay on the batch up to the platform minimum over their own
+ * counted active time (fair pay per worker, mw_int.h; the client's funds
+ * refill escrow for it); whatever can no longer be spent (rejections,
+ * dynamic overlap closing a task early, cancellation) returns to the client. The batch's
  * `budget` counts the answers escrow pays for and `committed` the answers
  * claimed so far, so a claim is refused before escrow could run short.
  *
@@ -79,8 +81,9 @@ int mw_my_assignments(mw_ctx *c, json_t **out, vis_err *err);
 /* One of the caller's assignments as at claim time (404 for anyone else's). */
 int mw_assignment_get(mw_ctx *c, int64_t id, json_t **out, vis_err *err);
 
-/* Housekeeping: expire leases and auto-approve what is due (all batches).
- * Returns the number of assignments changed, or -1. */
+/* Housekeeping: expire leases and auto-approve everything due (all
+ * batches), as the system (no actor, whoever's request runs it). Returns
+ * the number of assignments changed, or -1. */
 int mw_sweep(mw_ctx *c, vis_err *err);
 
 #endif

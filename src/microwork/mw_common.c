@@ -4,7 +4,6 @@
 #include <time.h>
 
 #include "base/buf.h"
-#include "base/vec.h"
 #include "core/journal.h"
 #include "core/ledger.h"
 #include "microwork/mw_int.h"
@@ -187,63 +186,12 @@ int mw_refresh_median(mw_ctx *c, mw_batch *b, bool force, vis_err *err)
     return store_exec(c->db, SQL_MW_BATCH_MEDIAN_SET, err, "iii", b->id, med, n);
 }
 
-int mw_fair_pay(mw_ctx *c, mw_batch *b, vis_err *err)
+int64_t mw_fair_cap_ms(const mw_batch *b)
 {
-    if (b->median_n < 5 || b->median_ms <= 0) return 0; /* too few answers to measure */
-    int64_t min = c->cfg->min_hourly_micros;
-    int64_t fair = (int64_t)(((__int128)min * b->median_ms + 3599999) / 3600000); /* per answer, rounded up */
-    int64_t need = fair - b->reward;
-    if (need <= b->topup) return 0;
-    int64_t delta = need - b->topup;
-    char subj[48];
-    snprintf(subj, sizeof subj, "batch:%lld", (long long)b->id);
-    /* pay the difference on every answer approved so far */
-    store_stmt *q = store_query(c->db, SQL_MW_ASG_APPROVED_OF_BATCH, err, "i", b->id);
-    if (!q) return err->code;
-    size_t n = 0, cap = 0;
-    int64_t(*rows)[2] = NULL;
-    int r;
-    while ((r = store_row(q, err)) == 1) {
-        if (!vec_room(&rows, &cap, n, sizeof *rows)) {
-            free(rows);
-            store_done(q);
-            return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        }
-        rows[n][0] = store_col_i64(q, 0);
-        rows[n][1] = store_col_i64(q, 1);
-        n++;
-    }
-    store_done(q);
-    if (r < 0) {
-        free(rows);
-        return err->code;
-    }
-    int64_t jid = 0;
-    json_t *pl = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "system", "fair_pay", "median_answer_ms",
-                           (json_int_t)b->median_ms, "minimum_hourly_micros", (json_int_t)min, "reward_micros",
-                           (json_int_t)b->reward, "topup_per_answer_micros", (json_int_t)need, "previous_topup_micros",
-                           (json_int_t)b->topup, "answers_topped_up", (json_int_t)n);
-    if (mw_journal(c, "fair_pay_topup", -1, subj, true, NULL, 0, 0, pl, &jid, err)) {
-        free(rows);
-        return err->code;
-    }
-    b->topup = need;
-    if (store_exec(c->db, SQL_MW_BATCH_TOPUP, err, "ii", b->id, need)) {
-        free(rows);
-        return err->code;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char key[96], asubj[48];
-        snprintf(key, sizeof key, "mw:topup:%lld:%lld", (long long)rows[i][0], (long long)need);
-        snprintf(asubj, sizeof asubj, "assignment:%lld", (long long)rows[i][0]);
-        if (mw_pay_from_escrow(c, b, rows[i][1], delta, 0, key, "fair-pay top-up", asubj, err) ||
-            store_exec(c->db, SQL_MW_ASG_ADD_PAID, err, "ii", rows[i][0], delta)) {
-            free(rows);
-            return err->code;
-        }
-    }
-    free(rows);
-    return 0;
+    int64_t base = b->median_n > 0 && b->median_ms > b->expected_s * 1000 ? b->median_ms : b->expected_s * 1000;
+    int64_t cap;
+    if (ckd_mul(&cap, base, MW_FAIR_CAP_X) || cap > b->lease_ms) cap = b->lease_ms;
+    return cap > 0 ? cap : 1;
 }
 
 /* ---- answers ---- */

@@ -79,10 +79,18 @@ int mw_pay_from_escrow(mw_ctx *c, mw_batch *b, int64_t worker, int64_t amount, i
 int mw_refund_excess(mw_ctx *c, mw_batch *b, vis_err *err);
 /* Recompute the batch's median answer time if the answers grew enough. */
 int mw_refresh_median(mw_ctx *c, mw_batch *b, bool force, vis_err *err);
-/* Fair pay: raise the per-answer top-up if the median time demands it, and
- * pay the difference on every answer approved so far. */
-int mw_fair_pay(mw_ctx *c, mw_batch *b, vis_err *err);
-/* Approve (pay) a submitted or rejected assignment. */
+/* Fair pay, per worker: at each approval, a worker's pay on the batch
+ * (rewards + top-ups, bonuses apart) is topped up to pay.min_hourly_micros
+ * over their counted active time on it — each approved answer's claim ->
+ * submit time, counted up to mw_fair_cap_ms(b) = min(lease, MW_FAIR_CAP_X x
+ * max(batch median, declared time)) so that stalling on one task cannot
+ * raise pay; the time left out is shown to the worker (decision
+ * fair_pay_topup) answer by answer. */
+#define MW_FAIR_CAP_X 3
+int64_t mw_fair_cap_ms(const mw_batch *b);
+/* Approve (pay) a submitted or rejected assignment. VIS_ECONFLICT
+ * "insufficient_funds" (nothing written but the batch's median) when the
+ * escrow and the client's funds cannot pay it with its top-up. */
 int mw_approve(mw_ctx *c, int64_t assignment, const char *reason, bool automated, vis_err *err);
 
 /* Answers: validate against the batch's type, return the canonical JSON text

@@ -174,6 +174,9 @@ int mw_available(mw_ctx *c, json_t **out, vis_err *err)
             json_object_set_new(o, "hourly_micros",
                                 json_integer(med_ms > 0 ? (json_int_t)((__int128)(b.reward + b.topup) * 3600000 / med_ms) : 0));
             json_object_set_new(o, "hourly_basis", json_string(b.median_n >= 3 ? "measured median" : "client's estimate"));
+            /* the guarantee: pay on this batch reaches the minimum over the
+               worker's own time, each answer counted up to this */
+            json_object_set_new(o, "fair_pay_time_cap_seconds", json_integer(mw_fair_cap_ms(&b) / 1000));
             json_array_append_new(arr, o);
         }
         mw_batch_free(&b);
@@ -266,6 +269,21 @@ int mw_claim(mw_ctx *c, int64_t batch, json_t **out, vis_err *err)
     for (int pass = 0; pass < 2 && !task; pass++) {
         bool c_now = pass == 0 ? want_ctl : !want_ctl;
         if (c_now && b.control_ratio_ppm == 0) continue;
+        if (c_now && pass == 1) {
+            /* no regular task left for this worker (they came late, or did
+               every open one): a control task still, so that they are
+               measured and may qualify — while they have fewer control
+               answers than the batch needs to measure them, and only from
+               the answers the budget holds beyond what the open regular
+               tasks still need (the control share), never from those */
+            int64_t need = b.min_control > 1 ? b.min_control : 1, left = 0;
+            if (w.control_answers >= need) break;
+            if (store_get_i64(c->db, SQL_MW_TASK_REGULAR_LEFT, &left, err, "i", b.id) < 0) {
+                rc = err->code;
+                goto done;
+            }
+            if (b.budget - b.committed <= left) break;
+        }
         store_stmt *q = store_query(c->db, c_now ? SQL_MW_TASK_NEXT_CONTROL : SQL_MW_TASK_NEXT, err, "ii", b.id,
                                     c->who->id);
         r = q ? store_row(q, err) : -1;
@@ -279,8 +297,6 @@ int mw_claim(mw_ctx *c, int64_t batch, json_t **out, vis_err *err)
             rc = err->code;
             goto done;
         }
-        /* only fall back to a control task when no regular one is left */
-        if (!task && pass == 0 && !want_ctl) break;
     }
     if (!task) {
         rc = vis_errf(err, VIS_ECONFLICT, "no_task", NULL, "no task left for you in batch %lld", (long long)batch);
@@ -466,11 +482,14 @@ int mw_submit(mw_ctx *c, int64_t asg_id, json_t *body, json_t **out, vis_err *er
             char bsubj[48];
             snprintf(bsubj, sizeof bsubj, "batch:%lld", (long long)b.id);
             if ((rc = mw_journal(c, "blocked", c->who->id, bsubj, true, NULL, 0, 0,
-                                 json_pack("{s:s, s:s, s:f, s:f, s:I, s:I, s:I, s:s}", "system", "quality_control",
-                                           "rule", "skill < min_skill after at least min_control_answers control answers",
-                                           "skill", sk / 1e6, "min_skill", b.min_skill_ppm / 1e6, "control_answers",
-                                           (json_int_t)n, "control_correct", (json_int_t)ok, "min_control_answers",
-                                           (json_int_t)b.min_control, "explanation", reason),
+                                 json_pack("{s:s, s:s, s:I, s:f, s:f, s:I, s:I, s:I, s:f, s:s, s:s}", "system",
+                                           "quality_control", "rule",
+                                           "skill < min_skill after at least min_control_answers control answers",
+                                           "batch", (json_int_t)b.id, "skill", sk / 1e6, "min_skill",
+                                           b.min_skill_ppm / 1e6, "control_answers", (json_int_t)n, "control_correct",
+                                           (json_int_t)ok, "min_control_answers", (json_int_t)b.min_control,
+                                           "control_ratio", b.control_ratio_ppm / 1e6, "skill_formula",
+                                           "(control_correct + 1) / (control_answers + 2)", "explanation", reason),
                                  &jid, err)) ||
                 (rc = store_exec(c->db, SQL_MW_WB_BLOCK, err, "iiiti", b.id, c->who->id, (int64_t)1, reason, jid)))
                 goto done;
@@ -549,12 +568,25 @@ static int release(mw_ctx *c, mw_asg *a, const char *state, int64_t span_end, vi
         (rc = store_exec(c->db, SQL_MW_BATCH_COMMIT_ADD, err, "ii", a->batch_id, (int64_t)-1)))
         return rc;
     bool expired = !strcmp(state, "expired");
+    json_t *pl = json_pack("{s:I, s:I, s:s}", "batch", (json_int_t)a->batch_id, "task", (json_int_t)a->task_id, "why",
+                           expired ? "the lease ran out: the task went back to the pool, unpaid"
+                                   : "returned by the worker, unpaid");
+    if (pl && expired) { /* the automated decision, with the lease it applied */
+        int64_t lease = a->deadline_ms - a->claimed_ms;
+        char ex[300];
+        snprintf(ex, sizeof ex,
+                 "The lease of %.0f s given when you claimed the task ran out before an answer was submitted, so "
+                 "the task went back to the pool and the %.0f s are recorded as unpaid time.",
+                 lease / 1000.0, (span_end - a->claimed_ms) / 1000.0);
+        json_object_set_new(pl, "system", json_string("lease_expiry"));
+        json_object_set_new(pl, "rule", json_string("the lease ran out before an answer was submitted"));
+        json_object_set_new(pl, "lease_ms", json_integer(lease));
+        json_object_set_new(pl, "claimed_ms", json_integer(a->claimed_ms));
+        json_object_set_new(pl, "deadline_ms", json_integer(a->deadline_ms));
+        json_object_set_new(pl, "explanation", json_string(ex));
+    }
     return mw_journal(c, expired ? "lease_expired" : "returned", a->worker_id, subj, expired, "unpaid", a->claimed_ms,
-                      span_end,
-                      json_pack("{s:I, s:I, s:s}", "batch", (json_int_t)a->batch_id, "task", (json_int_t)a->task_id,
-                                "why", expired ? "the lease ran out: the task went back to the pool, unpaid"
-                                               : "returned by the worker, unpaid"),
-                      NULL, err);
+                      span_end, pl, NULL, err);
 }
 
 int mw_return(mw_ctx *c, int64_t asg_id, json_t **out, vis_err *err)
@@ -625,36 +657,58 @@ int mw_my_assignments(mw_ctx *c, json_t **out, vis_err *err)
     return 0;
 }
 
-int mw_sweep(mw_ctx *c, vis_err *err)
+/* Everything due, in pages, whoever's request triggered it: the work is the
+ * system's (journal and ledger actor -1), never the caller's. An answer
+ * whose approval the client cannot fund (fair-pay top-up beyond escrow and
+ * funds) stays submitted and is passed over; nothing else stops the sweep.
+ * When nothing is due it costs two lookups in partial indexes. */
+int mw_sweep(mw_ctx *caller, vis_err *err)
 {
+    mw_ctx sys = *caller, *c = &sys;
+    sys.who = NULL;
     int64_t *ids;
     size_t n;
     int changed = 0;
-    if (store_ids(c->db, SQL_MW_ASG_EXPIRED_DUE, &ids, &n, err, "i", c->now_ms)) return -1;
-    for (size_t i = 0; i < n; i++) {
-        mw_asg a;
-        if (mw_asg_load(c, ids[i], &a, err)) {
-            free(ids);
-            return -1;
+    do {
+        if (store_ids(c->db, SQL_MW_ASG_EXPIRED_DUE, &ids, &n, err, "i", c->now_ms)) return -1;
+        for (size_t i = 0; i < n; i++) {
+            mw_asg a;
+            if (mw_asg_load(c, ids[i], &a, err)) {
+                free(ids);
+                return -1;
+            }
+            int rc = release(c, &a, "expired", a.deadline_ms, err);
+            mw_asg_free(&a);
+            if (rc) {
+                free(ids);
+                return -1;
+            }
+            changed++;
         }
-        int rc = release(c, &a, "expired", a.deadline_ms, err);
-        mw_asg_free(&a);
-        if (rc) {
-            free(ids);
-            return -1;
+        free(ids);
+    } while (n == 500);
+    int64_t after_ms = INT64_MIN, after_id = 0;
+    for (;;) {
+        store_stmt *q = store_query(c->db, SQL_MW_ASG_APPROVE_DUE, err, "iii", c->now_ms, after_ms, after_id);
+        if (!q) return -1;
+        int64_t page[500];
+        int r, k = 0;
+        while ((r = store_row(q, err)) == 1 && k < 500) {
+            page[k++] = store_col_i64(q, 0);
+            after_ms = store_col_i64(q, 1);
         }
-        changed++;
+        store_done(q);
+        if (r < 0) return -1;
+        for (int i = 0; i < k; i++) {
+            after_id = page[i];
+            if (mw_approve(c, page[i], "approved automatically: not reviewed within the batch's auto-approval delay",
+                           true, err)) {
+                if (!strcmp(err->kind, "insufficient_funds")) continue; /* nothing was written: left for later */
+                return -1;
+            }
+            changed++;
+        }
+        if (k < 500) break;
     }
-    free(ids);
-    if (store_ids(c->db, SQL_MW_ASG_APPROVE_DUE, &ids, &n, err, "i", c->now_ms)) return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (mw_approve(c, ids[i], "approved automatically: not reviewed within the batch's auto-approval delay", true,
-                       err)) {
-            free(ids);
-            return -1;
-        }
-        changed++;
-    }
-    free(ids);
     return changed;
 }

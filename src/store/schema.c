@@ -93,6 +93,7 @@ extern const char store_schema_moderation[];
 extern const char store_schema_dispatch[];
 extern const char store_schema_visibility[];
 extern const char store_schema_microwork_6[];
+extern const char store_schema_microwork_11[];
 extern const char store_schema_moderation_8[];
 extern const char store_schema_moderation_9[];
 
@@ -114,5 +115,6 @@ const store_migration store_migrations[] = {
     {8, "moderation: a secret per client to sign decision callbacks; notices keep the good-faith statement", store_schema_moderation_8, NULL},
     {9, "moderation: statements of reasons queued for the DSA Transparency Database", store_schema_moderation_9, NULL},
     {10, "idempotency keys: request fingerprint, expiry index", m010_idem, NULL},
+    {11, "micro-work: per-worker fair-pay totals on each batch, approved answers by duration", store_schema_microwork_11, NULL},
     {0, NULL, NULL, NULL},
 };

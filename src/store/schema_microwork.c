@@ -120,3 +120,27 @@ const char store_schema_microwork_6[] =
     "CREATE INDEX mw_assignments_batch ON mw_assignments(batch_id);"
     "CREATE INDEX mw_assignments_worker ON mw_assignments(worker_id);"
     "CREATE INDEX mw_assignments_live ON mw_assignments(worker_id, batch_id) WHERE state = 'leased';";
+
+/* Migration 11: fair pay per worker (issue 14). Each worker's standing on a
+ * batch keeps the running totals of their approved answers — count, active
+ * time (claim -> submit) and pay (rewards and fair-pay top-ups; bonuses
+ * apart) — so each approval tops the worker's pay on the batch up to the
+ * minimum over their counted time in O(1); the time beyond the cap on one
+ * answer is read from a partial index of approved answers by duration
+ * (only the answers over the cap are visited). Rows written before this
+ * migration are filled from the assignments. */
+const char store_schema_microwork_11[] =
+    "ALTER TABLE mw_worker_batch ADD COLUMN approved_n INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE mw_worker_batch ADD COLUMN approved_ms INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE mw_worker_batch ADD COLUMN approved_paid_micros INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE mw_worker_batch SET"
+    " approved_n = (SELECT COUNT(*) FROM mw_assignments a WHERE a.batch_id = mw_worker_batch.batch_id"
+    "  AND a.worker_id = mw_worker_batch.worker_id AND a.state = 'approved'),"
+    " approved_ms = (SELECT COALESCE(SUM(a.duration_ms), 0) FROM mw_assignments a"
+    "  WHERE a.batch_id = mw_worker_batch.batch_id AND a.worker_id = mw_worker_batch.worker_id"
+    "  AND a.state = 'approved'),"
+    " approved_paid_micros = (SELECT COALESCE(SUM(a.paid_micros), 0) FROM mw_assignments a"
+    "  WHERE a.batch_id = mw_worker_batch.batch_id AND a.worker_id = mw_worker_batch.worker_id"
+    "  AND a.state = 'approved');"
+    "CREATE INDEX mw_assignments_approved ON mw_assignments(batch_id, worker_id, duration_ms)"
+    " WHERE state = 'approved';";

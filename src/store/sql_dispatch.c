@@ -19,6 +19,7 @@ const char SQL_DISP_SHIFT_INSERT[] =
 const char SQL_DISP_SHIFT_GET[] =
     "SELECT id, courier_id, start_ms, end_ms, orders, pay_base, pay_distance, pay_time, pay_waiting,"
     " pay_compensation, guarantee_micros, topup_micros FROM disp_shifts WHERE id = $1";
+const char SQL_DISP_SHIFT_START[] = "SELECT start_ms FROM disp_shifts WHERE id = $1";
 const char SQL_DISP_SHIFT_LAST[] =
     "SELECT id FROM disp_shifts WHERE courier_id = $1 ORDER BY id DESC LIMIT 1";
 const char SQL_DISP_SHIFT_END[] =
@@ -129,6 +130,14 @@ const char SQL_DISP_EPOCH_JOBS[] =
 const char SQL_DISP_EPOCH_DECLINED[] =
     "SELECT o.courier_id, oj.job_id FROM disp_offer_jobs oj JOIN disp_offers o ON o.id = oj.offer_id"
     " JOIN disp_jobs j ON j.id = oj.job_id WHERE o.state = 'declined' AND j.state = 'open'";
+/* the courier's route events of a shift, in journal order (distance of a
+   delivery: disp_svc_route.c); uses the journal's (worker_id, at_ms) index */
+const char SQL_DISP_ROUTE_EVENTS[] =
+    "SELECT event, payload FROM journal WHERE worker_id = $1 AND at_ms >= $2 AND family = 'dispatch'"
+    " AND event IN ('accepted', 'picked_up', 'delivered') ORDER BY id";
+const char SQL_DISP_ROUTE_IN_HAND[] =
+    "SELECT j.place_id, j.state, j.drop_lat_e6, j.drop_lon_e6 FROM disp_jobs j WHERE j.courier_id = $1"
+    " AND j.state IN ('assigned', 'picked_up') ORDER BY j.accepted_ms, j.seq, j.id";
 const char SQL_DISP_BOARD_COURIERS[] =
     "SELECT c.courier_id, a.name, c.shift_id, s.start_ms, c.lat_e6, c.lon_e6, c.pos_ms, c.idle_since_ms,"
     " (SELECT COUNT(*) FROM disp_jobs j WHERE j.courier_id = c.courier_id AND j.state IN ('assigned', 'picked_up')),"

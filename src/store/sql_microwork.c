@@ -27,7 +27,6 @@ const char SQL_MW_BATCH_PUBLISH[] =
 const char SQL_MW_BATCH_STATE[] = "UPDATE mw_batches SET state = $2 WHERE id = $1";
 const char SQL_MW_BATCH_COMMIT_ADD[] = "UPDATE mw_batches SET committed = committed + $2 WHERE id = $1";
 const char SQL_MW_BATCH_BUDGET_ADD[] = "UPDATE mw_batches SET budget = budget + $2 WHERE id = $1";
-const char SQL_MW_BATCH_TOPUP[] = "UPDATE mw_batches SET topup_micros = $2 WHERE id = $1";
 const char SQL_MW_BATCH_MEDIAN_SET[] = "UPDATE mw_batches SET median_ms = $2, median_n = $3 WHERE id = $1";
 
 /* batch, client, seq, data, gold|NULL, is_control, needed */
@@ -98,18 +97,20 @@ const char SQL_MW_ASG_REVIEW[] =
 const char SQL_MW_ASG_ADD_PAID[] = "UPDATE mw_assignments SET paid_micros = paid_micros + $2 WHERE id = $1";
 const char SQL_MW_ASG_ADD_BONUS[] = "UPDATE mw_assignments SET bonus_micros = bonus_micros + $2 WHERE id = $1";
 /* now -> id (leases past their deadline) */
+/* (pages of MW_SWEEP_PAGE: the sweep runs them until none is left) */
 const char SQL_MW_ASG_EXPIRED_DUE[] =
     "SELECT id FROM mw_assignments WHERE state = 'leased' AND deadline_ms < $1 ORDER BY deadline_ms LIMIT 500";
+/* now, after (auto_approve_ms, id) -> id: answers due for auto-approval, one
+   page after the last one seen (an answer the client cannot fund stays
+   submitted and is passed over, so the walk always ends) */
 const char SQL_MW_ASG_APPROVE_DUE[] =
-    "SELECT id FROM mw_assignments WHERE state = 'submitted' AND auto_approve_ms <= $1 ORDER BY auto_approve_ms"
-    " LIMIT 500";
+    "SELECT id, auto_approve_ms FROM mw_assignments WHERE state = 'submitted' AND auto_approve_ms <= $1"
+    " AND auto_approve_ms >= $2 AND (auto_approve_ms > $2 OR id > $3) ORDER BY auto_approve_ms, id LIMIT 500";
 const char SQL_MW_ASG_OF_BATCH[] =
     "SELECT " ASG_COLS " FROM mw_assignments WHERE batch_id = $1 AND state NOT IN ('returned', 'expired')"
     " ORDER BY id";
 const char SQL_MW_ASG_OF_WORKER[] =
     "SELECT " ASG_COLS " FROM mw_assignments WHERE worker_id = $1 ORDER BY id DESC LIMIT 500";
-const char SQL_MW_ASG_APPROVED_OF_BATCH[] =
-    "SELECT id, worker_id FROM mw_assignments WHERE batch_id = $1 AND state = 'approved' ORDER BY id";
 /* task -> worker, answer_key (submitted or approved answers of one task) */
 const char SQL_MW_ASG_TASK_ANSWERS[] =
     "SELECT worker_id, answer_key FROM mw_assignments WHERE task_id = $1 AND state IN ('submitted', 'approved')";
@@ -128,10 +129,29 @@ const char SQL_MW_ASG_MEDIAN[] =
     " ORDER BY duration_ms LIMIT 1 OFFSET $2";
 const char SQL_MW_BATCH_SUBMITTED_ADD[] = "UPDATE mw_batches SET submitted_n = submitted_n + 1 WHERE id = $1";
 
-/* batch, worker -> answers, control_claims, control_answers, control_correct, rejected, blocked, reason */
+/* batch, worker -> claims (column "answers"), control_claims, control_answers, control_correct, rejected,
+   blocked, reason, approved_n, approved_ms, approved_paid_micros */
 const char SQL_MW_WB_GET[] =
-    "SELECT answers, control_claims, control_answers, control_correct, rejected, blocked, COALESCE(block_reason, '')"
-    " FROM mw_worker_batch WHERE batch_id = $1 AND worker_id = $2";
+    "SELECT answers, control_claims, control_answers, control_correct, rejected, blocked, COALESCE(block_reason, ''),"
+    " approved_n, approved_ms, approved_paid_micros FROM mw_worker_batch WHERE batch_id = $1 AND worker_id = $2";
+/* batch, worker, duration, paid (reward + top-up, bonuses apart): one more approved answer */
+const char SQL_MW_WB_APPROVED[] =
+    "UPDATE mw_worker_batch SET approved_n = approved_n + 1, approved_ms = approved_ms + $3,"
+    " approved_paid_micros = approved_paid_micros + $4 WHERE batch_id = $1 AND worker_id = $2";
+/* batch, worker, cap -> time beyond the cap, answers beyond it (approved answers; partial index) */
+const char SQL_MW_ASG_OVER_CAP[] =
+    "SELECT COALESCE(SUM(duration_ms - $3), 0), COUNT(*) FROM mw_assignments WHERE batch_id = $1"
+    " AND worker_id = $2 AND state = 'approved' AND duration_ms > $3";
+/* batch, worker, cap -> id, duration (the first 50) */
+const char SQL_MW_ASG_OVER_CAP_LIST[] =
+    "SELECT id, duration_ms FROM mw_assignments WHERE batch_id = $1 AND worker_id = $2 AND state = 'approved'"
+    " AND duration_ms > $3 ORDER BY id LIMIT 50";
+/* batch, worker -> answers submitted (awaiting review, approved or rejected; not returned or expired) */
+const char SQL_MW_ASG_SUBMITTED_N[] =
+    "SELECT COUNT(*) FROM mw_assignments WHERE worker_id = $2 AND batch_id = $1 AND submitted_ms IS NOT NULL";
+/* batch -> regular answers still to be claimed (open regular tasks) */
+const char SQL_MW_TASK_REGULAR_LEFT[] =
+    "SELECT COALESCE(SUM(needed - taken), 0) FROM mw_tasks WHERE batch_id = $1 AND is_control = 0 AND closed = 0";
 /* batch, worker, is_control: count a claim (creating the row) */
 const char SQL_MW_WB_CLAIM_UPSERT[] =
     "INSERT INTO mw_worker_batch(batch_id, worker_id, answers, control_claims) VALUES ($1, $2, 1, $3)"

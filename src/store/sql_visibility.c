@@ -15,8 +15,23 @@ const char SQL_OBS_COSTS_OF[] =
 const char SQL_OBS_EVENTS[] =
     "SELECT " JROW " FROM journal WHERE worker_id = $1 AND ("
     " (span_kind IS NOT NULL AND span_end_ms > $2 AND span_start_ms < $3)"
-    " OR (at_ms >= $2 AND at_ms < $3 AND (amount_micros IS NOT NULL OR payload LIKE '%\"distance_m\"%')))"
+    " OR (at_ms >= $2 AND at_ms < $3 AND (amount_micros IS NOT NULL OR payload LIKE '%\"distance_m\"%'))"
+    " OR (amount_micros IS NOT NULL AND at_ms >= $2 AND subject LIKE 'review:%'))"
     " ORDER BY id";
+/* a remedy's work time: the start of the span the reviewed decision
+   recorded, else the decision's instant */
+const char SQL_OBS_REMEDY_WORK_AT[] =
+    "SELECT CASE WHEN j.span_kind IS NOT NULL THEN j.span_start_ms ELSE j.at_ms END"
+    " FROM rev_requests r JOIN journal j ON j.id = r.journal_id WHERE r.id = $1";
+/* a courier's span running now, from dispatch's tables (see GET /v1/courier/shift, time.open) */
+const char SQL_OBS_OPEN_ACTIVE[] =
+    "SELECT accepted_ms, client_id FROM disp_jobs WHERE courier_id = $1"
+    " AND (state = 'assigned' OR state = 'picked_up') AND accepted_ms IS NOT NULL ORDER BY accepted_ms, id LIMIT 1";
+const char SQL_OBS_OPEN_WAITING[] =
+    "SELECT idle_since_ms FROM disp_couriers WHERE courier_id = $1 AND shift_id IS NOT NULL"
+    " AND idle_since_ms IS NOT NULL";
+const char SQL_OBS_ONLINE_COURIERS[] =
+    "SELECT courier_id FROM disp_couriers WHERE shift_id IS NOT NULL ORDER BY courier_id";
 const char SQL_OBS_WORKERS[] =
     "SELECT DISTINCT worker_id FROM journal WHERE worker_id IS NOT NULL AND ("
     " (span_kind IS NOT NULL AND span_end_ms > $1 AND span_start_ms < $2)"
@@ -36,10 +51,14 @@ const char SQL_OBS_OUTPUT_MODERATION[] =
     "SELECT COUNT(DISTINCT content_id),"
     " COUNT(DISTINCT CASE WHEN automated <> 'fully' OR audit_state IN ('agreed', 'disagreed') THEN content_id END)"
     " FROM mod_decisions WHERE created_ms >= $1 AND created_ms < $2";
+/* $5: the event that delivers an item ('' = any human active span); a
+   remedy (decision_overturned: unpaid time paid after a review) delivers
+   nothing */
 const char SQL_OBS_OUTPUT[] =
     "SELECT COUNT(DISTINCT subject),"
     " COUNT(DISTINCT CASE WHEN automated = 0 AND span_kind = 'active' THEN subject END)"
     " FROM journal WHERE family = $1 AND at_ms >= $2 AND at_ms < $3 AND subject <> ''"
+    " AND event <> 'decision_overturned' AND ($5 = '' OR event = $5)"
     " AND ((automated = 0 AND span_kind = 'active') OR (automated = 1 AND $4 = 1))";
 const char SQL_OBS_WORKERS_REGISTERED[] = "SELECT COUNT(*) FROM accounts WHERE role = 'worker'";
 const char SQL_OBS_WORKER_ACTIVITY[] =

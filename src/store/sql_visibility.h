@@ -17,6 +17,10 @@ extern const char SQL_OBS_COSTS_OF[];      /* worker -> id,family,per_km,per_hou
 /* accounting */
 extern const char SQL_OBS_EVENTS[];        /* worker,from,to -> jrow (spans overlapping, amounts and distances in) */
 extern const char SQL_OBS_WORKERS[];       /* from,to -> worker_id (with a span or an amount in the period) */
+extern const char SQL_OBS_REMEDY_WORK_AT[]; /* review -> the work time of the reviewed decision */
+extern const char SQL_OBS_OPEN_ACTIVE[];   /* courier -> accepted_ms, client of the earliest job in hand */
+extern const char SQL_OBS_OPEN_WAITING[];  /* courier -> idle_since_ms (online, no job in hand) */
+extern const char SQL_OBS_ONLINE_COURIERS[]; /* -> courier_id of every courier online */
 extern const char SQL_OBS_CLIENT_OF_TX[];  /* ledger tx -> client that paid (escrow or funds debited) */
 extern const char SQL_OBS_CLIENT_OF_ASSIGNMENT[]; /* id -> client_id */
 extern const char SQL_OBS_CLIENT_OF_BATCH[];
@@ -25,7 +29,7 @@ extern const char SQL_OBS_CLIENT_OF_JOB[];  /* dispatch: disp_jobs */
 extern const char SQL_OBS_CLIENT_OF_ITEM[]; /* moderation: mod_items (a review) */
 extern const char SQL_OBS_CLIENT_OF_CONTENT[]; /* moderation: mod_content */
 extern const char SQL_OBS_OUTPUT_MODERATION[]; /* from,to -> content decided, decided or checked by a human */
-extern const char SQL_OBS_OUTPUT[];        /* family,from,to,count_automated -> items, made/checked by humans */
+extern const char SQL_OBS_OUTPUT[];        /* family,from,to,count_automated,event|'' -> items, made/checked by humans */
 extern const char SQL_OBS_WORKERS_REGISTERED[]; /* -> count of worker accounts */
 extern const char SQL_OBS_WORKER_ACTIVITY[]; /* worker -> first span start, last span end */
 /* decisions and reviews */

@@ -60,6 +60,80 @@ static int add_journal(store *db, int64_t id, json_t *journal, json_t *payments,
     return r < 0 ? err->code : 0;
 }
 
+/* ---- nothing of anyone else ----
+ *
+ * Rows are selected by the person's own id, but what they record may name
+ * others: the client who approved an answer (actor_id), the admin who
+ * answered a review, the client a piece of work was for ("client"), the
+ * other legs of a ledger transaction (the client's escrow, the platform's
+ * fee). The export keeps the person's own data only: every account id
+ * other than theirs is blanked (null) wherever it appears, an actor is
+ * described by role ("a client", "an admin", "the platform"), and the legs
+ * of a transaction on other accounts are left out (their count is kept). */
+
+static const char *const id_keys[] = {"actor_id", "worker_id", "client_id", "account_id", "owner", "owner_id",
+                                      "client", "responder_id", "courier_id", "moderator_id", "author_id",
+                                      "user_id", "reviewer_id", "admin_id", "platform_id", "by_id"};
+
+static bool is_id_key(const char *k)
+{
+    for (size_t i = 0; i < sizeof id_keys / sizeof id_keys[0]; i++)
+        if (!strcmp(k, id_keys[i])) return true;
+    return false;
+}
+
+static void scrub(json_t *v, int64_t self)
+{
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) scrub(x, self);
+        return;
+    }
+    if (!json_is_object(v)) return;
+    json_t *legs = json_object_get(v, "legs");
+    if (json_is_array(legs)) {
+        size_t omitted = 0;
+        for (size_t i = json_array_size(legs); i-- > 0;) {
+            json_t *owner = json_object_get(json_array_get(legs, i), "owner");
+            if (json_is_integer(owner) && json_integer_value(owner) != self) {
+                json_array_remove(legs, i);
+                omitted++;
+            }
+        }
+        if (omitted) json_object_set_new(v, "legs_of_other_accounts_omitted", json_integer((json_int_t)omitted));
+    }
+    const char *k;
+    json_t *x;
+    json_object_foreach(v, k, x) {
+        if (json_is_integer(x) && is_id_key(k) && json_integer_value(x) != self && json_integer_value(x) > 0)
+            json_object_set_new(v, k, json_null());
+        else
+            scrub(x, self);
+    }
+}
+
+static const char *role_text(store *db, int64_t id, int64_t self)
+{
+    if (id < 0) return "the platform (automated)";
+    if (id == self) return "you";
+    account a;
+    vis_err e;
+    vis_err_clear(&e);
+    if (account_get(db, id, &a, &e)) return "another account";
+    if (!strcmp(a.role, "client")) return "a client";
+    if (!strcmp(a.role, "admin")) return "an admin";
+    if (!strcmp(a.role, "worker")) return "another worker";
+    return "another account";
+}
+
+static const char EXPORT_SCOPE[] =
+    "your own data only: ids of other accounts (clients, admins, other workers) are blanked (null) wherever a "
+    "record names them, the actor of each journal event is given by role ('actor'), and the legs of a ledger "
+    "transaction on other accounts (a client's escrow, the platform's fee) are left out. Amounts included: "
+    "what was paid to you and posted on your own ledger accounts; for a client, the postings on their own funds "
+    "and escrow accounts. Batches, tasks and jobs are named by their own ids (not accounts).";
+
 int exp_json(store *db, const vis_config *cfg, const account *who, int64_t now_ms, json_t **out, vis_err *err)
 {
     json_t *cats = json_array();
@@ -151,6 +225,20 @@ int exp_json(store *db, const vis_config *cfg, const account *who, int64_t now_m
         json_decref(o);
         return rc;
     }
+    /* the actor of each event by role, then every other account's id blanked */
+    size_t i;
+    json_t *ev;
+    json_array_foreach(journal, i, ev) {
+        json_t *a = json_object_get(ev, "actor_id");
+        json_object_set_new(ev, "actor",
+                            json_string(role_text(db, json_is_integer(a) ? (int64_t)json_integer_value(a) : -1, who->id)));
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v) {
+        if (strcmp(k, "account") && strcmp(k, "subject_id")) scrub(v, who->id);
+    }
+    json_object_set_new(o, "scope", json_string(EXPORT_SCOPE));
     *out = o;
     return 0;
 }
@@ -256,7 +344,10 @@ static const char readme[] =
     "reviews.csv                your requests for human review and the answers\n"
     "costs.csv                  the costs you declared\n"
     "microwork_assignments.csv  your micro-task claims and answers\n"
-    "export.json                the same, as one JSON document\n";
+    "export.json                the same, as one JSON document\n\n"
+    "Only your own data: ids of other accounts (clients, admins, other workers) are blanked wherever a record\n"
+    "names them; each journal event's actor is given by role (column 'actor'); the legs of a ledger transaction\n"
+    "on other accounts (a client's escrow, the platform's fee) are left out.\n";
 
 int exp_tar(store *db, const vis_config *cfg, const account *who, int64_t now_ms, char **data, size_t *len,
             vis_err *err)

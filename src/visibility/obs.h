@@ -5,10 +5,13 @@
  * request from the journal (obs_acct.h), never stored, so they cannot
  * drift from the record they summarise.
  *
- * Earnings (GET /v1/me/earnings): the core's fields unchanged (paid,
- * active/waiting/unpaid time, effective hourly pay, the minimum), plus
- * declared costs, distance, hourly pay after costs, and breakdowns by
- * family, by client and by period (group_by=day|week|month).
+ * Earnings (GET /v1/me/earnings): paid, active/waiting/unpaid time, and
+ * two hourly figures, each before and after declared costs with its flag
+ * against the minimum: over paid time (active + waiting: the one the
+ * minimum applies to, minimum_applies_to = "paid_time") and over all time
+ * spent (unpaid included: what the time really earned); distance; and
+ * breakdowns by family, by client and by period (group_by=day|week|month).
+ * A courier's open span counts up to now; remedies count at their work.
  *
  * Observatory (GET /v1/observatory, public): per period and family, the
  * exact number of active workers (working time > 0 in the cell), hours,
@@ -21,7 +24,10 @@
  * k workers (visibility.k) is suppressed, and further cells are suppressed
  * until the suppressed ones together cover at least k workers, so that
  * subtracting published cells from the period's total cannot single
- * anyone out. Periods are calendar-aligned.
+ * anyone out. Distributions (medians, deciles, shares below the minimum,
+ * over paid time and over all time) name individual values, so they are
+ * withheld under k workers and, for the all-families row, whenever a
+ * family of the period is suppressed. Periods are calendar-aligned.
  *
  * Declaration (GET /v1/admin/declaration): persons performing platform
  * work in the period, by level of activity and contractual status, their

@@ -139,6 +139,14 @@ int64_t obs_hourly(const obs_sum *s, bool after_costs)
     return (int64_t)((__int128)net * 3600000 / ms);
 }
 
+int64_t obs_hourly_all(const obs_sum *s, bool after_costs)
+{
+    int64_t ms = s->active_ms + s->waiting_ms + s->unpaid_ms;
+    if (ms <= 0) return 0;
+    int64_t net = s->paid_micros - (after_costs ? obs_costs_micros(s) : 0);
+    return (int64_t)((__int128)net * 3600000 / ms);
+}
+
 /* ---- costs ---- */
 
 int obs_costs_load(store *db, int64_t worker, obs_cost **out, size_t *n, vis_err *err)
@@ -328,6 +336,8 @@ typedef struct item {
     int     family;
     int64_t client;
     int64_t value;     /* amount or metres */
+    int64_t review;    /* a remedy: its review id (else 0) */
+    int64_t paid_ms;   /* a remedy: when it was paid */
 } item;
 
 typedef struct loader {
@@ -374,10 +384,12 @@ static int64_t payload_int(json_t *pl, const char *key)
     return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
 }
 
-int obs_worker_load(store *db, int64_t worker, const obs_periods *p, bool by_client, obs_worker *w, vis_err *err)
+int obs_worker_load(store *db, int64_t worker, const obs_periods *p, bool by_client, int64_t now_ms, obs_worker *w,
+                    vis_err *err)
 {
     memset(w, 0, sizeof *w);
     w->worker_id = worker;
+    w->open_kind = -1;
     int rc = obs_costs_load(db, worker, &w->costs, &w->ncosts, err);
     if (rc) return rc;
     int64_t from = p->start[0], to = p->start[p->n];
@@ -419,10 +431,19 @@ int obs_worker_load(store *db, int64_t worker, const obs_periods *p, bool by_cli
                 it.a = store_col_i64(q, 9) < from ? from : store_col_i64(q, 9);
                 it.b = store_col_i64(q, 10) > to ? to : store_col_i64(q, 10);
             } else if (pass == 1) {
-                if (!has_amount || at < from || at >= to) continue;
+                if (!has_amount) continue;
                 it.kind = 3;
                 it.a = at;
                 it.value = store_col_i64(q, 12);
+                it.review = 0;
+                long long rid = 0;
+                char tail = 0;
+                if (sscanf(subject, "review:%lld%c", &rid, &tail) == 1 && rid > 0) {
+                    it.review = rid; /* a remedy: its work time is read below */
+                    it.paid_ms = at;
+                } else if (at < from || at >= to) {
+                    continue;
+                }
             } else {
                 if (dist < 0 || at < from || at >= to) continue;
                 it.kind = 4;
@@ -468,6 +489,61 @@ int obs_worker_load(store *db, int64_t worker, const obs_periods *p, bool by_cli
             if (arr[i].client < 0 && pa[i].subject) arr[i].client = resolve_subject(db, &sc, pa[i].subject);
         }
     }
+    /* remedies: counted at the work they pay for (kind -1: outside the periods) */
+    for (size_t i = 0; !rc && i < np; i++) {
+        if (points[i].kind != 3 || points[i].review <= 0) continue;
+        bool ignored = false;
+        int64_t v = lookup_one(db, SQL_OBS_REMEDY_WORK_AT, points[i].review, &ignored);
+        if (v >= 0 && v <= points[i].paid_ms) points[i].a = v;
+        if (points[i].a < from || points[i].a >= to) points[i].kind = -1;
+    }
+    /* the span running now (a courier online), after the journal's spans */
+    if (!rc && now_ms >= 0 && now_ms > from) {
+        item it = {.family = -1, .client = -1};
+        int64_t since = -1, jclient = -1;
+        store_stmt *oq;
+        vis_err e2;
+        vis_err_clear(&e2);
+        if ((oq = store_query(db, SQL_OBS_OPEN_ACTIVE, &e2, "i", worker))) {
+            if (store_row(oq, &e2) == 1) {
+                since = store_col_i64(oq, 0);
+                jclient = store_col_i64(oq, 1);
+                it.kind = 0;
+            }
+            store_done(oq);
+        }
+        if (since < 0 && (oq = store_query(db, SQL_OBS_OPEN_WAITING, &e2, "i", worker))) {
+            if (store_row(oq, &e2) == 1) {
+                since = store_col_i64(oq, 0);
+                it.kind = 1;
+            }
+            store_done(oq);
+        }
+        int64_t end = now_ms < to ? now_ms : to;
+        if (since >= 0 && since < end) {
+            w->open_kind = it.kind;
+            w->open_since_ms = since;
+            it.family = family_index(w, "dispatch");
+            it.client = it.kind == 0 && by_client ? jclient : -1;
+            it.a = since < from ? from : since;
+            it.b = end;
+            if (ns == cs) {
+                size_t nc = cs ? cs * 2 : 64;
+                item *ni = realloc(spans, nc * sizeof *ni);
+                if (ni) spans = ni;
+                pending *np2 = realloc(sp, nc * sizeof *np2);
+                if (np2) sp = np2;
+                if (!ni || !np2) rc = nomem(err);
+                else cs = nc;
+            }
+            if (!rc) {
+                spans[ns] = it;
+                sp[ns].subject = NULL;
+                sp[ns].tx = -1;
+                ns++;
+            }
+        }
+    }
     /* cut */
     loader L = {.w = w, .p = p, .spans = spans};
     if (!rc && ns) {
@@ -478,6 +554,7 @@ int obs_worker_load(store *db, int64_t worker, const obs_periods *p, bool by_cli
         free(sv);
     }
     for (size_t i = 0; !rc && i < np; i++) {
+        if (points[i].kind < 0) continue;
         int pi = obs_period_of(p, points[i].a);
         obs_cell *c = cell_get(w, &L.map, pi, points[i].family, points[i].client);
         if (!c) {
@@ -486,6 +563,16 @@ int obs_worker_load(store *db, int64_t worker, const obs_periods *p, bool by_cli
         }
         if (points[i].kind == 3) {
             c->paid_micros += points[i].value;
+            if (points[i].review > 0) {
+                obs_remedy *nr = realloc(w->remedies, (w->nremedies + 1) * sizeof *nr);
+                if (!nr) {
+                    L.oom = 1;
+                    break;
+                }
+                w->remedies = nr;
+                nr[w->nremedies++] = (obs_remedy){points[i].review, points[i].paid_ms, points[i].a,
+                                                  points[i].value, points[i].family};
+            }
         } else {
             c->distance_m += points[i].value;
             const obs_cost *k = cost_at(w, w->families[points[i].family], points[i].a);
@@ -509,5 +596,6 @@ void obs_worker_free(obs_worker *w)
 {
     free(w->cells);
     free(w->costs);
+    free(w->remedies);
     memset(w, 0, sizeof *w);
 }

@@ -12,8 +12,22 @@
  * when a worker does two things at once.
  *
  * Pay: every event with an amount ("paid") is added to the cell of its
- * instant and family. Distance: an event whose payload has "distance_m"
+ * instant and family — except a remedy (a payment whose subject is a
+ * review, "review:N": an overturned decision paid at the minimum, or a
+ * reviewer's compensation), which is added to the cell of the work it pays
+ * for: the start of the time span the overturned decision recorded (else
+ * the decision's instant). So a worker's history by day or week, and the
+ * observatory, show the pay beside the time it pays for; both dates are
+ * kept (w->remedies). Distance: an event whose payload has "distance_m"
  * (dispatch's deliveries) adds it to the cell of its instant.
+ *
+ * Live time: a courier's span running now is not in the journal until it
+ * closes (dispatch journals a waiting span when the courier accepts a job
+ * or goes offline, an active one at delivery). With now_ms >= 0, the open
+ * span is read from dispatch's tables (the earliest job in hand: active
+ * since its acceptance; else online and idle: waiting since then) and
+ * counted up to now, after the journal's spans, exactly as GET
+ * /v1/courier/shift shows it (time.open).
  *
  * Client: a payload field "client" (an account id) names it; else a paid
  * event's ledger transaction names the client whose escrow or funds were
@@ -82,8 +96,18 @@ typedef struct obs_cost {
     int64_t per_km_micros, per_hour_micros, from_ms;
 } obs_cost;
 
+/* A remedy: paid at paid_ms, counted at work_ms (the work it pays for). */
+typedef struct obs_remedy {
+    int64_t review, paid_ms, work_ms, amount_micros;
+    int     family;
+} obs_remedy;
+
 typedef struct obs_worker {
     int64_t   worker_id;
+    obs_remedy *remedies;                   /* remedies counted in [from, to) */
+    size_t    nremedies;
+    int64_t   open_kind;                    /* the live span counted: -1 none, 0 active, 1 waiting */
+    int64_t   open_since_ms;
     obs_cell *cells;
     size_t    ncells, cap;
     char      families[OBS_MAX_FAMILIES][OBS_FAMILY_LEN];
@@ -92,8 +116,10 @@ typedef struct obs_worker {
     size_t    ncosts;
 } obs_worker;
 
-/* Load and cut one worker's figures over the periods. */
-int  obs_worker_load(store *db, int64_t worker, const obs_periods *p, bool by_client, obs_worker *w, vis_err *err);
+/* Load and cut one worker's figures over the periods; now_ms >= 0 also
+ * counts a courier's open span up to now (clipped to the periods). */
+int  obs_worker_load(store *db, int64_t worker, const obs_periods *p, bool by_client, int64_t now_ms, obs_worker *w,
+                     vis_err *err);
 void obs_worker_free(obs_worker *w);
 /* The worker's cost declarations (also filled by obs_worker_load). */
 int  obs_costs_load(store *db, int64_t worker, obs_cost **out, size_t *n, vis_err *err);
@@ -107,8 +133,12 @@ void    obs_sum_add(obs_sum *s, const obs_cell *c);
 void    obs_sum_merge(obs_sum *s, const obs_sum *t);
 /* Costs in micros, rounded down once over the whole sum. */
 int64_t obs_costs_micros(const obs_sum *s);
-/* paid / (active + waiting) hours, before and after costs (0 without time). */
+/* paid / (active + waiting) hours — paid time, the figure the platform
+ * minimum applies to — before and after costs (0 without time). */
 int64_t obs_hourly(const obs_sum *s, bool after_costs);
+/* paid / (active + waiting + unpaid) hours — all time spent, unpaid time
+ * included: what the worker's time really earned (0 without time). */
+int64_t obs_hourly_all(const obs_sum *s, bool after_costs);
 
 /* Pure: the pieces of the sweep (exposed for unit tests). spans are in
  * journal order; cb gets each [a, b) with the index of the owning span.

@@ -10,18 +10,40 @@
 
 static int nomem(vis_err *err) { return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory"); }
 
-/* The figures of a sum, as a JSON object (new reference or NULL). */
+/* The figures of a sum, as a JSON object (new reference or NULL): pay per
+ * hour over paid time (active + waiting: the figure the minimum applies
+ * to) and over all time spent (unpaid time included), each before and
+ * after costs, with their flags against the minimum. */
 static json_t *figures(const obs_sum *s, int64_t min)
 {
     int64_t h = obs_hourly(s, false), ha = obs_hourly(s, true);
+    int64_t g = obs_hourly_all(s, false), ga = obs_hourly_all(s, true);
     bool timed = s->active_ms + s->waiting_ms > 0;
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:b}", "paid_micros", (json_int_t)s->paid_micros,
-                     "active_ms", (json_int_t)s->active_ms, "waiting_ms", (json_int_t)s->waiting_ms, "unpaid_ms",
-                     (json_int_t)s->unpaid_ms, "distance_m", (json_int_t)s->distance_m, "costs_micros",
-                     (json_int_t)obs_costs_micros(s), "effective_hourly_micros", (json_int_t)h,
-                     "effective_hourly_after_costs_micros", (json_int_t)ha, "below_minimum", timed && h < min,
-                     "below_minimum_after_costs", timed && ha < min);
+    bool spent = s->active_ms + s->waiting_ms + s->unpaid_ms > 0;
+    json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:b}", "paid_micros",
+                          (json_int_t)s->paid_micros, "active_ms", (json_int_t)s->active_ms, "waiting_ms",
+                          (json_int_t)s->waiting_ms, "unpaid_ms", (json_int_t)s->unpaid_ms, "distance_m",
+                          (json_int_t)s->distance_m, "costs_micros", (json_int_t)obs_costs_micros(s),
+                          "effective_hourly_micros", (json_int_t)h, "effective_hourly_after_costs_micros",
+                          (json_int_t)ha, "below_minimum", timed && h < min, "below_minimum_after_costs",
+                          timed && ha < min);
+    if (!o) return NULL;
+    json_object_set_new(o, "paid_time_ms", json_integer(s->active_ms + s->waiting_ms));
+    json_object_set_new(o, "all_time_ms", json_integer(s->active_ms + s->waiting_ms + s->unpaid_ms));
+    json_object_set_new(o, "hourly_all_time_micros", json_integer(g));
+    json_object_set_new(o, "hourly_all_time_after_costs_micros", json_integer(ga));
+    json_object_set_new(o, "below_minimum_all_time", json_boolean(spent && g < min));
+    json_object_set_new(o, "below_minimum_all_time_after_costs", json_boolean(spent && ga < min));
+    return o;
 }
+
+static const char MINIMUM_RULE[] =
+    "The platform minimum (minimum_hourly_micros) applies to pay per hour of paid time: paid / (active + waiting) "
+    "hours (effective_hourly_micros, and after your declared costs effective_hourly_after_costs_micros; flags "
+    "below_minimum, below_minimum_after_costs). Pay per hour of all the time you spent, unpaid time included "
+    "(hourly_all_time_micros, hourly_all_time_after_costs_micros) is what your time really earned; its flags "
+    "(below_minimum_all_time, below_minimum_all_time_after_costs) compare it with the same minimum for "
+    "information: unpaid time (rejected or abandoned work, expired leases) is not paid time.";
 
 /* Sum the cells matching (period or -1 for any) grouped by family (by = 0)
  * or by client (by = 1) into an array. */
@@ -152,8 +174,6 @@ int obs_costs_declare(obs_ctx *c, const account *who, json_t *spec, json_t **out
 
 int obs_earnings(obs_ctx *c, const account *who, int64_t from, int64_t to, obs_grain g, json_t **out, vis_err *err)
 {
-    timeacct t;
-    if (timeacct_compute(c->db, who->id, from, to, &t, err)) return err->code;
     obs_periods *per = malloc(sizeof *per);
     if (!per) return nomem(err);
     int rc = obs_periods_make(per, g, from, to, err);
@@ -166,27 +186,48 @@ int obs_earnings(obs_ctx *c, const account *who, int64_t from, int64_t to, obs_g
     per->start[0] = from;
     per->start[per->n] = to;
     obs_worker w;
-    if ((rc = obs_worker_load(c->db, who->id, per, true, &w, err))) {
+    if ((rc = obs_worker_load(c->db, who->id, per, true, c->now_ms, &w, err))) {
         free(per);
         return rc;
     }
     int64_t min = c->cfg->min_hourly_micros;
     obs_sum tot = {0};
     for (size_t i = 0; i < w.ncells; i++) obs_sum_add(&tot, &w.cells[i]);
-    json_t *o = json_pack("{s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "from_ms", (json_int_t)from, "to_ms",
-                          (json_int_t)to, "currency", c->cfg->currency, "paid_micros", (json_int_t)t.paid_micros,
-                          "active_ms", (json_int_t)t.active_ms, "waiting_ms", (json_int_t)t.waiting_ms, "unpaid_ms",
-                          (json_int_t)t.unpaid_ms, "effective_hourly_micros", (json_int_t)t.hourly_micros,
-                          "minimum_hourly_micros", (json_int_t)min, "below_minimum",
-                          t.active_ms + t.waiting_ms > 0 && t.hourly_micros < min);
+    /* the totals are the cells' sums: the journal's spans, a courier's open
+       span up to now, remedies at the work they pay for */
+    json_t *o = figures(&tot, min);
+    if (o) {
+        json_object_set_new(o, "from_ms", json_integer(from));
+        json_object_set_new(o, "to_ms", json_integer(to));
+        json_object_set_new(o, "currency", json_string(c->cfg->currency));
+        json_object_set_new(o, "minimum_hourly_micros", json_integer(min));
+        json_object_set_new(o, "minimum_applies_to", json_string("paid_time"));
+        json_object_set_new(o, "minimum_rule", json_string(MINIMUM_RULE));
+        json_object_set_new(o, "open_span",
+                            w.open_kind < 0 ? json_null()
+                                            : json_pack("{s:s, s:I, s:I, s:s}", "kind",
+                                                        w.open_kind == 0 ? "active" : "waiting", "since_ms",
+                                                        (json_int_t)w.open_since_ms, "counted_to_ms",
+                                                        (json_int_t)(c->now_ms < to ? c->now_ms : to), "note",
+                                                        "a courier's span running now, counted up to now (it is "
+                                                        "journalled when it closes)"));
+        json_t *rem = json_array();
+        for (size_t i = 0; i < w.nremedies; i++) {
+            const obs_remedy *m = &w.remedies[i];
+            json_array_append_new(rem, json_pack("{s:I, s:s, s:I, s:I, s:I}", "review", (json_int_t)m->review,
+                                                 "family", w.families[m->family], "paid_ms", (json_int_t)m->paid_ms,
+                                                 "work_ms", (json_int_t)m->work_ms, "amount_micros",
+                                                 (json_int_t)m->amount_micros));
+        }
+        json_object_set_new(o, "remedies", rem);
+        json_object_set_new(o, "remedies_rule",
+                            json_string("pay decided on a human review (an overturned automated decision paid at "
+                                        "the minimum, or compensation) is counted in the period of the work it pays "
+                                        "for (work_ms: the start of the time the decision recorded), not on the day "
+                                        "it was paid (paid_ms)"));
+    }
     json_t *costs = NULL;
     if (o && !(rc = obs_costs_list(c, who, &costs, err))) {
-        int64_t ha = obs_hourly(&tot, true);
-        json_object_set_new(o, "costs_micros", json_integer(obs_costs_micros(&tot)));
-        json_object_set_new(o, "distance_m", json_integer(tot.distance_m));
-        json_object_set_new(o, "effective_hourly_after_costs_micros", json_integer(ha));
-        json_object_set_new(o, "below_minimum_after_costs",
-                            json_boolean(tot.active_ms + tot.waiting_ms > 0 && ha < min));
         json_object_set(o, "costs_declared", json_object_get(costs, "costs"));
         json_object_set(o, "costs_rule", json_object_get(costs, "rule"));
         json_decref(costs);

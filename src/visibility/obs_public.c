@@ -61,9 +61,11 @@ static int vec_push(vec *a, int64_t x)
 typedef struct group {
     int64_t workers;       /* working time > 0 */
     obs_sum sum;
-    vec     after, before; /* hourly of workers with active or waiting time */
-    int64_t below_after, below_before;
+    vec     after, before; /* hourly over paid time, of workers with active or waiting time */
+    vec     all_after, all_before; /* hourly over all time spent, of workers with working time */
+    int64_t below_after, below_before, below_all_after, below_all_before;
     bool    suppressed;
+    bool    quantiles_withheld; /* published sums, but no per-person distribution (medians, deciles, shares) */
 } group;
 
 typedef struct agg {
@@ -92,6 +94,8 @@ static void agg_free(agg *a, int nper)
         for (int i = 0; i < nper * OBS_MAX_FAMILIES; i++) {
             free(a->g[i].after.v);
             free(a->g[i].before.v);
+            free(a->g[i].all_after.v);
+            free(a->g[i].all_before.v);
         }
     free(a->g);
     free(a->mask);
@@ -125,13 +129,37 @@ static int agg_build(obs_ctx *c, const obs_periods *p, agg *a, vis_err *err)
     }
     store_done(q);
     if (r < 0) return err->code;
+    /* couriers online now: their open span counts up to now */
+    if (c->now_ms > p->start[0]) {
+        vis_err e2;
+        vis_err_clear(&e2);
+        store_stmt *oq = store_query(c->db, SQL_OBS_ONLINE_COURIERS, &e2, "");
+        while (oq && (r = store_row(oq, &e2)) == 1) {
+            int64_t id = store_col_i64(oq, 0);
+            bool seen = false;
+            for (size_t i = 0; i < a->nworkers && !seen; i++) seen = a->wids[i] == id;
+            if (seen) continue;
+            if (a->nworkers == a->capw) {
+                size_t nc = a->capw ? a->capw * 2 : 64;
+                int64_t *nw = realloc(a->wids, nc * sizeof *nw);
+                if (!nw) {
+                    store_done(oq);
+                    return nomem(err);
+                }
+                a->wids = nw;
+                a->capw = nc;
+            }
+            a->wids[a->nworkers++] = id;
+        }
+        if (oq) store_done(oq);
+    }
     a->mask = calloc((size_t)p->n * (a->nworkers ? a->nworkers : 1), sizeof *a->mask);
     a->wtot = calloc(a->nworkers ? a->nworkers : 1, sizeof *a->wtot);
     if (!a->mask || !a->wtot) return nomem(err);
     int64_t min = c->cfg->min_hourly_micros;
     for (size_t wi = 0; wi < a->nworkers; wi++) {
         obs_worker w;
-        int rc = obs_worker_load(c->db, a->wids[wi], p, false, &w, err);
+        int rc = obs_worker_load(c->db, a->wids[wi], p, false, c->now_ms, &w, err);
         if (rc) return rc;
         int map[OBS_MAX_FAMILIES];
         for (int f = 0; f < w.nfamilies; f++) map[f] = gfam(a, w.families[f]);
@@ -156,6 +184,13 @@ static int agg_build(obs_ctx *c, const obs_periods *p, agg *a, vis_err *err)
                 g->workers++;
                 obs_sum_merge(&g->sum, x);
                 if (f != ALLFAM) a->mask[(size_t)pi * a->nworkers + wi] |= 1u << f;
+                int64_t gb = obs_hourly_all(x, false), ga = obs_hourly_all(x, true);
+                if (vec_push(&g->all_before, gb) || vec_push(&g->all_after, ga)) {
+                    free(s);
+                    return nomem(err);
+                }
+                g->below_all_before += gb < min;
+                g->below_all_after += ga < min;
                 if (x->active_ms + x->waiting_ms <= 0) continue;
                 int64_t hb = obs_hourly(x, false), ha = obs_hourly(x, true);
                 if (vec_push(&g->before, hb) || vec_push(&g->after, ha)) {
@@ -198,6 +233,18 @@ static void suppress(agg *a, const obs_periods *p, int64_t k)
             row[best].suppressed = true;
             sup |= 1u << best;
         }
+        /* Distributions (medians, deciles, shares below the minimum) list or
+           locate individual values, so they are not protected by the
+           secondary rule above (which protects sums and counts): they are
+           published only over at least k workers, and the "all" row's only
+           when no family of the period is suppressed — otherwise the values
+           of the published families, taken out of the "all" row's, would
+           leave the suppressed workers' own values. */
+        for (int f = 0; f < a->nfam; f++) {
+            group *g = &row[f];
+            if (g->suppressed) continue;
+            if ((int64_t)g->after.n < k || (int64_t)g->all_after.n < k || (f == ALLFAM && sup)) g->quantiles_withheld = true;
+        }
     }
 }
 
@@ -216,20 +263,6 @@ static json_t *group_json(const group *g, const char *family, int64_t k)
     }
     const obs_sum *s = &g->sum;
     int64_t total = s->active_ms + s->waiting_ms + s->unpaid_ms;
-    int64_t d[9];
-    int64_t *tmp = malloc((g->after.n ? g->after.n : 1) * sizeof *tmp);
-    if (!tmp) {
-        json_decref(o);
-        return NULL;
-    }
-    if (g->after.n) memcpy(tmp, g->after.v, g->after.n * sizeof *tmp);
-    obs_deciles(tmp, g->after.n, d);
-    int64_t med_after = obs_median(tmp, g->after.n);
-    if (g->before.n) memcpy(tmp, g->before.v, g->before.n * sizeof *tmp);
-    int64_t med_before = obs_median(tmp, g->before.n);
-    free(tmp);
-    json_t *dec = json_array();
-    for (int i = 0; i < 9 && g->after.n; i++) json_array_append_new(dec, json_integer(d[i]));
     json_object_set_new(o, "active_workers", json_integer(g->workers));
     json_object_set_new(o, "workers_with_paid_time", json_integer((json_int_t)g->after.n));
     json_object_set_new(o, "hours_worked", json_real((double)total / 3600000.0));
@@ -239,13 +272,49 @@ static json_t *group_json(const group *g, const char *family, int64_t k)
     json_object_set_new(o, "waiting_share", json_real(share(s->waiting_ms, total)));
     json_object_set_new(o, "unpaid_share", json_real(share(s->unpaid_ms, total)));
     json_object_set_new(o, "paid_micros", json_integer(s->paid_micros));
-    json_object_set_new(o, "median_hourly_after_costs_micros", json_integer(med_after));
-    json_object_set_new(o, "deciles_hourly_after_costs_micros", dec);
-    json_object_set_new(o, "median_hourly_before_costs_micros", json_integer(med_before));
+    json_object_set_new(o, "quantiles_withheld", json_boolean(g->quantiles_withheld));
+    if (g->quantiles_withheld) {
+        json_object_set_new(o, "quantiles_why",
+                            json_sprintf("medians, deciles and shares below the minimum are published over at least "
+                                         "k = %lld workers, and for all families together only when no family cell "
+                                         "of the period is suppressed (the difference would show a suppressed "
+                                         "worker's own figure)",
+                                         (long long)k));
+        return o;
+    }
+    /* over paid time (active + waiting): workers with paid time */
+    const vec *vs[4] = {&g->after, &g->before, &g->all_after, &g->all_before};
+    int64_t med[4], dec[4][9];
+    size_t mx = g->after.n > g->all_after.n ? g->after.n : g->all_after.n;
+    int64_t *tmp = malloc((mx ? mx : 1) * sizeof *tmp);
+    if (!tmp) {
+        json_decref(o);
+        return NULL;
+    }
+    for (int i = 0; i < 4; i++) {
+        if (vs[i]->n) memcpy(tmp, vs[i]->v, vs[i]->n * sizeof *tmp);
+        obs_deciles(tmp, vs[i]->n, dec[i]);
+        med[i] = obs_median(tmp, vs[i]->n);
+    }
+    free(tmp);
+    json_t *d_after = json_array(), *d_all_after = json_array();
+    for (int i = 0; i < 9 && g->after.n; i++) json_array_append_new(d_after, json_integer(dec[0][i]));
+    for (int i = 0; i < 9 && g->all_after.n; i++) json_array_append_new(d_all_after, json_integer(dec[2][i]));
+    json_object_set_new(o, "median_hourly_after_costs_micros", json_integer(med[0]));
+    json_object_set_new(o, "deciles_hourly_after_costs_micros", d_after);
+    json_object_set_new(o, "median_hourly_before_costs_micros", json_integer(med[1]));
     json_object_set_new(o, "share_below_minimum_after_costs",
                         json_real(share(g->below_after, (int64_t)g->after.n)));
     json_object_set_new(o, "share_below_minimum_before_costs",
                         json_real(share(g->below_before, (int64_t)g->before.n)));
+    /* over all time spent (unpaid included): every worker of the cell */
+    json_object_set_new(o, "median_hourly_all_time_after_costs_micros", json_integer(med[2]));
+    json_object_set_new(o, "deciles_hourly_all_time_after_costs_micros", d_all_after);
+    json_object_set_new(o, "median_hourly_all_time_before_costs_micros", json_integer(med[3]));
+    json_object_set_new(o, "share_below_minimum_all_time_after_costs",
+                        json_real(share(g->below_all_after, (int64_t)g->all_after.n)));
+    json_object_set_new(o, "share_below_minimum_all_time_before_costs",
+                        json_real(share(g->below_all_before, (int64_t)g->all_before.n)));
     return o;
 }
 
@@ -254,13 +323,15 @@ static json_t *group_json(const group *g, const char *family, int64_t k)
 static const struct {
     const char *family;
     int         count_automated; /* journal: automated verdicts are output items too */
+    const char *event;           /* journal: the event delivering an item ('' = any human active span) */
     const char *records;         /* the family's decision records (from, to), or NULL */
     const char *what;
 } outputs[] = {
-    {"microwork", 0, NULL,
-     "answers delivered (distinct assignments with a submitted answer). Every answer in Visible is given by a human "
+    {"microwork", 0, "submitted", NULL,
+     "answers delivered (distinct assignments with a submitted answer, journalled 'submitted' in the period; an "
+     "expired lease paid after a review is paid time, not an answer). Every answer in Visible is given by a human "
      "worker account; no model answers tasks. Aggregation (truth inference) only combines human answers."},
-    {"moderation", 1, SQL_OBS_OUTPUT_MODERATION,
+    {"moderation", 1, "", SQL_OBS_OUTPUT_MODERATION,
      "content items decided in the period (moderation's decision records: distinct content); made or checked by "
      "humans = decided by a moderator (with or without the classifier's hint) or an automatic decision audited by "
      "one. Without decision records, the journal: distinct subjects of classifier verdicts and human review spans."},
@@ -283,8 +354,8 @@ static int output_counts(obs_ctx *c, size_t i, int64_t from, int64_t to, int64_t
         if (q) store_done(q);
         if (*items) return 0;
     }
-    store_stmt *q = store_query(c->db, SQL_OBS_OUTPUT, err, "tiii", outputs[i].family, from, to,
-                                (int64_t)outputs[i].count_automated);
+    store_stmt *q = store_query(c->db, SQL_OBS_OUTPUT, err, "tiiit", outputs[i].family, from, to,
+                                (int64_t)outputs[i].count_automated, outputs[i].event);
     if (!q) return -1;
     int r = store_row(q, err);
     if (r == 1) {
@@ -367,10 +438,14 @@ int obs_observatory(obs_ctx *c, int64_t from, int64_t to, obs_grain g, const cha
             (json_int_t)p->start[p->n], "group_by", gn[g], "k", (json_int_t)k, "currency", c->cfg->currency,
             "minimum_hourly_micros", (json_int_t)c->cfg->min_hourly_micros, "method",
             "computed on request from the hash-chained journal. active worker = working time (active, waiting or "
-            "unpaid) in the cell. Hourly pay = paid / (active + waiting) hours, after the costs workers declare; "
-            "median (even count: mean of the middle two) and nearest-rank deciles over workers with active or "
-            "waiting time. Cells of fewer than k workers are suppressed, and more cells until the suppressed ones "
-            "cover k workers. No personal data.",
+            "unpaid) in the cell. Hourly pay over paid time = paid / (active + waiting) hours (the figure the "
+            "platform minimum applies to), over workers with active or waiting time; hourly pay over all time "
+            "spent = paid / (active + waiting + unpaid) hours (*_all_time_*), over every worker of the cell; both "
+            "after the costs workers declare, and before; median (even count: mean of the middle two) and "
+            "nearest-rank deciles. Cells of fewer than k workers are suppressed, and more cells until the "
+            "suppressed ones cover k workers; medians, deciles and shares are published only over k workers or "
+            "more, and for all families together only when no family cell of the period is suppressed "
+            "(quantiles_withheld). No personal data.",
             "periods", periods);
         if (!*out) rc = nomem(err);
     } else {
@@ -399,7 +474,7 @@ static const char DECL_DEFINITIONS[] =
 
 /* The declaration's figures, computed once for both forms. */
 typedef struct decl {
-    int64_t persons, registered, sum_paid, sum_ms, with_days;
+    int64_t persons, registered, sum_paid, sum_ms, sum_paid_ms, with_days;
     int64_t nlev[NLEVELS];
     double  sum_days, weeks;
 } decl;
@@ -416,6 +491,7 @@ static int decl_compute(obs_ctx *c, int64_t from, int64_t to, agg *a, decl *d, v
         d->persons++;
         d->sum_paid += s->paid_micros;
         d->sum_ms += ms;
+        d->sum_paid_ms += s->active_ms + s->waiting_ms;
         double wh = (double)ms / 3600000.0 / d->weeks;
         for (int l = 0; l < NLEVELS; l++)
             if (wh >= levels[l].lo && wh < levels[l].hi) d->nlev[l]++;
@@ -429,6 +505,23 @@ static int decl_compute(obs_ctx *c, int64_t from, int64_t to, agg *a, decl *d, v
     }
     return 0;
 }
+
+/* Pay per hour, platform-wide: total paid over total hours of paid time
+ * (active + waiting: the minimum applies to it) and of all time spent
+ * (unpaid included), before costs. */
+static int64_t per_hour(int64_t paid, int64_t ms) { return ms > 0 ? (int64_t)((__int128)paid * 3600000 / ms) : 0; }
+
+static void hourly_fields(json_t *o, int64_t paid, int64_t paid_ms, int64_t all_ms, bool withheld)
+{
+    json_object_set_new(o, "hourly_paid_time_micros", withheld ? json_null() : json_integer(per_hour(paid, paid_ms)));
+    json_object_set_new(o, "hourly_all_time_micros", withheld ? json_null() : json_integer(per_hour(paid, all_ms)));
+}
+
+static const char DECL_HOURLY[] =
+    "hourly_paid_time_micros = income / hours of paid time (active + waiting), the figure the platform minimum "
+    "(minimum_hourly_micros) applies to; hourly_all_time_micros = income / all hours spent, unpaid time (rejected "
+    "or abandoned work, expired leases) included; both over everyone concerned together, before the costs workers "
+    "declare.";
 
 static double fam_weekly_hours(const group *g, double weeks)
 {
@@ -444,12 +537,15 @@ static json_t *decl_exact(obs_ctx *c, int64_t from, int64_t to, const agg *a, co
         json_array_append_new(lv, json_pack("{s:s, s:I}", "level", levels[l].label, "persons", (json_int_t)d->nlev[l]));
     for (int f = 1; f < a->nfam; f++) {
         const group *g = &a->g[f];
-        json_array_append_new(byf, json_pack("{s:s, s:I, s:f, s:I}", "family", a->fam[f], "persons",
-                                             (json_int_t)g->workers, "average_weekly_hours_per_person",
-                                             fam_weekly_hours(g, d->weeks), "average_income_per_person_micros",
-                                             (json_int_t)(g->workers ? g->sum.paid_micros / g->workers : 0)));
+        json_t *fo = json_pack("{s:s, s:I, s:f, s:I}", "family", a->fam[f], "persons", (json_int_t)g->workers,
+                               "average_weekly_hours_per_person", fam_weekly_hours(g, d->weeks),
+                               "average_income_per_person_micros",
+                               (json_int_t)(g->workers ? g->sum.paid_micros / g->workers : 0));
+        hourly_fields(fo, g->sum.paid_micros, g->sum.active_ms + g->sum.waiting_ms,
+                      g->sum.active_ms + g->sum.waiting_ms + g->sum.unpaid_ms, false);
+        json_array_append_new(byf, fo);
     }
-    return json_pack("{s:s, s:I, s:I, s:s, s:I, s:I, s:o, s:[{s:s, s:I}], s:f, s:f, s:I, s:f, s:o, s:s}",
+    json_t *o = json_pack("{s:s, s:I, s:I, s:s, s:I, s:I, s:o, s:[{s:s, s:I}], s:f, s:f, s:I, s:f, s:o, s:s}",
                      "legal_basis", "Directive (EU) 2024/2831 on improving working conditions in platform work, Article 17",
                      "from_ms", (json_int_t)from, "to_ms", (json_int_t)to, "currency", c->cfg->currency,
                      "persons_performing_platform_work", (json_int_t)d->persons, "registered_worker_accounts",
@@ -459,6 +555,13 @@ static json_t *decl_exact(obs_ctx *c, int64_t from, int64_t to, const agg *a, co
                      d->persons ? (double)d->sum_ms / 3600000.0 / d->weeks / (double)d->persons : 0.0,
                      "average_income_per_person_micros", (json_int_t)(d->persons ? d->sum_paid / d->persons : 0),
                      "weeks_in_period", d->weeks, "by_family", byf, "definitions", DECL_DEFINITIONS);
+    if (o) {
+        hourly_fields(o, d->sum_paid, d->sum_paid_ms, d->sum_ms, false);
+        json_object_set_new(o, "minimum_hourly_micros", json_integer(c->cfg->min_hourly_micros));
+        json_object_set_new(o, "minimum_applies_to", json_string("paid_time"));
+        json_object_set_new(o, "hourly_definitions", json_string(DECL_HOURLY));
+    }
+    return o;
 }
 
 /* A count for the public: null when it names fewer than k persons (0 is
@@ -502,15 +605,17 @@ static json_t *decl_public(obs_ctx *c, int64_t from, int64_t to, agg *a, const o
         if (g->workers <= 0) continue;
         bool s = g->suppressed;
         any = any || s;
-        json_array_append_new(
-            byf, json_pack("{s:s, s:b, s:o, s:o, s:o}", "family", a->fam[f], "suppressed", s, "persons",
-                           count_k(g->workers, s), "average_weekly_hours_per_person",
-                           s ? json_null() : json_real(fam_weekly_hours(g, d->weeks)),
-                           "average_income_per_person_micros",
-                           s ? json_null() : json_integer(g->sum.paid_micros / g->workers)));
+        json_t *fo = json_pack("{s:s, s:b, s:o, s:o, s:o}", "family", a->fam[f], "suppressed", s, "persons",
+                               count_k(g->workers, s), "average_weekly_hours_per_person",
+                               s ? json_null() : json_real(fam_weekly_hours(g, d->weeks)),
+                               "average_income_per_person_micros",
+                               s ? json_null() : json_integer(g->sum.paid_micros / g->workers));
+        hourly_fields(fo, g->sum.paid_micros, g->sum.active_ms + g->sum.waiting_ms,
+                      g->sum.active_ms + g->sum.waiting_ms + g->sum.unpaid_ms, s);
+        json_array_append_new(byf, fo);
     }
     bool avg = d->persons > 0 && !total_sup;
-    return json_pack(
+    json_t *o = json_pack(
         "{s:s, s:I, s:I, s:s, s:I, s:b, s:o, s:b, s:o, s:o, s:[{s:s, s:o, s:b}], s:o, s:o, s:o, s:f, s:o, s:s, s:s}",
         "legal_basis", "Directive (EU) 2024/2831 on improving working conditions in platform work, Article 17",
         "from_ms", (json_int_t)from, "to_ms", (json_int_t)to, "currency", c->cfg->currency, "k", (json_int_t)k,
@@ -528,6 +633,13 @@ static json_t *decl_public(obs_ctx *c, int64_t from, int64_t to, agg *a, const o
         "withheld (null, suppressed: true), with the averages over them; levels of activity and families are "
         "withheld further until the withheld ones cover at least k persons, so that no small group can be "
         "computed by difference. 0 is published. No personal data.");
+    if (o) {
+        hourly_fields(o, d->sum_paid, d->sum_paid_ms, d->sum_ms, !avg);
+        json_object_set_new(o, "minimum_hourly_micros", json_integer(c->cfg->min_hourly_micros));
+        json_object_set_new(o, "minimum_applies_to", json_string("paid_time"));
+        json_object_set_new(o, "hourly_definitions", json_string(DECL_HOURLY));
+    }
+    return o;
 }
 
 static int declaration(obs_ctx *c, int64_t from, int64_t to, bool public, json_t **out, vis_err *err)

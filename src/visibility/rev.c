@@ -174,9 +174,10 @@ static const struct {
      "the time you spent on it is recorded as unpaid."},
     {"microwork", "approved", "auto_approval", "not reviewed within the batch's auto-approval delay",
      "Your answer was approved and paid automatically because the client did not review it in time."},
-    {"microwork", "fair_pay_topup", "fair_pay", "pay per answer >= minimum hourly pay x median answer time",
-     "The pay of every answer on a batch you worked on was raised automatically so that the median answer time "
-     "pays at least the platform minimum per hour; answers already approved were topped up."},
+    {"microwork", "fair_pay_topup", "fair_pay",
+     "a worker's pay on a batch >= minimum hourly pay x the worker's counted active time on it",
+     "Your pay on a batch was raised automatically so that your own time on its approved answers is paid at least "
+     "the platform minimum per hour (each answer counted up to the batch's time cap)."},
     {"microwork", "task_closed_early", "dynamic_overlap", "confidence of the leading answer >= the batch's target",
      "The platform stopped collecting answers for a task you answered because the answers already given agreed "
      "enough; your answer is unaffected."},

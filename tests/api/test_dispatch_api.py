@@ -612,6 +612,190 @@ class BadInput(Base):
             shutil.rmtree(d, ignore_errors=True)
 
 
+# the dispatcher's distances: equirectangular projection around the reference point (disp_svc_rules.c)
+EARTH_R = 6371008.8
+
+
+def proj(lat, lon):
+    import math
+    return (EARTH_R * math.radians(lon - REF[1]) * math.cos(math.radians(REF[0])),
+            EARTH_R * math.radians(lat - REF[0]))
+
+
+def dist_m(a, b):
+    """Metres between two (lat, lon) points, rounded as the dispatcher rounds one leg."""
+    import math
+    (x1, y1), (x2, y2) = proj(*a), proj(*b)
+    return int(math.floor(math.hypot(x2 - x1, y2 - y1) + 0.5))
+
+
+class CourierRoute(Base):
+    """Issue 14, item 4: a delivery's distance (the one per-km costs apply to) is the courier's route: the
+    ride to the pickup from where they accepted, then pickup -> drop-off; in a bundle each leg is counted
+    once, by the delivery it ends at."""
+
+    def deliver(self, w, job_id, at_place=True):
+        if at_place:
+            self.assertEqual(w.post("/v1/courier/position", near(0.0003, 0.0)).status, 200)
+        self.clock(advance_ms=2 * MIN)
+        r = w.post("/v1/courier/jobs/%d/picked-up" % job_id)
+        self.assertEqual(r.status, 200, r)
+        self.clock(advance_ms=6 * MIN)
+        r = w.post("/v1/courier/jobs/%d/delivered" % job_id)
+        self.assertEqual(r.status, 200, r)
+        return r.json
+
+    def delivered(self, wid):
+        return {p["job"]: p for p in (json.loads(row[9]) for row in self.journal("delivered", wid))}
+
+    def test_distance_includes_the_ride_to_the_pickup(self):
+        cacct, cl, place = self.client()
+        start = (REF[0] - 0.002, REF[1])  # 222 m south of the pickup (the place is at REF)
+        wacct, w = self.courier(pos={"lat": start[0], "lon": start[1]})
+        wid = wacct["id"]
+        # a per-km cost for deliveries, nothing per hour: the costs are the distance's alone
+        r = w.post("/v1/me/costs", {"per_km_micros": 400000, "per_hour_micros": 0, "family": "dispatch"})
+        self.assertEqual(r.status, 201, r)
+        job = self.post_job(cl, place)
+        drop = (REF[0] + 0.012, REF[1] + 0.008)
+        self.assertEqual(job["distance_m"], dist_m(REF, drop))
+        self.assertEqual(job["distance_m"], 1457)
+        self.epoch()
+        o = self.offers(w)[0]
+        self.clock(advance_ms=1 * MIN)
+        self.assertEqual(w.post("/v1/courier/offers/%d/accept" % o["id"]).status, 200)
+        self.deliver(w, job["id"])  # the courier moves to the pickup first: the approach is from the acceptance
+        d = self.delivered(wid)[job["id"]]
+        self.assertEqual(d["distance_m"], dist_m(start, REF) + job["distance_m"])
+        self.assertEqual(d["distance_m"], 222 + 1457)
+        # earnings: the distance and the per-km costs are the whole route's
+        e = w.get("/v1/me/earnings?from=%d&to=%d" % (T0, T0 + 60 * MIN)).json
+        self.assertEqual(e["distance_m"], 1679)
+        self.assertEqual(e["costs_micros"], 400000 * 1679 // 1000)
+        # the parts: the acceptance records where the ride starts (a distance, never coordinates)
+        self.assertEqual(d["route"], {"from": "position", "approach_m": 222, "last_leg_m": 1457, "pickups": 1})
+        acc = self.journal("accepted", wid)[0][9]
+        self.assertEqual(json.loads(acc)["route"], {"from": "position", "approach_m": 222})
+        self.assertNotIn("lat", acc)
+        # the route is what the offer priced (the engine's route length, rounded once)
+        self.assertLessEqual(abs(o["distance_m"] - d["distance_m"]), 1)
+        self.assertSound()
+
+    def test_bundle_counts_each_leg_once(self):
+        cacct, cl, place = self.client()
+        start = (REF[0] - 0.002, REF[1])
+        wacct, w = self.courier(pos={"lat": start[0], "lon": start[1]})
+        wid = wacct["id"]
+        j1 = self.post_job(cl, place, dlat=0.012, dlon=0.008)
+        j2 = self.post_job(cl, place, dlat=0.004, dlon=-0.006)
+        self.epoch()
+        o = self.offers(w)[0]
+        self.assertEqual(sorted(o["job_ids"]), sorted([j1["id"], j2["id"]]))  # one bundle
+        self.assertEqual(w.post("/v1/courier/offers/%d/accept" % o["id"]).status, 200)
+        d1 = (REF[0] + 0.012, REF[1] + 0.008)
+        d2 = (REF[0] + 0.004, REF[1] - 0.006)
+        approach = dist_m(start, REF)
+        # both picked up in one visit; delivered in whatever order the courier chooses
+        self.assertEqual(w.post("/v1/courier/position", near(0.0003, 0.0)).status, 200)
+        self.clock(advance_ms=3 * MIN)
+        for j in (j1, j2):
+            self.assertEqual(w.post("/v1/courier/jobs/%d/picked-up" % j["id"]).status, 200)
+        self.clock(advance_ms=5 * MIN)
+        self.assertEqual(w.post("/v1/courier/jobs/%d/delivered" % j1["id"]).status, 200)
+        self.clock(advance_ms=4 * MIN)
+        self.assertEqual(w.post("/v1/courier/jobs/%d/delivered" % j2["id"]).status, 200)
+        d = self.delivered(wid)
+        # the first drop-off carries the approach and pickup -> drop-off; the second the leg between drop-offs
+        self.assertEqual(d[j1["id"]]["distance_m"], approach + dist_m(REF, d1))
+        self.assertEqual(d[j1["id"]]["route"]["from"], "position")
+        self.assertEqual(d[j2["id"]]["distance_m"], dist_m(d1, d2))
+        self.assertEqual(d[j2["id"]]["route"], {"from": "previous_dropoff", "approach_m": 0,
+                                                "last_leg_m": dist_m(d1, d2), "pickups": 0})
+        route = approach + dist_m(REF, d1) + dist_m(d1, d2)
+        e = w.get("/v1/me/earnings?from=%d&to=%d" % (T0, T0 + 60 * MIN)).json
+        self.assertEqual(e["distance_m"], route)
+        # the next job, accepted while waiting: its ride starts from the courier's position then
+        self.assertEqual(w.post("/v1/courier/position", {"lat": d2[0], "lon": d2[1]}).status, 200)
+        j3 = self.post_job(cl, place, dlat=-0.003, dlon=0.002)
+        self.epoch()
+        o3 = self.offers(w)[0]
+        self.assertEqual(w.post("/v1/courier/offers/%d/accept" % o3["id"]).status, 200)
+        self.deliver(w, j3["id"])
+        d3 = (REF[0] - 0.003, REF[1] + 0.002)
+        self.assertEqual(self.delivered(wid)[j3["id"]]["distance_m"], dist_m(d2, REF) + dist_m(REF, d3))
+        self.assertSound()
+
+
+class LiveShiftTime(Base):
+    """Issue 14, item 6: the shift's waiting and active time grow while the courier is online (the span
+    running now is in the totals), and so does the guarantee's top-up to expect."""
+
+    def shift(self, w):
+        r = w.get("/v1/courier/shift")
+        self.assertEqual(r.status, 200, r)
+        return r.json
+
+    def test_waiting_and_active_time_grow_live(self):
+        cacct, cl, place = self.client()
+        wacct, w = self.courier()
+        self.clock(advance_ms=10 * MIN)
+        s = self.shift(w)
+        self.assertEqual(s["time"]["waiting_ms"], 10 * MIN)
+        self.assertEqual(s["time"]["active_ms"], 0)
+        self.assertEqual(s["time"]["open"], {"kind": "waiting", "since_ms": T0})
+        self.assertEqual(s["time"]["as_of_ms"], T0 + 10 * MIN)
+        self.assertEqual(s["online_ms"], 10 * MIN)
+        self.assertEqual(s["guarantee"]["guaranteed_micros"], 12000000 * 10 // 60)
+        self.assertEqual(s["guarantee"]["topup_micros"], 2000000)
+        self.assertEqual(s["total_micros"], 2000000)
+        # a job: accepted at 10 min, picked up at 14, delivered at 20
+        job = self.post_job(cl, place)
+        self.epoch()
+        o = self.offers(w)[0]
+        self.assertEqual(w.post("/v1/courier/offers/%d/accept" % o["id"]).status, 200)
+        self.clock(advance_ms=4 * MIN)
+        s = self.shift(w)
+        self.assertEqual((s["time"]["waiting_ms"], s["time"]["active_ms"]), (10 * MIN, 4 * MIN))
+        self.assertEqual(s["time"]["open"], {"kind": "active", "since_ms": T0 + 10 * MIN})
+        self.assertEqual(w.post("/v1/courier/jobs/%d/picked-up" % job["id"]).status, 200)
+        self.clock(advance_ms=6 * MIN)
+        self.assertEqual(w.post("/v1/courier/jobs/%d/delivered" % job["id"]).status, 200)
+        self.clock(advance_ms=5 * MIN)
+        s = self.shift(w)
+        self.assertEqual((s["time"]["waiting_ms"], s["time"]["active_ms"]), (15 * MIN, 10 * MIN))
+        self.assertEqual(s["time"]["waiting_ms"] + s["time"]["active_ms"], s["online_ms"])
+        self.assertEqual(s["guarantee"]["topup_micros"],
+                         max(0, 12000000 * 25 // 60 - s["pay"]["orders_total_micros"]))
+        live = s
+        # going offline now: the final figures are the live ones
+        r = w.post("/v1/courier/offline")
+        self.assertEqual(r.status, 200, r)
+        f = r.json
+        self.assertEqual((f["time"]["waiting_ms"], f["time"]["active_ms"]),
+                         (live["time"]["waiting_ms"], live["time"]["active_ms"]))
+        self.assertIsNone(f["time"]["open"])
+        self.assertEqual(f["guarantee"]["topup_micros"], live["guarantee"]["topup_micros"])
+
+    def test_job_released_while_another_is_in_hand_is_not_counted_twice(self):
+        cacct, cl, place = self.client()
+        aa, a = self.courier()
+        j1 = self.post_job(cl, place, dlat=0.012, dlon=0.008)
+        j2 = self.post_job(cl, place, dlat=0.004, dlon=-0.006)
+        self.epoch()
+        o = self.offers(a)[0]
+        self.assertEqual(len(o["job_ids"]), 2)
+        self.clock(advance_ms=1 * MIN)
+        self.assertEqual(a.post("/v1/courier/offers/%d/accept" % o["id"]).status, 200)
+        ba, b = self.courier(pos=near(0.002, 0.002))
+        self.clock(advance_ms=3 * MIN)
+        r = self.adm.post("/v1/admin/dispatch/jobs/%d/reassign" % j2["id"], {"courier_id": ba["id"], "reason": "x"})
+        self.assertEqual(r.status, 200, r)
+        self.clock(advance_ms=4 * MIN)
+        s = self.shift(a)
+        # active since the acceptance (the released job's span lies inside it), waiting before
+        self.assertEqual((s["time"]["waiting_ms"], s["time"]["active_ms"]), (1 * MIN, 7 * MIN))
+        self.assertEqual(s["time"]["open"], {"kind": "active", "since_ms": T0 + 1 * MIN})
+
 class Service(unittest.TestCase):
     def test_dispatcher_thread_and_restart(self):
         """The thread runs epochs on the platform clock; state survives a restart."""

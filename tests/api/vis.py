@@ -200,3 +200,38 @@ class OnceClient(Client):
             self.conn.close()
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.conn.timeout)
             raise
+
+
+# ---- recorded answers for the schema check (tests/api/test_zz_schema.py,
+# docs/api.yaml): every exchange of a Client, as (method, path, status,
+# content type, body, request content type, request body); bodies only of
+# JSON answers. VIS_SCHEMA_RECORD=0 turns it off; VIS_SCHEMA_DUMP=FILE also
+# writes them to FILE (JSON lines) at exit.
+RECORDED = [] if os.environ.get("VIS_SCHEMA_RECORD", "1") != "0" else None
+
+
+def _recording(request):
+    def wrapped(self, method, path, body=None, headers=None, raw=None, token=None):
+        r = request(self, method, path, body=body, headers=headers, raw=raw, token=token)
+        if RECORDED is not None and r is not None and len(RECORDED) < 300000:
+            ctype = r.header("Content-Type") or ""
+            rq_type = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), None)
+            rq = raw if raw is not None else (json.dumps(body) if body is not None else None)
+            if isinstance(rq, (bytes, bytearray)):
+                rq = rq.decode("utf-8", "replace")
+            RECORDED.append((method, path, r.status, ctype, r.body if "json" in ctype else None,
+                             rq_type or ("application/json" if rq is not None else None), rq))
+        return r
+    return wrapped
+
+
+Client.request = _recording(Client.request)
+
+if RECORDED is not None and os.environ.get("VIS_SCHEMA_DUMP"):
+    import atexit
+
+    def _dump():
+        with open(os.environ["VIS_SCHEMA_DUMP"], "w") as f:
+            for rec in RECORDED:
+                f.write(json.dumps(rec) + "\n")
+    atexit.register(_dump)

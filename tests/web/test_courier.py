@@ -212,6 +212,13 @@ class CourierPage(unittest.TestCase):
         # the platform clock jumps 10 minutes: going offline shows the server's final figures
         r = self.adm.post("/v1/admin/clock", {"advance_ms": 10 * MIN})
         self.assertEqual(r.status, 200, r)
+        # loaded now, the page shows the server's live totals: the waiting span running now counted once
+        b.page("/courier")
+        b.wait(lambda d: b.text("#state") == "Online · waiting", what="online after reload")
+        s = w.get("/v1/courier/shift").json
+        self.assertGreaterEqual(s["time"]["waiting_ms"], 10 * MIN)
+        b.wait(lambda d: abs(self.ms("#shift-waiting") - s["time"]["waiting_ms"]) < 5000, what="live waiting time")
+        self.assertEqual(self.ms("#shift-active"), s["time"]["active_ms"])
         b.q("#go-offline").click()
         b.wait(lambda d: b.text("#state") == "Offline", what="offline")
         self.seen("#offline-result")

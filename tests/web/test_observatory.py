@@ -113,6 +113,16 @@ class Observatory(WebCase):
                     continue
                 self.assertEqual(self.cell(p["period"], c["family"], "active_workers"),
                                  "{:,}".format(c["active_workers"]))
+                if c["quantiles_withheld"]:
+                    # no distribution where it would show a suppressed worker's figure
+                    for col in ("median_after", "median_before", "below", "median_all", "below_all"):
+                        self.assertEqual(self.cell(p["period"], c["family"], col), "—")
+                    continue
+                # pay per hour over all time spent (unpaid included), beside the paid-time figure
+                self.assertEqual(self.cell(p["period"], c["family"], "median_all"),
+                                 eur(c["median_hourly_all_time_after_costs_micros"]))
+                self.assertEqual(self.cell(p["period"], c["family"], "below_all"),
+                                 pct(c["share_below_minimum_all_time_after_costs"]))
                 self.assertEqual(self.cell(p["period"], c["family"], "median_after"),
                                  eur(c["median_hourly_after_costs_micros"]))
                 self.assertEqual(self.cell(p["period"], c["family"], "below"),
@@ -131,7 +141,11 @@ class Observatory(WebCase):
         year = self.api.get("/v1/observatory?group_by=all").json["periods"][0]
         al = next(c for c in year["families"] if c["family"] == "all")
         self.assertEqual(b.text("#stat-workers .value"), "{:,}".format(al["active_workers"]))
-        self.assertEqual(b.text("#stat-median .value"), eur(al["median_hourly_after_costs_micros"]))
+        if al["quantiles_withheld"]:
+            self.assertEqual(b.text("#stat-median .value"), "—")
+        else:
+            self.assertEqual(b.text("#stat-median .value"), eur(al["median_hourly_after_costs_micros"]))
+            self.assertEqual(b.text("#stat-median-all .value"), eur(al["median_hourly_all_time_after_costs_micros"]))
 
     def test_suppressed_cells_in_words_never_zero(self):
         # with k = 15 every family of the demo (at most 14 workers a month) is suppressed
@@ -197,7 +211,7 @@ class Observatory(WebCase):
             if c and not c["suppressed"]:
                 self.assertEqual(self.cell(p["period"], "dispatch", "active_workers"), "{:,}".format(c["active_workers"]))
                 self.assertEqual(self.cell(p["period"], "dispatch", "median_after"),
-                                 eur(c["median_hourly_after_costs_micros"]))
+                                 "—" if c["quantiles_withheld"] else eur(c["median_hourly_after_costs_micros"]))
         labels = b.js("return Chart.getChart(document.getElementById('chart-workers')).data.datasets.map(d => d.label)")
         self.assertEqual(labels, ["Delivery"])
         self.assertIn("Delivery", b.text("#chart-shares-h"))
@@ -221,6 +235,11 @@ class Observatory(WebCase):
         self.assertEqual(b.text("#decl-persons .value"), "{:,}".format(d["persons_performing_platform_work"]))
         self.assertEqual(b.text("#decl-registered .value"), "{:,}".format(d["registered_worker_accounts"]))
         self.assertEqual(b.text("#decl-income .value"), eur(d["average_income_per_person_micros"]))
+        # both hourly figures: over paid time (the minimum applies to it) and over all time spent
+        self.assertEqual(d["minimum_applies_to"], "paid_time")
+        self.assertEqual(b.text("#decl-hourly-paid .value"), eur(d["hourly_paid_time_micros"]))
+        self.assertEqual(b.text("#decl-hourly-all .value"), eur(d["hourly_all_time_micros"]))
+        self.assertLessEqual(d["hourly_all_time_micros"], d["hourly_paid_time_micros"])
         self.assertEqual(b.text("#decl-hours .value"),
                          "%s h" % Decimal(repr(d["average_weekly_hours_per_person"])).quantize(Decimal("0.1"), ROUND_HALF_UP))
         levels = b.qa("#decl-levels tbody tr")
@@ -249,8 +268,14 @@ class Observatory(WebCase):
             for key in ("decides", "uses_worker_data", "does_not_use", "human_oversight", "how_to_contest"):
                 self.assertEqual(a.find_element(By.CSS_SELECTOR, 'dd[data-field="%s"]' % key).text, s[key], key)
             self.assertIn("active" if s["active"] else "not active", a.find_element(By.CSS_SELECTOR, ".badge").text)
+            if not s["active"]:  # what runs instead, in the register's words
+                self.assertEqual(a.find_element(By.CSS_SELECTOR, 'dd[data-field="status"]').text, s["status"])
+            num = lambda x: str(int(x)) if x == int(x) else str(x)
             for k, v in s["parameters"].items():
                 shown = "(empty)" if v == "" else str(v).lower() if isinstance(v, bool) else v
+                if isinstance(v, dict):  # set per batch by the client: the platform's default and limits
+                    shown = "set per batch: default %s, from %s to %s" % (num(v["platform_default"]), num(v["min"]),
+                                                                         num(v["max"]))
                 self.assertIn("%s = %s" % (k, shown), a.text)
         self.assertIn(r["config_fingerprint"], b.text("#reg-meta"))
 
@@ -284,7 +309,8 @@ class Observatory(WebCase):
         self.assertEqual(b.untranslated("fr", "index"), [])
         # numbers in French, redrawn in place
         o = self.api.get("/v1/observatory?group_by=month").json
-        p = shown_periods(o)[0]
+        p = next(p for p in shown_periods(o)
+                 if not next(c for c in p["families"] if c["family"] == "all").get("quantiles_withheld", True))
         al = next(c for c in p["families"] if c["family"] == "all")
         txt = b.js("return arguments[0].textContent", b.q(
             '#obs-table tr[data-period="%s"][data-family="all"] [data-col="median_after"]' % p["period"]))

@@ -359,7 +359,9 @@ function drawShift() {
           el('td', { class: 'num' }, raw(money(p.orders_total_micros, cur))))))));
 }
 
-// live figures: the server's, plus what has elapsed since
+// live figures: the server's, plus what has elapsed since. The server's
+// active and waiting totals already include the span running now (time.open)
+// up to time.as_of_ms; only the time since then is added, to that span.
 function shiftFigures(s) {
   const live = s.online;
   const n = now();
@@ -367,7 +369,8 @@ function shiftFigures(s) {
   let active = s.time.active_ms, waiting = s.time.waiting_ms;
   const open = s.time.open;
   if (live && open) {
-    const d = Math.max(0, n - open.since_ms);
+    const asOf = s.time.as_of_ms ?? s.start_ms + s.online_ms;
+    const d = Math.max(0, n - Math.max(asOf, open.since_ms));
     if (open.kind === 'active') active += d; else waiting += d;
   }
   const earned = BigInt(s.pay.orders_total_micros);

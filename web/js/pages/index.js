@@ -72,7 +72,12 @@ function figure(c, key) {
   if (!c) return (key === 'active_workers' || key === 'hours_worked') ? 0 : null;
   if (c.suppressed) return null;
   if (key === 'active_workers' || key === 'hours_worked') return c[key];
-  if (key.startsWith('median_') || key.startsWith('share_below')) return c.workers_with_paid_time > 0 ? c[key] : null;
+  if (key.startsWith('median_') || key.startsWith('share_below')) {
+    // withheld over fewer than k workers, or when the difference would show a suppressed worker's figure
+    if (c.quantiles_withheld) return null;
+    if (key.includes('_all_time')) return c.active_workers > 0 ? c[key] : null;
+    return c.workers_with_paid_time > 0 ? c[key] : null;
+  }
   if (key === 'waiting_share' || key === 'unpaid_share') return c.active_workers > 0 ? c[key] : null;
   return c[key] === undefined ? null : c[key];
 }
@@ -265,6 +270,7 @@ function drawCharts() {
   const share = (key, label, colour) => ({ label, colour, values: cells.map((c) => figure(c, key)), why });
   drawChart('chart-shares', 'line', 'percent', labels, [
     share('share_below_minimum_after_costs', t('index.col.below'), MIN_COLOUR),
+    share('share_below_minimum_all_time_after_costs', t('index.col.below_all'), '#6b2a8a'),
     share('waiting_share', t('index.col.waiting'), '#0b5cad'),
     share('unpaid_share', t('index.col.unpaid'), '#8a4b00'),
   ], sh);
@@ -314,7 +320,8 @@ function drawTable() {
     return;
   }
   const fams = shownFamilies();
-  const cols = ['active_workers', 'hours_worked', 'median_after', 'median_before', 'below', 'waiting', 'unpaid'];
+  const cols = ['active_workers', 'hours_worked', 'median_after', 'median_before', 'below', 'median_all', 'below_all',
+    'waiting', 'unpaid'];
   const table = el('table', { id: 'obs-table' },
     el('caption', {}, t('index.table.caption', { period: t(state.group === 'week' ? 'index.obs.by_week' : 'index.obs.by_month') })),
     el('thead', {}, el('tr', {},
@@ -341,13 +348,17 @@ function drawTable() {
           el('td', { colspan: String(cols.length - 2), class: 'muted' }, t('index.no_work'))));
         continue;
       }
-      const paid = c.workers_with_paid_time > 0;
+      const q = !c.quantiles_withheld;
+      const paid = q && c.workers_with_paid_time > 0;
+      const withheld = q ? {} : { title: t('index.withheld') };
       body.append(el('tr', attrs, ...rowHead(p, f),
         numCell('active_workers', number(c.active_workers)),
         numCell('hours_worked', number(c.hours_worked, 1)),
         moneyCell('median_after', paid ? c.median_hourly_after_costs_micros : null),
         moneyCell('median_before', paid ? c.median_hourly_before_costs_micros : null),
-        numCell('below', paid ? percent(c.share_below_minimum_after_costs) : '—'),
+        numCell('below', paid ? percent(c.share_below_minimum_after_costs) : '—', withheld),
+        moneyCell('median_all', q ? c.median_hourly_all_time_after_costs_micros : null),
+        numCell('below_all', q ? percent(c.share_below_minimum_all_time_after_costs) : '—', withheld),
         numCell('waiting', percent(c.waiting_share)),
         numCell('unpaid', percent(c.unpaid_share))));
       const d = c.deciles_hourly_after_costs_micros || [];
@@ -377,11 +388,13 @@ function drawHeadline() {
     box.append(stat(t('index.stat.workers'), suppressedText(), { id: 'stat-workers' }));
     return;
   }
-  const paid = c.workers_with_paid_time > 0;
+  const q = !c.quantiles_withheld;
+  const paid = q && c.workers_with_paid_time > 0;
   box.append(
     stat(t('index.stat.workers'), number(c.active_workers), { id: 'stat-workers' }),
     stat(t('index.stat.median'), paid ? moneyRounded(c.median_hourly_after_costs_micros) : '—', { id: 'stat-median' }),
-    stat(t('index.stat.below'), paid ? percent(c.share_below_minimum_after_costs) : '—', { id: 'stat-below' }));
+    stat(t('index.stat.below'), paid ? percent(c.share_below_minimum_after_costs) : '—', { id: 'stat-below' }),
+    stat(t('index.stat.median_all'), q ? moneyRounded(c.median_hourly_all_time_after_costs_micros) : '—', { id: 'stat-median-all' }));
 }
 
 function drawIntro() {
@@ -502,7 +515,9 @@ function drawDeclaration() {
     stat(t('index.decl.weekly_hours'), avg(d.average_weekly_hours_per_person, (v) => t('index.hours', { n: number(v, 1) })), { id: 'decl-hours' }),
     stat(t('index.decl.income'), avg(d.average_income_per_person_micros, (v) => moneyRounded(v)), {
       id: 'decl-income', title: d.average_income_per_person_micros === null ? null : money(d.average_income_per_person_micros) }),
-    stat(t('index.decl.duration'), avg(d.average_duration_of_activity_days, (v) => t('index.days', { n: number(v, 1) })), { id: 'decl-duration' }));
+    stat(t('index.decl.duration'), avg(d.average_duration_of_activity_days, (v) => t('index.days', { n: number(v, 1) })), { id: 'decl-duration' }),
+    stat(t('index.decl.hourly_paid'), avg(d.hourly_paid_time_micros, (v) => moneyRounded(v)), { id: 'decl-hourly-paid' }),
+    stat(t('index.decl.hourly_all'), avg(d.hourly_all_time_micros, (v) => moneyRounded(v)), { id: 'decl-hourly-all' }));
 
   const count = (n, sup, col) => (sup || n === null
     ? el('td', { class: 'suppressed', 'data-col': col }, suppressedText())
@@ -536,6 +551,9 @@ function drawDeclaration() {
 
 function paramText(v) {
   if (v === null || v === undefined) return '—';
+  if (typeof v === 'object' && 'platform_default' in v) {
+    return t('index.reg.per_batch', { d: String(v.platform_default), min: String(v.min), max: String(v.max) });
+  }
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }
@@ -559,11 +577,13 @@ function drawRegister() {
     ['how_to_contest', 'index.reg.contest'],
     ['journal_events', 'index.reg.events'],
     ['parameters_set_per_case', 'index.reg.per_case'],
+    ['parameters_note', 'index.reg.params_note'],
+    ['status', 'index.reg.status'],
   ];
   for (const s of r.systems) {
     const dl = el('dl');
     for (const [key, label] of fields) {
-      if (!s[key]) continue;
+      if (!s[key] || (key === 'status' && s.active)) continue;
       dl.append(el('dt', {}, t(label)), el('dd', { 'data-raw': '', lang: 'en', 'data-field': key }, s[key]));
     }
     const params = Object.entries(s.parameters || {});

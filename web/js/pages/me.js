@@ -7,7 +7,7 @@
 import { get, post, ApiError } from '../api.js';
 import { has } from '../i18n.js';
 import { money, moneyRounded, date, day, number } from '../fmt.js';
-import { hourly, dur } from './me-fmt.js';
+import { dur } from './me-fmt.js';
 import { startPage, el, showError, clearErrors, flash, errorText, t, lang, onLangChange, ready } from '../shell.js';
 import { initDecisions } from './me-decisions.js';
 
@@ -77,8 +77,10 @@ function drawTotals() {
   const worked = e.active_ms + e.waiting_ms;
   const all = worked + e.unpaid_ms;
   const timed = worked > 0;
-  const allHourly = hourly(e.paid_micros, all);
-  const allAfter = hourly(BigInt(e.paid_micros) - BigInt(e.costs_micros), all);
+  // pay per hour of all the time spent (unpaid included): the API's figures
+  const spent = all > 0;
+  const allHourly = spent ? e.hourly_all_time_micros : null;
+  const allAfter = spent ? e.hourly_all_time_after_costs_micros : null;
   const min = e.minimum_hourly_micros;
 
   const before = el('div', { class: 'stat me-rate', id: 'rate-before' },
@@ -92,12 +94,13 @@ function drawTotals() {
     el('span', { class: 'formula muted' }, t('me.rate.after_formula')),
     el('span', { class: 'me-applies' }, t('me.rate.applies')),
     badgeMin(e.below_minimum_after_costs, timed));
-  const allBelow = allHourly !== null && allHourly < BigInt(min);
+  const allBelow = spent && e.below_minimum_all_time;
   const overall = el('div', { class: 'stat me-rate', id: 'rate-all' },
     el('span', { class: 'label' }, t('me.rate.all')),
     el('span', { class: 'value' }, allHourly === null ? raw('—') : rateEl(allHourly)),
     el('span', { class: 'formula muted' }, t('me.rate.all_formula')),
     allAfter === null ? null : el('span', { class: 'muted' }, t('me.rate.all_after'), ' ', rateEl(allAfter)),
+    el('span', { class: 'formula muted me-all-note' }, t('me.rate.all_minimum')),
     allBelow ? el('span', { class: 'badge warn me-below-all' }, t('me.below_info')) : null);
 
   const notes = [];
@@ -136,9 +139,11 @@ function figuresTable(id, caption, rows, firstHead, first) {
     el('th', { scope: 'col', class: 'num' }, t('me.unpaid')),
     el('th', { scope: 'col', class: 'num' }, t('me.costs_total')),
     el('th', { scope: 'col', class: 'num' }, t('me.rate.before_short')),
-    el('th', { scope: 'col', class: 'num' }, t('me.rate.after_short')));
+    el('th', { scope: 'col', class: 'num' }, t('me.rate.after_short')),
+    el('th', { scope: 'col', class: 'num' }, t('me.rate.all_short')));
   const body = rows.map((r) => {
     const timed = r.active_ms + r.waiting_ms > 0;
+    const spent = timed || r.unpaid_ms > 0;
     return el('tr', {},
       el('th', { scope: 'row' }, first(r)),
       el('td', { class: 'num' }, raw(money(r.paid_micros, cur()))),
@@ -148,10 +153,11 @@ function figuresTable(id, caption, rows, firstHead, first) {
       el('td', { class: 'num' }, raw(money(r.costs_micros, cur()))),
       el('td', { class: 'num' }, timed ? rateEl(r.effective_hourly_micros) : raw('—'), ' ', timed ? badgeBelow(r.below_minimum) : null),
       el('td', { class: 'num' }, timed ? rateEl(r.effective_hourly_after_costs_micros) : raw('—'), ' ',
-        timed ? badgeBelow(r.below_minimum_after_costs) : null));
+        timed ? badgeBelow(r.below_minimum_after_costs) : null),
+      el('td', { class: 'num me-all-time' }, spent ? rateEl(r.hourly_all_time_micros) : raw('—')));
   });
   return el('table', { id }, el('caption', { class: 'visually-hidden' }, caption), el('thead', {}, head),
-    el('tbody', {}, ...(body.length ? body : [el('tr', {}, el('td', { colspan: '8', class: 'muted' }, t('me.nothing_period')))])));
+    el('tbody', {}, ...(body.length ? body : [el('tr', {}, el('td', { colspan: '9', class: 'muted' }, t('me.nothing_period')))])));
 }
 
 function drawBreakdown() {
@@ -201,6 +207,7 @@ function drawWeeks() {
       el('td', { class: 'num' }, raw(dur(p.unpaid_ms))),
       el('td', { class: 'num' }, raw(money(p.costs_micros, cur()))),
       el('td', { class: 'num' }, timed ? rateEl(p.effective_hourly_after_costs_micros) : raw('—')),
+      el('td', { class: 'num me-all-time' }, p.all_time_ms > 0 ? rateEl(p.hourly_all_time_after_costs_micros) : raw('—')),
       el('td', {}, timed ? badgeMin(p.below_minimum_after_costs, true) : el('span', { class: 'muted' }, t('me.weeks.no_work'))));
   });
   const table = el('table', { id: 'weeks-figures' },
@@ -212,6 +219,7 @@ function drawWeeks() {
       el('th', { scope: 'col', class: 'num' }, t('me.unpaid')),
       el('th', { scope: 'col', class: 'num' }, t('me.costs_total')),
       el('th', { scope: 'col', class: 'num' }, t('me.rate.after_short')),
+      el('th', { scope: 'col', class: 'num' }, t('me.rate.all_after_short')),
       el('th', { scope: 'col' }, t('me.weeks.vs_min')))),
     el('tbody', {}, ...rows));
   const box = document.getElementById('weeks-table');

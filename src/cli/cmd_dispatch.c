@@ -32,7 +32,8 @@ static void usage(FILE *f)
             "writes solution_info_{assignments,orders,couriers}.txt and prints a JSON\n"
             "summary. check verifies a solution with the evaluator's feasibility rules.\n"
             "Tunables for --param: w_late w_wait w_pay w_idle horizon_min idle_cap_min\n"
-            "max_bundle k_nearest dense_limit no_defer (see docs/dispatch.md).\n");
+            "max_bundle k_nearest dense_limit no_defer ready_wait_max_s ready_commit\n"
+            "(see docs/dispatch.md).\n");
 }
 
 static json_t *figures(const disp_mdrp_report *r)

@@ -64,6 +64,15 @@ static const centry table[] = {
     I("dispatch.max_km", disp_max_km, "30", 1, 1000, "delivery: farthest drop-off from its pickup place"),
     I("dispatch.arrive_radius_m", disp_arrive_radius_m, "100", 1, 10000,
       "delivery: a position this close to the pickup marks the courier's arrival (waiting starts)"),
+    I("dispatch.ready_wait_max_s", disp_ready_wait_max_s, "180", 0, 3600,
+      "delivery: bundling may delay the pickup of a ready order by at most this (planned pickup minus the later of "
+      "its ready time and the courier's earliest pickup)"),
+    I("dispatch.location_check_m", disp_location_check_m, "250", 0, 100000,
+      "delivery: a pickup or delivery reported farther than this from its place (the courier's last position) is "
+      "refused (409) unless the courier gives a reason, then journalled as an exception; 0 = no check"),
+    I("dispatch.max_speed_m_per_min", disp_max_speed_m_per_min, "1000", 10, 100000,
+      "delivery: fastest plausible ride (1000 = 60 km/h); a delivery sooner after its pickup than the straight "
+      "distance at this speed needs a reason, like a location check"),
     S("store.durability", durability, "normal",
       "normal: a committed write survives a crash of the process (kill -9), not always a power loss or a crash of "
       "the machine (SQLite WAL, synchronous=NORMAL); full: an fsync per group commit, a committed write survives "

@@ -36,6 +36,9 @@ typedef struct vis_config {
     int64_t disp_service_s;     /* dispatch: pickup and drop-off service time */
     int64_t disp_max_km;        /* dispatch: farthest drop-off from the pickup */
     int64_t disp_arrive_radius_m; /* dispatch: a position this close to the pickup is an arrival */
+    int64_t disp_ready_wait_max_s; /* dispatch: bound on the wait of a ready order for a bundle */
+    int64_t disp_location_check_m; /* dispatch: pickup/delivery farther than this from the place needs a reason (0 = off) */
+    int64_t disp_max_speed_m_per_min; /* dispatch: fastest plausible ride, for the delivery's minimum time after pickup */
     int64_t rate_per_minute;    /* per-token requests per minute, 0 = off */
     int64_t rate_burst;         /* bucket size */
     int64_t token_ttl_days;     /* login/signup token lifetime */

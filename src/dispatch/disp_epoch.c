@@ -20,6 +20,7 @@ typedef struct column {
 
 typedef struct epoch {
     const disp_params *p;
+    const disp_epoch_opts *x;
     disp_state *st;
     int64_t now;
     disp_bundle *b;
@@ -27,6 +28,7 @@ typedef struct epoch {
     column *col;
     int ncol;
     int *pend;          /* pending column indices sorted by place */
+    unsigned char *alone; /* job declined by someone: bundled alone */
     int npend;
     int64_t hp;         /* half pickup service */
 } epoch;
@@ -75,16 +77,56 @@ static void new_bundle(epoch *e, const disp_params *p, int ji)
     disp_plan_order(p, e->st, b);
 }
 
+/* Would bundle b delay the pickup of one of its orders by more than the
+ * ready-wait bound, with the courier's pickup possible from `earliest`? */
+static int over_wait(const epoch *e, const disp_bundle *b, int64_t earliest)
+{
+    int64_t bound = e->x->ready_wait_max_ms;
+    if (bound < 0) return 0;
+    for (int k = 0; k < b->n; k++) {
+        int64_t r = e->st->j[b->job[k]].ready_ms;
+        if (r < earliest) r = earliest;
+        if (b->ready_max - r > bound) return 1;
+    }
+    return 0;
+}
+
+static int banned(const epoch *e, const disp_bundle *b, int courier)
+{
+    if (e->x->nban == 0) return 0;
+    int64_t cid = e->st->c[courier].id;
+    for (int k = 0; k < b->n; k++) {
+        disp_ban key = { cid, e->st->j[b->job[k]].id };
+        int lo = 0, hi = e->x->nban;
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            const disp_ban *m = &e->x->ban[mid];
+            if (m->courier < key.courier || (m->courier == key.courier && m->job < key.job)) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo < e->x->nban && e->x->ban[lo].courier == key.courier && e->x->ban[lo].job == key.job)
+            return 1;
+    }
+    return 0;
+}
+
 static int bundle_place(epoch *e, const int *jobs, int m, int z)
 {
     const disp_params *p = e->p;
     int maxb = p->max_bundle < 1 ? 1 : (p->max_bundle > DISP_MAX_BUNDLE ? DISP_MAX_BUNDLE : p->max_bundle);
     if (z > maxb) z = maxb;
     int want = (m + z - 1) / z;
-    int first = e->nb;
+    int first = e->nb, nal = 0;
     for (int k = 0; k < m; k++) {
         const disp_job *j = &e->st->j[jobs[k]];
-        int nbp = e->nb - first;
+        int nbp = e->nb - first - nal;
+        if (e->alone && e->alone[jobs[k]]) {
+            /* its own bundle, apart from the target count: it goes to the
+               next best courier by itself, and nothing else is tied to it */
+            new_bundle(e, p, jobs[k]);
+            nal++;
+            continue;
+        }
         if (nbp < want) {
             new_bundle(e, p, jobs[k]);
             continue;
@@ -95,9 +137,11 @@ static int bundle_place(epoch *e, const int *jobs, int m, int z)
         for (int q = first; q < e->nb; q++) {
             disp_bundle *b = &e->b[q];
             if (b->n >= z) continue;
+            if (e->alone && e->alone[b->job[0]]) continue;
             disp_bundle t = *b;
             t.job[t.n++] = jobs[k];
             disp_plan_order(p, e->st, &t);
+            if (over_wait(e, &t, e->now + e->hp)) continue;
             /* added drop-off time, plus every order waiting for the latest */
             double c = sum_drop_off(&t) - sum_drop_off(b)
                      + (double)(t.ready_max - b->ready_max) * t.n
@@ -188,6 +232,7 @@ static void score_add(const epoch *e, const disp_bundle *b, const column *c,
     int64_t pickup = r->pickup_ms;
     if (m.ready_max > pickup) pickup = m.ready_max;
     if (pickup > cr->off_ms || pickup <= e->now) return;
+    if (over_wait(e, &m, r->arrive_ms + e->hp)) return;
     double ctd = 0, late = 0, tgt = (double)p->target_ctd_ms;
     for (int k = 0; k < m.n; k++) {
         const disp_job *j = &e->st->j[m.job[k]];
@@ -221,6 +266,7 @@ static void score(const epoch *e, int bi, int ci, cand *out)
 {
     const column *c = &e->col[ci];
     memset(out, 0, sizeof(*out));
+    if (banned(e, &e->b[bi], c->courier)) return;
     if (c->kind == COL_PENDING) score_add(e, &e->b[bi], c, out);
     else score_new(e, &e->b[bi], c, out);
     if (!out->ok) return;
@@ -229,6 +275,12 @@ static void score(const epoch *e, int bi, int ci, cand *out)
                  + p->w_wait * out->s.wait_min + p->w_pay * out->s.pay
                  - p->w_idle * out->s.idle_min + p->w_travel * out->s.travel_min;
     out->cost = out->s.total;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
 }
 
 static int collect(epoch *e, vis_err *err)
@@ -274,6 +326,19 @@ static int collect(epoch *e, vis_err *err)
     }
     e->b = malloc(sizeof(disp_bundle) * (size_t)(nopen > 0 ? nopen : 1));
     if (!e->b) { free(open); return nomem(err); }
+    if (e->x->nban > 0) {
+        /* jobs somebody declined: ids sorted, looked up per open job */
+        int64_t *ids = malloc(sizeof(int64_t) * (size_t)e->x->nban);
+        e->alone = calloc((size_t)st->nj, 1);
+        if (!ids || !e->alone) { free(ids); free(open); return nomem(err); }
+        for (int k = 0; k < e->x->nban; k++) ids[k] = e->x->ban[k].job;
+        qsort(ids, (size_t)e->x->nban, sizeof(int64_t), cmp_i64);
+        for (int k = 0; k < nopen; k++) {
+            int64_t id = st->j[open[k]].id;
+            if (bsearch(&id, ids, (size_t)e->x->nban, sizeof(int64_t), cmp_i64)) e->alone[open[k]] = 1;
+        }
+        free(ids);
+    }
     qsort_r(open, (size_t)nopen, sizeof(int), cmp_job_ready, st);
     int z = avail > 0 ? (int)ceil(p->bundle_ratio * nopen / avail - 1e-9) : p->max_bundle;
     if (z < 1) z = 1;
@@ -313,6 +378,9 @@ static int commit(epoch *e, int bi, int ci, const cand *cd,
         int64_t later = e->now + p->epoch_ms + tt + e->hp;
         int must = p->no_defer || later > b->ready_max || later > cr->off_ms ||
                    e->now + p->epoch_ms >= cr->off_ms;
+        if (!must && e->x->commit_ready && e->x->ready_wait_max_ms >= 0)
+            for (int k = 0; k < b->n; k++)
+                if (st->j[b->job[k]].ready_ms <= e->now) must = 1;
         if (!must) return 0;
         kind = DISP_D_NEW;
         m = *b;
@@ -392,14 +460,42 @@ static int sparse_cols(const epoch *e, const disp_grid *g, const int *gcol,
     return n;
 }
 
+void disp_epoch_opts_default(disp_epoch_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->ready_wait_max_ms = DISP_READY_WAIT_MAX_MS_DEFAULT;
+    o->commit_ready = 1;
+}
+
+static int cmp_ban(const void *a, const void *b)
+{
+    const disp_ban *x = a, *y = b;
+    if (x->courier != y->courier) return x->courier < y->courier ? -1 : 1;
+    return x->job < y->job ? -1 : x->job > y->job;
+}
+
+void disp_ban_sort(disp_ban *ban, int n)
+{
+    if (n > 1) qsort(ban, (size_t)n, sizeof(*ban), cmp_ban);
+}
+
 int disp_epoch(const disp_params *p, disp_state *st, int64_t now_ms,
                disp_decisions *out, vis_err *err)
+{
+    disp_epoch_opts x;
+    disp_epoch_opts_default(&x);
+    return disp_epoch_x(p, &x, st, now_ms, out, err);
+}
+
+int disp_epoch_x(const disp_params *p, const disp_epoch_opts *x,
+                 disp_state *st, int64_t now_ms, disp_decisions *out,
+                 vis_err *err)
 {
     out->n = 0;
     out->open_jobs = out->bundles = out->columns = out->deferred = 0;
     out->candidates = 0;
     out->sparse = 0;
-    epoch e = { .p = p, .st = st, .now = now_ms };
+    epoch e = { .p = p, .x = x, .st = st, .now = now_ms };
     e.hp = disp_half_ms(p, p->pickup_service_ms);
     int rc = collect(&e, err);
     int *rowcol = NULL;
@@ -430,7 +526,7 @@ int disp_epoch(const disp_params *p, disp_state *st, int64_t now_ms,
                 out->candidates += cd->ok;
             }
             for (int j = 0; j < R; j++)
-                dense[(size_t)i * W + C + j] = i == j ? p->unassigned_cost : INFINITY;
+                dense[(size_t)i * W + C + j] = i == j ? p->unassigned_cost * e.b[i].n : INFINITY;
         }
         rc = disp_lap_dense(R, W, dense, rowcol, NULL, err);
         if (rc) goto done;
@@ -479,7 +575,7 @@ int disp_epoch(const disp_params *p, disp_state *st, int64_t now_ms,
             out->candidates++;
         }
         cl[nnz] = C + i;
-        cs[nnz++] = p->unassigned_cost;
+        cs[nnz++] = p->unassigned_cost * e.b[i].n;
     }
     rs[R] = nnz;
     disp_lap_sparse_m sm = { R, W, rs, cl, cs };
@@ -497,6 +593,6 @@ done:
     disp_grid_free(&g);
     free(rowcol); free(dense); free(cands); free(rs); free(cl); free(cs);
     free(gcol); free(gx); free(gy); free(tmp);
-    free(e.b); free(e.col); free(e.pend);
+    free(e.b); free(e.col); free(e.pend); free(e.alone);
     return rc;
 }

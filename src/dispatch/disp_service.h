@@ -85,6 +85,31 @@ int disp_job_delivered(disp_ctx *c, int64_t job, json_t **out, vis_err *err);
 /* The current shift (or the last one) with its pay so far and breakdown. */
 int disp_courier_shift(disp_ctx *c, json_t **out, vis_err *err);
 
+/* Location check (issue 15). A pickup is checked against the courier's last
+ * position: farther than dispatch.location_check_m from the pickup place
+ * (or no position known) is refused with 409 away_from_pickup; a delivery
+ * likewise against the drop-off (away_from_dropoff), and it must come at
+ * least the straight pickup → drop-off distance at dispatch.max_speed_m_per_min
+ * after the pickup (too_soon_after_pickup). With a `reason` (non-NULL,
+ * non-empty) the courier's report is accepted as an exception: stored
+ * (disp_loc_exceptions), journalled ("location_exception", with the
+ * distance, the limit and the reason) and shown on the board and in the
+ * job's tracking. The versions without reason pass NULL. */
+int disp_job_picked_up_why(disp_ctx *c, int64_t job, const char *reason, json_t **out, vis_err *err);
+int disp_job_delivered_why(disp_ctx *c, int64_t job, const char *reason, json_t **out, vis_err *err);
+/* A job's location exceptions, as a JSON array (for tracking). */
+int disp_job_exceptions(disp_ctx *c, int64_t job, json_t **out, vis_err *err);
+/* Hand a job back before pickup, with a reason, without going offline: the
+ * job returns to open (journalled "handed_back", closing the courier's
+ * active span as a reassignment does; no penalty and no compensation), and
+ * it is never offered to this courier again. */
+int disp_job_hand_back(disp_ctx *c, int64_t job, const char *reason, json_t **out, vis_err *err);
+/* Decline with an optional reason (stored in the "declined" event). */
+int disp_offer_decline_why(disp_ctx *c, int64_t offer, const char *reason, json_t **out, vis_err *err);
+/* The courier's duty state as JSON: {"off_duty": false} or
+ * {"off_duty": true, "since_ms", "reason"}. */
+json_t *disp_duty_json(disp_ctx *c, int64_t courier, vis_err *err);
+
 /* ---- clients ---- */
 int disp_place_create(disp_ctx *c, const char *name, double lat, double lon, json_t **out, vis_err *err);
 int disp_place_list(disp_ctx *c, json_t **out, vis_err *err);
@@ -104,6 +129,12 @@ int disp_board(disp_ctx *c, json_t **out, vis_err *err);
  * courier is paid their base share) and offer it to courier. Journalled
  * as "reassigned" with the admin as actor. */
 int disp_job_reassign(disp_ctx *c, int64_t job, int64_t courier, const char *reason, json_t **out, vis_err *err);
+/* Take a courier off duty (a human decision with a reason, journalled
+ * "off_duty" with the admin as actor): their pending offers are withdrawn
+ * and the dispatcher offers them nothing until they are put back on duty
+ * ("on_duty"). Jobs already in hand stay theirs. Kept across shifts. */
+int disp_courier_off_duty(disp_ctx *c, int64_t courier, const char *reason, json_t **out, vis_err *err);
+int disp_courier_on_duty(disp_ctx *c, int64_t courier, const char *reason, json_t **out, vis_err *err);
 /* The effective pricing rule set; replace it (validated) in the store. */
 int disp_rules_get(disp_ctx *c, json_t **out, vis_err *err);
 int disp_rules_put(disp_ctx *c, json_t *spec, json_t **out, vis_err *err);

@@ -21,6 +21,38 @@ typedef struct sim {
     int oom;
 } sim;
 
+/* "name=value,..." overrides: engine parameters, and the epoch options
+ * ready_wait_max_s (< 0: no bound) and ready_commit (0/1) into x when
+ * x is not NULL (checked either way). */
+static int parse_params(const char *s, disp_params *p, disp_epoch_opts *x,
+                        vis_err *err)
+{
+    while (s && *s) {
+        char name[64];
+        const char *eq = strchr(s, '=');
+        if (!eq || eq - s >= (long)sizeof(name))
+            return vis_errf(err, VIS_EINVAL, "bad_param", "param", "want name=value");
+        memcpy(name, s, (size_t)(eq - s));
+        name[eq - s] = 0;
+        char *end;
+        double v = strtod(eq + 1, &end);
+        if (end == eq + 1 || (*end && *end != ','))
+            return vis_errf(err, VIS_EINVAL, "bad_param", name, "bad value for %s", name);
+        if (strcmp(name, "ready_wait_max_s") == 0) {
+            if (!isfinite(v) || v > 86400)
+                return vis_errf(err, VIS_EINVAL, "bad_param", name, "bad value for %s", name);
+            if (x) x->ready_wait_max_ms = v < 0 ? -1 : (int64_t)llround(v * 1000);
+        } else if (strcmp(name, "ready_commit") == 0) {
+            if (x) x->commit_ready = v != 0;
+        } else {
+            int rc = disp_params_set(p, name, v, err);
+            if (rc) return rc;
+        }
+        s = *end ? end + 1 : end;
+    }
+    return VIS_OK;
+}
+
 int disp_sim_params(const disp_mdrp *m, const disp_sim_opts *o,
                     disp_params *p, vis_err *err)
 {
@@ -43,23 +75,7 @@ int disp_sim_params(const disp_mdrp *m, const disp_sim_opts *o,
         return vis_errf(err, VIS_EINVAL, "bad_policy", "policy",
                         "unknown policy '%s' (rolling, immediate, single)", pol);
     }
-    const char *s = o ? o->params : NULL;
-    while (s && *s) {
-        char name[64];
-        const char *eq = strchr(s, '=');
-        if (!eq || eq - s >= (long)sizeof(name))
-            return vis_errf(err, VIS_EINVAL, "bad_param", "param", "want name=value");
-        memcpy(name, s, (size_t)(eq - s));
-        name[eq - s] = 0;
-        char *end;
-        double v = strtod(eq + 1, &end);
-        if (end == eq + 1 || (*end && *end != ','))
-            return vis_errf(err, VIS_EINVAL, "bad_param", name, "bad value for %s", name);
-        int rc = disp_params_set(p, name, v, err);
-        if (rc) return rc;
-        s = *end ? end + 1 : end;
-    }
-    return VIS_OK;
+    return parse_params(o ? o->params : NULL, p, NULL, err);
 }
 
 static int add_move(sim *s, int c, int64_t depart_ms, int from, int to)
@@ -161,6 +177,10 @@ int disp_sim_run(const disp_mdrp *m, const disp_sim_opts *o,
     disp_params p;
     int rc = disp_sim_params(m, o, &p, err);
     if (rc) return rc;
+    disp_epoch_opts x;
+    disp_epoch_opts_default(&x);
+    rc = parse_params(o ? o->params : NULL, &p, &x, err);
+    if (rc) return rc;
     memset(rep, 0, sizeof(*rep));
     buf_init(&rep->msgs);
     rep->feasible = 1;
@@ -203,7 +223,7 @@ int disp_sim_run(const disp_mdrp *m, const disp_sim_opts *o,
         }
         struct timespec a, b;
         clock_gettime(CLOCK_MONOTONIC, &a);
-        rc = disp_epoch(&p, &s.st, now, &dec, err);
+        rc = disp_epoch_x(&p, &x, &s.st, now, &dec, err);
         clock_gettime(CLOCK_MONOTONIC, &b);
         if (rc) goto out;
         if (stats) {

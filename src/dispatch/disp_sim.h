@@ -17,6 +17,10 @@
  * Policies: "rolling" (default: bundling, deferred commitment, additions at
  * the restaurant), "immediate" (commit every solved pair at once),
  * "single" (no bundles, deferral kept).
+ *
+ * Params: engine tunables (disp_params_set) plus the epoch options of
+ * disp_plan.h: ready_wait_max_s (the ready-wait bound, default 180; < 0
+ * none) and ready_commit (0/1), the same rule the service applies.
  */
 #ifndef VIS_DISPATCH_DISP_SIM_H
 #define VIS_DISPATCH_DISP_SIM_H

@@ -26,6 +26,13 @@ int disp_board(disp_ctx *c, json_t **out, vis_err *err)
                               "active_jobs", (json_int_t)store_col_i64(q, 8), "pending_offers",
                               (json_int_t)store_col_i64(q, 9));
         if (o) json_object_set_new(o, "waiting_since_ms", store_col_null(q, 7) ? json_null() : json_integer(store_col_i64(q, 7)));
+        if (o)
+            json_object_set_new(o, "off_duty",
+                                store_col_null(q, 10)
+                                    ? json_null()
+                                    : json_pack("{s:I, s:s, s:I}", "since_ms", (json_int_t)store_col_i64(q, 10),
+                                                "reason", store_col_text(q, 11), "by",
+                                                (json_int_t)store_col_i64(q, 12)));
         json_array_append_new(cour, o);
     }
     if (q) store_done(q);
@@ -53,12 +60,42 @@ int disp_board(disp_ctx *c, json_t **out, vis_err *err)
         if (!o) rc = err->code ? err->code : disp_nomem(err);
         else json_array_append_new(offers, o);
     }
+    /* couriers off duty (online or not) and the location exceptions of the
+       last 24 hours (pickups and deliveries reported away from the place) */
+    json_t *off = json_array(), *exc = json_array();
+    if (!rc && !(q = store_query(c->db, SQL_DISP_OFF_DUTY_ALL, err, ""))) rc = disp_store_err(err);
+    while (!rc && (r = store_row(q, err)) == 1)
+        json_array_append_new(off, json_pack("{s:I, s:s, s:I, s:s, s:I, s:b}", "courier_id",
+                                             (json_int_t)store_col_i64(q, 0), "name", store_col_text(q, 1),
+                                             "since_ms", (json_int_t)store_col_i64(q, 2), "reason",
+                                             store_col_text(q, 3), "by", (json_int_t)store_col_i64(q, 4), "online",
+                                             (int)store_col_i64(q, 5)));
+    if (q) store_done(q);
+    q = NULL;
+    if (!rc && r < 0) rc = disp_store_err(err);
+    if (!rc && !(q = store_query(c->db, SQL_DISP_LOCEX_RECENT, err, "i", c->now_ms - 86400000))) rc = disp_store_err(err);
+    while (!rc && (r = store_row(q, err)) == 1) {
+        json_t *o = json_pack("{s:I, s:I, s:s, s:I, s:I, s:I, s:s}", "job_id", (json_int_t)store_col_i64(q, 1),
+                              "courier_id", (json_int_t)store_col_i64(q, 2), "kind", store_col_text(q, 3), "at_ms",
+                              (json_int_t)store_col_i64(q, 4), "distance_m", (json_int_t)store_col_i64(q, 5),
+                              "limit_m", (json_int_t)store_col_i64(q, 6), "reason", store_col_text(q, 9));
+        if (o) {
+            json_object_set_new(o, "since_pickup_ms", store_col_null(q, 7) ? json_null() : json_integer(store_col_i64(q, 7)));
+            json_object_set_new(o, "min_ms", store_col_null(q, 8) ? json_null() : json_integer(store_col_i64(q, 8)));
+        }
+        json_array_append_new(exc, o);
+    }
+    if (q) store_done(q);
+    if (!rc && r < 0) rc = disp_store_err(err);
     if (!rc) {
-        *out = json_pack("{s:I, s:o, s:o, s:o, s:o}", "at_ms", (json_int_t)c->now_ms, "counts", counts, "couriers",
-                         cour, "jobs", jobs, "offers", offers);
+        *out = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "at_ms", (json_int_t)c->now_ms, "counts", counts,
+                         "couriers", cour, "jobs", jobs, "offers", offers, "off_duty", off, "location_exceptions",
+                         exc);
         if (!*out) rc = disp_nomem(err);
         return rc;
     }
+    json_decref(off);
+    json_decref(exc);
     json_decref(cour);
     json_decref(jobs);
     json_decref(offers);
@@ -87,6 +124,12 @@ int disp_job_reassign(disp_ctx *c, int64_t id, int64_t courier, const char *reas
     if (!to.online)
         return vis_errf(err, VIS_ECONFLICT, "courier_offline", "courier_id", "courier %lld is offline",
                         (long long)courier);
+    int64_t since;
+    int od = store_get_i64(c->db, SQL_DISP_OFF_DUTY_GET, &since, err, "i", courier);
+    if (od < 0) return disp_store_err(err);
+    if (od == 1)
+        return vis_errf(err, VIS_ECONFLICT, "courier_off_duty", "courier_id",
+                        "courier %lld is off duty: put them on duty first", (long long)courier);
     if (!strcmp(j.state, "assigned") && j.courier_id == courier)
         return vis_errf(err, VIS_ECONFLICT, "already_assigned", "courier_id", "job %lld is already with courier %lld",
                         (long long)id, (long long)courier);
@@ -144,4 +187,75 @@ int disp_job_reassign(disp_ctx *c, int64_t id, int64_t courier, const char *reas
     }
     *out = json_pack("{s:o, s:o}", "job", disp_job_json(&j, c->now_ms), "offer", info);
     return *out ? 0 : disp_nomem(err);
+}
+
+/* The courier's account (a worker), for the duty operations. */
+static int worker_account(disp_ctx *c, int64_t courier, vis_err *err)
+{
+    account a;
+    if (account_get(c->db, courier, &a, err)) return err->code;
+    if (strcmp(a.role, "worker"))
+        return vis_errf(err, VIS_EINVAL, "not_a_courier", NULL, "account %lld is not a worker", (long long)courier);
+    return 0;
+}
+
+static int duty_reply(disp_ctx *c, int64_t courier, json_t **out, vis_err *err)
+{
+    json_t *d = disp_duty_json(c, courier, err);
+    if (!d) return err->code ? err->code : disp_nomem(err);
+    *out = json_pack("{s:I, s:o}", "courier_id", (json_int_t)courier, "duty", d);
+    return *out ? 0 : disp_nomem(err);
+}
+
+int disp_courier_off_duty(disp_ctx *c, int64_t courier, const char *reason, json_t **out, vis_err *err)
+{
+    if (worker_account(c, courier, err)) return err->code;
+    int64_t since;
+    int od = store_get_i64(c->db, SQL_DISP_OFF_DUTY_GET, &since, err, "i", courier);
+    if (od < 0) return disp_store_err(err);
+    if (od == 1)
+        return vis_errf(err, VIS_ECONFLICT, "already_off_duty", NULL, "courier %lld is off duty since %lld",
+                        (long long)courier, (long long)since);
+    if (store_exec(c->db, SQL_DISP_OFF_DUTY_SET, err, "iiti", courier, c->now_ms, reason, c->actor_id))
+        return disp_store_err(err);
+    /* pending offers are withdrawn: their jobs go back to open */
+    int64_t ids[64];
+    int n = 0, r;
+    store_stmt *q = store_query(c->db, SQL_DISP_OFFERS_PENDING_OF, err, "i", courier);
+    if (!q) return disp_store_err(err);
+    while ((r = store_row(q, err)) == 1 && n < 64) ids[n++] = store_col_i64(q, 0);
+    store_done(q);
+    if (r < 0) return disp_store_err(err);
+    for (int k = 0; k < n; k++)
+        if (disp_offer_close(c, ids[k], courier, "withdrawn", "offer_withdrawn",
+                             json_pack("{s:s}", "reason", "courier taken off duty"), err))
+            return err->code;
+    int64_t njobs = 0;
+    if (disp_courier_active_jobs(c->db, courier, &njobs, err)) return err->code;
+    char subj[48];
+    snprintf(subj, sizeof subj, "courier:%lld", (long long)courier);
+    if (disp_journal(c, "off_duty", courier, subj,
+                     json_pack("{s:s, s:I, s:I, s:s}", "reason", reason, "offers_withdrawn", (json_int_t)n,
+                               "jobs_in_hand", (json_int_t)njobs, "effect",
+                               "no offers until put back on duty; jobs in hand stay with the courier"),
+                     NULL, 0, 0, false, NULL, err))
+        return err->code;
+    return duty_reply(c, courier, out, err);
+}
+
+int disp_courier_on_duty(disp_ctx *c, int64_t courier, const char *reason, json_t **out, vis_err *err)
+{
+    if (worker_account(c, courier, err)) return err->code;
+    int64_t since;
+    int od = store_get_i64(c->db, SQL_DISP_OFF_DUTY_GET, &since, err, "i", courier);
+    if (od < 0) return disp_store_err(err);
+    if (od == 0)
+        return vis_errf(err, VIS_ECONFLICT, "not_off_duty", NULL, "courier %lld is not off duty", (long long)courier);
+    if (store_exec(c->db, SQL_DISP_OFF_DUTY_END, err, "i", courier)) return disp_store_err(err);
+    char subj[48];
+    snprintf(subj, sizeof subj, "courier:%lld", (long long)courier);
+    json_t *pl = json_pack("{s:I, s:I}", "off_since_ms", (json_int_t)since, "off_ms", (json_int_t)(c->now_ms - since));
+    if (pl && reason && *reason) json_object_set_new(pl, "reason", json_string(reason));
+    if (disp_journal(c, "on_duty", courier, subj, pl, NULL, 0, 0, false, NULL, err)) return err->code;
+    return duty_reply(c, courier, out, err);
 }

@@ -1,5 +1,6 @@
 /* disp_svc_courier — the courier's side: shifts, positions, offers, the
  * job from pickup to delivery, and the shift's pay. See disp_service.h. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,29 @@ static json_t *status_json(disp_ctx *c, const disp_crow *r, vis_err *err)
                                                               (double)r->lon / 1e6, "at_ms", (json_int_t)r->pos_ms)
                                                   : json_null());
     json_object_set_new(o, "waiting_since_ms", r->online && r->idle ? json_integer(r->idle_since) : json_null());
+    json_t *duty = disp_duty_json(c, r->id, err);
+    if (!duty) {
+        json_decref(o);
+        return NULL;
+    }
+    json_object_set_new(o, "duty", duty);
     return o;
+}
+
+json_t *disp_duty_json(disp_ctx *c, int64_t courier, vis_err *err)
+{
+    store_stmt *q = store_query(c->db, SQL_DISP_OFF_DUTY_GET, err, "i", courier);
+    if (!q) return NULL;
+    int r = store_row(q, err);
+    json_t *o = NULL;
+    if (r == 1)
+        o = json_pack("{s:b, s:I, s:s}", "off_duty", 1, "since_ms", (json_int_t)store_col_i64(q, 0), "reason",
+                      store_col_text(q, 1));
+    else if (r == 0)
+        o = json_pack("{s:b}", "off_duty", 0);
+    store_done(q);
+    if (r >= 0 && !o) disp_nomem(err);
+    return r < 0 ? NULL : o;
 }
 
 static int reply_status(disp_ctx *c, json_t **out, vis_err *err)
@@ -388,9 +411,15 @@ int disp_offer_accept(disp_ctx *c, int64_t offer, json_t **out, vis_err *err)
 
 int disp_offer_decline(disp_ctx *c, int64_t offer, json_t **out, vis_err *err)
 {
+    return disp_offer_decline_why(c, offer, NULL, out, err);
+}
+
+int disp_offer_decline_why(disp_ctx *c, int64_t offer, const char *reason, json_t **out, vis_err *err)
+{
     int64_t expires;
     if (own_offer(c, offer, &expires, err)) return err->code;
     json_t *extra = json_pack("{s:s}", "consequence", "none: declines are not an input of any later decision");
+    if (extra && reason && *reason) json_object_set_new(extra, "reason", json_string(reason));
     if (disp_offer_close(c, offer, c->actor_id, "declined", "declined", extra, err)) return err->code;
     *out = disp_offer_json(c, offer, err);
     return *out ? 0 : (err->code ? err->code : disp_nomem(err));
@@ -451,11 +480,109 @@ int disp_job_arrived(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
     return reply_job(c, id, out, err);
 }
 
+/* The location check of a pickup or a delivery (see disp_service.h): 0
+ * when within bounds (*exc NULL) or outside with a reason (*exc: the
+ * exception, stored; the caller journals it with its event), else 409. */
+static int loc_check(disp_ctx *c, const disp_crow *r, const disp_jrow *j, bool delivery, const char *reason,
+                     json_t **exc, vis_err *err)
+{
+    *exc = NULL;
+    int64_t limit = c->cfg->disp_location_check_m;
+    if (limit <= 0) return 0;
+    disp_geo g;
+    disp_geo_init(&g, c->cfg);
+    int64_t tlat = delivery ? j->drop_lat : j->place_lat, tlon = delivery ? j->drop_lon : j->place_lon;
+    int64_t dist = r->has_pos ? llround(disp_dist_m(&g, r->lat, r->lon, tlat, tlon)) : -1;
+    int64_t since = -1, min_ms = -1;
+    if (delivery && j->picked_ms >= 0) {
+        double leg = disp_dist_m(&g, j->place_lat, j->place_lon, j->drop_lat, j->drop_lon);
+        since = c->now_ms - j->picked_ms;
+        min_ms = (int64_t)ceil(leg * 60000.0 / (double)c->cfg->disp_max_speed_m_per_min);
+    }
+    bool far = dist < 0 || dist > limit, soon = min_ms >= 0 && since < min_ms;
+    if (!far && !soon) return 0;
+    const char *what = delivery ? "drop-off" : "pickup place";
+    if (!reason || !*reason) {
+        if (far && dist < 0)
+            return vis_errf(err, VIS_ECONFLICT, delivery ? "away_from_dropoff" : "away_from_pickup", "reason",
+                            "no position of yours is known: send your position at the %s first, or give a reason "
+                            "(an exception shown to the dispatcher)",
+                            what);
+        if (far)
+            return vis_errf(err, VIS_ECONFLICT, delivery ? "away_from_dropoff" : "away_from_pickup", "reason",
+                            "your last position is %lld m from the %s (the limit is %lld m): send your position "
+                            "from there, or give a reason (an exception shown to the dispatcher)",
+                            (long long)dist, what, (long long)limit);
+        return vis_errf(err, VIS_ECONFLICT, "too_soon_after_pickup", "reason",
+                        "delivered %lld s after the pickup, but the drop-off is %lld m away (at least %lld s at "
+                        "%lld m/min): give a reason if this is right (an exception shown to the dispatcher)",
+                        (long long)(since / 1000), (long long)llround(disp_dist_m(&g, j->place_lat, j->place_lon,
+                                                                                    j->drop_lat, j->drop_lon)),
+                        (long long)((min_ms + 999) / 1000), (long long)c->cfg->disp_max_speed_m_per_min);
+    }
+    if (store_exec(c->db, SQL_DISP_LOCEX_INSERT, err, "iitiiiIIt", j->id, r->id, delivery ? "delivery" : "pickup",
+                   c->now_ms, dist, limit, since, min_ms, reason))
+        return disp_store_err(err);
+    *exc = json_pack("{s:s, s:I, s:I, s:s, s:b, s:b}", "kind", delivery ? "delivery" : "pickup", "distance_m",
+                     (json_int_t)dist, "limit_m", (json_int_t)limit, "reason", reason, "too_far", far, "too_soon",
+                     soon);
+    if (!*exc) return disp_nomem(err);
+    json_object_set_new(*exc, "since_pickup_ms", since >= 0 ? json_integer(since) : json_null());
+    json_object_set_new(*exc, "min_ms", min_ms >= 0 ? json_integer(min_ms) : json_null());
+    /* its own event too, so the exceptions of a courier are easy to list */
+    char subj[48];
+    snprintf(subj, sizeof subj, "job:%lld", (long long)j->id);
+    json_t *pl = json_deep_copy(*exc);
+    if (pl) json_object_set_new(pl, "job", json_integer(j->id));
+    if (disp_journal(c, "location_exception", r->id, subj, pl, NULL, 0, 0, false, NULL, err)) {
+        json_decref(*exc);
+        *exc = NULL;
+        return err->code;
+    }
+    return 0;
+}
+
+int disp_job_exceptions(disp_ctx *c, int64_t job, json_t **out, vis_err *err)
+{
+    json_t *a = json_array();
+    store_stmt *q = a ? store_query(c->db, SQL_DISP_LOCEX_OF_JOB, err, "i", job) : NULL;
+    if (!q) {
+        json_decref(a);
+        return err->code ? err->code : disp_nomem(err);
+    }
+    int r;
+    while ((r = store_row(q, err)) == 1) {
+        json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", "kind", store_col_text(q, 3), "courier_id",
+                              (json_int_t)store_col_i64(q, 2), "at_ms", (json_int_t)store_col_i64(q, 4), "distance_m",
+                              (json_int_t)store_col_i64(q, 5), "limit_m", (json_int_t)store_col_i64(q, 6), "reason",
+                              store_col_text(q, 9));
+        if (o) {
+            json_object_set_new(o, "since_pickup_ms", store_col_null(q, 7) ? json_null() : json_integer(store_col_i64(q, 7)));
+            json_object_set_new(o, "min_ms", store_col_null(q, 8) ? json_null() : json_integer(store_col_i64(q, 8)));
+        }
+        json_array_append_new(a, o);
+    }
+    store_done(q);
+    if (r < 0) {
+        json_decref(a);
+        return disp_store_err(err);
+    }
+    *out = a;
+    return 0;
+}
+
 int disp_job_picked_up(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
+{
+    return disp_job_picked_up_why(c, id, NULL, out, err);
+}
+
+int disp_job_picked_up_why(disp_ctx *c, int64_t id, const char *reason, json_t **out, vis_err *err)
 {
     disp_jrow j;
     disp_crow r;
     if (own_job(c, id, "assigned", &j, err) || disp_courier_get(c->db, c->actor_id, &r, err)) return err->code;
+    json_t *exc = NULL;
+    if (loc_check(c, &r, &j, false, reason, &exc, err)) return err->code;
     int64_t waited = 0, due = 0;
     if (r.visiting && r.visit_place == j.place_id) {
         disp_env *e = malloc(sizeof *e);
@@ -470,40 +597,58 @@ int disp_job_picked_up(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
         if (rc) return rc;
     }
     if (store_exec(c->db, SQL_DISP_JOB_PICKED, err, "iii", j.id, c->now_ms, due) ||
-        (due > 0 && store_exec(c->db, SQL_DISP_COURIER_VISIT_PAID, err, "ii", r.id, due)))
+        (due > 0 && store_exec(c->db, SQL_DISP_COURIER_VISIT_PAID, err, "ii", r.id, due))) {
+        json_decref(exc);
         return disp_store_err(err);
+    }
     char subj[48];
     snprintf(subj, sizeof subj, "job:%lld", (long long)j.id);
-    if (disp_journal(c, "picked_up", r.id, subj,
-                     json_pack("{s:I, s:I, s:I}", "job", (json_int_t)j.id, "waited_ms", (json_int_t)waited,
-                               "waiting_pay_micros", (json_int_t)due),
-                     NULL, 0, 0, false, NULL, err))
+    json_t *pl = json_pack("{s:I, s:I, s:I}", "job", (json_int_t)j.id, "waited_ms", (json_int_t)waited,
+                           "waiting_pay_micros", (json_int_t)due);
+    if (pl && exc) json_object_set_new(pl, "location_exception", exc);
+    else json_decref(exc);
+    if (disp_journal(c, "picked_up", r.id, subj, pl, NULL, 0, 0, false, NULL, err))
         return err->code;
     return reply_job(c, id, out, err);
 }
 
 int disp_job_delivered(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
 {
+    return disp_job_delivered_why(c, id, NULL, out, err);
+}
+
+int disp_job_delivered_why(disp_ctx *c, int64_t id, const char *reason, json_t **out, vis_err *err)
+{
     disp_jrow j;
-    if (own_job(c, id, "picked_up", &j, err)) return err->code;
+    disp_crow cr;
+    if (own_job(c, id, "picked_up", &j, err) || disp_courier_get(c->db, c->actor_id, &cr, err)) return err->code;
+    json_t *exc = NULL;
+    if (loc_check(c, &cr, &j, true, reason, &exc, err)) return err->code;
     /* the distance ridden for this delivery (before it is journalled) */
     int64_t start = 0, ridden = 0;
-    if (store_get_i64(c->db, SQL_DISP_SHIFT_START, &start, err, "i", j.shift_id) < 0)
+    if (store_get_i64(c->db, SQL_DISP_SHIFT_START, &start, err, "i", j.shift_id) < 0) {
+        json_decref(exc);
         return disp_store_err(err);
+    }
     json_t *route = NULL;
-    if (disp_route_delivery(c, &j, start, &ridden, &route, err)) return err->code;
+    if (disp_route_delivery(c, &j, start, &ridden, &route, err)) {
+        json_decref(exc);
+        return err->code;
+    }
     int64_t pay = j.pay_base + j.pay_distance + j.pay_time + j.pay_waiting;
     char idem[64], subj[48];
     snprintf(idem, sizeof idem, "dispatch:job:%lld:settle", (long long)j.id);
     snprintf(subj, sizeof subj, "job:%lld", (long long)j.id);
     if (disp_settle(c, &j, j.courier_id, pay, "platform_fees", "payment", idem, err)) {
         json_decref(route);
+        json_decref(exc);
         return err->code;
     }
     if (store_exec(c->db, SQL_DISP_JOB_DELIVERED, err, "iii", j.id, c->now_ms, pay) ||
         store_exec(c->db, SQL_DISP_SHIFT_ADD_PAY, err, "iiiii", j.shift_id, j.pay_base, j.pay_distance, j.pay_time,
                    j.pay_waiting)) {
         json_decref(route);
+        json_decref(exc);
         return disp_store_err(err);
     }
     /* distance_m: the courier's route for this delivery (disp_svc_route.c),
@@ -513,6 +658,8 @@ int disp_job_delivered(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
                            (json_int_t)ridden, "route", route, "pay_micros", (json_int_t)pay, "breakdown",
                            "base_micros", (json_int_t)j.pay_base, "distance_micros", (json_int_t)j.pay_distance,
                            "time_micros", (json_int_t)j.pay_time, "waiting_micros", (json_int_t)j.pay_waiting);
+    if (pl && exc) json_object_set_new(pl, "location_exception", exc);
+    else json_decref(exc);
     if (disp_journal(c, "delivered", j.courier_id, subj, pl, "active", j.accepted_ms, c->now_ms, false, NULL, err) ||
         disp_courier_idle_check(c, j.courier_id, err))
         return err->code;
@@ -533,5 +680,31 @@ int disp_courier_shift(disp_ctx *c, json_t **out, vis_err *err)
         if (!*out) rc = err->code ? err->code : disp_nomem(err);
     }
     free(e);
+    if (!rc) {
+        json_t *duty = disp_duty_json(c, c->actor_id, err);
+        if (!duty) {
+            json_decref(*out);
+            *out = NULL;
+            return err->code ? err->code : disp_nomem(err);
+        }
+        json_object_set_new(*out, "duty", duty);
+    }
     return rc;
+}
+
+int disp_job_hand_back(disp_ctx *c, int64_t id, const char *reason, json_t **out, vis_err *err)
+{
+    disp_jrow j;
+    if (own_job(c, id, "assigned", &j, err)) return err->code;
+    char subj[48];
+    snprintf(subj, sizeof subj, "job:%lld", (long long)j.id);
+    json_t *pl = json_pack("{s:I, s:s, s:I, s:s}", "job", (json_int_t)j.id, "reason", reason, "compensation_micros",
+                           (json_int_t)0, "consequence", "none: the job is not offered to you again");
+    if (disp_journal(c, "handed_back", j.courier_id, subj, pl, "active", j.accepted_ms, c->now_ms, false, NULL, err))
+        return err->code;
+    if (store_exec(c->db, SQL_DISP_HANDBACK_INSERT, err, "iiit", j.id, j.courier_id, c->now_ms, reason) ||
+        store_exec(c->db, SQL_DISP_JOB_UNASSIGN, err, "i", j.id))
+        return disp_store_err(err);
+    if (disp_courier_idle_check(c, j.courier_id, err)) return err->code;
+    return reply_job(c, id, out, err);
 }

@@ -5,14 +5,14 @@
  * and the open jobs are read and turned into a disp_state (couriers with no
  * job are IDLE; with accepted jobs not picked up TO_PICKUP / AT_PICKUP, the
  * route re-planned from their position; with a job picked up DELIVERING,
- * drop-offs chained from their position); (3) disp_epoch decides; (4) each
- * decision is journalled as an automated "dispatch_decision" with its
- * inputs (no coordinates: distances and times only) and score, and becomes
- * an offer. A decision that would offer a courier a job they declined is
- * dropped; the epoch is solved again without those couriers (the job goes
- * to someone else) and then for them alone without the jobs they declined
- * (their other chances are untouched). Nothing else about declines is
- * read. */
+ * drop-offs chained from their position); (3) disp_epoch_x decides, in one
+ * solve, with the (courier, job) pairs of declined offers of jobs still
+ * open as bans: a declined job goes to the next best courier in the same
+ * epoch, and the courier who declined stays a candidate for every other job
+ * (issue 15; nothing else about declines is read); and with the ready-wait
+ * bound dispatch.ready_wait_max_s; (4) each decision is journalled as an
+ * automated "dispatch_decision" with its inputs (no coordinates: distances
+ * and times only) and score, and becomes an offer. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,13 +69,6 @@ static int cmp_pair(const void *a, const void *b)
     const pair *x = a, *y = b;
     if (x->courier != y->courier) return x->courier < y->courier ? -1 : 1;
     return x->job < y->job ? -1 : x->job > y->job;
-}
-
-static bool declined(const loaded *l, int64_t courier, int64_t job)
-{
-    pair k = {courier, job};
-    if (l->nd == 0) return false;
-    return bsearch(&k, l->decl, (size_t)l->nd, sizeof k, cmp_pair) != NULL;
 }
 
 static int load(disp_ctx *c, loaded *l, vis_err *err)
@@ -228,8 +221,7 @@ static void plan_route(const disp_env *e, const lcour *lc, disp_state *st, disp_
     }
 }
 
-static int build(const disp_env *e, const loaded *l, const unsigned char *cex, const unsigned char *held, int64_t now,
-                 built *b, vis_err *err)
+static int build(const disp_env *e, const loaded *l, int64_t now, built *b, vis_err *err)
 {
     memset(b, 0, sizeof *b);
     disp_state_init(&b->st);
@@ -241,7 +233,7 @@ static int build(const disp_env *e, const loaded *l, const unsigned char *cex, c
     if (!b->jsrc || !b->csrc || !cmap || !cjobs || !cnt) goto nomem;
     for (int i = 0; i < l->nc; i++) {
         cmap[i] = -1;
-        if (l->c[i].pending || cex[i]) continue; /* one offer at a time */
+        if (l->c[i].pending) continue; /* one offer at a time */
         disp_courier cr = {.id = l->c[i].id, .state = DISP_C_IDLE, .on_ms = l->c[i].start_ms, .off_ms = INT64_MAX,
                            .idle_since_ms = l->c[i].idle_since >= 0 ? l->c[i].idle_since : now,
                            .orders = (int)l->c[i].orders};
@@ -254,9 +246,7 @@ static int build(const disp_env *e, const loaded *l, const unsigned char *cex, c
     for (int i = 0; i < l->nj; i++) {
         const ljob *x = &l->j[i];
         int ci = -1;
-        if (x->state == DISP_J_OPEN) {
-            if (held[i]) continue;
-        } else {
+        if (x->state != DISP_J_OPEN) {
             int li = find_courier(l, x->courier);
             if (li < 0 || cmap[li] < 0) continue; /* its courier is not in this epoch */
             ci = cmap[li];
@@ -417,60 +407,7 @@ static int expire_offers(disp_ctx *c, int *n, vis_err *err)
     }
 }
 
-typedef struct passes {
-    unsigned char *cdone, *jdone, *cx; /* couriers / jobs offered this epoch; couriers in a conflict */
-    unsigned char *cex, *jex;          /* excluded from the current pass */
-    int            conflicts, offers;
-} passes;
-
-/* Solve once with the current exclusions; offer every decision that does
- * not give a courier a job they declined (those couriers are marked). */
-static int run_pass(disp_ctx *c, const disp_env *e, const loaded *l, passes *ps, disp_decisions *ds, json_t *summary,
-                    bool first, vis_err *err)
-{
-    built b = {0};
-    disp_courier *before = NULL;
-    int rc = build(e, l, ps->cex, ps->jex, c->now_ms, &b, err);
-    if (!rc && !(before = malloc(sizeof *before * (size_t)(b.st.nc + 1)))) rc = disp_nomem(err);
-    if (!rc) {
-        if (b.st.nc) memcpy(before, b.st.c, sizeof *before * (size_t)b.st.nc);
-        rc = disp_epoch(&e->p, &b.st, c->now_ms, ds, err);
-    }
-    if (!rc && first) {
-        json_object_set_new(summary, "open_jobs", json_integer(ds->open_jobs));
-        json_object_set_new(summary, "couriers", json_integer(b.st.nc));
-        json_object_set_new(summary, "bundles", json_integer(ds->bundles));
-        json_object_set_new(summary, "columns", json_integer(ds->columns));
-        json_object_set_new(summary, "candidates", json_integer(ds->candidates));
-        json_object_set_new(summary, "deferred", json_integer(ds->deferred));
-        json_object_set_new(summary, "sparse", json_boolean(ds->sparse));
-    }
-    for (int i = 0; !rc && i < ds->n; i++) {
-        const disp_decision *d = &ds->d[i];
-        int lc = b.csrc[d->courier];
-        bool conflict = false;
-        for (int k = 0; k < d->n; k++)
-            if ((d->added & (1u << k)) && declined(l, d->courier_id, l->j[b.jsrc[d->job[k]]].id)) conflict = true;
-        if (conflict) {
-            ps->cx[lc] = 1;
-            ps->conflicts++;
-            continue;
-        }
-        rc = make_offer(c, e, l, &b, ds, d, &before[d->courier], summary, err);
-        ps->cdone[lc] = 1;
-        for (int k = 0; k < d->n; k++)
-            if (d->added & (1u << k)) ps->jdone[b.jsrc[d->job[k]]] = 1;
-        ps->offers++;
-    }
-    free(before);
-    built_free(&b);
-    return rc;
-}
-
-/* Pass 1 solves everything. When a decision would offer a courier a job
- * they declined, pass 2 solves again without those couriers (the job can
- * go to someone else) and pass 3 solves for them alone without the jobs
- * they declined (their other chances are intact). */
+/* One solve: the declined (courier, job) pairs are bans of the engine. */
 static int epoch(disp_ctx *c, json_t *summary, vis_err *err)
 {
     int expired;
@@ -481,46 +418,46 @@ static int epoch(disp_ctx *c, json_t *summary, vis_err *err)
     loaded l;
     disp_decisions ds;
     disp_decisions_init(&ds);
-    passes ps = {0};
+    built b = {0};
+    disp_courier *before = NULL;
+    disp_ban *ban = NULL;
     int rc = disp_env_load(c, e, err);
     if (!rc) rc = load(c, &l, err);
     else memset(&l, 0, sizeof l);
-    size_t nc = (size_t)l.nc + 1, nj = (size_t)l.nj + 1;
-    if (!rc && (!(ps.cdone = calloc(nc, 1)) || !(ps.cx = calloc(nc, 1)) || !(ps.cex = calloc(nc, 1)) ||
-                !(ps.jdone = calloc(nj, 1)) || !(ps.jex = calloc(nj, 1))))
-        rc = disp_nomem(err);
-    int npass = 0;
+    if (!rc && !(ban = malloc(sizeof *ban * (size_t)(l.nd + 1)))) rc = disp_nomem(err);
+    if (!rc) rc = build(e, &l, c->now_ms, &b, err);
+    if (!rc && !(before = malloc(sizeof *before * (size_t)(b.st.nc + 1)))) rc = disp_nomem(err);
     if (!rc) {
-        rc = run_pass(c, e, &l, &ps, &ds, summary, true, err);
-        npass++;
-    }
-    if (!rc && ps.conflicts) {
-        for (int i = 0; i < l.nc; i++) ps.cex[i] = ps.cdone[i] | ps.cx[i];
-        memcpy(ps.jex, ps.jdone, nj);
-        rc = run_pass(c, e, &l, &ps, &ds, summary, false, err);
-        npass++;
-        if (!rc) {
-            for (int i = 0; i < l.nc; i++) ps.cex[i] = ps.cdone[i] | !ps.cx[i];
-            memcpy(ps.jex, ps.jdone, nj);
-            for (int k = 0; k < l.nd; k++) {
-                int li = find_courier(&l, l.decl[k].courier);
-                if (li < 0 || !ps.cx[li]) continue;
-                for (int i = 0; i < l.nj; i++)
-                    if (l.j[i].id == l.decl[k].job) ps.jex[i] = 1;
-            }
-            rc = run_pass(c, e, &l, &ps, &ds, summary, false, err);
-            npass++;
-        }
+        for (int k = 0; k < l.nd; k++) ban[k] = (disp_ban){l.decl[k].courier, l.decl[k].job};
+        disp_ban_sort(ban, l.nd);
+        disp_epoch_opts x;
+        disp_epoch_opts_default(&x);
+        x.ready_wait_max_ms = c->cfg->disp_ready_wait_max_s * 1000;
+        x.ban = ban;
+        x.nban = l.nd;
+        if (b.st.nc) memcpy(before, b.st.c, sizeof *before * (size_t)b.st.nc);
+        rc = disp_epoch_x(&e->p, &x, &b.st, c->now_ms, &ds, err);
     }
     if (!rc) {
-        json_object_set_new(summary, "passes", json_integer(npass));
-        json_object_set_new(summary, "held_declined", json_integer(ps.conflicts));
+        json_object_set_new(summary, "open_jobs", json_integer(ds.open_jobs));
+        json_object_set_new(summary, "couriers", json_integer(b.st.nc));
+        json_object_set_new(summary, "bundles", json_integer(ds.bundles));
+        json_object_set_new(summary, "columns", json_integer(ds.columns));
+        json_object_set_new(summary, "candidates", json_integer(ds.candidates));
+        json_object_set_new(summary, "deferred", json_integer(ds.deferred));
+        json_object_set_new(summary, "sparse", json_boolean(ds.sparse));
     }
-    free(ps.cdone);
-    free(ps.cx);
-    free(ps.cex);
-    free(ps.jdone);
-    free(ps.jex);
+    for (int i = 0; !rc && i < ds.n; i++)
+        rc = make_offer(c, e, &l, &b, &ds, &ds.d[i], &before[ds.d[i].courier], summary, err);
+    if (!rc) {
+        /* kept for clients of the earlier multi-pass epoch: one solve, nothing held */
+        json_object_set_new(summary, "passes", json_integer(1));
+        json_object_set_new(summary, "held_declined", json_integer(0));
+        json_object_set_new(summary, "declined_excluded", json_integer(l.nd));
+    }
+    free(before);
+    free(ban);
+    built_free(&b);
     disp_decisions_free(&ds);
     loaded_free(&l);
     free(e);

@@ -281,6 +281,10 @@ int disp_env_load(disp_ctx *c, disp_env *e, vis_err *err)
     if (load_stored(c->db, &spec, err)) return err->code;
     int rc = disp_rules_parse(spec, &e->geo, &e->rules, err);
     json_decref(spec);
+    /* a rule set stored before the minimum was raised (or before it was
+       checked) never pays less than the minimum */
+    if (!rc && e->rules.pr.guarantee_per_hour < c->cfg->min_hourly_micros)
+        e->rules.pr.guarantee_per_hour = c->cfg->min_hourly_micros;
     return rc;
 }
 
@@ -303,6 +307,12 @@ int disp_rules_put(disp_ctx *c, json_t *spec, json_t **out, vis_err *err)
     if (!e) return disp_nomem(err);
     disp_geo_init(&e->geo, c->cfg);
     int rc = disp_rules_parse(spec, &e->geo, &e->rules, err);
+    /* the guarantee never below the platform's own minimum hourly pay */
+    if (!rc && e->rules.pr.guarantee_per_hour < c->cfg->min_hourly_micros)
+        rc = vis_errf(err, VIS_EINVAL, "below_minimum", "guarantee_per_hour_micros",
+                      "guarantee_per_hour_micros %lld is below the platform's minimum hourly pay "
+                      "(pay.min_hourly_micros = %lld)",
+                      (long long)e->rules.pr.guarantee_per_hour, (long long)c->cfg->min_hourly_micros);
     char *text = NULL;
     if (!rc) {
         json_t *norm = disp_rules_json(&e->rules);

@@ -82,16 +82,47 @@ static int with_id(http_req *r, http_resp *rs, vis_err *err, const char *what, i
     return reply(rs, 200, rc, out);
 }
 
+typedef int (*why_op)(disp_ctx *, int64_t, const char *, json_t **, vis_err *);
+
+/* An operation on {id} with an optional body {"reason"} (required when
+ * `need`); other fields are refused. */
+static const jv_field why_opt_fields[] = {
+    {"reason", JV_STRING, false, 1, 500},
+    {NULL, 0, 0, 0, 0},
+};
+static const jv_field why_fields[] = {
+    {"reason", JV_STRING, true, 1, 500},
+    {NULL, 0, 0, 0, 0},
+};
+
+static int with_why(http_req *r, http_resp *rs, vis_err *err, const char *what, bool need, why_op op)
+{
+    int64_t id;
+    if (http_param_id(r, 0, what, &id, err)) return err->code;
+    if ((r->json || need) && jv_check(r->json, need ? why_fields : why_opt_fields, err)) return err->code;
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = op(&c, id, r->json ? jv_str(r->json, "reason", NULL) : NULL, &out, err);
+    return reply(rs, 200, rc, out);
+}
+
 static int h_accept(http_req *r, http_resp *rs, vis_err *err) { return with_id(r, rs, err, "offer", disp_offer_accept); }
 static int h_decline(http_req *r, http_resp *rs, vis_err *err)
 {
-    return with_id(r, rs, err, "offer", disp_offer_decline);
+    return with_why(r, rs, err, "offer", false, disp_offer_decline_why);
 }
 static int h_arrived(http_req *r, http_resp *rs, vis_err *err) { return with_id(r, rs, err, "job", disp_job_arrived); }
-static int h_picked(http_req *r, http_resp *rs, vis_err *err) { return with_id(r, rs, err, "job", disp_job_picked_up); }
+static int h_picked(http_req *r, http_resp *rs, vis_err *err)
+{
+    return with_why(r, rs, err, "job", false, disp_job_picked_up_why);
+}
 static int h_delivered(http_req *r, http_resp *rs, vis_err *err)
 {
-    return with_id(r, rs, err, "job", disp_job_delivered);
+    return with_why(r, rs, err, "job", false, disp_job_delivered_why);
+}
+static int h_hand_back(http_req *r, http_resp *rs, vis_err *err)
+{
+    return with_why(r, rs, err, "job", true, disp_job_hand_back);
 }
 
 static int h_cjobs(http_req *r, http_resp *rs, vis_err *err)
@@ -117,8 +148,10 @@ static int courier_snapshot(store *db, const vis_config *cfg, const account *who
     vis_err e2;
     if (disp_courier_shift(&c, &shift, &e2)) shift = json_null(); /* never online yet */
     json_t *online = json_object_get(offers, "online");
-    json_t *k = json_pack("{s:O, s:O, s:O}", "online", online ? online : json_false(), "offers",
-                          json_object_get(offers, "offers"), "jobs", json_object_get(jobs, "jobs"));
+    json_t *duty = json_is_object(shift) ? json_object_get(shift, "duty") : NULL; /* off duty: pushed at once */
+    json_t *k = json_pack("{s:O, s:O, s:O, s:O}", "online", online ? online : json_false(), "offers",
+                          json_object_get(offers, "offers"), "jobs", json_object_get(jobs, "jobs"), "duty",
+                          duty ? duty : json_null());
     *key = k ? json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(k);
     *out = json_pack("{s:I, s:O, s:O, s:O, s:o}", "time_ms", (json_int_t)now_ms, "online",
@@ -229,6 +262,8 @@ static int h_track(http_req *r, http_resp *rs, vis_err *err)
     disp_ctx c = ctx(r);
     json_t *out = NULL;
     int rc = disp_job_track(&c, id, !strcmp(r->who.role, "admin"), &out, err);
+    json_t *exc = NULL; /* pickups or deliveries reported away from the place, with the courier's reason */
+    if (!rc && !(rc = disp_job_exceptions(&c, id, &exc, err))) json_object_set_new(out, "location_exceptions", exc);
     return reply(rs, 200, rc, out);
 }
 
@@ -259,6 +294,15 @@ static int h_reassign(http_req *r, http_resp *rs, vis_err *err)
     json_t *out = NULL;
     int rc = disp_job_reassign(&c, id, jv_int(r->json, "courier_id", 0), jv_str(r->json, "reason", ""), &out, err);
     return reply(rs, 200, rc, out);
+}
+
+static int h_off_duty(http_req *r, http_resp *rs, vis_err *err)
+{
+    return with_why(r, rs, err, "courier", true, disp_courier_off_duty);
+}
+static int h_on_duty(http_req *r, http_resp *rs, vis_err *err)
+{
+    return with_why(r, rs, err, "courier", false, disp_courier_on_duty);
 }
 
 static int h_rules_get(http_req *r, http_resp *rs, vis_err *err)
@@ -295,11 +339,16 @@ const http_route http_routes_dispatch[] = {
     {"POST", "/v1/courier/position", h_position, W | HTTP_JSON | HTTP_TX, "send a position (refused while offline)"},
     {"GET", "/v1/courier/offers", h_offers, W, "pending offers with pay and breakdown"},
     {"POST", "/v1/courier/offers/{id}/accept", h_accept, W | HTTP_TX, "accept an offer"},
-    {"POST", "/v1/courier/offers/{id}/decline", h_decline, W | HTTP_TX, "decline an offer (no consequence)"},
+    {"POST", "/v1/courier/offers/{id}/decline", h_decline, W | HTTP_JSON_OPT | HTTP_TX,
+     "decline an offer (no consequence; an optional reason is journalled)"},
     {"GET", "/v1/courier/jobs", h_cjobs, W, "jobs accepted and not yet delivered"},
     {"POST", "/v1/courier/jobs/{id}/arrived", h_arrived, W | HTTP_TX, "arrived at the pickup (waiting starts)"},
-    {"POST", "/v1/courier/jobs/{id}/picked-up", h_picked, W | HTTP_TX, "picked up (waiting pay computed)"},
-    {"POST", "/v1/courier/jobs/{id}/delivered", h_delivered, W | HTTP_TX, "delivered (the courier is paid)"},
+    {"POST", "/v1/courier/jobs/{id}/picked-up", h_picked, W | HTTP_JSON_OPT | HTTP_TX,
+     "picked up (location checked; waiting pay computed)"},
+    {"POST", "/v1/courier/jobs/{id}/delivered", h_delivered, W | HTTP_JSON_OPT | HTTP_TX,
+     "delivered (location and time checked; the courier is paid)"},
+    {"POST", "/v1/courier/jobs/{id}/hand-back", h_hand_back, W | HTTP_JSON | HTTP_TX,
+     "hand a job back before pickup, with a reason (no penalty; not offered to you again)"},
     {"GET", "/v1/courier/events", h_events, W,
      "Server-Sent Events: 'state' with offers, jobs and shift, pushed when they change (and every 15 s)"},
     {"GET", "/v1/courier/shift", h_shift, W, "the current or last shift: pay so far with breakdown"},
@@ -313,6 +362,10 @@ const http_route http_routes_dispatch[] = {
     {"GET", "/v1/admin/dispatch/board", h_board, AD, "live board: couriers, jobs, offers"},
     {"POST", "/v1/admin/dispatch/jobs/{id}/reassign", h_reassign, AD | HTTP_JSON | HTTP_TX,
      "reassign a job by hand (a journalled human override)"},
+    {"POST", "/v1/admin/dispatch/couriers/{id}/off-duty", h_off_duty, AD | HTTP_JSON | HTTP_TX,
+     "take a courier off duty, with a reason (no offers until on duty again)"},
+    {"POST", "/v1/admin/dispatch/couriers/{id}/on-duty", h_on_duty, AD | HTTP_JSON_OPT | HTTP_TX,
+     "put a courier back on duty"},
     {"GET", "/v1/admin/dispatch/rules", h_rules_get, AD, "the pricing rule set"},
     {"PUT", "/v1/admin/dispatch/rules", h_rules_put, AD | HTTP_JSON | HTTP_TX, "replace the pricing rule set"},
     {"POST", "/v1/admin/dispatch/run-epoch", h_run_epoch, AD | HTTP_TX | HTTP_TESTONLY,

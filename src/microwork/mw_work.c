@@ -405,11 +405,12 @@ int mw_submit(mw_ctx *c, int64_t asg_id, json_t *body, json_t **out, vis_err *er
         mw_asg_free(&a);
         return rc;
     }
-    if (strcmp(a.state, "leased")) {
+    /* an expired lease says so whether or not a sweep has released it yet */
+    if (strcmp(a.state, "leased") && strcmp(a.state, "expired")) {
         rc = vis_errf(err, VIS_ECONFLICT, "not_leased", NULL, "assignment %lld is %s", (long long)asg_id, a.state);
         goto done;
     }
-    if (a.deadline_ms < c->now_ms) {
+    if (!strcmp(a.state, "expired") || a.deadline_ms < c->now_ms) {
         rc = vis_errf(err, VIS_ECONFLICT, "lease_expired", NULL, "the lease of assignment %lld expired",
                       (long long)asg_id);
         goto done;

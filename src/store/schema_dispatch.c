@@ -112,3 +112,36 @@ const char store_schema_dispatch[] =
     " pay_time INTEGER NOT NULL,"
     " PRIMARY KEY (offer_id, job_id)) STRICT;"
     "CREATE INDEX disp_offer_jobs_job ON disp_offer_jobs(job_id);";
+
+/* Migration 12 (issue 15): couriers taken off duty by an admin (a human
+ * decision with a reason; no offers while off duty, across shifts, until
+ * put back on duty), jobs a courier handed back before pickup (never
+ * offered to that courier again), and pickups or deliveries reported away
+ * from their place, accepted with the courier's reason (location
+ * exceptions, shown to the dispatcher). */
+const char store_schema_dispatch_12[] =
+    "CREATE TABLE disp_off_duty("
+    " courier_id INTEGER PRIMARY KEY REFERENCES accounts(id),"
+    " since_ms INTEGER NOT NULL,"
+    " reason TEXT NOT NULL,"
+    " admin_id INTEGER NOT NULL) STRICT;"
+    "CREATE TABLE disp_handbacks("
+    " job_id INTEGER NOT NULL REFERENCES disp_jobs(id),"
+    " courier_id INTEGER NOT NULL REFERENCES accounts(id),"
+    " at_ms INTEGER NOT NULL,"
+    " reason TEXT NOT NULL,"
+    " PRIMARY KEY (job_id, courier_id)) STRICT;"
+    "CREATE TABLE disp_loc_exceptions("
+    " id INTEGER PRIMARY KEY,"
+    " job_id INTEGER NOT NULL REFERENCES disp_jobs(id),"
+    " courier_id INTEGER NOT NULL REFERENCES accounts(id),"
+    " kind TEXT NOT NULL,"
+    " at_ms INTEGER NOT NULL,"
+    " distance_m INTEGER NOT NULL,"
+    " limit_m INTEGER NOT NULL,"
+    " since_pickup_ms INTEGER,"
+    " min_ms INTEGER,"
+    " reason TEXT NOT NULL,"
+    " CHECK (kind = 'pickup' OR kind = 'delivery')) STRICT;"
+    "CREATE INDEX disp_loc_exceptions_job ON disp_loc_exceptions(job_id, id);"
+    "CREATE INDEX disp_loc_exceptions_at ON disp_loc_exceptions(at_ms);";

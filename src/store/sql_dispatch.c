@@ -122,14 +122,18 @@ const char SQL_DISP_EPOCH_COURIERS[] =
     "SELECT c.courier_id, c.shift_id, s.start_ms, c.lat_e6, c.lon_e6, c.idle_since_ms, c.visit_place, c.visit_ms,"
     " s.orders, (SELECT COUNT(*) FROM disp_offers o WHERE o.courier_id = c.courier_id AND o.state = 'pending')"
     " FROM disp_couriers c JOIN disp_shifts s ON s.id = c.shift_id"
-    " WHERE c.shift_id IS NOT NULL AND c.lat_e6 IS NOT NULL ORDER BY c.courier_id";
+    " WHERE c.shift_id IS NOT NULL AND c.lat_e6 IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM disp_off_duty d WHERE d.courier_id = c.courier_id)" /* off duty: no offers */
+    " ORDER BY c.courier_id";
 const char SQL_DISP_EPOCH_JOBS[] =
     "SELECT j.id, j.place_id, j.courier_id, j.drop_lat_e6, j.drop_lon_e6, p.lat_e6, p.lon_e6, j.placed_ms, j.ready_ms,"
     " j.state, j.seq FROM disp_jobs j JOIN disp_places p ON p.id = j.place_id"
     " WHERE j.state IN ('open', 'assigned', 'picked_up') AND j.placed_ms <= $1 ORDER BY j.id";
 const char SQL_DISP_EPOCH_DECLINED[] =
     "SELECT o.courier_id, oj.job_id FROM disp_offer_jobs oj JOIN disp_offers o ON o.id = oj.offer_id"
-    " JOIN disp_jobs j ON j.id = oj.job_id WHERE o.state = 'declined' AND j.state = 'open'";
+    " JOIN disp_jobs j ON j.id = oj.job_id WHERE o.state = 'declined' AND j.state = 'open'"
+    " UNION ALL SELECT h.courier_id, h.job_id FROM disp_handbacks h JOIN disp_jobs j ON j.id = h.job_id"
+    " WHERE j.state = 'open'"; /* a job handed back is not offered to that courier again */
 /* the courier's route events of a shift, in journal order (distance of a
    delivery: disp_svc_route.c); uses the journal's (worker_id, at_ms) index */
 const char SQL_DISP_ROUTE_EVENTS[] =
@@ -142,6 +146,28 @@ const char SQL_DISP_BOARD_COURIERS[] =
     "SELECT c.courier_id, a.name, c.shift_id, s.start_ms, c.lat_e6, c.lon_e6, c.pos_ms, c.idle_since_ms,"
     " (SELECT COUNT(*) FROM disp_jobs j WHERE j.courier_id = c.courier_id AND j.state IN ('assigned', 'picked_up')),"
     " (SELECT COUNT(*) FROM disp_offers o WHERE o.courier_id = c.courier_id AND o.state = 'pending'"
-    "  AND o.expires_ms > $1)"
+    "  AND o.expires_ms > $1), d.since_ms, d.reason, d.admin_id"
     " FROM disp_couriers c JOIN accounts a ON a.id = c.courier_id JOIN disp_shifts s ON s.id = c.shift_id"
+    " LEFT JOIN disp_off_duty d ON d.courier_id = c.courier_id"
     " WHERE c.shift_id IS NOT NULL ORDER BY c.courier_id";
+
+/* off duty (an admin's decision), hand-backs, location exceptions: migration 12 */
+const char SQL_DISP_OFF_DUTY_SET[] =
+    "INSERT INTO disp_off_duty(courier_id, since_ms, reason, admin_id) VALUES ($1, $2, $3, $4)";
+const char SQL_DISP_OFF_DUTY_GET[] = "SELECT since_ms, reason, admin_id FROM disp_off_duty WHERE courier_id = $1";
+const char SQL_DISP_OFF_DUTY_END[] = "DELETE FROM disp_off_duty WHERE courier_id = $1";
+const char SQL_DISP_OFF_DUTY_ALL[] =
+    "SELECT d.courier_id, a.name, d.since_ms, d.reason, d.admin_id, c.shift_id IS NOT NULL"
+    " FROM disp_off_duty d JOIN accounts a ON a.id = d.courier_id LEFT JOIN disp_couriers c"
+    " ON c.courier_id = d.courier_id ORDER BY d.courier_id LIMIT 1000";
+const char SQL_DISP_HANDBACK_INSERT[] =
+    "INSERT INTO disp_handbacks(job_id, courier_id, at_ms, reason) VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT (job_id, courier_id) DO UPDATE SET at_ms = excluded.at_ms, reason = excluded.reason";
+const char SQL_DISP_LOCEX_INSERT[] =
+    "INSERT INTO disp_loc_exceptions(job_id, courier_id, kind, at_ms, distance_m, limit_m, since_pickup_ms, min_ms,"
+    " reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+#define LOCEX_SELECT \
+    "SELECT id, job_id, courier_id, kind, at_ms, distance_m, limit_m, since_pickup_ms, min_ms, reason" \
+    " FROM disp_loc_exceptions"
+const char SQL_DISP_LOCEX_OF_JOB[] = LOCEX_SELECT " WHERE job_id = $1 ORDER BY id";
+const char SQL_DISP_LOCEX_RECENT[] = LOCEX_SELECT " WHERE at_ms >= $1 ORDER BY id DESC LIMIT 200";

@@ -53,5 +53,13 @@ extern const char SQL_DISP_EPOCH_COURIERS[];
 extern const char SQL_DISP_EPOCH_JOBS[];
 extern const char SQL_DISP_EPOCH_DECLINED[];
 extern const char SQL_DISP_BOARD_COURIERS[];
+extern const char SQL_DISP_OFF_DUTY_SET[];
+extern const char SQL_DISP_OFF_DUTY_GET[];
+extern const char SQL_DISP_OFF_DUTY_END[];
+extern const char SQL_DISP_OFF_DUTY_ALL[];
+extern const char SQL_DISP_HANDBACK_INSERT[];
+extern const char SQL_DISP_LOCEX_INSERT[];
+extern const char SQL_DISP_LOCEX_OF_JOB[];
+extern const char SQL_DISP_LOCEX_RECENT[];
 
 #endif

@@ -233,6 +233,7 @@ def populate(srv):
 PATH_ID = [
     ("/v1/admin/accounts/{id}", "client_a"), ("/v1/admin/moderation/moderators/{id}", "worker_a"),
     ("/v1/admin/reviews/{id}", "review"), ("/v1/admin/dispatch/jobs/{id}", "job"),
+    ("/v1/admin/dispatch/couriers/{id}", "worker_a"),
     ("/v1/batches/{id}", "batch"), ("/v1/answers/{id}", "answer"), ("/v1/appeals/{id}", "appeal"),
     ("/v1/work/batches/{id}", "batch"), ("/v1/work/assignments/{id}", "assignment"),
     ("/v1/assignments/{id}/appeal", "answer"), ("/v1/assignments/{id}", "assignment"),
@@ -264,6 +265,8 @@ def body_for(key, ids):
         "POST /v1/me/decisions/{id}/review": {"message": "mine"},
         "POST /v1/admin/reviews/{id}/decide": {"outcome": "upheld", "reasons": "r"},
         "POST /v1/admin/dispatch/jobs/{id}/reassign": {"courier_id": ids["worker_a"], "reason": "r"},
+        "POST /v1/admin/dispatch/couriers/{id}/off-duty": {"reason": "r"},
+        "POST /v1/courier/jobs/{id}/hand-back": {"reason": "r"},
         "POST /v1/admin/accounts/{id}/credit": {"amount_micros": 1, "reason": "r"},
     }
     return bodies.get(key)

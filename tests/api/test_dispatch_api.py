@@ -131,7 +131,7 @@ class CourierShift(Base):
         # the next job is offered to the same courier (the declined one is not re-offered to them)
         job_b = self.post_job(cl, place, dlat=-0.01, dlon=0.01)
         ep = self.epoch()
-        self.assertEqual(ep["held_declined"], 1, ep)
+        self.assertEqual((ep["held_declined"], ep["declined_excluded"]), (0, 1), ep)  # issue 15: nothing held
         offers = self.offers(w)
         self.assertEqual([j["id"] for j in offers[0]["jobs"]], [job_b["id"]])
         self.clock(advance_ms=1 * MIN)
@@ -157,6 +157,7 @@ class CourierShift(Base):
         self.assertEqual(r.json["state"], "picked_up")
         self.assertEqual(r.json["courier_pay"]["waiting_micros"], 5 * 200000)
         self.clock(advance_ms=10 * MIN)
+        go_to_dropoff(self, w, job_b["id"])  # issue 15: deliveries are checked against the drop-off
         r = w.post("/v1/courier/jobs/%d/delivered" % job_b["id"])
         self.assertEqual(r.status, 200, r)
         pay = r.json["courier_pay"]
@@ -329,6 +330,7 @@ class ClientJobs(Base):
         self.assertEqual(t["state"], "assigned")
         self.assertAlmostEqual(t["courier_position"]["lat"], REF[0] - 0.005, places=6)
         self.assertEqual(w.post("/v1/courier/jobs/%d/arrived" % job["id"]).status, 200)
+        go_to_place(self, w, job["id"])  # issue 15: pickups are checked against the place
         self.assertEqual(w.post("/v1/courier/jobs/%d/picked-up" % job["id"]).status, 200)
         self.clock(advance_ms=8 * MIN)
         self.assertEqual(w.post("/v1/courier/position", near(0.01, 0.007)).status, 200)
@@ -397,6 +399,7 @@ class ClientJobs(Base):
         self.epoch()
         o = self.offers(w)[0]
         w.post("/v1/courier/offers/%d/accept" % o["id"])
+        go_to_place(self, w, j4["id"])  # issue 15: pickups are checked against the place
         self.assertEqual(w.post("/v1/courier/jobs/%d/picked-up" % j4["id"]).status, 200)
         self.assertError(cl.post("/v1/delivery/jobs/%d/cancel" % j4["id"]), 409, "not_cancellable")
         self.assertError(cl.post("/v1/delivery/jobs/%d/cancel" % j1["id"]), 409, "not_cancellable")
@@ -641,6 +644,7 @@ class CourierRoute(Base):
         r = w.post("/v1/courier/jobs/%d/picked-up" % job_id)
         self.assertEqual(r.status, 200, r)
         self.clock(advance_ms=6 * MIN)
+        go_to_dropoff(self, w, job_id)  # issue 15: deliveries are checked against the drop-off
         r = w.post("/v1/courier/jobs/%d/delivered" % job_id)
         self.assertEqual(r.status, 200, r)
         return r.json
@@ -701,8 +705,10 @@ class CourierRoute(Base):
         for j in (j1, j2):
             self.assertEqual(w.post("/v1/courier/jobs/%d/picked-up" % j["id"]).status, 200)
         self.clock(advance_ms=5 * MIN)
+        go_to_dropoff(self, w, j1["id"])  # issue 15: deliveries are checked against the drop-off
         self.assertEqual(w.post("/v1/courier/jobs/%d/delivered" % j1["id"]).status, 200)
         self.clock(advance_ms=4 * MIN)
+        go_to_dropoff(self, w, j2["id"])
         self.assertEqual(w.post("/v1/courier/jobs/%d/delivered" % j2["id"]).status, 200)
         d = self.delivered(wid)
         # the first drop-off carries the approach and pickup -> drop-off; the second the leg between drop-offs
@@ -757,8 +763,10 @@ class LiveShiftTime(Base):
         s = self.shift(w)
         self.assertEqual((s["time"]["waiting_ms"], s["time"]["active_ms"]), (10 * MIN, 4 * MIN))
         self.assertEqual(s["time"]["open"], {"kind": "active", "since_ms": T0 + 10 * MIN})
+        go_to_place(self, w, job["id"])  # issue 15: pickups and deliveries are checked against the places
         self.assertEqual(w.post("/v1/courier/jobs/%d/picked-up" % job["id"]).status, 200)
         self.clock(advance_ms=6 * MIN)
+        go_to_dropoff(self, w, job["id"])
         self.assertEqual(w.post("/v1/courier/jobs/%d/delivered" % job["id"]).status, 200)
         self.clock(advance_ms=5 * MIN)
         s = self.shift(w)
@@ -881,3 +889,254 @@ class Service(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+M_LAT = 1 / 111195.0  # degrees of latitude per metre
+
+
+class ReadyFirst(Base):
+    """Issue 15, items 1 and 2: a decline holds no order; ready food does not
+    wait for a bundle beyond dispatch.ready_wait_max_s."""
+
+    def offer_of(self, w):
+        o = self.offers(w)
+        return o[0] if o else None
+
+    def test_decline_sends_the_order_to_the_next_courier_at_once(self):
+        cacct, cl, place = self.client()
+        na, nw = self.courier(pos=near(150 * M_LAT))   # 150 m from the place
+        fa, fw = self.courier(pos=near(-2000 * M_LAT))  # 2 km
+        j1 = self.post_job(cl, place)  # ready at once
+        self.epoch()
+        o = self.offer_of(nw)
+        self.assertIsNotNone(o)
+        self.assertEqual([j["id"] for j in o["jobs"]], [j1["id"]])
+        self.assertIsNone(self.offer_of(fw))
+        self.assertEqual(nw.post("/v1/courier/offers/%d/decline" % o["id"]).status, 200)
+        # a later job of the same restaurant, ready in 10 minutes
+        j2 = self.post_job(cl, place, dlat=-0.006, ready_in_s=600)
+        # the next epoch offers the declined job to the far courier: nothing is held
+        self.clock(advance_ms=MIN)
+        ep = self.epoch()
+        self.assertEqual(ep["held_declined"], 0, ep)
+        self.assertEqual([(x["courier"], x["jobs"]) for x in ep["offers"]], [(fa["id"], [j1["id"]])], ep)
+        of = self.offer_of(fw)
+        self.assertEqual([j["id"] for j in of["jobs"]], [j1["id"]])
+        self.assertEqual(fw.post("/v1/courier/offers/%d/accept" % of["id"]).status, 200)
+        # the decliner, the best courier for the later job, gets it in time for its ready time
+        offered = None
+        for _ in range(9):
+            self.clock(advance_ms=MIN)
+            self.epoch()
+            offered = self.offer_of(nw)
+            if offered:
+                break
+        self.assertIsNotNone(offered)
+        self.assertEqual([j["id"] for j in offered["jobs"]], [j2["id"]])
+        self.assertLessEqual(offered["plan"]["pickup_ms"], T0 + 10 * MIN + MIN)
+        self.assertIsNone(self.offer_of(fw))
+        self.assertSound()
+
+    def test_ready_order_is_not_held_for_a_bundle(self):
+        cacct, cl, place = self.client()
+        wa, w = self.courier(pos=near(150 * M_LAT))
+        j1 = self.post_job(cl, place, ready_in_s=0)
+        self.post_job(cl, place, dlat=0.010, ready_in_s=300)
+        self.post_job(cl, place, dlat=0.011, ready_in_s=900)
+        self.epoch()
+        o = self.offer_of(w)
+        self.assertIsNotNone(o, "the ready order is offered at the first epoch")
+        self.assertIn(j1["id"], [j["id"] for j in o["jobs"]])
+        bound = 180000  # dispatch.ready_wait_max_s default
+        # planned pickup - max(ready, arrival + half the pickup service) <= the bound
+        earliest = max(T0, o["plan"]["arrive_ms"] + 120000)
+        self.assertLessEqual(o["plan"]["pickup_ms"] - earliest, bound, o["plan"])
+        self.assertLessEqual(o["plan"]["pickup_ms"], T0 + 5 * MIN, o["plan"])
+
+    def test_ready_wait_bound_is_a_setting(self):
+        p = subprocess.run([BIN, "config"], capture_output=True, text=True)
+        self.assertIn("dispatch.ready_wait_max_s", p.stdout + p.stderr)
+        # with no room to wait, the ready order goes alone
+        self.srv.close()
+        self.srv = Server("--set", "dispatch.auto=false", "--set", "dispatch.ready_wait_max_s=0")
+        self.adm = self.srv.admin()
+        self.clock(set_ms=T0)
+        cacct, cl, place = self.client()
+        wa, w = self.courier(pos=near(150 * M_LAT))
+        j1 = self.post_job(cl, place, ready_in_s=0)
+        self.post_job(cl, place, dlat=0.010, ready_in_s=300)
+        self.epoch()
+        o = self.offer_of(w)
+        self.assertEqual([j["id"] for j in o["jobs"]], [j1["id"]])
+        self.assertLessEqual(o["plan"]["pickup_ms"], o["plan"]["arrive_ms"] + 120000)
+
+
+# ---- issue 15, items 4-6 (h-ops): the guarantee's floor, location checks, off duty and hand-back ----
+
+def _courier_job(test, w, job_id):
+    r = w.get("/v1/courier/jobs")
+    test.assertEqual(r.status, 200, r)
+    return [j for j in r.json["jobs"] if j["id"] == job_id][0]
+
+
+def go_to_place(test, w, job_id):
+    """The courier sends a position at the job's pickup place (pickups are checked against it)."""
+    p = _courier_job(test, w, job_id)["place"]
+    r = w.post("/v1/courier/position", {"lat": p["lat"], "lon": p["lon"]})
+    test.assertEqual(r.status, 200, r)
+
+
+def go_to_dropoff(test, w, job_id):
+    """The courier sends a position at the job's drop-off (deliveries are checked against it)."""
+    d = _courier_job(test, w, job_id)["dropoff"]
+    r = w.post("/v1/courier/position", {"lat": d["lat"], "lon": d["lon"]})
+    test.assertEqual(r.status, 200, r)
+
+
+class OpsIssue15(Base):
+    """Issue 15, items 4-6: the guarantee never below the platform's minimum; pickups and deliveries checked
+    against the places (exceptions need a reason and are shown to the dispatcher); an admin takes a courier
+    off duty; a courier hands a job back without going offline."""
+
+    def accepted_job(self, w, cl, place, **kw):
+        job = self.post_job(cl, place, **kw)
+        self.epoch()
+        o = self.offers(w)
+        self.assertEqual(len(o), 1, o)
+        self.assertEqual(w.post("/v1/courier/offers/%d/accept" % o[0]["id"]).status, 200)
+        return job
+
+    def test_guarantee_not_below_the_minimum(self):
+        before = self.adm.get("/v1/admin/dispatch/rules").json
+        r = self.adm.request("PUT", "/v1/admin/dispatch/rules", body={"guarantee_per_hour_micros": 5000000})
+        self.assertError(r, 400, "below_minimum", "guarantee_per_hour_micros")
+        self.assertIn("pay.min_hourly_micros", r.json["error"]["message"])
+        self.assertIn("12000000", r.json["error"]["message"])
+        self.assertEqual(self.adm.get("/v1/admin/dispatch/rules").json, before)
+        r = self.adm.request("PUT", "/v1/admin/dispatch/rules", body={"guarantee_per_hour_micros": 13000000})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["rules"]["guarantee_per_hour_micros"], 13000000)
+
+    def test_location_checks(self):
+        cacct, cl, place = self.client()
+        wacct, w = self.courier(pos=near(0.019, 0.0))  # 2.1 km north of the restaurant
+        job = self.accepted_job(w, cl, place, dlat=0.018, dlon=0.0)  # drop-off 2 km from the restaurant
+        self.clock(advance_ms=10 * MIN)
+        r = w.post("/v1/courier/jobs/%d/picked-up" % job["id"])
+        self.assertError(r, 409, "away_from_pickup", "reason")
+        self.assertIn("2113 m", r.json["error"]["message"])
+        self.assertEqual(cl.get("/v1/delivery/jobs/%d" % job["id"]).json["state"], "assigned")
+        self.assertEqual(self.journal("picked_up"), [])
+        self.assertError(w.post("/v1/courier/jobs/%d/picked-up" % job["id"], {"reason": "x", "extra": 1}), 400)
+        # with a reason: accepted, journalled with the distance, shown to the dispatcher
+        r = w.post("/v1/courier/jobs/%d/picked-up" % job["id"], {"reason": "GPS lost in the underground car park"})
+        self.assertEqual(r.status, 200, r)
+        ex = self.journal("location_exception", wacct["id"])
+        self.assertEqual(len(ex), 1)
+        pl = json.loads(ex[0][9])
+        self.assertEqual((pl["kind"], pl["distance_m"], pl["limit_m"], pl["reason"]),
+                         ("pickup", 2113, 250, "GPS lost in the underground car park"))
+        self.assertNotIn('"lat"', ex[0][9])
+        self.assertEqual(json.loads(self.journal("picked_up")[0][9])["location_exception"]["distance_m"], 2113)
+        b = self.adm.get("/v1/admin/dispatch/board").json
+        self.assertEqual([(e["job_id"], e["kind"], e["distance_m"]) for e in b["location_exceptions"]],
+                         [(job["id"], "pickup", 2113)])
+        t = self.adm.get("/v1/delivery/jobs/%d" % job["id"]).json
+        self.assertEqual([e["reason"] for e in t["location_exceptions"]], ["GPS lost in the underground car park"])
+        # delivered 16 s after a pickup 2 km away, even from the drop-off: refused without a reason
+        self.clock(advance_ms=16000)
+        w.post("/v1/courier/position", near(0.018, 0.0))
+        r = w.post("/v1/courier/jobs/%d/delivered" % job["id"])
+        self.assertError(r, 409, "too_soon_after_pickup", "reason")
+        self.assertEqual(cl.get("/v1/delivery/jobs/%d" % job["id"]).json["state"], "picked_up")
+        # from far away: refused too
+        self.clock(advance_ms=5 * MIN)
+        w.post("/v1/courier/position", near(0.0, 0.0))
+        self.assertError(w.post("/v1/courier/jobs/%d/delivered" % job["id"]), 409, "away_from_dropoff")
+        w.post("/v1/courier/position", near(0.0181, 0.0))
+        r = w.post("/v1/courier/jobs/%d/delivered" % job["id"])
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(len(self.journal("location_exception")), 1)
+        self.assertSound()
+
+    def test_off_duty_after_a_flat_tyre(self):
+        """The issue's scenario: a job reassigned away from a courier with a flat tyre is not offered back to
+        him once he is off duty."""
+        cacct, cl, place = self.client()
+        aacct, a = self.courier(pos=near(0.001, 0.0))
+        bacct, b = self.courier(pos=near(0.03, 0.03))
+        job = self.accepted_job(a, cl, place)
+        r = self.adm.post("/v1/admin/dispatch/jobs/%d/reassign" % job["id"],
+                          {"courier_id": bacct["id"], "reason": "flat tyre"})
+        self.assertEqual(r.status, 200, r)
+        self.assertError(self.adm.post("/v1/admin/dispatch/couriers/%d/off-duty" % aacct["id"], {}), 400,
+                         field="reason")
+        r = self.adm.post("/v1/admin/dispatch/couriers/%d/off-duty" % aacct["id"], {"reason": "flat tyre"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["duty"]["off_duty"], True)
+        self.assertError(self.adm.post("/v1/admin/dispatch/couriers/%d/off-duty" % aacct["id"], {"reason": "x"}),
+                         409, "already_off_duty")
+        ev = self.journal("off_duty", aacct["id"])
+        self.assertEqual(len(ev), 1)
+        self.assertEqual((ev[0][2], ev[0][4]), (self.srv.sql("SELECT id FROM accounts WHERE role = 'admin'")[0][0], 0))
+        self.assertEqual(json.loads(ev[0][9])["reason"], "flat tyre")
+        # B declines (with a reason, journalled); the next epochs never offer the job to A
+        ob = self.offers(b)
+        self.assertEqual(b.post("/v1/courier/offers/%d/decline" % ob[0]["id"], {"reason": "too far"}).status, 200)
+        self.assertEqual(json.loads(self.journal("declined", bacct["id"])[0][9])["reason"], "too far")
+        for _ in range(2):
+            self.clock(advance_ms=MIN)
+            self.epoch()
+            self.assertEqual(self.offers(a), [])
+        # shown on the board and to the courier
+        board = self.adm.get("/v1/admin/dispatch/board").json
+        ca = [c for c in board["couriers"] if c["courier_id"] == aacct["id"]][0]
+        self.assertEqual(ca["off_duty"]["reason"], "flat tyre")
+        self.assertEqual([o["courier_id"] for o in board["off_duty"]], [aacct["id"]])
+        s = a.get("/v1/courier/shift").json
+        self.assertEqual(s["duty"], {"off_duty": True, "since_ms": T0, "reason": "flat tyre"})
+        self.assertError(self.adm.post("/v1/admin/dispatch/jobs/%d/reassign" % job["id"],
+                                       {"courier_id": aacct["id"], "reason": "x"}), 409, "courier_off_duty")
+        # back on duty: offers again
+        r = self.adm.post("/v1/admin/dispatch/couriers/%d/on-duty" % aacct["id"])
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["duty"], {"off_duty": False})
+        self.assertEqual(len(self.journal("on_duty", aacct["id"])), 1)
+        self.clock(advance_ms=MIN)
+        self.epoch()
+        self.assertIn(job["id"], [j for o in self.offers(a) for j in o["job_ids"]])
+        self.assertSound()
+
+    def test_hand_back(self):
+        cacct, cl, place = self.client()
+        aacct, a = self.courier(pos=near(0.001, 0.0))
+        job = self.accepted_job(a, cl, place)
+        self.clock(advance_ms=3 * MIN)
+        self.assertError(a.post("/v1/courier/jobs/%d/hand-back" % job["id"], {}), 400, field="reason")
+        r = a.post("/v1/courier/jobs/%d/hand-back" % job["id"], {"reason": "chain broke"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["state"], "open")
+        ev = self.journal("handed_back", aacct["id"])
+        self.assertEqual(len(ev), 1)
+        self.assertEqual((ev[0][5], ev[0][7] - ev[0][6]), ("active", 3 * MIN))
+        pl = json.loads(ev[0][9])
+        self.assertEqual((pl["reason"], pl["compensation_micros"]), ("chain broke", 0))
+        self.assertTrue(a.get("/v1/courier/shift").json["online"])  # still online
+        # not offered back to him; another courier gets it
+        self.clock(advance_ms=MIN)
+        self.epoch()
+        self.assertEqual(self.offers(a), [])
+        bacct, b = self.courier(pos=near(0.002, 0.0))
+        self.epoch()
+        self.assertEqual([o["job_ids"] for o in self.offers(b)], [[job["id"]]])
+        # he still gets other jobs
+        job2 = self.post_job(cl, place)
+        self.epoch()
+        self.assertEqual([o["job_ids"] for o in self.offers(a)], [[job2["id"]]])
+        # after pickup: refused
+        o = self.offers(b)[0]
+        self.assertEqual(b.post("/v1/courier/offers/%d/accept" % o["id"]).status, 200)
+        go_to_place(self, b, job["id"])
+        self.assertEqual(b.post("/v1/courier/jobs/%d/picked-up" % job["id"]).status, 200)
+        self.assertError(b.post("/v1/courier/jobs/%d/hand-back" % job["id"], {"reason": "x"}), 409, "invalid_state")
+        self.assertSound()

@@ -446,5 +446,24 @@ class Microwork(unittest.TestCase):
             self.assertEqual(engine[str(t["task_id"])], t["label"])
 
 
+class ExpiredLease(unittest.TestCase):
+    def test_submit_after_expiry_says_so_even_after_the_sweep(self):
+        srv = Server()
+        try:
+            c, cl = signup(srv, "client")
+            fund(srv, c["id"], 10_000_000)
+            bid = make_batch(cl, lease_seconds=60)["id"]
+            upload_csv(cl, bid, ["a", "b"])
+            self.assertEqual(cl.post("/v1/batches/%d/publish" % bid).status, 200)
+            _, wc = signup(srv, "worker")
+            a = wc.post("/v1/work/batches/%d/claim" % bid).json
+            srv.admin().post("/v1/admin/clock", {"advance_ms": 61_000})
+            wc.get("/v1/work/assignments")  # a sweep releases the lease before the answer arrives
+            r = wc.post("/v1/assignments/%d/submit" % a["id"], {"answer": "cat"})
+            self.assertEqual((r.status, r.json["error"]["code"]), (409, "lease_expired"), r)
+        finally:
+            srv.close()
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -12,6 +12,7 @@
 
 #include "dispatch/disp_engine.h"
 #include "dispatch/disp_grid.h"
+#include "dispatch/disp_plan.h"
 #include "dispatch/disp_price.h"
 
 #define MIN 60000LL
@@ -364,6 +365,103 @@ static void test_guarantee_topup(void **s)
     assert_int_equal(disp_guarantee(1000000000000LL, 3600000LL * 1000), 1000000000000000LL);
 }
 
+/* Issue 15: a declined (courier, job) pair is a ban: the job goes to the
+ * next best courier in the same epoch, and the courier who declined still
+ * gets the other job of the same restaurant. */
+static void test_ban_goes_to_next_courier(void **s)
+{
+    (void)s;
+    disp_params p;
+    params(&p);
+    disp_state st;
+    disp_state_init(&st);
+    int nearc = courier(&st, 150, 0), farc = courier(&st, 2000, 0);
+    int j1 = job(&st, 1, 0, 0, 0, 1500, 0, 0);
+    int j2 = job(&st, 1, 0, 0, 0, -1500, 0, 0);
+    disp_ban ban[] = { { st.c[nearc].id, st.j[j1].id } };
+    disp_epoch_opts x;
+    disp_epoch_opts_default(&x);
+    x.ban = ban;
+    x.nban = 1;
+    disp_decisions d;
+    disp_decisions_init(&d);
+    assert_int_equal(disp_epoch_x(&p, &x, &st, 0, &d, NULL), VIS_OK);
+    assert_int_equal(d.n, 2);
+    assert_int_equal(st.j[j1].courier, farc);
+    assert_int_equal(st.j[j2].courier, nearc);
+    disp_decisions_free(&d);
+    disp_state_free(&st);
+}
+
+/* A bundle never holds a declined job with another: one courier who declined
+ * j1 still gets j2 of the same restaurant (the one courier makes the target
+ * bundle size 2). */
+static void test_ban_not_bundled(void **s)
+{
+    (void)s;
+    disp_params p;
+    params(&p);
+    disp_state st;
+    disp_state_init(&st);
+    int c = courier(&st, 150, 0);
+    int j1 = job(&st, 1, 0, 0, 0, 1500, 0, 0);
+    int j2 = job(&st, 1, 0, 0, 100, 1500, 0, 0);
+    disp_ban ban[] = { { st.c[c].id, st.j[j1].id } };
+    disp_epoch_opts x;
+    disp_epoch_opts_default(&x);
+    x.ban = ban;
+    x.nban = 1;
+    disp_decisions d;
+    disp_decisions_init(&d);
+    assert_int_equal(disp_epoch_x(&p, &x, &st, 0, &d, NULL), VIS_OK);
+    assert_int_equal(d.n, 1);
+    assert_int_equal(d.d[0].n, 1);
+    assert_int_equal(d.d[0].job[0], j2);
+    assert_int_equal(st.j[j1].state, DISP_J_OPEN);
+    disp_decisions_free(&d);
+    disp_state_free(&st);
+}
+
+/* Ready food first: one courier, three orders ready at 0, 5 and 15 min. The
+ * ready order is committed at the first epoch and its pickup is no more
+ * than the bound after it could be picked up; with no bound it waits for a
+ * bundle (the behaviour before issue 15). */
+static void test_ready_wait_bound(void **s)
+{
+    (void)s;
+    disp_params p;
+    params(&p);
+    for (int bounded = 1; bounded >= 0; bounded--) {
+        disp_state st;
+        disp_state_init(&st);
+        int c = courier(&st, 150, 0);
+        int j0 = job(&st, 1, 0, 0, 0, 1500, 0, 0);
+        job(&st, 1, 0, 0, 0, -1500, 0, 5 * MIN);
+        job(&st, 1, 0, 0, 1500, 0, 0, 15 * MIN);
+        disp_epoch_opts x;
+        disp_epoch_opts_default(&x);
+        assert_int_equal(x.ready_wait_max_ms, DISP_READY_WAIT_MAX_MS_DEFAULT);
+        if (!bounded) x.ready_wait_max_ms = -1;
+        disp_decisions d;
+        disp_decisions_init(&d);
+        assert_int_equal(disp_epoch_x(&p, &x, &st, 0, &d, NULL), VIS_OK);
+        if (bounded) {
+            assert_int_equal(d.n, 1);
+            assert_int_equal(st.j[j0].courier, c);
+            int64_t earliest = d.d[0].arrive_ms + disp_half_ms(&p, p.pickup_service_ms);
+            for (int k = 0; k < d.d[0].n; k++) {
+                int64_t r = st.j[d.d[0].job[k]].ready_ms;
+                if (r < earliest) r = earliest;
+                assert_true(d.d[0].pickup_ms - r <= x.ready_wait_max_ms);
+            }
+        } else {
+            assert_int_equal(d.n, 0); /* one bundle of three, deferred */
+        }
+        disp_decisions_free(&d);
+        disp_state_free(&st);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +475,9 @@ int main(void)
         cmocka_unit_test(test_grid_knn),
         cmocka_unit_test(test_pricing),
         cmocka_unit_test(test_guarantee_topup),
+        cmocka_unit_test(test_ban_goes_to_next_courier),
+        cmocka_unit_test(test_ban_not_bundled),
+        cmocka_unit_test(test_ready_wait_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

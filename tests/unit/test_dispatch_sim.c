@@ -226,12 +226,62 @@ static void test_checker_catches(void **state)
         assert_true(check_edited(f, "solution_info_couriers.txt", 3, l, "leaves"));
 }
 
+/* Issue 15: the replay applies the ready-wait bound (--param
+ * ready_wait_max_s): no order of a bundle is picked up more than the bound
+ * after the later of its ready time and the courier's arrival plus half
+ * the pickup service; the solution stays feasible; bad values are refused. */
+static void test_ready_wait_bound_in_replay(void **state)
+{
+    fx *f = *state;
+    const disp_mdrp *m = &f->m;
+    const int bounds[] = { 0, 60 };
+    for (int b = 0; b < 2; b++) {
+        char par[64];
+        snprintf(par, sizeof(par), "ready_wait_max_s=%d", bounds[b]);
+        disp_sim_opts o = { 1, NULL, par };
+        disp_mdrp_sol s;
+        disp_mdrp_report rep;
+        vis_err e;
+        assert_int_equal(disp_mdrp_sol_init(&s, m, &e), VIS_OK);
+        assert_int_equal(disp_sim_run(m, &o, &s, &rep, NULL, &e), VIS_OK);
+        assert_int_equal(rep.delivered, m->no);
+        int hp = (m->pickup_service + 1) / 2, checked = 0;
+        for (int k = 0; k < s.na; k++) {
+            const disp_mdrp_assign *a = &s.a[k];
+            int rest = m->no + m->o[a->order[0]].rest, arrive = -1;
+            for (int q = 0; q < s.nmv; q++) {
+                const disp_mdrp_move *mv = &s.mv[q];
+                if (mv->courier != a->courier || mv->to != rest) continue;
+                int t = mv->depart + disp_mdrp_tt(m, mv->from, mv->to);
+                if (t <= a->pickup && t > arrive) arrive = t;
+            }
+            assert_true(arrive >= 0);
+            for (int q = 0; q < a->n; q++) {
+                int r = m->o[a->order[q]].ready;
+                if (r < arrive + hp) r = arrive + hp;
+                assert_true((a->pickup - r) * 60 <= bounds[b]);
+                checked += a->n > 1;
+            }
+        }
+        assert_true(checked > 0); /* some bundles were formed */
+        buf_free(&rep.msgs);
+        disp_mdrp_sol_free(&s);
+    }
+    disp_params p;
+    vis_err e;
+    disp_sim_opts bad = { 1, NULL, "ready_wait_max_s=x" };
+    assert_int_equal(disp_sim_params(m, &bad, &p, &e), VIS_EINVAL);
+    disp_sim_opts ok = { 1, NULL, "ready_wait_max_s=120,w_idle=0.02" };
+    assert_int_equal(disp_sim_params(m, &ok, &p, &e), VIS_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_invariants),
         cmocka_unit_test(test_files_parse_back),
         cmocka_unit_test(test_checker_catches),
+        cmocka_unit_test(test_ready_wait_bound_in_replay),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -167,6 +167,8 @@ static void test_whole_job(void **state)
     assert_int_equal(disp_job_arrived(&wc, job, &out, &err), 0);
     json_decref(out);
     wc.now_ms = t0 + 11 * min + 1; /* waited 8 min + 1 ms: 4 started minutes beyond the free 5 */
+    assert_int_equal(disp_courier_position(&wc, 48.8566, 2.3522, &out, &err), 0); /* at the place (issue 15) */
+    json_decref(out);
     assert_int_equal(disp_job_picked_up(&wc, job, &out, &err), 0);
     assert_int_equal(json_integer_value(json_object_get(json_object_get(out, "courier_pay"), "waiting_micros")),
                      4 * 200000);
@@ -174,6 +176,8 @@ static void test_whole_job(void **state)
     assert_int_equal(disp_courier_offline(&wc, &out, &err), VIS_ECONFLICT);
     assert_string_equal(err.kind, "jobs_in_progress");
     wc.now_ms = t0 + 20 * min;
+    assert_int_equal(disp_courier_position(&wc, 48.87, 2.36, &out, &err), 0); /* at the drop-off (issue 15) */
+    json_decref(out);
     assert_int_equal(disp_job_delivered(&wc, job, &out, &err), 0);
     json_decref(out);
     wc.now_ms = t0 + 60 * min;

@@ -190,9 +190,14 @@ class CourierPage(unittest.TestCase):
         self.assertEqual(len(self.srv.sql("SELECT id FROM journal WHERE event = 'arrived' AND worker_id = ?",
                                           (acct["id"],))), 1)
         self.seen("#job-%d-waited" % job_b["id"])
+        # issue 15: pickups and deliveries are checked against the courier's last position (and a delivery
+        # against the time since pickup): the courier is at the restaurant, then at the drop-off
+        self.assertEqual(w.post("/v1/courier/position", {"lat": REF[0], "lon": REF[1]}).status, 200)
         b.q(nxt).click()
         b.wait(lambda d: self.attr(nxt, "data-action") == "delivered", what="pickup recorded")
         self.assertEqual(w.get("/v1/courier/jobs").json["jobs"][0]["state"], "picked_up")
+        self.assertEqual(self.adm.post("/v1/admin/clock", {"advance_ms": 3 * MIN}).status, 200)
+        self.assertEqual(w.post("/v1/courier/position", {"lat": REF[0] - 0.01, "lon": REF[1] + 0.01}).status, 200)
         b.q(nxt).click()
         b.wait(lambda d: not b.qa("#job-%d" % job_b["id"]), what="job gone")
         self.assertTrue(b.q("#jobs").get_attribute("hidden") is not None)
@@ -282,6 +287,59 @@ class CourierPage(unittest.TestCase):
             self.assertEqual(b.text("#mode"), "Updating every 5 s")
         finally:
             b.d.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": ident})
+
+
+    def test_off_duty_location_exception_hand_back(self):
+        """Issue 15: taken off duty, the page says so with the reason; a pickup away from the restaurant is
+        refused, then reported with a reason; a job is handed back with a reason without going offline."""
+        b = self.b
+        acct, w = self.courier()
+        b.page("/courier")
+        self.go_online()  # 560 m from the restaurant
+        r = self.adm.post("/v1/admin/dispatch/couriers/%d/off-duty" % acct["id"], {"reason": "flat tyre"})
+        self.assertEqual(r.status, 200, r)
+        b.wait(lambda d: b.text("#state") == "Online · off duty", what="off duty")
+        self.assertIn("flat tyre", b.text("#state-text"))
+        self.check_languages()
+        self.assertEqual(self.adm.post("/v1/admin/dispatch/couriers/%d/on-duty" % acct["id"]).status, 200)
+        b.wait(lambda d: b.text("#state") == "Online · waiting", what="back on duty")
+        # a pickup far from the restaurant: refused, then reported with a reason
+        job = self.post_job()
+        self.epoch()
+        o = w.get("/v1/courier/offers").json["offers"][0]
+        self.assertEqual(w.post("/v1/courier/offers/%d/accept" % o["id"]).status, 200)
+        self.seen("#job-%d" % job["id"])
+        nxt = "#job-%d-next" % job["id"]
+        b.q(nxt).click()
+        b.wait(lambda d: self.attr(nxt, "data-action") == "picked-up", what="arrival recorded")
+        b.q(nxt).click()
+        reason = self.seen("#job-%d-exception-reason" % job["id"])
+        self.assertIn("m from the pickup place", b.text("#job-%d .form-error" % job["id"]))
+        self.assertEqual(b.audit(), [])
+        reason.send_keys("the restaurant handed it over in the next street")
+        b.q("#job-%d-exception-submit" % job["id"]).click()
+        b.wait(lambda d: self.attr(nxt, "data-action") == "delivered", what="pickup recorded")
+        self.assertEqual(self.srv.sql("SELECT kind, reason FROM disp_loc_exceptions WHERE job_id = ?", (job["id"],)),
+                         [("pickup", "the restaurant handed it over in the next street")])
+        self.assertEqual(w.post("/v1/courier/position", {"lat": REF[0] + 0.012, "lon": REF[1] + 0.008}).status, 200)
+        self.assertEqual(self.adm.post("/v1/admin/clock", {"advance_ms": 5 * MIN}).status, 200)
+        b.q(nxt).click()
+        b.wait(lambda d: not b.qa("#job-%d" % job["id"]), what="delivered")
+        # hand a job back before pickup
+        job2 = self.post_job(dlat=-0.01, dlon=0.01)
+        self.epoch()
+        o = w.get("/v1/courier/offers").json["offers"][0]
+        self.assertEqual(w.post("/v1/courier/offers/%d/accept" % o["id"]).status, 200)
+        self.seen("#job-%d-hand-back" % job2["id"]).click()
+        self.seen("#job-%d-handback-reason" % job2["id"]).send_keys("chain broke")
+        b.q("#job-%d-handback-submit" % job2["id"]).click()
+        b.wait(lambda d: not b.qa("#job-%d" % job2["id"]), what="handed back")
+        self.assertIn("No penalty", b.text("#flash"))
+        self.assertEqual(b.text("#state"), "Online · waiting")
+        self.assertEqual(self.rest.get("/v1/delivery/jobs/%d" % job2["id"]).json["state"], "open")
+        self.assertEqual(b.audit(), [])
+        b.q("#go-offline").click()
+        b.wait(lambda d: b.text("#state") == "Offline", what="offline")
 
 
 if __name__ == "__main__":

@@ -81,7 +81,7 @@ function shiftKey(s) {
 
 function render(force) {
   const k = {
-    online: String(S.online), offers: JSON.stringify(S.offers), jobs: JSON.stringify(S.jobs),
+    online: String(S.online) + '|' + JSON.stringify(offDuty()), offers: JSON.stringify(S.offers), jobs: JSON.stringify(S.jobs),
     shift: shiftKey(S.shift),
   };
   const focusId = document.activeElement && document.activeElement.id;
@@ -96,13 +96,23 @@ function render(force) {
 }
 
 // ---- status ----
+// Taken off duty by the dispatcher (issue 15): {since_ms, reason} or null.
+function offDuty() {
+  const d = S.shift && S.shift.duty;
+  return d && d.off_duty ? { since_ms: d.since_ms, reason: d.reason } : null;
+}
+
 function drawStatus() {
   const st = $('state');
   const onJob = S.jobs.length > 0;
-  st.className = 'badge ' + (S.online ? 'ok' : 'muted-badge');
-  st.textContent = !S.online ? t('courier.state.offline') : onJob ? t('courier.state.on_job') : t('courier.state.waiting');
-  $('state-text').textContent = !S.online ? t('courier.state.offline_text')
-    : onJob ? t('courier.state.on_job_text') : t('courier.state.waiting_text');
+  const off = offDuty();
+  st.className = 'badge ' + (S.online && !off ? 'ok' : 'muted-badge');
+  st.dataset.duty = off ? 'off' : 'on';
+  st.textContent = !S.online ? t('courier.state.offline') : onJob ? t('courier.state.on_job')
+    : off ? t('courier.state.off_duty') : t('courier.state.waiting');
+  $('state-text').textContent = (!S.online ? t('courier.state.offline_text')
+    : onJob ? t('courier.state.on_job_text') : t('courier.state.waiting_text'))
+    + (off ? ' ' + t('courier.state.off_duty_text', { reason: off.reason }) : '');
   $('offline-actions').hidden = !S.online || onJob;   // going offline is refused with a job in hand
   $('pos-submit').textContent = S.online ? t('courier.pos.send') : t('courier.pos.go_online');
   $('offers').hidden = !S.offers.length && (!S.online || onJob);
@@ -256,6 +266,9 @@ function jobCard(j, first) {
     steps,
     action ? el('button', { type: 'button', class: 'big next-step', id: `${idp}-next`, 'data-action': action,
       onclick: (ev) => step(j, action, ev.currentTarget) }, t('courier.action.' + action)) : null,
+    j.state === 'assigned' ? el('button', { type: 'button', class: 'secondary hand-back', id: `${idp}-hand-back`,
+      onclick: (ev) => reasonForm(ev.currentTarget.closest('article'), idp, 'handback',
+        (why, b) => handBack(j, why, b)) }, t('courier.handback.button')) : null,
     j.arrived_ms && j.state === 'assigned' ? el('p', { class: 'waiting-at' }, t('courier.job.waiting_at_pickup'), ' ',
       raw('', { 'data-since': String(j.arrived_ms), id: `${idp}-waited` })) : null,
     el('p', { class: 'form-error' }),
@@ -295,12 +308,47 @@ function drawJobs() {
   }
 }
 
-async function step(j, action, btn) {
+const LOCATION_CODES = ['away_from_pickup', 'away_from_dropoff', 'too_soon_after_pickup'];
+
+// A reason asked for in a job's card (a location exception, a hand-back):
+// a text field and a button; submit(reason, button) does the request.
+function reasonForm(card, idp, kind, submit) {
+  const old = card.querySelector('.reason-form');
+  if (old) old.remove();
+  const input = el('input', { type: 'text', name: 'reason', id: `${idp}-${kind}-reason`, maxlength: '500',
+    required: '' });
+  const btn = el('button', { type: 'submit', id: `${idp}-${kind}-submit` }, t(`courier.${kind}.submit`));
+  const form = el('form', { class: 'reason-form', 'data-kind': kind, novalidate: '' },
+    el('label', { for: input.id }, t(`courier.${kind}.label`)), ' ', input, ' ', btn);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (!input.value.trim()) { input.focus(); return; }
+    submit(input.value.trim(), btn);
+  });
+  card.querySelector('.form-error').insertAdjacentElement('afterend', form);
+  input.focus();
+}
+
+async function handBack(j, reason, btn) {
+  const card = btn.closest('article');
+  btn.disabled = true;
+  try {
+    await post(`/v1/courier/jobs/${j.id}/hand-back`, { reason });
+    say(() => t('courier.handback.done'), 'ok');
+    await refresh();
+    $('courier-h').focus();
+  } catch (e) {
+    btn.disabled = false;
+    showError(card, e);
+  }
+}
+
+async function step(j, action, btn, reason) {
   const card = btn.closest('article');
   clearErrors(card);
   btn.disabled = true;
   try {
-    const r = await post(`/v1/courier/jobs/${j.id}/${action}`);
+    const r = await post(`/v1/courier/jobs/${j.id}/${action}`, reason ? { reason } : undefined);
     if (action === 'delivered') {
       const p = r.courier_pay || {};
       say(() => t('courier.job.delivered', { pay: money(p.paid_micros || p.total_micros, r.currency) }), 'ok');
@@ -312,6 +360,13 @@ async function step(j, action, btn) {
     (next || $('courier-h')).focus();
   } catch (e) {
     btn.disabled = false;
+    if (e instanceof ApiError && e.status === 409 && LOCATION_CODES.includes(e.code) && !reason) {
+      // away from the place (or too soon): the courier may still report it, with a reason
+      // the dispatcher sees
+      showError(card, new ApiError(e.status, e.code, e.message, null));
+      reasonForm(card, `job-${j.id}`, 'exception', (why, b) => step(j, action, b, why));
+      return;
+    }
     showError(card, e);
     if (e instanceof ApiError && e.status === 409) refresh();
   }

@@ -101,6 +101,11 @@ struct http_route {
     const char  *summary;
 };
 
+/* How answers are serialised: compact, and numbers with 15 significant
+ * digits, so a coordinate comes back as given (48.864, not
+ * 48.863999999999997); every amount and time is an integer anyway. */
+#define HTTP_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
 /* Route tables of each module, ended by a zeroed entry. */
 extern const http_route http_routes_core[];
 extern const http_route http_routes_microwork[];

@@ -269,7 +269,7 @@ static int tx_body(http_req *rq, http_resp *rs, vis_err *err)
     }
     int rc = rt->fn(rq, rs, err);
     if (rc == 0 && rq->idem_key && rs->status < 400) {
-        char *body = rs->json ? json_dumps(rs->json, JSON_COMPACT) : NULL;
+        char *body = rs->json ? json_dumps(rs->json, HTTP_JSON_FLAGS) : NULL;
         if (rs->json && !body) rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
         else if (store_exec(rq->db, SQL_IDEM_PUT, err, "itttitib", rq->who.id, rq->idem_key, rq->method, rq->path,
                             (int64_t)rs->status, body ? body : "", rq->now_ms, fp, (size_t)32))
@@ -545,7 +545,7 @@ static enum MHD_Result respond(vis_server *s, struct MHD_Connection *c, const ch
         if (rs->ctype) ctype = rs->ctype;
     } else {
         status = rs->status;
-        out = rs->json ? json_dumps(rs->json, JSON_COMPACT) : strdup("{}");
+        out = rs->json ? json_dumps(rs->json, HTTP_JSON_FLAGS) : strdup("{}");
         json_decref(rs->json);
         if (!out) {
             status = 500;

@@ -177,7 +177,7 @@ static bool check(sse_stream *st)
     if (st->fn(db, &s->cfg, &st->who, platform_now, &o, &key, &err)) return false;
     bool changed = !st->last_key || !key || strcmp(st->last_key, key);
     if (changed || now - st->last_emit >= SSE_HEARTBEAT_MS) {
-        char *data = json_dumps(o, JSON_COMPACT);
+        char *data = json_dumps(o, HTTP_JSON_FLAGS);
         if (!data) {
             json_decref(o);
             free(key);

@@ -207,6 +207,19 @@ class Head(unittest.TestCase):
         self.check(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431, "headers_too_large")
 
 
+class Numbers(unittest.TestCase):
+    def test_coordinates_come_back_as_given(self):
+        srv = vis.Server("--set", "dispatch.auto=false", demo=True)
+        try:
+            r = srv.client().post("/v1/login", {"email": "farah@demo.visible", "password": "demo-password"})
+            c = srv.client(r.json["token"])
+            r = c.post("/v1/courier/online", {"lat": 48.864, "lon": 2.3522})
+            self.assertIn('"lat":48.864,', r.body)
+            self.assertIn('"lon":2.3522,', r.body)
+        finally:
+            srv.close()
+
+
 class Durability(unittest.TestCase):
     def test_setting(self):
         p = subprocess.run([vis.BIN, "config"], capture_output=True, text=True)

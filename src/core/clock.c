@@ -37,6 +37,15 @@ void clock_release(vis_clock *c) { atomic_store(&c->frozen, false); }
 
 bool clock_is_frozen(vis_clock *c) { return atomic_load(&c->frozen); }
 
+void clock_iso(int64_t ms, char out[32])
+{
+    out[0] = '\0';
+    if (ms < 0) return;
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!gmtime_r(&s, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm)) out[0] = '\0';
+}
+
 int64_t clock_mono_ns(void)
 {
     struct timespec ts;

@@ -26,6 +26,9 @@ void    clock_set_ms(vis_clock *c, int64_t ms);  /* freeze at ms */
 void    clock_advance_ms(vis_clock *c, int64_t d); /* freezes if running */
 void    clock_release(vis_clock *c);            /* back to real time */
 bool    clock_is_frozen(vis_clock *c);
+/* ms as ISO 8601 in UTC to the second ("2026-12-03T13:05:00Z"), for every
+ * time shown to a person in a message or an explanation; "" if ms < 0. */
+void clock_iso(int64_t ms, char out[32]);
 /* Real monotonic time in nanoseconds, for measuring durations only. */
 int64_t clock_mono_ns(void);
 

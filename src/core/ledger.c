@@ -93,6 +93,18 @@ static int check_legs(const ledger_leg *legs, size_t n, vis_err *err)
     return 0;
 }
 
+/* The account as the people concerned know it ("the funds of client 2"),
+ * never the ledger's own kind and id: messages reach clients and workers. */
+static void acct_name(const acct_info *a, char *out, size_t n)
+{
+    long long o = (long long)a->owner;
+    if (!strcmp(a->kind, "client_funds")) snprintf(out, n, "the funds of client %lld", o);
+    else if (!strcmp(a->kind, "escrow")) snprintf(out, n, "the money client %lld set aside for this work", o);
+    else if (!strcmp(a->kind, "worker_earnings")) snprintf(out, n, "the earnings of worker %lld", o);
+    else if (!strcmp(a->kind, "platform_fees")) snprintf(out, n, "the platform's fees");
+    else snprintf(out, n, "the platform's external account (money entering or leaving it)");
+}
+
 /* Read each leg's account and its balance after the legs before it; refuse
  * a debit below zero (except "external") and any balance beyond
  * +-LEDGER_MAX_BALANCE, so no account, the external ones included, can
@@ -112,16 +124,17 @@ static int check_accounts(store *s, const ledger_leg *legs, size_t n, acct_info 
         }
         int64_t v;
         bool over = ckd_add(&v, a->balance, legs[i].amount); /* cannot with the limit below; checked anyway */
+        char name[96];
+        acct_name(a, name, sizeof name);
         if (!over && !a->may_go_negative && v < 0)
             return vis_errf(err, VIS_ECONFLICT, "insufficient_funds", NULL,
-                            "insufficient funds: %s account %lld holds %lld micros, %lld needed", a->kind,
-                            (long long)legs[i].account_id, (long long)a->balance, (long long)-legs[i].amount);
+                            "insufficient funds: %lld micros needed but only %lld micros are in %s",
+                            (long long)-legs[i].amount, (long long)a->balance, name);
         if (over || !ckd_within(v, LEDGER_MAX_BALANCE))
             return vis_errf(err, VIS_ECONFLICT, "balance_limit", "amount_micros",
-                            "refused: moving %lld micros would take the %s account %lld (%lld micros now) beyond "
-                            "the limit of %lld micros that every ledger account keeps; nothing was changed",
-                            (long long)legs[i].amount, a->kind, (long long)legs[i].account_id,
-                            (long long)a->balance, (long long)LEDGER_MAX_BALANCE);
+                            "refused: moving %lld micros would take %s (%lld micros now) beyond the limit of %lld "
+                            "micros that any balance may reach; nothing was changed",
+                            (long long)legs[i].amount, name, (long long)a->balance, (long long)LEDGER_MAX_BALANCE);
         after[i] = v;
     }
     return 0;

@@ -121,7 +121,7 @@ int disp_job_list(disp_ctx *c, json_t **out, vis_err *err);
 /* Tracking: state, price, courier position while on the job, ETA. admin:
  * any job; else only the caller's own. */
 int disp_job_track(disp_ctx *c, int64_t job, bool admin, json_t **out, vis_err *err);
-int disp_job_cancel(disp_ctx *c, int64_t job, json_t **out, vis_err *err);
+int disp_job_cancel(disp_ctx *c, int64_t job, const char *reason, json_t **out, vis_err *err);
 
 /* ---- admins ---- */
 int disp_board(disp_ctx *c, json_t **out, vis_err *err);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "dispatch/disp_plan.h"
 #include "dispatch/disp_svc_int.h"
 #include "store/sql_dispatch.h"
@@ -213,9 +214,12 @@ int disp_courier_off_duty(disp_ctx *c, int64_t courier, const char *reason, json
     int64_t since;
     int od = store_get_i64(c->db, SQL_DISP_OFF_DUTY_GET, &since, err, "i", courier);
     if (od < 0) return disp_store_err(err);
-    if (od == 1)
-        return vis_errf(err, VIS_ECONFLICT, "already_off_duty", NULL, "courier %lld is off duty since %lld",
-                        (long long)courier, (long long)since);
+    if (od == 1) {
+        char at[32];
+        clock_iso(since, at);
+        return vis_errf(err, VIS_ECONFLICT, "already_off_duty", NULL, "courier %lld is off duty since %s",
+                        (long long)courier, at);
+    }
     if (store_exec(c->db, SQL_DISP_OFF_DUTY_SET, err, "iiti", courier, c->now_ms, reason, c->actor_id))
         return disp_store_err(err);
     /* pending offers are withdrawn: their jobs go back to open */

@@ -16,10 +16,22 @@ static json_t *place_json(store_stmt *q)
                      (json_int_t)store_col_i64(q, 4));
 }
 
+/* 0,0 is in the Gulf of Guinea: as a place or a drop-off it is a location
+ * left unset, never a real address. */
+static int not_null_island(int64_t la, int64_t lo, const char *field, const char *what, vis_err *err)
+{
+    if (la != 0 || lo != 0) return 0;
+    return vis_errf(err, VIS_EINVAL, "invalid_field", field,
+                    "%s is at latitude 0, longitude 0 (the sea off West Africa, the sign of a location left "
+                    "unset): give its real coordinates",
+                    what);
+}
+
 int disp_place_create(disp_ctx *c, const char *name, double lat, double lon, json_t **out, vis_err *err)
 {
     int64_t la, lo;
     if (disp_latlon(lat, lon, &la, &lo, err)) return err->code;
+    if (not_null_island(la, lo, "lat", "the place", err)) return err->code;
     if (store_exec(c->db, SQL_DISP_PLACE_INSERT, err, "itiii", c->actor_id, name, la, lo, c->now_ms))
         return disp_store_err(err);
     int64_t id = store_last_id(c->db);
@@ -67,6 +79,7 @@ static int price(disp_ctx *c, const disp_env *e, int64_t place, double lat, doub
         snprintf(err->field, sizeof err->field, "dropoff_%s", !strcmp(err->field, "lat") ? "lat" : "lon");
         return err->code;
     }
+    if (not_null_island(qt->drop_lat, qt->drop_lon, "dropoff_lat", "the drop-off", err)) return err->code;
     store_stmt *q = store_query(c->db, SQL_DISP_PLACE_GET, err, "i", place);
     if (!q) return disp_store_err(err);
     int r = store_row(q, err);
@@ -84,6 +97,9 @@ static int price(disp_ctx *c, const disp_env *e, int64_t place, double lat, doub
     disp_geo_xy(&e->geo, qt->place_lat, qt->place_lon, &px, &py);
     disp_geo_xy(&e->geo, qt->drop_lat, qt->drop_lon, &dx, &dy);
     double d = hypot(dx - px, dy - py);
+    if (d < 1.0)
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "dropoff_lat",
+                        "the drop-off is the pickup place itself: give the recipient's address");
     if (d > (double)c->cfg->disp_max_km * 1000.0)
         return vis_errf(err, VIS_EINVAL, "too_far", "dropoff_lat", "the drop-off is %.1f km from the pickup (at most %lld)",
                         d / 1000.0, (long long)c->cfg->disp_max_km);
@@ -137,7 +153,13 @@ int disp_job_insert(disp_ctx *c, int64_t place, double lat, double lon, int64_t 
     ledger_leg legs[2] = {{funds, -qt.bd.client_price}, {esc, qt.bd.client_price}};
     ledger_tx_in tx = {.idem_key = idem, .kind = "escrow", .memo = "delivery job", .family = DISP_FAMILY,
                        .subject = ref, .actor_id = c->actor_id, .now_ms = c->now_ms};
-    if (ledger_post(c->db, &tx, legs, 2, NULL, NULL, err)) return err->code;
+    if (ledger_post(c->db, &tx, legs, 2, NULL, NULL, err)) {
+        int64_t have = 0;
+        if (strcmp(err->kind, "insufficient_funds") || ledger_balance(c->db, funds, &have, NULL)) return err->code;
+        return vis_errf(err, VIS_ECONFLICT, "insufficient_funds", NULL,
+                        "insufficient funds: this job costs %lld micros and your funds hold %lld: add funds first",
+                        (long long)qt.bd.client_price, (long long)have);
+    }
     if (disp_journal(c, "job_posted", -1, ref,
                      json_pack("{s:I, s:I, s:I, s:I, s:I, s:s, s:i, s:i}", "job", (json_int_t)id, "placed_ms",
                                (json_int_t)placed_ms, "price_micros", (json_int_t)qt.bd.client_price, "distance_m",
@@ -251,7 +273,14 @@ int disp_job_track(disp_ctx *c, int64_t id, bool admin, json_t **out, vis_err *e
     return 0;
 }
 
-int disp_job_cancel(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
+/* The client's optional reason is kept in the job_cancelled event. */
+static json_t *cancel_event(json_t *o, const char *reason)
+{
+    if (o && reason) json_object_set_new(o, "reason", json_string(reason));
+    return o;
+}
+
+int disp_job_cancel(disp_ctx *c, int64_t id, const char *reason, json_t **out, vis_err *err)
 {
     disp_jrow j;
     if (own(c, id, false, &j, err)) return err->code;
@@ -277,14 +306,16 @@ int disp_job_cancel(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
     /* the escrow: the courier's base share if they had accepted, the rest back to the client */
     if (disp_settle(c, &j, worker, comp, "client_funds", worker >= 0 ? "cancellation" : "refund", idem, err))
         return err->code;
-    if (worker >= 0 && disp_job_release(c, &j, "job_cancelled", json_pack("{s:s}", "by", "client"), false, err))
+    if (worker >= 0 && disp_job_release(c, &j, "job_cancelled",
+                                        cancel_event(json_pack("{s:s}", "by", "client"), reason), false, err))
         return err->code;
     if (store_exec(c->db, SQL_DISP_JOB_CANCEL, err, "iii", j.id, c->now_ms, comp)) return disp_store_err(err);
     if (store_changes(c->db) != 1)
         return vis_errf(err, VIS_ECONFLICT, "not_cancellable", NULL, "job %lld changed state", (long long)j.id);
     if (worker >= 0) {
         if (disp_courier_idle_check(c, worker, err)) return err->code;
-    } else if (disp_journal(c, "job_cancelled", -1, subj, json_pack("{s:I, s:s}", "job", (json_int_t)j.id, "by", "client"),
+    } else if (disp_journal(c, "job_cancelled", -1, subj,
+                            cancel_event(json_pack("{s:I, s:s}", "job", (json_int_t)j.id, "by", "client"), reason),
                             NULL, 0, 0, false, NULL, err)) {
         return err->code;
     }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/ledger.h"
 #include "core/timeacct.h"
 #include "dispatch/disp_svc_int.h"
@@ -370,9 +371,11 @@ int disp_offer_accept(disp_ctx *c, int64_t offer, json_t **out, vis_err *err)
 {
     int64_t expires;
     if (own_offer(c, offer, &expires, err)) return err->code;
-    if (expires <= c->now_ms)
-        return vis_errf(err, VIS_ECONFLICT, "offer_expired", NULL, "offer %lld expired at %lld", (long long)offer,
-                        (long long)expires);
+    if (expires <= c->now_ms) {
+        char at[32];
+        clock_iso(expires, at);
+        return vis_errf(err, VIS_ECONFLICT, "offer_expired", NULL, "offer %lld expired at %s", (long long)offer, at);
+    }
     disp_crow r;
     if (disp_courier_get(c->db, c->actor_id, &r, err)) return err->code;
     if (!r.online) return not_online(err);

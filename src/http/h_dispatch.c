@@ -267,7 +267,10 @@ static int h_track(http_req *r, http_resp *rs, vis_err *err)
     return reply(rs, 200, rc, out);
 }
 
-static int h_cancel(http_req *r, http_resp *rs, vis_err *err) { return with_id(r, rs, err, "job", disp_job_cancel); }
+static int h_cancel(http_req *r, http_resp *rs, vis_err *err)
+{
+    return with_why(r, rs, err, "job", false, disp_job_cancel);
+}
 
 /* ---- admins ---- */
 
@@ -358,7 +361,8 @@ const http_route http_routes_dispatch[] = {
     {"POST", "/v1/delivery/jobs", h_job_post, C | HTTP_JSON | HTTP_IDEM, "post a job (price held in escrow)"},
     {"GET", "/v1/delivery/jobs", h_jobs, C, "the caller's jobs"},
     {"GET", "/v1/delivery/jobs/{id}", h_track, C | AD, "track a job: state, courier position, ETA"},
-    {"POST", "/v1/delivery/jobs/{id}/cancel", h_cancel, C | HTTP_TX, "cancel a job before pickup"},
+    {"POST", "/v1/delivery/jobs/{id}/cancel", h_cancel, C | HTTP_JSON_OPT | HTTP_TX,
+     "cancel a job before pickup (an optional reason is journalled)"},
     {"GET", "/v1/admin/dispatch/board", h_board, AD, "live board: couriers, jobs, offers"},
     {"POST", "/v1/admin/dispatch/jobs/{id}/reassign", h_reassign, AD | HTTP_JSON | HTTP_TX,
      "reassign a job by hand (a journalled human override)"},

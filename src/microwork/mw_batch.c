@@ -619,7 +619,7 @@ int mw_batch_publish(mw_ctx *c, int64_t id, json_t **out, vis_err *err)
         int64_t have = 0;
         ledger_balance(c->db, funds, &have, NULL);
         rc = vis_errf(err, VIS_ECONFLICT, "insufficient_funds", NULL,
-                      "publishing costs %lld micros (%lld answers x %lld reward + fee) but the client holds %lld",
+                      "publishing costs %lld micros (%lld answers x %lld reward + fee) but your funds hold %lld",
                       (long long)cost, (long long)budget, (long long)b.reward, (long long)have);
         goto done;
     }

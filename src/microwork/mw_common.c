@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "base/buf.h"
+#include "core/clock.h"
 #include "core/journal.h"
 #include "core/ledger.h"
 #include "microwork/mw_int.h"
@@ -325,14 +326,4 @@ char *mw_render_as(const char *tmpl, json_t *data, bool html)
     return buf_steal(&b);
 }
 
-void mw_iso(int64_t ms, char *out)
-{
-    if (ms < 0) {
-        out[0] = '\0';
-        return;
-    }
-    time_t s = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
+void mw_iso(int64_t ms, char *out) { clock_iso(ms, out); }

@@ -22,9 +22,16 @@ void mod_lang_primary(const char *tag, char *out)
 bool mod_lang_tag_ok(const char *s)
 {
     size_t primary = s ? strcspn(s, "-") : 0;
-    if (primary == 0 || primary > 15) return false;
-    for (; *s; s++)
-        if (!isalpha((unsigned char)*s) && *s != '-') return false;
+    if (primary < 2 || primary > 3) return false; /* ISO 639: "en", "fil"; not "english" */
+    for (size_t i = 0; i < primary; i++)
+        if (!isalpha((unsigned char)s[i])) return false;
+    for (s += primary; *s;) { /* then subtags of 1 to 8 letters or digits: "GB", "Latn", "419" */
+        size_t n = strcspn(++s, "-");
+        if (n < 1 || n > 8) return false;
+        for (size_t i = 0; i < n; i++)
+            if (!isalnum((unsigned char)s[i])) return false;
+        s += n;
+    }
     return true;
 }
 

@@ -69,8 +69,9 @@ bool mod_is_admin(const mod_ctx *c);
  * out (>= 16 bytes): what items, routing rules and moderators' languages
  * are matched on. */
 void mod_lang_primary(const char *tag, char *out);
-/* Is s a language tag as accepted here: letters and '-' only, with a
- * non-empty primary subtag of at most 15 letters ("en", "en-GB")? */
+/* Is s a BCP 47 language tag as accepted here: a primary subtag of 2 or 3
+ * letters (ISO 639), then subtags of 1 to 8 letters or digits, joined by
+ * '-' ("en", "en-GB", "zh-Hant-TW"; not "english")? */
 bool mod_lang_tag_ok(const char *s);
 
 typedef struct mod_moderator {

@@ -131,7 +131,8 @@ int mod_content_submit(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     snprintf(lang, sizeof lang, "%s", jv_str(b, "language", ""));
     for (char *p = lang; *p; p++) *p = (char)tolower((unsigned char)*p);
     if (*lang && !mod_lang_tag_ok(lang))
-        return vis_errf(err, VIS_EINVAL, "invalid_field", "language", "language must be a language tag such as 'en'");
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "language",
+                        "language must be a BCP 47 language tag such as 'en' or 'pt-BR', not a language's name");
     const char *cat = *hint_in ? mod_category_norm(hint_in) : "";
     if (!cat)
         return vis_errf(err, VIS_EINVAL, "invalid_field", "category_hint",

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/jv.h"
+#include "core/clock.h"
 #include "core/ledger.h"
 #include "moderation/mod_int.h"
 #include "store/sql_moderation.h"
@@ -123,10 +124,31 @@ static json_t *item_view(mod_ctx *c, const mod_item *it, vis_err *err)
 }
 
 static const jv_field claim_fields[] = {
-    {"queue", JV_INT, false, 1, INT64_MAX},
+    {"queue", JV_ANY, false, 0, 0}, /* the queue's id or its name: checked below */
     {"count", JV_INT, false, 1, 100},
     {NULL, 0, 0, 0, 0},
 };
+
+/* The claim's "queue": its id (a positive integer) or its name; *id = -1
+ * when absent (any queue open to the moderator). */
+static int claim_queue(mod_ctx *c, json_t *b, int64_t *id, vis_err *err)
+{
+    *id = -1;
+    json_t *v = b ? json_object_get(b, "queue") : NULL;
+    if (!v || json_is_null(v)) return 0;
+    if (json_is_integer(v) && json_integer_value(v) >= 1) {
+        *id = json_integer_value(v);
+        return 0;
+    }
+    const char *name = json_string_value(v);
+    if (!name || !*name || strlen(name) > 64)
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "queue",
+                        "queue must be a queue's id (a positive integer) or its name (1 to 64 characters)");
+    int r = store_get_i64(c->db, SQL_MOD_QUEUE_BY_NAME, id, err, "t", name);
+    if (r < 0) return err->code;
+    if (r == 0) return vis_errf(err, VIS_ENOTFOUND, "queue_not_found", "queue", "no queue named '%s'", name);
+    return 0;
+}
 
 static int views(mod_ctx *c, const int64_t *ids, int n, json_t **out, vis_err *err)
 {
@@ -147,6 +169,8 @@ static int views(mod_ctx *c, const int64_t *ids, int n, json_t **out, vis_err *e
 int mod_claim(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
 {
     if (b && jv_check(b, claim_fields, err)) return err->code;
+    int64_t queue;
+    if (claim_queue(c, b, &queue, err)) return err->code;
     if (mod_sweep(c, err) < 0) return err->code;
     int64_t w = c->who->id;
     mod_moderator m;
@@ -162,15 +186,17 @@ int mod_claim(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
                         nlive, (long long)c->cfg->mod_max_leases);
     int64_t cont, until;
     streak_state(c, &m, nlive > 0, &cont, &until);
-    if (until > 0)
+    if (until > 0) {
+        char at[32];
+        clock_iso(until, at);
         return vis_errf(err, VIS_EFORBIDDEN, "break_required", NULL,
-                        "mandatory break: you have reviewed for %lld min without a break; claims resume at %lld "
+                        "mandatory break: you have reviewed for %lld min without a break; claims resume at %s "
                         "(in %lld min)",
-                        (long long)(cont / 60000), (long long)until, (long long)((until - c->now_ms + 59999) / 60000));
+                        (long long)(cont / 60000), at, (long long)((until - c->now_ms + 59999) / 60000));
+    }
     int64_t spent = graphic_today(c, w, err);
     if (spent < 0) return err->code;
     bool graphic_ok = spent < c->cfg->mod_exposure_budget_ms;
-    int64_t queue = b ? jv_int(b, "queue", -1) : -1;
     if (queue > 0) {
         int64_t g, cs, sen;
         if (mod_queue_flags(c, queue, &g, &cs, &sen, err)) return err->code;
@@ -378,7 +404,8 @@ int mod_me_set(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
             const char *s = json_string_value(v);
             char l[16];
             if (!mod_lang_tag_ok(s))
-                return vis_errf(err, VIS_EINVAL, "invalid_field", "languages", "languages must be tags such as 'en'");
+                return vis_errf(err, VIS_EINVAL, "invalid_field", "languages",
+                                "languages must be BCP 47 language tags such as 'en' or 'pt-BR', not languages' names");
             mod_lang_primary(s, l); /* "en-GB" speaks "en" */
             if (store_exec(c->db, SQL_MOD_LANG_ADD, err, "it", w, l)) return err->code;
         }
@@ -494,7 +521,8 @@ int mod_rule_create(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     const char *lin = jv_str(b, "language", NULL);
     char lang[16] = "";
     if (lin && !mod_lang_tag_ok(lin))
-        return vis_errf(err, VIS_EINVAL, "invalid_field", "language", "language must be a language tag such as 'en'");
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "language",
+                        "language must be a BCP 47 language tag such as 'en' or 'pt-BR', not a language's name");
     mod_lang_primary(lin, lang);
     int64_t client = jv_int(b, "client_id", -1);
     if (client > 0) {

@@ -1140,3 +1140,75 @@ class OpsIssue15(Base):
         self.assertEqual(b.post("/v1/courier/jobs/%d/picked-up" % job["id"]).status, 200)
         self.assertError(b.post("/v1/courier/jobs/%d/hand-back" % job["id"], {"reason": "x"}), 409, "invalid_state")
         self.assertSound()
+
+
+class MessagesIssue15(Base):
+    """Issue 15, "Messages and input": times in messages as ISO 8601, accounts
+    named as people know them, a reason on cancel, 0,0 and a drop-off at the
+    pickup refused."""
+
+    def test_cancel_reason_stored_and_unknown_fields_refused(self):
+        cacct, cl, place = self.client()
+        job = self.post_job(cl, place)
+        r = cl.post("/v1/delivery/jobs/%d/cancel" % job["id"], {"reason": "customer called", "refund": True})
+        self.assertError(r, 400, field="refund")
+        self.assertEqual(cl.get("/v1/delivery/jobs/%d" % job["id"]).json["state"], "open")
+        r = cl.post("/v1/delivery/jobs/%d/cancel" % job["id"], {"reason": "customer called"})
+        self.assertEqual(r.status, 200, r)
+        ev = self.journal("job_cancelled")
+        self.assertEqual(len(ev), 1)
+        self.assertEqual(json.loads(ev[0][9])["reason"], "customer called")
+        # without a body, as before
+        job2 = self.post_job(cl, place)
+        self.assertEqual(cl.post("/v1/delivery/jobs/%d/cancel" % job2["id"]).status, 200)
+        self.assertSound()
+
+    def test_cancel_reason_of_an_accepted_job(self):
+        cacct, cl, place = self.client()
+        wacct, w = self.courier()
+        job = self.post_job(cl, place)
+        self.epoch()
+        o = self.offers(w)
+        self.assertEqual(len(o), 1)
+        self.assertEqual(w.post("/v1/courier/offers/%d/accept" % o[0]["id"]).status, 200)
+        r = cl.post("/v1/delivery/jobs/%d/cancel" % job["id"], {"reason": "kitchen closed"})
+        self.assertEqual(r.status, 200, r)
+        ev = self.journal("job_cancelled")
+        self.assertEqual([json.loads(e[9]).get("reason") for e in ev], ["kitchen closed"])
+        self.assertSound()
+
+    def test_place_and_dropoff_at_null_island_refused(self):
+        acct, cl = signup(self.srv, "client")
+        r = cl.post("/v1/delivery/places", {"name": "Nowhere", "lat": 0, "lon": 0})
+        self.assertError(r, 400, "invalid_field", "lat")
+        self.assertIn("0", r.json["error"]["message"])
+        self.assertEqual(self.srv.sql("SELECT COUNT(*) FROM disp_places"), [(0,)])
+        cacct, cl, place = self.client()
+        r = cl.post("/v1/delivery/quote", {"place_id": place, "dropoff_lat": 0, "dropoff_lon": 0})
+        self.assertError(r, 400, "invalid_field", "dropoff_lat")
+
+    def test_dropoff_at_the_pickup_refused(self):
+        cacct, cl, place = self.client()
+        for path in ("/v1/delivery/quote", "/v1/delivery/jobs"):
+            r = cl.post(path, {"place_id": place, "dropoff_lat": REF[0], "dropoff_lon": REF[1]})
+            self.assertError(r, 400, "invalid_field", "dropoff_lat")
+            self.assertIn("pickup", r.json["error"]["message"])
+        self.assertEqual(self.srv.sql("SELECT COUNT(*) FROM disp_jobs"), [(0,)])
+
+    def test_insufficient_funds_names_your_funds(self):
+        cacct, cl, place = self.client(funds=1000000)
+        r = cl.post("/v1/delivery/jobs", {"place_id": place, "dropoff_lat": REF[0] + 0.01, "dropoff_lon": REF[1]})
+        self.assertError(r, 409, "insufficient_funds")
+        msg = r.json["error"]["message"]
+        self.assertIn("your funds", msg)
+        self.assertNotIn("client_funds", msg)
+        self.assertNotIn("account", msg)
+
+    def test_off_duty_since_is_iso_8601(self):
+        aacct, a = self.courier()
+        self.assertEqual(self.adm.post("/v1/admin/dispatch/couriers/%d/off-duty" % aacct["id"],
+                                       {"reason": "flat tyre"}).status, 200)
+        r = self.adm.post("/v1/admin/dispatch/couriers/%d/off-duty" % aacct["id"], {"reason": "again"})
+        self.assertError(r, 409, "already_off_duty")
+        self.assertIn("2025-01-15T10:00:00Z", r.json["error"]["message"])
+        self.assertNotIn(str(T0), r.json["error"]["message"])

@@ -465,5 +465,25 @@ class ExpiredLease(unittest.TestCase):
             srv.close()
 
 
+
+class MessagesIssue15(unittest.TestCase):
+    """Issue 15, "Messages and input": errors name accounts as the person
+    knows them, never the ledger's internal accounts."""
+
+    def test_publish_without_funds_names_your_funds(self):
+        srv = Server()
+        self.addCleanup(srv.close)
+        _, poor = signup(srv, "client")
+        b = make_batch(poor)
+        upload_csv(poor, b["id"], ["a"])
+        r = poor.post("/v1/batches/%d/publish" % b["id"])
+        self.assertEqual(r.status, 409, r)
+        self.assertEqual(r.json["error"]["code"], "insufficient_funds")
+        msg = r.json["error"]["message"]
+        self.assertIn("your funds hold 0", msg)
+        self.assertNotIn("client_funds", msg)
+        self.assertNotIn("account", msg)
+
+
 if __name__ == "__main__":
     unittest.main()

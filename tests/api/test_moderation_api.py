@@ -939,5 +939,58 @@ class Demo(unittest.TestCase):
             srv.close()
 
 
+
+class MessagesIssue15(Base):
+    """Issue 15, "Messages and input": a claim by queue name, languages as
+    BCP 47 tags, times in messages as ISO 8601."""
+    extra = ("--set", "moderation.continuous_limit_ms=1800000", "--set", "moderation.break_ms=900000")
+
+    def test_claim_by_queue_name(self):
+        self.notice(self.content("q1")["id"])
+        _, m = self.moderator()
+        r = m.post("/v1/moderation/claim", {"queue": "no such queue"})
+        self.assertErr(r, 404, "queue_not_found")
+        self.assertEqual(r.json["error"]["field"], "queue")
+        self.assertErr(m.post("/v1/moderation/claim", {"queue": ""}), 400, "invalid_field")
+        self.assertErr(m.post("/v1/moderation/claim", {"queue": 1.5}), 400, "invalid_field")
+        items = self.claim(m, queue="general")
+        self.assertEqual(len(items), 1)
+        gid = [q["id"] for q in m.get("/v1/moderation/queues").json["queues"] if q["name"] == "general"][0]
+        self.assertEqual(items[0]["queue"], gid)
+
+    def test_language_names_refused(self):
+        r = self.cl.post("/v1/moderation/content", {"client_ref": "l1", "text": "x", "language": "english"})
+        self.assertErr(r, 400, "invalid_field")
+        self.assertEqual(r.json["error"]["field"], "language")
+        self.assertIn("BCP 47", r.json["error"]["message"])
+        self.assertEqual(self.srv.sql("SELECT COUNT(*) FROM mod_content"), [(0,)])
+        acct, m = signup(self.srv, "worker")
+        r = m.post("/v1/moderation/me", {"languages": ["en", "english"]})
+        self.assertErr(r, 400, "invalid_field")
+        self.assertEqual(r.json["error"]["field"], "languages")
+        gid = [q["id"] for q in self.adm.get("/v1/moderation/queues").json["queues"] if q["name"] == "general"][0]
+        r = self.adm.post("/v1/admin/moderation/rules", {"queue": gid, "language": "english"})
+        self.assertErr(r, 400, "invalid_field")
+        self.assertEqual(r.json["error"]["field"], "language")
+        for tag in ("en", "pt-BR", "zh-Hant-TW", "es-419", "fil"):
+            r = self.cl.post("/v1/moderation/content", {"client_ref": "ok-" + tag, "text": "x", "language": tag})
+            self.assertEqual(r.status, 201, (tag, r))
+
+    def test_break_resume_time_is_iso_8601(self):
+        for i in range(4):
+            self.notice(self.content("b%d" % i)["id"])
+        _, m = self.moderator()
+        for minutes in (14, 14, 5):
+            it = self.claim(m)[0]
+            self.clock(advance_ms=minutes * MIN)
+            r = m.post("/v1/moderation/items/%d/decide" % it["id"], {"action": "keep", "facts": "ok"})
+            self.assertEqual(r.status, 200, r)
+        r = m.post("/v1/moderation/claim")
+        self.assertErr(r, 403, "break_required")
+        msg = r.json["error"]["message"]
+        self.assertRegex(msg, r"claims resume at 20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+        self.assertNotRegex(msg, r"\d{13}")
+
+
 if __name__ == "__main__":
     unittest.main()

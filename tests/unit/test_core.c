@@ -26,6 +26,11 @@
 static void test_clock(void **state)
 {
     (void)state;
+    char iso[32];
+    clock_iso(1796303100000LL, iso);
+    assert_string_equal(iso, "2026-12-03T13:05:00Z");
+    clock_iso(0, iso);
+    assert_string_equal(iso, "1970-01-01T00:00:00Z");
     vis_clock c;
     clock_init(&c);
     int64_t a = clock_now_ms(&c);

@@ -38,7 +38,9 @@
  * admin compensation) the difference comes from the platform's subsidy
  * account (ledger kind "external", ref "dispatch:subsidy"), which also pays
  * the end-of-shift top-up to the guaranteed minimum (MDRP model: a courier
- * earns max(pay for orders, guarantee per hour × hours online)).
+ * earns max(pay for orders, guarantee per hour × hours online)); since issue
+ * 15 only online hours inside a service area count, and only approved
+ * couriers go online (disp_area.h).
  *
  * Time. Journal spans make GET /v1/me/earnings exact: "waiting" from going
  * online (or the last delivery) to accepting an offer or going offline,

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/ledger.h"
 #include "core/timeacct.h"
+#include "dispatch/disp_area.h"
 #include "dispatch/disp_svc_int.h"
 #include "store/sql_dispatch.h"
 
@@ -74,6 +75,12 @@ int disp_courier_online(disp_ctx *c, double lat, double lon, json_t **out, vis_e
     disp_crow r;
     if (disp_courier_get(c->db, c->actor_id, &r, err)) return err->code;
     if (r.online) return vis_errf(err, VIS_ECONFLICT, "already_online", NULL, "you are already online");
+    bool approved = false;
+    if (disp_onboarding_approved(c, c->actor_id, &approved, err)) return err->code;
+    if (!approved)
+        return vis_errf(err, VIS_EFORBIDDEN, "not_approved", NULL,
+                        "your courier account is waiting for approval by the platform (or suspended): you can go "
+                        "online once an admin has approved it");
     if (store_exec(c->db, SQL_DISP_SHIFT_INSERT, err, "ii", c->actor_id, c->now_ms)) return disp_store_err(err);
     int64_t shift = store_last_id(c->db);
     if (store_exec(c->db, SQL_DISP_COURIER_ONLINE, err, "iiiii", c->actor_id, shift, la, lo, c->now_ms))
@@ -84,6 +91,45 @@ int disp_courier_online(disp_ctx *c, double lat, double lon, json_t **out, vis_e
                      false, NULL, err))
         return err->code;
     return reply_status(c, out, err);
+}
+
+/* The time since the courier's last position, when that position counts
+ * toward the guarantee (disp_area.h): *ms (0 otherwise). */
+static int pending_inside(disp_ctx *c, const disp_crow *r, int64_t *ms, vis_err *err)
+{
+    *ms = 0;
+    if (!r->online || !r->has_pos || c->now_ms <= r->pos_ms) return 0;
+    bool in;
+    int n;
+    if (disp_area_counts(c, r->lat, r->lon, &in, &n, err)) return err->code;
+    if (in) *ms = c->now_ms - r->pos_ms;
+    return 0;
+}
+
+/* Add the pending inside time to the shift (before a new position or the
+ * end of the shift). */
+static int credit_inside(disp_ctx *c, const disp_crow *r, vis_err *err)
+{
+    int64_t ms;
+    if (pending_inside(c, r, &ms, err)) return err->code;
+    if (ms > 0 && store_exec(c->db, SQL_DISP_SHIFT_ADD_INSIDE, err, "ii", r->shift_id, ms)) return disp_store_err(err);
+    return 0;
+}
+
+/* The guarantee's explanation: the rule with the counted and online time. */
+static json_t *guarantee_explanation(disp_ctx *c, int64_t counted, int64_t online, vis_err *err)
+{
+    bool in;
+    int n;
+    if (disp_area_counts(c, 0, 0, &in, &n, err)) return NULL;
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s Counted %lld min %02lld s of %lld min %02lld s online%s.", disp_area_rule,
+             (long long)(counted / 60000), (long long)(counted / 1000 % 60), (long long)(online / 60000),
+             (long long)(online / 1000 % 60),
+             n ? "" : " (no service area is defined now: all online time counts)");
+    json_t *s = json_string(buf);
+    if (!s) disp_nomem(err);
+    return s;
 }
 
 /* The shift's figures (pay so far, guarantee, time) as JSON. */
@@ -102,13 +148,21 @@ static json_t *shift_json(disp_ctx *c, const disp_rules *rules, int64_t shift, v
     int64_t end = ended ? store_col_i64(q, 3) : c->now_ms;
     int64_t orders = store_col_i64(q, 4), base = store_col_i64(q, 5), dist = store_col_i64(q, 6),
             tim = store_col_i64(q, 7), wait = store_col_i64(q, 8), comp = store_col_i64(q, 9),
-            guar = store_col_i64(q, 10), topup = store_col_i64(q, 11);
+            guar = store_col_i64(q, 10), topup = store_col_i64(q, 11), counted = store_col_i64(q, 12);
     store_done(q);
     int64_t earned = base + dist + tim + wait + comp;
     if (!ended) {
-        guar = disp_guarantee(rules->pr.guarantee_per_hour, end - start);
-        topup = disp_topup(earned, rules->pr.guarantee_per_hour, end - start);
+        disp_crow cr0;
+        int64_t pend = 0;
+        if (disp_courier_get(c->db, courier, &cr0, err) ||
+            (cr0.online && cr0.shift_id == shift && pending_inside(c, &cr0, &pend, err)))
+            return NULL;
+        counted += pend;
+        if (counted > end - start) counted = end - start;
+        guar = disp_guarantee(rules->pr.guarantee_per_hour, counted);
+        topup = disp_topup(earned, rules->pr.guarantee_per_hour, counted);
     }
+
     json_t *jobs = json_array();
     q = store_query(c->db, SQL_DISP_JOBS_OF_SHIFT, err, "i", shift);
     if (!q) {
@@ -193,6 +247,14 @@ static json_t *shift_json(disp_ctx *c, const disp_rules *rules, int64_t shift, v
                                                   : json_pack("{s:s, s:I}", "kind",
                                                               open_kind == TIME_ACTIVE ? "active" : "waiting",
                                                               "since_ms", (json_int_t)open_since));
+    json_t *g = json_object_get(o, "guarantee"), *expl = guarantee_explanation(c, counted, end - start, err);
+    if (!expl) {
+        json_decref(o);
+        return NULL;
+    }
+    json_object_set_new(g, "counted_ms", json_integer(counted));
+    json_object_set_new(g, "online_ms", json_integer(end - start));
+    json_object_set_new(g, "explanation", expl);
     return o;
 }
 
@@ -219,10 +281,11 @@ int disp_courier_offline(disp_ctx *c, json_t **out, vis_err *err)
         if (disp_offer_close(c, ids[k], r.id, "withdrawn", "offer_withdrawn",
                              json_pack("{s:s}", "reason", "courier went offline"), err))
             return err->code;
+    if (credit_inside(c, &r, err)) return err->code;
     disp_env *e = malloc(sizeof *e);
     if (!e) return disp_nomem(err);
     int rc = disp_env_load(c, e, err);
-    int64_t start = 0, earned = 0;
+    int64_t start = 0, earned = 0, counted = 0;
     if (!rc) {
         store_stmt *s = store_query(c->db, SQL_DISP_SHIFT_GET, err, "i", r.shift_id);
         if (!s) rc = disp_store_err(err);
@@ -230,19 +293,22 @@ int disp_courier_offline(disp_ctx *c, json_t **out, vis_err *err)
             if (store_row(s, err) == 1) {
                 start = store_col_i64(s, 2);
                 for (int k = 5; k <= 9; k++) earned += store_col_i64(s, k);
+                counted = store_col_i64(s, 12);
             }
             store_done(s);
         }
     }
     int64_t per_hour = e->rules.pr.guarantee_per_hour;
-    int64_t guar = disp_guarantee(per_hour, c->now_ms - start);
-    int64_t topup = disp_topup(earned, per_hour, c->now_ms - start);
+    if (counted > c->now_ms - start) counted = c->now_ms - start;
+    int64_t guar = disp_guarantee(per_hour, counted);
+    int64_t topup = disp_topup(earned, per_hour, counted);
     char subj[48];
     snprintf(subj, sizeof subj, "shift:%lld", (long long)r.shift_id);
     if (!rc) {
-        json_t *pl = json_pack("{s:I, s:I, s:I, s:I, s:I}", "shift", (json_int_t)r.shift_id, "online_ms",
-                               (json_int_t)(c->now_ms - start), "orders_pay_micros", (json_int_t)earned,
-                               "guaranteed_micros", (json_int_t)guar, "topup_micros", (json_int_t)topup);
+        json_t *pl = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "shift", (json_int_t)r.shift_id, "online_ms",
+                               (json_int_t)(c->now_ms - start), "counted_ms", (json_int_t)counted,
+                               "orders_pay_micros", (json_int_t)earned, "guaranteed_micros", (json_int_t)guar,
+                               "topup_micros", (json_int_t)topup);
         rc = disp_journal(c, "offline", r.id, subj, pl, r.idle ? "waiting" : NULL, r.idle_since, c->now_ms, false,
                           NULL, err);
     }
@@ -255,7 +321,7 @@ int disp_courier_offline(disp_ctx *c, json_t **out, vis_err *err)
             rc = err->code;
         else {
             ledger_leg legs[2] = {{sub, -topup}, {w, topup}};
-            ledger_tx_in tx = {.idem_key = idem, .kind = "guarantee_topup", .memo = "guaranteed minimum per online hour",
+            ledger_tx_in tx = {.idem_key = idem, .kind = "guarantee_topup", .memo = "guaranteed minimum per online hour inside a service area",
                                .family = DISP_FAMILY, .subject = subj, .actor_id = -1, .now_ms = c->now_ms};
             rc = ledger_post(c->db, &tx, legs, 2, NULL, NULL, err);
         }
@@ -291,6 +357,7 @@ int disp_courier_position(disp_ctx *c, double lat, double lon, json_t **out, vis
     if (!r.online)
         return vis_errf(err, VIS_ECONFLICT, "offline", NULL,
                         "positions are only accepted while you are online; nothing was stored");
+    if (credit_inside(c, &r, err)) return err->code;
     if (store_exec(c->db, SQL_DISP_COURIER_POSITION, err, "iiii", r.id, la, lo, c->now_ms))
         return disp_store_err(err);
     /* arrival at a pickup place of an accepted job, from the position */

@@ -16,6 +16,7 @@
 #include "core/ledger.h"
 #include "dispatch/disp_svc_int.h"
 #include "store/sql_core.h"
+#include "store/sql_dispatch.h"
 
 static const struct {
     const char *name;
@@ -72,6 +73,16 @@ int disp_demo_seed(store *db, const vis_config *cfg, const account_pwcost *cost,
     for (size_t i = 0; i < sizeof couriers / sizeof couriers[0]; i++) {
         int64_t id;
         if (new_account(db, "worker", couriers[i].name, couriers[i].email, cost, now_ms, &id, err)) return err->code;
+        /* demo couriers are approved (onboarding, disp_area.h) */
+        if (store_exec(db, SQL_DISP_ONBOARD_SET, err, "ittii", id, "approved", "demo courier", now_ms, (int64_t)-1))
+            return disp_store_err(err);
+        disp_ctx dc = {.db = db, .cfg = cfg, .now_ms = now_ms, .actor_id = -1};
+        char subj[48];
+        snprintf(subj, sizeof subj, "courier:%lld", (long long)id);
+        if (disp_journal(&dc, "courier_approved", id, subj,
+                         json_pack("{s:s, s:s, s:s}", "from", "applied", "to", "approved", "reason", "demo courier"),
+                         NULL, 0, 0, false, NULL, err))
+            return err->code;
     }
     /* rules: a centre zone (3 km square) and meal-time factors */
     double la[4], lo[4];

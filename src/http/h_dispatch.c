@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/jv.h"
+#include "dispatch/disp_area.h"
 #include "dispatch/disp_service.h"
 #include "http/http.h"
 #include "http/server.h"
@@ -308,6 +309,31 @@ static int h_on_duty(http_req *r, http_resp *rs, vis_err *err)
     return with_why(r, rs, err, "courier", false, disp_courier_on_duty);
 }
 
+static int h_approve(http_req *r, http_resp *rs, vis_err *err)
+{
+    return with_why(r, rs, err, "courier", false, disp_courier_approve);
+}
+static int h_suspend(http_req *r, http_resp *rs, vis_err *err)
+{
+    return with_why(r, rs, err, "courier", true, disp_courier_suspend);
+}
+
+static int h_areas_get(http_req *r, http_resp *rs, vis_err *err)
+{
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = disp_areas_get(&c, &out, err);
+    return reply(rs, 200, rc, out);
+}
+
+static int h_areas_put(http_req *r, http_resp *rs, vis_err *err)
+{
+    disp_ctx c = ctx(r);
+    json_t *out = NULL;
+    int rc = disp_areas_put(&c, r->json, &out, err);
+    return reply(rs, 200, rc, out);
+}
+
 static int h_rules_get(http_req *r, http_resp *rs, vis_err *err)
 {
     disp_ctx c = ctx(r);
@@ -370,6 +396,13 @@ const http_route http_routes_dispatch[] = {
      "take a courier off duty, with a reason (no offers until on duty again)"},
     {"POST", "/v1/admin/dispatch/couriers/{id}/on-duty", h_on_duty, AD | HTTP_JSON_OPT | HTTP_TX,
      "put a courier back on duty"},
+    {"POST", "/v1/admin/dispatch/couriers/{id}/approve", h_approve, AD | HTTP_JSON_OPT | HTTP_TX,
+     "approve a courier (onboarding: they can go online from now on)"},
+    {"POST", "/v1/admin/dispatch/couriers/{id}/suspend", h_suspend, AD | HTTP_JSON | HTTP_TX,
+     "suspend a courier, with a reason (they cannot go online until approved again)"},
+    {"GET", "/v1/admin/dispatch/areas", h_areas_get, AD, "the service areas (polygons) and the guarantee's rule"},
+    {"PUT", "/v1/admin/dispatch/areas", h_areas_put, AD | HTTP_JSON | HTTP_TX,
+     "replace the service areas (only online time inside them counts toward the guarantee)"},
     {"GET", "/v1/admin/dispatch/rules", h_rules_get, AD, "the pricing rule set"},
     {"PUT", "/v1/admin/dispatch/rules", h_rules_put, AD | HTTP_JSON | HTTP_TX, "replace the pricing rule set"},
     {"POST", "/v1/admin/dispatch/run-epoch", h_run_epoch, AD | HTTP_TX | HTTP_TESTONLY,

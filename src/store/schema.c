@@ -97,6 +97,7 @@ extern const char store_schema_microwork_11[];
 extern const char store_schema_moderation_8[];
 extern const char store_schema_moderation_9[];
 extern const char store_schema_dispatch_12[];
+extern const char store_schema_dispatch_13[];
 
 /* Idempotency keys remember a fingerprint of the request (method, path,
  * body) and expire (idempotency.ttl_hours): migration 10. */
@@ -118,5 +119,6 @@ const store_migration store_migrations[] = {
     {10, "idempotency keys: request fingerprint, expiry index", m010_idem, NULL},
     {11, "micro-work: per-worker fair-pay totals on each batch, approved answers by duration", store_schema_microwork_11, NULL},
     {12, "dispatch: couriers off duty, jobs handed back, location exceptions", store_schema_dispatch_12, NULL},
+    {13, "dispatch: courier onboarding, service areas, online time inside them", store_schema_dispatch_13, NULL},
     {0, NULL, NULL, NULL},
 };

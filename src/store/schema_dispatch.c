@@ -145,3 +145,25 @@ const char store_schema_dispatch_12[] =
     " CHECK (kind = 'pickup' OR kind = 'delivery')) STRICT;"
     "CREATE INDEX disp_loc_exceptions_job ON disp_loc_exceptions(job_id, id);"
     "CREATE INDEX disp_loc_exceptions_at ON disp_loc_exceptions(at_ms);";
+
+/* Migration 13 (issue 15): courier onboarding and service areas. A worker
+ * account delivers only once an admin approved it (disp_onboarding: no row
+ * = applied, the state of a self-registered worker; approved or suspended
+ * are human decisions, journalled). Service areas are named polygons of
+ * [lat, lon] points set by the admin (points as JSON text in micro-degrees);
+ * a shift's inside_ms is its online time counted toward the guarantee (the
+ * time after each position that lies in a service area). */
+const char store_schema_dispatch_13[] =
+    "CREATE TABLE disp_onboarding("
+    " courier_id INTEGER PRIMARY KEY REFERENCES accounts(id),"
+    " state TEXT NOT NULL CHECK (state = 'approved' OR state = 'suspended'),"
+    " reason TEXT NOT NULL DEFAULT '',"
+    " since_ms INTEGER NOT NULL,"
+    " admin_id INTEGER NOT NULL) STRICT;"
+    "CREATE TABLE disp_areas("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " points TEXT NOT NULL,"
+    " updated_ms INTEGER NOT NULL,"
+    " admin_id INTEGER NOT NULL) STRICT;"
+    "ALTER TABLE disp_shifts ADD COLUMN inside_ms INTEGER NOT NULL DEFAULT 0;";

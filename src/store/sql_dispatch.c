@@ -18,7 +18,7 @@ const char SQL_DISP_SHIFT_INSERT[] =
     "INSERT INTO disp_shifts(courier_id, start_ms) VALUES ($1, $2)";
 const char SQL_DISP_SHIFT_GET[] =
     "SELECT id, courier_id, start_ms, end_ms, orders, pay_base, pay_distance, pay_time, pay_waiting,"
-    " pay_compensation, guarantee_micros, topup_micros FROM disp_shifts WHERE id = $1";
+    " pay_compensation, guarantee_micros, topup_micros, inside_ms FROM disp_shifts WHERE id = $1";
 const char SQL_DISP_SHIFT_START[] = "SELECT start_ms FROM disp_shifts WHERE id = $1";
 const char SQL_DISP_SHIFT_LAST[] =
     "SELECT id FROM disp_shifts WHERE courier_id = $1 ORDER BY id DESC LIMIT 1";
@@ -171,3 +171,16 @@ const char SQL_DISP_LOCEX_INSERT[] =
     " FROM disp_loc_exceptions"
 const char SQL_DISP_LOCEX_OF_JOB[] = LOCEX_SELECT " WHERE job_id = $1 ORDER BY id";
 const char SQL_DISP_LOCEX_RECENT[] = LOCEX_SELECT " WHERE at_ms >= $1 ORDER BY id DESC LIMIT 200";
+
+/* onboarding, service areas, time inside them: migration 13 */
+const char SQL_DISP_ONBOARD_GET[] = "SELECT state, reason, since_ms, admin_id FROM disp_onboarding WHERE courier_id = $1";
+const char SQL_DISP_ONBOARD_SET[] =
+    "INSERT INTO disp_onboarding(courier_id, state, reason, since_ms, admin_id) VALUES ($1, $2, $3, $4, $5)"
+    " ON CONFLICT (courier_id) DO UPDATE SET state = excluded.state, reason = excluded.reason,"
+    " since_ms = excluded.since_ms, admin_id = excluded.admin_id";
+const char SQL_DISP_AREAS_ALL[] = "SELECT id, name, points, updated_ms, admin_id FROM disp_areas ORDER BY id";
+const char SQL_DISP_AREAS_CLEAR[] = "DELETE FROM disp_areas";
+const char SQL_DISP_AREA_INSERT[] =
+    "INSERT INTO disp_areas(name, points, updated_ms, admin_id) VALUES ($1, $2, $3, $4)";
+const char SQL_DISP_SHIFT_ADD_INSIDE[] = "UPDATE disp_shifts SET inside_ms = inside_ms + $2 WHERE id = $1";
+const char SQL_DISP_SHIFT_INSIDE[] = "SELECT inside_ms FROM disp_shifts WHERE id = $1";

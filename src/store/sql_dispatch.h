@@ -62,4 +62,12 @@ extern const char SQL_DISP_LOCEX_INSERT[];
 extern const char SQL_DISP_LOCEX_OF_JOB[];
 extern const char SQL_DISP_LOCEX_RECENT[];
 
+extern const char SQL_DISP_ONBOARD_GET[];
+extern const char SQL_DISP_ONBOARD_SET[];
+extern const char SQL_DISP_AREAS_ALL[];
+extern const char SQL_DISP_AREAS_CLEAR[];
+extern const char SQL_DISP_AREA_INSERT[];
+extern const char SQL_DISP_SHIFT_ADD_INSIDE[];
+extern const char SQL_DISP_SHIFT_INSIDE[];
+
 #endif

@@ -99,7 +99,10 @@ static const reg_system systems[] = {
      "may accept or decline), with the expected distance, time and pay shown before acceptance",
      "dispatch_decision and offered (automated)",
      {"dispatch."},
-     "the pricing rule set (GET /v1/admin/dispatch/rules): tariffs, zones, time-of-day factors, guarantee",
+     "the pricing rule set (GET /v1/admin/dispatch/rules): tariffs, zones, time-of-day factors, guarantee; the "
+     "hourly guarantee counts only online time inside a service area (GET /v1/admin/dispatch/areas: each position "
+     "counts the time until the next one or going offline when it lies inside an area; all online time when no "
+     "area is defined), and only couriers approved by the platform can go online",
      "positions of couriers while online (never while offline), their current jobs, job places and ready times",
      "declines: declining an offer has no consequence — the dispatcher keeps no memory of it and scores the "
      "courier exactly as before (only that job is not offered to them again); acceptance rates, ratings, "

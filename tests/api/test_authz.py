@@ -200,6 +200,7 @@ def populate(srv):
     # delivery: a place, a job accepted by worker A as courier, a second job still open
     ref = (48.8566, 2.3522)
     ids["place"] = ok(cl.post("/v1/delivery/places", {"name": "Kitchen " + MARK, "lat": ref[0], "lon": ref[1]}))["id"]
+    ok(adm.post("/v1/admin/dispatch/couriers/%d/approve" % ids["worker_a"]))
     ok(wk.post("/v1/courier/online", {"lat": ref[0] - 0.005, "lon": ref[1] - 0.004}))
     ids["job"] = ok(cl.post("/v1/delivery/jobs", {"place_id": ids["place"], "dropoff_lat": ref[0] + 0.012,
                                                   "dropoff_lon": ref[1] + 0.008, "note": "door " + MARK}))["id"]
@@ -266,6 +267,8 @@ def body_for(key, ids):
         "POST /v1/admin/reviews/{id}/decide": {"outcome": "upheld", "reasons": "r"},
         "POST /v1/admin/dispatch/jobs/{id}/reassign": {"courier_id": ids["worker_a"], "reason": "r"},
         "POST /v1/admin/dispatch/couriers/{id}/off-duty": {"reason": "r"},
+        "POST /v1/admin/dispatch/couriers/{id}/suspend": {"reason": "r"},
+        "PUT /v1/admin/dispatch/areas": {"areas": []},
         "POST /v1/courier/jobs/{id}/hand-back": {"reason": "r"},
         "POST /v1/admin/accounts/{id}/credit": {"amount_micros": 1, "reason": "r"},
     }

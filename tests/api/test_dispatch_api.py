@@ -12,7 +12,7 @@ import subprocess
 import time
 import unittest
 
-from vis import BIN, Client, Server, signup
+from vis import BIN, Client, Server, approve_courier, signup
 
 T0 = 1736935200000  # 2025-01-15 10:00 UTC (11:00 in the default tz offset)
 MIN = 60000
@@ -55,6 +55,7 @@ class Base(unittest.TestCase):
 
     def courier(self, online=True, pos=None):
         acct, w = signup(self.srv, "worker")
+        approve_courier(self.srv, acct["id"])
         if online:
             r = w.post("/v1/courier/online", pos or near(-0.005, -0.004))
             self.assertEqual(r.status, 200, r)
@@ -815,6 +816,7 @@ class Service(unittest.TestCase):
             adm.post("/v1/admin/accounts/%d/credit" % cacct["id"], {"amount_micros": 50000000, "reason": "t"})
             place = cl.post("/v1/delivery/places", dict(name="K", **near())).json["id"]
             wacct, w = signup(srv, "worker")
+            approve_courier(srv, wacct["id"])
             self.assertEqual(w.post("/v1/courier/online", near(-0.003)).status, 200)
             job = cl.post("/v1/delivery/jobs", {"place_id": place, "dropoff_lat": REF[0] + 0.01,
                                                 "dropoff_lon": REF[1]}).json
@@ -1212,3 +1214,80 @@ class MessagesIssue15(Base):
         self.assertError(r, 409, "already_off_duty")
         self.assertIn("2025-01-15T10:00:00Z", r.json["error"]["message"])
         self.assertNotIn(str(T0), r.json["error"]["message"])
+
+
+class OnboardingAreasIssue15(Base):
+    """Issue 15, item 3: couriers are approved before they can go online,
+    and the guarantee counts only online time inside a service area."""
+
+    def test_a_self_registered_courier_waits_for_approval(self):
+        acct, w = signup(self.srv, "worker")
+        r = w.post("/v1/courier/online", near())
+        self.assertError(r, 403, "not_approved")
+        self.assertIn("approv", r.json["error"]["message"])
+        self.assertEqual(self.srv.sql("SELECT COUNT(*) FROM disp_shifts"), [(0,)])
+        self.assertError(self.adm.post("/v1/admin/dispatch/couriers/%d/suspend" % acct["id"], {}), 400,
+                         field="reason")
+        cacct, _ = signup(self.srv, "client")
+        self.assertError(self.adm.post("/v1/admin/dispatch/couriers/%d/approve" % cacct["id"]), 400, "not_a_courier")
+        self.assertError(w.post("/v1/admin/dispatch/couriers/%d/approve" % acct["id"]), 403)
+        r = self.adm.post("/v1/admin/dispatch/couriers/%d/approve" % acct["id"])
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["onboarding"]["state"], "approved")
+        self.assertError(self.adm.post("/v1/admin/dispatch/couriers/%d/approve" % acct["id"]), 409, "already_approved")
+        ev = self.journal("courier_approved")
+        self.assertEqual(len(ev), 1)
+        self.assertEqual((ev[0][3], ev[0][4]), (acct["id"], 0))  # the courier's record, a human decision
+        self.assertIsNotNone(ev[0][2])
+        self.assertEqual(w.post("/v1/courier/online", near()).status, 200)
+        self.assertEqual(w.post("/v1/courier/offline").status, 200)
+        r = self.adm.post("/v1/admin/dispatch/couriers/%d/suspend" % acct["id"], {"reason": "documents expired"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["onboarding"]["reason"], "documents expired")
+        self.assertEqual(len(self.journal("courier_suspended")), 1)
+        self.assertError(w.post("/v1/courier/online", near()), 403, "not_approved")
+
+    def test_guarantee_counts_time_inside_a_service_area(self):
+        put = lambda body: self.adm.request("PUT", "/v1/admin/dispatch/areas", body=body)
+        square = [[REF[0] - 0.05, REF[1] - 0.08], [REF[0] - 0.05, REF[1] + 0.08], [REF[0] + 0.05, REF[1] + 0.08],
+                  [REF[0] + 0.05, REF[1] - 0.08]]
+        before = self.srv.snapshot()
+        self.assertError(put({"areas": [{"name": "x", "points": square[:2]}]}), 400, "invalid_area", "points")
+        self.assertError(put({"areas": [{"name": "x", "points": [[100, 2], [48, 2], [48, 3]]}]}), 400, "invalid_area")
+        self.assertError(put({"areas": [{"name": "x", "points": [[48, 2], [48.5, 2.5], [49, 3]]}]}), 400,
+                         "invalid_area")
+        self.assertError(put({"areas": [{"points": square}]}), 400, "invalid_area", "name")
+        self.assertError(put({"zones": []}), 400)
+        self.assertEqual(before, self.srv.snapshot())
+        r = self.adm.get("/v1/admin/dispatch/areas")
+        self.assertEqual(r.json["areas"], [])
+        r = put({"areas": [{"name": "Paris", "points": square}]})
+        self.assertEqual(r.status, 200, r)
+        got = self.adm.get("/v1/admin/dispatch/areas").json["areas"][0]["points"]
+        self.assertEqual([[round(a, 6), round(b, 6)] for a, b in got], [[round(a, 6), round(b, 6)] for a, b in square])
+        far_acct, far = self.courier(pos={"lat": 0, "lon": 0})
+        in_acct, inside = self.courier(pos=near(0.001))
+        mv_acct, mover = self.courier(pos=near(0.002))
+        self.clock(advance_ms=30 * MIN)
+        self.assertEqual(mover.post("/v1/courier/position", {"lat": 0.001, "lon": 0.001}).status, 200)
+        self.clock(advance_ms=30 * MIN)
+        live = far.get("/v1/courier/shift").json
+        self.assertEqual(live["guarantee"]["counted_ms"], 0)
+        self.assertEqual(live["guarantee"]["topup_micros"], 0)
+        self.assertIn("service area", live["guarantee"]["explanation"])
+        r = far.post("/v1/courier/offline")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["guarantee"]["topup_micros"], 0)
+        self.assertEqual(r.json["online_ms"], 60 * MIN)
+        r = inside.post("/v1/courier/offline")
+        self.assertEqual(r.json["guarantee"]["counted_ms"], 60 * MIN)
+        self.assertEqual(r.json["guarantee"]["topup_micros"], 12000000)
+        self.assertIn("Counted 60 min 00 s of 60 min 00 s online", r.json["guarantee"]["explanation"])
+        r = mover.post("/v1/courier/offline")
+        self.assertEqual(r.json["guarantee"]["counted_ms"], 30 * MIN)
+        self.assertEqual(r.json["guarantee"]["topup_micros"], 6000000)
+        self.assertEqual(self.srv.sql("SELECT COUNT(*) FROM ledger_tx WHERE kind = 'guarantee_topup'"), [(2,)])
+        self.assertEqual(len(self.journal("areas_changed")), 1)
+        # the rule is in the register
+        reg = self.adm.get("/v1/register").json
+        self.assertIn("service area", json.dumps(reg))

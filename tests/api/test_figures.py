@@ -11,7 +11,7 @@ import tarfile
 import unittest
 import csv
 
-from vis import Server, signup
+from vis import Server, approve_courier, signup
 from test_visibility import M, H, D, T0, FAR, fund, make_batch, upload, event
 
 
@@ -184,7 +184,8 @@ class LiveWaiting(unittest.TestCase):
             adm = srv.admin()
             adm.post("/v1/admin/clock", {"set_ms": T0 + H})
             couriers = [signup(srv, "worker") for _ in range(2)]
-            for _, c in couriers:
+            for a, c in couriers:
+                approve_courier(srv, a["id"])
                 r = c.post("/v1/courier/online", {"lat": 48.8566, "lon": 2.3522})
                 self.assertEqual(r.status, 200, r)
             adm.post("/v1/admin/clock", {"advance_ms": 10 * M})

@@ -235,3 +235,11 @@ if RECORDED is not None and os.environ.get("VIS_SCHEMA_DUMP"):
             for rec in RECORDED:
                 f.write(json.dumps(rec) + "\n")
     atexit.register(_dump)
+
+
+def approve_courier(srv, account_id):
+    """Approve a worker account as a courier (onboarding, issue 15): only
+    approved couriers can go online."""
+    r = srv.admin().post("/v1/admin/dispatch/couriers/%d/approve" % account_id)
+    assert r.status == 200, r
+    return r.json

@@ -18,6 +18,7 @@
 #include "core/journal.h"
 #include "core/ledger.h"
 #include "core/timeacct.h"
+#include "dispatch/disp_area.h"
 #include "dispatch/disp_service.h"
 #include "dispatch/disp_svc_int.h"
 #include "store/store.h"
@@ -143,6 +144,9 @@ static void test_whole_job(void **state)
     int64_t place = json_integer_value(json_object_get(out, "id"));
     json_decref(out);
     assert_int_equal(disp_courier_position(&wc, 48.85, 2.35, &out, &err), VIS_ECONFLICT);
+    assert_int_equal(disp_courier_online(&wc, 48.85, 2.35, &out, &err), VIS_EFORBIDDEN); /* not approved yet */
+    assert_int_equal(disp_courier_approve(&sys, courier, NULL, &out, &err), 0);
+    json_decref(out);
     assert_int_equal(disp_courier_online(&wc, 48.85, 2.35, &out, &err), 0);
     json_decref(out);
     assert_int_equal(disp_job_post(&cc, place, 48.87, 2.36, 0, "n", &out, &err), 0);

@@ -38,6 +38,7 @@ class CourierPage(unittest.TestCase):
         CourierPage.n = getattr(CourierPage, "n", 0) + 1
         email = "courier%d@example.org" % CourierPage.n
         acct, w = vis.signup(self.srv, "worker", name="Courier %d" % CourierPage.n, email=email)
+        vis.approve_courier(self.srv, acct["id"])
         self.b.d.delete_all_cookies()
         self.b.login(email, "correct horse")
         return acct, w

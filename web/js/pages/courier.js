@@ -76,7 +76,8 @@ function shiftKey(s) {
   const live = s.online;
   return JSON.stringify({ ...s, online_ms: live ? 0 : s.online_ms, total_micros: live ? 0 : s.total_micros,
     guarantee: { ...s.guarantee, guaranteed_micros: live ? 0 : s.guarantee.guaranteed_micros,
-      topup_micros: live ? 0 : s.guarantee.topup_micros } });
+      topup_micros: live ? 0 : s.guarantee.topup_micros, counted_ms: live ? 0 : s.guarantee.counted_ms,
+      online_ms: live ? 0 : s.guarantee.online_ms, explanation: live ? '' : s.guarantee.explanation } });
 }
 
 function render(force) {

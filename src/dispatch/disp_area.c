@@ -1,0 +1,252 @@
+/* disp_area — service areas and courier onboarding. See disp_area.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/account.h"
+#include "dispatch/disp_area.h"
+#include "dispatch/disp_svc_int.h"
+#include "store/sql_dispatch.h"
+
+const char disp_area_rule[] =
+    "The hourly guarantee counts online time inside a service area set by the platform: each position you send "
+    "(and the one you go online at) counts the time until your next position or going offline when it lies "
+    "inside an area. With no service area defined, all online time counts. Only couriers approved by the "
+    "platform can go online.";
+
+bool disp_area_contains(int n, const int64_t *lat, const int64_t *lon, int64_t plat, int64_t plon)
+{
+    bool in = false;
+    for (int i = 0, j = n - 1; i < n; j = i++) {
+        if ((lat[i] > plat) != (lat[j] > plat)) {
+            double x = (double)(lon[j] - lon[i]) * (double)(plat - lat[i]) / (double)(lat[j] - lat[i]) +
+                       (double)lon[i];
+            if ((double)plon < x) in = !in;
+        }
+    }
+    return in;
+}
+
+/* points text: [[lat_e6, lon_e6], ...] */
+static bool points_contain(const char *text, int64_t plat, int64_t plon)
+{
+    json_t *a = json_loads(text, 0, NULL);
+    int64_t la[DISP_AREA_MAX_PTS], lo[DISP_AREA_MAX_PTS];
+    int n = 0;
+    size_t i;
+    json_t *p;
+    json_array_foreach(a, i, p)
+    {
+        if (n >= DISP_AREA_MAX_PTS) break;
+        la[n] = json_integer_value(json_array_get(p, 0));
+        lo[n] = json_integer_value(json_array_get(p, 1));
+        n++;
+    }
+    json_decref(a);
+    return n >= 3 && disp_area_contains(n, la, lo, plat, plon);
+}
+
+int disp_area_counts(disp_ctx *c, int64_t lat, int64_t lon, bool *inside, int *nareas, vis_err *err)
+{
+    *inside = false;
+    *nareas = 0;
+    store_stmt *q = store_query(c->db, SQL_DISP_AREAS_ALL, err, "");
+    if (!q) return disp_store_err(err);
+    int r;
+    while ((r = store_row(q, err)) == 1) {
+        (*nareas)++;
+        if (!*inside && points_contain(store_col_text(q, 2), lat, lon)) *inside = true;
+    }
+    store_done(q);
+    if (r < 0) return disp_store_err(err);
+    if (*nareas == 0) *inside = true;
+    return 0;
+}
+
+static json_t *points_json(const char *text)
+{
+    json_t *a = json_loads(text, 0, NULL), *o = json_array();
+    size_t i;
+    json_t *p;
+    json_array_foreach(a, i, p)
+    {
+        double la = (double)json_integer_value(json_array_get(p, 0)) / 1e6,
+               lo = (double)json_integer_value(json_array_get(p, 1)) / 1e6;
+        json_array_append_new(o, json_pack("[f, f]", la, lo));
+    }
+    json_decref(a);
+    return o;
+}
+
+int disp_areas_get(disp_ctx *c, json_t **out, vis_err *err)
+{
+    json_t *a = json_array();
+    store_stmt *q = a ? store_query(c->db, SQL_DISP_AREAS_ALL, err, "") : NULL;
+    if (!q) {
+        json_decref(a);
+        return err->code ? err->code : disp_nomem(err);
+    }
+    int r;
+    while ((r = store_row(q, err)) == 1)
+        json_array_append_new(a, json_pack("{s:I, s:s, s:o, s:I, s:I}", "id", (json_int_t)store_col_i64(q, 0), "name",
+                                           store_col_text(q, 1), "points", points_json(store_col_text(q, 2)),
+                                           "updated_ms", (json_int_t)store_col_i64(q, 3), "by",
+                                           (json_int_t)store_col_i64(q, 4)));
+    store_done(q);
+    if (r < 0) {
+        json_decref(a);
+        return disp_store_err(err);
+    }
+    *out = json_pack("{s:o, s:s, s:s}", "areas", a, "rule", disp_area_rule, "when_none",
+                     json_array_size(a) ? "" : "no service area is defined: all online time counts");
+    return *out ? 0 : disp_nomem(err);
+}
+
+static int bad(vis_err *err, const char *field, const char *msg, int k)
+{
+    return vis_errf(err, VIS_EINVAL, "invalid_area", field, "area %d: %s", k, msg);
+}
+
+int disp_areas_put(disp_ctx *c, json_t *spec, json_t **out, vis_err *err)
+{
+    json_t *areas = json_object_get(spec, "areas");
+    if (!json_is_array(areas))
+        return vis_errf(err, VIS_EINVAL, "invalid_area", "areas",
+                        "areas must be a list of {\"name\", \"points\": [[lat, lon], ...]} (an empty list removes them)");
+    if (json_array_size(areas) > DISP_AREA_MAX)
+        return vis_errf(err, VIS_EINVAL, "invalid_area", "areas", "at most %d service areas", DISP_AREA_MAX);
+    const char *k0;
+    json_t *v0;
+    json_object_foreach(spec, k0, v0) if (strcmp(k0, "areas"))
+        return vis_errf(err, VIS_EINVAL, "unknown_field", k0, "unknown field %s", k0);
+    /* validate all before changing anything */
+    size_t k;
+    json_t *a;
+    json_array_foreach(areas, k, a)
+    {
+        int n = (int)k + 1;
+        if (!json_is_object(a)) return bad(err, "areas", "each area is an object {name, points}", n);
+        const char *key;
+        json_t *v;
+        json_object_foreach(a, key, v) if (strcmp(key, "name") && strcmp(key, "points"))
+            return bad(err, "areas", "unknown field (an area has name and points)", n);
+        const char *name = json_string_value(json_object_get(a, "name"));
+        if (!name || !*name || strlen(name) > 100) return bad(err, "name", "a name of 1 to 100 characters is required", n);
+        json_t *pts = json_object_get(a, "points");
+        size_t np = json_array_size(pts);
+        if (!json_is_array(pts) || np < 3 || np > DISP_AREA_MAX_PTS)
+            return vis_errf(err, VIS_EINVAL, "invalid_area", "points",
+                            "area %d: points must be a list of 3 to %d [lat, lon] pairs", n, DISP_AREA_MAX_PTS);
+        double twice = 0, la0 = 0, lo0 = 0, pla = 0, plo = 0;
+        for (size_t i = 0; i < np; i++) {
+            json_t *p = json_array_get(pts, i);
+            int64_t la, lo;
+            vis_err e2 = {0};
+            if (!json_is_array(p) || json_array_size(p) != 2 || !json_is_number(json_array_get(p, 0)) ||
+                !json_is_number(json_array_get(p, 1)) ||
+                disp_latlon(json_number_value(json_array_get(p, 0)), json_number_value(json_array_get(p, 1)), &la,
+                            &lo, &e2))
+                return vis_errf(err, VIS_EINVAL, "invalid_area", "points",
+                                "area %d, point %zu: a point is [lat, lon] with lat in [-90, 90] and lon in "
+                                "[-180, 180]",
+                                n, i + 1);
+            double y = (double)la, x = (double)lo;
+            if (i == 0) la0 = y, lo0 = x;
+            else twice += (plo - lo0) * (y - la0) - (x - lo0) * (pla - la0);
+            pla = y, plo = x;
+        }
+        if (twice == 0) return bad(err, "points", "the polygon has no area (its points are on one line)", n);
+    }
+    if (store_exec(c->db, SQL_DISP_AREAS_CLEAR, err, "")) return disp_store_err(err);
+    json_array_foreach(areas, k, a)
+    {
+        json_t *pts = json_object_get(a, "points"), *st = json_array(), *p;
+        size_t i;
+        json_array_foreach(pts, i, p)
+        {
+            int64_t la, lo;
+            disp_latlon(json_number_value(json_array_get(p, 0)), json_number_value(json_array_get(p, 1)), &la, &lo,
+                        err);
+            json_array_append_new(st, json_pack("[I, I]", (json_int_t)la, (json_int_t)lo));
+        }
+        char *text = json_dumps(st, JSON_COMPACT);
+        json_decref(st);
+        if (!text) return disp_nomem(err);
+        int rc = store_exec(c->db, SQL_DISP_AREA_INSERT, err, "ttii", json_string_value(json_object_get(a, "name")),
+                            text, c->now_ms, c->actor_id);
+        free(text);
+        if (rc) return disp_store_err(err);
+    }
+    if (disp_areas_get(c, out, err)) return err->code;
+    json_t *pl = json_pack("{s:O}", "areas", json_object_get(*out, "areas"));
+    if (disp_journal(c, "areas_changed", -1, "areas", pl, NULL, 0, 0, false, NULL, err)) {
+        json_decref(*out);
+        *out = NULL;
+        return err->code;
+    }
+    return 0;
+}
+
+json_t *disp_onboarding_json(disp_ctx *c, int64_t courier, vis_err *err)
+{
+    store_stmt *q = store_query(c->db, SQL_DISP_ONBOARD_GET, err, "i", courier);
+    if (!q) return NULL;
+    int r = store_row(q, err);
+    json_t *o = NULL;
+    if (r == 1)
+        o = json_pack("{s:s, s:s, s:I, s:I}", "state", store_col_text(q, 0), "reason", store_col_text(q, 1),
+                      "since_ms", (json_int_t)store_col_i64(q, 2), "by", (json_int_t)store_col_i64(q, 3));
+    else if (r == 0)
+        o = json_pack("{s:s}", "state", "applied");
+    store_done(q);
+    if (r >= 0 && !o) disp_nomem(err);
+    return r < 0 ? NULL : o;
+}
+
+int disp_onboarding_approved(disp_ctx *c, int64_t courier, bool *approved, vis_err *err)
+{
+    json_t *o = disp_onboarding_json(c, courier, err);
+    if (!o) return err->code ? err->code : disp_nomem(err);
+    *approved = !strcmp(json_string_value(json_object_get(o, "state")), "approved");
+    json_decref(o);
+    return 0;
+}
+
+static int decide(disp_ctx *c, int64_t courier, const char *state, const char *event, const char *reason,
+                  json_t **out, vis_err *err)
+{
+    account a;
+    if (account_get(c->db, courier, &a, err)) return err->code;
+    if (strcmp(a.role, "worker"))
+        return vis_errf(err, VIS_EINVAL, "not_a_courier", NULL, "account %lld is not a worker", (long long)courier);
+    json_t *before = disp_onboarding_json(c, courier, err);
+    if (!before) return err->code ? err->code : disp_nomem(err);
+    char from[16];
+    snprintf(from, sizeof from, "%s", json_string_value(json_object_get(before, "state")));
+    json_decref(before);
+    if (!strcmp(from, state))
+        return vis_errf(err, VIS_ECONFLICT, !strcmp(state, "approved") ? "already_approved" : "already_suspended",
+                        NULL, "courier %lld is already %s", (long long)courier, state);
+    if (store_exec(c->db, SQL_DISP_ONBOARD_SET, err, "ittii", courier, state, reason ? reason : "", c->now_ms,
+                   c->actor_id))
+        return disp_store_err(err);
+    char subj[48];
+    snprintf(subj, sizeof subj, "courier:%lld", (long long)courier);
+    json_t *pl = json_pack("{s:s, s:s}", "from", from, "to", state);
+    if (pl && reason && *reason) json_object_set_new(pl, "reason", json_string(reason));
+    if (disp_journal(c, event, courier, subj, pl, NULL, 0, 0, false, NULL, err)) return err->code;
+    json_t *o = disp_onboarding_json(c, courier, err);
+    if (!o) return err->code ? err->code : disp_nomem(err);
+    *out = json_pack("{s:I, s:o}", "courier_id", (json_int_t)courier, "onboarding", o);
+    return *out ? 0 : disp_nomem(err);
+}
+
+int disp_courier_approve(disp_ctx *c, int64_t courier, const char *reason, json_t **out, vis_err *err)
+{
+    return decide(c, courier, "approved", "courier_approved", reason, out, err);
+}
+
+int disp_courier_suspend(disp_ctx *c, int64_t courier, const char *reason, json_t **out, vis_err *err)
+{
+    return decide(c, courier, "suspended", "courier_suspended", reason, out, err);
+}

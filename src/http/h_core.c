@@ -109,17 +109,13 @@ static int h_login_prep(http_req *r, http_resp *rs, vis_err *err)
 {
     if (jv_check(r->json, login_fields, err)) return err->code;
     vis_server *s = r->srv;
-    unsigned char h[ACCOUNT_TOKEN_HASH];
     char email[256];
     snprintf(email, sizeof email, "login:%s", jv_str(r->json, "email", ""));
     for (char *c = email; *c; c++)
         if (*c >= 'A' && *c <= 'Z') *c = (char)(*c - 'A' + 'a');
-    account_token_hash(email, h);
     /* an account's counter is per address too: nobody can lock a person out
        from elsewhere by failing on purpose */
-    uint64_t akey = 0, ikey = http_addr_key(r);
-    for (int i = 0; i < 8; i++) akey = (akey << 8) | h[i];
-    akey ^= ikey * 0x9e3779b97f4a7c15ULL;
+    uint64_t ikey = http_addr_key(r), akey = http_text_key(email) ^ (ikey * 0x9e3779b97f4a7c15ULL);
     int64_t now = clock_mono_ns() / 1000000, retry = 0;
     if (throttle_blocked(s->login_fail_account, akey, now, &retry) ||
         throttle_blocked(s->login_fail_address, ikey, now, &retry)) {

@@ -129,6 +129,8 @@ int http_query_i64(http_req *r, const char *name, int64_t def, int64_t lo, int64
 int http_param_id(http_req *r, int i, const char *name, int64_t *out, vis_err *err);
 /* A key for the client's address (rate limits, throttles). */
 uint64_t http_addr_key(http_req *r);
+/* A 64-bit key for any text (its BLAKE2b hash): throttles, caches. */
+uint64_t http_text_key(const char *text);
 /* A password's hash with the server's cost (in a prep step: workpool.h). */
 int  http_hash_password(http_req *r, const char *password, char out[128], vis_err *err);
 /* Status for an error code. */

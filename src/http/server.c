@@ -229,13 +229,18 @@ static uint64_t addr_key(struct MHD_Connection *c)
 {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (!ci || !ci->client_addr) return 2;
-    unsigned char h[ACCOUNT_TOKEN_HASH];
     const struct sockaddr *sa = ci->client_addr;
     char tmp[64] = "";
     if (sa->sa_family == AF_INET) inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, tmp, sizeof tmp);
     else if (sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, tmp, sizeof tmp);
-    account_token_hash(tmp, h);
+    return http_text_key(tmp);
+}
+
+uint64_t http_text_key(const char *text)
+{
+    unsigned char h[ACCOUNT_TOKEN_HASH];
+    account_token_hash(text, h);
     return key_of(h);
 }
 

@@ -32,18 +32,24 @@ static const char *content_type(const char *path)
     return "application/octet-stream";
 }
 
-static int plain(vis_server *s, struct MHD_Connection *c, int status, const char *ctype, const char *msg, int *st)
+/* Queue r with the headers every static answer gets (the page CSP for HTML). */
+static int queue(vis_server *s, struct MHD_Connection *c, struct MHD_Response *r, int status, const char *ctype,
+                 const char *cache, int *st)
 {
-    *st = status;
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(msg), (void *)msg, MHD_RESPMEM_PERSISTENT);
-    if (!r) return MHD_NO;
     MHD_add_response_header(r, "Content-Type", ctype);
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    websess_headers(r, &s->cfg, true);
+    MHD_add_response_header(r, "Cache-Control", cache);
+    websess_headers(r, &s->cfg, !strncmp(ctype, "text/html", 9));
+    *st = status;
     int ret = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+/* A short answer built here (copied: msg may be on the caller's stack). */
+static int plain(vis_server *s, struct MHD_Connection *c, int status, const char *ctype, const char *msg, int *st)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(msg), (void *)msg, MHD_RESPMEM_MUST_COPY);
+    return r ? queue(s, c, r, status, ctype, "no-store", st) : MHD_NO;
 }
 
 static int not_found(vis_server *s, struct MHD_Connection *c, int *st);
@@ -60,14 +66,7 @@ static int send_file(vis_server *s, struct MHD_Connection *c, const char *real, 
         close(fd);
         return MHD_NO;
     }
-    const char *ct = content_type(real);
-    MHD_add_response_header(r, "Content-Type", ct);
-    MHD_add_response_header(r, "Cache-Control", cache);
-    websess_headers(r, &s->cfg, !strncmp(ct, "text/html", 9));
-    *st = status;
-    int ret = MHD_queue_response(c, (unsigned)status, r);
-    MHD_destroy_response(r);
-    return ret;
+    return queue(s, c, r, status, content_type(real), cache, st);
 }
 
 /* Browser libraries come from Debian's packages, where Debian installs them
@@ -99,17 +98,7 @@ static int vendor(vis_server *s, struct MHD_Connection *c, const char *path, int
                      vendors[i].what, vendors[i].package, dir);
             fprintf(stderr, "{\"level\":\"error\",\"message\":\"%s missing: install the Debian package %s\"}\n",
                     vendors[i].what, vendors[i].package);
-            char *copy = strdup(msg);
-            if (!copy) return MHD_NO;
-            *st = 503;
-            struct MHD_Response *r = MHD_create_response_from_buffer(strlen(copy), copy, MHD_RESPMEM_MUST_FREE);
-            if (!r) return MHD_NO;
-            MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
-            MHD_add_response_header(r, "Cache-Control", "no-store");
-            websess_headers(r, &s->cfg, true);
-            int ret = MHD_queue_response(c, 503, r);
-            MHD_destroy_response(r);
-            return ret;
+            return plain(s, c, 503, "text/html; charset=utf-8", msg, st);
         }
         if (w < 0 || (size_t)w >= sizeof want) break;
         int r = send_file(s, c, want, 200, "public, max-age=86400", st);

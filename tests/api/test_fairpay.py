@@ -12,16 +12,12 @@ import random
 import threading
 import unittest
 
-from vis import Server, signup
+from vis import Server, fund, signup
 
 FAR = 253402300799999
 T0 = 1_800_000_000_000
 MIN = 12_000_000
 
-
-def fund(srv, client_id, micros):
-    r = srv.admin().post("/v1/admin/accounts/%d/credit" % client_id, {"amount_micros": micros, "reason": "test"})
-    assert r.status == 201, r
 
 
 def make_batch(cl, **kw):

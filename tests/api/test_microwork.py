@@ -7,15 +7,11 @@ import tempfile
 import threading
 import unittest
 
-from vis import BIN, Server, signup
+from vis import BIN, Server, fund, signup
 
 LABELS = ["cat", "dog"]
 FAR = 253402300799999
 
-
-def fund(srv, client_id, micros):
-    r = srv.admin().post("/v1/admin/accounts/%d/credit" % client_id, {"amount_micros": micros, "reason": "test"})
-    assert r.status == 201, r
 
 
 def make_batch(cl, **kw):

@@ -5,7 +5,7 @@ refused with a clear error naming the field, and nothing changes."""
 import threading
 import unittest
 
-from vis import Server, signup
+from vis import Server, fund, signup
 
 EUR = 1_000_000
 LEDGER_MAX_AMOUNT = 10**15   # one ledger movement, one admin credit
@@ -13,11 +13,6 @@ LEDGER_MAX_BALANCE = 10**18  # any account, either sign
 ISSUE_REWARD = 999_551_020_710
 ISSUE_TASKS = 167_773
 
-
-def fund(srv, client_id, micros):
-    r = srv.admin().post("/v1/admin/accounts/%d/credit" % client_id, {"amount_micros": micros, "reason": "test"})
-    assert r.status == 201, r
-    return r
 
 
 def tasks_csv(n):

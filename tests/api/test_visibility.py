@@ -8,7 +8,7 @@ import tarfile
 import unittest
 from datetime import datetime, timezone
 
-from vis import Server, signup
+from vis import Server, fund, signup
 
 M = 60_000
 H = 3_600_000
@@ -16,10 +16,6 @@ D = 86_400_000
 T0 = int(datetime(2027, 1, 4, tzinfo=timezone.utc).timestamp() * 1000)  # a Monday, 00:00 UTC
 FAR = 253402300799999
 
-
-def fund(srv, client_id, micros):
-    r = srv.admin().post("/v1/admin/accounts/%d/credit" % client_id, {"amount_micros": micros, "reason": "test"})
-    assert r.status == 201, r
 
 
 def make_batch(cl, **kw):

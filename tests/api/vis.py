@@ -165,6 +165,13 @@ class Client:
         return self.request("POST", path, body=body, **kw)
 
 
+def fund(srv, client_id, micros):
+    """Credit a client's funds (admin), asserting it worked."""
+    r = srv.admin().post("/v1/admin/accounts/%d/credit" % client_id, {"amount_micros": micros, "reason": "test"})
+    assert r.status == 201, r
+    return r
+
+
 def signup(srv, role="worker", name=None, email=None, password="correct horse"):
     c = srv.client()
     n = signup.counter = getattr(signup, "counter", 0) + 1

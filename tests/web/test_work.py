@@ -30,10 +30,6 @@ HOSTILE = """<h2 id="q">Is this message safe?</h2><p>${text}</p>
 <meta http-equiv="refresh" content="0;url=/v1/hostile-refresh">"""
 
 
-def fund(srv, client_id, micros):
-    r = srv.admin().post("/v1/admin/accounts/%d/credit" % client_id, {"amount_micros": micros, "reason": "test"})
-    assert r.status == 201, r
-
 
 def make_batch(cl, rows, **kw):
     spec = {"title": "Cats or dogs", "template": "What is in ${url}?", "answer_type": "single",
@@ -59,7 +55,7 @@ class Work(WebCase):
         cls.t0 = int(time.time() * 1000) - 3 * 3600 * 1000
         srv.admin().post("/v1/admin/clock", {"set_ms": cls.t0})
         cls.client_acct, cls.cl = vis.signup(srv, "client", name="Étiquettes Lumière SARL")
-        fund(srv, cls.client_acct["id"], 1_000_000_000)
+        vis.fund(srv, cls.client_acct["id"], 1_000_000_000)
         cls.cats = make_batch(cls.cl, [{"url": "img%d.jpg" % i} for i in range(4)])
         cls.words = make_batch(cls.cl, [{"w": "chat"}, {"w": "chien"}], title="Translate a word",
                                template="Translate <b>${w}</b> into English.", answer_type="text", labels=[],

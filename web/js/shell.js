@@ -87,12 +87,26 @@ export function flash(text, kind = 'info') {
   f.textContent = text;
 }
 
+// The pages of each role: a console refuses every other role (startPage's
+// `role`), and the server refuses their API calls whatever the page does.
 const NAV = [
   { href: '/', key: 'nav.observatory', who: 'all' },
   { href: '/work', key: 'nav.work', who: 'worker' },
   { href: '/courier', key: 'nav.courier', who: 'worker' },
+  { href: '/moderate', key: 'nav.moderate', who: 'worker' },
   { href: '/me', key: 'nav.me', who: 'worker' },
+  { href: '/client', key: 'nav.client', who: 'client' },
+  { href: '/restaurant', key: 'nav.restaurant', who: 'client' },
+  { href: '/dispatch', key: 'nav.dispatch', who: 'admin' },
+  { href: '/admin', key: 'nav.admin', who: 'admin' },
 ];
+
+// Where a signed-in person lands: the first page of their role.
+export function homeOf(account) {
+  if (!account) return '/';
+  const first = NAV.find((n) => n.who === account.role && n.href !== '/');
+  return account.role === 'worker' ? '/me' : (first ? first.href : '/');
+}
 
 function drawHeader(me) {
   const top = document.getElementById('top');
@@ -127,9 +141,25 @@ async function logout() {
   location.href = '/login';
 }
 
+// A console opened by another role: say whose page it is and where theirs
+// is, draw nothing else (the page's own code never runs).
+function refuse(me, role) {
+  const main = document.getElementById('main');
+  const home = homeOf(me);
+  const box = el('section', { class: 'card refused', id: 'refused', 'aria-labelledby': 'refused-h' },
+    el('h1', { id: 'refused-h' }, t('refused.title')),
+    el('p', {}, t('refused.text', { role: t('role.' + role), mine: t('role.' + me.role) })),
+    el('p', {}, el('a', { href: home }, t('refused.home'))));
+  if (main) { main.textContent = ''; main.append(box); }
+  document.title = t('refused.title') + ' — Visible';
+  ready();
+  return new Promise(() => {});
+}
+
 // Start a page: catalogues, the signed-in account (auth: 'none', 'optional'
 // or 'required' — required sends to /login and back), then the header.
-export async function startPage({ catalogues = [], auth = 'optional' } = {}) {
+// role: the one role this console is for ('worker', 'client', 'admin').
+export async function startPage({ catalogues = [], auth = 'optional', role = null } = {}) {
   await initI18n(catalogues);
   let me = null;
   /* no vis_csrf cookie: nobody is signed in in this browser, no need to ask */
@@ -146,6 +176,7 @@ export async function startPage({ catalogues = [], auth = 'optional' } = {}) {
   }
   drawHeader(me);
   onLangChange(() => drawHeader(me));
+  if (role && me && me.role !== role) return refuse(me, role);
   return { me };
 }
 

@@ -1,12 +1,12 @@
 // login — sign in and sign up. The server answers with session cookies (the
 // page never holds a token), then the person goes where they were heading.
 import { post } from '../api.js';
-import { startPage, showError, clearErrors, t, ready } from '../shell.js';
+import { startPage, showError, clearErrors, t, ready, homeOf } from '../shell.js';
 
 function next(account) {
   const n = new URLSearchParams(location.search).get('next');
   if (n && n.startsWith('/') && !n.startsWith('//')) return n;
-  return account.role === 'worker' ? '/me' : '/';
+  return homeOf(account);
 }
 
 async function submit(form, path, body, button) {

@@ -21,7 +21,7 @@ static double run(bool full, int n)
     store *db;
     vis_err err;
     store_opts o = {.sync_full = full, .busy_timeout_ms = 5000};
-    if (store_pool_open(&pool, path, &o, &err) || store_connect(pool, &db, &err) || store_migrate(db, &err)) {
+    if (store_pool_open(&pool, path, &o, &err) || store_connect(pool, &db, &err) || store_migrate(db, 0, &err)) {
         fprintf(stderr, "bench/ledger: %s\n", err.msg);
         exit(1);
     }

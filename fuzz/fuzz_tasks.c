@@ -77,7 +77,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     store_opts o = {.sync_full = false, .busy_timeout_ms = 1000};
     if (store_pool_open(&pool, db_path, &o, &e)) die("open", &e);
     if (store_connect(pool, &db, &e)) die("connect", &e);
-    if (store_migrate(db, &e)) die("migrate", &e);
+    if (store_migrate(db, 0, &e)) die("migrate", &e);
     config_defaults(&cfg);
     if (account_create_hashed(db, "client", "Fuzz Client", "fuzz@client.test", NULL, 1000, &client, &e))
         die("account", &e);

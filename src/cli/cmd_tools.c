@@ -61,7 +61,7 @@ static int open_db(const char *path, store_pool **pool, store **db)
 {
     vis_err err;
     store_opts so = {.sync_full = true, .busy_timeout_ms = 5000};
-    if (store_pool_open(pool, path, &so, &err) || store_connect(*pool, db, &err) || store_migrate(*db, &err)) {
+    if (store_pool_open(pool, path, &so, &err) || store_connect(*pool, db, &err) || store_migrate(*db, clock_now_ms(NULL), &err)) {
         fprintf(stderr, "visible: %s\n", err.msg);
         return 1;
     }

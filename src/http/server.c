@@ -473,7 +473,13 @@ static int run_tail(vis_server *s, http_req *rq, http_resp *rs, vis_err *err, re
 {
     const http_route *rt = rq->route;
     bool tx = rt->flags & (HTTP_TX | HTTP_IDEM);
-    if (!tx) return rt->fn(rq, rs, err);
+    if (!tx && strcmp(rq->method, "GET")) return rt->fn(rq, rs, err);
+    if (!tx) { /* a read: one snapshot for all its statements (store.h) */
+        if (store_read_begin(rq->db, err)) return err->code;
+        int rc = rt->fn(rq, rs, err);
+        store_read_end(rq->db);
+        return rc;
+    }
 
     rq->idem_key = (rt->flags & HTTP_IDEM)
                        ? MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Idempotency-Key")
@@ -796,7 +802,7 @@ int server_init(vis_server *s, const vis_config *cfg, vis_err *err)
     store_opts so = {.sync_full = cfg->sync_full, .busy_timeout_ms = cfg->busy_timeout_ms};
     if (store_pool_open(&s->pool, cfg->db, &so, err)) return err->code;
     store *db = server_store(s, err);
-    if (!db || store_migrate(db, err)) return err->code ? err->code : VIS_ESTORE;
+    if (!db || store_migrate(db, clock_now_ms(&s->clock), err)) return err->code ? err->code : VIS_ESTORE;
     /* routes: concatenate every module's table */
     const http_route *const *tables = server_route_tables();
     size_t n = 0;

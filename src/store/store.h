@@ -19,7 +19,8 @@
  * Transactions nest by counting: the outermost store_begin takes the pool's
  * write lock (writers queue on a mutex instead of spinning on SQLite's busy
  * handler) and runs BEGIN IMMEDIATE; inner ones are no-ops; a rollback at
- * any depth makes the outermost commit roll back. SQLite runs in WAL mode
+ * any depth makes the outermost commit roll back. Read-only work runs in
+ * a read snapshot (store_read_begin). SQLite runs in WAL mode
  * with foreign keys on; migrations (store_migrate) are numbered and
  * embedded in the binary.
  */
@@ -50,14 +51,21 @@ void store_pool_stats(store_pool *p, int64_t *ns, int64_t *calls);
 int  store_connect(store_pool *p, store **out, vis_err *err);
 void store_disconnect(store *s);
 
-/* Apply every embedded migration not yet applied. */
-int  store_migrate(store *s, vis_err *err);
+/* Apply every embedded migration not yet applied (recorded at now_ms). */
+int  store_migrate(store *s, int64_t now_ms, vis_err *err);
 int  store_schema_version(store *s);
 
 int  store_begin(store *s, vis_err *err);
 int  store_commit(store *s, vis_err *err);
 void store_rollback(store *s);
 bool store_in_tx(const store *s);
+/* A read snapshot: every statement until store_read_end sees the database
+ * as of the first read, without taking the writers' lock (read-only
+ * requests run in one, so a balance read with three statements never sees
+ * half a transfer). A store_begin, or a statement that writes, ends the
+ * snapshot first; inside a transaction both calls do nothing. */
+int  store_read_begin(store *s, vis_err *err);
+void store_read_end(store *s);
 /* Inside a transaction: run one job in a savepoint. store_job_end keeps its
  * changes if ok and nothing inside rolled back, else undoes only them. */
 int  store_job_begin(store *s, vis_err *err);

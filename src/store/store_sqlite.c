@@ -32,9 +32,9 @@ struct store_stmt {
     unsigned char idx[MAX_PARAMS]; /* SQLite's index of $1, $2, ... (0: unused) */
 };
 
-enum { CTL_BEGIN, CTL_COMMIT, CTL_ROLLBACK, CTL_SAVEPOINT, CTL_ROLLBACK_TO, CTL_RELEASE, CTL_N };
-static const char *const ctl_sql[CTL_N] = {"BEGIN IMMEDIATE", "COMMIT", "ROLLBACK", "SAVEPOINT job",
-                                           "ROLLBACK TO job", "RELEASE job"};
+enum { CTL_BEGIN, CTL_COMMIT, CTL_ROLLBACK, CTL_SAVEPOINT, CTL_ROLLBACK_TO, CTL_RELEASE, CTL_READ, CTL_N };
+static const char *const ctl_sql[CTL_N] = {"BEGIN IMMEDIATE", "COMMIT",      "ROLLBACK", "SAVEPOINT job",
+                                           "ROLLBACK TO job", "RELEASE job", "BEGIN"};
 
 struct store {
     store_pool *pool;
@@ -42,6 +42,7 @@ struct store {
     sqlite3_stmt *ctl[CTL_N]; /* transaction control, prepared once */
     int         depth;
     bool        failed;
+    bool        reading; /* inside store_read_begin's snapshot */
     store_stmt  cache[CACHE_SLOTS];
 };
 
@@ -147,8 +148,27 @@ static int ctl(store *s, int which)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* A read snapshot (store.h): a deferred BEGIN, so SQLite's WAL gives every
+ * statement until the end the database as it was at the first read, and no
+ * lock is taken that a writer would wait on. */
+int store_read_begin(store *s, vis_err *err)
+{
+    if (s->depth > 0 || s->reading) return 0;
+    if (ctl(s, CTL_READ) != SQLITE_OK) return fail(s, err, "begin read");
+    s->reading = true;
+    return 0;
+}
+
+void store_read_end(store *s)
+{
+    if (!s->reading) return;
+    s->reading = false;
+    if (ctl(s, CTL_COMMIT) != SQLITE_OK) ctl(s, CTL_ROLLBACK);
+}
+
 int store_begin(store *s, vis_err *err)
 {
+    store_read_end(s); /* a write inside a read: the snapshot ends here */
     if (s->depth++ > 0) return 0;
     pthread_mutex_lock(&s->pool->write_lock);
     s->failed = false;
@@ -209,12 +229,20 @@ int store_job_end(store *s, bool ok, vis_err *err)
     return rc == SQLITE_OK ? 0 : fail(s, err, "release savepoint");
 }
 
+/* A statement that writes, run in autocommit inside a read snapshot: the
+ * snapshot ends first, so the write is not refused for a stale snapshot. */
+static store_stmt *ready(store *s, store_stmt *c)
+{
+    if (s->reading && !sqlite3_stmt_readonly(c->st)) store_read_end(s);
+    return c;
+}
+
 static store_stmt *prepare(store *s, const char *sql, vis_err *err)
 {
     size_t h = ((uintptr_t)sql >> 3) % CACHE_SLOTS;
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
         store_stmt *c = &s->cache[(h + i) % CACHE_SLOTS];
-        if (c->sql == sql) return c;
+        if (c->sql == sql) return ready(s, c);
         if (!c->sql) {
             if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->st, NULL) != SQLITE_OK) {
                 fail(s, err, "prepare");
@@ -230,7 +258,7 @@ static store_stmt *prepare(store *s, const char *sql, vis_err *err)
                 snprintf(name, sizeof name, "$%d", k + 1);
                 c->idx[k] = (unsigned char)sqlite3_bind_parameter_index(c->st, name);
             }
-            return c;
+            return ready(s, c);
         }
     }
     vis_errf(err, VIS_ESTORE, NULL, NULL, "statement cache full");
@@ -437,7 +465,7 @@ int store_schema_version(store *s)
     return (int)v;
 }
 
-int store_migrate(store *s, vis_err *err)
+int store_migrate(store *s, int64_t now_ms, vis_err *err)
 {
     if (store_exec_script(s,
                           "CREATE TABLE IF NOT EXISTS schema_migrations("
@@ -453,8 +481,7 @@ int store_migrate(store *s, vis_err *err)
         if (r == 1) continue;
         if (store_begin(s, err)) return VIS_ESTORE;
         if ((m->sql && store_exec_script(s, m->sql, err)) || (m->fn && m->fn(s, err)) ||
-            store_exec(s, SQL_MIGRATION_RECORD, err, "iti", (int64_t)m->version, m->name,
-                       clock_now_ms(NULL))) {
+            store_exec(s, SQL_MIGRATION_RECORD, err, "iti", (int64_t)m->version, m->name, now_ms)) {
             store_rollback(s);
             return VIS_ESTORE;
         }

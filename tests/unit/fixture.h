@@ -27,7 +27,7 @@ static int setup(void **state)
     store_opts o = {.sync_full = false, .busy_timeout_ms = 1000};
     assert_int_equal(store_pool_open(&f->pool, f->path, &o, &err), 0);
     assert_int_equal(store_connect(f->pool, &f->db, &err), 0);
-    assert_int_equal(store_migrate(f->db, &err), 0);
+    assert_int_equal(store_migrate(f->db, 0, &err), 0);
     config_defaults(&f->cfg);
     *state = f;
     return 0;

@@ -177,6 +177,39 @@ static void test_store_binding(void **state)
     assert_false(store_in_tx(f->db));
 }
 
+/* A read snapshot sees the database as at its first read; a write on the
+ * same connection ends it (and is not refused for a stale snapshot). */
+static void test_store_read_snapshot(void **state)
+{
+    fx *f = *state;
+    vis_err err;
+    store *other;
+    assert_int_equal(store_connect(f->pool, &other, &err), 0);
+    static const char count[] = "SELECT COUNT(*) FROM settings";
+    static const char put[] = "INSERT INTO settings(key, value) VALUES ($1, 'v')";
+    int64_t n0 = -1, n = -1;
+    assert_int_equal(store_read_begin(f->db, &err), 0);
+    assert_int_equal(store_get_i64(f->db, count, &n0, &err, ""), 1);
+    assert_int_equal(store_exec(other, put, &err, "t", "from-other"), 0); /* a writer is not held up */
+    assert_int_equal(store_get_i64(f->db, count, &n, &err, ""), 1);
+    assert_int_equal(n, n0); /* still the snapshot */
+    assert_int_equal(store_exec(f->db, put, &err, "t", "from-reader"), 0); /* ends it */
+    assert_int_equal(store_get_i64(f->db, count, &n, &err, ""), 1);
+    assert_int_equal(n, n0 + 2);
+    store_read_end(f->db);
+    /* a transaction begun inside a snapshot ends it first */
+    assert_int_equal(store_read_begin(f->db, &err), 0);
+    assert_int_equal(store_get_i64(f->db, count, &n, &err, ""), 1);
+    assert_int_equal(store_exec(other, put, &err, "t", "again"), 0);
+    assert_int_equal(store_begin(f->db, &err), 0);
+    assert_int_equal(store_get_i64(f->db, count, &n, &err, ""), 1);
+    assert_int_equal(n, n0 + 3);
+    assert_int_equal(store_commit(f->db, &err), 0);
+    store_read_end(f->db);
+    assert_false(store_in_tx(f->db));
+    store_disconnect(other);
+}
+
 static void test_journal_chain(void **state)
 {
     fx *f = *state;
@@ -347,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_config),
         cmocka_unit_test_setup_teardown(test_store_binding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checks_as_comparisons, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_read_snapshot, setup, teardown),
         cmocka_unit_test(test_authcache),
         cmocka_unit_test_setup_teardown(test_journal_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ledger, setup, teardown),

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "cli/commands.h"
 
 typedef struct {
@@ -32,6 +33,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    mem_json_init(); /* one out-of-memory policy (base/mem.h) */
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -75,12 +75,24 @@ int  store_job_end(store *s, bool ok, vis_err *err);
 store_stmt *store_query(store *s, const char *sql, vis_err *err, const char *fmt, ...);
 /* 1 = a row is ready, 0 = done, -1 = error. */
 int  store_row(store_stmt *q, vis_err *err);
+/* The one-row read, for statements that select at most one row (by a unique
+ * key, or LIMIT 1): returns 0 with *row set to the row (read its columns,
+ * then store_done(*row)) or to NULL when there is none; or an error code,
+ * err filled, *row NULL. It cannot be misread: "no row" is not an error and
+ * an error is never "no row".
+ *     store_stmt *q;
+ *     if (store_one(db, SQL_X, &q, err, "i", id)) return err->code;
+ *     if (!q) return vis_errf(err, VIS_ENOTFOUND, ...);
+ *     x = store_col_i64(q, 0);
+ *     store_done(q); */
+__attribute__((warn_unused_result)) int store_one(store *s, const char *sql, store_stmt **row, vis_err *err,
+                                                  const char *fmt, ...);
 /* Reset the statement for reuse (always call after store_query). */
 void store_done(store_stmt *q);
 /* Run a statement that returns no rows; returns 0 or an error code. */
 int  store_exec(store *s, const char *sql, vis_err *err, const char *fmt, ...);
 /* Run a statement and read the first column of its first row as int64.
- * Returns 1 if a row was found, 0 if none, -1 on error. */
+ * Returns 1 if a row was found, 0 if none, -1 on error (err filled). */
 int  store_get_i64(store *s, const char *sql, int64_t *out, vis_err *err, const char *fmt, ...);
 /* Run a query and collect the first column of every row as int64 (ids);
  * *ids is malloc'd (free it), NULL when there is no row. 0 or an error. */

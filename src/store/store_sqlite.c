@@ -334,6 +334,28 @@ int store_row(store_stmt *q, vis_err *err)
     return -1;
 }
 
+int store_one(store *s, const char *sql, store_stmt **row, vis_err *err, const char *fmt, ...)
+{
+    *row = NULL;
+    store_stmt *q = prepare(s, sql, err);
+    if (!q) return err->code;
+    q->t0 = clock_mono_ns();
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = bind_va(q, fmt, ap, err);
+    va_end(ap);
+    if (!rc) {
+        int r = store_row(q, err);
+        if (r == 1) {
+            *row = q;
+            return 0;
+        }
+        if (r < 0) rc = err->code;
+    }
+    store_done(q);
+    return rc;
+}
+
 void store_done(store_stmt *q)
 {
     if (!q) return;

@@ -210,6 +210,26 @@ static void test_store_read_snapshot(void **state)
     store_disconnect(other);
 }
 
+/* store_one: a row, no row (not an error), an error (never "no row"). */
+static void test_store_one(void **state)
+{
+    fx *f = *state;
+    vis_err err;
+    store_stmt *q = (store_stmt *)1;
+    assert_int_equal(store_exec(f->db, "INSERT INTO settings(key, value) VALUES ($1, $2)", &err, "tt", "one", "1"), 0);
+    assert_int_equal(store_one(f->db, "SELECT value FROM settings WHERE key = $1", &q, &err, "t", "one"), 0);
+    assert_non_null(q);
+    assert_string_equal(store_col_text(q, 0), "1");
+    store_done(q);
+    assert_int_equal(store_one(f->db, "SELECT value FROM settings WHERE key = $1", &q, &err, "t", "none"), 0);
+    assert_null(q);
+    q = (store_stmt *)1;
+    assert_int_not_equal(store_one(f->db, "SELECT value FROM settings WHERE key = $1", &q, &err, "", NULL), 0);
+    assert_null(q);
+    assert_int_not_equal(err.code, 0);
+    assert_true(err.msg[0] != '\0');
+}
+
 static void test_journal_chain(void **state)
 {
     fx *f = *state;
@@ -381,6 +401,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_binding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checks_as_comparisons, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_read_snapshot, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_one, setup, teardown),
         cmocka_unit_test(test_authcache),
         cmocka_unit_test_setup_teardown(test_journal_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ledger, setup, teardown),

@@ -50,8 +50,9 @@ void mem_json_init(void) { json_set_alloc_funcs(mem_alloc, free); }
 json_t *mem_json(json_t *v, const char *file, int line)
 {
     if (v) return v;
-    fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"json_pack failed at %s:%d (bad format or NULL string): aborting\"}\n",
-            file, line);
+    fprintf(stderr,
+            "{\"level\":\"fatal\",\"msg\":\"json_pack failed at %s:%d (bad format or NULL string): aborting\"}\n", file,
+            line);
     fflush(stderr);
     abort();
 }

@@ -6,7 +6,7 @@
 #   make screenshots  copy the browser tests' screenshots into docs/screenshots
 #   make fuzz       fuzz every parser FUZZ_SECONDS (default 600) each (fuzz/)
 CC      ?= gcc
-PKGS    := sqlite3 libmicrohttpd jansson libsodium libcurl
+PKGS    := sqlite3 libpq libmicrohttpd jansson libsodium libcurl
 B       ?= build
 OPT     ?= -O2
 SANFLAGS ?=

@@ -22,7 +22,8 @@ static void usage(FILE *f)
             "usage: visible serve [OPTIONS]\n"
             "Run the platform: HTTP/JSON API under /v1, the web UI, /health and /metrics.\n\n"
             "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0 picks a free one)\n"
-            "  --db PATH           SQLite database (default var/visible.db), created if missing\n"
+            "  --db PATH|URL       SQLite database (default var/visible.db), created if missing; or a\n"
+            "                      PostgreSQL connection string (postgresql://... or 'host=... dbname=...')\n"
             "  --demo              seed demo accounts and content\n"
             "  --threads N         HTTP worker threads (default 16)\n"
             "  --config FILE       JSON config file (see 'visible config' for every key)\n"
@@ -36,6 +37,10 @@ void cli_admin_token_path(const vis_config *cfg, char *out, size_t cap)
 {
     if (cfg->admin_token_file[0]) {
         snprintf(out, cap, "%s", cfg->admin_token_file);
+        return;
+    }
+    if (store_is_pg(cfg->db)) { /* no file beside a PostgreSQL database */
+        snprintf(out, cap, "var/admin.token");
         return;
     }
     char tmp[PATH_MAX];
@@ -114,7 +119,7 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "visible serve: libsodium failed to initialise\n");
         return 1;
     }
-    mkparent(cfg.db);
+    if (!store_is_pg(cfg.db)) mkparent(cfg.db);
     /* block the stop signals in every thread; main waits for them */
     sigset_t set;
     sigemptyset(&set);
@@ -132,6 +137,7 @@ int cmd_serve(int argc, char **argv)
     store *db = server_store(&srv, &err);
     char tokpath[PATH_MAX];
     cli_admin_token_path(&cfg, tokpath, sizeof tokpath);
+    mkparent(tokpath);
     int created = 0;
     int64_t now = clock_now_ms(&srv.clock);
     if (!db || demo_bootstrap_admin(db, tokpath, now, &created, &err) ||

@@ -42,9 +42,14 @@ typedef struct store_opts {
     int64_t busy_timeout_ms;
 } store_opts;
 
+/* path: a SQLite file, or a libpq connection string (postgresql://... or
+ * key=value with host= or dbname=; several hosts allowed) for PostgreSQL. */
 int  store_pool_open(store_pool **out, const char *path, const store_opts *o, vis_err *err);
+bool store_is_pg(const char *path);
 void store_pool_close(store_pool *p);
 const char *store_pool_path(const store_pool *p);
+/* "sqlite" or "postgresql": the engine the path or connection string selects. */
+const char *store_pool_engine(const store_pool *p);
 /* Total time spent in the store and number of statements, all connections. */
 void store_pool_stats(store_pool *p, int64_t *ns, int64_t *calls);
 

@@ -1,85 +1,41 @@
-/* store_sqlite — the SQLite driver of the store (see store.h). */
+/* store_sqlite — the SQLite driver of the store (see store.h, store_int.h). */
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
-#include "core/clock.h"
+#include "base/mem.h"
 #include "store/store.h"
 #include "store/store_int.h"
-
-struct store_pool {
-    char           *path;
-    store_opts      opts;
-    pthread_mutex_t write_lock;
-    atomic_llong    ns, calls;
-};
 
 #define CACHE_SLOTS 256
 
 #define MAX_PARAMS 40
 
-struct store_stmt {
+typedef struct lstmt {
+    store_stmt    head;
     sqlite3_stmt *st;
-    const char   *sql;
-    store        *owner;
-    int64_t       t0;
     int           nparams;
     unsigned char idx[MAX_PARAMS]; /* SQLite's index of $1, $2, ... (0: unused) */
-};
+} lstmt;
 
-enum { CTL_BEGIN, CTL_COMMIT, CTL_ROLLBACK, CTL_SAVEPOINT, CTL_ROLLBACK_TO, CTL_RELEASE, CTL_READ, CTL_N };
-static const char *const ctl_sql[CTL_N] = {"BEGIN IMMEDIATE", "COMMIT",      "ROLLBACK", "SAVEPOINT job",
-                                           "ROLLBACK TO job", "RELEASE job", "BEGIN"};
+static const char *const ctl_sql[STORE_CTL_N] = {"BEGIN IMMEDIATE", "COMMIT",      "ROLLBACK", "SAVEPOINT job",
+                                                 "ROLLBACK TO job", "RELEASE job", "BEGIN"};
 
-struct store {
-    store_pool *pool;
-    sqlite3    *db;
-    sqlite3_stmt *ctl[CTL_N]; /* transaction control, prepared once */
-    int         depth;
-    bool        failed;
-    bool        reading; /* inside store_read_begin's snapshot */
-    store_stmt  cache[CACHE_SLOTS];
-};
+typedef struct lstore {
+    store         head;
+    sqlite3      *db;
+    sqlite3_stmt *ctl[STORE_CTL_N]; /* transaction control, prepared once */
+    lstmt         cache[CACHE_SLOTS];
+} lstore;
 
-int store_pool_open(store_pool **out, const char *path, const store_opts *o, vis_err *err)
-{
-    store_pool *p = calloc(1, sizeof *p);
-    if (!p || !(p->path = strdup(path))) {
-        free(p);
-        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-    }
-    if (o) p->opts = *o;
-    else {
-        p->opts.sync_full = true;
-        p->opts.busy_timeout_ms = 5000;
-    }
-    pthread_mutex_init(&p->write_lock, NULL);
-    *out = p;
-    return 0;
-}
+#define L(s) ((lstore *)(s))
+#define Q(q) ((lstmt *)(q))
 
-void store_pool_close(store_pool *p)
-{
-    if (!p) return;
-    pthread_mutex_destroy(&p->write_lock);
-    free(p->path);
-    free(p);
-}
-
-const char *store_pool_path(const store_pool *p) { return p->path; }
-
-void store_pool_stats(store_pool *p, int64_t *ns, int64_t *calls)
-{
-    *ns = atomic_load(&p->ns);
-    *calls = atomic_load(&p->calls);
-}
-
-static int fail(store *s, vis_err *err, const char *what)
+static int fail(lstore *s, vis_err *err, const char *what)
 {
     int rc = sqlite3_extended_errcode(s->db);
     int code = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ? VIS_EBUSY : VIS_ESTORE;
@@ -88,11 +44,11 @@ static int fail(store *s, vis_err *err, const char *what)
                     sqlite3_errmsg(s->db));
 }
 
-int store_connect(store_pool *p, store **out, vis_err *err)
+static int l_script(store *st, const char *sql, vis_err *err);
+
+static int l_connect(store_pool *p, store **out, vis_err *err)
 {
-    store *s = calloc(1, sizeof *s);
-    if (!s) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-    s->pool = p;
+    lstore *s = mem_calloc(1, sizeof *s);
     int rc = sqlite3_open_v2(p->path, &s->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
@@ -108,28 +64,29 @@ int store_connect(store_pool *p, store **out, vis_err *err)
              "PRAGMA page_size=1024; PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;"
              "PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=0;",
              p->opts.sync_full ? "FULL" : "NORMAL");
-    if (store_exec_script(s, pragmas, err)) {
-        store_disconnect(s);
+    if (l_script(&s->head, pragmas, err)) {
+        sqlite3_close(s->db);
+        free(s);
         return VIS_ESTORE;
     }
-    *out = s;
+    *out = &s->head;
     return 0;
 }
 
-void store_disconnect(store *s)
+static void l_disconnect(store *st)
 {
-    if (!s) return;
+    lstore *s = L(st);
     for (int i = 0; i < CACHE_SLOTS; i++)
         if (s->cache[i].st) sqlite3_finalize(s->cache[i].st);
-    for (int i = 0; i < CTL_N; i++) sqlite3_finalize(s->ctl[i]);
+    for (int i = 0; i < STORE_CTL_N; i++) sqlite3_finalize(s->ctl[i]);
     sqlite3_close(s->db);
     free(s);
 }
 
-int store_exec_script(store *s, const char *sql, vis_err *err)
+static int l_script(store *st, const char *sql, vis_err *err)
 {
     char *msg = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    if (sqlite3_exec(L(st)->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         vis_errf(err, VIS_ESTORE, NULL, NULL, "%s", msg ? msg : "sql error");
         sqlite3_free(msg);
         return VIS_ESTORE;
@@ -137,120 +94,36 @@ int store_exec_script(store *s, const char *sql, vis_err *err)
     return 0;
 }
 
-/* Run a transaction-control statement (prepared once per connection). */
-static int ctl(store *s, int which)
+/* A transaction-control statement (prepared once per connection). A read
+ * snapshot is a deferred BEGIN: with WAL, every statement until the end
+ * sees the database as at the first read, and no lock is taken that a
+ * writer would wait on. */
+static int l_ctl(store *st, int which, vis_err *err)
 {
+    lstore *s = L(st);
     if (!s->ctl[which] && sqlite3_prepare_v3(s->db, ctl_sql[which], -1, SQLITE_PREPARE_PERSISTENT, &s->ctl[which],
                                              NULL) != SQLITE_OK)
-        return sqlite3_errcode(s->db);
+        return fail(s, err, ctl_sql[which]);
     int rc = sqlite3_step(s->ctl[which]);
     sqlite3_reset(s->ctl[which]);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+    return rc == SQLITE_DONE ? 0 : fail(s, err, ctl_sql[which]);
 }
 
-/* A read snapshot (store.h): a deferred BEGIN, so SQLite's WAL gives every
- * statement until the end the database as it was at the first read, and no
- * lock is taken that a writer would wait on. */
-int store_read_begin(store *s, vis_err *err)
+static store_stmt *l_prepare(store *st, const char *sql, vis_err *err)
 {
-    if (s->depth > 0 || s->reading) return 0;
-    if (ctl(s, CTL_READ) != SQLITE_OK) return fail(s, err, "begin read");
-    s->reading = true;
-    return 0;
-}
-
-void store_read_end(store *s)
-{
-    if (!s->reading) return;
-    s->reading = false;
-    if (ctl(s, CTL_COMMIT) != SQLITE_OK) ctl(s, CTL_ROLLBACK);
-}
-
-int store_begin(store *s, vis_err *err)
-{
-    store_read_end(s); /* a write inside a read: the snapshot ends here */
-    if (s->depth++ > 0) return 0;
-    pthread_mutex_lock(&s->pool->write_lock);
-    s->failed = false;
-    if (ctl(s, CTL_BEGIN) != SQLITE_OK) {
-        int rc = fail(s, err, "begin");
-        s->depth = 0;
-        pthread_mutex_unlock(&s->pool->write_lock);
-        return rc;
-    }
-    return 0;
-}
-
-int store_commit(store *s, vis_err *err)
-{
-    if (s->depth <= 0) return vis_errf(err, VIS_ESTORE, NULL, NULL, "commit outside a transaction");
-    if (--s->depth > 0) return 0;
-    int rc = 0;
-    if (s->failed) {
-        ctl(s, CTL_ROLLBACK);
-        rc = vis_errf(err, VIS_ESTORE, NULL, NULL, "transaction rolled back by an inner failure");
-    } else if (ctl(s, CTL_COMMIT) != SQLITE_OK) {
-        rc = fail(s, err, "commit");
-        ctl(s, CTL_ROLLBACK);
-    }
-    pthread_mutex_unlock(&s->pool->write_lock);
-    return rc;
-}
-
-void store_rollback(store *s)
-{
-    if (s->depth <= 0) return;
-    if (--s->depth > 0) {
-        s->failed = true;
-        return;
-    }
-    ctl(s, CTL_ROLLBACK);
-    pthread_mutex_unlock(&s->pool->write_lock);
-}
-
-bool store_in_tx(const store *s) { return s->depth > 0; }
-
-int store_job_begin(store *s, vis_err *err)
-{
-    if (s->depth <= 0) return vis_errf(err, VIS_ESTORE, NULL, NULL, "savepoint outside a transaction");
-    if (ctl(s, CTL_SAVEPOINT) != SQLITE_OK) return fail(s, err, "savepoint");
-    s->failed = false;
-    s->depth++;
-    return 0;
-}
-
-int store_job_end(store *s, bool ok, vis_err *err)
-{
-    s->depth--;
-    int rc = SQLITE_OK;
-    if (!ok || s->failed) rc = ctl(s, CTL_ROLLBACK_TO);
-    if (rc == SQLITE_OK) rc = ctl(s, CTL_RELEASE);
-    s->failed = false;
-    return rc == SQLITE_OK ? 0 : fail(s, err, "release savepoint");
-}
-
-/* A statement that writes, run in autocommit inside a read snapshot: the
- * snapshot ends first, so the write is not refused for a stale snapshot. */
-static store_stmt *ready(store *s, store_stmt *c)
-{
-    if (s->reading && !sqlite3_stmt_readonly(c->st)) store_read_end(s);
-    return c;
-}
-
-static store_stmt *prepare(store *s, const char *sql, vis_err *err)
-{
+    lstore *s = L(st);
     size_t h = ((uintptr_t)sql >> 3) % CACHE_SLOTS;
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
-        store_stmt *c = &s->cache[(h + i) % CACHE_SLOTS];
-        if (c->sql == sql) return ready(s, c);
-        if (!c->sql) {
+        lstmt *c = &s->cache[(h + i) % CACHE_SLOTS];
+        if (c->head.sql == sql) return &c->head;
+        if (!c->head.sql) {
             if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->st, NULL) != SQLITE_OK) {
                 fail(s, err, "prepare");
                 c->st = NULL;
                 return NULL;
             }
-            c->sql = sql;
-            c->owner = s;
+            c->head.sql = sql;
+            c->head.owner = st;
             /* map $1..$n to SQLite's parameter indexes once, not per bind */
             c->nparams = sqlite3_bind_parameter_count(c->st);
             for (int k = 0; k < c->nparams && k < MAX_PARAMS; k++) {
@@ -258,20 +131,23 @@ static store_stmt *prepare(store *s, const char *sql, vis_err *err)
                 snprintf(name, sizeof name, "$%d", k + 1);
                 c->idx[k] = (unsigned char)sqlite3_bind_parameter_index(c->st, name);
             }
-            return ready(s, c);
+            return &c->head;
         }
     }
     vis_errf(err, VIS_ESTORE, NULL, NULL, "statement cache full");
     return NULL;
 }
 
-static int bind_va(store_stmt *q, const char *fmt, va_list ap, vis_err *err)
+static bool l_writes(store_stmt *q) { return !sqlite3_stmt_readonly(Q(q)->st); }
+
+static int l_bind(store_stmt *qh, const char *fmt, va_list ap, vis_err *err)
 {
+    lstmt *q = Q(qh);
     sqlite3_stmt *st = q->st;
     int n = q->nparams;
     if ((size_t)n != (fmt ? strlen(fmt) : 0) || n > MAX_PARAMS)
         return vis_errf(err, VIS_ESTORE, NULL, NULL, "statement takes %d parameters, %zu given: %.60s", n,
-                        fmt ? strlen(fmt) : 0, q->sql);
+                        fmt ? strlen(fmt) : 0, qh->sql);
     for (int i = 0; fmt && fmt[i]; i++) {
         int idx = q->idx[i];
         int rc = SQLITE_OK;
@@ -303,113 +179,32 @@ static int bind_va(store_stmt *q, const char *fmt, va_list ap, vis_err *err)
         default:
             return vis_errf(err, VIS_ESTORE, NULL, NULL, "bad bind format '%c'", fmt[i]);
         }
-        if (rc != SQLITE_OK) return fail(q->owner, err, "bind");
+        if (rc != SQLITE_OK) return fail(L(qh->owner), err, "bind");
     }
     return 0;
 }
 
-store_stmt *store_query(store *s, const char *sql, vis_err *err, const char *fmt, ...)
+static int l_row(store_stmt *q, vis_err *err)
 {
-    store_stmt *q = prepare(s, sql, err);
-    if (!q) return NULL;
-    q->t0 = clock_mono_ns();
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = bind_va(q, fmt, ap, err);
-    va_end(ap);
-    if (rc) {
-        store_done(q);
-        return NULL;
-    }
-    return q;
-}
-
-int store_row(store_stmt *q, vis_err *err)
-{
-    int rc = sqlite3_step(q->st);
+    int rc = sqlite3_step(Q(q)->st);
     if (rc == SQLITE_ROW) return 1;
     if (rc == SQLITE_DONE) return 0;
-    fail(q->owner, err, "step");
-    if (q->owner->depth > 0) q->owner->failed = true;
+    fail(L(q->owner), err, "step");
     return -1;
 }
 
-int store_one(store *s, const char *sql, store_stmt **row, vis_err *err, const char *fmt, ...)
+static void l_reset(store_stmt *q)
 {
-    *row = NULL;
-    store_stmt *q = prepare(s, sql, err);
-    if (!q) return err->code;
-    q->t0 = clock_mono_ns();
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = bind_va(q, fmt, ap, err);
-    va_end(ap);
-    if (!rc) {
-        int r = store_row(q, err);
-        if (r == 1) {
-            *row = q;
-            return 0;
-        }
-        if (r < 0) rc = err->code;
-    }
-    store_done(q);
-    return rc;
-}
-
-void store_done(store_stmt *q)
-{
-    if (!q) return;
-    sqlite3_reset(q->st);
-    sqlite3_clear_bindings(q->st);
-    store_pool *p = q->owner->pool;
-    atomic_fetch_add(&p->ns, clock_mono_ns() - q->t0);
-    atomic_fetch_add(&p->calls, 1);
-}
-
-static int exec_va(store *s, const char *sql, vis_err *err, const char *fmt, va_list ap, int64_t *out)
-{
-    store_stmt *q = prepare(s, sql, err);
-    if (!q) return err ? err->code : VIS_ESTORE;
-    q->t0 = clock_mono_ns();
-    int rc = bind_va(q, fmt, ap, err);
-    if (!rc) {
-        int r = store_row(q, err);
-        if (r < 0) rc = err ? err->code : VIS_ESTORE;
-        else if (out) {
-            rc = r; /* 1 found, 0 none */
-            if (r == 1) *out = sqlite3_column_int64(q->st, 0);
-        }
-    }
-    store_done(q);
-    return rc;
-}
-
-int store_exec(store *s, const char *sql, vis_err *err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = exec_va(s, sql, err, fmt, ap, NULL);
-    va_end(ap);
-    return rc;
-}
-
-int store_get_i64(store *s, const char *sql, int64_t *out, vis_err *err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int64_t v = 0;
-    int rc = exec_va(s, sql, err, fmt, ap, &v);
-    va_end(ap);
-    if (rc == 1) *out = v;
-    if (rc != 0 && rc != 1) return -1;
-    return rc;
+    sqlite3_reset(Q(q)->st);
+    sqlite3_clear_bindings(Q(q)->st);
 }
 
 /* WAL frames (pages of 1 KiB) after which a checkpoint resets the log. */
 #define WAL_RESET_FRAMES 32768
 
-int store_checkpoint(store *s, vis_err *err)
+static int l_checkpoint(store *st, vis_err *err)
 {
+    lstore *s = L(st);
     int log = 0, done = 0;
     int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) return fail(s, err, "checkpoint");
@@ -419,98 +214,50 @@ int store_checkpoint(store *s, vis_err *err)
        milliseconds) and reset it: TRUNCATE waits for the readers of older
        frames to finish, copies the rest and truncates the file. */
     if (log > WAL_RESET_FRAMES) {
-        pthread_mutex_lock(&s->pool->write_lock);
+        pthread_mutex_lock(&st->pool->write_lock);
         rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
-        pthread_mutex_unlock(&s->pool->write_lock);
+        pthread_mutex_unlock(&st->pool->write_lock);
         if (rc != SQLITE_OK && rc != SQLITE_BUSY) return fail(s, err, "checkpoint");
     }
     return 0;
 }
 
-int store_ids(store *s, const char *sql, int64_t **ids, size_t *n, vis_err *err, const char *fmt, ...)
+static int64_t l_changes(store *s) { return sqlite3_changes64(L(s)->db); }
+static int64_t l_last_id(store *s) { return sqlite3_last_insert_rowid(L(s)->db); }
+static int64_t l_col_i64(store_stmt *q, int col) { return sqlite3_column_int64(Q(q)->st, col); }
+static bool l_col_null(store_stmt *q, int col) { return sqlite3_column_type(Q(q)->st, col) == SQLITE_NULL; }
+static const char *l_col_text(store_stmt *q, int col)
 {
-    *ids = NULL;
-    *n = 0;
-    store_stmt *q = prepare(s, sql, err);
-    if (!q) return err && err->code ? err->code : VIS_ESTORE;
-    q->t0 = clock_mono_ns();
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = bind_va(q, fmt, ap, err);
-    va_end(ap);
-    size_t cap = 0;
-    int r = 0;
-    while (!rc && (r = store_row(q, err)) == 1) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            int64_t *ni = realloc(*ids, cap * sizeof *ni);
-            if (!ni) {
-                rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-                break;
-            }
-            *ids = ni;
-        }
-        (*ids)[(*n)++] = sqlite3_column_int64(q->st, 0);
-    }
-    if (!rc && r < 0) rc = err && err->code ? err->code : VIS_ESTORE;
-    store_done(q);
-    if (rc) {
-        free(*ids);
-        *ids = NULL;
-        *n = 0;
-    }
-    return rc;
-}
-
-int64_t store_changes(store *s) { return sqlite3_changes64(s->db); }
-int64_t store_last_id(store *s) { return sqlite3_last_insert_rowid(s->db); }
-
-int64_t store_col_i64(store_stmt *q, int col) { return sqlite3_column_int64(q->st, col); }
-bool store_col_null(store_stmt *q, int col) { return sqlite3_column_type(q->st, col) == SQLITE_NULL; }
-const char *store_col_text(store_stmt *q, int col)
-{
-    const unsigned char *t = sqlite3_column_text(q->st, col);
+    const unsigned char *t = sqlite3_column_text(Q(q)->st, col);
     return t ? (const char *)t : "";
 }
-const void *store_col_blob(store_stmt *q, int col, size_t *len)
+static const void *l_col_blob(store_stmt *q, int col, size_t *len)
 {
-    const void *b = sqlite3_column_blob(q->st, col);
-    *len = (size_t)sqlite3_column_bytes(q->st, col);
+    const void *b = sqlite3_column_blob(Q(q)->st, col);
+    *len = (size_t)sqlite3_column_bytes(Q(q)->st, col);
     return b;
 }
 
-int store_schema_version(store *s)
-{
-    int64_t v = 0;
-    vis_err e;
-    if (store_get_i64(s, "SELECT COALESCE(MAX(version),0) FROM schema_migrations", &v, &e, "") < 0) return 0;
-    return (int)v;
-}
-
-int store_migrate(store *s, int64_t now_ms, vis_err *err)
-{
-    if (store_exec_script(s,
-                          "CREATE TABLE IF NOT EXISTS schema_migrations("
-                          "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms INTEGER NOT NULL) STRICT",
-                          err))
-        return VIS_ESTORE;
-    /* apply every migration not yet recorded (by number, so that
-       migrations written in parallel branches all get applied) */
-    for (const store_migration *m = store_migrations; m->version; m++) {
-        int64_t done = 0;
-        int r = store_get_i64(s, SQL_MIGRATION_DONE, &done, err, "i", (int64_t)m->version);
-        if (r < 0) return VIS_ESTORE;
-        if (r == 1) continue;
-        if (store_begin(s, err)) return VIS_ESTORE;
-        if ((m->sql && store_exec_script(s, m->sql, err)) || (m->fn && m->fn(s, err)) ||
-            store_exec(s, SQL_MIGRATION_RECORD, err, "iti", (int64_t)m->version, m->name, now_ms)) {
-            store_rollback(s);
-            return VIS_ESTORE;
-        }
-        if (store_commit(s, err)) return VIS_ESTORE;
-    }
-    return 0;
-}
+const store_driver store_sqlite_driver = {
+    .name = "sqlite",
+    .connect = l_connect,
+    .disconnect = l_disconnect,
+    .script = l_script,
+    .ctl = l_ctl,
+    .prepare = l_prepare,
+    .writes = l_writes,
+    .bind = l_bind,
+    .row = l_row,
+    .reset = l_reset,
+    .col_i64 = l_col_i64,
+    .col_null = l_col_null,
+    .col_text = l_col_text,
+    .col_blob = l_col_blob,
+    .changes = l_changes,
+    .last_id = l_last_id,
+    .checkpoint = l_checkpoint,
+    .ddl = NULL,
+};
 
 /* ---- migration 7: CHECK (c IN (...)) as comparisons ---- */
 
@@ -590,10 +337,12 @@ char *store_sqlite_rewrite_checks(const char *sql)
     return b.data;
 }
 
-int store_sqlite_checks_as_comparisons(store *s, vis_err *err)
+int store_sqlite_checks_as_comparisons(store *st, vis_err *err)
 {
+    if (st->drv != &store_sqlite_driver) return 0; /* PostgreSQL: nothing to do */
+    lstore *s = L(st);
     int64_t version = 0;
-    if (store_get_i64(s, "PRAGMA schema_version", &version, err, "") < 0) return VIS_ESTORE;
+    if (store_get_i64(st, "PRAGMA schema_version", &version, err, "") < 0) return VIS_ESTORE;
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(s->db, "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%CHECK%'",
                            -1, &q, NULL) != SQLITE_OK)
@@ -629,12 +378,12 @@ int store_sqlite_checks_as_comparisons(store *s, vis_err *err)
     if (!rc && n) {
         char bump[64];
         snprintf(bump, sizeof bump, "PRAGMA schema_version = %lld", (long long)version + 1);
-        rc = store_exec_script(s, "PRAGMA writable_schema = ON", err);
+        rc = store_exec_script(st, "PRAGMA writable_schema = ON", err);
         for (size_t i = 0; i < n && !rc; i++)
-            rc = store_exec(s, "UPDATE sqlite_schema SET sql = $2 WHERE type = 'table' AND name = $1", err, "tt",
+            rc = store_exec(st, "UPDATE sqlite_schema SET sql = $2 WHERE type = 'table' AND name = $1", err, "tt",
                             ch[i].name, ch[i].sql);
-        if (!rc) rc = store_exec_script(s, bump, err);
-        int off = store_exec_script(s, "PRAGMA writable_schema = OFF", err);
+        if (!rc) rc = store_exec_script(st, bump, err);
+        int off = store_exec_script(st, "PRAGMA writable_schema = OFF", err);
         if (!rc) rc = off;
     }
     for (size_t i = 0; i < n; i++) {

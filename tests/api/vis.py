@@ -16,6 +16,53 @@ if not os.path.isabs(os.environ.get("VISIBLE_BIN", "")):
 else:
     BIN = os.environ["VISIBLE_BIN"]
 SHARED = os.path.join(os.path.dirname(REPO), "shared", "data")
+# VISIBLE_PG: a libpq connection string without dbname (e.g. "host=/tmp/pg
+# user=visible"): every Server then gets a fresh PostgreSQL database of its
+# own instead of a SQLite file (tests/run makes the throwaway cluster).
+PG = os.environ.get("VISIBLE_PG", "")
+
+
+def _psql(dbname, query, fmt=True):
+    """Run one query with Debian's psql; rows as tuples (ints parsed, NULL as None)."""
+    args = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "%s dbname=%s" % (PG, dbname)]
+    if fmt:
+        args += ["-A", "-t", "-F", "\x1f", "-R", "\x1e", "-P", "null=\x02"]
+    out = subprocess.run(args + ["-c", query], capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError("psql: " + out.stderr)
+    rows = []
+    for line in out.stdout.split("\x1e"):
+        if line.strip("\n") == "":
+            continue
+        vals = []
+        for v in line.strip("\n").split("\x1f"):
+            if v == "\x02":
+                vals.append(None)
+            elif v.lstrip("-").isdigit():
+                vals.append(int(v))
+            else:
+                vals.append(v)
+        rows.append(tuple(vals))
+    return rows
+
+
+def _pg_literal(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def pg_query(dbname, query, params=()):
+    """sqlite3-style '?' parameters, as quoted literals (tests only)."""
+    parts = query.split("?")
+    if len(parts) - 1 != len(params):
+        raise ValueError("parameters do not match")
+    q = parts[0] + "".join(_pg_literal(p) + rest for p, rest in zip(params, parts[1:]))
+    return _psql(dbname, q)
 
 
 class Server:
@@ -27,7 +74,16 @@ class Server:
         self.keep_dir = db is not None
         self.dir = os.path.dirname(os.path.abspath(db)) if db else tempfile.mkdtemp(prefix="visible-test-")
         self.db = os.path.abspath(db) if db else os.path.join(self.dir, "visible.db")
-        args = [BIN, "serve", "--listen", "127.0.0.1:0", "--db", self.db, "--test-clock", "--threads", "4",
+        dbarg = self.db
+        self.pgname = None
+        if PG:  # one database per file name, made on first use
+            import hashlib
+            self.pgname = "vt_" + hashlib.sha1(self.db.encode()).hexdigest()[:16]
+            if not _psql("postgres", "SELECT 1 FROM pg_database WHERE datname = '%s'" % self.pgname):
+                _psql("postgres", "CREATE DATABASE " + self.pgname, fmt=False)
+            dbarg = "%s dbname=%s" % (PG, self.pgname)
+            extra = ("--set", "admin_token_file=" + os.path.join(self.dir, "admin.token")) + tuple(extra)
+        args = [BIN, "serve", "--listen", "127.0.0.1:0", "--db", dbarg, "--test-clock", "--threads", "4",
                 "--set", "auth.pwhash_mem_kib=64", "--set", "auth.pwhash_ops=1",
                 "--set", "web_root=" + os.path.join(REPO, "web")]
         if demo:
@@ -84,9 +140,13 @@ class Server:
             self.proc.stdout.close()
         if not self.keep_dir:
             shutil.rmtree(self.dir, ignore_errors=True)
+            if self.pgname:
+                _psql("postgres", "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.pgname, fmt=False)
 
     def sql(self, query, params=()):
         """Read the database directly (tests only)."""
+        if self.pgname:
+            return pg_query(self.pgname, query, params)
         import sqlite3
         con = sqlite3.connect(self.db, timeout=10)
         try:
@@ -96,6 +156,10 @@ class Server:
 
     def snapshot(self):
         """Every row of every table: to check that bad input changed nothing."""
+        if self.pgname:
+            tables = [r[0] for r in _psql(self.pgname, "SELECT table_name FROM information_schema.tables "
+                                                       "WHERE table_schema = 'public' ORDER BY 1")]
+            return {t: _psql(self.pgname, "SELECT * FROM %s ORDER BY 1" % t) for t in tables}
         import sqlite3
         con = sqlite3.connect(self.db, timeout=10)
         try:

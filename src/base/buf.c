@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
+
 void buf_init(buf *b) { memset(b, 0, sizeof *b); }
 
 void buf_free(buf *b)
@@ -17,29 +19,23 @@ void buf_free(buf *b)
 void buf_reset(buf *b)
 {
     b->len = 0;
-    b->oom = false;
     if (b->data) b->data[0] = '\0';
 }
 
 bool buf_reserve(buf *b, size_t extra)
 {
-    if (b->oom) return false;
     if (b->len + extra + 1 <= b->cap) return true;
+    if (extra > ((size_t)-1) / 4 - b->len) mem_oom(extra); /* no size_t can hold it */
     size_t cap = b->cap ? b->cap : 64;
-    while (cap < b->len + extra + 1) {
-        if (cap > ((size_t)-1) / 2) { b->oom = true; return false; }
-        cap *= 2;
-    }
-    char *p = realloc(b->data, cap);
-    if (!p) { b->oom = true; return false; }
-    b->data = p;
+    while (cap < b->len + extra + 1) cap *= 2;
+    b->data = mem_realloc(b->data, cap);
     b->cap = cap;
     return true;
 }
 
 void buf_append(buf *b, const void *p, size_t n)
 {
-    if (!buf_reserve(b, n)) return;
+    buf_reserve(b, n);
     if (n) memcpy(b->data + b->len, p, n);
     b->len += n;
     b->data[b->len] = '\0';
@@ -56,7 +52,7 @@ void buf_printf(buf *b, const char *fmt, ...)
     va_end(ap);
     if (n < 0) return;
     if ((size_t)n < sizeof tmp) { buf_append(b, tmp, (size_t)n); return; }
-    if (!buf_reserve(b, (size_t)n)) return;
+    buf_reserve(b, (size_t)n);
     va_start(ap, fmt);
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -81,7 +77,6 @@ int buf_read_file(buf *b, const char *path)
     int bad = ferror(f);
     if (f != stdin) fclose(f);
     if (bad) { errno = EIO; return -1; }
-    if (b->oom) { errno = ENOMEM; return -1; }
     if (!b->data) buf_append(b, "", 0); /* an empty file: "" (terminated), not unterminated storage */
     return 0;
 }

@@ -1,9 +1,10 @@
 /*
  * buf — a growable byte buffer, always NUL-terminated.
  *
- * Used for building responses, log lines and reading files. Allocation
- * failure is sticky: once an append fails, buf.oom is set and further
- * appends are no-ops, so callers check once at the end.
+ * Used for building responses, log lines and reading files. Growing it
+ * allocates through base/mem (out of memory aborts), so an append always
+ * succeeds. The oom field is kept, always false, for the few readers
+ * outside base that have not dropped their check yet.
  */
 #ifndef VIS_BASE_BUF_H
 #define VIS_BASE_BUF_H
@@ -15,12 +16,13 @@ typedef struct buf {
     char  *data;
     size_t len;
     size_t cap;
-    bool   oom;
+    bool   oom; /* always false (see above) */
 } buf;
 
 void buf_init(buf *b);
 void buf_free(buf *b);
 void buf_reset(buf *b);
+/* Room for extra more bytes (and the NUL); always true. */
 bool buf_reserve(buf *b, size_t extra);
 void buf_append(buf *b, const void *p, size_t n);
 void buf_puts(buf *b, const char *s);

@@ -1,5 +1,7 @@
 #include "base/csv.h"
 
+#include "base/mem.h"
+
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,23 +27,16 @@ void csv_free(csv_reader *r)
     memset(r, 0, sizeof *r);
 }
 
-static int push_field(csv_reader *r, vis_err *err)
+static void push_field(csv_reader *r)
 {
     if (r->nfields == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 16;
-        size_t *off = realloc(r->off, cap * sizeof *off);
-        if (!off) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        r->off = off;
-        size_t *fl = realloc(r->field_len, cap * sizeof *fl);
-        if (!fl) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        r->field_len = fl;
-        char **f = realloc(r->field, cap * sizeof *f);
-        if (!f) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        r->field = f;
+        r->off = mem_realloc(r->off, cap * sizeof *r->off);
+        r->field_len = mem_realloc(r->field_len, cap * sizeof *r->field_len);
+        r->field = mem_realloc(r->field, cap * sizeof *r->field);
         r->cap = cap;
     }
     r->off[r->nfields++] = r->scratch.len;
-    return 0;
 }
 
 static void end_field(csv_reader *r)
@@ -53,8 +48,8 @@ static void end_field(csv_reader *r)
 
 /* Fast path for the common record: a line without any quote. The line is
  * copied once and split on commas in place. Returns 1, or 0 when the line
- * has a quote (the general parser handles it), -1 on error. */
-static int next_plain(csv_reader *r, vis_err *err)
+ * has a quote (the general parser handles it). */
+static int next_plain(csv_reader *r)
 {
     const char *p = r->p, *end = r->end;
     const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -63,14 +58,14 @@ static int next_plain(csv_reader *r, vis_err *err)
     const char *content_end = le > p && le[-1] == '\r' ? le - 1 : le;
     if (memchr(p, '\r', (size_t)(content_end - p))) return 0; /* a bare CR ends a record: general parser */
     size_t n = (size_t)(content_end - p);
-    if (!buf_reserve(&r->scratch, n + 1)) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory"), -1;
+    buf_reserve(&r->scratch, n + 1);
     char *d = r->scratch.data;
     memcpy(d, p, n);
     d[n] = '\0';
     r->scratch.len = n + 1;
     size_t off = 0;
     for (;;) {
-        if (push_field(r, err)) return -1;
+        push_field(r);
         r->off[r->nfields - 1] = off;
         char *c = memchr(d + off, ',', n - off);
         size_t fe = c ? (size_t)(c - d) : n;
@@ -91,13 +86,13 @@ int csv_next(csv_reader *r, vis_err *err)
     r->nfields = 0;
     buf_reset(&r->scratch);
     r->line = r->next_line;
-    int fast = next_plain(r, err);
+    int fast = next_plain(r);
     if (fast) return fast;
     r->nfields = 0;
     buf_reset(&r->scratch);
     const char *p = r->p, *end = r->end;
     for (;;) {
-        if (push_field(r, err)) return -1;
+        push_field(r);
         if (p < end && *p == '"') {
             size_t qline = r->next_line;
             p++;
@@ -135,10 +130,6 @@ int csv_next(csv_reader *r, vis_err *err)
         break;
     }
     r->p = p;
-    if (r->scratch.oom) {
-        vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        return -1;
-    }
     for (size_t i = 0; i < r->nfields; i++) r->field[i] = r->scratch.data + r->off[i];
     return 1;
 }

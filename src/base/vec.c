@@ -4,16 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool vec_room(void *arr_ptr, size_t *cap, size_t n, size_t elem)
+#include "base/mem.h"
+
+void vec_room(void *arr_ptr, size_t *cap, size_t n, size_t elem)
 {
-    if (n < *cap) return true;
+    if (n < *cap) return;
     size_t nc = *cap ? *cap * 2 : 16;
     while (nc <= n) nc *= 2;
-    if (elem && nc > SIZE_MAX / elem) return false;
+    if (elem && nc > SIZE_MAX / elem) mem_oom(SIZE_MAX);
     void **arr = arr_ptr;
-    void *p = realloc(*arr, nc * elem);
-    if (!p) return false;
-    *arr = p;
+    *arr = mem_realloc(*arr, nc * elem);
     *cap = nc;
-    return true;
 }

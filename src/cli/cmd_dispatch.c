@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/mem.h"
 #include "cli/commands.h"
 #include "dispatch/disp_mdrp.h"
 #include "dispatch/disp_sim.h"
@@ -38,7 +39,7 @@ static void usage(FILE *f)
 
 static json_t *figures(const disp_mdrp_report *r)
 {
-    return json_pack("{s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+    return JSON_PACK("{s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
                      "orders", r->orders, "delivered", r->delivered,
                      "ctd_mean", r->ctd_mean, "ctd_median", r->ctd_median,
                      "ctd_p90", r->ctd_p90, "within_target", r->within_target,

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/mem.h"
 #include "base/buf.h"
 #include "base/csv.h"
 #include "cli/commands.h"
@@ -322,7 +323,7 @@ static json_t *folds_json(const modc_dataset *d, const modc_cv_opts *cv)
         json_t *f1 = json_object();
         for (size_t c = 0; c < x->k; c++)
             json_object_set_new(f1, d->classes[c], f1_defined(x, c) ? json_real(x->per_class[c].f1) : json_null());
-        json_array_append_new(a, json_pack("{s:I,s:f,s:f,s:f,s:o}", "n", (json_int_t)x->n, "accuracy", x->accuracy,
+        json_array_append_new(a, JSON_PACK("{s:I,s:f,s:f,s:f,s:o}", "n", (json_int_t)x->n, "accuracy", x->accuracy,
                                            "macro_f1", x->macro_f1, "weighted_f1", x->weighted_f1, "f1", f1));
     }
     return a;
@@ -387,14 +388,14 @@ static int print_json(const modc_dataset *d, const modc_cv_opts *cv, const modc_
     for (size_t c = 0; c < m->k; c++) {
         const modc_class_metrics *x = &m->per_class[c];
         json_object_set_new(pc, d->classes[c],
-                            json_pack("{s:f,s:f,s:f,s:I}", "precision", x->precision, "recall",
+                            JSON_PACK("{s:f,s:f,s:f,s:I}", "precision", x->precision, "recall",
                                       x->recall, "f1", x->f1, "support", (json_int_t)x->support));
         json_t *row = json_array();
         for (size_t j = 0; j < m->k; j++)
             json_array_append_new(row, json_integer((json_int_t)m->confusion[c * m->k + j]));
         json_array_append_new(conf, row);
     }
-    json_t *o = json_pack("{s:f,s:f,s:f,s:o,s:f,s:f,s:f,s:I,s:I,s:I,s:f,s:o,s:o,s:o}", "weighted_f1",
+    json_t *o = JSON_PACK("{s:f,s:f,s:f,s:o,s:f,s:f,s:f,s:I,s:I,s:I,s:f,s:o,s:o,s:o}", "weighted_f1",
                           m->weighted_f1, "macro_f1", m->macro_f1, "accuracy", m->accuracy,
                           "per_class", pc, "auto_share", m->auto_share, "auto_accuracy",
                           m->auto_accuracy, "seconds", secs, "n", (json_int_t)m->n, "n_auto",
@@ -446,7 +447,7 @@ static int do_eval(opts *o)
     vis_err_clear(&err);
     double *oof = NULL;
     if (o->preds) {
-        oof = calloc(d.n * d.nclasses, sizeof *oof);
+        oof = mem_calloc(d.n * d.nclasses, sizeof *oof);
         if (!oof) {
             fprintf(stderr, "visible moderation eval: out of memory\n");
             modc_data_free(&d);
@@ -458,7 +459,7 @@ static int do_eval(opts *o)
     double l2[1000] = {0};
     o->cv.epochs = epochs;
     o->cv.l2 = l2;
-    modc_metrics *per_fold = calloc(o->cv.folds, sizeof *per_fold);
+    modc_metrics *per_fold = mem_calloc(o->cv.folds, sizeof *per_fold);
     o->cv.per_fold = per_fold;
     if (!per_fold || modc_cross_validate(&d, &o->cv, &m, &err)) {
         fprintf(stderr, "visible moderation eval: %s\n", per_fold ? err.msg : "out of memory");
@@ -534,7 +535,7 @@ static int do_train(opts *o)
     vis_err err;
     vis_err_clear(&err);
     modc_model *m = NULL;
-    modc_fvec *xs = calloc(d.n ? d.n : 1, sizeof *xs);
+    modc_fvec *xs = mem_calloc(d.n ? d.n : 1, sizeof *xs);
     modc_fvec tmp;
     modc_fvec_init(&tmp);
     buf out;

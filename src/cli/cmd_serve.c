@@ -9,10 +9,12 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "base/version.h"
 #include "cli/commands.h"
+#include "cli/demo.h"
 #include "core/demo.h"
 #include "dispatch/disp_service.h"
-#include "http/client.h"
+#include "net/client.h"
 #include "http/server.h"
 #include "http/ticker.h"
 

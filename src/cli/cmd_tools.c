@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "cli/cli.h"
+#include "base/version.h"
 #include "cli/commands.h"
-#include "core/clock.h"
+#include "base/clock.h"
 #include "core/config.h"
 #include "core/journal.h"
 #include "http/http.h"
@@ -181,7 +183,7 @@ static int admin_create(int argc, char **argv)
                 if (account_record(db, &a, "account_created", -1, now, &err) || store_commit(db, &err)) {
                     fprintf(stderr, "visible admin create-account: %s\n", err.msg);
                 } else {
-                    json_t *o = json_pack("{s:o, s:s}", "account", http_account_json(&a), "token", tok);
+                    json_t *o = JSON_PACK("{s:o, s:s}", "account", http_account_json(&a), "token", tok);
                     char *s = json_dumps(o, JSON_INDENT(2));
                     printf("%s\n", s);
                     free(s);

@@ -19,6 +19,4 @@ int cmd_aggregate(int argc, char **argv);   /* truth inference, offline */
 int cmd_dispatch(int argc, char **argv);    /* dispatch simulator */
 int cmd_moderation(int argc, char **argv);  /* classifier train/eval */
 
-#define VIS_VERSION "0.1.0"
-
 #endif

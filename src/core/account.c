@@ -1,5 +1,7 @@
 #include "core/account.h"
 
+#include "base/mem.h"
+
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -117,6 +119,47 @@ int account_get(store *s, int64_t id, account *out, vis_err *err)
     store_done(q);
     if (r < 0) return err ? err->code : VIS_ESTORE;
     if (r == 0) return vis_errf(err, VIS_ENOTFOUND, "account_not_found", NULL, "no account %lld", (long long)id);
+    return 0;
+}
+
+int account_set_status(store *s, int64_t id, const char *status, const char *reason, int64_t actor_id,
+                       int64_t now_ms, account *out, vis_err *err)
+{
+    bool disable = !strcmp(status, "disabled");
+    if (!disable && strcmp(status, "active"))
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "status", "status must be active or disabled");
+    account a;
+    if (account_get(s, id, &a, err)) return err ? err->code : VIS_ENOTFOUND;
+    if (!strcmp(a.status, status))
+        return vis_errf(err, VIS_ECONFLICT, disable ? "already_disabled" : "already_active", "status",
+                        "account %lld is already %s", (long long)id, status);
+    if (store_exec(s, SQL_ACCOUNT_SET_STATUS, err, "it", id, status)) return err ? err->code : VIS_ESTORE;
+    journal_event ev = journal_event_init("core", disable ? "account_disabled" : "account_enabled", now_ms);
+    char subj[48];
+    snprintf(subj, sizeof subj, "account:%lld", (long long)id);
+    ev.subject = subj;
+    ev.actor_id = actor_id;
+    if (!strcmp(a.role, "worker")) ev.worker_id = id;
+    json_t *pl = JSON_PACK("{s:s, s:s, s:s}", "from", a.status, "to", status, "reason", reason ? reason : "");
+    if (journal_append_json(s, &ev, pl, NULL, err)) return err ? err->code : VIS_ESTORE;
+    return account_get(s, id, out, err);
+}
+
+int account_list(store *s, const char *role, const char *status, const char *q, int64_t after, account *out,
+                 size_t cap, size_t *n, vis_err *err)
+{
+    char low[256];
+    size_t ql = strlen(q);
+    if (ql >= sizeof low)
+        return vis_errf(err, VIS_EINVAL, "invalid_parameter", "q", "q must be at most 254 bytes");
+    for (size_t i = 0; i <= ql; i++) low[i] = (char)tolower((unsigned char)q[i]);
+    *n = 0;
+    store_stmt *st = store_query(s, SQL_ACCOUNT_LIST, err, "tttii", role, status, low, after, (int64_t)cap);
+    if (!st) return err ? err->code : VIS_ESTORE;
+    int r = 0;
+    while (*n < cap && (r = store_row(st, err)) == 1) read_account(st, &out[(*n)++]);
+    store_done(st);
+    if (*n < cap && r < 0) return err ? err->code : VIS_ESTORE;
     return 0;
 }
 

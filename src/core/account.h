@@ -47,6 +47,17 @@ int account_create_hashed(store *s, const char *role, const char *name, const ch
 int account_create(store *s, const char *role, const char *name, const char *email, const char *password,
                    const account_pwcost *cost, int64_t now_ms, account *out, vis_err *err);
 int account_get(store *s, int64_t id, account *out, vis_err *err);
+/* Disable ("disabled": no sign-in, every token refused) or re-enable
+ * ("active") an account, journalled in the caller's transaction
+ * ("account_disabled" / "account_enabled", actor, from/to, reason).
+ * VIS_ECONFLICT already_<status> when nothing would change. */
+int account_set_status(store *s, int64_t id, const char *status, const char *reason, int64_t actor_id,
+                       int64_t now_ms, account *out, vis_err *err);
+/* Accounts with id > after, in id order, at most cap (role, status: "" = any;
+ * q: "" or a substring of the name or email, ASCII case-insensitive).
+ * *n: how many were written to out. */
+int account_list(store *s, const char *role, const char *status, const char *q, int64_t after, account *out,
+                 size_t cap, size_t *n, vis_err *err);
 /* Journal an account event ("account_created", "signed_up") about a. */
 int account_record(store *s, const account *a, const char *event, int64_t actor_id, int64_t now_ms, vis_err *err);
 /* Check email + password; VIS_EAUTH with one message for any mismatch. */

@@ -44,6 +44,9 @@ static const centry table[] = {
     S("web.tile_url", web_tile_url, "",
       "map tiles, e.g. https://tile.example.org/{z}/{x}/{y}.png; empty: maps show points on a plain background"),
     S("web.tile_attribution", web_tile_attribution, "", "credit shown under maps for the tiles"),
+    S("web.media_origins", web_media_origins, "",
+      "https origins (space-separated, e.g. https://media.example.org) whose images, video and audio moderators "
+      "may see in the console; empty: only media stored on the platform"),
     B("web.cookie_secure", web_cookie_secure, "false",
       "session cookies carry Secure (set it when the platform is reached over https through a proxy; a request "
       "with X-Forwarded-Proto: https gets Secure cookies anyway)"),
@@ -60,6 +63,22 @@ static const centry table[] = {
     I("dispatch.ref_lon_e6", disp_ref_lon_e6, "2352200", -180000000, 180000000,
       "delivery: the city's reference longitude (micro-degrees)"),
     I("dispatch.speed_m_per_min", disp_speed_m_per_min, "300", 10, 3000, "delivery: courier speed used for planning"),
+    I("dispatch.speed_walking_m_per_min", disp_speed_walking, "83", 10, 3000,
+      "delivery: planning speed of a walking courier (83 = 5 km/h; bicycle = dispatch.speed_m_per_min)"),
+    I("dispatch.speed_e_bike_m_per_min", disp_speed_e_bike, "333", 10, 3000,
+      "delivery: planning speed of an e-bike (333 = 20 km/h; EU pedelec assistance stops at 25)"),
+    I("dispatch.speed_scooter_m_per_min", disp_speed_scooter, "417", 10, 3000,
+      "delivery: planning speed of a scooter in town (417 = 25 km/h)"),
+    I("dispatch.speed_car_m_per_min", disp_speed_car, "417", 10, 3000,
+      "delivery: planning speed of a car in town (417 = 25 km/h)"),
+    I("dispatch.walking_max_trip_m", disp_walking_max_trip_m, "3000", 0, 1000000,
+      "delivery: longest trip (ride to the pickup + the route) offered to a walking courier, metres; 0 = no limit"),
+    B("dispatch.slots", disp_slots, "false",
+      "delivery: booked slots (shift booking): the hourly guarantee counts online time inside a service area AND "
+      "inside a slot the courier booked"),
+    I("dispatch.slot_cancel_cutoff_min", disp_slot_cancel_cutoff_min, "60", 0, 10080,
+      "delivery: a booked slot cancelled less than this before its start is recorded as a late cancellation "
+      "(never sanctioned)"),
     I("dispatch.service_s", disp_service_s, "240", 0, 3600, "delivery: pickup and drop-off service time, seconds"),
     I("dispatch.max_km", disp_max_km, "30", 1, 1000, "delivery: farthest drop-off from its pickup place"),
     I("dispatch.arrive_radius_m", disp_arrive_radius_m, "100", 1, 10000,
@@ -73,6 +92,18 @@ static const centry table[] = {
     I("dispatch.max_speed_m_per_min", disp_max_speed_m_per_min, "1000", 10, 100000,
       "delivery: fastest plausible ride (1000 = 60 km/h); a delivery sooner after its pickup than the straight "
       "distance at this speed needs a reason, like a location check"),
+    I("dispatch.unassigned_alert_s", disp_unassigned_alert_s, "600", 60, 86400,
+      "delivery: a job still unassigned this long after it could first be offered raises a \"no courier found\" "
+      "alert once (callback to the restaurant, dispatcher board, journal)"),
+    I("dispatch.late_grace_s", disp_late_grace_s, "600", 0, 86400,
+      "delivery: a job is late when it is not delivered by its ready time plus its quoted courier time plus this "
+      "(alert on the board, callback to the restaurant, journal)"),
+    I("dispatch.schedule_max_s", disp_schedule_max_s, "604800", 7200, 2592000,
+      "delivery: how far ahead an order may be scheduled (ready_at_ms)"),
+    I("dispatch.schedule_lead_s", disp_schedule_lead_s, "1800", 0, 7200,
+      "delivery: a job is offered to couriers no earlier than its ready time minus this (no courier is held early)"),
+    I("dispatch.contact_retention_s", disp_contact_retention_s, "86400", 0, 2592000,
+      "delivery: the recipient's name and phone are erased this long after the job was delivered or cancelled"),
     S("store.durability", durability, "normal",
       "normal: a committed write survives a crash of the process (kill -9), not always a power loss or a crash of "
       "the machine (SQLite WAL, synchronous=NORMAL); full: an fsync per group commit, a committed write survives "
@@ -91,6 +122,8 @@ static const centry table[] = {
     I("moderation.hourly_micros", mod_hourly_micros, "18000000", 0, 1000000000000,
       "moderators' pay per hour of review, micros (never below pay.min_hourly_micros; never per item)"),
     I("moderation.lease_ms", mod_lease_ms, "900000", 10000, 86400000, "review lease of a claimed item (ms)"),
+    I("moderation.onboarding_items", mod_onboarding_items, "20", 0, 100000,
+      "a new moderator's first claimed items after onboarding, never graphic (violence, gore, sexual content)"),
     I("moderation.max_leases", mod_max_leases, "10", 1, 100, "items one moderator may hold at once (bulk decisions)"),
     I("moderation.exposure_budget_ms", mod_exposure_budget_ms, "14400000", 0, 86400000,
       "daily review time on graphic items per moderator; then graphic claims are refused (ms)"),

@@ -33,12 +33,21 @@ typedef struct vis_config {
     int64_t disp_offer_ttl_ms;  /* dispatch: how long an offer stands */
     int64_t disp_ref_lat_e6, disp_ref_lon_e6; /* dispatch: the city's reference point */
     int64_t disp_speed_m_per_min; /* dispatch: courier speed for planning */
+    int64_t disp_speed_walking, disp_speed_e_bike, disp_speed_scooter, disp_speed_car; /* dispatch: vehicle speeds, m/min */
+    int64_t disp_walking_max_trip_m; /* dispatch: longest trip offered on foot (0 = none) */
+    bool    disp_slots;          /* dispatch: booked slots gate the guarantee */
+    int64_t disp_slot_cancel_cutoff_min; /* dispatch: later cancellations are recorded as late */
     int64_t disp_service_s;     /* dispatch: pickup and drop-off service time */
     int64_t disp_max_km;        /* dispatch: farthest drop-off from the pickup */
     int64_t disp_arrive_radius_m; /* dispatch: a position this close to the pickup is an arrival */
     int64_t disp_ready_wait_max_s; /* dispatch: bound on the wait of a ready order for a bundle */
     int64_t disp_location_check_m; /* dispatch: pickup/delivery farther than this from the place needs a reason (0 = off) */
     int64_t disp_max_speed_m_per_min; /* dispatch: fastest plausible ride, for the delivery's minimum time after pickup */
+    int64_t disp_unassigned_alert_s; /* dispatch: unassigned this long (once offerable) raises "no courier found" */
+    int64_t disp_late_grace_s;  /* dispatch: a job is late when not delivered by ready + quoted time + this */
+    int64_t disp_schedule_max_s; /* dispatch: farthest ready time of a scheduled order */
+    int64_t disp_schedule_lead_s; /* dispatch: a job is offered no earlier than its ready time minus this */
+    int64_t disp_contact_retention_s; /* dispatch: drop-off name and phone kept this long after the job ended */
     int64_t rate_per_minute;    /* per-token requests per minute, 0 = off */
     int64_t rate_burst;         /* bucket size */
     int64_t token_ttl_days;     /* login/signup token lifetime */
@@ -46,6 +55,7 @@ typedef struct vis_config {
     int64_t idem_ttl_hours;     /* Idempotency-Key lifetime */
     char    web_vendor_root[512]; /* where Debian installs browser libraries */
     char    web_tile_url[512];  /* map tiles URL template ("" = points on a plain background) */
+    char    web_media_origins[512]; /* https origins of content media shown to moderators */
     char    web_tile_attribution[256]; /* credit shown under maps */
     bool    web_cookie_secure;  /* session cookies carry Secure (always behind TLS) */
     char    admin_token_file[1024]; /* "" = admin.token next to the database */
@@ -62,6 +72,7 @@ typedef struct vis_config {
     int64_t mw_max_tasks_per_batch; /* micro-work: most tasks (control tasks included) in one batch */
     int64_t mod_hourly_micros;  /* moderation: pay per hour of review (never below the minimum) */
     int64_t mod_lease_ms;       /* moderation: review lease */
+    int64_t mod_onboarding_items; /* moderation: a new moderator's first claimed items, never graphic */
     int64_t mod_max_leases;     /* moderation: items one moderator may hold at once (bulk decisions) */
     int64_t mod_exposure_budget_ms; /* moderation: daily review time on graphic items */
     int64_t mod_continuous_limit_ms; /* moderation: continuous review before a mandatory break */

@@ -128,7 +128,6 @@ int journal_append_json(store *s, journal_event *ev, json_t *payload, int64_t *i
 {
     char *text = payload ? json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(payload);
-    if (payload && !text) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
     ev->payload = text;
     int rc = journal_append(s, ev, id_out, err);
     ev->payload = NULL;
@@ -191,6 +190,7 @@ int journal_verify(store *s, journal_report *rep, vis_err *err)
             break;
         }
         memcpy(prev, h, JOURNAL_HASH_BYTES);
+        memcpy(rep->head, h, JOURNAL_HASH_BYTES);
         rep->rows++;
         expect++;
     }

@@ -53,6 +53,7 @@ int journal_append_json(store *s, journal_event *ev, json_t *payload, int64_t *i
 
 typedef struct journal_report {
     int64_t rows;       /* rows checked */
+    unsigned char head[JOURNAL_HASH_BYTES]; /* hash of the last row checked (all zero: none) */
     int64_t bad_id;     /* first bad row id, 0 if the chain is intact */
     char    why[160];
 } journal_report;

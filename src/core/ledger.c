@@ -1,5 +1,7 @@
 #include "core/ledger.h"
 
+#include "base/mem.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@ int ledger_account(store *s, const char *kind, int64_t owner, const char *ref, c
 typedef struct acct_info {
     char    kind[32];
     char    currency[8];
+    char    ref[48];        /* what an escrow holds money for: "batch:N", "job:N", "modlease:N" */
     int64_t owner, balance;
     bool    may_go_negative;
 } acct_info;
@@ -44,6 +47,7 @@ static int account_info(store *s, int64_t id, acct_info *a, vis_err *err)
         a->balance = store_col_i64(q, 2);
         a->may_go_negative = store_col_i64(q, 3) != 0;
         snprintf(a->currency, sizeof a->currency, "%s", store_col_text(q, 4));
+        snprintf(a->ref, sizeof a->ref, "%s", store_col_text(q, 5));
     }
     store_done(q);
     if (r < 0) return err ? err->code : VIS_ESTORE;
@@ -99,7 +103,19 @@ static void acct_name(const acct_info *a, char *out, size_t n)
 {
     long long o = (long long)a->owner;
     if (!strcmp(a->kind, "client_funds")) snprintf(out, n, "the funds of client %lld", o);
-    else if (!strcmp(a->kind, "escrow")) snprintf(out, n, "the money client %lld set aside for this work", o);
+    else if (!strcmp(a->kind, "escrow")) {
+        /* named by what it holds money for (its ref) */
+        long long id;
+        char tail;
+        if (sscanf(a->ref, "batch:%lld%c", &id, &tail) == 1)
+            snprintf(out, n, "the escrow of batch %lld (client %lld)", id, o);
+        else if (sscanf(a->ref, "job:%lld%c", &id, &tail) == 1)
+            snprintf(out, n, "the escrow of delivery job %lld (client %lld)", id, o);
+        else if (sscanf(a->ref, "modlease:%lld%c", &id, &tail) == 1)
+            snprintf(out, n, "the escrow of the review of moderation item %lld (client %lld)", id, o);
+        else
+            snprintf(out, n, "the money client %lld set aside for this work", o);
+    }
     else if (!strcmp(a->kind, "worker_earnings")) snprintf(out, n, "the earnings of worker %lld", o);
     else if (!strcmp(a->kind, "platform_fees")) snprintf(out, n, "the platform's fees");
     else snprintf(out, n, "the platform's external account (money entering or leaving it)");
@@ -124,7 +140,7 @@ static int check_accounts(store *s, const ledger_leg *legs, size_t n, acct_info 
         }
         int64_t v;
         bool over = ckd_add(&v, a->balance, legs[i].amount); /* cannot with the limit below; checked anyway */
-        char name[96];
+        char name[160];
         acct_name(a, name, sizeof name);
         if (!over && !a->may_go_negative && v < 0)
             return vis_errf(err, VIS_ECONFLICT, "insufficient_funds", NULL,
@@ -173,7 +189,7 @@ int ledger_post(store *s, const ledger_tx_in *tx, const ledger_leg *legs, size_t
             json_decref(jl);
             goto fail;
         }
-        json_array_append_new(jl, json_pack("{s:I, s:s, s:I, s:I}", "account", (json_int_t)legs[i].account_id, "kind",
+        json_array_append_new(jl, JSON_PACK("{s:I, s:s, s:I, s:I}", "account", (json_int_t)legs[i].account_id, "kind",
                                             a->kind, "owner", (json_int_t)a->owner, "amount_micros",
                                             (json_int_t)legs[i].amount));
         if (!strcmp(a->kind, "worker_earnings") && legs[i].amount > 0) {
@@ -193,14 +209,10 @@ int ledger_post(store *s, const ledger_tx_in *tx, const ledger_leg *legs, size_t
             }
         }
     }
-    json_t *pl = json_pack("{s:I, s:s, s:s, s:s, s:o}", "ledger_tx", (json_int_t)id, "kind", tx->kind, "memo",
+    json_t *pl = JSON_PACK("{s:I, s:s, s:s, s:s, s:o}", "ledger_tx", (json_int_t)id, "kind", tx->kind, "memo",
                            tx->memo ? tx->memo : "", "idempotency_key", tx->idem_key ? tx->idem_key : "", "legs", jl);
-    char *payload = pl ? json_dumps(pl, JSON_COMPACT) : NULL;
+    char *payload = json_dumps(pl, JSON_COMPACT);
     json_decref(pl);
-    if (!payload) {
-        vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        goto fail;
-    }
     journal_event ev = journal_event_init(tx->family ? tx->family : "core", "ledger_posted", tx->now_ms);
     ev.actor_id = tx->actor_id;
     ev.subject = tx->subject ? tx->subject : "";

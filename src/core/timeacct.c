@@ -1,5 +1,7 @@
 #include "core/timeacct.h"
 
+#include "base/mem.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,19 +54,13 @@ static void heap_pop(size_t *h, size_t *n)
     }
 }
 
-int timeacct_sweep(const timeacct_iv *in, size_t n, void (*cb)(void *ctx, int64_t a, int64_t b, size_t idx),
-                   void *ctx)
+void timeacct_sweep(const timeacct_iv *in, size_t n, void (*cb)(void *ctx, int64_t a, int64_t b, size_t idx),
+                    void *ctx)
 {
-    if (!n) return 0;
-    edge *e = malloc(2 * n * sizeof *e);
-    size_t *heap = malloc(n * sizeof *heap);
-    unsigned char *closed = calloc(n, 1);
-    if (!e || !heap || !closed) {
-        free(e);
-        free(heap);
-        free(closed);
-        return -1;
-    }
+    if (!n) return;
+    edge *e = mem_alloc(2 * n * sizeof *e);
+    size_t *heap = mem_alloc(n * sizeof *heap);
+    unsigned char *closed = mem_calloc(n, 1);
     size_t ne = 0, hn = 0;
     for (size_t i = 0; i < n; i++) {
         if (in[i].b <= in[i].a) continue;
@@ -83,7 +79,6 @@ int timeacct_sweep(const timeacct_iv *in, size_t n, void (*cb)(void *ctx, int64_
     free(e);
     free(heap);
     free(closed);
-    return 0;
 }
 
 typedef struct part_ctx {
@@ -97,17 +92,15 @@ static void part_add(void *ctx, int64_t a, int64_t b, size_t idx)
     p->totals[p->in[idx].kind] += b - a;
 }
 
-int timeacct_partition(const span_in *in, size_t n, int64_t totals[3])
+void timeacct_partition(const span_in *in, size_t n, int64_t totals[3])
 {
     totals[0] = totals[1] = totals[2] = 0;
-    if (!n) return 0;
-    timeacct_iv *iv = malloc(n * sizeof *iv);
-    if (!iv) return -1;
+    if (!n) return;
+    timeacct_iv *iv = mem_alloc(n * sizeof *iv);
     for (size_t i = 0; i < n; i++) iv[i] = (timeacct_iv){in[i].a, in[i].b};
     part_ctx p = {in, totals};
-    int rc = timeacct_sweep(iv, n, part_add, &p);
+    timeacct_sweep(iv, n, part_add, &p);
     free(iv);
-    return rc;
 }
 
 int64_t timeacct_hourly(int64_t paid_micros, int64_t ms)
@@ -134,17 +127,14 @@ int timeacct_compute(store *s, int64_t worker_id, int64_t from_ms, int64_t to_ms
         int64_t a = store_col_i64(q, 1), b = store_col_i64(q, 2);
         if (a < from_ms) a = from_ms;
         if (b > to_ms) b = to_ms;
-        if (!vec_room(&v, &cap, n, sizeof *v)) {
-            rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-            break;
-        }
+        vec_room(&v, &cap, n, sizeof *v);
         v[n++] = (span_in){a, b, ki};
     }
     store_done(q);
     if (r < 0 && !rc) rc = err ? err->code : VIS_ESTORE;
     if (!rc) {
         int64_t t[3];
-        if (timeacct_partition(v, n, t)) rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        timeacct_partition(v, n, t);
         out->active_ms = t[TIME_ACTIVE];
         out->waiting_ms = t[TIME_WAITING];
         out->unpaid_ms = t[TIME_UNPAID];

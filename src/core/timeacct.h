@@ -39,14 +39,13 @@ typedef struct timeacct_iv {
 
 /* Pure: for each stretch of time covered by at least one interval, call
  * cb(ctx, a, b, idx) with the stretch [a, b) and the index of the latest
- * (highest-index) interval covering it, in time order. 0, or -1 when out of
- * memory. */
-int timeacct_sweep(const timeacct_iv *iv, size_t n, void (*cb)(void *ctx, int64_t a, int64_t b, size_t idx),
-                   void *ctx);
+ * (highest-index) interval covering it, in time order. */
+void timeacct_sweep(const timeacct_iv *iv, size_t n, void (*cb)(void *ctx, int64_t a, int64_t b, size_t idx),
+                    void *ctx);
 
 /* Pure: the length of time covered by each kind, later spans (higher
- * index) overriding earlier ones. 0, or -1 when out of memory. */
-int timeacct_partition(const span_in *spans, size_t n, int64_t totals[3]);
+ * index) overriding earlier ones. */
+void timeacct_partition(const span_in *spans, size_t n, int64_t totals[3]);
 
 int timeacct_compute(store *s, int64_t worker_id, int64_t from_ms, int64_t to_ms, timeacct *out, vis_err *err);
 /* Pure helper: micros per hour for paid over ms (0 if ms == 0), rounded down. */

@@ -102,6 +102,46 @@ int disp_areas_get(disp_ctx *c, json_t **out, vis_err *err)
     return *out ? 0 : disp_nomem(err);
 }
 
+/* Orientation of (a, b, c): >0 left turn, <0 right, 0 collinear (exact:
+ * coordinates are micro-degrees, products stay far inside int64). */
+static int orient(int64_t ay, int64_t ax, int64_t by, int64_t bx, int64_t cy, int64_t cx)
+{
+    int64_t v = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
+    return (v > 0) - (v < 0);
+}
+
+static bool within(int64_t a, int64_t b, int64_t c) { return (a <= c && c <= b) || (b <= c && c <= a); }
+
+/* Do segments p1p2 and p3p4 touch (crossing, or collinear and overlapping)? */
+static bool touch(const int64_t *y, const int64_t *x, size_t p1, size_t p2, size_t p3, size_t p4)
+{
+    int d1 = orient(y[p3], x[p3], y[p4], x[p4], y[p1], x[p1]), d2 = orient(y[p3], x[p3], y[p4], x[p4], y[p2], x[p2]);
+    int d3 = orient(y[p1], x[p1], y[p2], x[p2], y[p3], x[p3]), d4 = orient(y[p1], x[p1], y[p2], x[p2], y[p4], x[p4]);
+    if (d1 * d2 < 0 && d3 * d4 < 0) return true;
+    if (!d1 && within(y[p3], y[p4], y[p1]) && within(x[p3], x[p4], x[p1])) return true;
+    if (!d2 && within(y[p3], y[p4], y[p2]) && within(x[p3], x[p4], x[p2])) return true;
+    if (!d3 && within(y[p1], y[p2], y[p3]) && within(x[p1], x[p2], x[p3])) return true;
+    if (!d4 && within(y[p1], y[p2], y[p4]) && within(x[p1], x[p2], x[p4])) return true;
+    return false;
+}
+
+/* A polygon whose edges that do not follow each other touch crosses itself:
+ * "inside" would mean nothing a dispatcher meant. The first such edges
+ * (1-based: edge i runs from point i to the next) in *e1, *e2. */
+static bool self_crossing(const int64_t *y, const int64_t *x, size_t n, size_t *e1, size_t *e2)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 2; j < n; j++) {
+            if (i == 0 && j == n - 1) continue; /* they share point 1 */
+            if (touch(y, x, i, (i + 1) % n, j, (j + 1) % n)) {
+                *e1 = i + 1;
+                *e2 = j + 1;
+                return true;
+            }
+        }
+    return false;
+}
+
 static int bad(vis_err *err, const char *field, const char *msg, int k)
 {
     return vis_errf(err, VIS_EINVAL, "invalid_area", field, "area %d: %s", k, msg);
@@ -138,6 +178,7 @@ int disp_areas_put(disp_ctx *c, json_t *spec, json_t **out, vis_err *err)
             return vis_errf(err, VIS_EINVAL, "invalid_area", "points",
                             "area %d: points must be a list of 3 to %d [lat, lon] pairs", n, DISP_AREA_MAX_PTS);
         double twice = 0, la0 = 0, lo0 = 0, pla = 0, plo = 0;
+        int64_t ys[DISP_AREA_MAX_PTS], xs[DISP_AREA_MAX_PTS];
         for (size_t i = 0; i < np; i++) {
             json_t *p = json_array_get(pts, i);
             int64_t la, lo;
@@ -150,11 +191,19 @@ int disp_areas_put(disp_ctx *c, json_t *spec, json_t **out, vis_err *err)
                                 "area %d, point %zu: a point is [lat, lon] with lat in [-90, 90] and lon in "
                                 "[-180, 180]",
                                 n, i + 1);
+            ys[i] = la;
+            xs[i] = lo;
             double y = (double)la, x = (double)lo;
             if (i == 0) la0 = y, lo0 = x;
             else twice += (plo - lo0) * (y - la0) - (x - lo0) * (pla - la0);
             pla = y, plo = x;
         }
+        size_t e1, e2;
+        if (self_crossing(ys, xs, np, &e1, &e2))
+            return vis_errf(err, VIS_EINVAL, "invalid_area", "points",
+                            "area %d crosses itself: edge %zu (point %zu to the next) touches edge %zu; list the "
+                            "points in order around the area",
+                            n, e1, e1, e2);
         if (twice == 0) return bad(err, "points", "the polygon has no area (its points are on one line)", n);
     }
     if (store_exec(c->db, SQL_DISP_AREAS_CLEAR, err, "")) return disp_store_err(err);
@@ -187,6 +236,35 @@ int disp_areas_put(disp_ctx *c, json_t *spec, json_t **out, vis_err *err)
     return 0;
 }
 
+int disp_area_named(disp_ctx *c, const char *name, bool *known, vis_err *err)
+{
+    *known = false;
+    store_stmt *q = store_query(c->db, SQL_DISP_AREAS_ALL, err, "");
+    if (!q) return disp_store_err(err);
+    int r;
+    while ((r = store_row(q, err)) == 1)
+        if (!strcmp(store_col_text(q, 1), name)) *known = true;
+    store_done(q);
+    return r < 0 ? disp_store_err(err) : 0;
+}
+
+int disp_area_named_contains(disp_ctx *c, const char *name, int64_t lat, int64_t lon, bool *inside, vis_err *err)
+{
+    *inside = false;
+    store_stmt *q = store_query(c->db, SQL_DISP_AREAS_ALL, err, "");
+    if (!q) return disp_store_err(err);
+    int r, n = 0;
+    while ((r = store_row(q, err)) == 1) {
+        n++;
+        if (!*inside && !strcmp(store_col_text(q, 1), name) && points_contain(store_col_text(q, 2), lat, lon))
+            *inside = true;
+    }
+    store_done(q);
+    if (r < 0) return disp_store_err(err);
+    if (n == 0) *inside = true; /* no area defined: the slot's time counts wherever */
+    return 0;
+}
+
 json_t *disp_onboarding_json(disp_ctx *c, int64_t courier, vis_err *err)
 {
     store_stmt *q = store_query(c->db, SQL_DISP_ONBOARD_GET, err, "i", courier);
@@ -210,6 +288,41 @@ int disp_onboarding_approved(disp_ctx *c, int64_t courier, bool *approved, vis_e
     *approved = !strcmp(json_string_value(json_object_get(o, "state")), "approved");
     json_decref(o);
     return 0;
+}
+
+int disp_couriers_list(disp_ctx *c, const char *state, int64_t after, int64_t limit, json_t **out, vis_err *err)
+{
+    if (*state && strcmp(state, "applied") && strcmp(state, "approved") && strcmp(state, "suspended"))
+        return vis_errf(err, VIS_EINVAL, "invalid_parameter", "state", "state must be applied, approved or suspended");
+    store_stmt *q = store_query(c->db, SQL_DISP_ONBOARD_LIST, err, "tii", state, after, limit + 1);
+    if (!q) return disp_store_err(err);
+    json_t *arr = json_array();
+    int64_t n = 0, last = 0;
+    int r;
+    bool more = false;
+    while ((r = store_row(q, err)) == 1) {
+        if (n == limit) {
+            more = true;
+            break;
+        }
+        last = store_col_i64(q, 0);
+        json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s}", "courier_id", (json_int_t)last, "name",
+                              store_col_text(q, 1), "email", store_col_text(q, 2), "state", store_col_text(q, 3),
+                              "reason", store_col_text(q, 4));
+        if (o && !store_col_null(q, 5)) {
+            json_object_set_new(o, "since_ms", json_integer(store_col_i64(q, 5)));
+            json_object_set_new(o, "by", json_integer(store_col_i64(q, 6)));
+        }
+        if (o) json_array_append_new(arr, o);
+        n++;
+    }
+    store_done(q);
+    if (r < 0) {
+        json_decref(arr);
+        return disp_store_err(err);
+    }
+    *out = json_pack("{s:o, s:o}", "couriers", arr, "next_after", more ? json_integer(last) : json_null());
+    return *out ? 0 : disp_nomem(err);
 }
 
 static int decide(disp_ctx *c, int64_t courier, const char *state, const char *event, const char *reason,

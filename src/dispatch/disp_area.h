@@ -18,7 +18,9 @@
  * approximation: positions are samples). With no area defined, every
  * online minute counts, as before areas existed: the platform has not
  * drawn its map, and a courier must not lose the guarantee for that;
- * approval is then the only guard. Booked slots are not modelled yet.
+ * approval is then the only guard. With booked slots on (dispatch.slots,
+ * disp_svc_slots.c), only the part of that time inside a slot the courier
+ * booked, in the slot's area, counts.
  *
  * disp_area_contains is pure (even-odd rule on micro-degrees, fine for a
  * city-sized polygon); the rest runs in the caller's store transaction.
@@ -46,6 +48,11 @@ extern const char disp_area_rule[];
  * area defined (*nareas = 0). */
 int disp_area_counts(disp_ctx *c, int64_t lat, int64_t lon, bool *inside, int *nareas, vis_err *err);
 
+/* Whether an area of that name exists; whether the point lies in the area
+ * of that name (true when no area at all is defined). */
+int disp_area_named(disp_ctx *c, const char *name, bool *known, vis_err *err);
+int disp_area_named_contains(disp_ctx *c, const char *name, int64_t lat, int64_t lon, bool *inside, vis_err *err);
+
 /* The service areas; replace them (validated; {"areas": [...]}). */
 int disp_areas_get(disp_ctx *c, json_t **out, vis_err *err);
 int disp_areas_put(disp_ctx *c, json_t *spec, json_t **out, vis_err *err);
@@ -54,6 +61,10 @@ int disp_areas_put(disp_ctx *c, json_t *spec, json_t **out, vis_err *err);
  * since_ms, reason, by); whether approved; the admin's decisions. */
 json_t *disp_onboarding_json(disp_ctx *c, int64_t courier, vis_err *err);
 int disp_onboarding_approved(disp_ctx *c, int64_t courier, bool *approved, vis_err *err);
+/* Worker accounts with their onboarding state (state: "" = any, else
+ * applied|approved|suspended), id > after, at most limit:
+ * {"couriers": [{courier_id, name, email, state, reason, since_ms?, by?}], "next_after": id|null}. */
+int disp_couriers_list(disp_ctx *c, const char *state, int64_t after, int64_t limit, json_t **out, vis_err *err);
 int disp_courier_approve(disp_ctx *c, int64_t courier, const char *reason, json_t **out, vis_err *err);
 int disp_courier_suspend(disp_ctx *c, int64_t courier, const char *reason, json_t **out, vis_err *err);
 

@@ -108,6 +108,16 @@ int64_t disp_travel_ms(const disp_params *p, double x0, double y0, double x1,
     return (int64_t)ceil(dist / p->meters_per_tick) * p->tick_ms;
 }
 
+const disp_params *disp_courier_params(const disp_params *p,
+                                       const disp_courier *c, disp_params *tmp)
+{
+    if (!(c->meters_per_tick > 0) || c->meters_per_tick == p->meters_per_tick)
+        return p;
+    *tmp = *p;
+    tmp->meters_per_tick = c->meters_per_tick;
+    return tmp;
+}
+
 int64_t disp_half_ms(const disp_params *p, int64_t service_ms)
 {
     int64_t h = (service_ms + 1) / 2;

@@ -17,6 +17,15 @@
  * drop-off happens half the drop-off service after arrival and the courier
  * leaves a full service after arrival. Halves are rounded up to ticks.
  *
+ * Vehicles (issue 15). A courier may have its own speed (meters_per_tick,
+ * from the vehicle: walking, bicycle, e-bike, scooter, car; 0 = the
+ * parameters' speed) and a longest trip (max_m: ride to the pickup plus the
+ * route). Every time of a pair is then computed at that courier's speed:
+ * the ride to the restaurant and the drop-offs of the bundle (a bundle is
+ * planned once at the reference speed and re-planned, order and times, for
+ * a courier of another speed: O(n!) per such pair, n <= 4). With every
+ * courier at 0, nothing changes (the MDRP replay is identical).
+ *
  * Epoch. disp_epoch(now) (1) takes the open jobs placed by now; (2) groups
  * them per restaurant into bundles whose target size grows with the ratio of
  * open jobs to available couriers (Reyes et al. 2018), by cheapest insertion
@@ -115,6 +124,9 @@ typedef struct disp_courier {
     int64_t idle_since_ms;
     int orders;                     /* orders committed this shift */
     int guarantee_orders;           /* orders to earn the guarantee, 0 = none */
+    double meters_per_tick;         /* own speed (vehicle); 0 = disp_params' */
+    double max_m;                   /* longest trip offered (ride to the pickup
+                                       + the route), metres; 0 = no limit */
     disp_route route;               /* when TO_PICKUP, AT_PICKUP, DELIVERING */
 } disp_courier;
 
@@ -180,6 +192,10 @@ void disp_decisions_free(disp_decisions *d);
 
 int64_t disp_travel_ms(const disp_params *p, double x0, double y0, double x1,
                        double y1);
+/* The parameters as seen by courier c: p itself, or a copy in *tmp with
+ * the courier's own speed. */
+const disp_params *disp_courier_params(const disp_params *p,
+                                       const disp_courier *c, disp_params *tmp);
 
 /* One decision epoch at now_ms: appends committed decisions to out (which
  * is reset first) and applies them to st. */

@@ -191,7 +191,17 @@ static void score_new(const epoch *e, const disp_bundle *b, const column *c,
     const disp_params *p = e->p;
     const disp_courier *cr = &e->st->c[c->courier];
     out->ok = 0;
-    int64_t arrive = c->start_ms + disp_travel_ms(p, c->x, c->y, b->rx, b->ry);
+    disp_params tmp;
+    disp_bundle bc;
+    const disp_params *cp = disp_courier_params(p, cr, &tmp);
+    if (cp != p) {
+        /* the courier's own speed: the bundle's times at that speed */
+        bc = *b;
+        disp_plan_order(cp, e->st, &bc);
+        b = &bc;
+    }
+    if (cr->max_m > 0 && hypot(b->rx - c->x, b->ry - c->y) + b->len_m > cr->max_m) return;
+    int64_t arrive = c->start_ms + disp_travel_ms(cp, c->x, c->y, b->rx, b->ry);
     int64_t pickup = arrive + e->hp;
     if (pickup < b->ready_max) pickup = b->ready_max;
     if (pickup > cr->off_ms) return;
@@ -216,7 +226,8 @@ static int merge_route(const epoch *e, const disp_bundle *b, int courier,
     m->ry = r->ry;
     for (int k = 0; k < r->n; k++) m->job[m->n++] = r->job[k];
     for (int k = 0; k < b->n; k++) m->job[m->n++] = b->job[k];
-    disp_plan_order(e->p, e->st, m);
+    disp_params tmp;
+    disp_plan_order(disp_courier_params(e->p, &e->st->c[courier], &tmp), e->st, m);
     return 1;
 }
 
@@ -229,6 +240,7 @@ static void score_add(const epoch *e, const disp_bundle *b, const column *c,
     out->ok = 0;
     disp_bundle m;
     if (b->place != r->place || !merge_route(e, b, c->courier, &m)) return;
+    if (cr->max_m > 0 && hypot(r->rx - r->ox, r->ry - r->oy) + m.len_m > cr->max_m) return;
     int64_t pickup = r->pickup_ms;
     if (m.ready_max > pickup) pickup = m.ready_max;
     if (pickup > cr->off_ms || pickup <= e->now) return;
@@ -384,6 +396,9 @@ static int commit(epoch *e, int bi, int ci, const cand *cd,
         if (!must) return 0;
         kind = DISP_D_NEW;
         m = *b;
+        disp_params tmp;
+        const disp_params *cp = disp_courier_params(p, cr, &tmp);
+        if (cp != p) disp_plan_order(cp, st, &m); /* as scored (score_new) */
         disp_route *r = &cr->route;
         memset(r, 0, sizeof(*r));
         r->place = b->place;

@@ -62,7 +62,7 @@
 
 #include "base/err.h"
 #include "core/account.h"
-#include "core/clock.h"
+#include "base/clock.h"
 #include "core/config.h"
 #include "store/store.h"
 
@@ -117,6 +117,11 @@ int disp_place_create(disp_ctx *c, const char *name, double lat, double lon, jso
 int disp_place_list(disp_ctx *c, json_t **out, vis_err *err);
 /* Price a job without posting it. */
 int disp_job_quote(disp_ctx *c, int64_t place, double lat, double lon, json_t **out, vis_err *err);
+/* The quote with the ready time of the job to post (ready_in_s, or ready_at_ms >= 0 for a scheduled
+ * order, checked as at posting): adds ready_ms, promised_ms (ready + the quoted courier time),
+ * schedule_until_ms and courier_pay (the courier tariff on the pickup -> drop-off ride). */
+int disp_job_quote_ex(disp_ctx *c, int64_t place, double lat, double lon, int64_t ready_in_s, int64_t ready_at_ms,
+                      json_t **out, vis_err *err);
 int disp_job_post(disp_ctx *c, int64_t place, double lat, double lon, int64_t ready_in_s, const char *note,
                   json_t **out, vis_err *err);
 int disp_job_list(disp_ctx *c, json_t **out, vis_err *err);
@@ -161,5 +166,81 @@ void disp_service_stop(disp_service *s);
  * next two hours. Runs inside demo_seed's transaction. */
 int disp_demo_seed(store *db, const vis_config *cfg, const account_pwcost *cost, int64_t now_ms, FILE *out,
                    vis_err *err);
+
+
+/* ---- vehicles and booked slots (issue 15, disp_svc_slots.c) ---- */
+/* Vehicles: walking, bicycle (the reference: dispatch.speed_m_per_min, and
+ * every courier without a vehicle set), e_bike, scooter, car, each with a
+ * planning speed (dispatch.speed_*_m_per_min) used by the engine for that
+ * courier's pairs and so for the offer's expected time and pay; a walking
+ * courier is offered no trip longer than dispatch.walking_max_trip_m. The
+ * client's quote and price assume the reference vehicle (the client does
+ * not choose the courier). Set by the courier or an admin; journalled
+ * ("vehicle_set"). */
+#define DISP_VEHICLE_DEFAULT "bicycle"
+bool disp_vehicle_valid(const char *v);
+int64_t disp_vehicle_speed(const vis_config *cfg, const char *v);   /* m/min */
+int64_t disp_vehicle_max_trip_m(const vis_config *cfg, const char *v); /* 0 = none */
+int disp_vehicle_of(disp_ctx *c, int64_t courier, char *out, size_t n, vis_err *err);
+json_t *disp_vehicle_json(disp_ctx *c, int64_t courier, vis_err *err);
+int disp_courier_vehicle_set(disp_ctx *c, int64_t courier, const char *vehicle, json_t **out, vis_err *err);
+/* Booked slots (dispatch.slots): the admin publishes slots per service area
+ * (by name; start, end, capacity); couriers book them (journalled
+ * "slot_booked") and cancel them at any time before their end (journalled
+ * "slot_cancelled"; after the cut-off dispatch.slot_cancel_cutoff_min the
+ * cancellation is recorded as late, with no consequence). With slots on, the
+ * guarantee counts online time inside a booked slot and its area only
+ * (disp_slots_counted: the union of the courier's booked slots over [from,
+ * to) whose area holds the position). */
+extern const char disp_slot_rule[];
+int disp_slots_list(disp_ctx *c, json_t **out, vis_err *err);
+int disp_slot_create(disp_ctx *c, const char *area, int64_t start_ms, int64_t end_ms, int64_t capacity,
+                     json_t **out, vis_err *err);
+int disp_slot_book(disp_ctx *c, int64_t slot, json_t **out, vis_err *err);
+int disp_slot_cancel(disp_ctx *c, int64_t slot, const char *reason, json_t **out, vis_err *err);
+int disp_slots_counted(disp_ctx *c, int64_t courier, int64_t lat, int64_t lon, int64_t from, int64_t to,
+                       int64_t *ms, vis_err *err);
+/* The courier's booked slot running now, else the next one (JSON null: none). */
+json_t *disp_slot_now_json(disp_ctx *c, int64_t courier, vis_err *err);
+
+/* ---- day one (issue 15; disp_svc_notify.c) ----
+ * Status callbacks to the restaurant: its callback URL and signing secret
+ * (made on first use, rotated on request), its recent callbacks and failures.
+ * disp_notify_run queues the callbacks of the job events journalled since
+ * the last run, raises the alerts that are due (no courier found: still
+ * unassigned dispatch.unassigned_alert_s after it could first be offered;
+ * late: not delivered by ready time + quoted courier time +
+ * dispatch.late_grace_s) and erases drop-off names and phones past their
+ * retention; it runs at every epoch. */
+int disp_hooks_get(disp_ctx *c, json_t **out, vis_err *err);
+int disp_hooks_put(disp_ctx *c, json_t *body, json_t **out, vis_err *err);
+int disp_notify_run(disp_ctx *c, vis_err *err);
+/* Only the callbacks part of disp_notify_run (the ticker, every second). */
+int disp_notify_collect(disp_ctx *c, vis_err *err);
+/* The board's alerts, as a JSON array. */
+int disp_alerts_json(disp_ctx *c, json_t **out, vis_err *err);
+/* Drop-off contact {address, recipient_name, phone, instructions}: check
+ * (NULL passes), store for a job, and add "dropoff_contact" to job objects
+ * as `who` ("client", "courier", "admin", "offer") may see it. */
+int disp_dropoff_check(json_t *dropoff, vis_err *err);
+int disp_dropoff_store(disp_ctx *c, int64_t job, json_t *dropoff, vis_err *err);
+int disp_dropoff_decorate(disp_ctx *c, json_t *job, const char *who, vis_err *err);
+int disp_dropoff_decorate_all(disp_ctx *c, json_t *jobs, const char *who, vis_err *err);
+int disp_offers_decorate(disp_ctx *c, json_t *offers, vis_err *err);
+/* Post a job with the day-one options: ready_at_ms (>= 0: a scheduled
+ * order, ready then, at most dispatch.schedule_max_s ahead; else ready in
+ * ready_in_s) and a drop-off contact (may be NULL). */
+int disp_job_post_ex(disp_ctx *c, int64_t place, double lat, double lon, int64_t ready_in_s, int64_t ready_at_ms,
+                     const char *note, json_t *dropoff, json_t **out, vis_err *err);
+
+/* ---- the restaurant's console (issue 16; disp_svc_events.c) ----
+ * The alerts raised on a job, [{kind, since_ms, raised_ms, reason, active}]
+ * (active: no courier found while still unassigned, late until it ends;
+ * state is the job's state as shown). What changed for the caller (a
+ * client) since since_ms: {time_ms, since_ms, jobs} with its jobs live now
+ * or ended at or after since_ms (newest first, at most 50), each as
+ * disp_job_track shows it, with dropoff_contact and alerts. */
+int disp_job_alerts(disp_ctx *c, int64_t job, const char *state, json_t **out, vis_err *err);
+int disp_client_changes(disp_ctx *c, int64_t since_ms, json_t **out, vis_err *err);
 
 #endif

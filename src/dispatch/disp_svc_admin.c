@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
+#include "base/clock.h"
 #include "dispatch/disp_plan.h"
 #include "dispatch/disp_svc_int.h"
 #include "store/sql_dispatch.h"
@@ -26,6 +26,7 @@ int disp_board(disp_ctx *c, json_t **out, vis_err *err)
                               store_col_i64(q, 8) ? "on_job" : store_col_i64(q, 9) ? "offered" : "waiting",
                               "active_jobs", (json_int_t)store_col_i64(q, 8), "pending_offers",
                               (json_int_t)store_col_i64(q, 9));
+        if (o) json_object_set_new(o, "vehicle", json_string(store_col_text(q, 13)));
         if (o) json_object_set_new(o, "waiting_since_ms", store_col_null(q, 7) ? json_null() : json_integer(store_col_i64(q, 7)));
         if (o)
             json_object_set_new(o, "off_duty",
@@ -88,13 +89,37 @@ int disp_board(disp_ctx *c, json_t **out, vis_err *err)
     }
     if (q) store_done(q);
     if (!rc && r < 0) rc = disp_store_err(err);
+    /* day one: alerts (no courier found, late) and scheduled orders, apart
+       from the live jobs (not offered before ready time minus the lead) */
+    json_t *alerts = NULL, *sched = json_array(), *live = json_array();
+    if (!rc) rc = disp_alerts_json(c, &alerts, err);
+    size_t ji;
+    json_t *jo;
+    json_array_foreach(jobs, ji, jo)
+    {
+        const char *st = json_string_value(json_object_get(jo, "state"));
+        json_int_t ready = json_integer_value(json_object_get(jo, "ready_ms"));
+        bool later = st && !strcmp(st, "open") && ready > c->now_ms + c->cfg->disp_schedule_lead_s * 1000;
+        if (later) {
+            json_t *n1 = json_object_get(counts, "open"), *n2 = json_object_get(counts, "scheduled");
+            json_integer_set(n1, json_integer_value(n1) - 1);
+            json_integer_set(n2, json_integer_value(n2) + 1);
+            json_object_set_new(jo, "offered_from_ms",
+                                json_integer(ready - c->cfg->disp_schedule_lead_s * 1000));
+        }
+        json_array_append(later ? sched : live, jo);
+    }
+    json_decref(jobs);
+    jobs = live;
     if (!rc) {
-        *out = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "at_ms", (json_int_t)c->now_ms, "counts", counts,
-                         "couriers", cour, "jobs", jobs, "offers", offers, "off_duty", off, "location_exceptions",
-                         exc);
+        *out = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "at_ms", (json_int_t)c->now_ms, "counts",
+                         counts, "couriers", cour, "jobs", jobs, "scheduled", sched, "offers", offers, "off_duty",
+                         off, "location_exceptions", exc, "alerts", alerts);
         if (!*out) rc = disp_nomem(err);
         return rc;
     }
+    json_decref(alerts);
+    json_decref(sched);
     json_decref(off);
     json_decref(exc);
     json_decref(cour);
@@ -102,6 +127,39 @@ int disp_board(disp_ctx *c, json_t **out, vis_err *err)
     json_decref(offers);
     json_decref(counts);
     return rc;
+}
+
+/* Back to the pool (no courier named): the job is withdrawn from whoever
+   holds it, as for a reassignment, and is open again for the next epoch. */
+static int job_to_pool(disp_ctx *c, disp_jrow *j, const char *reason, json_t **out, vis_err *err)
+{
+    if (!strcmp(j->state, "open"))
+        return vis_errf(err, VIS_ECONFLICT, "not_reassignable", NULL, "job %lld is already open to every courier",
+                        (long long)j->id);
+    int64_t from = -1;
+    json_t *why = json_pack("{s:s, s:s}", "reason", reason, "to", "pool");
+    if (!strcmp(j->state, "offered")) {
+        if (store_get_i64(c->db, SQL_DISP_OFFER_HEAD, &from, err, "i", j->offer_id) < 0) {
+            json_decref(why);
+            return disp_store_err(err);
+        }
+        if (disp_offer_close(c, j->offer_id, from, "withdrawn", "offer_withdrawn", why, err)) return err->code;
+    } else {
+        from = j->courier_id;
+        if (disp_job_release(c, j, "reassigned_away", why, true, err)) return err->code;
+        if (store_exec(c->db, SQL_DISP_JOB_UNASSIGN, err, "i", j->id)) return disp_store_err(err);
+        if (disp_courier_idle_check(c, from, err)) return err->code;
+    }
+    char subj[48];
+    snprintf(subj, sizeof subj, "job:%lld", (long long)j->id);
+    json_t *pl = json_pack("{s:I, s:s, s:s, s:I, s:s}", "job", (json_int_t)j->id, "reason", reason, "previous_state",
+                           j->state, "from_courier", (json_int_t)from, "to", "pool");
+    int64_t ev;
+    if (disp_journal(c, "reassigned", from, subj, pl, NULL, 0, 0, false, &ev, err)) return err->code;
+    int64_t id = j->id;
+    if (disp_job_get(c->db, id, j, err)) return err->code;
+    *out = json_pack("{s:o, s:n}", "job", disp_job_json(j, c->now_ms), "offer");
+    return *out ? 0 : disp_nomem(err);
 }
 
 int disp_job_reassign(disp_ctx *c, int64_t id, int64_t courier, const char *reason, json_t **out, vis_err *err)
@@ -112,6 +170,7 @@ int disp_job_reassign(disp_ctx *c, int64_t id, int64_t courier, const char *reas
         return vis_errf(err, VIS_ECONFLICT, "not_reassignable", NULL, "job %lld is %s", (long long)id, j.state);
     if (j.placed_ms > c->now_ms)
         return vis_errf(err, VIS_ECONFLICT, "not_reassignable", NULL, "job %lld is scheduled for later", (long long)id);
+    if (courier == 0) return job_to_pool(c, &j, reason, out, err);
     account a;
     if (account_get(c->db, courier, &a, err)) {
         snprintf(err->field, sizeof err->field, "courier_id");

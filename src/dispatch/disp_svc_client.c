@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "core/ledger.h"
 #include "dispatch/disp_svc_int.h"
 #include "store/sql_dispatch.h"
@@ -112,8 +113,40 @@ static int price(disp_ctx *c, const disp_env *e, int64_t place, double lat, doub
     return 0;
 }
 
+/* The ready time of a job posted now: ready_at_ms (>= 0: a scheduled
+ * order, not in the past, at most dispatch.schedule_max_s ahead), else now
+ * plus ready_in_s. */
+static int ready_time(disp_ctx *c, int64_t ready_in_s, int64_t ready_at_ms, int64_t *ready, vis_err *err)
+{
+    *ready = c->now_ms + ready_in_s * 1000;
+    if (ready_at_ms < 0) return 0;
+    int64_t max = c->now_ms + c->cfg->disp_schedule_max_s * 1000;
+    char at[32];
+    if (ready_at_ms < c->now_ms) {
+        clock_iso(c->now_ms, at);
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "ready_at_ms",
+                        "ready_at_ms is in the past (the platform's time is %s)", at);
+    }
+    if (ready_at_ms > max) {
+        clock_iso(max, at);
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "ready_at_ms",
+                        "an order can be scheduled at most %lld hours ahead (until %s)",
+                        (long long)(c->cfg->disp_schedule_max_s / 3600), at);
+    }
+    *ready = ready_at_ms;
+    return 0;
+}
+
 int disp_job_quote(disp_ctx *c, int64_t place, double lat, double lon, json_t **out, vis_err *err)
 {
+    return disp_job_quote_ex(c, place, lat, lon, 0, -1, out, err);
+}
+
+int disp_job_quote_ex(disp_ctx *c, int64_t place, double lat, double lon, int64_t ready_in_s, int64_t ready_at_ms,
+                      json_t **out, vis_err *err)
+{
+    int64_t ready;
+    if (ready_time(c, ready_in_s, ready_at_ms, &ready, err)) return err->code;
     disp_env *e = malloc(sizeof *e);
     if (!e) return disp_nomem(err);
     quote qt;
@@ -121,10 +154,19 @@ int disp_job_quote(disp_ctx *c, int64_t place, double lat, double lon, json_t **
     if (!rc) rc = price(c, e, place, lat, lon, c->now_ms, &qt, err);
     free(e);
     if (rc) return rc;
-    *out = json_pack("{s:s, s:I, s:I, s:I, s:{s:s, s:i, s:i}}", "currency", c->cfg->currency, "price_micros",
-                     (json_int_t)qt.bd.client_price, "distance_m", (json_int_t)qt.distance_m, "expected_ms",
-                     (json_int_t)qt.expected_ms, "pricing", "zone", qt.zone, "zone_factor_permille", qt.bd.zone_pm,
-                     "time_factor_permille", qt.bd.tod_pm);
+    /* the courier's pay on the pickup -> drop-off ride (the offer adds the ride to the pickup and any
+       waiting); promised = ready + the quoted courier time, the time the late alert is measured from */
+    *out = json_pack("{s:s, s:I, s:I, s:I, s:{s:s, s:i, s:i}, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:s}}", "currency",
+                     c->cfg->currency, "price_micros", (json_int_t)qt.bd.client_price, "distance_m",
+                     (json_int_t)qt.distance_m, "expected_ms", (json_int_t)qt.expected_ms, "pricing", "zone", qt.zone,
+                     "zone_factor_permille", qt.bd.zone_pm, "time_factor_permille", qt.bd.tod_pm, "ready_ms",
+                     (json_int_t)ready, "promised_ms", (json_int_t)(ready + qt.expected_ms), "schedule_until_ms",
+                     (json_int_t)(c->now_ms + c->cfg->disp_schedule_max_s * 1000), "courier_pay", "base_micros",
+                     (json_int_t)qt.bd.base, "distance_micros", (json_int_t)qt.bd.distance, "time_micros",
+                     (json_int_t)qt.bd.time, "total_micros", (json_int_t)(qt.bd.base + qt.bd.distance + qt.bd.time),
+                     "basis", "pickup to drop-off; the offer adds the ride to the pickup and any waiting");
+    /* the price assumes the reference vehicle: it must not depend on who accepts */
+    if (*out) json_object_set_new(*out, "vehicle_assumption", json_string(DISP_VEHICLE_DEFAULT));
     return *out ? 0 : disp_nomem(err);
 }
 
@@ -174,13 +216,23 @@ int disp_job_insert(disp_ctx *c, int64_t place, double lat, double lon, int64_t 
 int disp_job_post(disp_ctx *c, int64_t place, double lat, double lon, int64_t ready_in_s, const char *note,
                   json_t **out, vis_err *err)
 {
+    return disp_job_post_ex(c, place, lat, lon, ready_in_s, -1, note, NULL, out, err);
+}
+
+int disp_job_post_ex(disp_ctx *c, int64_t place, double lat, double lon, int64_t ready_in_s, int64_t ready_at_ms,
+                     const char *note, json_t *dropoff, json_t **out, vis_err *err)
+{
+    int64_t ready;
+    if (ready_time(c, ready_in_s, ready_at_ms, &ready, err)) return err->code;
+    if (disp_dropoff_check(dropoff, err)) return err->code;
     int64_t id;
-    if (disp_job_insert(c, place, lat, lon, c->now_ms, c->now_ms + ready_in_s * 1000, note, &id, err))
-        return err->code;
+    if (disp_job_insert(c, place, lat, lon, c->now_ms, ready, note, &id, err)) return err->code;
+    if (disp_dropoff_store(c, id, dropoff, err)) return err->code;
     disp_jrow j;
     if (disp_job_get(c->db, id, &j, err)) return err->code;
     *out = disp_job_json(&j, c->now_ms);
-    return *out ? 0 : disp_nomem(err);
+    if (!*out) return disp_nomem(err);
+    return disp_dropoff_decorate(c, *out, "client", err);
 }
 
 /* Jobs selected by sql with the caller's id as $1, as {"jobs":[...]}. */
@@ -304,6 +356,11 @@ int disp_job_cancel(disp_ctx *c, int64_t id, const char *reason, json_t **out, v
                         (long long)j.id, j.state);
     }
     /* the escrow: the courier's base share if they had accepted, the rest back to the client */
+    int64_t esc = -1, held = 0;
+    if (ledger_account(c->db, "escrow", j.client_id, subj, j.currency, &esc, err) ||
+        ledger_balance(c->db, esc, &held, err))
+        return err->code;
+    int64_t kept = worker >= 0 && comp > 0 ? comp : 0; /* beyond the escrow: from the subsidy (disp_settle) */
     if (disp_settle(c, &j, worker, comp, "client_funds", worker >= 0 ? "cancellation" : "refund", idem, err))
         return err->code;
     if (worker >= 0 && disp_job_release(c, &j, "job_cancelled",
@@ -321,5 +378,12 @@ int disp_job_cancel(disp_ctx *c, int64_t id, const char *reason, json_t **out, v
     }
     if (disp_job_get(c->db, id, &j, err)) return err->code;
     *out = disp_job_json(&j, c->now_ms);
-    return *out ? 0 : disp_nomem(err);
+    if (!*out) return disp_nomem(err);
+    /* what comes back to the balance, and why (issue 16: the console shows it) */
+    int64_t back = held > kept ? held - kept : 0;
+    json_object_set_new(*out, "refund",
+                        json_pack("{s:I, s:I, s:I, s:s}", "escrow_micros", (json_int_t)held, "refunded_micros",
+                                  (json_int_t)back, "courier_kept_micros", (json_int_t)kept, "basis",
+                                  worker >= 0 ? "accepted" : "not_accepted"));
+    return 0;
 }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
+#include "base/clock.h"
 #include "core/ledger.h"
 #include "core/timeacct.h"
 #include "dispatch/disp_area.h"
@@ -41,6 +41,17 @@ static json_t *status_json(disp_ctx *c, const disp_crow *r, vis_err *err)
         return NULL;
     }
     json_object_set_new(o, "duty", duty);
+    json_t *veh = disp_vehicle_json(c, r->id, err), *slot = c->cfg->disp_slots ? disp_slot_now_json(c, r->id, err)
+                                                                                 : json_null();
+    if (!veh || !slot) {
+        json_decref(veh);
+        json_decref(slot);
+        json_decref(o);
+        return NULL;
+    }
+    json_object_set_new(o, "vehicle", veh);
+    json_object_set_new(o, "slots", json_boolean(c->cfg->disp_slots));
+    json_object_set_new(o, "slot", slot);
     return o;
 }
 
@@ -99,6 +110,8 @@ static int pending_inside(disp_ctx *c, const disp_crow *r, int64_t *ms, vis_err 
 {
     *ms = 0;
     if (!r->online || !r->has_pos || c->now_ms <= r->pos_ms) return 0;
+    if (c->cfg->disp_slots) /* booked slots: inside a booked slot, in its area */
+        return disp_slots_counted(c, r->id, r->lat, r->lon, r->pos_ms, c->now_ms, ms, err);
     bool in;
     int n;
     if (disp_area_counts(c, r->lat, r->lon, &in, &n, err)) return err->code;
@@ -122,8 +135,9 @@ static json_t *guarantee_explanation(disp_ctx *c, int64_t counted, int64_t onlin
     bool in;
     int n;
     if (disp_area_counts(c, 0, 0, &in, &n, err)) return NULL;
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s Counted %lld min %02lld s of %lld min %02lld s online%s.", disp_area_rule,
+    char buf[1536];
+    snprintf(buf, sizeof buf, "%s%s%s Counted %lld min %02lld s of %lld min %02lld s online%s.", disp_area_rule,
+             c->cfg->disp_slots ? " " : "", c->cfg->disp_slots ? disp_slot_rule : "",
              (long long)(counted / 60000), (long long)(counted / 1000 % 60), (long long)(online / 60000),
              (long long)(online / 1000 % 60),
              n ? "" : " (no service area is defined now: all online time counts)");
@@ -151,12 +165,34 @@ static json_t *shift_json(disp_ctx *c, const disp_rules *rules, int64_t shift, v
             guar = store_col_i64(q, 10), topup = store_col_i64(q, 11), counted = store_col_i64(q, 12);
     store_done(q);
     int64_t earned = base + dist + tim + wait + comp;
+    /* whether the time from now on counts (for a live estimate), until when
+       (-1: until the next position) */
+    bool counting = false;
+    int64_t counting_until = -1;
     if (!ended) {
         disp_crow cr0;
         int64_t pend = 0;
         if (disp_courier_get(c->db, courier, &cr0, err) ||
             (cr0.online && cr0.shift_id == shift && pending_inside(c, &cr0, &pend, err)))
             return NULL;
+        if (cr0.online && cr0.shift_id == shift && cr0.has_pos) {
+            if (c->cfg->disp_slots) {
+                int64_t one = 0;
+                if (disp_slots_counted(c, courier, cr0.lat, cr0.lon, c->now_ms, c->now_ms + 1, &one, err)) return NULL;
+                counting = one > 0;
+                if (counting) {
+                    json_t *sl = disp_slot_now_json(c, courier, err);
+                    if (!sl) return NULL;
+                    if (json_is_object(sl)) counting_until = json_integer_value(json_object_get(sl, "end_ms"));
+                    json_decref(sl);
+                }
+            } else {
+                bool in;
+                int na;
+                if (disp_area_counts(c, cr0.lat, cr0.lon, &in, &na, err)) return NULL;
+                counting = in;
+            }
+        }
         counted += pend;
         if (counted > end - start) counted = end - start;
         guar = disp_guarantee(rules->pr.guarantee_per_hour, counted);
@@ -255,6 +291,9 @@ static json_t *shift_json(disp_ctx *c, const disp_rules *rules, int64_t shift, v
     json_object_set_new(g, "counted_ms", json_integer(counted));
     json_object_set_new(g, "online_ms", json_integer(end - start));
     json_object_set_new(g, "explanation", expl);
+    json_object_set_new(g, "slots", json_boolean(c->cfg->disp_slots));
+    json_object_set_new(g, "counting", json_boolean(counting));
+    json_object_set_new(g, "counting_until_ms", counting_until >= 0 ? json_integer(counting_until) : json_null());
     return o;
 }
 

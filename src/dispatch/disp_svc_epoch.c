@@ -26,6 +26,7 @@ typedef struct lcour {
     int64_t id, shift, start_ms, lat, lon, idle_since, orders, pending;
     bool    visiting;
     int64_t visit_place, visit_ms;
+    double  mpt, max_m; /* vehicle: speed (m/s tick; 0 = reference), longest trip (0 = none) */
 } lcour;
 
 typedef struct ljob {
@@ -80,6 +81,7 @@ static int load(disp_ctx *c, loaded *l, vis_err *err)
     while ((r = store_row(q, err)) == 1) {
         if (grow((void **)&l->c, l->nc, &cap, sizeof *l->c)) break;
         lcour *x = &l->c[l->nc++];
+        memset(x, 0, sizeof *x);
         x->id = store_col_i64(q, 0);
         x->shift = store_col_i64(q, 1);
         x->start_ms = store_col_i64(q, 2);
@@ -113,6 +115,9 @@ static int load(disp_ctx *c, loaded *l, vis_err *err)
         const char *s = store_col_text(q, 9);
         x->state = !strcmp(s, "open") ? DISP_J_OPEN : !strcmp(s, "assigned") ? DISP_J_ASSIGNED : DISP_J_PICKED;
         x->seq = store_col_i64(q, 10);
+        /* a scheduled order waits until its ready time is near: no courier
+           is held for it early (dispatch.schedule_lead_s) */
+        if (x->state == DISP_J_OPEN && x->ready_ms > c->now_ms + c->cfg->disp_schedule_lead_s * 1000) l->nj--;
     }
     store_done(q);
     if (r < 0) return disp_store_err(err);
@@ -162,7 +167,8 @@ static void built_free(built *b)
 static void plan_route(const disp_env *e, const lcour *lc, disp_state *st, disp_courier *cr, const int *jobs, int n,
                        int64_t now)
 {
-    const disp_params *p = &e->p;
+    disp_params tmp;
+    const disp_params *p = disp_courier_params(&e->p, cr, &tmp); /* at the courier's vehicle speed */
     disp_route *rt = &cr->route;
     memset(rt, 0, sizeof *rt);
     bool picked = false, same = true;
@@ -221,6 +227,24 @@ static void plan_route(const disp_env *e, const lcour *lc, disp_state *st, disp_
     }
 }
 
+/* Couriers' vehicles (issue 15): speed per tick (1 s ticks) and longest
+ * trip; couriers without one keep the reference speed (0). */
+static int load_vehicles(disp_ctx *c, loaded *l, vis_err *err)
+{
+    store_stmt *q = store_query(c->db, SQL_DISP_VEHICLES_ALL, err, "");
+    if (!q) return disp_store_err(err);
+    int r;
+    while ((r = store_row(q, err)) == 1) {
+        int k = find_courier(l, store_col_i64(q, 0));
+        if (k < 0) continue;
+        const char *v = store_col_text(q, 1);
+        if (strcmp(v, DISP_VEHICLE_DEFAULT)) l->c[k].mpt = (double)disp_vehicle_speed(c->cfg, v) / 60.0;
+        l->c[k].max_m = (double)disp_vehicle_max_trip_m(c->cfg, v);
+    }
+    store_done(q);
+    return r < 0 ? disp_store_err(err) : 0;
+}
+
 static int build(const disp_env *e, const loaded *l, int64_t now, built *b, vis_err *err)
 {
     memset(b, 0, sizeof *b);
@@ -236,7 +260,8 @@ static int build(const disp_env *e, const loaded *l, int64_t now, built *b, vis_
         if (l->c[i].pending) continue; /* one offer at a time */
         disp_courier cr = {.id = l->c[i].id, .state = DISP_C_IDLE, .on_ms = l->c[i].start_ms, .off_ms = INT64_MAX,
                            .idle_since_ms = l->c[i].idle_since >= 0 ? l->c[i].idle_since : now,
-                           .orders = (int)l->c[i].orders};
+                           .orders = (int)l->c[i].orders, .meters_per_tick = l->c[i].mpt,
+                           .max_m = l->c[i].max_m};
         disp_geo_xy(&e->geo, l->c[i].lat, l->c[i].lon, &cr.x, &cr.y);
         int k = disp_add_courier(&b->st, &cr);
         if (k < 0) goto nomem;
@@ -371,6 +396,9 @@ static int make_offer(disp_ctx *c, const disp_env *e, const loaded *l, const bui
         d->score.late_min, "wait_min", d->score.wait_min, "pay", d->score.pay, "idle_min", d->score.idle_min,
         "travel_min", d->score.travel_min, "declines", "not an input");
     if (!pl) return disp_nomem(err);
+    /* the courier's planning speed (vehicle, issue 15): every time above is at it */
+    json_object_set_new(json_object_get(json_object_get(pl, "inputs"), "courier"), "speed_m_per_min",
+                        json_integer(lc->mpt > 0 ? llround(lc->mpt * 60.0) : c->cfg->disp_speed_m_per_min));
     char subj[48];
     snprintf(subj, sizeof subj, "job:%lld", (long long)in.job[0]);
     if (disp_journal(c, "dispatch_decision", lc->id, subj, pl, NULL, 0, 0, true, &in.decision_event, err))
@@ -423,6 +451,7 @@ static int epoch(disp_ctx *c, json_t *summary, vis_err *err)
     disp_ban *ban = NULL;
     int rc = disp_env_load(c, e, err);
     if (!rc) rc = load(c, &l, err);
+    if (!rc) rc = load_vehicles(c, &l, err);
     else memset(&l, 0, sizeof l);
     if (!rc && !(ban = malloc(sizeof *ban * (size_t)(l.nd + 1)))) rc = disp_nomem(err);
     if (!rc) rc = build(e, &l, c->now_ms, &b, err);
@@ -473,6 +502,8 @@ int disp_run_epoch(disp_ctx *c, json_t **out, vis_err *err)
         return disp_store_err(err);
     }
     int rc = epoch(c, summary, err);
+    /* day one: callbacks of this epoch's events, alerts now due (disp_svc_notify.c) */
+    if (!rc) rc = disp_notify_run(c, err);
     if (rc) {
         store_rollback(c->db);
         json_decref(summary);

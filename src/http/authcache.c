@@ -1,5 +1,7 @@
 #include "http/authcache.h"
 
+#include "base/mem.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -23,8 +25,7 @@ struct authcache {
 
 authcache *authcache_new(void)
 {
-    authcache *c = calloc(1, sizeof *c);
-    if (!c) return NULL;
+    authcache *c = mem_calloc(1, sizeof *c);
     atomic_store(&c->gen, 1);
     for (int i = 0; i < STRIPES; i++) pthread_mutex_init(&c->lock[i], NULL);
     return c;

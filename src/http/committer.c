@@ -1,5 +1,7 @@
 #include "http/committer.h"
 
+#include "base/mem.h"
+
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -98,11 +100,7 @@ static void *loop(void *arg)
 
 committer *committer_start(vis_server *s, vis_err *err)
 {
-    committer *c = calloc(1, sizeof *c);
-    if (!c) {
-        vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        return NULL;
-    }
+    committer *c = mem_calloc(1, sizeof *c);
     c->srv = s;
     if (store_connect(s->pool, &c->db, err)) {
         free(c);

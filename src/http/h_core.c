@@ -1,10 +1,12 @@
 /* h_core — handlers of the core API: health, metrics, accounts, money,
  * earnings, and the admin tools. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/commands.h"
+#include "base/mem.h"
+#include "base/version.h"
 #include "core/journal.h"
 #include "core/ledger.h"
 #include "core/timeacct.h"
@@ -12,7 +14,6 @@
 #include "base/jv.h"
 #include "http/server.h"
 #include "http/websess.h"
-#include "store/sql_core.h"
 
 #define DAY_MS 86400000LL
 
@@ -23,7 +24,7 @@ static int64_t token_expiry(http_req *r) { return r->now_ms + r->srv->cfg.token_
 static int h_health(http_req *r, http_resp *rs, vis_err *err)
 {
     (void)err;
-    return http_json(rs, 200, json_pack("{s:s, s:s, s:i, s:I}", "status", "ok", "version", VIS_VERSION, "schema",
+    return http_json(rs, 200, JSON_PACK("{s:s, s:s, s:i, s:I}", "status", "ok", "version", VIS_VERSION, "schema",
                                         store_schema_version(r->db), "time_ms", (json_int_t)r->now_ms));
 }
 
@@ -58,8 +59,7 @@ static const jv_field signup_fields[] = {
  * (websess.h). */
 static int token_answer(http_req *r, http_resp *rs, int status, const account *a, const char *tok)
 {
-    json_t *o = json_pack("{s:o, s:I}", "account", http_account_json(a), "expires_ms", (json_int_t)token_expiry(r));
-    if (!o) return VIS_ENOMEM;
+    json_t *o = JSON_PACK("{s:o, s:I}", "account", http_account_json(a), "expires_ms", (json_int_t)token_expiry(r));
     if (json_is_true(json_object_get(r->json, "session"))) {
         websess_set(r, rs, tok, r->srv->cfg.token_ttl_days * 86400);
         char csrf[WEBSESS_CSRF_LEN];
@@ -154,7 +154,7 @@ static int h_logout(http_req *r, http_resp *rs, vis_err *err)
     if (r->token && account_token_revoke(r->db, r->token, err)) return err->code;
     if (r->cookie_auth) websess_clear(r, rs);
     rs->auth_changed = true; /* cached checks of this token end with the commit */
-    return http_json(rs, 200, json_pack("{s:b}", "revoked", 1));
+    return http_json(rs, 200, JSON_PACK("{s:b}", "revoked", 1));
 }
 
 /* ---- me ---- */
@@ -173,7 +173,7 @@ static int h_balance(http_req *r, http_resp *rs, vis_err *err)
         ledger_owner_total(r->db, "escrow", r->who.id, cur, &escrow, err) ||
         ledger_owner_total(r->db, "worker_earnings", r->who.id, cur, &earned, err))
         return err->code;
-    return http_json(rs, 200, json_pack("{s:s, s:I, s:I, s:I}", "currency", cur, "available_micros", (json_int_t)avail,
+    return http_json(rs, 200, JSON_PACK("{s:s, s:I, s:I, s:I}", "currency", cur, "available_micros", (json_int_t)avail,
                                         "escrow_micros", (json_int_t)escrow, "earnings_micros", (json_int_t)earned));
 }
 
@@ -210,7 +210,7 @@ static int h_admin_create_account(http_req *r, http_resp *rs, vis_err *err)
     char tok[ACCOUNT_TOKEN_LEN];
     if (account_token_issue(r->db, a.id, "admin-created", r->now_ms, token_expiry(r), tok, err)) return err->code;
     if (account_record(r->db, &a, "account_created", r->who.id, r->now_ms, err)) return err->code;
-    return http_json(rs, 201, json_pack("{s:o, s:s}", "account", http_account_json(&a), "token", tok));
+    return http_json(rs, 201, JSON_PACK("{s:o, s:s}", "account", http_account_json(&a), "token", tok));
 }
 
 static int h_admin_get_account(http_req *r, http_resp *rs, vis_err *err)
@@ -218,6 +218,59 @@ static int h_admin_get_account(http_req *r, http_resp *rs, vis_err *err)
     int64_t id;
     account a;
     if (http_param_id(r, 0, "account", &id, err) || account_get(r->db, id, &a, err)) return err->code;
+    return http_json(rs, 200, http_account_json(&a));
+}
+
+#define ACCOUNT_PAGE_MAX 200
+
+/* GET /v1/admin/accounts?role=&status=&q=&limit=&after= */
+static int h_admin_list_accounts(http_req *r, http_resp *rs, vis_err *err)
+{
+    const char *role = http_query(r, "role"), *status = http_query(r, "status"), *q = http_query(r, "q");
+    if (role && *role && !account_role_valid(role))
+        return vis_errf(err, VIS_EINVAL, "invalid_parameter", "role", "role must be worker, client or admin");
+    if (status && strlen(status) > 15)
+        return vis_errf(err, VIS_EINVAL, "invalid_parameter", "status", "status is at most 15 bytes (e.g. active)");
+    int64_t limit, after;
+    if (http_query_i64(r, "limit", 50, 1, ACCOUNT_PAGE_MAX, &limit, err) ||
+        http_query_i64(r, "after", 0, 0, INT64_MAX, &after, err))
+        return err->code;
+    account *v = mem_calloc((size_t)limit + 1, sizeof *v);
+    size_t n = 0;
+    if (account_list(r->db, role ? role : "", status ? status : "", q ? q : "", after, v, (size_t)limit + 1, &n,
+                     err)) {
+        free(v);
+        return err->code;
+    }
+    bool more = n > (size_t)limit;
+    if (more) n = (size_t)limit;
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(arr, http_account_json(&v[i]));
+    json_t *o = JSON_PACK("{s:o, s:o}", "accounts", arr, "next_after",
+                          more ? json_integer(v[n - 1].id) : json_null());
+    free(v);
+    return http_json(rs, 200, o);
+}
+
+static const jv_field status_fields[] = {
+    {"status", JV_STRING, true, 1, 16},
+    {"reason", JV_STRING, true, 1, 500},
+    {NULL, 0, 0, 0, 0},
+};
+
+/* POST /v1/admin/accounts/{id}/status {status: active|disabled, reason} */
+static int h_admin_account_status(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "account", &id, err) || jv_check(r->json, status_fields, err)) return err->code;
+    const char *st = jv_str(r->json, "status", "");
+    if (id == r->who.id && !strcmp(st, "disabled"))
+        return vis_errf(err, VIS_ECONFLICT, "cannot_disable_self", "status",
+                        "an administrator cannot disable their own account");
+    account a;
+    if (account_set_status(r->db, id, st, jv_str(r->json, "reason", ""), r->who.id, r->now_ms, &a, err))
+        return err->code;
+    rs->auth_changed = true; /* cached checks of the account's tokens end with the commit */
     return http_json(rs, 200, http_account_json(&a));
 }
 
@@ -250,7 +303,7 @@ static int h_admin_credit(http_req *r, http_resp *rs, vis_err *err)
     if (ledger_credit_client(r->db, id, amount, r->srv->cfg.currency, &tx, &txid, NULL, err) ||
         ledger_owner_total(r->db, "client_funds", id, r->srv->cfg.currency, &bal, err))
         return err->code;
-    return http_json(rs, 201, json_pack("{s:I, s:I, s:s, s:I}", "transaction", (json_int_t)txid, "amount_micros",
+    return http_json(rs, 201, JSON_PACK("{s:I, s:I, s:s, s:I}", "transaction", (json_int_t)txid, "amount_micros",
                                         (json_int_t)amount, "currency", r->srv->cfg.currency, "available_micros",
                                         (json_int_t)bal));
 }
@@ -259,7 +312,7 @@ static int h_admin_ledger(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t sum;
     if (ledger_sum_all(r->db, &sum, err)) return err->code;
-    return http_json(rs, 200, json_pack("{s:I, s:b}", "sum_micros", (json_int_t)sum, "balanced", sum == 0));
+    return http_json(rs, 200, JSON_PACK("{s:I, s:b}", "sum_micros", (json_int_t)sum, "balanced", sum == 0));
 }
 
 static int h_admin_journal_verify(http_req *r, http_resp *rs, vis_err *err)
@@ -267,7 +320,11 @@ static int h_admin_journal_verify(http_req *r, http_resp *rs, vis_err *err)
     journal_report rep;
     int rc = journal_verify(r->db, &rep, err);
     if (rc != 0 && rc != 1) return rc;
-    json_t *o = json_pack("{s:b, s:I}", "ok", rc == 0, "rows", (json_int_t)rep.rows);
+    char head[2 * JOURNAL_HASH_BYTES + 1];
+    sodium_bin2hex(head, sizeof head, rep.head, JOURNAL_HASH_BYTES);
+    /* the head: the hash of the last row that verified; an auditor who
+       noted it earlier can tell that nothing before it changed since */
+    json_t *o = JSON_PACK("{s:b, s:I, s:s}", "ok", rc == 0, "rows", (json_int_t)rep.rows, "head_hash", head);
     if (rc == 1) {
         json_object_set_new(o, "bad_row", json_integer(rep.bad_id));
         json_object_set_new(o, "why", json_string(rep.why));
@@ -289,7 +346,7 @@ static int h_admin_clock(http_req *r, http_resp *rs, vis_err *err)
     if (json_object_get(r->json, "set_ms")) clock_set_ms(c, jv_int(r->json, "set_ms", 0));
     if (json_object_get(r->json, "advance_ms")) clock_advance_ms(c, jv_int(r->json, "advance_ms", 0));
     if (jv_bool(r->json, "release", false)) clock_release(c);
-    return http_json(rs, 200, json_pack("{s:I, s:b}", "now_ms", (json_int_t)clock_now_ms(c), "frozen", clock_is_frozen(c)));
+    return http_json(rs, 200, JSON_PACK("{s:I, s:b}", "now_ms", (json_int_t)clock_now_ms(c), "frozen", clock_is_frozen(c)));
 }
 
 static const jv_field jevent_fields[] = {
@@ -335,7 +392,7 @@ static int h_admin_journal_event(http_req *r, http_resp *rs, vis_err *err)
     json_t *p = json_object_get(r->json, "payload");
     int64_t id = 0;
     if (journal_append_json(r->db, &ev, p ? json_incref(p) : NULL, &id, err)) return err->code;
-    return http_json(rs, 201, json_pack("{s:I}", "id", (json_int_t)id));
+    return http_json(rs, 201, JSON_PACK("{s:I}", "id", (json_int_t)id));
 }
 
 #define A HTTP_ANYROLE
@@ -349,7 +406,11 @@ const http_route http_routes_core[] = {
     {"GET", "/v1/me/balance", h_balance, A, "the caller's money"},
     {"POST", "/v1/admin/accounts", h_admin_create_account, HTTP_ADMIN | HTTP_JSON | HTTP_IDEM | HTTP_PREP,
      "create an account"},
+    {"GET", "/v1/admin/accounts", h_admin_list_accounts, HTTP_ADMIN,
+     "list and search accounts (role, status, q in name or email), by id, paginated with after"},
     {"GET", "/v1/admin/accounts/{id}", h_admin_get_account, HTTP_ADMIN, "an account"},
+    {"POST", "/v1/admin/accounts/{id}/status", h_admin_account_status, HTTP_ADMIN | HTTP_JSON | HTTP_TX,
+     "disable an account (no sign-in, its tokens refused) or enable it again, with a reason (journalled)"},
     {"POST", "/v1/admin/accounts/{id}/credit", h_admin_credit, HTTP_ADMIN | HTTP_JSON | HTTP_IDEM, "fund a client"},
     {"GET", "/v1/admin/ledger", h_admin_ledger, HTTP_ADMIN, "ledger balance check (sum must be 0)"},
     {"GET", "/v1/admin/journal/verify", h_admin_journal_verify, HTTP_ADMIN, "verify the journal's hash chain"},

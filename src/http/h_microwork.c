@@ -1,7 +1,9 @@
 /* h_microwork — HTTP handlers of the micro-work marketplace (domain in
  * src/microwork/mw.h). */
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "base/buf.h"
 
 #include "base/jv.h"
@@ -56,7 +58,34 @@ static int h_tasks_add(http_req *r, http_resp *rs, vis_err *err)
     if (http_param_id(r, 0, "batch", &id, err)) return err->code;
     mw_ctx c = ctx(r);
     json_t *out = NULL;
-    return reply(rs, 201, mw_tasks_add(&c, id, http_header(r, "Content-Type"), r->body, r->body_len, &out, err), &out);
+    int rc = mw_tasks_add(&c, id, http_header(r, "Content-Type"), r->body, r->body_len, &out, err);
+    if (rc && out && json_object_get(out, "rows")) {
+        /* every bad row, by number, column and message: the error body with
+           the rows added (nothing was stored) */
+        json_t *e = JSON_PACK("{s:{s:s, s:s, s:s, s:O}}", "error", "code", err->kind, "message", err->msg, "field",
+                              err->field, "rows", json_object_get(out, "rows"));
+        json_decref(out);
+        return http_json(rs, 400, e);
+    }
+    return reply(rs, 201, rc, &out);
+}
+
+static int h_cost(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "batch", &id, err)) return err->code;
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, mw_batch_cost(&c, id, &out, err), &out);
+}
+
+static int h_pay(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "batch", &id, err)) return err->code;
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    return reply(rs, 200, mw_batch_pay(&c, id, &out, err), &out);
 }
 
 static int h_publish(http_req *r, http_resp *rs, vis_err *err)
@@ -100,6 +129,10 @@ static int h_results(http_req *r, http_resp *rs, vis_err *err)
     char *text = NULL;
     int rc = mw_batch_results(&c, id, fmt, &out, &text, err);
     if (rc) return rc;
+    const char *dl = http_query(r, "download");
+    if (dl && *dl && strcmp(dl, "0"))
+        snprintf(rs->disposition, sizeof rs->disposition, "attachment; filename=\"batch-%lld-results.%s\"",
+                 (long long)id, !strcmp(fmt, "csv") ? "csv" : !strcmp(fmt, "jsonl") ? "jsonl" : "json");
     if (text) {
         rs->status = 200;
         rs->raw = text;
@@ -242,14 +275,10 @@ static const char frame_csp[] = "sandbox; default-src 'none'; style-src 'unsafe-
                                 "media-src https:; font-src https: data:; base-uri 'none'; form-action 'none'; "
                                 "frame-ancestors 'self'";
 
-static int h_assignment_frame(http_req *r, http_resp *rs, vis_err *err)
+/* The document around a rendered task (the worker's frame and the client's
+ * preview are the same document). */
+static int frame_doc(http_resp *rs, const char *q, vis_err *err)
 {
-    int64_t id;
-    if (http_param_id(r, 0, "assignment", &id, err)) return err->code;
-    mw_ctx c = ctx(r);
-    json_t *out = NULL;
-    if (mw_assignment_get(&c, id, &out, err)) return err->code;
-    const char *q = json_string_value(json_object_get(json_object_get(out, "task"), "question_html"));
     buf b;
     buf_init(&b);
     buf_puts(&b, "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
@@ -258,16 +287,65 @@ static int h_assignment_frame(http_req *r, http_resp *rs, vis_err *err)
                  "</head><body>");
     buf_puts(&b, q ? q : "");
     buf_puts(&b, "</body></html>\n");
-    json_decref(out);
     rs->csp = frame_csp;
     return http_raw_buf(rs, 200, "text/html; charset=utf-8", &b, err);
+}
+
+static int h_assignment_frame(http_req *r, http_resp *rs, vis_err *err)
+{
+    int64_t id;
+    if (http_param_id(r, 0, "assignment", &id, err)) return err->code;
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    if (mw_assignment_get(&c, id, &out, err)) return err->code;
+    int rc = frame_doc(rs, json_string_value(json_object_get(json_object_get(out, "task"), "question_html")), err);
+    json_decref(out);
+    return rc;
+}
+
+static const jv_field preview_fields[] = {
+    {"template", JV_STRING, true, 0, 20000},
+    {"data", JV_OBJECT, false, 0, 0},
+    {NULL, 0, 0, 0, 0},
+};
+
+static int h_preview(http_req *r, http_resp *rs, vis_err *err)
+{
+    if (jv_check(r->json, preview_fields, err)) return err->code;
+    json_t *data = json_object_get(r->json, "data");
+    mw_ctx c = ctx(r);
+    json_t *out = NULL;
+    json_t *empty = json_object();
+    int rc = mw_preview_set(&c, jv_str(r->json, "template", ""), data ? data : empty, &out, err);
+    json_decref(empty);
+    return reply(rs, 200, rc, &out);
+}
+
+/* The client's preview as the worker would see the task: the same sandboxed
+ * document as the worker's frame, whose template can run nothing. */
+static int h_preview_frame(http_req *r, http_resp *rs, vis_err *err)
+{
+    mw_ctx c = ctx(r);
+    char *html = NULL;
+    if (mw_preview_html(&c, &html, err)) return err->code;
+    int rc = frame_doc(rs, html, err);
+    free(html);
+    return rc;
 }
 
 #define CL (HTTP_CLIENT | HTTP_ADMIN)
 const http_route http_routes_microwork[] = {
     {"POST", "/v1/batches", h_batch_create, CL | HTTP_JSON | HTTP_IDEM, "create a micro-task batch (draft)"},
     {"GET", "/v1/batches", h_batch_list, CL, "the client's batches with progress"},
+    {"POST", "/v1/batches/preview", h_preview, CL | HTTP_JSON | HTTP_TX,
+     "store the template being edited with sample values, for the preview frame"},
+    {"GET", "/v1/batches/preview/frame", h_preview_frame, CL | HTTP_TX,
+     "the template preview as the worker's task frame (sandboxed document: the template can run nothing)"},
     {"GET", "/v1/batches/{id}", h_batch_get, CL | HTTP_TX, "a batch with its progress"},
+    {"GET", "/v1/batches/{id}/cost", h_cost, CL | HTTP_TX,
+     "the cost of publishing: answers, rewards, fees, escrow, against the client's funds"},
+    {"GET", "/v1/batches/{id}/pay", h_pay, CL | HTTP_TX,
+     "what each worker on the batch earned per hour (worker numbers), median and spread against the minimum"},
     {"POST", "/v1/batches/{id}/tasks", h_tasks_add, CL | HTTP_IDEM | HTTP_BULK,
      "add tasks: CSV (Mechanical Turk batch input) or JSON lines"},
     {"POST", "/v1/batches/{id}/publish", h_publish, CL | HTTP_IDEM, "publish: move the full cost into escrow"},

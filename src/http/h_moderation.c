@@ -3,6 +3,7 @@
  * context (vis_server.moderation), created on first use. */
 #include <string.h>
 
+#include "base/mem.h"
 #include "http/http.h"
 #include "http/server.h"
 #include "moderation/mod.h"
@@ -84,6 +85,10 @@ ID_BODY_FN(h_moderator_set, mod_moderator_set, "account", 200)
 BODY_FN(h_queue_create, mod_queue_create, 201)
 BODY_FN(h_rule_create, mod_rule_create, 201)
 PLAIN_FN(h_rules, mod_rules_list)
+BODY_FN(h_onboarding, mod_onboarding, 200)
+PLAIN_FN(h_clauses, mod_clauses_list)
+BODY_FN(h_clause_create, mod_clause_create, 201)
+ID_FN(h_clause_retire, mod_clause_retire, "clause", 200)
 
 static int h_content(http_req *r, http_resp *rs, vis_err *err)
 {
@@ -148,7 +153,7 @@ static int h_run(http_req *r, http_resp *rs, vis_err *err)
 {
     mod_tick_stats st;
     if (mod_housekeep(&r->srv->moderation, &r->srv->cfg, r->db, r->now_ms, true, &st, err)) return err->code;
-    return http_json(rs, 200, json_pack("{s:i, s:i, s:i, s:i, s:b, s:i, s:i}", "expired", st.expired, "learned",
+    return http_json(rs, 200, JSON_PACK("{s:i, s:i, s:i, s:i, s:b, s:i, s:i}", "expired", st.expired, "learned",
                                         st.learned, "delivered", st.delivered, "failed", st.failed, "saved", st.saved,
                                         "tdb_submitted", st.tdb_submitted, "tdb_failed", st.tdb_failed));
 }
@@ -174,6 +179,9 @@ const http_route http_routes_moderation[] = {
     {"GET", "/v1/moderation/me", h_me, W | HTTP_TX, "the moderator's profile, exposure and break state"},
     {"POST", "/v1/moderation/me", h_me_set, W | HTTP_JSON | HTTP_TX, "set languages and category opt-outs"},
     {"GET", "/v1/moderation/queues", h_queues, W | AD, "review queues with their flags and sizes"},
+    {"POST", "/v1/moderation/onboarding", h_onboarding, W | HTTP_JSON | HTTP_TX,
+     "complete onboarding: wellbeing briefing read, languages, opt-outs, exposure budget and breaks acknowledged"},
+    {"GET", "/v1/moderation/clauses", h_clauses, W | AD, "the catalogue of terms clauses decisions name"},
     {"POST", "/v1/moderation/claim", h_claim, W | HTTP_JSON_OPT | HTTP_IDEM, "claim the next item(s) with a lease"},
     {"GET", "/v1/moderation/items/{id}", h_item, W | HTTP_TX, "an item the moderator holds"},
     {"POST", "/v1/moderation/items/{id}/unblur", h_unblur, W | HTTP_TX, "show this one item's media unblurred"},
@@ -186,6 +194,10 @@ const http_route http_routes_moderation[] = {
     {"GET", "/v1/moderation/transparency", h_transparency, CL | AD, "DSA Art. 15 figures for a period"},
     {"POST", "/v1/admin/moderation/moderators/{id}", h_moderator_set, AD | HTTP_JSON | HTTP_TX,
      "grant or remove the child-safety and senior roles"},
+    {"POST", "/v1/admin/moderation/clauses", h_clause_create, AD | HTTP_JSON | HTTP_TX,
+     "add a clause to the catalogue of terms clauses"},
+    {"POST", "/v1/admin/moderation/clauses/{id}/retire", h_clause_retire, AD | HTTP_JSON_OPT | HTTP_TX,
+     "retire a terms clause (no longer offered; statements that named it keep it)"},
     {"POST", "/v1/admin/moderation/queues", h_queue_create, AD | HTTP_JSON | HTTP_TX, "create a queue"},
     {"GET", "/v1/admin/moderation/rules", h_rules, AD, "routing rules in order"},
     {"GET", "/v1/admin/moderation/tdb", h_tdb, AD, "statements of reasons for the DSA Transparency Database"},

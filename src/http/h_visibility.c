@@ -30,13 +30,13 @@ static int reply(http_resp *rs, int status, int rc, json_t **out)
 }
 
 static obs_ctx octx(http_req *r) { return (obs_ctx){.db = r->db, .cfg = &r->srv->cfg, .now_ms = r->now_ms}; }
-static rev_ctx rctx(http_req *r)
+static review_ctx rctx(http_req *r)
 {
-    return (rev_ctx){.db = r->db, .cfg = &r->srv->cfg, .now_ms = r->now_ms, .who = &r->who};
+    return (review_ctx){.db = r->db, .cfg = &r->srv->cfg, .now_ms = r->now_ms, .who = &r->who};
 }
 
 /* from/to (defaults: the `days` days before now) and group_by */
-static int range(http_req *r, int64_t days, const char *def_group, int64_t *from, int64_t *to, obs_grain *g,
+static int range(http_req *r, int64_t days, const char *def_group, int64_t *from, int64_t *to, acct_grain *g,
                  vis_err *err)
 {
     if (http_query_i64(r, "to", r->now_ms, 1, MAX_MS, to, err) ||
@@ -44,7 +44,7 @@ static int range(http_req *r, int64_t days, const char *def_group, int64_t *from
         return err->code;
     if (*to <= *from) return vis_errf(err, VIS_EINVAL, "invalid_parameter", "to", "'to' must be after 'from'");
     const char *gb = http_query(r, "group_by");
-    return obs_grain_parse(gb ? gb : def_group, g, err);
+    return acct_grain_parse(gb ? gb : def_group, g, err);
 }
 
 /* ---- the worker's own truth ---- */
@@ -52,7 +52,7 @@ static int range(http_req *r, int64_t days, const char *def_group, int64_t *from
 static int h_earnings(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t from, to;
-    obs_grain g;
+    acct_grain g;
     if (range(r, 30, "all", &from, &to, &g, err)) return err->code;
     obs_ctx c = octx(r);
     json_t *out = NULL;
@@ -82,13 +82,13 @@ static int h_export(http_req *r, http_resp *rs, vis_err *err)
         if (fmt) /* asked for by name: a download */
             snprintf(rs->disposition, sizeof rs->disposition, "attachment; filename=\"visible-export-%lld.json\"",
                      (long long)r->who.id);
-        return reply(rs, 200, exp_json(r->db, &r->srv->cfg, &r->who, r->now_ms, &out, err), &out);
+        return reply(rs, 200, export_json(r->db, &r->srv->cfg, &r->who, r->now_ms, &out, err), &out);
     }
     if (strcmp(fmt, "tar"))
         return vis_errf(err, VIS_EINVAL, "invalid_parameter", "format", "format must be json or tar");
     char *data = NULL;
     size_t len = 0;
-    if (exp_tar(r->db, &r->srv->cfg, &r->who, r->now_ms, &data, &len, err)) return err->code;
+    if (export_tar(r->db, &r->srv->cfg, &r->who, r->now_ms, &data, &len, err)) return err->code;
     rs->status = 200;
     rs->raw = data;
     rs->raw_len = len;
@@ -100,9 +100,9 @@ static int h_export(http_req *r, http_resp *rs, vis_err *err)
 
 static int h_decisions(http_req *r, http_resp *rs, vis_err *err)
 {
-    rev_ctx c = rctx(r);
+    review_ctx c = rctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, rev_decisions(&c, r->who.id, &out, err), &out);
+    return reply(rs, 200, review_decisions(&c, r->who.id, &out, err), &out);
 }
 
 static const jv_field review_fields[] = {{"message", JV_STRING, true, 1, 5000}, {NULL, 0, 0, 0, 0}};
@@ -113,18 +113,18 @@ static int h_review_request(http_req *r, http_resp *rs, vis_err *err)
     if (http_param_id(r, 0, "decision", &id, err) || visib_guard_body(r->json, err) ||
         jv_check(r->json, review_fields, err))
         return err->code;
-    rev_ctx c = rctx(r);
+    review_ctx c = rctx(r);
     json_t *out = NULL;
-    int rc = rev_request(&c, id, jv_str(r->json, "message", ""), &out, err);
+    int rc = review_request(&c, id, jv_str(r->json, "message", ""), &out, err);
     if (!rc) snprintf(rs->location, sizeof rs->location, "/v1/me/reviews");
     return reply(rs, 201, rc, &out);
 }
 
 static int h_my_reviews(http_req *r, http_resp *rs, vis_err *err)
 {
-    rev_ctx c = rctx(r);
+    review_ctx c = rctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, rev_list(&c, r->who.id, NULL, &out, err), &out);
+    return reply(rs, 200, review_list(&c, r->who.id, NULL, &out, err), &out);
 }
 
 /* ---- admins ---- */
@@ -134,13 +134,13 @@ static int h_reviews(http_req *r, http_resp *rs, vis_err *err)
     const char *st = http_query(r, "state");
     if (st && strcmp(st, "open") && strcmp(st, "upheld") && strcmp(st, "overturned"))
         return vis_errf(err, VIS_EINVAL, "invalid_parameter", "state", "state must be open, upheld or overturned");
-    rev_ctx c = rctx(r);
+    review_ctx c = rctx(r);
     json_t *out = NULL;
     /* journal the deadlines that passed (the ticker does it too; each once) */
-    rev_ctx sys = c;
+    review_ctx sys = c;
     sys.who = NULL;
-    if (rev_mark_overdue(&sys, err) < 0) return err->code;
-    return reply(rs, 200, rev_list(&c, -1, st, &out, err), &out);
+    if (review_mark_overdue(&sys, err) < 0) return err->code;
+    return reply(rs, 200, review_list(&c, -1, st, &out, err), &out);
 }
 
 static const jv_field decide_fields[] = {
@@ -157,10 +157,10 @@ static int h_review_decide(http_req *r, http_resp *rs, vis_err *err)
     const char *o = jv_str(r->json, "outcome", "");
     if (strcmp(o, "upheld") && strcmp(o, "overturned"))
         return vis_errf(err, VIS_EINVAL, "invalid_field", "outcome", "outcome must be 'upheld' or 'overturned'");
-    rev_ctx c = rctx(r);
+    review_ctx c = rctx(r);
     json_t *out = NULL;
     return reply(rs, 200,
-                 rev_decide(&c, id, !strcmp(o, "overturned"), jv_str(r->json, "reasons", ""),
+                 review_decide(&c, id, !strcmp(o, "overturned"), jv_str(r->json, "reasons", ""),
                             jv_int(r->json, "compensation_micros", 0), &out, err),
                  &out);
 }
@@ -168,7 +168,7 @@ static int h_review_decide(http_req *r, http_resp *rs, vis_err *err)
 static int h_declaration(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t from, to;
-    obs_grain g;
+    acct_grain g;
     if (range(r, 182, "all", &from, &to, &g, err)) return err->code;
     obs_ctx c = octx(r);
     json_t *out = NULL;
@@ -179,17 +179,17 @@ static int h_declaration(http_req *r, http_resp *rs, vis_err *err)
 
 static int h_register(http_req *r, http_resp *rs, vis_err *err)
 {
-    json_t *out = NULL;
-    return reply(rs, 200, reg_register(&r->srv->cfg, r->now_ms, &out, err), &out);
+    (void)err;
+    return http_json(rs, 200, sysreg_json(&r->srv->cfg, r->now_ms));
 }
 
 static int h_observatory(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t from, to;
-    obs_grain g;
+    acct_grain g;
     if (range(r, 365, "month", &from, &to, &g, err)) return err->code;
     const char *fam = http_query(r, "family");
-    if (fam && (!*fam || strlen(fam) >= OBS_FAMILY_LEN))
+    if (fam && (!*fam || strlen(fam) >= ACCT_FAMILY_LEN))
         return vis_errf(err, VIS_EINVAL, "invalid_parameter", "family", "family must be a family name");
     obs_ctx c = octx(r);
     json_t *out = NULL;
@@ -200,7 +200,7 @@ static int h_observatory(http_req *r, http_resp *rs, vis_err *err)
 static int h_declaration_public(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t from, to;
-    obs_grain g;
+    acct_grain g;
     if (range(r, 182, "all", &from, &to, &g, err)) return err->code;
     obs_ctx c = octx(r);
     json_t *out = NULL;

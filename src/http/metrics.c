@@ -1,5 +1,7 @@
 #include "http/metrics.h"
 
+#include "base/mem.h"
+
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,15 +26,10 @@ struct http_metrics {
 
 http_metrics *metrics_new(size_t nroutes, const char *const *route_names)
 {
-    http_metrics *m = calloc(1, sizeof *m);
-    if (!m) return NULL;
+    http_metrics *m = mem_calloc(1, sizeof *m);
     m->n = nroutes + 2;
     m->names = route_names;
-    m->r = calloc(m->n, sizeof *m->r);
-    if (!m->r) {
-        free(m);
-        return NULL;
-    }
+    m->r = mem_calloc(m->n, sizeof *m->r);
     return m;
 }
 

@@ -1,5 +1,7 @@
 #include "http/ratelimit.h"
 
+#include "base/mem.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -22,8 +24,7 @@ struct ratelimit {
 
 ratelimit *ratelimit_new(int64_t per_minute, int64_t burst)
 {
-    ratelimit *r = calloc(1, sizeof *r);
-    if (!r) return NULL;
+    ratelimit *r = mem_calloc(1, sizeof *r);
     r->per_ms = (double)per_minute / 60000.0;
     r->burst = (double)burst;
     for (int i = 0; i < STRIPES; i++) pthread_mutex_init(&r->lock[i], NULL);

@@ -1,6 +1,8 @@
 /* server — libmicrohttpd front end: body intake, auth, limits, dispatch. */
 #include "http/server.h"
 
+#include "base/mem.h"
+
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -82,7 +84,7 @@ static void log_request(vis_server *s, const char *method, const char *path, con
                         int64_t dur_ns, int64_t account_id)
 {
     if (!s->cfg.log_requests) return;
-    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:i, s:f, s:I}", "ts", (json_int_t)clock_now_ms(&s->clock), "method", method,
+    json_t *o = JSON_PACK("{s:I, s:s, s:s, s:s, s:i, s:f, s:I}", "ts", (json_int_t)clock_now_ms(&s->clock), "method", method,
                           "path", path, "route", route, "status", status, "ms", (double)dur_ns / 1e6,
                           "account", (json_int_t)account_id);
     if (!o) return;
@@ -129,13 +131,12 @@ static enum MHD_Result send_bytes(vis_server *s, struct MHD_Connection *c, int s
 
 static char *error_body(const vis_err *e, size_t *len)
 {
-    json_t *inner = json_pack("{s:s, s:s}", "code", e->kind[0] ? e->kind : vis_err_kind(e->code), "message", e->msg);
-    if (inner && e->field[0]) json_object_set_new(inner, "field", json_string(e->field));
-    json_t *o = json_pack("{s:o}", "error", inner);
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_t *inner = JSON_PACK("{s:s, s:s}", "code", e->kind[0] ? e->kind : vis_err_kind(e->code), "message", e->msg);
+    if (e->field[0]) json_object_set_new(inner, "field", json_string(e->field));
+    json_t *o = JSON_PACK("{s:o}", "error", inner);
+    char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
-    if (!s) s = strdup("{\"error\":{\"code\":\"out_of_memory\",\"message\":\"out of memory\"}}");
-    *len = s ? strlen(s) : 0;
+    *len = strlen(s);
     return s;
 }
 
@@ -196,7 +197,7 @@ static int idem_lookup(http_req *rq, const unsigned char fp[32], int *status, ch
             rc = -1;
         } else {
             *status = (int)store_col_i64(q, 2);
-            *body = strdup(store_col_text(q, 3));
+            *body = mem_strdup(store_col_text(q, 3));
             rc = *body ? 1 : -1;
         }
     } else if (r < 0) {
@@ -275,8 +276,7 @@ static int tx_body(http_req *rq, http_resp *rs, vis_err *err)
     int rc = rt->fn(rq, rs, err);
     if (rc == 0 && rq->idem_key && rs->status < 400) {
         char *body = rs->json ? json_dumps(rs->json, HTTP_JSON_FLAGS) : NULL;
-        if (rs->json && !body) rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        else if (store_exec(rq->db, SQL_IDEM_PUT, err, "itttitib", rq->who.id, rq->idem_key, rq->method, rq->path,
+        if (store_exec(rq->db, SQL_IDEM_PUT, err, "itttitib", rq->who.id, rq->idem_key, rq->method, rq->path,
                             (int64_t)rs->status, body ? body : "", rq->now_ms, fp, (size_t)32))
             rc = err->code;
         free(body);
@@ -302,7 +302,7 @@ static int journal_rate_limited(http_req *rq, http_resp *rs, vis_err *err)
     ev.subject = "token";
     return journal_append_json(
         rq->db, &ev,
-        json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s}", "system", "rate_limit", "rule", rule, "per_minute",
+        JSON_PACK("{s:s, s:s, s:I, s:I, s:s, s:s, s:s}", "system", "rate_limit", "rule", rule, "per_minute",
                   (json_int_t)cfg->rate_per_minute, "burst", (json_int_t)cfg->rate_burst, "method", rq->method, "path",
                   rq->path, "explanation",
                   "Your requests were refused for a moment because your token sent more than the platform's rate "
@@ -532,7 +532,7 @@ static enum MHD_Result respond(vis_server *s, struct MHD_Connection *c, const ch
     if (rc) {
         status = (rs->status == 405 || ctx->refuse) ? rs->status : http_status_for(err->code);
         if (status >= 500) {
-            json_t *line = json_pack("{s:s, s:s, s:s}", "level", "error", "path", ctx->rname, "message", err->msg);
+            json_t *line = JSON_PACK("{s:s, s:s, s:s}", "level", "error", "path", ctx->rname, "message", err->msg);
             char *txt = line ? json_dumps(line, JSON_COMPACT) : NULL;
             fprintf(stderr, "%s\n", txt ? txt : err->msg);
             free(txt);
@@ -556,13 +556,9 @@ static enum MHD_Result respond(vis_server *s, struct MHD_Connection *c, const ch
         if (rs->ctype) ctype = rs->ctype;
     } else {
         status = rs->status;
-        out = rs->json ? json_dumps(rs->json, HTTP_JSON_FLAGS) : strdup("{}");
+        out = rs->json ? json_dumps(rs->json, HTTP_JSON_FLAGS) : mem_strdup("{}");
         json_decref(rs->json);
-        if (!out) {
-            status = 500;
-            out = strdup("{\"error\":{\"code\":\"out_of_memory\",\"message\":\"out of memory\"}}");
-        }
-        len = out ? strlen(out) : 0;
+        len = strlen(out);
     }
     rs->json = NULL;
     rs->raw = NULL;
@@ -743,8 +739,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     vis_server *s = cls;
     reqctx *ctx = *con_cls;
     if (!ctx) {
-        ctx = calloc(1, sizeof *ctx);
-        if (!ctx) return MHD_NO;
+        ctx = mem_calloc(1, sizeof *ctx);
         buf_init(&ctx->body);
         ctx->t0 = clock_mono_ns();
         ctx->limit = s->cfg.body_limit;
@@ -808,28 +803,27 @@ int server_init(vis_server *s, const vis_config *cfg, vis_err *err)
     size_t n = 0;
     for (size_t t = 0; tables[t]; t++)
         for (const http_route *r = tables[t]; r->method; r++) n++;
-    s->routes = calloc(n ? n : 1, sizeof *s->routes);
-    s->route_names = calloc(n ? n : 1, sizeof *s->route_names);
-    if (!s->routes || !s->route_names) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    s->routes = mem_calloc(n ? n : 1, sizeof *s->routes);
+    s->route_names = mem_calloc(n ? n : 1, sizeof *s->route_names);
     for (size_t t = 0; tables[t]; t++)
         for (const http_route *r = tables[t]; r->method; r++) {
-            char *name = malloc(strlen(r->method) + strlen(r->pattern) + 2);
-            if (!name) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+            char *name = mem_alloc(strlen(r->method) + strlen(r->pattern) + 2);
             sprintf(name, "%s %s", r->method, r->pattern);
             s->route_names[s->nroutes] = name;
             s->routes[s->nroutes++] = r;
         }
     s->login_fail_account = throttle_new(cfg->login_fail_account, cfg->login_fail_window_s * 1000);
     s->login_fail_address = throttle_new(cfg->login_fail_address, cfg->login_fail_window_s * 1000);
-    if (!s->login_fail_account || !s->login_fail_address) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
     s->metrics = metrics_new(s->nroutes, s->route_names);
     s->rl = ratelimit_new(cfg->rate_per_minute, cfg->rate_burst);
     s->auth = authcache_new();
-    if (!s->metrics || !s->rl || !s->auth) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
     if (!realpath(cfg->web_root, s->web_root)) s->web_root[0] = '\0';
     if (!websess_tile_url_ok(cfg->web_tile_url))
         return vis_errf(err, VIS_EINVAL, "invalid_config", "web.tile_url",
                         "web.tile_url must be an http(s) URL without spaces, quotes, ';' or ','");
+    if (!websess_media_origins_ok(cfg->web_media_origins))
+        return vis_errf(err, VIS_EINVAL, "invalid_config", "web.media_origins",
+                        "web.media_origins must be https://host[:port] origins separated by spaces");
     return 0;
 }
 

@@ -21,7 +21,7 @@
 #include <stdbool.h>
 
 #include "core/account.h"
-#include "core/clock.h"
+#include "base/clock.h"
 #include "core/config.h"
 #include "http/http.h"
 #include "http/metrics.h"

@@ -1,6 +1,8 @@
 /* throttle — failed sign-in counters (throttle.h). */
 #include "http/throttle.h"
 
+#include "base/mem.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -21,8 +23,7 @@ struct throttle {
 
 throttle *throttle_new(int64_t limit, int64_t window_ms)
 {
-    throttle *t = calloc(1, sizeof *t);
-    if (!t) return NULL;
+    throttle *t = mem_calloc(1, sizeof *t);
     pthread_mutex_init(&t->lock, NULL);
     t->limit = limit;
     t->window_ms = window_ms;

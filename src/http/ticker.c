@@ -1,10 +1,13 @@
 #include "http/ticker.h"
 
+#include "base/mem.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "dispatch/disp_service.h"
 #include "microwork/mw.h"
 #include "store/sql_core.h"
 #include "visibility/rev.h"
@@ -37,9 +40,9 @@ static void job_rev_overdue(vis_server *s, store *db)
 {
     vis_err err;
     vis_err_clear(&err);
-    rev_ctx c = {.db = db, .cfg = &s->cfg, .now_ms = clock_now_ms(&s->clock), .who = NULL};
+    review_ctx c = {.db = db, .cfg = &s->cfg, .now_ms = clock_now_ms(&s->clock), .who = NULL};
     if (store_begin(db, &err)) return;
-    if (rev_mark_overdue(&c, &err) < 0) {
+    if (review_mark_overdue(&c, &err) < 0) {
         store_rollback(db);
         fprintf(stderr, "{\"level\":\"error\",\"job\":\"visibility.overdue\",\"message\":\"%s\"}\n", err.msg);
         return;
@@ -54,6 +57,21 @@ static void job_idem_purge(vis_server *s, store *db)
     vis_err_clear(&err);
     if (store_exec(db, SQL_IDEM_PURGE, &err, "i", clock_now_ms(&s->clock) - s->cfg.idem_ttl_hours * 3600000))
         fprintf(stderr, "{\"level\":\"error\",\"job\":\"idempotency.purge\",\"message\":\"%s\"}\n", err.msg);
+}
+
+/* Delivery status callbacks queued from the journal (disp_notify_collect). */
+static void job_disp_notify(vis_server *s, store *db)
+{
+    vis_err err;
+    vis_err_clear(&err);
+    disp_ctx c = {.db = db, .cfg = &s->cfg, .now_ms = clock_now_ms(&s->clock), .actor_id = -1};
+    if (store_begin(db, &err)) return;
+    if (disp_notify_collect(&c, &err)) {
+        store_rollback(db);
+        fprintf(stderr, "{\"level\":\"error\",\"job\":\"dispatch.callbacks\",\"message\":\"%s\"}\n", err.msg);
+        return;
+    }
+    store_commit(db, &err);
 }
 
 static void job_mod(vis_server *s, store *db)
@@ -87,6 +105,7 @@ static void *run(void *arg)
             next_sweep = now + s->cfg.mw_sweep_ms;
         }
         if (now >= next_mod) {
+            job_disp_notify(s, db);
             job_mod(s, db);
             next_mod = now + s->cfg.mod_sweep_ms;
         }
@@ -112,8 +131,7 @@ static void *run(void *arg)
 
 ticker *ticker_start(vis_server *s)
 {
-    ticker *t = calloc(1, sizeof *t);
-    if (!t) return NULL;
+    ticker *t = mem_calloc(1, sizeof *t);
     t->srv = s;
     pthread_mutex_init(&t->lock, NULL);
     pthread_cond_init(&t->cond, NULL);

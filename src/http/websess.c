@@ -101,6 +101,19 @@ bool websess_tile_url_ok(const char *url)
     return true;
 }
 
+bool websess_media_origins_ok(const char *list)
+{
+    char copy[512], o[512];
+    snprintf(copy, sizeof copy, "%s", list);
+    for (char *save = NULL, *tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        /* an origin: https://host[:port], nothing after it */
+        if (strncmp(tok, "https://", 8) || !url_origin(tok, o, sizeof o) || strcmp(o, tok) || strchr(tok + 8, '{') ||
+            !websess_tile_url_ok(tok))
+            return false;
+    }
+    return true;
+}
+
 void websess_headers(struct MHD_Response *resp, const vis_config *cfg, bool page)
 {
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -120,12 +133,15 @@ void websess_headers(struct MHD_Response *resp, const vis_config *cfg, bool page
         }
         snprintf(tiles, sizeof tiles, " %s", o);
     }
-    char csp[1024];
+    /* content media for moderators (checked at start: websess_media_origins_ok) */
+    char media[520] = "";
+    if (cfg->web_media_origins[0]) snprintf(media, sizeof media, " %s", cfg->web_media_origins);
+    char csp[1600];
     snprintf(csp, sizeof csp,
-             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:%s; "
-             "connect-src 'self'; font-src 'self'; manifest-src 'self'; frame-src 'self'; base-uri 'none'; "
-             "form-action 'self'; frame-ancestors 'none'",
-             tiles);
+             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:%s%s; "
+             "media-src 'self'%s; connect-src 'self'; font-src 'self'; manifest-src 'self'; frame-src 'self'; "
+             "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+             tiles, media, media);
     MHD_add_response_header(resp, "Content-Security-Policy", csp);
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");

@@ -54,5 +54,7 @@ void websess_clear(http_req *r, http_resp *rs);
 void websess_headers(struct MHD_Response *resp, const struct vis_config *cfg, bool page);
 /* Check web.tile_url: empty, or an http(s) URL fit for a CSP source. */
 bool websess_tile_url_ok(const char *url);
+/* web.media_origins: space-separated https://host[:port] origins, nothing else. */
+bool websess_media_origins_ok(const char *list);
 
 #endif

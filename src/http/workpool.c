@@ -1,6 +1,8 @@
 /* workpool — threads for CPU-heavy request steps (workpool.h). */
 #include "http/workpool.h"
 
+#include "base/mem.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -39,14 +41,12 @@ static void *run(void *arg)
 
 workpool *workpool_start(int threads, int queue_cap)
 {
-    workpool *p = calloc(1, sizeof *p);
-    if (!p) return NULL;
-    p->th = calloc((size_t)threads, sizeof *p->th);
-    p->q = calloc((size_t)queue_cap, sizeof *p->q);
+    workpool *p = mem_calloc(1, sizeof *p);
+    p->th = mem_calloc((size_t)threads, sizeof *p->th);
+    p->q = mem_calloc((size_t)queue_cap, sizeof *p->q);
     p->cap = queue_cap;
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->cond, NULL);
-    if (!p->th || !p->q) goto fail;
     for (; p->nth < threads; p->nth++)
         if (pthread_create(&p->th[p->nth], NULL, run, p)) goto fail;
     return p;

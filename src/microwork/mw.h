@@ -53,7 +53,9 @@ typedef struct mw_ctx {
 int mw_batch_create(mw_ctx *c, json_t *spec, json_t **out, vis_err *err);
 int mw_batch_get(mw_ctx *c, int64_t id, json_t **out, vis_err *err);
 int mw_batch_list(mw_ctx *c, json_t **out, vis_err *err);
-/* body: CSV (MTurk batch input) or JSON lines, by content type */
+/* body: CSV (MTurk batch input) or JSON lines, by content type. Every bad
+ * row is reported: on "invalid_tasks" *out is {"rows": [{"row", "field",
+ * "message"}...]} (the caller frees it) and nothing is stored. */
 int mw_tasks_add(mw_ctx *c, int64_t batch, const char *ctype, const char *body, size_t len, json_t **out,
                  vis_err *err);
 int mw_batch_publish(mw_ctx *c, int64_t id, json_t **out, vis_err *err);
@@ -61,6 +63,18 @@ int mw_batch_set_state(mw_ctx *c, int64_t id, const char *action, json_t **out, 
 int mw_batch_answers(mw_ctx *c, int64_t id, json_t **out, vis_err *err);
 /* format: "json" (object), "jsonl" or "csv" (raw text in *text) */
 int mw_batch_results(mw_ctx *c, int64_t id, const char *format, json_t **out, char **text, vis_err *err);
+
+/* The client console: the cost of publishing as the server would charge it
+ * (escrow = answers x (reward + top-up + fee), against the client's funds,
+ * and what publish would refuse); what each worker on the batch earned per
+ * hour over the active time of their approved answers (worker numbers, no
+ * names); the template preview (one per client: the draft template with
+ * sample values, rendered as a task is rendered for the worker). */
+int mw_batch_cost(mw_ctx *c, int64_t id, json_t **out, vis_err *err);
+int mw_batch_pay(mw_ctx *c, int64_t id, json_t **out, vis_err *err);
+int mw_preview_set(mw_ctx *c, const char *tmpl, json_t *data, json_t **out, vis_err *err);
+/* The caller's preview as HTML (variables escaped; "" when none), malloc'd. */
+int mw_preview_html(mw_ctx *c, char **html, vis_err *err);
 
 /* Review */
 int mw_answer_review(mw_ctx *c, int64_t assignment, bool approve, const char *reason, json_t **out,
@@ -80,6 +94,10 @@ int mw_return(mw_ctx *c, int64_t assignment, json_t **out, vis_err *err);
 int mw_my_assignments(mw_ctx *c, json_t **out, vis_err *err);
 /* One of the caller's assignments as at claim time (404 for anyone else's). */
 int mw_assignment_get(mw_ctx *c, int64_t id, json_t **out, vis_err *err);
+
+/* Demo content (cli/demo.c, inside its transaction): a labelling batch of
+ * the demo client with control tasks, some answers given and reviewed. */
+int mw_demo_seed(store *db, const vis_config *cfg, int64_t now_ms, vis_err *err);
 
 /* Housekeeping: expire leases and auto-approve everything due (all
  * batches), as the system (no actor, whoever's request runs it). Returns

@@ -2,9 +2,11 @@
  * resume, cancel, progress. */
 #include <ctype.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "base/csv.h"
 #include "base/jv.h"
 #include "core/ledger.h"
@@ -145,8 +147,7 @@ int mw_batch_create(mw_ctx *c, json_t *spec, json_t **out, vis_err *err)
     json_t *vars = template_vars(jv_str(spec, "template", ""), err);
     if (!vars) return err->code;
     json_decref(vars);
-    char *labels_text = choice ? json_dumps(labels, JSON_COMPACT) : strdup("[]");
-    if (!labels_text) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    char *labels_text = choice ? json_dumps(labels, JSON_COMPACT) : mem_strdup("[]");
     int rc = store_exec(
         c->db, SQL_MW_BATCH_INSERT, err, "itttttti" "iiiiiiiiIt" "iii", c->who->id, jv_str(spec, "title", ""),
         jv_str(spec, "description", ""), jv_str(spec, "instructions", ""), jv_str(spec, "template", ""), type,
@@ -161,7 +162,7 @@ int mw_batch_create(mw_ctx *c, json_t *spec, json_t **out, vis_err *err)
     char subj[48];
     snprintf(subj, sizeof subj, "batch:%lld", (long long)id);
     if (mw_journal(c, "batch_created", -1, subj, false, NULL, 0, 0,
-                   json_pack("{s:s}", "title", jv_str(spec, "title", "")), NULL, err))
+                   JSON_PACK("{s:s}", "title", jv_str(spec, "title", "")), NULL, err))
         return err->code;
     return mw_batch_get(c, id, out, err);
 }
@@ -171,9 +172,9 @@ static json_t *batch_json(mw_batch *b)
     char pub[32], exp[32];
     mw_iso(b->published_ms, pub);
     mw_iso(b->expires_ms, exp);
-    json_t *o = json_pack(
+    json_t *o = JSON_PACK(
         "{s:I, s:I, s:s, s:s, s:s, s:O, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:s, s:f, s:I, s:I}", "id",
-        (json_int_t)b->id, "client_id", (json_int_t)b->client_id, "title", b->title, "state", b->state,
+        (json_int_t)b->id, "client_id", (json_int_t)b->client_id, "title", b->title, "state", mw_bstate_name(b->state),
         "answer_type", b->answer_type, "labels", b->labels, "reward_micros", (json_int_t)b->reward, "overlap",
         (json_int_t)b->overlap, "lease_seconds", (json_int_t)(b->lease_ms / 1000), "lifetime_seconds",
         (json_int_t)(b->lifetime_ms / 1000), "auto_approve_seconds", (json_int_t)(b->auto_approve_ms / 1000),
@@ -189,36 +190,25 @@ static json_t *batch_json(mw_batch *b)
     return o;
 }
 
+/* The first n integer columns of a statement that returns one row (counts
+ * and sums; none: all 0). */
+static int read_row(mw_ctx *c, const char *sql, int64_t id, int64_t *const *v, int n, vis_err *err)
+{
+    store_stmt *q;
+    if (store_one(c->db, sql, &q, err, "i", id)) return err->code;
+    for (int i = 0; i < n; i++) *v[i] = q ? store_col_i64(q, i) : 0;
+    store_done(q);
+    return 0;
+}
+
 static int progress(mw_ctx *c, mw_batch *b, json_t *o, vis_err *err)
 {
     int64_t reg = 0, ctl = 0, closed = 0, leased = 0, sub = 0, appr = 0, rej = 0, fast = 0, paid = 0, bonus = 0,
             dur = 0, escrow = 0;
-    store_stmt *q = store_query(c->db, SQL_MW_TASK_COUNTS, err, "i", b->id);
-    if (!q) return err->code;
-    if (store_row(q, err) == 1) {
-        reg = store_col_i64(q, 0);
-        ctl = store_col_i64(q, 1);
-        closed = store_col_i64(q, 2);
-    }
-    store_done(q);
-    q = store_query(c->db, SQL_MW_ASG_COUNTS, err, "i", b->id);
-    if (!q) return err->code;
-    if (store_row(q, err) == 1) {
-        leased = store_col_i64(q, 0);
-        sub = store_col_i64(q, 1);
-        appr = store_col_i64(q, 2);
-        rej = store_col_i64(q, 3);
-        fast = store_col_i64(q, 4);
-    }
-    store_done(q);
-    q = store_query(c->db, SQL_MW_ASG_STATS, err, "i", b->id);
-    if (!q) return err->code;
-    if (store_row(q, err) == 1) {
-        paid = store_col_i64(q, 0);
-        bonus = store_col_i64(q, 1);
-        dur = store_col_i64(q, 2);
-    }
-    store_done(q);
+    if (read_row(c, SQL_MW_TASK_COUNTS, b->id, (int64_t *const[]){&reg, &ctl, &closed}, 3, err) ||
+        read_row(c, SQL_MW_ASG_COUNTS, b->id, (int64_t *const[]){&leased, &sub, &appr, &rej, &fast}, 5, err) ||
+        read_row(c, SQL_MW_ASG_STATS, b->id, (int64_t *const[]){&paid, &bonus, &dur}, 3, err))
+        return err->code;
     if (b->escrow_account >= 0 && ledger_balance(c->db, b->escrow_account, &escrow, err)) return err->code;
     if (mw_refresh_median(c, b, false, err)) return err->code;
     int64_t answers = sub + appr + rej;
@@ -227,7 +217,7 @@ static int progress(mw_ctx *c, mw_batch *b, json_t *o, vis_err *err)
         ckd_add(&spent, to_workers, fees))
         return vis_errf(err, VIS_ECONFLICT, "amount_too_large", NULL, "batch %lld: its totals overflow",
                         (long long)b->id);
-    json_t *p = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "tasks",
+    json_t *p = JSON_PACK("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "tasks",
                           (json_int_t)reg, "control_tasks", (json_int_t)ctl, "tasks_done", (json_int_t)closed,
                           "answers", (json_int_t)answers, "answers_leased", (json_int_t)leased, "answers_pending_review",
                           (json_int_t)sub, "answers_approved", (json_int_t)appr, "answers_rejected", (json_int_t)rej,
@@ -277,46 +267,74 @@ int mw_batch_list(mw_ctx *c, json_t **out, vis_err *err)
         json_array_append_new(arr, b);
     }
     free(ids);
-    *out = json_pack("{s:o}", "batches", arr);
+    *out = JSON_PACK("{s:o}", "batches", arr);
     return 0;
 }
 
 /* ---- task upload ---- */
 
-static int gold_check(const mw_batch *b, json_t *gold, char **key, size_t row, vis_err *err)
-{
-    char *js = NULL;
-    int rc = mw_answer_check(b, gold, &js, key, err);
-    free(js);
-    if (rc) {
-        char m[256];
-        snprintf(m, sizeof m, "%s", err->msg);
-        return vis_errf(err, VIS_EINVAL, "invalid_tasks", "tasks", "row %zu: gold answer: %s", row, m);
-    }
-    return 0;
-}
+/* Every bad row of an upload is collected (up to MW_MAX_ROW_ERRORS) so the
+ * client sees them all at once: {"row", "field" (or null), "message"}; the
+ * first one is also the error's message. Nothing is stored when any row is
+ * bad. */
+#define MW_MAX_ROW_ERRORS 100
 
 typedef struct upload {
     json_t *data, *gold;  /* arrays, one entry per task */
+    json_t *rows;         /* row errors */
 } upload;
 
-static int check_vars(json_t *vars, json_t *data, size_t row, vis_err *err)
+static void row_err(upload *u, size_t row, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void row_err(upload *u, size_t row, const char *field, const char *fmt, ...)
+{
+    if (json_array_size(u->rows) >= MW_MAX_ROW_ERRORS) return;
+    char m[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m, sizeof m, fmt, ap);
+    va_end(ap);
+    json_t *f = field ? json_string(field) : json_null();
+    if (!f) f = json_null(); /* a field name that is not valid UTF-8 */
+    json_array_append_new(u->rows, JSON_PACK("{s:I, s:o, s:s}", "row", (json_int_t)row, "field", f, "message", m));
+}
+
+static void gold_check(const mw_batch *b, json_t *gold, size_t row, const char *field, upload *u)
+{
+    char *js = NULL, *key = NULL;
+    vis_err e;
+    if (mw_answer_check(b, gold, &js, &key, &e)) row_err(u, row, field, "gold answer: %s", e.msg);
+    free(js);
+    free(key);
+}
+
+/* true when the row's variables are all there */
+static bool check_vars(json_t *vars, json_t *data, size_t row, upload *u)
 {
     size_t i;
     json_t *v;
+    bool ok = true;
     json_array_foreach(vars, i, v) {
-        json_t *x = json_object_get(data, json_string_value(v));
-        if (!x || json_is_null(x) || (json_is_string(x) && json_string_length(x) == 0))
-            return vis_errf(err, VIS_EINVAL, "invalid_tasks", "tasks", "row %zu: missing value for '%s'", row,
-                            json_string_value(v));
-        if (json_is_object(x) || json_is_array(x))
-            return vis_errf(err, VIS_EINVAL, "invalid_tasks", "tasks", "row %zu: '%s' must be a text or a number",
-                            row, json_string_value(v));
+        const char *name = json_string_value(v);
+        json_t *x = json_object_get(data, name);
+        if (!x || json_is_null(x) || (json_is_string(x) && json_string_length(x) == 0)) {
+            row_err(u, row, name, "missing value for '%s'", name);
+            ok = false;
+        } else if (json_is_object(x) || json_is_array(x)) {
+            row_err(u, row, name, "'%s' must be a text or a number", name);
+            ok = false;
+        }
     }
-    return 0;
+    return ok;
 }
 
-static int parse_csv(const mw_batch *b, json_t *vars, const char *body, size_t len, upload *u, vis_err *err)
+static void add_row(upload *u, json_t *d, json_t *g)
+{
+    json_array_append_new(u->data, d);
+    json_array_append_new(u->gold, g);
+}
+
+static void parse_csv(const mw_batch *b, json_t *vars, const char *body, size_t len, upload *u)
 {
     csv_reader r;
     csv_init(&r, body, len);
@@ -324,7 +342,8 @@ static int parse_csv(const mw_batch *b, json_t *vars, const char *body, size_t l
     int rc = csv_next(&r, &e2);
     if (rc <= 0) {
         csv_free(&r);
-        return vis_errf(err, VIS_EINVAL, "invalid_tasks", "tasks", rc == 0 ? "the CSV is empty" : "%s", e2.msg);
+        row_err(u, 1, NULL, "%s", rc == 0 ? "the CSV is empty" : e2.msg);
+        return;
     }
     size_t nh = r.nfields;
     json_t *hdr = json_array();
@@ -332,66 +351,59 @@ static int parse_csv(const mw_batch *b, json_t *vars, const char *body, size_t l
     size_t i;
     json_t *v;
     json_array_foreach(vars, i, v) {
-        if (csv_column(&r, json_string_value(v)) < 0) {
-            json_decref(hdr);
-            csv_free(&r);
-            return vis_errf(err, VIS_EINVAL, "invalid_tasks", "tasks",
-                            "row 1: the header has no column '%s' used by the template", json_string_value(v));
-        }
+        if (csv_column(&r, json_string_value(v)) < 0)
+            row_err(u, 1, json_string_value(v), "the header has no column '%s' used by the template",
+                    json_string_value(v));
     }
+    if (json_array_size(u->rows)) goto out;
     int gold_col = csv_column(&r, "_gold");
     size_t row = 1;
     while ((rc = csv_next(&r, &e2)) == 1) {
         row++;
         if (r.nfields == 1 && r.field_len[0] == 0) continue; /* blank line */
         if (r.nfields != nh) {
-            rc = vis_errf(err, VIS_EINVAL, "invalid_tasks", "tasks", "row %zu: %zu fields, the header has %zu", row,
-                          r.nfields, nh);
-            break;
+            row_err(u, row, NULL, "%zu fields, the header has %zu", r.nfields, nh);
+            continue;
         }
         json_t *d = json_object();
+        bool ok = true;
         for (size_t k = 0; k < nh; k++)
             if ((int)k != gold_col) {
+                const char *col = json_string_value(json_array_get(hdr, k));
                 json_t *s = json_string(r.field[k]);
                 if (!s) {
-                    json_decref(d);
-                    rc = vis_errf(err, VIS_EINVAL, "invalid_tasks", "tasks", "row %zu: field %zu is not valid UTF-8",
-                                  row, k + 1);
-                    goto out;
+                    row_err(u, row, col, "field %zu is not valid UTF-8", k + 1);
+                    ok = false;
+                    continue;
                 }
-                json_object_set_new(d, json_string_value(json_array_get(hdr, k)), s);
+                if (col) json_object_set_new(d, col, s);
+                else json_decref(s);
             }
-        if (check_vars(vars, d, row, err)) {
-            json_decref(d);
-            rc = err->code;
-            goto out;
-        }
+        if (ok) ok = check_vars(vars, d, row, u);
         json_t *g = json_null();
         if (gold_col >= 0 && r.field_len[gold_col] > 0) {
             g = !strcmp(b->answer_type, "multiple") ? json_loads(r.field[gold_col], 0, NULL)
                 : !strcmp(b->answer_type, "number") ? json_loads(r.field[gold_col], JSON_DECODE_ANY, NULL)
                                                     : json_string(r.field[gold_col]);
-            char *key = NULL;
-            if (!g || gold_check(b, g, &key, row, err)) {
-                if (!g) vis_errf(err, VIS_EINVAL, "invalid_tasks", "tasks", "row %zu: unreadable gold answer", row);
-                json_decref(g);
-                json_decref(d);
-                rc = err->code;
-                goto out;
-            }
-            free(key);
+            size_t before = json_array_size(u->rows);
+            if (!g) row_err(u, row, "_gold", "unreadable gold answer");
+            else gold_check(b, g, row, "_gold", u);
+            if (json_array_size(u->rows) > before) ok = false;
         }
-        json_array_append_new(u->data, d);
-        json_array_append_new(u->gold, g);
+        if (!ok || json_array_size(u->rows)) {
+            json_decref(d);
+            json_decref(g);
+            continue;
+        }
+        add_row(u, d, g);
     }
-    rc = rc < 0 ? vis_errf(err, VIS_EINVAL, "invalid_tasks", "tasks", "%s", e2.msg) : 0;
+    if (rc < 0) row_err(u, row + 1, NULL, "%s", e2.msg);
 out:
     json_decref(hdr);
     csv_free(&r);
-    return rc;
 }
 
-static int parse_jsonl(const mw_batch *b, json_t *vars, const char *body, size_t len, upload *u, vis_err *err)
+static void parse_jsonl(const mw_batch *b, json_t *vars, const char *body, size_t len, upload *u)
 {
     const char *p = body, *end = body + len;
     size_t row = 0;
@@ -407,24 +419,23 @@ static int parse_jsonl(const mw_batch *b, json_t *vars, const char *body, size_t
         json_t *o = json_loadb(s, (size_t)(le - s), JSON_REJECT_DUPLICATES, &je);
         if (!json_is_object(o)) {
             json_decref(o);
-            return vis_errf(err, VIS_EINVAL, "invalid_tasks", "tasks", "row %zu: not a JSON object (%s)", row,
-                            o ? "wrong type" : je.text);
+            row_err(u, row, NULL, "not a JSON object (%s)", o ? "wrong type" : je.text);
+            continue;
         }
         json_t *d = json_object_get(o, "data");
         json_t *g = json_object_get(o, "gold");
+        bool ok = true;
         if (d) {
             const char *k;
             json_t *x;
             json_object_foreach(o, k, x) if (strcmp(k, "data") && strcmp(k, "gold")) {
-                /* the message first: k lives in o */
-                int rc = vis_errf(err, VIS_EINVAL, "invalid_tasks", "tasks",
-                                  "row %zu: unknown key '%.60s' (expected data and gold)", row, k);
-                json_decref(o);
-                return rc;
+                row_err(u, row, NULL, "unknown key '%.60s' (expected data and gold)", k);
+                ok = false;
             }
             if (!json_is_object(d)) {
+                row_err(u, row, "data", "'data' must be an object");
                 json_decref(o);
-                return vis_errf(err, VIS_EINVAL, "invalid_tasks", "tasks", "row %zu: 'data' must be an object", row);
+                continue;
             }
             json_incref(d);
         } else {
@@ -432,28 +443,23 @@ static int parse_jsonl(const mw_batch *b, json_t *vars, const char *body, size_t
             g = json_object_get(o, "_gold");
             json_object_del(d, "_gold");
         }
-        if (check_vars(vars, d, row, err)) {
-            json_decref(d);
-            json_decref(o);
-            return err->code;
-        }
+        if (!check_vars(vars, d, row, u)) ok = false;
         if (g && !json_is_null(g)) {
-            char *key = NULL;
-            if (gold_check(b, g, &key, row, err)) {
-                json_decref(d);
-                json_decref(o);
-                return err->code;
-            }
-            free(key);
+            size_t before = json_array_size(u->rows);
+            gold_check(b, g, row, d == json_object_get(o, "data") ? "gold" : "_gold", u);
+            if (json_array_size(u->rows) > before) ok = false;
             json_incref(g);
         } else {
             g = json_null();
         }
-        json_array_append_new(u->data, d);
-        json_array_append_new(u->gold, g);
+        if (!ok || json_array_size(u->rows)) {
+            json_decref(d);
+            json_decref(g);
+        } else {
+            add_row(u, d, g);
+        }
         json_decref(o);
     }
-    return 0;
 }
 
 int mw_tasks_add(mw_ctx *c, int64_t batch, const char *ctype, const char *body, size_t len, json_t **out,
@@ -462,11 +468,12 @@ int mw_tasks_add(mw_ctx *c, int64_t batch, const char *ctype, const char *body, 
     mw_batch b;
     if (mw_batch_owned(c, batch, &b, err)) return err->code;
     int rc = 0;
-    upload u = {json_array(), json_array()};
+    upload u = {json_array(), json_array(), json_array()};
     json_t *vars = NULL;
-    if (strcmp(b.state, "draft")) {
+    if (b.state != MW_B_DRAFT) {
         rc = vis_errf(err, VIS_ECONFLICT, "batch_not_draft", NULL,
-                      "tasks can only be added to a draft batch (this one is %s)", b.state);
+                      "tasks can only be added to a draft batch (this one is %s)",
+                      mw_bstate_name(b.state));
         goto done;
     }
     if (!len) {
@@ -486,8 +493,16 @@ int mw_tasks_add(mw_ctx *c, int64_t batch, const char *ctype, const char *body, 
                       "send tasks as text/csv (Mechanical Turk batch input) or application/x-ndjson (JSON lines)");
         goto done;
     }
-    rc = csv ? parse_csv(&b, vars, body, len, &u, err) : parse_jsonl(&b, vars, body, len, &u, err);
-    if (rc) goto done;
+    if (csv) parse_csv(&b, vars, body, len, &u);
+    else parse_jsonl(&b, vars, body, len, &u);
+    if (json_array_size(u.rows)) {
+        json_t *first = json_array_get(u.rows, 0);
+        rc = vis_errf(err, VIS_EINVAL, "invalid_tasks", "tasks", "row %lld: %s",
+                      (long long)json_integer_value(json_object_get(first, "row")),
+                      json_string_value(json_object_get(first, "message")));
+        *out = JSON_PACK("{s:O}", "rows", u.rows);
+        goto done;
+    }
     size_t n = json_array_size(u.data);
     if (n == 0) {
         rc = vis_errf(err, VIS_EINVAL, "invalid_tasks", "tasks", "no task in the upload");
@@ -518,9 +533,7 @@ int mw_tasks_add(mw_ctx *c, int64_t batch, const char *ctype, const char *body, 
         char *gtext = json_is_null(g) ? NULL : json_dumps(g, JSON_COMPACT | JSON_ENCODE_ANY);
         bool ctl = !json_is_null(g);
         nctl += ctl;
-        rc = !dtext || (ctl && !gtext)
-                 ? vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory")
-                 : store_exec(c->db, SQL_MW_TASK_INSERT, err, "iiittii", b.id, b.client_id, seq + 1 + (int64_t)i, dtext,
+        rc = store_exec(c->db, SQL_MW_TASK_INSERT, err, "iiittii", b.id, b.client_id, seq + 1 + (int64_t)i, dtext,
                               gtext, (int64_t)ctl, ctl ? (int64_t)0 : b.overlap);
         free(dtext);
         free(gtext);
@@ -529,20 +542,40 @@ int mw_tasks_add(mw_ctx *c, int64_t batch, const char *ctype, const char *body, 
     char subj[48];
     snprintf(subj, sizeof subj, "batch:%lld", (long long)b.id);
     if ((rc = mw_journal(c, "tasks_added", -1, subj, false, NULL, 0, 0,
-                         json_pack("{s:I, s:I}", "tasks", (json_int_t)(n - nctl), "control_tasks", (json_int_t)nctl),
+                         JSON_PACK("{s:I, s:I}", "tasks", (json_int_t)(n - nctl), "control_tasks", (json_int_t)nctl),
                          NULL, err)))
         goto done;
-    *out = json_pack("{s:I, s:I, s:I}", "added", (json_int_t)n, "tasks", (json_int_t)(n - nctl), "control_tasks",
+    *out = JSON_PACK("{s:I, s:I, s:I}", "added", (json_int_t)n, "tasks", (json_int_t)(n - nctl), "control_tasks",
                      (json_int_t)nctl);
 done:
     json_decref(vars);
     json_decref(u.data);
     json_decref(u.gold);
+    json_decref(u.rows);
     mw_batch_free(&b);
     return rc;
 }
 
 /* ---- lifecycle ---- */
+
+bool mw_batch_budget(const mw_batch *b, int64_t reg, int64_t *control, int64_t *budget, int64_t *cost)
+{
+    int64_t regular;
+    *control = *budget = *cost = 0;
+    bool over = ckd_mul(&regular, reg, b->overlap);
+    if (!over && b->control_ratio_ppm > 0) {
+        __int128 q = ((__int128)regular * b->control_ratio_ppm + (1000000 - b->control_ratio_ppm) - 1) /
+                     (1000000 - b->control_ratio_ppm);
+        over = q > INT64_MAX;
+        *control = over ? 0 : (int64_t)q;
+    }
+    return over || ckd_add(budget, regular, *control) || mw_cost_over(b, *budget, cost);
+}
+
+int64_t mw_min_reward(const mw_ctx *c, const mw_batch *b)
+{
+    return (int64_t)(((__int128)c->cfg->min_hourly_micros * b->expected_s + 3599) / 3600);
+}
 
 int mw_batch_publish(mw_ctx *c, int64_t id, json_t **out, vis_err *err)
 {
@@ -550,22 +583,12 @@ int mw_batch_publish(mw_ctx *c, int64_t id, json_t **out, vis_err *err)
     if (mw_batch_owned(c, id, &b, err)) return err->code;
     int rc = 0;
     int64_t reg = 0, ctl = 0, closed = 0;
-    if (strcmp(b.state, "draft")) {
-        rc = vis_errf(err, VIS_ECONFLICT, "batch_not_draft", NULL, "batch %lld is already %s", (long long)id, b.state);
+    if (b.state != MW_B_DRAFT) {
+        rc = vis_errf(err, VIS_ECONFLICT, "batch_not_draft", NULL, "batch %lld is already %s", (long long)id,
+                      mw_bstate_name(b.state));
         goto done;
     }
-    store_stmt *q = store_query(c->db, SQL_MW_TASK_COUNTS, err, "i", b.id);
-    if (!q) {
-        rc = err->code;
-        goto done;
-    }
-    if (store_row(q, err) == 1) {
-        reg = store_col_i64(q, 0);
-        ctl = store_col_i64(q, 1);
-        closed = store_col_i64(q, 2);
-    }
-    store_done(q);
-    (void)closed;
+    if ((rc = read_row(c, SQL_MW_TASK_COUNTS, b.id, (int64_t *const[]){&reg, &ctl, &closed}, 3, err))) goto done;
     if (reg == 0) {
         rc = vis_errf(err, VIS_ECONFLICT, "no_tasks", NULL, "add tasks before publishing");
         goto done;
@@ -577,7 +600,7 @@ int mw_batch_publish(mw_ctx *c, int64_t id, json_t **out, vis_err *err)
     }
     /* fair pay: the declared time must pay at least the platform minimum */
     int64_t min = c->cfg->min_hourly_micros;
-    int64_t min_reward = (int64_t)(((__int128)min * b.expected_s + 3599) / 3600);
+    int64_t min_reward = mw_min_reward(c, &b);
     if (b.reward < min_reward) {
         rc = vis_errf(err, VIS_EINVAL, "below_minimum_pay", "reward_micros",
                       "a reward of %lld micros for %lld s of work pays less than the platform minimum of %lld micros an "
@@ -588,16 +611,8 @@ int mw_batch_publish(mw_ctx *c, int64_t id, json_t **out, vis_err *err)
     /* the price of every answer escrow must hold, checked: reward, overlap
        and task counts come from the client */
     if ((rc = reward_limit(c, b.reward, VIS_ECONFLICT, err))) goto done;
-    int64_t regular, control = 0, budget, cost;
-    bool over = ckd_mul(&regular, reg, b.overlap);
-    if (!over && b.control_ratio_ppm > 0) {
-        __int128 q = ((__int128)regular * b.control_ratio_ppm + (1000000 - b.control_ratio_ppm) - 1) /
-                     (1000000 - b.control_ratio_ppm);
-        over = q > INT64_MAX;
-        control = over ? 0 : (int64_t)q;
-    }
-    over = over || ckd_add(&budget, regular, control) || mw_cost_over(&b, budget, &cost);
-    if (over) {
+    int64_t control, budget, cost;
+    if (mw_batch_budget(&b, reg, &control, &budget, &cost)) {
         rc = vis_errf(err, VIS_ECONFLICT, "cost_too_large", "tasks",
                       "publishing %lld tasks x %lld answers at %lld micros each (reward + top-up + fee) would need "
                       "more than %lld micros in escrow, the most one batch may hold: split the batch or lower the "
@@ -628,7 +643,7 @@ int mw_batch_publish(mw_ctx *c, int64_t id, json_t **out, vis_err *err)
                          c->now_ms + b.lifetime_ms)))
         goto done;
     if ((rc = mw_journal(c, "batch_published", -1, ref, false, NULL, 0, 0,
-                         json_pack("{s:I, s:I, s:I, s:I}", "tasks", (json_int_t)reg, "control_tasks", (json_int_t)ctl,
+                         JSON_PACK("{s:I, s:I, s:I, s:I}", "tasks", (json_int_t)reg, "control_tasks", (json_int_t)ctl,
                                    "answer_budget", (json_int_t)budget, "escrow_micros", (json_int_t)cost),
                          NULL, err)))
         goto done;
@@ -643,23 +658,24 @@ int mw_batch_set_state(mw_ctx *c, int64_t id, const char *action, json_t **out, 
 {
     mw_batch b;
     if (mw_batch_owned(c, id, &b, err)) return err->code;
-    const char *to = NULL;
-    if (!strcmp(action, "pause") && !strcmp(b.state, "published")) to = "paused";
-    else if (!strcmp(action, "resume") && !strcmp(b.state, "paused")) to = "published";
-    else if (!strcmp(action, "cancel") && strcmp(b.state, "cancelled") && strcmp(b.state, "completed")) to = "cancelled";
-    if (!to) {
-        int rc = vis_errf(err, VIS_ECONFLICT, "invalid_state", NULL, "cannot %s a batch that is %s", action, b.state);
+    mw_bstate to = MW_B_UNKNOWN;
+    const char *event = NULL;
+    if (!strcmp(action, "pause") && b.state == MW_B_PUBLISHED) to = MW_B_PAUSED, event = "batch_paused";
+    else if (!strcmp(action, "resume") && b.state == MW_B_PAUSED) to = MW_B_PUBLISHED, event = "batch_resumed";
+    else if (!strcmp(action, "cancel") && b.state != MW_B_CANCELLED && b.state != MW_B_COMPLETED)
+        to = MW_B_CANCELLED, event = "batch_cancelled";
+    if (!event) {
+        int rc = vis_errf(err, VIS_ECONFLICT, "invalid_state", NULL, "cannot %s a batch that is %s", action,
+                          mw_bstate_name(b.state));
         mw_batch_free(&b);
         return rc;
     }
     char subj[48];
     snprintf(subj, sizeof subj, "batch:%lld", (long long)id);
-    int rc = store_exec(c->db, SQL_MW_BATCH_STATE, err, "it", id, to);
-    if (!rc) rc = mw_journal(c, !strcmp(to, "paused") ? "batch_paused" : !strcmp(to, "published") ? "batch_resumed"
-                                                                                                 : "batch_cancelled",
-                             -1, subj, false, NULL, 0, 0, NULL, NULL, err);
-    if (!rc && !strcmp(to, "cancelled")) {
-        snprintf(b.state, sizeof b.state, "%s", to);
+    int rc = store_exec(c->db, SQL_MW_BATCH_STATE, err, "it", id, mw_bstate_name(to));
+    if (!rc) rc = mw_journal(c, event, -1, subj, false, NULL, 0, 0, NULL, NULL, err);
+    if (!rc && to == MW_B_CANCELLED) {
+        b.state = to;
         rc = mw_refund_excess(c, &b, err);
     }
     mw_batch_free(&b);

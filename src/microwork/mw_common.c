@@ -1,55 +1,73 @@
 /* mw_common — batch loading, money movements, journal, answers, rendering. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "base/buf.h"
-#include "core/clock.h"
+#include "base/mem.h"
+#include "base/clock.h"
 #include "core/journal.h"
 #include "core/ledger.h"
 #include "microwork/mw_int.h"
 #include "store/sql_microwork.h"
 
-static char *dup_s(const char *s)
+static const char *const bstate_names[] = {"draft", "published", "paused", "completed", "cancelled", "unknown"};
+static const char *const astate_names[] = {"leased", "submitted", "returned", "expired", "approved", "rejected",
+                                           "unknown"};
+
+mw_bstate mw_bstate_parse(const char *s)
 {
-    char *p = strdup(s ? s : "");
-    return p;
+    for (int i = 0; i < MW_B_UNKNOWN; i++)
+        if (!strcmp(s, bstate_names[i])) return (mw_bstate)i;
+    return MW_B_UNKNOWN;
 }
+
+const char *mw_bstate_name(mw_bstate s) { return s <= MW_B_UNKNOWN ? bstate_names[s] : "unknown"; }
+
+mw_astate mw_astate_parse(const char *s)
+{
+    for (int i = 0; i < MW_A_UNKNOWN; i++)
+        if (!strcmp(s, astate_names[i])) return (mw_astate)i;
+    return MW_A_UNKNOWN;
+}
+
+const char *mw_astate_name(mw_astate s) { return s <= MW_A_UNKNOWN ? astate_names[s] : "unknown"; }
 
 int mw_batch_load(mw_ctx *c, int64_t id, mw_batch *b, vis_err *err)
 {
     memset(b, 0, sizeof *b);
-    store_stmt *q = store_query(c->db, SQL_MW_BATCH_GET, err, "i", id);
-    if (!q) return err->code;
-    int r = store_row(q, err);
-    if (r == 1) {
-        int i = 0;
-        b->id = store_col_i64(q, i++);
-        b->client_id = store_col_i64(q, i++);
-        snprintf(b->state, sizeof b->state, "%s", store_col_text(q, i++));
-        snprintf(b->answer_type, sizeof b->answer_type, "%s", store_col_text(q, i++));
-        snprintf(b->aggregation, sizeof b->aggregation, "%s", store_col_text(q, i++));
-        b->labels = json_loads(store_col_text(q, i++), 0, NULL);
-        b->title = dup_s(store_col_text(q, i++));
-        b->template_text = dup_s(store_col_text(q, i++));
-        int64_t *f[] = {&b->reward, &b->overlap, &b->lease_ms, &b->lifetime_ms, &b->auto_approve_ms,
-                        &b->expected_s, &b->control_ratio_ppm, &b->min_skill_ppm, &b->min_control,
-                        &b->qualification, &b->conf_target_ppm, &b->fee_ppm, &b->budget, &b->committed,
-                        &b->topup, &b->median_ms, &b->median_n, &b->escrow_account, &b->created_ms,
-                        &b->published_ms, &b->expires_ms};
-        for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) *f[k] = store_col_i64(q, i++);
-        i += 2; /* description, instructions: read where needed */
-        b->submitted_n = store_col_i64(q, i++);
-        b->reviewed_n = store_col_i64(q, i++);
-        if (!b->labels) b->labels = json_array();
-    }
+    store_stmt *q;
+    if (store_one(c->db, SQL_MW_BATCH_GET, &q, err, "i", id)) return err->code;
+    if (!q) return vis_errf(err, VIS_ENOTFOUND, "batch_not_found", NULL, "no batch %lld", (long long)id);
+    b->id = store_col_i64(q, MW_BC_ID);
+    b->client_id = store_col_i64(q, MW_BC_CLIENT);
+    b->state = mw_bstate_parse(store_col_text(q, MW_BC_STATE));
+    snprintf(b->answer_type, sizeof b->answer_type, "%s", store_col_text(q, MW_BC_ANSWER_TYPE));
+    snprintf(b->aggregation, sizeof b->aggregation, "%s", store_col_text(q, MW_BC_AGGREGATION));
+    b->labels = json_loads(store_col_text(q, MW_BC_LABELS), 0, NULL);
+    b->title = mem_strdup(store_col_text(q, MW_BC_TITLE));
+    b->template_text = mem_strdup(store_col_text(q, MW_BC_TEMPLATE));
+    static const struct {
+        size_t off;
+        int    col;
+    } f[] = {
+#define MW_F(field, col) {offsetof(mw_batch, field), col}
+        MW_F(reward, MW_BC_REWARD), MW_F(overlap, MW_BC_OVERLAP), MW_F(lease_ms, MW_BC_LEASE_MS),
+        MW_F(lifetime_ms, MW_BC_LIFETIME_MS), MW_F(auto_approve_ms, MW_BC_AUTO_APPROVE_MS),
+        MW_F(expected_s, MW_BC_EXPECTED_S), MW_F(control_ratio_ppm, MW_BC_CONTROL_RATIO_PPM),
+        MW_F(min_skill_ppm, MW_BC_MIN_SKILL_PPM), MW_F(min_control, MW_BC_MIN_CONTROL),
+        MW_F(qualification, MW_BC_QUALIFICATION), MW_F(conf_target_ppm, MW_BC_CONF_TARGET_PPM),
+        MW_F(fee_ppm, MW_BC_FEE_PPM), MW_F(budget, MW_BC_BUDGET), MW_F(committed, MW_BC_COMMITTED),
+        MW_F(topup, MW_BC_TOPUP), MW_F(median_ms, MW_BC_MEDIAN_MS), MW_F(median_n, MW_BC_MEDIAN_N),
+        MW_F(escrow_account, MW_BC_ESCROW_ACCOUNT), MW_F(created_ms, MW_BC_CREATED_MS),
+        MW_F(published_ms, MW_BC_PUBLISHED_MS), MW_F(expires_ms, MW_BC_EXPIRES_MS),
+        MW_F(submitted_n, MW_BC_SUBMITTED_N), MW_F(reviewed_n, MW_BC_REVIEWED_N),
+#undef MW_F
+    };
+    for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) *(int64_t *)((char *)b + f[k].off) = store_col_i64(q, f[k].col);
+    if (!b->labels) b->labels = json_array();
     store_done(q);
-    if (r < 0) return err->code;
-    if (r == 0) return vis_errf(err, VIS_ENOTFOUND, "batch_not_found", NULL, "no batch %lld", (long long)id);
-    if (!b->title || !b->template_text) {
-        mw_batch_free(b);
-        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-    }
     return 0;
 }
 
@@ -156,7 +174,7 @@ int mw_refund_excess(mw_ctx *c, mw_batch *b, vis_err *err)
        review) and, while the batch is open, those not yet claimed — from the
        batch's counters, O(1) however large the batch */
     int64_t bal = 0;
-    bool open = !strcmp(b->state, "published") || !strcmp(b->state, "paused");
+    bool open = b->state == MW_B_PUBLISHED || b->state == MW_B_PAUSED;
     int64_t outstanding = (open && b->budget > b->committed ? b->budget : b->committed) - b->reviewed_n;
     if (outstanding < 0) outstanding = 0;
     int64_t reserved; /* on overflow: more than escrow could ever hold, so nothing is returned */
@@ -215,14 +233,13 @@ int mw_answer_check(const mw_batch *b, json_t *answer, char **json_text, char **
     if (!strcmp(t, "single")) {
         if (!json_is_string(answer) || !in_labels(b, json_string_value(answer)))
             return vis_errf(err, VIS_EINVAL, "invalid_field", "answer", "answer must be one of the batch's labels");
-        *key = strdup(json_string_value(answer));
+        *key = mem_strdup(json_string_value(answer));
     } else if (!strcmp(t, "multiple")) {
         size_t n = json_array_size(answer);
         if (!json_is_array(answer) || n == 0 || n > json_array_size(b->labels))
             return vis_errf(err, VIS_EINVAL, "invalid_field", "answer",
                             "answer must be a non-empty array of the batch's labels");
-        const char **v = calloc(n, sizeof *v);
-        if (!v) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+        const char **v = mem_calloc(n, sizeof *v);
         size_t len = 0;
         for (size_t i = 0; i < n; i++) {
             json_t *x = json_array_get(answer, i);
@@ -240,11 +257,7 @@ int mw_answer_check(const mw_batch *b, json_t *answer, char **json_text, char **
                 free(v);
                 return VIS_EINVAL;
             }
-        char *k = malloc(len + 1);
-        if (!k) {
-            free(v);
-            return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        }
+        char *k = mem_alloc(len + 1);
         k[0] = '\0';
         for (size_t i = 0; i < n; i++) {
             if (i) strcat(k, "|");
@@ -256,22 +269,16 @@ int mw_answer_check(const mw_batch *b, json_t *answer, char **json_text, char **
         if (!json_is_string(answer) || json_string_length(answer) == 0 || json_string_length(answer) > 10000 ||
             strlen(json_string_value(answer)) != json_string_length(answer))
             return vis_errf(err, VIS_EINVAL, "invalid_field", "answer", "answer must be a text of 1 to 10000 bytes");
-        *key = strdup(json_string_value(answer));
+        *key = mem_strdup(json_string_value(answer));
     } else {
         if (!json_is_number(answer))
             return vis_errf(err, VIS_EINVAL, "invalid_field", "answer", "answer must be a number");
         char tmp[64];
         if (json_is_integer(answer)) snprintf(tmp, sizeof tmp, "%lld", (long long)json_integer_value(answer));
         else snprintf(tmp, sizeof tmp, "%.17g", json_real_value(answer));
-        *key = strdup(tmp);
+        *key = mem_strdup(tmp);
     }
-    *json_text = json_dumps(answer, JSON_COMPACT | JSON_ENCODE_ANY);
-    if (!*key || !*json_text) {
-        free(*key);
-        free(*json_text);
-        *key = *json_text = NULL;
-        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-    }
+    *json_text = json_dumps(answer, JSON_COMPACT | JSON_ENCODE_ANY); /* allocates through mem_*: never NULL */
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "core/account.h"
 #include "microwork/mw.h"
 #include "store/sql_core.h"
@@ -32,25 +33,21 @@ static const char *gold[] = {"positive", "negative", "neutral"};
 
 static int lookup(store *db, const char *email, account *a, vis_err *err)
 {
-    store_stmt *q = store_query(db, SQL_ACCOUNT_BY_EMAIL, err, "t", email);
-    if (!q) return err->code;
-    int r = store_row(q, err);
-    if (r == 1) {
-        a->id = store_col_i64(q, 0);
-        snprintf(a->role, sizeof a->role, "%s", store_col_text(q, 1));
-    }
+    store_stmt *q;
+    if (store_one(db, SQL_ACCOUNT_BY_EMAIL, &q, err, "t", email)) return err->code;
+    if (!q) return vis_errf(err, VIS_ENOTFOUND, NULL, NULL, "demo account %s missing", email);
+    a->id = store_col_i64(q, 0);
+    snprintf(a->role, sizeof a->role, "%s", store_col_text(q, 1));
     store_done(q);
-    return r == 1 ? 0 : vis_errf(err, VIS_ENOTFOUND, NULL, NULL, "demo account %s missing", email);
+    return 0;
 }
-
-int mw_demo_seed(store *db, const vis_config *cfg, int64_t now_ms, vis_err *err);
 
 int mw_demo_seed(store *db, const vis_config *cfg, int64_t now_ms, vis_err *err)
 {
     account client = {0};
     if (lookup(db, "client@demo.visible", &client, err)) return err->code;
     mw_ctx c = {.db = db, .cfg = cfg, .now_ms = now_ms - 3600000, .who = &client};
-    json_t *spec = json_pack(
+    json_t *spec = JSON_PACK(
         "{s:s, s:s, s:s, s:s, s:s, s:[s,s,s], s:I, s:I, s:I, s:f, s:f, s:I, s:s}", "title",
         "Product review sentiment", "description", "Read a short customer review and say how the customer feels.",
         "instructions", "Choose positive, negative or neutral. Judge the customer's feeling, not the product.",
@@ -100,7 +97,7 @@ int mw_demo_seed(store *db, const vis_config *cfg, int64_t now_ms, vis_err *err)
                                   : "negative";
             json_decref(out);
             wc.now_ms += 22000 + k * 3000;
-            json_t *body = json_pack("{s:s}", "answer", ans);
+            json_t *body = JSON_PACK("{s:s}", "answer", ans);
             out = NULL;
             rc = mw_submit(&wc, asg, body, &out, err);
             json_decref(body);

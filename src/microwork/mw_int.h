@@ -19,9 +19,24 @@
 #define MW_MAX_OVERLAP 100
 #define MW_MAX_TASKS_PER_UPLOAD 500000
 
+/* States are parsed from the store's text once, when a row is read
+ * (mw_*_state_parse), and compared as enums; *_name gives the text back for
+ * messages, JSON and writes. An unknown text (a newer schema) is _UNKNOWN,
+ * which no rule accepts. */
+typedef enum mw_bstate {
+    MW_B_DRAFT, MW_B_PUBLISHED, MW_B_PAUSED, MW_B_COMPLETED, MW_B_CANCELLED, MW_B_UNKNOWN
+} mw_bstate;
+typedef enum mw_astate {
+    MW_A_LEASED, MW_A_SUBMITTED, MW_A_RETURNED, MW_A_EXPIRED, MW_A_APPROVED, MW_A_REJECTED, MW_A_UNKNOWN
+} mw_astate;
+mw_bstate   mw_bstate_parse(const char *s);
+const char *mw_bstate_name(mw_bstate s);
+mw_astate   mw_astate_parse(const char *s);
+const char *mw_astate_name(mw_astate s);
+
 typedef struct mw_batch {
     int64_t id, client_id;
-    char    state[16];
+    mw_bstate state;
     char    answer_type[12];
     char    aggregation[12];
     json_t *labels;       /* owned array of strings */
@@ -36,7 +51,7 @@ typedef struct mw_batch {
 
 typedef struct mw_asg {
     int64_t id, task_id, batch_id, worker_id, client_id, is_control;
-    char    state[12];
+    mw_astate state;
     int64_t claimed_ms, deadline_ms, submitted_ms, duration_ms;
     char   *answer, *answer_key;  /* owned, "" when none */
     int64_t correct, flagged_fast, auto_approve_ms, reviewed_ms;
@@ -45,7 +60,7 @@ typedef struct mw_asg {
 } mw_asg;
 
 /* Read an assignment row (SQL selecting ASG columns) at the cursor. */
-int  mw_asg_read(store_stmt *q, mw_asg *a);
+void mw_asg_read(store_stmt *q, mw_asg *a);
 int  mw_asg_load(mw_ctx *c, int64_t id, mw_asg *a, vis_err *err);
 void mw_asg_free(mw_asg *a);
 json_t *mw_asg_json(const mw_asg *a, bool for_client);
@@ -64,6 +79,14 @@ int64_t mw_unit_cost(const mw_batch *b);
 /* *cost = answers x mw_unit_cost(b); true when it does not fit or exceeds
    LEDGER_MAX_AMOUNT (what one ledger movement may carry). */
 bool mw_cost_over(const mw_batch *b, int64_t answers, int64_t *cost);
+
+/* The answers escrow must pay for when the batch holds reg regular tasks:
+ * *control = the control answers the ratio implies, *budget = reg x overlap
+ * + *control, *cost = *budget x mw_unit_cost(b). true when it overflows or
+ * exceeds LEDGER_MAX_AMOUNT (what publish refuses as cost_too_large). */
+bool mw_batch_budget(const mw_batch *b, int64_t reg, int64_t *control, int64_t *budget, int64_t *cost);
+/* The smallest reward that pays the platform minimum for the declared time. */
+int64_t mw_min_reward(const mw_ctx *c, const mw_batch *b);
 
 /* Journal an event about a worker (worker < 0: none). payload: JSON object
  * (stolen) or NULL. span_kind may be NULL. */

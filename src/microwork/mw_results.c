@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "base/buf.h"
 #include "base/csv.h"
 #include "base/vec.h"
@@ -18,7 +19,7 @@ int mw_batch_answers(mw_ctx *c, int64_t id, json_t **out, vis_err *err)
     mw_batch_free(&b);
     json_t *arr;
     if (mw_sweep(c, err) < 0 || mw_asg_list(c, SQL_MW_ASG_OF_BATCH, id, true, &arr, err)) return err->code;
-    *out = json_pack("{s:I, s:o}", "batch_id", (json_int_t)id, "answers", arr);
+    *out = JSON_PACK("{s:I, s:o}", "batch_id", (json_int_t)id, "answers", arr);
     return 0;
 }
 
@@ -85,10 +86,7 @@ static int load(mw_ctx *c, mw_batch *b, rset *s, vis_err *err)
     size_t cap = 0;
     int r;
     while ((r = store_row(q, err)) == 1) {
-        if (!vec_room(&s->t, &cap, s->nt, sizeof *s->t)) {
-            store_done(q);
-            return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        }
+        vec_room(&s->t, &cap, s->nt, sizeof *s->t);
         rtask *t = &s->t[s->nt++];
         memset(t, 0, sizeof *t);
         t->id = store_col_i64(q, 0);
@@ -111,11 +109,9 @@ static int load(mw_ctx *c, mw_batch *b, rset *s, vis_err *err)
     cap = 0;
     bool over = false;
     while ((r = store_row(q, err)) == 1) {
-        ranswer *a = vec_room(&s->a, &cap, s->na, sizeof *s->a) ? &s->a[s->na] : NULL;
-        if (!a || mw_asg_read(q, &a->a)) {
-            store_done(q);
-            return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        }
+        vec_room(&s->a, &cap, s->na, sizeof *s->a);
+        ranswer *a = &s->a[s->na];
+        mw_asg_read(q, &a->a);
         s->na++;
         a->ti = find_task(s, a->a.task_id);
         char wname[32];
@@ -138,19 +134,15 @@ static int aggregate(mw_batch *b, rset *s, vis_err *err)
 {
     /* answers that count: submitted or approved (rejected ones do not) */
     size_t n = 0;
-    int32_t *task = malloc((s->na + 1) * sizeof *task), *worker = malloc((s->na + 1) * sizeof *worker),
-            *label = malloc((s->na + 1) * sizeof *label), *gold = malloc((s->nt + 1) * sizeof *gold);
-    if (!task || !worker || !label || !gold) {
-        free(task), free(worker), free(label), free(gold);
-        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-    }
+    int32_t *task = mem_alloc((s->na + 1) * sizeof *task), *worker = mem_alloc((s->na + 1) * sizeof *worker),
+            *label = mem_alloc((s->na + 1) * sizeof *label), *gold = mem_alloc((s->nt + 1) * sizeof *gold);
     for (size_t i = 0; i < s->nt; i++) {
         gold[i] = s->t[i].gold_key ? truth_dict_intern(&s->labels, s->t[i].gold_key, strlen(s->t[i].gold_key)) : -1;
     }
     for (size_t i = 0; i < s->na; i++) {
         ranswer *a = &s->a[i];
         if (a->ti < 0 || a->li < 0 || a->wi < 0) continue;
-        if (strcmp(a->a.state, "submitted") && strcmp(a->a.state, "approved")) continue;
+        if (a->a.state != MW_A_SUBMITTED && a->a.state != MW_A_APPROVED) continue;
         task[n] = a->ti;
         worker[n] = a->wi;
         label[n] = a->li;
@@ -200,12 +192,12 @@ static json_t *task_result(mw_batch *b, rset *s, size_t i)
             label = json_string(name);
         }
     }
-    json_t *o = json_pack("{s:I, s:I, s:O, s:o, s:f, s:I, s:b}", "task_id", (json_int_t)t->id, "seq", (json_int_t)t->seq,
+    json_t *o = JSON_PACK("{s:I, s:I, s:O, s:o, s:f, s:I, s:b}", "task_id", (json_int_t)t->id, "seq", (json_int_t)t->seq,
                           "data", t->data ? t->data : json_null(), "label", label, "confidence",
                           l >= 0 ? s->res.confidence[i] : 0.0, "answers", (json_int_t)t->answers, "control",
                           t->control);
     json_object_set_new(o, "provenance",
-                        json_pack("{s:I, s:f, s:I, s:s}", "workers", (json_int_t)t->workers, "human_seconds",
+                        JSON_PACK("{s:I, s:f, s:I, s:s}", "workers", (json_int_t)t->workers, "human_seconds",
                                   t->seconds_ms / 1000.0, "paid_micros", (json_int_t)t->paid, "made_by",
                                   t->answers ? "humans" : "nobody yet"));
     return o;
@@ -256,8 +248,9 @@ static char *to_csv(mw_batch *b, rset *s)
         csv_put_field(&o, b->title);
         snprintf(tmp, sizeof tmp, ",%lld,%lld,", (long long)a->a.id, (long long)a->a.worker_id);
         buf_puts(&o, tmp);
-        const char *st = !strcmp(a->a.state, "approved") ? "Approved" : !strcmp(a->a.state, "rejected") ? "Rejected"
-                                                                                                         : "Submitted";
+        const char *st = a->a.state == MW_A_APPROVED   ? "Approved"
+                         : a->a.state == MW_A_REJECTED ? "Rejected"
+                                                       : "Submitted";
         buf_puts(&o, st);
         buf_puts(&o, ",");
         mw_iso(a->a.claimed_ms, tmp);
@@ -267,11 +260,11 @@ static char *to_csv(mw_batch *b, rset *s)
         buf_puts(&o, tmp);
         snprintf(tmp, sizeof tmp, ",%lld,%.6f,", (long long)(a->a.duration_ms / 1000), (b->reward + b->topup) / 1e6);
         buf_puts(&o, tmp);
-        if (!strcmp(a->a.state, "approved")) mw_iso(a->a.reviewed_ms, tmp);
+        if (a->a.state == MW_A_APPROVED) mw_iso(a->a.reviewed_ms, tmp);
         else tmp[0] = '\0';
         buf_puts(&o, tmp);
         buf_puts(&o, ",");
-        if (!strcmp(a->a.state, "rejected")) mw_iso(a->a.reviewed_ms, tmp);
+        if (a->a.state == MW_A_REJECTED) mw_iso(a->a.reviewed_ms, tmp);
         else tmp[0] = '\0';
         buf_puts(&o, tmp);
         buf_puts(&o, ",");
@@ -296,10 +289,6 @@ static char *to_csv(mw_batch *b, rset *s)
         csv_row_end(&o);
     }
     json_decref(keys);
-    if (o.oom) {
-        buf_free(&o);
-        return NULL;
-    }
     return buf_steal(&o);
 }
 
@@ -315,7 +304,6 @@ int mw_batch_results(mw_ctx *c, int64_t id, const char *format, json_t **out, ch
     if (!rc) {
         if (!strcmp(format, "csv")) {
             *text = to_csv(&b, &s);
-            if (!*text) rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
         } else if (!strcmp(format, "jsonl")) {
             buf o;
             buf_init(&o);
@@ -327,11 +315,7 @@ int mw_batch_results(mw_ctx *c, int64_t id, const char *format, json_t **out, ch
                 buf_puts(&o, "\n");
                 free(line);
             }
-            *text = o.oom ? NULL : buf_steal(&o);
-            if (!*text) {
-                buf_free(&o);
-                rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-            }
+            *text = buf_steal(&o);
         } else {
             json_t *arr = json_array();
             int64_t human_ms = 0, paid = 0;
@@ -342,8 +326,8 @@ int mw_batch_results(mw_ctx *c, int64_t id, const char *format, json_t **out, ch
                                   (long long)b.id);
             }
             if (rc) json_decref(arr);
-            else *out = json_pack("{s:I, s:s, s:s, s:o, s:{s:I, s:f, s:I, s:s}}", "batch_id", (json_int_t)b.id, "state",
-                             b.state, "method", b.aggregation, "tasks", arr, "totals", "answers", (json_int_t)s.na,
+            else *out = JSON_PACK("{s:I, s:s, s:s, s:o, s:{s:I, s:f, s:I, s:s}}", "batch_id", (json_int_t)b.id, "state",
+                             mw_bstate_name(b.state), "method", b.aggregation, "tasks", arr, "totals", "answers", (json_int_t)s.na,
                              "human_seconds", human_ms / 1000.0, "paid_micros", (json_int_t)paid, "note",
                              "every label here was made by people: provenance counts them, their time and their pay");
         }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "core/ledger.h"
 #include "microwork/mw_int.h"
 #include "store/sql_microwork.h"
@@ -26,24 +27,20 @@ static int fair_compute(mw_ctx *c, const mw_batch *b, const mw_asg *a, int64_t a
 {
     memset(f, 0, sizeof *f);
     f->cap_ms = mw_fair_cap_ms(b);
-    store_stmt *q = store_query(c->db, SQL_MW_WB_GET, err, "ii", b->id, a->worker_id);
-    if (!q) return err->code;
-    int r = store_row(q, err);
-    if (r == 1) {
+    store_stmt *q;
+    if (store_one(c->db, SQL_MW_WB_GET, &q, err, "ii", b->id, a->worker_id)) return err->code;
+    if (q) {
         f->n = store_col_i64(q, 7);
         f->active_ms = store_col_i64(q, 8);
         f->paid_before = store_col_i64(q, 9);
+        store_done(q);
     }
-    store_done(q);
-    if (r < 0) return err->code;
-    q = store_query(c->db, SQL_MW_ASG_OVER_CAP, err, "iii", b->id, a->worker_id, f->cap_ms);
-    if (!q) return err->code;
-    if ((r = store_row(q, err)) == 1) {
+    if (store_one(c->db, SQL_MW_ASG_OVER_CAP, &q, err, "iii", b->id, a->worker_id, f->cap_ms)) return err->code;
+    if (q) {
         f->over_ms = store_col_i64(q, 0);
         f->over_n = store_col_i64(q, 1);
+        store_done(q);
     }
-    store_done(q);
-    if (r < 0) return err->code;
     int64_t d = a->duration_ms > 0 ? a->duration_ms : 0;
     f->this_over = d > f->cap_ms;
     if (f->this_over) {
@@ -76,7 +73,7 @@ static int fair_fund(mw_ctx *c, mw_batch *b, int64_t worker, int64_t pay, int64_
 {
     int64_t bal = 0, funds, have = 0;
     if (ledger_balance(c->db, b->escrow_account, &bal, err)) return err->code;
-    bool open = !strcmp(b->state, "published") || !strcmp(b->state, "paused");
+    bool open = b->state == MW_B_PUBLISHED || b->state == MW_B_PAUSED;
     int64_t outstanding = (open && b->budget > b->committed ? b->budget : b->committed) - b->reviewed_n;
     if (!counted) outstanding--; /* this answer is among them unless already reviewed (an overturned rejection) */
     if (outstanding < 0) outstanding = 0;
@@ -112,7 +109,7 @@ static json_t *fair_payload(mw_ctx *c, const mw_batch *b, const mw_asg *a, const
     json_t *over = json_array();
     store_stmt *q = store_query(c->db, SQL_MW_ASG_OVER_CAP_LIST, NULL, "iii", b->id, a->worker_id, f->cap_ms);
     while (q && store_row(q, NULL) == 1 && json_array_size(over) < 50)
-        json_array_append_new(over, json_pack("{s:I, s:I, s:I}", "assignment", (json_int_t)store_col_i64(q, 0),
+        json_array_append_new(over, JSON_PACK("{s:I, s:I, s:I}", "assignment", (json_int_t)store_col_i64(q, 0),
                                               "active_ms", (json_int_t)store_col_i64(q, 1), "counted_ms",
                                               (json_int_t)f->cap_ms));
     store_done(q); /* (called once this answer is approved: it is among them) */
@@ -131,7 +128,7 @@ static json_t *fair_payload(mw_ctx *c, const mw_batch *b, const mw_asg *a, const
              "top-up.",
              (long long)b->id, min / 1e6, (long long)f->n, f->counted_ms / 1000.0, f->active_ms / 1000.0,
              f->cap_ms / 1000.0, MW_FAIR_CAP_X, more, (long long)amount, (long long)f->topup);
-    json_t *pl = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "system",
+    json_t *pl = JSON_PACK("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "system",
                            "fair_pay", "rule",
                            "a worker's pay on a batch (rewards and top-ups; bonuses apart) >= pay.min_hourly_micros x "
                            "their counted active time on it; one answer counts at most min(lease, 3 x max(batch "
@@ -163,9 +160,10 @@ int mw_approve(mw_ctx *c, int64_t asg_id, const char *reason, bool automated, vi
         mw_asg_free(&a);
         return rc;
     }
-    bool overturn = !strcmp(a.state, "rejected");
-    if (strcmp(a.state, "submitted") && !overturn) {
-        rc = vis_errf(err, VIS_ECONFLICT, "not_reviewable", NULL, "assignment %lld is %s", (long long)asg_id, a.state);
+    bool overturn = a.state == MW_A_REJECTED;
+    if (a.state != MW_A_SUBMITTED && !overturn) {
+        rc = vis_errf(err, VIS_ECONFLICT, "not_reviewable", NULL, "assignment %lld is %s", (long long)asg_id,
+                      mw_astate_name(a.state));
         goto done;
     }
     if ((rc = mw_refresh_median(c, &b, false, err))) goto done;
@@ -210,7 +208,7 @@ int mw_approve(mw_ctx *c, int64_t asg_id, const char *reason, bool automated, vi
         b.reviewed_n++;
     }
     /* an overturned rejection gives the answer's time back to active */
-    json_t *pl = json_pack("{s:I, s:I, s:s, s:b}", "batch", (json_int_t)b.id, "paid_micros", (json_int_t)total,
+    json_t *pl = JSON_PACK("{s:I, s:I, s:s, s:b}", "batch", (json_int_t)b.id, "paid_micros", (json_int_t)total,
                            "reason", reason ? reason : "", "overturned_rejection", overturn);
     if (pl && automated) { /* the automated decision, with what it used */
         char ex[300];
@@ -232,7 +230,7 @@ int mw_approve(mw_ctx *c, int64_t asg_id, const char *reason, bool automated, vi
         (rc = mw_journal(c, "fair_pay_topup", a.worker_id, subj, true, NULL, 0, 0, fair_payload(c, &b, &a, &f, amount),
                          NULL, err)))
         goto done;
-    if (strcmp(b.state, "published") && strcmp(b.state, "paused")) rc = mw_refund_excess(c, &b, err);
+    if (b.state != MW_B_PUBLISHED && b.state != MW_B_PAUSED) rc = mw_refund_excess(c, &b, err);
 done:
     mw_asg_free(&a);
     mw_batch_free(&b);
@@ -259,9 +257,9 @@ int mw_answer_review(mw_ctx *c, int64_t asg_id, bool approve, const char *reason
     mw_batch b;
     if (load_for_client(c, asg_id, &a, &b, err)) return err->code;
     int rc = 0;
-    if (strcmp(a.state, "submitted")) {
+    if (a.state != MW_A_SUBMITTED) {
         rc = vis_errf(err, VIS_ECONFLICT, "not_reviewable", NULL, "assignment %lld is %s, not awaiting review",
-                      (long long)asg_id, a.state);
+                      (long long)asg_id, mw_astate_name(a.state));
         goto done;
     }
     if (approve) {
@@ -275,11 +273,13 @@ int mw_answer_review(mw_ctx *c, int64_t asg_id, bool approve, const char *reason
            on this batch (tasks returned or let expire are no answers),
            only an admin may reject */
         int64_t answers = 0, rejected = 0;
-        store_stmt *q = store_query(c->db, SQL_MW_WB_GET, err, "ii", b.id, a.worker_id);
-        int r = q ? store_row(q, err) : -1;
-        if (r == 1) rejected = store_col_i64(q, 4);
-        store_done(q);
-        if (r < 0 || store_get_i64(c->db, SQL_MW_ASG_SUBMITTED_N, &answers, err, "ii", b.id, a.worker_id) < 0) {
+        store_stmt *q;
+        if ((rc = store_one(c->db, SQL_MW_WB_GET, &q, err, "ii", b.id, a.worker_id))) goto done;
+        if (q) {
+            rejected = store_col_i64(q, 4);
+            store_done(q);
+        }
+        if (store_get_i64(c->db, SQL_MW_ASG_SUBMITTED_N, &answers, err, "ii", b.id, a.worker_id) < 0) {
             rc = err->code;
             goto done;
         }
@@ -299,10 +299,10 @@ int mw_answer_review(mw_ctx *c, int64_t asg_id, bool approve, const char *reason
             (rc = store_exec(c->db, SQL_MW_WB_REJECTED, err, "iii", b.id, a.worker_id, (int64_t)1)) ||
             (rc = store_exec(c->db, SQL_MW_BATCH_REVIEWED_ADD, err, "ii", b.id, (int64_t)1)) ||
             (rc = mw_journal(c, "rejected", a.worker_id, subj, false, "unpaid", a.claimed_ms, a.submitted_ms,
-                             json_pack("{s:I, s:s}", "batch", (json_int_t)b.id, "reason", reason), NULL, err)))
+                             JSON_PACK("{s:I, s:s}", "batch", (json_int_t)b.id, "reason", reason), NULL, err)))
             goto done;
         b.reviewed_n++;
-        if (strcmp(b.state, "published") && strcmp(b.state, "paused")) rc = mw_refund_excess(c, &b, err);
+        if (b.state != MW_B_PUBLISHED && b.state != MW_B_PAUSED) rc = mw_refund_excess(c, &b, err);
     }
     if (!rc) {
         mw_asg_free(&a);
@@ -345,7 +345,7 @@ int mw_answer_bonus(mw_ctx *c, int64_t asg_id, int64_t amount, const char *reaso
     if ((rc = ledger_post(c->db, &tx, legs, 2, NULL, NULL, err)) ||
         (rc = store_exec(c->db, SQL_MW_ASG_ADD_BONUS, err, "ii", asg_id, amount)) ||
         (rc = mw_journal(c, "bonus", a.worker_id, subj, false, NULL, 0, 0,
-                         json_pack("{s:I, s:s}", "amount_micros", (json_int_t)amount, "reason", reason), NULL, err)))
+                         JSON_PACK("{s:I, s:s}", "amount_micros", (json_int_t)amount, "reason", reason), NULL, err)))
         goto done;
     mw_asg_free(&a);
     if (!(rc = mw_asg_load(c, asg_id, &a, err))) *out = mw_asg_json(&a, true);
@@ -357,7 +357,7 @@ done:
 
 static json_t *appeal_json(store_stmt *q)
 {
-    json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:s, s:s, s:I}", "id", (json_int_t)store_col_i64(q, 0),
+    json_t *o = JSON_PACK("{s:I, s:I, s:I, s:I, s:s, s:s, s:I}", "id", (json_int_t)store_col_i64(q, 0),
                           "assignment_id", (json_int_t)store_col_i64(q, 1), "batch_id", (json_int_t)store_col_i64(q, 2),
                           "worker_id", (json_int_t)store_col_i64(q, 4), "message", store_col_text(q, 5), "state",
                           store_col_text(q, 6), "created_ms", (json_int_t)store_col_i64(q, 8));
@@ -368,6 +368,17 @@ static json_t *appeal_json(store_stmt *q)
     return o;
 }
 
+/* The appeal as JSON, read back after a write. */
+static int appeal_get(mw_ctx *c, int64_t id, json_t **out, vis_err *err)
+{
+    store_stmt *q;
+    if (store_one(c->db, SQL_MW_APPEAL_GET, &q, err, "i", id)) return err->code;
+    if (!q) return vis_errf(err, VIS_ESTORE, NULL, NULL, "appeal %lld vanished", (long long)id);
+    *out = appeal_json(q);
+    store_done(q);
+    return 0;
+}
+
 int mw_appeal_create(mw_ctx *c, int64_t asg_id, const char *message, json_t **out, vis_err *err)
 {
     mw_asg a;
@@ -375,9 +386,9 @@ int mw_appeal_create(mw_ctx *c, int64_t asg_id, const char *message, json_t **ou
     int rc = 0;
     if (a.worker_id != c->who->id) rc = vis_errf(err, VIS_ENOTFOUND, "assignment_not_found", NULL, "no assignment %lld",
                                                  (long long)asg_id);
-    else if (strcmp(a.state, "rejected"))
+    else if (a.state != MW_A_REJECTED)
         rc = vis_errf(err, VIS_ECONFLICT, "not_rejected", NULL, "only a rejected answer can be appealed (this one is %s)",
-                      a.state);
+                      mw_astate_name(a.state));
     else if (!message || !*message)
         rc = vis_errf(err, VIS_EINVAL, "missing_field", "message", "say why the rejection is wrong");
     if (!rc) {
@@ -394,13 +405,10 @@ int mw_appeal_create(mw_ctx *c, int64_t asg_id, const char *message, json_t **ou
     char subj[48];
     snprintf(subj, sizeof subj, "assignment:%lld", (long long)asg_id);
     if (!rc) rc = mw_journal(c, "appealed", a.worker_id, subj, false, NULL, 0, 0,
-                             json_pack("{s:I, s:s}", "appeal", (json_int_t)id, "message", message), NULL, err);
+                             JSON_PACK("{s:I, s:s}", "appeal", (json_int_t)id, "message", message), NULL, err);
     mw_asg_free(&a);
     if (rc) return rc;
-    store_stmt *q = store_query(c->db, SQL_MW_APPEAL_GET, err, "i", id);
-    if (q && store_row(q, err) == 1) *out = appeal_json(q);
-    store_done(q);
-    return *out ? 0 : vis_errf(err, VIS_ESTORE, NULL, NULL, "appeal vanished");
+    return appeal_get(c, id, out, err);
 }
 
 int mw_appeal_list(mw_ctx *c, json_t **out, vis_err *err)
@@ -417,28 +425,26 @@ int mw_appeal_list(mw_ctx *c, json_t **out, vis_err *err)
         json_decref(arr);
         return err->code;
     }
-    *out = json_pack("{s:o}", "appeals", arr);
+    *out = JSON_PACK("{s:o}", "appeals", arr);
     return 0;
 }
 
 int mw_appeal_decide(mw_ctx *c, int64_t id, bool overturn, const char *response, json_t **out, vis_err *err)
 {
-    store_stmt *q = store_query(c->db, SQL_MW_APPEAL_GET, err, "i", id);
-    if (!q) return err->code;
+    store_stmt *q;
+    if (store_one(c->db, SQL_MW_APPEAL_GET, &q, err, "i", id)) return err->code;
     int64_t asg = 0, client = 0, worker = 0;
-    char state[16] = "";
-    int r = store_row(q, err);
-    if (r == 1) {
+    bool open = false;
+    if (q) {
         asg = store_col_i64(q, 1);
         client = store_col_i64(q, 3);
         worker = store_col_i64(q, 4);
-        snprintf(state, sizeof state, "%s", store_col_text(q, 6));
+        open = !strcmp(store_col_text(q, 6), "open"); /* the appeal's state, parsed at the read */
+        store_done(q);
     }
-    store_done(q);
-    if (r < 0) return err->code;
-    if (r == 0 || (!mw_is_admin(c) && client != c->who->id))
+    if (!q || (!mw_is_admin(c) && client != c->who->id))
         return vis_errf(err, VIS_ENOTFOUND, "appeal_not_found", NULL, "no appeal %lld", (long long)id);
-    if (strcmp(state, "open"))
+    if (!open)
         return vis_errf(err, VIS_ECONFLICT, "already_decided", NULL, "appeal %lld was already decided", (long long)id);
     if (!response || !*response)
         return vis_errf(err, VIS_EINVAL, "missing_field", "response", "answer the worker with written reasons");
@@ -448,13 +454,10 @@ int mw_appeal_decide(mw_ctx *c, int64_t id, bool overturn, const char *response,
     if ((rc = store_exec(c->db, SQL_MW_APPEAL_DECIDE, err, "ittii", id, overturn ? "overturned" : "upheld", response,
                          c->who->id, c->now_ms)) ||
         (rc = mw_journal(c, "appeal_decided", worker, subj, false, NULL, 0, 0,
-                         json_pack("{s:I, s:s, s:s}", "appeal", (json_int_t)id, "outcome",
+                         JSON_PACK("{s:I, s:s, s:s}", "appeal", (json_int_t)id, "outcome",
                                    overturn ? "overturned" : "upheld", "response", response),
                          NULL, err)))
         return rc;
     if (overturn && (rc = mw_approve(c, asg, response, false, err))) return rc;
-    q = store_query(c->db, SQL_MW_APPEAL_GET, err, "i", id);
-    if (q && store_row(q, err) == 1) *out = appeal_json(q);
-    store_done(q);
-    return *out ? 0 : vis_errf(err, VIS_ESTORE, NULL, NULL, "appeal vanished");
+    return appeal_get(c, id, out, err);
 }

@@ -1,5 +1,7 @@
 #include "microwork/mw_undo.h"
 
+#include "base/mem.h"
+
 #include "microwork/mw_int.h"
 #include "store/sql_visibility.h"
 
@@ -12,7 +14,7 @@ int mw_unblock(mw_ctx *c, int64_t batch, int64_t worker, const char *why, vis_er
     char subj[48];
     snprintf(subj, sizeof subj, "batch:%lld", (long long)batch);
     return mw_journal(c, "unblocked", worker, subj, false, NULL, 0, 0,
-                      json_pack("{s:I, s:s, s:s}", "batch", (json_int_t)batch, "reason", why ? why : "",
+                      JSON_PACK("{s:I, s:s, s:s}", "batch", (json_int_t)batch, "reason", why ? why : "",
                                 "effect", "the block is lifted and the control-task record on this batch restarts"),
                       NULL, err);
 }

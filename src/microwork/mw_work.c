@@ -5,38 +5,33 @@
 #include <string.h>
 
 #include "base/jv.h"
+#include "base/mem.h"
 #include "microwork/mw_int.h"
 #include "store/sql_microwork.h"
 
-int mw_asg_read(store_stmt *q, mw_asg *a)
+void mw_asg_read(store_stmt *q, mw_asg *a)
 {
     memset(a, 0, sizeof *a);
-    int i = 0;
-    a->id = store_col_i64(q, i++);
-    a->task_id = store_col_i64(q, i++);
-    a->batch_id = store_col_i64(q, i++);
-    a->worker_id = store_col_i64(q, i++);
-    a->client_id = store_col_i64(q, i++);
-    a->is_control = store_col_i64(q, i++);
-    snprintf(a->state, sizeof a->state, "%s", store_col_text(q, i++));
-    a->claimed_ms = store_col_i64(q, i++);
-    a->deadline_ms = store_col_i64(q, i++);
-    a->submitted_ms = store_col_i64(q, i++);
-    a->duration_ms = store_col_i64(q, i++);
-    a->answer = strdup(store_col_text(q, i++));
-    a->answer_key = strdup(store_col_text(q, i++));
-    a->correct = store_col_i64(q, i++);
-    a->flagged_fast = store_col_i64(q, i++);
-    a->auto_approve_ms = store_col_i64(q, i++);
-    a->reviewed_ms = store_col_i64(q, i++);
-    a->review_reason = strdup(store_col_text(q, i++));
-    a->paid = store_col_i64(q, i++);
-    a->bonus = store_col_i64(q, i++);
-    if (!a->answer || !a->answer_key || !a->review_reason) {
-        mw_asg_free(a);
-        return VIS_ENOMEM;
-    }
-    return 0;
+    a->id = store_col_i64(q, MW_AC_ID);
+    a->task_id = store_col_i64(q, MW_AC_TASK);
+    a->batch_id = store_col_i64(q, MW_AC_BATCH);
+    a->worker_id = store_col_i64(q, MW_AC_WORKER);
+    a->client_id = store_col_i64(q, MW_AC_CLIENT);
+    a->is_control = store_col_i64(q, MW_AC_IS_CONTROL);
+    a->state = mw_astate_parse(store_col_text(q, MW_AC_STATE));
+    a->claimed_ms = store_col_i64(q, MW_AC_CLAIMED_MS);
+    a->deadline_ms = store_col_i64(q, MW_AC_DEADLINE_MS);
+    a->submitted_ms = store_col_i64(q, MW_AC_SUBMITTED_MS);
+    a->duration_ms = store_col_i64(q, MW_AC_DURATION_MS);
+    a->answer = mem_strdup(store_col_text(q, MW_AC_ANSWER));
+    a->answer_key = mem_strdup(store_col_text(q, MW_AC_ANSWER_KEY));
+    a->correct = store_col_i64(q, MW_AC_CORRECT);
+    a->flagged_fast = store_col_i64(q, MW_AC_FLAGGED_FAST);
+    a->auto_approve_ms = store_col_i64(q, MW_AC_AUTO_APPROVE_MS);
+    a->reviewed_ms = store_col_i64(q, MW_AC_REVIEWED_MS);
+    a->review_reason = mem_strdup(store_col_text(q, MW_AC_REVIEW_REASON));
+    a->paid = store_col_i64(q, MW_AC_PAID);
+    a->bonus = store_col_i64(q, MW_AC_BONUS);
 }
 
 void mw_asg_free(mw_asg *a)
@@ -49,21 +44,18 @@ void mw_asg_free(mw_asg *a)
 
 int mw_asg_load(mw_ctx *c, int64_t id, mw_asg *a, vis_err *err)
 {
-    store_stmt *q = store_query(c->db, SQL_MW_ASG_GET, err, "i", id);
-    if (!q) return err->code;
-    int r = store_row(q, err);
-    int rc = r == 1 ? mw_asg_read(q, a) : 0;
+    store_stmt *q;
+    if (store_one(c->db, SQL_MW_ASG_GET, &q, err, "i", id)) return err->code;
+    if (!q) return vis_errf(err, VIS_ENOTFOUND, "assignment_not_found", NULL, "no assignment %lld", (long long)id);
+    mw_asg_read(q, a);
     store_done(q);
-    if (r < 0) return err->code;
-    if (rc) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-    if (r == 0) return vis_errf(err, VIS_ENOTFOUND, "assignment_not_found", NULL, "no assignment %lld", (long long)id);
     return 0;
 }
 
 json_t *mw_asg_json(const mw_asg *a, bool for_client)
 {
-    json_t *o = json_pack("{s:I, s:I, s:I, s:s, s:I, s:I}", "id", (json_int_t)a->id, "batch_id",
-                          (json_int_t)a->batch_id, "task_id", (json_int_t)a->task_id, "state", a->state, "claimed_ms",
+    json_t *o = JSON_PACK("{s:I, s:I, s:I, s:s, s:I, s:I}", "id", (json_int_t)a->id, "batch_id",
+                          (json_int_t)a->batch_id, "task_id", (json_int_t)a->task_id, "state", mw_astate_name(a->state), "claimed_ms",
                           (json_int_t)a->claimed_ms, "deadline_ms", (json_int_t)a->deadline_ms);
     if (for_client) json_object_set_new(o, "worker_id", json_integer(a->worker_id));
     if (a->submitted_ms >= 0) {
@@ -97,20 +89,18 @@ typedef struct wb {
 static int wb_get(mw_ctx *c, int64_t batch, int64_t worker, wb *w, vis_err *err)
 {
     memset(w, 0, sizeof *w);
-    store_stmt *q = store_query(c->db, SQL_MW_WB_GET, err, "ii", batch, worker);
-    if (!q) return err->code;
-    int r = store_row(q, err);
-    if (r == 1) {
-        w->claims = store_col_i64(q, 0);
-        w->control_claims = store_col_i64(q, 1);
-        w->control_answers = store_col_i64(q, 2);
-        w->control_correct = store_col_i64(q, 3);
-        w->rejected = store_col_i64(q, 4);
-        w->blocked = store_col_i64(q, 5);
-        snprintf(w->reason, sizeof w->reason, "%s", store_col_text(q, 6));
-    }
+    store_stmt *q;
+    if (store_one(c->db, SQL_MW_WB_GET, &q, err, "ii", batch, worker)) return err->code;
+    if (!q) return 0; /* no standing yet: all zero */
+    w->claims = store_col_i64(q, 0);
+    w->control_claims = store_col_i64(q, 1);
+    w->control_answers = store_col_i64(q, 2);
+    w->control_correct = store_col_i64(q, 3);
+    w->rejected = store_col_i64(q, 4);
+    w->blocked = store_col_i64(q, 5);
+    snprintf(w->reason, sizeof w->reason, "%s", store_col_text(q, 6));
     store_done(q);
-    return r < 0 ? err->code : 0;
+    return 0;
 }
 
 /* smoothed accuracy on control tasks, in ppm */
@@ -158,11 +148,11 @@ int mw_available(mw_ctx *c, json_t **out, vis_err *err)
         }
         bool ok = b.expires_ms > c->now_ms && b.committed < b.budget && eligible(c, &b, c->who->id, &w, &e2) == 0;
         if (w.blocked) /* say where the worker is blocked, and why */
-            json_array_append_new(blocked, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)b.id, "title", b.title,
+            json_array_append_new(blocked, JSON_PACK("{s:I, s:s, s:s}", "id", (json_int_t)b.id, "title", b.title,
                                                      "reason", w.reason));
         if (ok) {
             int64_t med_ms = b.median_n >= 3 ? b.median_ms : b.expected_s * 1000;
-            json_t *o = json_pack("{s:I, s:s, s:I, s:I, s:s, s:O, s:I}", "id", (json_int_t)b.id, "title", b.title,
+            json_t *o = JSON_PACK("{s:I, s:s, s:I, s:I, s:s, s:O, s:I}", "id", (json_int_t)b.id, "title", b.title,
                                   "reward_micros", (json_int_t)(b.reward + b.topup), "expected_seconds",
                                   (json_int_t)b.expected_s, "answer_type", b.answer_type, "labels", b.labels,
                                   "answers_left", (json_int_t)(b.budget - b.committed));
@@ -187,7 +177,7 @@ int mw_available(mw_ctx *c, json_t **out, vis_err *err)
         json_decref(blocked);
         return err->code;
     }
-    *out = json_pack("{s:o, s:o, s:I}", "batches", arr, "blocked", blocked, "minimum_hourly_micros",
+    *out = JSON_PACK("{s:o, s:o, s:I}", "batches", arr, "blocked", blocked, "minimum_hourly_micros",
                      (json_int_t)c->cfg->min_hourly_micros);
     return 0;
 }
@@ -197,15 +187,16 @@ int mw_available(mw_ctx *c, json_t **out, vis_err *err)
 static json_t *view(mw_ctx *c, const mw_batch *b, const mw_asg *a, json_t *data, vis_err *err)
 {
     if (!data) {
-        store_stmt *q = store_query(c->db, SQL_MW_TASK_GET, err, "i", a->task_id);
-        if (q && store_row(q, err) == 1) data = json_loads(store_col_text(q, 3), 0, NULL);
+        store_stmt *q;
+        if (store_one(c->db, SQL_MW_TASK_GET, &q, err, "i", a->task_id)) return NULL;
+        if (q) data = json_loads(store_col_text(q, MW_TC_DATA), 0, NULL);
         store_done(q);
     }
     if (!data) data = json_object();
     char *question = mw_render(b->template_text, data);
     char *html = mw_render_as(b->template_text, data, true);
     json_t *o = mw_asg_json(a, false);
-    json_object_set_new(o, "task", json_pack("{s:I, s:o, s:s, s:s}", "id", (json_int_t)a->task_id, "data", data,
+    json_object_set_new(o, "task", JSON_PACK("{s:I, s:o, s:s, s:s}", "id", (json_int_t)a->task_id, "data", data,
                                              "question", question ? question : "", "question_html", html ? html : ""));
     json_object_set_new(o, "batch_title", json_string(b->title));
     free(html);
@@ -238,8 +229,9 @@ int mw_claim(mw_ctx *c, int64_t batch, json_t **out, vis_err *err)
     wb w;
     int64_t live = 0, task = 0;
     bool ctl = false;
-    if (strcmp(b.state, "published")) {
-        rc = vis_errf(err, VIS_ECONFLICT, "batch_not_open", NULL, "batch %lld is %s", (long long)batch, b.state);
+    if (b.state != MW_B_PUBLISHED) {
+        rc = vis_errf(err, VIS_ECONFLICT, "batch_not_open", NULL, "batch %lld is %s", (long long)batch,
+                      mw_bstate_name(b.state));
         goto done;
     }
     if (b.expires_ms <= c->now_ms) {
@@ -284,18 +276,15 @@ int mw_claim(mw_ctx *c, int64_t batch, json_t **out, vis_err *err)
             }
             if (b.budget - b.committed <= left) break;
         }
-        store_stmt *q = store_query(c->db, c_now ? SQL_MW_TASK_NEXT_CONTROL : SQL_MW_TASK_NEXT, err, "ii", b.id,
-                                    c->who->id);
-        r = q ? store_row(q, err) : -1;
-        if (r == 1) {
+        store_stmt *q;
+        if ((rc = store_one(c->db, c_now ? SQL_MW_TASK_NEXT_CONTROL : SQL_MW_TASK_NEXT, &q, err, "ii", b.id,
+                            c->who->id)))
+            goto done;
+        if (q) {
             task = store_col_i64(q, 0);
             data = json_loads(store_col_text(q, 1), 0, NULL);
             ctl = c_now;
-        }
-        store_done(q);
-        if (r < 0) {
-            rc = err->code;
-            goto done;
+            store_done(q);
         }
     }
     if (!task) {
@@ -317,7 +306,7 @@ int mw_claim(mw_ctx *c, int64_t batch, json_t **out, vis_err *err)
     char subj[48];
     snprintf(subj, sizeof subj, "assignment:%lld", (long long)asg);
     if ((rc = mw_journal(c, "claimed", c->who->id, subj, false, NULL, 0, 0,
-                         json_pack("{s:I, s:I, s:I}", "batch", (json_int_t)b.id, "task", (json_int_t)task,
+                         JSON_PACK("{s:I, s:I, s:I}", "batch", (json_int_t)b.id, "task", (json_int_t)task,
                                    "deadline_ms", (json_int_t)(c->now_ms + b.lease_ms)),
                          NULL, err))) {
         json_decref(data);
@@ -327,7 +316,7 @@ int mw_claim(mw_ctx *c, int64_t batch, json_t **out, vis_err *err)
     mw_asg a = {.id = asg, .task_id = task, .batch_id = b.id, .worker_id = c->who->id, .client_id = b.client_id,
                 .is_control = ctl, .claimed_ms = c->now_ms, .deadline_ms = c->now_ms + b.lease_ms,
                 .submitted_ms = -1, .duration_ms = -1, .correct = -1, .auto_approve_ms = -1, .reviewed_ms = -1};
-    snprintf(a.state, sizeof a.state, "leased");
+    a.state = MW_A_LEASED;
     *out = view(c, &b, &a, data, err);
     if (!*out) rc = err->code;
 done:
@@ -348,7 +337,7 @@ static int task_confidence(mw_ctx *c, mw_batch *b, int64_t task, double *conf, v
     int n = 0, r;
     while ((r = store_row(q, err)) == 1 && n < MAXA) {
         wk[n] = store_col_i64(q, 0);
-        keys[n] = strdup(store_col_text(q, 1));
+        keys[n] = mem_strdup(store_col_text(q, 1));
         if (keys[n]) n++;
     }
     store_done(q);
@@ -388,161 +377,185 @@ static int task_confidence(mw_ctx *c, mw_batch *b, int64_t task, double *conf, v
     return r < 0 ? err->code : 0;
 }
 
+/* Is the answer (its key) the control task's gold? *correct = 1 or 0. A gold
+ * that cannot be read fails the submit: a worker is never scored, and so
+ * never blocked, on a read that did not happen. */
+static int control_correct(mw_ctx *c, const mw_batch *b, int64_t task, const char *key, int64_t *correct,
+                           vis_err *err)
+{
+    store_stmt *q;
+    if (store_one(c->db, SQL_MW_TASK_GET, &q, err, "i", task)) return err->code;
+    if (!q) return vis_errf(err, VIS_ENOTFOUND, "task_not_found", NULL, "no task %lld", (long long)task);
+    char *gkey = NULL, *gjs = NULL;
+    json_t *g = json_loads(store_col_text(q, MW_TC_GOLD), JSON_DECODE_ANY, NULL);
+    store_done(q);
+    vis_err e2;
+    int rc = g ? mw_answer_check(b, g, &gjs, &gkey, &e2) : VIS_EINVAL;
+    json_decref(g);
+    free(gjs);
+    if (rc) {
+        free(gkey);
+        return vis_errf(err, VIS_ESTORE, "gold_unreadable", NULL, "the gold answer of control task %lld cannot be read",
+                        (long long)task);
+    }
+    *correct = !strcmp(gkey, key);
+    free(gkey);
+    return 0;
+}
+
+/* Count the answer on its task; a regular task closes with its last answer
+ * (*closed). */
+static int task_answered(mw_ctx *c, const mw_asg *a, int64_t *done_n, bool *closed, vis_err *err)
+{
+    *done_n = 0;
+    *closed = false;
+    if (store_exec(c->db, SQL_MW_TASK_DONE, err, "i", a->task_id)) return err->code;
+    store_stmt *q;
+    if (store_one(c->db, SQL_MW_TASK_DONE_GET, &q, err, "i", a->task_id)) return err->code;
+    if (!q) return vis_errf(err, VIS_ENOTFOUND, "task_not_found", NULL, "no task %lld", (long long)a->task_id);
+    *done_n = store_col_i64(q, 0);
+    int64_t needed_n = store_col_i64(q, 1);
+    store_done(q);
+    if (a->is_control || *done_n < needed_n) return 0;
+    *closed = true;
+    return store_exec(c->db, SQL_MW_TASK_CLOSE, err, "i", a->task_id);
+}
+
+/* Automated decision "quality_control": after a control answer, block the
+ * worker from the batch when their smoothed skill is below the batch's
+ * minimum after its minimum number of control answers. */
+static int decide_quality_control(mw_ctx *c, const mw_batch *b, int64_t correct, vis_err *err)
+{
+    wb cur;
+    if (store_exec(c->db, SQL_MW_WB_CONTROL, err, "iii", b->id, c->who->id, correct) ||
+        wb_get(c, b->id, c->who->id, &cur, err))
+        return err->code;
+    int64_t n = cur.control_answers, ok = cur.control_correct;
+    int64_t sk = skill_ppm(ok, n);
+    if (!(b->min_skill_ppm > 0 && n >= b->min_control && sk < b->min_skill_ppm)) return 0;
+    char reason[300];
+    snprintf(reason, sizeof reason,
+             "automated quality control: your skill on control tasks is %.2f (%lld correct of %lld, smoothed "
+             "(correct+1)/(answers+2)), below this batch's minimum of %.2f",
+             sk / 1e6, (long long)ok, (long long)n, b->min_skill_ppm / 1e6);
+    int64_t jid = 0;
+    char bsubj[48];
+    snprintf(bsubj, sizeof bsubj, "batch:%lld", (long long)b->id);
+    json_t *pl = JSON_PACK("{s:s, s:s, s:I, s:f, s:f, s:I, s:I, s:I, s:f, s:s, s:s}", "system", "quality_control",
+                           "rule", "skill < min_skill after at least min_control_answers control answers", "batch",
+                           (json_int_t)b->id, "skill", sk / 1e6, "min_skill", b->min_skill_ppm / 1e6,
+                           "control_answers", (json_int_t)n, "control_correct", (json_int_t)ok,
+                           "min_control_answers", (json_int_t)b->min_control, "control_ratio",
+                           b->control_ratio_ppm / 1e6, "skill_formula", "(control_correct + 1) / (control_answers + 2)",
+                           "explanation", reason);
+    if (mw_journal(c, "blocked", c->who->id, bsubj, true, NULL, 0, 0, pl, &jid, err) ||
+        store_exec(c->db, SQL_MW_WB_BLOCK, err, "iiiti", b->id, c->who->id, (int64_t)1, reason, jid))
+        return err->code;
+    return 0;
+}
+
+/* Automated decision "dynamic_overlap": once a task's leading answer reaches
+ * the batch's confidence target, close the task early and return the
+ * answers it no longer needs to the client. */
+static int decide_early_close(mw_ctx *c, mw_batch *b, int64_t task, vis_err *err)
+{
+    double conf;
+    if (task_confidence(c, b, task, &conf, err)) return err->code;
+    if (conf * 1e6 < (double)b->conf_target_ppm) return 0;
+    store_stmt *q;
+    if (store_one(c->db, SQL_MW_TASK_GET, &q, err, "i", task)) return err->code;
+    if (!q) return vis_errf(err, VIS_ENOTFOUND, "task_not_found", NULL, "no task %lld", (long long)task);
+    int64_t needed = store_col_i64(q, MW_TC_NEEDED), taken = store_col_i64(q, MW_TC_TAKEN);
+    store_done(q);
+    if (needed <= taken) return 0;
+    char tsubj[48];
+    snprintf(tsubj, sizeof tsubj, "task:%lld", (long long)task);
+    if (store_exec(c->db, SQL_MW_TASK_CLOSE_EARLY, err, "i", task) ||
+        store_exec(c->db, SQL_MW_BATCH_BUDGET_ADD, err, "ii", b->id, taken - needed) ||
+        mw_journal(c, "task_closed_early", -1, tsubj, true, NULL, 0, 0,
+                   JSON_PACK("{s:s, s:f, s:f, s:I}", "system", "dynamic_overlap", "confidence", conf, "target",
+                             b->conf_target_ppm / 1e6, "answers_saved", (json_int_t)(needed - taken)),
+                   NULL, err))
+        return err->code;
+    b->budget += taken - needed;
+    return mw_refund_excess(c, b, err);
+}
+
+/* The batch completes when every regular task is closed: checked only by a
+ * submit that may have closed one (its own, or one closed early). */
+static int decide_completion(mw_ctx *c, mw_batch *b, bool closed_now, vis_err *err)
+{
+    int64_t open = 1;
+    int has_open = 1;
+    if (closed_now || b->conf_target_ppm > 0)
+        has_open = store_get_i64(c->db, SQL_MW_TASK_OPEN_REGULAR, &open, err, "i", b->id);
+    if (has_open < 0 || store_exec(c->db, SQL_MW_BATCH_SUBMITTED_ADD, err, "i", b->id)) return err->code;
+    if (has_open != 0 || b->state != MW_B_PUBLISHED) return 0;
+    char bsubj[48];
+    snprintf(bsubj, sizeof bsubj, "batch:%lld", (long long)b->id);
+    if (store_exec(c->db, SQL_MW_BATCH_STATE, err, "it", b->id, mw_bstate_name(MW_B_COMPLETED)) ||
+        mw_journal(c, "batch_completed", -1, bsubj, false, NULL, 0, 0, NULL, NULL, err))
+        return err->code;
+    b->state = MW_B_COMPLETED;
+    return mw_refund_excess(c, b, err);
+}
+
+/* May this assignment be answered now? */
+static int submit_check(mw_ctx *c, const mw_asg *a, vis_err *err)
+{
+    /* an expired lease says so whether or not a sweep has released it yet */
+    if (a->state != MW_A_LEASED && a->state != MW_A_EXPIRED)
+        return vis_errf(err, VIS_ECONFLICT, "not_leased", NULL, "assignment %lld is %s", (long long)a->id,
+                        mw_astate_name(a->state));
+    if (a->state == MW_A_EXPIRED || a->deadline_ms < c->now_ms)
+        return vis_errf(err, VIS_ECONFLICT, "lease_expired", NULL, "the lease of assignment %lld expired",
+                        (long long)a->id);
+    return 0;
+}
+
+/* Record an answer, then take the three automated decisions it may trigger:
+ * quality control (control tasks), early close (dynamic overlap) and batch
+ * completion. */
 int mw_submit(mw_ctx *c, int64_t asg_id, json_t *body, json_t **out, vis_err *err)
 {
     static const jv_field fields[] = {{"answer", JV_ANY, true, 0, 0}, {NULL, 0, 0, 0, 0}};
     if (jv_check(body, fields, err)) return err->code;
     mw_asg a;
     if (mw_asg_load(c, asg_id, &a, err)) return err->code;
-    mw_batch b;
-    int rc = 0;
-    char *js = NULL, *key = NULL;
     if (a.worker_id != c->who->id) {
         mw_asg_free(&a);
         return vis_errf(err, VIS_ENOTFOUND, "assignment_not_found", NULL, "no assignment %lld", (long long)asg_id);
     }
-    if ((rc = mw_batch_load(c, a.batch_id, &b, err))) {
+    mw_batch b;
+    if (mw_batch_load(c, a.batch_id, &b, err)) {
         mw_asg_free(&a);
-        return rc;
+        return err->code;
     }
-    /* an expired lease says so whether or not a sweep has released it yet */
-    if (strcmp(a.state, "leased") && strcmp(a.state, "expired")) {
-        rc = vis_errf(err, VIS_ECONFLICT, "not_leased", NULL, "assignment %lld is %s", (long long)asg_id, a.state);
+    int rc = 0;
+    char *js = NULL, *key = NULL;
+    int64_t dur = c->now_ms - a.claimed_ms, correct = -1, done_n = 0;
+    bool closed = false;
+    if ((rc = submit_check(c, &a, err)) || (rc = mw_answer_check(&b, json_object_get(body, "answer"), &js, &key, err)))
         goto done;
-    }
-    if (!strcmp(a.state, "expired") || a.deadline_ms < c->now_ms) {
-        rc = vis_errf(err, VIS_ECONFLICT, "lease_expired", NULL, "the lease of assignment %lld expired",
-                      (long long)asg_id);
-        goto done;
-    }
-    if ((rc = mw_answer_check(&b, json_object_get(body, "answer"), &js, &key, err))) goto done;
-    int64_t dur = c->now_ms - a.claimed_ms;
-    int64_t correct = -1;
-    if (a.is_control) {
-        store_stmt *q = store_query(c->db, SQL_MW_TASK_GET, err, "i", a.task_id);
-        if (!q) {
-            rc = err->code;
-            goto done;
-        }
-        char *gkey = NULL, *gjs = NULL;
-        if (store_row(q, err) == 1) {
-            json_t *g = json_loads(store_col_text(q, 4), JSON_DECODE_ANY, NULL);
-            vis_err e2;
-            if (g) mw_answer_check(&b, g, &gjs, &gkey, &e2);
-            json_decref(g);
-        }
-        store_done(q);
-        correct = gkey && !strcmp(gkey, key);
-        free(gkey);
-        free(gjs);
-    }
+    if (a.is_control && (rc = control_correct(c, &b, a.task_id, key, &correct, err))) goto done;
     if ((rc = mw_refresh_median(c, &b, false, err))) goto done;
     bool fast = b.median_n >= 10 && dur * 4 < b.median_ms;
     if ((rc = store_exec(c->db, SQL_MW_ASG_SUBMIT, err, "iiittIii", asg_id, c->now_ms, dur, js, key, correct,
-                         (int64_t)fast, c->now_ms + b.auto_approve_ms)))
+                         (int64_t)fast, c->now_ms + b.auto_approve_ms)) ||
+        (rc = task_answered(c, &a, &done_n, &closed, err)))
         goto done;
-    int64_t done_n = 0, needed_n = 0;
-    {
-        if ((rc = store_exec(c->db, SQL_MW_TASK_DONE, err, "i", a.task_id))) goto done;
-        store_stmt *q = store_query(c->db, SQL_MW_TASK_DONE_GET, err, "i", a.task_id);
-        int r = q ? store_row(q, err) : -1;
-        if (r == 1) {
-            done_n = store_col_i64(q, 0);
-            needed_n = store_col_i64(q, 1);
-        }
-        store_done(q);
-        if (r < 0) {
-            rc = err->code;
-            goto done;
-        }
-        /* a regular task closes with its last answer */
-        if (!a.is_control && done_n >= needed_n && (rc = store_exec(c->db, SQL_MW_TASK_CLOSE, err, "i", a.task_id)))
-            goto done;
-    }
     char subj[48];
     snprintf(subj, sizeof subj, "assignment:%lld", (long long)asg_id);
     if ((rc = mw_journal(c, "submitted", c->who->id, subj, false, "active", a.claimed_ms, c->now_ms,
-                         json_pack("{s:I, s:I, s:I, s:b}", "batch", (json_int_t)b.id, "task", (json_int_t)a.task_id,
+                         JSON_PACK("{s:I, s:I, s:I, s:b}", "batch", (json_int_t)b.id, "task", (json_int_t)a.task_id,
                                    "seconds", (json_int_t)(dur / 1000), "flagged_fast", fast),
                          NULL, err)))
         goto done;
-    if (a.is_control) {
-        wb cur;
-        if ((rc = store_exec(c->db, SQL_MW_WB_CONTROL, err, "iii", b.id, c->who->id, correct)) ||
-            (rc = wb_get(c, b.id, c->who->id, &cur, err)))
-            goto done;
-        int64_t n = cur.control_answers, ok = cur.control_correct;
-        int64_t sk = skill_ppm(ok, n);
-        if (b.min_skill_ppm > 0 && n >= b.min_control && sk < b.min_skill_ppm) {
-            char reason[300];
-            snprintf(reason, sizeof reason,
-                     "automated quality control: your skill on control tasks is %.2f (%lld correct of %lld, smoothed "
-                     "(correct+1)/(answers+2)), below this batch's minimum of %.2f",
-                     sk / 1e6, (long long)ok, (long long)n, b.min_skill_ppm / 1e6);
-            int64_t jid = 0;
-            char bsubj[48];
-            snprintf(bsubj, sizeof bsubj, "batch:%lld", (long long)b.id);
-            if ((rc = mw_journal(c, "blocked", c->who->id, bsubj, true, NULL, 0, 0,
-                                 json_pack("{s:s, s:s, s:I, s:f, s:f, s:I, s:I, s:I, s:f, s:s, s:s}", "system",
-                                           "quality_control", "rule",
-                                           "skill < min_skill after at least min_control_answers control answers",
-                                           "batch", (json_int_t)b.id, "skill", sk / 1e6, "min_skill",
-                                           b.min_skill_ppm / 1e6, "control_answers", (json_int_t)n, "control_correct",
-                                           (json_int_t)ok, "min_control_answers", (json_int_t)b.min_control,
-                                           "control_ratio", b.control_ratio_ppm / 1e6, "skill_formula",
-                                           "(control_correct + 1) / (control_answers + 2)", "explanation", reason),
-                                 &jid, err)) ||
-                (rc = store_exec(c->db, SQL_MW_WB_BLOCK, err, "iiiti", b.id, c->who->id, (int64_t)1, reason, jid)))
-                goto done;
-        }
-    } else if (b.conf_target_ppm > 0 && done_n >= 2) {
-        double conf;
-        if ((rc = task_confidence(c, &b, a.task_id, &conf, err))) goto done;
-        if (conf * 1e6 >= (double)b.conf_target_ppm) {
-            store_stmt *q = store_query(c->db, SQL_MW_TASK_GET, err, "i", a.task_id);
-            int64_t needed = 0, taken = 0;
-            if (q && store_row(q, err) == 1) {
-                needed = store_col_i64(q, 6);
-                taken = store_col_i64(q, 7);
-            }
-            store_done(q);
-            if (needed > taken) {
-                char tsubj[48];
-                snprintf(tsubj, sizeof tsubj, "task:%lld", (long long)a.task_id);
-                if ((rc = store_exec(c->db, SQL_MW_TASK_CLOSE_EARLY, err, "i", a.task_id)) ||
-                    (rc = store_exec(c->db, SQL_MW_BATCH_BUDGET_ADD, err, "ii", b.id, taken - needed)) ||
-                    (rc = mw_journal(c, "task_closed_early", -1, tsubj, true, NULL, 0, 0,
-                                     json_pack("{s:s, s:f, s:f, s:I}", "system", "dynamic_overlap", "confidence", conf,
-                                               "target", b.conf_target_ppm / 1e6, "answers_saved",
-                                               (json_int_t)(needed - taken)),
-                                     NULL, err)))
-                    goto done;
-                b.budget += taken - needed;
-                if ((rc = mw_refund_excess(c, &b, err))) goto done;
-            }
-        }
-    }
-    /* the batch completes when every regular task is closed */
-    int64_t open = 1;
-    int has_open = 1; /* only a submit that closes its task can complete the batch */
-    bool closed_now = !a.is_control && done_n >= needed_n;
-    if (closed_now || b.conf_target_ppm > 0)
-        has_open = store_get_i64(c->db, SQL_MW_TASK_OPEN_REGULAR, &open, err, "i", b.id);
-    if (has_open < 0 || (rc = store_exec(c->db, SQL_MW_BATCH_SUBMITTED_ADD, err, "i", b.id))) {
-        rc = err->code;
-        goto done;
-    }
-    if (has_open == 0 && !strcmp(b.state, "published")) {
-        char bsubj[48];
-        snprintf(bsubj, sizeof bsubj, "batch:%lld", (long long)b.id);
-        if ((rc = store_exec(c->db, SQL_MW_BATCH_STATE, err, "it", b.id, "completed")) ||
-            (rc = mw_journal(c, "batch_completed", -1, bsubj, false, NULL, 0, 0, NULL, NULL, err)))
-            goto done;
-        snprintf(b.state, sizeof b.state, "completed");
-        if ((rc = mw_refund_excess(c, &b, err))) goto done;
-    }
+    if (a.is_control) rc = decide_quality_control(c, &b, correct, err);
+    else if (b.conf_target_ppm > 0 && done_n >= 2) rc = decide_early_close(c, &b, a.task_id, err);
+    if (rc || (rc = decide_completion(c, &b, closed, err))) goto done;
     /* the assignment as just written (no re-read) */
-    snprintf(a.state, sizeof a.state, "submitted");
+    a.state = MW_A_SUBMITTED;
     a.submitted_ms = c->now_ms;
     a.duration_ms = dur;
     free(a.answer);
@@ -559,17 +572,17 @@ done:
 }
 
 /* Give a leased task back (returned by the worker, or expired). */
-static int release(mw_ctx *c, mw_asg *a, const char *state, int64_t span_end, vis_err *err)
+static int release(mw_ctx *c, mw_asg *a, mw_astate state, int64_t span_end, vis_err *err)
 {
     char subj[48];
     snprintf(subj, sizeof subj, "assignment:%lld", (long long)a->id);
     int rc;
-    if ((rc = store_exec(c->db, SQL_MW_ASG_SET_STATE, err, "it", a->id, state)) ||
+    if ((rc = store_exec(c->db, SQL_MW_ASG_SET_STATE, err, "it", a->id, mw_astate_name(state))) ||
         (!a->is_control && (rc = store_exec(c->db, SQL_MW_TASK_UNTAKE, err, "i", a->task_id))) ||
         (rc = store_exec(c->db, SQL_MW_BATCH_COMMIT_ADD, err, "ii", a->batch_id, (int64_t)-1)))
         return rc;
-    bool expired = !strcmp(state, "expired");
-    json_t *pl = json_pack("{s:I, s:I, s:s}", "batch", (json_int_t)a->batch_id, "task", (json_int_t)a->task_id, "why",
+    bool expired = state == MW_A_EXPIRED;
+    json_t *pl = JSON_PACK("{s:I, s:I, s:s}", "batch", (json_int_t)a->batch_id, "task", (json_int_t)a->task_id, "why",
                            expired ? "the lease ran out: the task went back to the pool, unpaid"
                                    : "returned by the worker, unpaid");
     if (pl && expired) { /* the automated decision, with the lease it applied */
@@ -597,10 +610,11 @@ int mw_return(mw_ctx *c, int64_t asg_id, json_t **out, vis_err *err)
     int rc = 0;
     if (a.worker_id != c->who->id) rc = vis_errf(err, VIS_ENOTFOUND, "assignment_not_found", NULL, "no assignment %lld",
                                                  (long long)asg_id);
-    else if (strcmp(a.state, "leased"))
-        rc = vis_errf(err, VIS_ECONFLICT, "not_leased", NULL, "assignment %lld is %s", (long long)asg_id, a.state);
-    else if (!(rc = release(c, &a, "returned", c->now_ms, err))) {
-        snprintf(a.state, sizeof a.state, "returned");
+    else if (a.state != MW_A_LEASED)
+        rc = vis_errf(err, VIS_ECONFLICT, "not_leased", NULL, "assignment %lld is %s", (long long)asg_id,
+                      mw_astate_name(a.state));
+    else if (!(rc = release(c, &a, MW_A_RETURNED, c->now_ms, err))) {
+        a.state = MW_A_RETURNED;
         *out = mw_asg_json(&a, false);
     }
     mw_asg_free(&a);
@@ -616,10 +630,7 @@ int mw_asg_list(mw_ctx *c, const char *sql, int64_t id, bool for_client, json_t 
     int r, rc = 0;
     while ((r = store_row(q, err)) == 1) {
         mw_asg x;
-        if (mw_asg_read(q, &x)) {
-            rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-            break;
-        }
+        mw_asg_read(q, &x);
         json_array_append_new(a, mw_asg_json(&x, for_client));
         mw_asg_free(&x);
     }
@@ -642,7 +653,7 @@ int mw_assignment_get(mw_ctx *c, int64_t id, json_t **out, vis_err *err)
         mw_batch b;
         if (!(rc = mw_batch_load(c, a.batch_id, &b, err))) {
             *out = view(c, &b, &a, NULL, err);
-            if (!*out) rc = err->code ? err->code : VIS_ENOMEM;
+            if (!*out) rc = err->code;
             mw_batch_free(&b);
         }
     }
@@ -654,7 +665,7 @@ int mw_my_assignments(mw_ctx *c, json_t **out, vis_err *err)
 {
     json_t *arr;
     if (mw_sweep(c, err) < 0 || mw_asg_list(c, SQL_MW_ASG_OF_WORKER, c->who->id, false, &arr, err)) return err->code;
-    *out = json_pack("{s:o}", "assignments", arr);
+    *out = JSON_PACK("{s:o}", "assignments", arr);
     return 0;
 }
 
@@ -678,7 +689,7 @@ int mw_sweep(mw_ctx *caller, vis_err *err)
                 free(ids);
                 return -1;
             }
-            int rc = release(c, &a, "expired", a.deadline_ms, err);
+            int rc = release(c, &a, MW_A_EXPIRED, a.deadline_ms, err);
             mw_asg_free(&a);
             if (rc) {
                 free(ids);

@@ -117,6 +117,20 @@ int mod_classifier_info(mod_ctx *c, json_t **out, vis_err *err);
 /* DSA Art. 15 figures for [from, to); client < 0: every client. */
 int mod_transparency(mod_ctx *c, int64_t from, int64_t to, int64_t client, json_t **out, vis_err *err);
 
+/* Onboarding (a wellbeing briefing read, languages declared, opt-outs
+ * chosen, the exposure budget and breaks acknowledged): claims are refused
+ * (409 onboarding_required) until it is done; then the first
+ * moderation.onboarding_items claimed items are never graphic. */
+int mod_onboarding(mod_ctx *c, json_t *body, json_t **out, vis_err *err);
+
+/* The catalogue of terms clauses (mod_clauses.c): moderators and admins
+ * read it; admins add and retire clauses (journalled). */
+int mod_clauses_list(mod_ctx *c, json_t **out, vis_err *err);
+int mod_clause_create(mod_ctx *c, json_t *body, json_t **out, vis_err *err);
+int mod_clause_retire(mod_ctx *c, int64_t id, json_t **out, vis_err *err);
+/* Demo: a few realistic clauses (once). */
+int mod_clauses_seed(mod_ctx *c, vis_err *err);
+
 /* Housekeeping */
 /* End expired leases (caller's transaction). Returns how many, or -1. */
 int mod_sweep(mod_ctx *c, vis_err *err);

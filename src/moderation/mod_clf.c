@@ -129,8 +129,7 @@ void mod_svc_free(mod_svc *s)
 
 static int svc_new(const vis_config *cfg, store *db, mod_svc **out, vis_err *err)
 {
-    mod_svc *s = calloc(1, sizeof *s);
-    if (!s) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    mod_svc *s = mem_calloc(1, sizeof *s);
     pthread_rwlock_init(&s->lock, NULL);
     pthread_mutex_init(&s->jobs, NULL);
     snprintf(s->thresholds, sizeof s->thresholds, "%s", cfg->mod_thresholds);
@@ -266,8 +265,8 @@ int mod_clf_learn(mod_svc *s, store *db, int *learned, vis_err *err)
         if (!q) return err->code;
         while ((r = store_row(q, err)) == 1 && n < BATCH) {
             rows[n].id = store_col_i64(q, 0);
-            rows[n].label = strdup(store_col_text(q, 1));
-            rows[n].text = strdup(store_col_text(q, 2));
+            rows[n].label = mem_strdup(store_col_text(q, 1));
+            rows[n].text = mem_strdup(store_col_text(q, 2));
             n++;
         }
         store_done(q);
@@ -275,18 +274,14 @@ int mod_clf_learn(mod_svc *s, store *db, int *learned, vis_err *err)
         pthread_rwlock_wrlock(&s->lock);
         for (int i = 0; i < n; i++) {
             if (!rc && rows[i].id > s->learned_through) {
-                if (!rows[i].label || !rows[i].text) {
-                    rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-                } else {
-                    int k = label_index(s, rows[i].label);
-                    if (k >= 0 && *rows[i].text) {
-                        rc = modc_update(s->model, rows[i].text, strlen(rows[i].text), (size_t)k, err);
-                        if (!rc) (*learned)++;
-                    }
-                    if (!rc) {
-                        s->learned_through = rows[i].id;
-                        s->dirty = true;
-                    }
+                int k = label_index(s, rows[i].label);
+                if (k >= 0 && *rows[i].text) {
+                    rc = modc_update(s->model, rows[i].text, strlen(rows[i].text), (size_t)k, err);
+                    if (!rc) (*learned)++;
+                }
+                if (!rc) {
+                    s->learned_through = rows[i].id;
+                    s->dirty = true;
                 }
             }
             free(rows[i].label);

@@ -35,8 +35,22 @@ bool mod_lang_tag_ok(const char *s)
     return true;
 }
 
+static const char *const ikinds[] = {"review", "audit", "appeal"};
+static const char *const istates[] = {"open", "leased", "done"};
+
+const char *mod_ikind_name(mod_ikind k) { return ikinds[k]; }
+const char *mod_istate_name(mod_istate s) { return istates[s]; }
+
+static int name_index(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], s)) return i;
+    return -1;
+}
+
 int mod_item_load(mod_ctx *c, int64_t id, mod_item *it, vis_err *err)
 {
+    int kind = -1, state = -1;
     memset(it, 0, sizeof *it);
     store_stmt *q = store_query(c->db, SQL_MOD_ITEM_GET, err, "i", id);
     if (!q) return err->code;
@@ -46,8 +60,8 @@ int mod_item_load(mod_ctx *c, int64_t id, mod_item *it, vis_err *err)
         int64_t *a[] = {&it->id, &it->client_id, &it->content_id, &it->queue_id, &it->severity, &it->notices,
                         &it->trusted, &it->deprioritised, &it->graphic, &it->child_safety};
         for (size_t k = 0; k < sizeof a / sizeof a[0]; k++) *a[k] = store_col_i64(q, i++);
-        snprintf(it->kind, sizeof it->kind, "%s", store_col_text(q, i++));
-        snprintf(it->state, sizeof it->state, "%s", store_col_text(q, i++));
+        kind = name_index(ikinds, 3, store_col_text(q, i++));
+        state = name_index(istates, 3, store_col_text(q, i++));
         snprintf(it->category, sizeof it->category, "%s", store_col_text(q, i++));
         snprintf(it->language, sizeof it->language, "%s", store_col_text(q, i++));
         snprintf(it->hint_label, sizeof it->hint_label, "%s", store_col_text(q, i++));
@@ -60,6 +74,10 @@ int mod_item_load(mod_ctx *c, int64_t id, mod_item *it, vis_err *err)
     store_done(q);
     if (r < 0) return err->code;
     if (r == 0) return vis_errf(err, VIS_ENOTFOUND, "item_not_found", NULL, "no item %lld", (long long)id);
+    if (kind < 0 || state < 0)
+        return vis_errf(err, VIS_ESTORE, NULL, NULL, "item %lld has an unknown kind or state", (long long)id);
+    it->kind = (mod_ikind)kind;
+    it->state = (mod_istate)state;
     return 0;
 }
 
@@ -69,7 +87,7 @@ int mod_item_leased(mod_ctx *c, int64_t id, mod_item *it, vis_err *err)
     if (mod_item_load(c, id, it, err)) return err->code;
     if (it->lease_worker != c->who->id)
         return vis_errf(err, VIS_ENOTFOUND, "item_not_found", NULL, "no item %lld leased to you", (long long)id);
-    if (strcmp(it->state, "leased"))
+    if (it->state != MOD_LEASED)
         return vis_errf(err, VIS_ECONFLICT, "lease_ended", NULL,
                         "your lease on item %lld has ended (decided, skipped or expired)", (long long)id);
     return 0;
@@ -157,6 +175,8 @@ int mod_moderator_get(mod_ctx *c, int64_t worker, mod_moderator *m, vis_err *err
         m->streak_start = store_col_i64(q, 2);
         m->last_end = store_col_i64(q, 3);
         m->paid_until = store_col_i64(q, 4);
+        m->onboarded_ms = store_col_i64(q, 5);
+        m->gentle_left = store_col_i64(q, 6);
     }
     store_done(q);
     return r < 0 ? err->code : 0;
@@ -279,7 +299,7 @@ int mod_lease_end(mod_ctx *c, mod_item *it, int64_t end_ms, const char *event, j
     }
     if (!payload) payload = json_object();
     json_object_set_new(payload, "item", json_integer(it->id));
-    json_object_set_new(payload, "kind", json_string(it->kind));
+    json_object_set_new(payload, "kind", json_string(mod_ikind_name(it->kind)));
     json_object_set_new(payload, "review_ms", json_integer(end_ms - start));
     json_object_set_new(payload, "paid_micros", json_integer(paid));
     json_object_set_new(payload, "hourly_micros", json_integer(mod_rate(c)));
@@ -289,7 +309,7 @@ int mod_lease_end(mod_ctx *c, mod_item *it, int64_t end_ms, const char *event, j
         return err->code;
     for (int i = 0; i < nseg; i++)
         if ((rc = mod_journal(c, "exposure", w, subj, false, NULL, 0, 0,
-                              json_pack("{s:s, s:b, s:I, s:I, s:I}", "category", seg[i].cat, "graphic",
+                              JSON_PACK("{s:s, s:b, s:I, s:I, s:I}", "category", seg[i].cat, "graphic",
                                         (int)seg[i].graphic, "ms", (json_int_t)(seg[i].b - seg[i].a),
                                         "graphic_today_ms", (json_int_t)today, "budget_ms",
                                         (json_int_t)c->cfg->mod_exposure_budget_ms),
@@ -298,7 +318,7 @@ int mod_lease_end(mod_ctx *c, mod_item *it, int64_t end_ms, const char *event, j
     int64_t limit = c->cfg->mod_continuous_limit_ms;
     if (m.last_end - streak < limit && last - streak >= limit)
         if ((rc = mod_journal(c, "break_required", w, subj, false, NULL, 0, 0,
-                              json_pack("{s:I, s:I, s:I}", "continuous_ms", (json_int_t)(last - streak), "until_ms",
+                              JSON_PACK("{s:I, s:I, s:I}", "continuous_ms", (json_int_t)(last - streak), "until_ms",
                                         (json_int_t)(last + c->cfg->mod_break_ms), "break_ms",
                                         (json_int_t)c->cfg->mod_break_ms),
                               err)))

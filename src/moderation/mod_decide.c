@@ -35,7 +35,7 @@ static int notifier_outcome(mod_ctx *c, int64_t reporter, bool founded, vis_err 
     char subj[48];
     snprintf(subj, sizeof subj, "reporter:%lld", (long long)reporter);
     return mod_journal(c, "reporter_deprioritised", -1, subj, false, NULL, 0, 0,
-                       json_pack("{s:I, s:I, s:I, s:I, s:I, s:s}", "notices", (json_int_t)notices, "founded",
+                       JSON_PACK("{s:I, s:I, s:I, s:I, s:I, s:s}", "notices", (json_int_t)notices, "founded",
                                  (json_int_t)fo, "unfounded", (json_int_t)un, "unfounded_min",
                                  (json_int_t)c->cfg->mod_unfounded_min, "unfounded_ppm",
                                  (json_int_t)c->cfg->mod_unfounded_ppm, "basis", "DSA Art. 23(2)"),
@@ -55,18 +55,18 @@ int mod_decision_make(mod_ctx *c, int64_t content, int64_t item, int64_t receive
     char name[256] = "";
     char *text = NULL;
     json_t *sor = NULL;
-    store_stmt *q = store_query(c->db, SQL_MOD_NOTICE_COUNTS, err, "i", content);
-    if (!q || store_row(q, err) < 0) rc = err->code ? err->code : VIS_ESTORE;
-    else {
+    store_stmt *q;
+    if ((rc = store_one(c->db, SQL_MOD_NOTICE_COUNTS, &q, err, "i", content))) goto done;
+    if (q) {
         notices = store_col_i64(q, 0);
         trusted = store_col_i64(q, 1);
-    }
-    store_done(q);
-    if (!rc && (q = store_query(c->db, SQL_MOD_NOTICE_TRUSTED_NAME, err, "i", content))) {
-        if (store_row(q, err) == 1) snprintf(name, sizeof name, "%s", store_col_text(q, 0));
         store_done(q);
     }
-    if (rc) goto done;
+    if ((rc = store_one(c->db, SQL_MOD_NOTICE_TRUSTED_NAME, &q, err, "i", content))) goto done;
+    if (q) {
+        snprintf(name, sizeof name, "%s", store_col_text(q, 0));
+        store_done(q);
+    }
     if ((rc = store_exec(c->db, SQL_MOD_DECISION_INSERT, err, "iiIttttiIIItiiIt", ct.client_id, content, item,
                          d->action, d->category, d->ground, d->automated, (int64_t)d->detection_automated,
                          d->moderator, d->score_ppm, d->threshold_ppm, d->model_version, received_ms, c->now_ms,
@@ -78,14 +78,12 @@ int mod_decision_make(mod_ctx *c, int64_t content, int64_t item, int64_t receive
                      .text = ct.text, .media_kind = ct.media_kind, .language = ct.language,
                      .content_date_ms = ct.content_date_ms, .application_ms = c->now_ms, .notices = (int)notices,
                      .trusted_notices = (int)trusted, .source_identity = name,
-                     .detection_automated = d->detection_automated, .automated = d->automated};
+                     .detection_automated = d->detection_automated, .automated = d->automated,
+                     .clause = d->clause.id > 0 ? &d->clause : NULL};
     sor = mod_statement(&in);
-    text = sor ? json_dumps(sor, JSON_COMPACT) : NULL;
-    if (!text) {
-        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        goto done;
-    }
+    text = json_dumps(sor, JSON_COMPACT); /* never NULL: allocation aborts (base/mem.h) */
     if ((rc = store_exec(c->db, SQL_MOD_DECISION_STATEMENT, err, "it", id, text))) goto done;
+    if (d->clause.id > 0 && (rc = store_exec(c->db, SQL_MOD_DECISION_CLAUSE, err, "ii", id, d->clause.id))) goto done;
     if (d->supersedes > 0 && (rc = store_exec(c->db, SQL_MOD_DECISION_SUPERSEDE, err, "ii", d->supersedes, id)))
         goto done;
     /* Art. 24(5): a restriction's statement goes to the Transparency Database */
@@ -118,9 +116,9 @@ int mod_decision_make(mod_ctx *c, int64_t content, int64_t item, int64_t receive
         rc = err->code;
         goto done;
     }
-    json_t *body = json_pack("{s:o, s:I, s:s}", "decision", dj, "content_id", (json_int_t)content, "client_ref",
+    json_t *body = JSON_PACK("{s:o, s:I, s:s}", "decision", dj, "content_id", (json_int_t)content, "client_ref",
                              ct.client_ref);
-    if (body && callback_extra) json_object_update(body, callback_extra);
+    if (callback_extra) json_object_update(body, callback_extra);
     rc = mod_callback_queue(c, ct.client_id, callback_event, body, err);
 done:
     json_decref(callback_extra);
@@ -139,7 +137,7 @@ json_t *mod_decision_json(mod_ctx *c, int64_t id, vis_err *err)
     int r = store_row(q, err);
     if (r == 1) {
         json_t *st = json_loads(store_col_text(q, 13), 0, NULL);
-        o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:b, s:s, s:I, s:I, s:s, s:o}", "id", (json_int_t)id,
+        o = JSON_PACK("{s:I, s:I, s:s, s:s, s:s, s:s, s:b, s:s, s:I, s:I, s:s, s:o}", "id", (json_int_t)id,
                       "content_id", (json_int_t)store_col_i64(q, 2), "action", store_col_text(q, 4), "category",
                       store_col_text(q, 5), "ground", store_col_text(q, 6), "automated", store_col_text(q, 7),
                       "automated_detection", (int)store_col_i64(q, 8), "decided_by",
@@ -152,7 +150,7 @@ json_t *mod_decision_json(mod_ctx *c, int64_t id, vis_err *err)
         json_object_set_new(o, "supersedes", sup > 0 ? json_integer(sup) : json_null());
         json_object_set_new(o, "superseded_by", by > 0 ? json_integer(by) : json_null());
         if (score >= 0)
-            json_object_set_new(o, "classifier", json_pack("{s:f, s:f, s:s}", "score", score / 1e6, "threshold",
+            json_object_set_new(o, "classifier", JSON_PACK("{s:f, s:f, s:s}", "score", score / 1e6, "threshold",
                                                            thr / 1e6, "model_version", store_col_text(q, 12)));
     } else if (r == 0) {
         vis_errf(err, VIS_ENOTFOUND, "decision_not_found", NULL, "no decision %lld", (long long)id);
@@ -161,16 +159,18 @@ json_t *mod_decision_json(mod_ctx *c, int64_t id, vis_err *err)
     if (!o) return NULL;
     int64_t appeal = 0;
     r = store_get_i64(c->db, SQL_MOD_APPEAL_BY_DECISION, &appeal, err, "i", id);
-    if (r == 1 && (q = store_query(c->db, SQL_MOD_APPEAL_GET, err, "i", appeal))) {
-        if (store_row(q, err) == 1) {
-            int64_t nd = store_col_i64(q, 5), dm = store_col_i64(q, 7);
-            json_t *a = json_pack("{s:I, s:s, s:s, s:s, s:I}", "id", (json_int_t)appeal, "state", store_col_text(q, 2),
-                                  "explanation", store_col_text(q, 3), "reasons", store_col_text(q, 4),
-                                  "received_ms", (json_int_t)store_col_i64(q, 6));
-            json_object_set_new(a, "new_decision", nd > 0 ? json_integer(nd) : json_null());
-            json_object_set_new(a, "decided_ms", dm > 0 ? json_integer(dm) : json_null());
-            json_object_set_new(o, "appeal", a);
-        }
+    if (r < 0 || (r == 1 && store_one(c->db, SQL_MOD_APPEAL_GET, &q, err, "i", appeal))) {
+        json_decref(o);
+        return NULL;
+    }
+    if (r == 1 && q) {
+        int64_t nd = store_col_i64(q, 5), dm = store_col_i64(q, 7);
+        json_t *a = JSON_PACK("{s:I, s:s, s:s, s:s, s:I}", "id", (json_int_t)appeal, "state", store_col_text(q, 2),
+                              "explanation", store_col_text(q, 3), "reasons", store_col_text(q, 4), "received_ms",
+                              (json_int_t)store_col_i64(q, 6));
+        json_object_set_new(a, "new_decision", nd > 0 ? json_integer(nd) : json_null());
+        json_object_set_new(a, "decided_ms", dm > 0 ? json_integer(dm) : json_null());
+        json_object_set_new(o, "appeal", a);
         store_done(q);
     }
     return o;
@@ -217,7 +217,7 @@ int mod_auto_decide(mod_ctx *c, const mod_content *ct, const mod_hint *h, int64_
     char subj[48];
     snprintf(subj, sizeof subj, "content:%lld", (long long)ct->id);
     if (mod_journal(c, "auto_decided", -1, subj, true, NULL, 0, 0,
-                    json_pack("{s:I, s:s, s:s, s:f, s:f, s:s}", "decision", (json_int_t)*dec, "label", h->label,
+                    JSON_PACK("{s:I, s:s, s:s, s:f, s:f, s:s}", "decision", (json_int_t)*dec, "label", h->label,
                               "action", h->action, "score", h->score, "threshold", h->threshold, "model_version",
                               h->version),
                     err))
@@ -227,10 +227,12 @@ int mod_auto_decide(mod_ctx *c, const mod_content *ct, const mod_hint *h, int64_
     if ((int64_t)u >= c->cfg->mod_audit_ppm) return 0;
     int64_t item;
     if (store_exec(c->db, SQL_MOD_DECISION_AUDIT, err, "it", *dec, "pending") ||
-        mod_item_open(c, ct, "audit", d.category, 0, 0, 0, -1, *dec, -1, h, &item, err))
+        mod_item_open(c, &(mod_item_in){.content = ct, .kind = "audit", .category = d.category, .ref_decision = *dec,
+                                        .hint = h},
+                      &item, err))
         return err->code;
     return mod_journal(c, "audit_sampled", -1, subj, true, NULL, 0, 0,
-                       json_pack("{s:I, s:I, s:I}", "decision", (json_int_t)*dec, "item", (json_int_t)item, "audit_ppm",
+                       JSON_PACK("{s:I, s:I, s:I}", "decision", (json_int_t)*dec, "item", (json_int_t)item, "audit_ppm",
                                  (json_int_t)c->cfg->mod_audit_ppm),
                        err);
 }
@@ -247,6 +249,7 @@ static const jv_field decide_fields[] = {
     {"outcome", JV_STRING, false, 1, 16},
     {"reasons", JV_STRING, false, 1, 5000},
     {"items", JV_ARRAY, false, 0, 0},
+    {"terms_clause", JV_ANY, false, 0, 0}, /* a clause's id or code: checked in parse_decision */
     {NULL, 0, 0, 0, 0},
 };
 
@@ -281,6 +284,17 @@ static int parse_decision(mod_ctx *c, json_t *b, const char *def_action, const c
     if (!keep && !strcmp(d->ground, "illegal") && !*d->legal_ground)
         return vis_errf(err, VIS_EINVAL, "missing_field", "legal_ground",
                         "illegal content needs the legal ground relied on (the law and provision)");
+    /* a decision on terms grounds names the clause of the terms relied on */
+    json_t *tc = json_object_get(b, "terms_clause");
+    if (tc && !json_is_null(tc) && (keep || strcmp(d->ground, "terms")))
+        return vis_errf(err, VIS_EINVAL, "invalid_field", "terms_clause",
+                        "terms_clause goes with ground 'terms' (a restriction incompatible with the terms)");
+    if (!keep && !strcmp(d->ground, "terms")) {
+        if (!tc || json_is_null(tc))
+            return vis_errf(err, VIS_EINVAL, "missing_field", "terms_clause",
+                            "a decision on terms grounds names the clause relied on (GET /v1/moderation/clauses)");
+        if (mod_clause_resolve(c, tc, "terms_clause", &d->clause, err)) return err->code;
+    }
     d->explanation = jv_str(b, "explanation", "");
     d->moderator = c->who->id;
     d->score_ppm = d->threshold_ppm = -1;
@@ -306,23 +320,36 @@ static int decide_review(mod_ctx *c, mod_item *it, json_t *b, int64_t *dec, vis_
         train(c, it->content_id, label, "decision", err))
         return err->code;
     return mod_lease_end(c, it, c->now_ms, "decided",
-                         json_pack("{s:I, s:s, s:s, s:s}", "decision", (json_int_t)*dec, "action", d.action, "category",
+                         JSON_PACK("{s:I, s:s, s:s, s:s}", "decision", (json_int_t)*dec, "action", d.action, "category",
                                    d.category, "automated", d.automated),
                          err);
+}
+
+/* The decision an audit or an appeal is about: its action, category and
+ * whether its detection was automated. A failed read, or a decision that is
+ * not there, is an error: the outcome is never judged against nothing. */
+static int ref_decision_read(mod_ctx *c, const mod_item *it, char ract[32], char rcat[MOD_CAT_MAX], int64_t *rdet,
+                             vis_err *err)
+{
+    store_stmt *q;
+    if (store_one(c->db, SQL_MOD_DECISION_GET, &q, err, "i", it->ref_decision)) return err->code;
+    if (!q)
+        return vis_errf(err, VIS_ESTORE, "decision_not_found", NULL, "item %lld is about decision %lld, which is missing",
+                        (long long)it->id, (long long)it->ref_decision);
+    snprintf(ract, 32, "%s", store_col_text(q, 4));
+    snprintf(rcat, MOD_CAT_MAX, "%s", store_col_text(q, 5));
+    *rdet = store_col_i64(q, 8);
+    store_done(q);
+    return 0;
 }
 
 static int decide_audit(mod_ctx *c, mod_item *it, json_t *b, int64_t *dec, vis_err *err)
 {
     mod_decision_in d;
     if (parse_decision(c, b, NULL, NULL, &d, err)) return err->code;
-    char ract[32] = "", rcat[MOD_CAT_MAX] = "";
-    store_stmt *q = store_query(c->db, SQL_MOD_DECISION_GET, err, "i", it->ref_decision);
-    if (!q) return err->code;
-    if (store_row(q, err) == 1) {
-        snprintf(ract, sizeof ract, "%s", store_col_text(q, 4));
-        snprintf(rcat, sizeof rcat, "%s", store_col_text(q, 5));
-    }
-    store_done(q);
+    char ract[32], rcat[MOD_CAT_MAX];
+    int64_t rdet;
+    if (ref_decision_read(c, it, ract, rcat, &rdet, err)) return err->code;
     const char *label = label_of(d.action, d.category);
     bool agreed = !strcmp(ract, d.action) && !strcmp(label_of(ract, rcat), label);
     *dec = -1;
@@ -332,13 +359,13 @@ static int decide_audit(mod_ctx *c, mod_item *it, json_t *b, int64_t *dec, vis_e
         d.detection_automated = true;
         d.supersedes = it->ref_decision;
         if (mod_decision_make(c, it->content_id, it->id, it->created_ms, &d, "decision",
-                              json_pack("{s:s, s:I}", "reason", "human audit of an automated decision",
+                              JSON_PACK("{s:s, s:I}", "reason", "human audit of an automated decision",
                                         "supersedes", (json_int_t)it->ref_decision),
                               dec, err))
             return err->code;
     }
     if (train(c, it->content_id, label, "audit", err)) return err->code;
-    json_t *p = json_pack("{s:I, s:b, s:s, s:s}", "audited_decision", (json_int_t)it->ref_decision, "agreed", agreed,
+    json_t *p = JSON_PACK("{s:I, s:b, s:s, s:s}", "audited_decision", (json_int_t)it->ref_decision, "agreed", agreed,
                           "action", d.action, "category", d.category);
     if (*dec > 0) json_object_set_new(p, "decision", json_integer(*dec));
     return mod_lease_end(c, it, c->now_ms, "audited", p, err);
@@ -352,19 +379,12 @@ static int decide_appeal(mod_ctx *c, mod_item *it, json_t *b, int64_t *dec, vis_
         return vis_errf(err, VIS_EINVAL, "invalid_field", "outcome", "an appeal's outcome is 'upheld' or 'reversed'");
     if (!reasons) return vis_errf(err, VIS_EINVAL, "missing_field", "reasons", "an appeal decision needs its reasons");
     bool reversed = !strcmp(outcome, "reversed");
-    char ract[32] = "", rcat[MOD_CAT_MAX] = "";
-    int64_t rdet = 0;
-    store_stmt *q = store_query(c->db, SQL_MOD_DECISION_GET, err, "i", it->ref_decision);
-    if (!q) return err->code;
-    if (store_row(q, err) == 1) {
-        snprintf(ract, sizeof ract, "%s", store_col_text(q, 4));
-        snprintf(rcat, sizeof rcat, "%s", store_col_text(q, 5));
-        rdet = store_col_i64(q, 8);
-    }
-    store_done(q);
+    char ract[32], rcat[MOD_CAT_MAX];
+    int64_t rdet;
+    if (ref_decision_read(c, it, ract, rcat, &rdet, err)) return err->code;
     *dec = -1;
     const char *label = label_of(ract, rcat);
-    json_t *extra = json_pack("{s:I, s:I, s:s, s:s}", "appeal_id", (json_int_t)it->appeal_id, "appealed_decision",
+    json_t *extra = JSON_PACK("{s:I, s:I, s:s, s:s}", "appeal_id", (json_int_t)it->appeal_id, "appealed_decision",
                               (json_int_t)it->ref_decision, "outcome", outcome, "reasons", reasons);
     if (reversed) {
         mod_decision_in d;
@@ -389,7 +409,7 @@ static int decide_appeal(mod_ctx *c, mod_item *it, json_t *b, int64_t *dec, vis_
             return err->code;
         }
         json_t *dj = mod_decision_json(c, it->ref_decision, err);
-        json_t *body = dj ? json_pack("{s:o, s:I, s:s}", "decision", dj, "content_id", (json_int_t)ct.id,
+        json_t *body = dj ? JSON_PACK("{s:o, s:I, s:s}", "decision", dj, "content_id", (json_int_t)ct.id,
                                       "client_ref", ct.client_ref)
                           : NULL;
         if (body) json_object_update(body, extra);
@@ -402,7 +422,7 @@ static int decide_appeal(mod_ctx *c, mod_item *it, json_t *b, int64_t *dec, vis_
                    c->who->id, reasons, *dec, c->now_ms) ||
         train(c, it->content_id, label, "appeal", err))
         return err->code;
-    json_t *p = json_pack("{s:I, s:I, s:s}", "appeal", (json_int_t)it->appeal_id, "appealed_decision",
+    json_t *p = JSON_PACK("{s:I, s:I, s:s}", "appeal", (json_int_t)it->appeal_id, "appealed_decision",
                           (json_int_t)it->ref_decision, "outcome", outcome);
     if (*dec > 0) json_object_set_new(p, "decision", json_integer(*dec));
     return mod_lease_end(c, it, c->now_ms, "appeal_decided", p, err);
@@ -413,13 +433,15 @@ static int decide_appeal(mod_ctx *c, mod_item *it, json_t *b, int64_t *dec, vis_
 static int fields_fit(const mod_item *it, json_t *b, vis_err *err)
 {
     static const char *const appeal[] = {"outcome", "reasons", NULL};
-    static const char *const decision[] = {"action", "category", "ground", "legal_ground", "facts", "explanation", NULL};
-    bool is_appeal = !strcmp(it->kind, "appeal");
+    static const char *const decision[] = {"action",      "category",     "ground", "legal_ground", "facts",
+                                           "explanation", "terms_clause", NULL};
+    bool is_appeal = it->kind == MOD_APPEAL;
     bool upheld = is_appeal && !strcmp(jv_str(b, "outcome", ""), "upheld");
     for (int i = 0; !is_appeal && appeal[i]; i++)
         if (json_object_get(b, appeal[i]))
             return vis_errf(err, VIS_EINVAL, "invalid_field", appeal[i], "'%s' belongs to an appeal; item %lld is a%s %s",
-                            appeal[i], (long long)it->id, strcmp(it->kind, "audit") ? "" : "n", it->kind);
+                            appeal[i], (long long)it->id, it->kind == MOD_AUDIT ? "n" : "",
+                            mod_ikind_name(it->kind));
     for (int i = 0; upheld && decision[i]; i++)
         if (json_object_get(b, decision[i]))
             return vis_errf(err, VIS_EINVAL, "invalid_field", decision[i],
@@ -432,11 +454,11 @@ static int decide_one(mod_ctx *c, int64_t id, json_t *b, json_t *results, vis_er
     mod_item it;
     if (mod_item_leased(c, id, &it, err) || fields_fit(&it, b, err)) return err->code;
     int64_t dec = -1;
-    int rc = !strcmp(it.kind, "review")  ? decide_review(c, &it, b, &dec, err)
-             : !strcmp(it.kind, "audit") ? decide_audit(c, &it, b, &dec, err)
+    int rc = it.kind == MOD_REVIEW  ? decide_review(c, &it, b, &dec, err)
+             : it.kind == MOD_AUDIT ? decide_audit(c, &it, b, &dec, err)
                                          : decide_appeal(c, &it, b, &dec, err);
     if (rc || store_exec(c->db, SQL_MOD_ITEM_DONE, err, "ii", id, c->now_ms)) return err->code;
-    json_t *o = json_pack("{s:I, s:s}", "item_id", (json_int_t)id, "kind", it.kind);
+    json_t *o = JSON_PACK("{s:I, s:s}", "item_id", (json_int_t)id, "kind", mod_ikind_name(it.kind));
     if (dec > 0) {
         json_t *dj = mod_decision_json(c, dec, err);
         if (!dj) {
@@ -494,17 +516,17 @@ int mod_bulk_decide(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
             json_decref(res);
             return err->code;
         }
-        if (strcmp(it.kind, "review")) {
+        if (it.kind != MOD_REVIEW) {
             json_decref(res);
             return vis_errf(err, VIS_EINVAL, "invalid_field", "items",
                             "item %lld is an %s: audits and appeals are decided one at a time", (long long)it.id,
-                            it.kind);
+                            mod_ikind_name(it.kind));
         }
         if (decide_one(c, it.id, b, res, err)) {
             json_decref(res);
             return err->code;
         }
     }
-    *out = json_pack("{s:o, s:I}", "decisions", res, "count", (json_int_t)n);
+    *out = JSON_PACK("{s:o, s:I}", "decisions", res, "count", (json_int_t)n);
     return 0;
 }

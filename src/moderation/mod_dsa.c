@@ -120,7 +120,7 @@ json_t *mod_statement(const mod_sor_in *in)
      * recorded in the same shape but is not one (nothing to submit). */
     json_object_set_new(o, "restriction", json_boolean(restricts));
     if (ai > 0 && actions[ai].visibility)
-        json_object_set_new(o, "decision_visibility", json_pack("[s]", actions[ai].visibility));
+        json_object_set_new(o, "decision_visibility", JSON_PACK("[s]", actions[ai].visibility));
     if (ai > 0 && actions[ai].account) json_object_set_new(o, "decision_account", json_string(actions[ai].account));
     if (restricts) {
         bool illegal = in->ground && !strcmp(in->ground, "illegal");
@@ -139,9 +139,37 @@ json_t *mod_statement(const mod_sor_in *in)
             json_object_set_new(o, "illegal_content_legal_ground", json_string(in->legal_ground ? in->legal_ground : ""));
             json_object_set_new(o, "illegal_content_explanation", json_string(expl));
         } else {
-            json_object_set_new(o, "incompatible_content_ground",
-                                json_string(in->legal_ground && *in->legal_ground ? in->legal_ground
-                                                                                  : "the platform's terms of service"));
+            if (in->clause) {
+                /* the clause relied on, named in full: "HS-1 Hate speech: You may not …" */
+                char g[4400];
+                snprintf(g, sizeof g, "%s %s: %s", in->clause->code, in->clause->title, in->clause->text);
+                /* the Transparency Database takes at most 500 characters
+                 * here: a longer clause is cut at a character boundary
+                 * (terms_clause keeps it whole) */
+                size_t at = 0, chars = 0;
+                while (g[at] && chars < 500) {
+                    at++;
+                    while (g[at] && ((unsigned char)g[at] & 0xC0) == 0x80) at++;
+                    chars++;
+                }
+                if (g[at]) {
+                    while (chars > 499) { /* room for the ellipsis */
+                        at--;
+                        while (at > 0 && ((unsigned char)g[at] & 0xC0) == 0x80) at--;
+                        chars--;
+                    }
+                    memcpy(g + at, "\xe2\x80\xa6", 4);
+                }
+                json_object_set_new(o, "incompatible_content_ground", json_string(g));
+                json_object_set_new(o, "terms_clause",
+                                    JSON_PACK("{s:I, s:s, s:s, s:s}", "id", (json_int_t)in->clause->id, "code",
+                                              in->clause->code, "title", in->clause->title, "text", in->clause->text));
+            } else {
+                json_object_set_new(o, "incompatible_content_ground",
+                                    json_string(in->legal_ground && *in->legal_ground
+                                                    ? in->legal_ground
+                                                    : "the platform's terms of service"));
+            }
             json_object_set_new(o, "incompatible_content_explanation", json_string(expl));
         }
     }

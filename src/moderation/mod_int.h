@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "base/mem.h"
 #include "moderation/mod.h"
 
 #define MOD_DAY_MS 86400000LL
@@ -26,6 +27,17 @@ bool mod_category_child_safety(const char *cat);
 bool mod_action_valid(const char *a);
 bool mod_action_restricts(const char *a); /* every action but keep */
 
+/* A clause of the platform's terms (the admin's catalogue, mod_clauses.c). */
+typedef struct mod_clause {
+    int64_t id;
+    bool    active;
+    char    code[65], title[201], text[4001];
+} mod_clause;
+
+/* The clause a decision names: its id (integer) or its code (string);
+ * refused (naming field) unless it exists and is active. */
+int mod_clause_resolve(mod_ctx *c, json_t *v, const char *field, mod_clause *out, vis_err *err);
+
 typedef struct mod_sor_in {
     int64_t     decision_id;
     const char *action, *category, *ground; /* ground: "illegal" | "terms" | "" (keep) */
@@ -36,6 +48,7 @@ typedef struct mod_sor_in {
     const char *source_identity;   /* trusted flagger's name or "" */
     bool        detection_automated;
     const char *automated;         /* "fully" | "partially" | "not" */
+    const mod_clause *clause;      /* the terms clause relied on, or NULL */
 } mod_sor_in;
 
 /* The statement of reasons in the Transparency Database's schema. */
@@ -45,9 +58,18 @@ void mod_date(int64_t ms, char *buf);
 
 /* ---- common (mod_common.c) ---- */
 
+/* An item's kind and state: text in the store, enums here (parsed when the
+ * row is read, named back for JSON and the journal). */
+typedef enum mod_ikind { MOD_REVIEW, MOD_AUDIT, MOD_APPEAL } mod_ikind;
+typedef enum mod_istate { MOD_OPEN, MOD_LEASED, MOD_DONE } mod_istate;
+const char *mod_ikind_name(mod_ikind k);   /* "review", "audit", "appeal" */
+const char *mod_istate_name(mod_istate s); /* "open", "leased", "done" */
+
 typedef struct mod_item {
-    int64_t id, client_id, content_id, queue_id, severity, notices, trusted, deprioritised, graphic, child_safety;
-    char    kind[8], state[8], category[MOD_CAT_MAX], language[16], hint_label[MOD_CAT_MAX], hint_version[40];
+    int64_t    id, client_id, content_id, queue_id, severity, notices, trusted, deprioritised, graphic, child_safety;
+    mod_ikind  kind;
+    mod_istate state;
+    char    category[MOD_CAT_MAX], language[16], hint_label[MOD_CAT_MAX], hint_version[40];
     int64_t hint_ppm, auto_flagged, excluded_worker, ref_decision, appeal_id, queued_ms;
     int64_t lease_worker, lease_start_ms, lease_until_ms, lease_escrow, unblurred, escalations, created_ms;
 } mod_item;
@@ -76,6 +98,8 @@ bool mod_lang_tag_ok(const char *s);
 
 typedef struct mod_moderator {
     int64_t child_safety, senior, streak_start, last_end, paid_until;
+    int64_t onboarded_ms; /* 0: onboarding not completed (claims refused) */
+    int64_t gentle_left;  /* claimed items still to come before graphic ones */
 } mod_moderator;
 /* The moderator's row (created on first use). */
 int mod_moderator_get(mod_ctx *c, int64_t worker, mod_moderator *m, vis_err *err);
@@ -98,12 +122,23 @@ void mod_cost(const mod_ctx *c, int64_t ms, int64_t *pay, int64_t *fee);
  * (event names what ended it), record exposure, update the streak. */
 int mod_lease_end(mod_ctx *c, mod_item *it, int64_t end_ms, const char *event, json_t *payload, vis_err *err);
 
+/* What an item is opened on; filled with designated initializers, so what
+ * is left out is zero: no notices, no excluded moderator, no decision or
+ * appeal referred to, no hint. */
+typedef struct mod_hint mod_hint;
+typedef struct mod_item_in {
+    const mod_content *content;
+    const char        *kind;          /* "review" | "audit" | "appeal" */
+    const char        *category;      /* "" when unknown */
+    int64_t            notices, trusted, deprioritised;
+    int64_t            excluded_worker; /* > 0: never leased to this moderator (the decider, on appeal) */
+    int64_t            ref_decision;  /* > 0: the decision audited or appealed */
+    int64_t            appeal;        /* > 0: the appeal reviewed */
+    const mod_hint    *hint;          /* the classifier's, or NULL */
+} mod_item_in;
 /* Open a review item on content: severity from the content and category,
  * queue from the routing rules, the classifier's hint if it is ready. */
-typedef struct mod_hint mod_hint;
-int mod_item_open(mod_ctx *c, const mod_content *ct, const char *kind, const char *category, int64_t notices,
-                  int64_t trusted, int64_t deprio, int64_t excluded, int64_t ref_decision, int64_t appeal,
-                  const mod_hint *h, int64_t *id_out, vis_err *err);
+int mod_item_open(mod_ctx *c, const mod_item_in *in, int64_t *id_out, vis_err *err);
 
 /* ---- decisions (mod_decide.c) ---- */
 
@@ -115,6 +150,7 @@ typedef struct mod_decision_in {
     int64_t     score_ppm, threshold_ppm;
     const char *model_version;
     int64_t     supersedes;      /* -1: none */
+    mod_clause  clause;          /* clause.id > 0: the terms clause relied on */
 } mod_decision_in;
 
 /* Record a decision on content: statement of reasons, notices answered,

@@ -26,26 +26,18 @@ int mod_content_load(mod_ctx *c, int64_t id, bool owned, mod_content *ct, vis_er
     store_stmt *q = store_query(c->db, SQL_MOD_CONTENT_GET, err, "i", id);
     if (!q) return err->code;
     int r = store_row(q, err);
-    bool oom = false;
     if (r == 1) {
         ct->id = store_col_i64(q, 0);
         ct->client_id = store_col_i64(q, 1);
         char **f[] = {&ct->client_ref, &ct->text, &ct->media_url, &ct->media_kind, &ct->author_ref, &ct->language,
                       &ct->category_hint};
-        for (int i = 0; i < 7; i++) {
-            *f[i] = strdup(store_col_text(q, 2 + i));
-            if (!*f[i]) oom = true;
-        }
+        for (int i = 0; i < 7; i++) *f[i] = mem_strdup(store_col_text(q, 2 + i));
         ct->severity = store_col_i64(q, 9);
         ct->content_date_ms = store_col_i64(q, 10);
         ct->created_ms = store_col_i64(q, 11);
     }
     store_done(q);
     if (r < 0) return err->code;
-    if (oom) {
-        mod_content_free(ct);
-        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-    }
     if (r == 0 || (owned && !mod_is_admin(c) && ct->client_id != c->who->id)) {
         mod_content_free(ct);
         return vis_errf(err, VIS_ENOTFOUND, "content_not_found", NULL, "no content %lld", (long long)id);
@@ -53,10 +45,12 @@ int mod_content_load(mod_ctx *c, int64_t id, bool owned, mod_content *ct, vis_er
     return 0;
 }
 
-int mod_item_open(mod_ctx *c, const mod_content *ct, const char *kind, const char *category, int64_t notices,
-                  int64_t trusted, int64_t deprio, int64_t excluded, int64_t ref_decision, int64_t appeal,
-                  const mod_hint *h, int64_t *id_out, vis_err *err)
+int mod_item_open(mod_ctx *c, const mod_item_in *in, int64_t *id_out, vis_err *err)
 {
+    const mod_content *ct = in->content;
+    const char *kind = in->kind, *category = in->category ? in->category : "";
+    const mod_hint *h = in->hint;
+    int64_t notices = in->notices;
     int64_t sev = mod_category_severity(category);
     if (ct->severity > sev) sev = ct->severity;
     int64_t queue, graphic, cs;
@@ -66,18 +60,19 @@ int mod_item_open(mod_ctx *c, const mod_content *ct, const char *kind, const cha
     bool hint = h && h->ready;
     int64_t flagged = hint && strcmp(h->label, MOD_LABEL_KEEP) && notices == 0;
     if (store_exec(c->db, SQL_MOD_ITEM_INSERT, err, "iitittiiiiiititiIIIi", ct->client_id, ct->id, kind, queue, category,
-                   lang, sev, notices, trusted, deprio, graphic, cs, hint ? h->label : "",
-                   hint ? (int64_t)(h->score * 1e6) : (int64_t)-1, hint ? h->version : "", flagged, excluded,
-                   ref_decision, appeal, c->now_ms))
+                   lang, sev, notices, in->trusted, in->deprioritised, graphic, cs, hint ? h->label : "",
+                   hint ? (int64_t)(h->score * 1e6) : (int64_t)-1, hint ? h->version : "", flagged,
+                   in->excluded_worker > 0 ? in->excluded_worker : -1, in->ref_decision > 0 ? in->ref_decision : -1,
+                   in->appeal > 0 ? in->appeal : -1, c->now_ms))
         return err->code;
     *id_out = store_last_id(c->db);
     char subj[48];
     snprintf(subj, sizeof subj, "item:%lld", (long long)*id_out);
-    json_t *p = json_pack("{s:I, s:s, s:I, s:s, s:I, s:I}", "content", (json_int_t)ct->id, "kind", kind, "queue",
+    json_t *p = JSON_PACK("{s:I, s:s, s:I, s:s, s:I, s:I}", "content", (json_int_t)ct->id, "kind", kind, "queue",
                           (json_int_t)queue, "category", category, "severity", (json_int_t)sev, "notices",
                           (json_int_t)notices);
     if (hint)
-        json_object_set_new(p, "classifier", json_pack("{s:s, s:f, s:s}", "label", h->label, "score", h->score,
+        json_object_set_new(p, "classifier", JSON_PACK("{s:s, s:f, s:s}", "label", h->label, "score", h->score,
                                                        "model_version", h->version));
     return mod_journal(c, "queued", -1, subj, false, NULL, 0, 0, p, err);
 }
@@ -155,7 +150,7 @@ int mod_content_submit(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     char subj[48];
     snprintf(subj, sizeof subj, "content:%lld", (long long)id);
     int rc = mod_journal(c, "content_received", -1, subj, false, NULL, 0, 0,
-                         json_pack("{s:s, s:s, s:s}", "client_ref", ref, "media_kind", kind, "language", lang), err);
+                         JSON_PACK("{s:s, s:s, s:s}", "client_ref", ref, "media_kind", kind, "language", lang), err);
     if (!rc && jv_bool(b, "review", true)) {
         mod_hint h;
         mod_clf_hint(c->svc, text, &h);
@@ -164,7 +159,8 @@ int mod_content_submit(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
             rc = mod_auto_decide(c, &ct, &h, &dec, err);
         } else {
             const char *icat = *cat ? cat : (h.ready && strcmp(h.label, MOD_LABEL_KEEP) ? h.label : "");
-            rc = mod_item_open(c, &ct, "review", icat, 0, 0, 0, -1, -1, -1, &h, &item, err);
+            rc = mod_item_open(c, &(mod_item_in){.content = &ct, .kind = "review", .category = icat, .hint = &h},
+                               &item, err);
         }
     }
     if (!rc) {
@@ -177,7 +173,7 @@ int mod_content_submit(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
 
 static json_t *content_json(mod_ctx *c, const mod_content *ct, vis_err *err)
 {
-    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "id", (json_int_t)ct->id,
+    json_t *o = JSON_PACK("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "id", (json_int_t)ct->id,
                           "client_ref", ct->client_ref, "text", ct->text, "media_url", ct->media_url, "media_kind",
                           ct->media_kind, "author_ref", ct->author_ref, "language", ct->language, "severity",
                           (json_int_t)ct->severity, "content_date_ms", (json_int_t)ct->content_date_ms,
@@ -201,7 +197,7 @@ static json_t *content_json(mod_ctx *c, const mod_content *ct, vis_err *err)
     q = store_query(c->db, SQL_MOD_NOTICES_OF_CONTENT, err, "i", ct->id);
     if (!q) goto fail;
     while ((r = store_row(q, err)) == 1)
-        json_array_append_new(nots, json_pack("{s:I, s:s, s:s, s:b, s:b, s:s, s:I}", "id",
+        json_array_append_new(nots, JSON_PACK("{s:I, s:s, s:s, s:b, s:b, s:s, s:I}", "id",
                                               (json_int_t)store_col_i64(q, 0), "category", store_col_text(q, 1),
                                               "explanation", store_col_text(q, 2), "trusted_flagger",
                                               (int)store_col_i64(q, 3), "deprioritised", (int)store_col_i64(q, 4),
@@ -252,7 +248,7 @@ static json_t *notice_json(mod_ctx *c, int64_t id, vis_err *err)
     if (r == 1 && (mod_is_admin(c) || store_col_i64(q, 1) == c->who->id)) {
         char receipt[40];
         snprintf(receipt, sizeof receipt, "N-%lld", (long long)id);
-        o = json_pack("{s:I, s:s, s:I, s:s, s:s, s:b, s:b, s:I}", "id", (json_int_t)id, "receipt", receipt,
+        o = JSON_PACK("{s:I, s:s, s:I, s:s, s:s, s:b, s:b, s:I}", "id", (json_int_t)id, "receipt", receipt,
                       "content_id", (json_int_t)store_col_i64(q, 2), "category", store_col_text(q, 3), "explanation",
                       store_col_text(q, 4), "trusted_flagger", (int)store_col_i64(q, 5), "deprioritised",
                       (int)store_col_i64(q, 7), "received_ms", (json_int_t)store_col_i64(q, 11));
@@ -300,19 +296,18 @@ int mod_notice_submit(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
         size_t k = 0;
         for (; contact[k] && k < sizeof key - 1; k++) key[k] = (char)tolower((unsigned char)contact[k]);
         key[k] = '\0';
-        store_stmt *q = NULL;
+        store_stmt *q;
         if ((rc = store_exec(c->db, SQL_MOD_REPORTER_ENSURE, err, "it", ct.client_id, key)) ||
-            !(q = store_query(c->db, SQL_MOD_REPORTER_GET, err, "it", ct.client_id, key)))
+            (rc = store_one(c->db, SQL_MOD_REPORTER_GET, &q, err, "it", ct.client_id, key)))
             goto done;
-        if (store_row(q, err) == 1) {
-            reporter = store_col_i64(q, 0);
-            deprio = store_col_i64(q, 1) && !trusted; /* trusted flaggers are never deprioritised */
+        if (!q) {
+            rc = vis_errf(err, VIS_ESTORE, NULL, NULL, "the notifier's record is missing");
+            goto done;
         }
+        reporter = store_col_i64(q, 0);
+        deprio = store_col_i64(q, 1) && !trusted; /* trusted flaggers are never deprioritised */
         store_done(q);
-        if (reporter < 0 || (rc = store_exec(c->db, SQL_MOD_REPORTER_NOTICE, err, "i", reporter))) {
-            rc = rc ? rc : vis_errf(err, VIS_ESTORE, NULL, NULL, "notifier record missing");
-            goto done;
-        }
+        if ((rc = store_exec(c->db, SQL_MOD_REPORTER_NOTICE, err, "i", reporter))) goto done;
     }
     int64_t item = -1, dec = -1;
     const char *outcome = NULL;
@@ -330,10 +325,10 @@ int mod_notice_submit(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
         if (mod_category_severity(cat) > sev || !*it.category) {
             icat = cat;
             if (mod_category_severity(cat) > sev) sev = mod_category_severity(cat);
-            if (!strcmp(it.state, "open") &&
+            if (it.state == MOD_OPEN &&
                 (rc = mod_route(c, ct.client_id, icat, it.language, sev, &q, &g, &cs, err)))
                 goto done;
-            if (strcmp(it.state, "open")) {
+            if (it.state != MOD_OPEN) {
                 g = g || mod_category_graphic(icat);
                 cs = cs || mod_category_child_safety(icat);
             }
@@ -342,24 +337,17 @@ int mod_notice_submit(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
                              it.trusted + (trusted ? 1 : 0), (int64_t)(it.deprioritised && deprio), sev, icat, q, g, cs)))
             goto done;
     } else {
-        r = 0;
-        store_stmt *q = store_query(c->db, SQL_MOD_DECISION_LATEST, err, "i", cid);
-        if (!q) {
-            rc = err->code;
-            goto done;
-        }
-        if ((r = store_row(q, err)) == 1 && mod_action_restricts(store_col_text(q, 1))) {
+        store_stmt *q;
+        if ((rc = store_one(c->db, SQL_MOD_DECISION_LATEST, &q, err, "i", cid))) goto done;
+        if (q && mod_action_restricts(store_col_text(q, 1))) {
             dec = store_col_i64(q, 0);
             outcome = "already_actioned";
         }
-        store_done(q);
-        if (r < 0) {
-            rc = err->code;
-            goto done;
-        }
-        if (!outcome &&
-            (rc = mod_item_open(c, &ct, "review", cat, !deprio, trusted, deprio, -1, -1, -1, NULL, &item, err)))
-            goto done;
+        if (q) store_done(q);
+        /* a deprioritised notifier's notice does not count towards priority */
+        mod_item_in in = {.content = &ct, .kind = "review", .category = cat, .notices = !deprio,
+                          .trusted = trusted, .deprioritised = deprio};
+        if (!outcome && (rc = mod_item_open(c, &in, &item, err))) goto done;
     }
     if ((rc = store_exec(c->db, SQL_MOD_NOTICE_INSERT, err, "iittiIttiIItii", ct.client_id, cid, cat,
                          jv_str(b, "explanation", ""), (int64_t)trusted, reporter, jv_str(b, "reporter_name", ""),
@@ -369,7 +357,7 @@ int mod_notice_submit(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     char subj[48];
     snprintf(subj, sizeof subj, "notice:%lld", (long long)nid);
     if ((rc = mod_journal(c, "notice_received", -1, subj, false, NULL, 0, 0,
-                          json_pack("{s:I, s:s, s:b, s:b, s:I}", "content", (json_int_t)cid, "category", cat,
+                          JSON_PACK("{s:I, s:s, s:b, s:b, s:I}", "content", (json_int_t)cid, "category", cat,
                                     "trusted_flagger", trusted, "deprioritised", (int)deprio, "item",
                                     (json_int_t)item),
                           err)))
@@ -429,17 +417,19 @@ int mod_appeal_submit(mod_ctx *c, int64_t decision, json_t *b, json_t **out, vis
     mod_content ct;
     if (mod_content_load(c, content, false, &ct, err)) return err->code;
     /* never the decider, never the classifier alone: a human other than the decider */
-    int rc = mod_item_open(c, &ct, "appeal", cat, 0, 0, 0, moderator, decision, appeal, NULL, &item, err);
+    mod_item_in in = {.content = &ct, .kind = "appeal", .category = cat, .excluded_worker = moderator,
+                      .ref_decision = decision, .appeal = appeal};
+    int rc = mod_item_open(c, &in, &item, err);
     mod_content_free(&ct);
     if (rc || store_exec(c->db, SQL_MOD_APPEAL_SET_ITEM, err, "ii", appeal, item)) return err->code;
     char subj[48];
     snprintf(subj, sizeof subj, "appeal:%lld", (long long)appeal);
     if (mod_journal(c, "appeal_received", -1, subj, false, NULL, 0, 0,
-                    json_pack("{s:I, s:I, s:I}", "decision", (json_int_t)decision, "item", (json_int_t)item,
+                    JSON_PACK("{s:I, s:I, s:I}", "decision", (json_int_t)decision, "item", (json_int_t)item,
                               "excluded_moderator", (json_int_t)moderator),
                     err))
         return err->code;
-    *out = json_pack("{s:I, s:I, s:I, s:s, s:I}", "id", (json_int_t)appeal, "decision_id", (json_int_t)decision,
+    *out = JSON_PACK("{s:I, s:I, s:I, s:s, s:I}", "id", (json_int_t)appeal, "decision_id", (json_int_t)decision,
                      "item_id", (json_int_t)item, "state", "open", "received_ms", (json_int_t)c->now_ms);
     return 0;
 }

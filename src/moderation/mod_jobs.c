@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
+#include "base/clock.h"
 #include "core/journal.h"
 #include "moderation/mod_int.h"
 #include "store/sql_core.h"
@@ -74,7 +74,7 @@ int mod_model_upload(mod_ctx *c, const void *data, size_t len, json_t **out, vis
 {
     if (mod_clf_replace(c->svc, c->db, data, len, c->now_ms, out, err)) return err->code;
     return mod_journal(c, "model_replaced", -1, "classifier", false, NULL, 0, 0,
-                       json_pack("{s:O, s:I}", "model_version", json_object_get(*out, "model_version"), "bytes",
+                       JSON_PACK("{s:O, s:I}", "model_version", json_object_get(*out, "model_version"), "bytes",
                                  (json_int_t)len),
                        err);
 }
@@ -83,9 +83,9 @@ int mod_model_upload(mod_ctx *c, const void *data, size_t len, json_t **out, vis
 
 int mod_transparency(mod_ctx *c, int64_t from, int64_t to, int64_t client, json_t **out, vis_err *err)
 {
-    json_t *o = json_pack("{s:I, s:I}", "from_ms", (json_int_t)from, "to_ms", (json_int_t)to);
+    json_t *o = JSON_PACK("{s:I, s:I}", "from_ms", (json_int_t)from, "to_ms", (json_int_t)to);
     json_object_set_new(o, "client_id", client > 0 ? json_integer(client) : json_null());
-    json_t *bycat = json_object(), *bysrc = json_pack("{s:i, s:i}", "trusted_flagger", 0, "user", 0);
+    json_t *bycat = json_object(), *bysrc = JSON_PACK("{s:i, s:i}", "trusted_flagger", 0, "user", 0);
     int64_t total = 0;
     store_stmt *q = store_query(c->db, SQL_MOD_T_NOTICES, err, "iii", from, to, client);
     int r = -1;
@@ -99,7 +99,7 @@ int mod_transparency(mod_ctx *c, int64_t from, int64_t to, int64_t client, json_
         }
         store_done(q);
     }
-    json_object_set_new(o, "notices", json_pack("{s:I, s:o, s:o}", "received", (json_int_t)total, "by_category", bycat,
+    json_object_set_new(o, "notices", JSON_PACK("{s:I, s:o, s:o}", "received", (json_int_t)total, "by_category", bycat,
                                                  "by_source", bysrc));
     if (r < 0) goto fail;
     int64_t fully = 0, partly = 0, not_ = 0;
@@ -114,7 +114,7 @@ int mod_transparency(mod_ctx *c, int64_t from, int64_t to, int64_t client, json_
     store_done(q);
     if (r < 0) goto fail;
     int64_t nd = fully + partly + not_;
-    json_t *dec = json_pack("{s:I, s:I, s:I, s:I}", "total", (json_int_t)nd, "fully_automated", (json_int_t)fully,
+    json_t *dec = JSON_PACK("{s:I, s:I, s:I, s:I}", "total", (json_int_t)nd, "fully_automated", (json_int_t)fully,
                             "partly_automated", (json_int_t)partly, "not_automated", (json_int_t)not_);
     json_object_set_new(dec, "share_fully_automated", nd ? json_real((double)fully / nd) : json_null());
     json_object_set_new(dec, "share_partly_automated", nd ? json_real((double)partly / nd) : json_null());
@@ -144,7 +144,7 @@ int mod_transparency(mod_ctx *c, int64_t from, int64_t to, int64_t client, json_
     }
     store_done(q);
     if (r < 0) goto fail;
-    json_t *apl = json_pack("{s:I, s:I, s:I, s:I}", "received", (json_int_t)ain, "decided", (json_int_t)adec,
+    json_t *apl = JSON_PACK("{s:I, s:I, s:I, s:I}", "received", (json_int_t)ain, "decided", (json_int_t)adec,
                             "reversed", (json_int_t)arev, "upheld", (json_int_t)(adec - arev));
     json_object_set_new(o, "appeals", apl);
     /* Art. 15(1)(d): the median time to decide a complaint */
@@ -159,7 +159,7 @@ int mod_transparency(mod_ctx *c, int64_t from, int64_t to, int64_t client, json_
     while ((r = store_row(q, err)) == 1) json_object_set_new(langs, store_col_text(q, 0), json_integer(store_col_i64(q, 1)));
     store_done(q);
     if (r < 0) goto fail;
-    json_object_set_new(o, "human_review", json_pack("{s:f, s:I, s:I, s:o}", "hours", ms / 3600000.0, "ms",
+    json_object_set_new(o, "human_review", JSON_PACK("{s:f, s:I, s:I, s:o}", "hours", ms / 3600000.0, "ms",
                                                      (json_int_t)ms, "moderators", (json_int_t)mods,
                                                      "moderators_by_language", langs));
     json_object_set_new(o, "pay_basis", json_string("moderators are paid by the hour of review, never per item"));
@@ -207,8 +207,9 @@ int mod_demo_seed(store *db, const vis_config *cfg, const char *client_email, co
     account who = {.id = client};
     snprintf(who.role, sizeof who.role, "client");
     mod_ctx c = {.db = db, .cfg = cfg, .now_ms = now_ms, .who = &who, .svc = NULL};
+    if (mod_clauses_seed(&c, err)) return err->code;
     for (size_t i = 0; i < sizeof demo_posts / sizeof demo_posts[0]; i++) {
-        json_t *b = json_pack("{s:s, s:s, s:s, s:s}", "client_ref", demo_posts[i].ref, "text", demo_posts[i].text,
+        json_t *b = JSON_PACK("{s:s, s:s, s:s, s:s}", "client_ref", demo_posts[i].ref, "text", demo_posts[i].text,
                               "language", demo_posts[i].lang, "author_ref", "demo-author");
         if (*demo_posts[i].media) {
             json_object_set_new(b, "media_url", json_string(demo_posts[i].media));
@@ -222,7 +223,7 @@ int mod_demo_seed(store *db, const vis_config *cfg, const char *client_email, co
         out = NULL;
         if (rc) return rc;
         if (!demo_posts[i].notice_cat) continue;
-        b = json_pack("{s:I, s:s, s:s, s:b, s:s, s:s}", "content_id", (json_int_t)id, "category",
+        b = JSON_PACK("{s:I, s:s, s:s, s:b, s:s, s:s}", "content_id", (json_int_t)id, "category",
                       demo_posts[i].notice_cat, "explanation", demo_posts[i].notice, "trusted_flagger",
                       demo_posts[i].trusted, "reporter_name", demo_posts[i].trusted ? "Demo Trusted Flagger" : "A user",
                       "reporter_contact", demo_posts[i].trusted ? "flagger@demo.example" : "user@demo.example");
@@ -240,7 +241,9 @@ int mod_demo_seed(store *db, const vis_config *cfg, const char *client_email, co
         if (r < 0) return err->code;
         if (r == 0) continue;
         mod_moderator m;
+        /* the demo moderators have been through onboarding and their first items */
         if (mod_moderator_get(&c, w, &m, err) || store_exec(db, SQL_MOD_LANG_ADD, err, "it", w, "en") ||
+            store_exec(db, SQL_MOD_MOD_ONBOARD, err, "iii", w, now_ms, (int64_t)0) ||
             (i == 0 && (store_exec(db, SQL_MOD_LANG_ADD, err, "it", w, "fr") ||
                         store_exec(db, SQL_MOD_MOD_ROLES, err, "iii", w, (int64_t)0, (int64_t)1))))
             return err->code;

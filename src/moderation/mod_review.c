@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "base/jv.h"
-#include "core/clock.h"
+#include "base/clock.h"
 #include "core/ledger.h"
 #include "moderation/mod_int.h"
 #include "store/sql_moderation.h"
@@ -62,13 +62,13 @@ static json_t *item_view(mod_ctx *c, const mod_item *it, vis_err *err)
 {
     mod_content ct;
     if (mod_content_load(c, it->content_id, false, &ct, err)) return NULL;
-    json_t *o = json_pack("{s:I, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:b}", "id", (json_int_t)it->id,
-                          "kind", it->kind, "queue", (json_int_t)it->queue_id, "category", it->category, "language",
+    json_t *o = JSON_PACK("{s:I, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:b}", "id", (json_int_t)it->id,
+                          "kind", mod_ikind_name(it->kind), "queue", (json_int_t)it->queue_id, "category", it->category, "language",
                           it->language, "severity", (json_int_t)it->severity, "notices", (json_int_t)it->notices,
                           "trusted_notices", (json_int_t)it->trusted, "lease_started_ms",
                           (json_int_t)it->lease_start_ms, "lease_until_ms", (json_int_t)it->lease_until_ms, "graphic",
                           (int)it->graphic, "child_safety", (int)it->child_safety);
-    json_object_set_new(o, "content", json_pack("{s:I, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)ct.id, "client_ref",
+    json_object_set_new(o, "content", JSON_PACK("{s:I, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)ct.id, "client_ref",
                                                 ct.client_ref, "text", ct.text, "author_ref", ct.author_ref,
                                                 "category_hint", ct.category_hint, "content_date_ms",
                                                 (json_int_t)ct.content_date_ms));
@@ -76,13 +76,13 @@ static json_t *item_view(mod_ctx *c, const mod_item *it, vis_err *err)
         /* the UI obeys these flags: graphic media arrive blurred and
          * greyscale, sound muted, until the moderator unblurs this one item */
         bool protect = it->graphic && !it->unblurred;
-        json_object_set_new(o, "media", json_pack("{s:s, s:s, s:b, s:b, s:b}", "url", ct.media_url, "kind",
+        json_object_set_new(o, "media", JSON_PACK("{s:s, s:s, s:b, s:b, s:b}", "url", ct.media_url, "kind",
                                                   ct.media_kind, "blur", protect, "greyscale", protect, "muted",
                                                   protect && strcmp(ct.media_kind, "image")));
     } else {
         json_object_set_new(o, "media", json_null());
     }
-    json_object_set_new(o, "hint", it->hint_ppm >= 0 ? json_pack("{s:s, s:f, s:s, s:s}", "label", it->hint_label,
+    json_object_set_new(o, "hint", it->hint_ppm >= 0 ? JSON_PACK("{s:s, s:f, s:s, s:s}", "label", it->hint_label,
                                                                   "score", it->hint_ppm / 1e6, "model_version",
                                                                   it->hint_version, "note",
                                                                   "the classifier's guess, not a decision")
@@ -93,7 +93,7 @@ static json_t *item_view(mod_ctx *c, const mod_item *it, vis_err *err)
     if (q) {
         /* notifiers' identities and contacts are not shown to moderators */
         while ((r = store_row(q, err)) == 1)
-            json_array_append_new(nots, json_pack("{s:I, s:s, s:s, s:b}", "id", (json_int_t)store_col_i64(q, 0),
+            json_array_append_new(nots, JSON_PACK("{s:I, s:s, s:s, s:b}", "id", (json_int_t)store_col_i64(q, 0),
                                                   "category", store_col_text(q, 1), "explanation",
                                                   store_col_text(q, 2), "trusted_flagger", (int)store_col_i64(q, 3)));
         store_done(q);
@@ -111,14 +111,18 @@ static json_t *item_view(mod_ctx *c, const mod_item *it, vis_err *err)
             return NULL;
         }
         json_object_del(d, "appeal");
-        json_object_set_new(o, !strcmp(it->kind, "appeal") ? "appealed_decision" : "audited_decision", d);
+        json_object_set_new(o, it->kind == MOD_APPEAL ? "appealed_decision" : "audited_decision", d);
     }
     if (it->appeal_id > 0) {
-        q = store_query(c->db, SQL_MOD_APPEAL_GET, err, "i", it->appeal_id);
-        if (q && store_row(q, err) == 1)
-            json_object_set_new(o, "appeal", json_pack("{s:I, s:s}", "id", (json_int_t)it->appeal_id, "explanation",
+        if (store_one(c->db, SQL_MOD_APPEAL_GET, &q, err, "i", it->appeal_id)) {
+            json_decref(o);
+            return NULL;
+        }
+        if (q) {
+            json_object_set_new(o, "appeal", JSON_PACK("{s:I, s:s}", "id", (json_int_t)it->appeal_id, "explanation",
                                                        store_col_text(q, 3)));
-        store_done(q);
+            store_done(q);
+        }
     }
     return o;
 }
@@ -162,7 +166,7 @@ static int views(mod_ctx *c, const int64_t *ids, int n, json_t **out, vis_err *e
         }
         json_array_append_new(arr, v);
     }
-    *out = json_pack("{s:o, s:I}", "items", arr, "hourly_micros", (json_int_t)mod_rate(c));
+    *out = JSON_PACK("{s:o, s:I}", "items", arr, "hourly_micros", (json_int_t)mod_rate(c));
     return 0;
 }
 
@@ -175,6 +179,16 @@ int mod_claim(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     int64_t w = c->who->id;
     mod_moderator m;
     if (mod_moderator_get(c, w, &m, err)) return err->code;
+    if (m.onboarded_ms <= 0)
+        return vis_errf(err, VIS_ECONFLICT, "onboarding_required", NULL,
+                        "complete your onboarding first (POST /v1/moderation/onboarding): a short wellbeing briefing, "
+                        "your languages, the categories you opt out of, the exposure budget and breaks");
+    int64_t nlang = 0;
+    if (store_get_i64(c->db, SQL_MOD_LANG_COUNT, &nlang, err, "i", w) < 0) return err->code;
+    if (nlang == 0)
+        return vis_errf(err, VIS_ECONFLICT, "languages_required", "languages",
+                        "declare the languages you review in (POST /v1/moderation/me) before claiming: you are never "
+                        "given content you cannot read");
     int64_t live[100];
     int nlive = 0;
     if (live_leases(c, w, live, 100, &nlive, err)) return err->code;
@@ -196,7 +210,9 @@ int mod_claim(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     }
     int64_t spent = graphic_today(c, w, err);
     if (spent < 0) return err->code;
-    bool graphic_ok = spent < c->cfg->mod_exposure_budget_ms;
+    bool budget_ok = spent < c->cfg->mod_exposure_budget_ms;
+    /* never graphic content first: a new moderator's first items are not */
+    bool graphic_ok = budget_ok && m.gentle_left <= 0;
     if (queue > 0) {
         int64_t g, cs, sen;
         if (mod_queue_flags(c, queue, &g, &cs, &sen, err)) return err->code;
@@ -206,7 +222,12 @@ int mod_claim(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
         if (cs && !m.child_safety)
             return vis_errf(err, VIS_EFORBIDDEN, "child_safety_role_required", "queue",
                             "queue %lld is for moderators given the child-safety role by an admin", (long long)queue);
-        if (g && !graphic_ok)
+        if (g && m.gentle_left > 0)
+            return vis_errf(err, VIS_EFORBIDDEN, "graphic_not_yet", "queue",
+                            "a new moderator's first %lld items are never graphic: %lld more before graphic queues "
+                            "open to you; other queues are open",
+                            (long long)c->cfg->mod_onboarding_items, (long long)m.gentle_left);
+        if (g && !budget_ok)
             return vis_errf(err, VIS_EFORBIDDEN, "exposure_budget_spent", "queue",
                             "your daily exposure budget for graphic queues is spent (%lld of %lld min today); "
                             "other queues remain open to you",
@@ -247,16 +268,19 @@ int mod_claim(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
         if (store_changes(c->db) != 1)
             return vis_errf(err, VIS_ECONFLICT, "claim_conflict", NULL, "item %lld was taken", (long long)cand[i][0]);
         if (mod_journal(c, "claimed", w, subj, false, NULL, 0, 0,
-                        json_pack("{s:I, s:I, s:I}", "item", (json_int_t)cand[i][0], "lease_until_ms",
+                        JSON_PACK("{s:I, s:I, s:I}", "item", (json_int_t)cand[i][0], "lease_until_ms",
                                   (json_int_t)(c->now_ms + c->cfg->mod_lease_ms), "escrow_micros",
                                   (json_int_t)(pay + fee)),
                         err))
             return err->code;
+        if (store_exec(c->db, SQL_MOD_MOD_GENTLE_DEC, err, "i", w)) return err->code;
         got[ngot++] = cand[i][0];
     }
     if (ngot == 0)
         return vis_errf(err, VIS_ECONFLICT, "no_item", NULL, "no item is waiting for you%s",
-                        graphic_ok ? "" : " (graphic queues are closed to you for today: exposure budget spent)");
+                        !budget_ok           ? " (graphic queues are closed to you for today: exposure budget spent)"
+                        : m.gentle_left > 0 ? " (graphic items come after your first items as a new moderator)"
+                                            : "");
     if (nlive == 0 && (m.last_end == 0 || c->now_ms - m.last_end >= c->cfg->mod_break_ms || m.streak_start <= 0))
         if (store_exec(c->db, SQL_MOD_MOD_STREAK, err, "iii", w, c->now_ms, m.last_end)) return err->code;
     return views(c, got, ngot, out, err);
@@ -280,7 +304,7 @@ int mod_item_unblur(mod_ctx *c, int64_t id, json_t **out, vis_err *err)
     if (store_exec(c->db, SQL_MOD_ITEM_BLUR_ALL, err, "i", c->who->id) ||
         store_exec(c->db, SQL_MOD_ITEM_UNBLUR, err, "i", id) ||
         mod_journal(c, "unblurred", c->who->id, subj, false, NULL, 0, 0,
-                    json_pack("{s:I, s:s, s:b}", "item", (json_int_t)id, "category", it.category, "graphic",
+                    JSON_PACK("{s:I, s:s, s:b}", "item", (json_int_t)id, "category", it.category, "graphic",
                               (int)it.graphic),
                     err))
         return err->code;
@@ -297,7 +321,7 @@ int mod_item_skip(mod_ctx *c, int64_t id, json_t **out, vis_err *err)
         store_exec(c->db, SQL_MOD_SKIP_ADD, err, "ii", id, c->who->id) ||
         store_exec(c->db, SQL_MOD_ITEM_REOPEN, err, "i", id))
         return err->code;
-    *out = json_pack("{s:I, s:s}", "item_id", (json_int_t)id, "state", "open");
+    *out = JSON_PACK("{s:I, s:s}", "item_id", (json_int_t)id, "state", "open");
     return 0;
 }
 
@@ -316,7 +340,7 @@ int mod_item_escalate(mod_ctx *c, int64_t id, json_t *b, json_t **out, vis_err *
         return vis_errf(err, VIS_ECONFLICT, "already_senior", NULL, "item %lld is already in a senior queue", (long long)id);
     if (mod_queue_flags(c, target, &g, &cs, NULL, err)) return err->code;
     if (mod_lease_end(c, &it, c->now_ms, "escalated",
-                      json_pack("{s:s, s:I, s:I}", "reason", jv_str(b, "reason", ""), "from_queue",
+                      JSON_PACK("{s:s, s:I, s:I}", "reason", jv_str(b, "reason", ""), "from_queue",
                                 (json_int_t)it.queue_id, "to_queue", (json_int_t)target),
                       err) ||
         store_exec(c->db, SQL_MOD_ITEM_MOVE, err, "iiii", id, target, (int64_t)(g || it.graphic),
@@ -324,7 +348,7 @@ int mod_item_escalate(mod_ctx *c, int64_t id, json_t *b, json_t **out, vis_err *
         store_exec(c->db, SQL_MOD_SKIP_ADD, err, "ii", id, c->who->id) || /* for another, more senior look */
         store_exec(c->db, SQL_MOD_ITEM_REOPEN, err, "i", id))
         return err->code;
-    *out = json_pack("{s:I, s:s, s:I}", "item_id", (json_int_t)id, "state", "open", "queue", (json_int_t)target);
+    *out = JSON_PACK("{s:I, s:s, s:I}", "item_id", (json_int_t)id, "state", "open", "queue", (json_int_t)target);
     return 0;
 }
 
@@ -348,7 +372,7 @@ int mod_me(mod_ctx *c, json_t **out, vis_err *err)
     int r = -1;
     if (q) {
         while ((r = store_row(q, err)) == 1)
-            json_array_append_new(cats, json_pack("{s:s, s:b, s:I, s:f, s:I}", "category", store_col_text(q, 0),
+            json_array_append_new(cats, JSON_PACK("{s:s, s:b, s:I, s:f, s:I}", "category", store_col_text(q, 0),
                                                   "graphic", (int)store_col_i64(q, 1), "ms",
                                                   (json_int_t)store_col_i64(q, 2), "minutes",
                                                   store_col_i64(q, 2) / 60000.0, "paid_micros",
@@ -363,17 +387,22 @@ int mod_me(mod_ctx *c, json_t **out, vis_err *err)
         return err->code ? err->code : VIS_ESTORE;
     }
     int64_t budget = c->cfg->mod_exposure_budget_ms;
-    *out = json_pack("{s:I, s:o, s:o, s:b, s:b, s:o, s:s, s:I, s:I}", "worker_id", (json_int_t)w, "languages", langs,
+    *out = JSON_PACK("{s:I, s:o, s:o, s:b, s:b, s:o, s:s, s:I, s:I}", "worker_id", (json_int_t)w, "languages", langs,
                      "opt_outs", opt, "child_safety", (int)m.child_safety, "senior", (int)m.senior, "leases", leases,
                      "pay_basis", "per hour of review (never per item; no speed target)", "hourly_micros",
                      (json_int_t)mod_rate(c), "lease_ms", (json_int_t)c->cfg->mod_lease_ms);
     json_object_set_new(*out, "exposure",
-                        json_pack("{s:I, s:I, s:I, s:b, s:o, s:i}", "graphic_today_ms", (json_int_t)spent,
+                        JSON_PACK("{s:I, s:I, s:I, s:b, s:o, s:i}", "graphic_today_ms", (json_int_t)spent,
                                   "budget_ms", (json_int_t)budget, "remaining_ms",
                                   (json_int_t)(spent < budget ? budget - spent : 0), "graphic_queues_open",
                                   spent < budget, "by_category_30d", cats, "period_days", 30));
+    json_object_set_new(*out, "now_ms", json_integer(c->now_ms)); /* the platform's clock, for countdowns */
+    json_object_set_new(*out, "onboarding",
+                        JSON_PACK("{s:b, s:I, s:I, s:I}", "done", m.onboarded_ms > 0, "onboarded_ms",
+                                  (json_int_t)m.onboarded_ms, "gentle_items_left", (json_int_t)m.gentle_left,
+                                  "gentle_items", (json_int_t)c->cfg->mod_onboarding_items));
     json_object_set_new(*out, "break",
-                        json_pack("{s:I, s:I, s:I, s:b, s:I}", "continuous_ms", (json_int_t)cont, "limit_ms",
+                        JSON_PACK("{s:I, s:I, s:I, s:b, s:I}", "continuous_ms", (json_int_t)cont, "limit_ms",
                                   (json_int_t)c->cfg->mod_continuous_limit_ms, "break_ms",
                                   (json_int_t)c->cfg->mod_break_ms, "required", until > 0, "until_ms",
                                   (json_int_t)until));
@@ -386,13 +415,35 @@ static const jv_field me_fields[] = {
     {NULL, 0, 0, 0, 0},
 };
 
-int mod_me_set(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
+/* Items held in a category the moderator has just opted out of go back to
+ * the queue at once: the lease ends (its time paid, exposure recorded,
+ * journalled as released_opt_out). Their ids are appended to released. */
+static int release_opted_out(mod_ctx *c, int64_t w, json_t *released, vis_err *err)
 {
-    if (jv_check(b, me_fields, err)) return err->code;
+    int64_t ids[100];
+    int n = 0, r;
+    store_stmt *q = store_query(c->db, SQL_MOD_ITEMS_OPTED_OUT, err, "i", w);
+    if (!q) return err->code;
+    while ((r = store_row(q, err)) == 1)
+        if (n < 100) ids[n++] = store_col_i64(q, 0);
+    store_done(q);
+    if (r < 0) return err->code;
+    for (int i = 0; i < n; i++) {
+        mod_item it;
+        if (mod_item_load(c, ids[i], &it, err) ||
+            mod_lease_end(c, &it, c->now_ms, "released_opt_out",
+                          JSON_PACK("{s:s}", "reason", "the moderator opted out of this category"), err) ||
+            store_exec(c->db, SQL_MOD_ITEM_REOPEN, err, "i", ids[i]))
+            return err->code;
+        json_array_append_new(released, json_integer(ids[i]));
+    }
+    return 0;
+}
+
+/* Languages and opt-outs (either may be NULL: unchanged); journalled. */
+static int set_prefs(mod_ctx *c, json_t *langs, json_t *opt, json_t *released, vis_err *err)
+{
     int64_t w = c->who->id;
-    mod_moderator m;
-    if (mod_moderator_get(c, w, &m, err)) return err->code;
-    json_t *langs = json_object_get(b, "languages"), *opt = json_object_get(b, "opt_outs");
     if (json_array_size(langs) > 50 || json_array_size(opt) > 50)
         return vis_errf(err, VIS_EINVAL, "invalid_field", langs && json_array_size(langs) > 50 ? "languages" : "opt_outs",
                         "at most 50 entries");
@@ -429,13 +480,74 @@ int mod_me_set(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     char subj[48];
     snprintf(subj, sizeof subj, "moderator:%lld", (long long)w);
     if (mod_journal(c, "preferences_set", w, subj, false, NULL, 0, 0,
-                    json_pack("{s:O, s:O}", "languages", jl, "opt_outs", jo), err)) {
+                    JSON_PACK("{s:O, s:O}", "languages", jl, "opt_outs", jo), err)) {
         json_decref(jl);
         json_decref(jo);
         return err->code;
     }
     json_decref(jl);
     json_decref(jo);
+    /* opting out releases what is held in that category, at once */
+    return opt ? release_opted_out(c, w, released, err) : 0;
+}
+
+int mod_me_set(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
+{
+    if (jv_check(b, me_fields, err)) return err->code;
+    mod_moderator m;
+    if (mod_moderator_get(c, c->who->id, &m, err)) return err->code;
+    json_t *langs = json_object_get(b, "languages");
+    if (langs && json_array_size(langs) == 0 && m.onboarded_ms > 0)
+        return vis_errf(err, VIS_EINVAL, "languages_required", "languages",
+                        "declare at least one language you review in");
+    json_t *released = json_array();
+    if (set_prefs(c, langs, json_object_get(b, "opt_outs"), released, err) || mod_me(c, out, err)) {
+        json_decref(released);
+        return err->code;
+    }
+    json_object_set_new(*out, "released", released);
+    return 0;
+}
+
+int mod_onboarding(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
+{
+    static const jv_field f[] = {{"languages", JV_ARRAY, true, 0, 0},
+                                 {"opt_outs", JV_ARRAY, false, 0, 0},
+                                 {"briefing_read", JV_BOOL, true, 0, 0},
+                                 {"exposure_acknowledged", JV_BOOL, true, 0, 0},
+                                 {NULL, 0, 0, 0, 0}};
+    if (jv_check(b, f, err)) return err->code;
+    int64_t w = c->who->id;
+    mod_moderator m;
+    if (mod_moderator_get(c, w, &m, err)) return err->code;
+    if (m.onboarded_ms > 0)
+        return vis_errf(err, VIS_ECONFLICT, "already_onboarded", NULL,
+                        "your onboarding is complete; change languages and opt-outs with POST /v1/moderation/me");
+    if (!jv_bool(b, "briefing_read", false))
+        return vis_errf(err, VIS_EINVAL, "briefing_required", "briefing_read", "read the wellbeing briefing first");
+    if (!jv_bool(b, "exposure_acknowledged", false))
+        return vis_errf(err, VIS_EINVAL, "acknowledgement_required", "exposure_acknowledged",
+                        "acknowledge the daily exposure budget and the mandatory breaks");
+    json_t *langs = json_object_get(b, "languages");
+    if (json_array_size(langs) == 0)
+        return vis_errf(err, VIS_EINVAL, "languages_required", "languages",
+                        "declare at least one language you review in");
+    json_t *opt = json_object_get(b, "opt_outs");
+    json_t *released = json_array();
+    int rc = set_prefs(c, langs, opt ? opt : NULL, released, err);
+    json_decref(released);
+    if (rc) return rc;
+    char subj[48];
+    snprintf(subj, sizeof subj, "moderator:%lld", (long long)w);
+    if (store_exec(c->db, SQL_MOD_MOD_ONBOARD, err, "iii", w, c->now_ms, c->cfg->mod_onboarding_items) ||
+        mod_journal(c, "onboarded", w, subj, false, NULL, 0, 0,
+                    JSON_PACK("{s:b, s:b, s:I, s:I, s:I, s:I}", "briefing_read", 1, "exposure_acknowledged", 1,
+                              "gentle_items", (json_int_t)c->cfg->mod_onboarding_items, "exposure_budget_ms",
+                              (json_int_t)c->cfg->mod_exposure_budget_ms, "continuous_limit_ms",
+                              (json_int_t)c->cfg->mod_continuous_limit_ms, "break_ms",
+                              (json_int_t)c->cfg->mod_break_ms),
+                    err))
+        return err->code;
     return mod_me(c, out, err);
 }
 
@@ -446,7 +558,7 @@ int mod_queues_list(mod_ctx *c, json_t **out, vis_err *err)
     json_t *arr = json_array();
     int r;
     while ((r = store_row(q, err)) == 1)
-        json_array_append_new(arr, json_pack("{s:I, s:s, s:b, s:b, s:b, s:I, s:I}", "id",
+        json_array_append_new(arr, JSON_PACK("{s:I, s:s, s:b, s:b, s:b, s:I, s:I}", "id",
                                              (json_int_t)store_col_i64(q, 0), "name", store_col_text(q, 1), "graphic",
                                              (int)store_col_i64(q, 2), "child_safety", (int)store_col_i64(q, 3),
                                              "senior", (int)store_col_i64(q, 4), "open", (json_int_t)store_col_i64(q, 5),
@@ -456,7 +568,7 @@ int mod_queues_list(mod_ctx *c, json_t **out, vis_err *err)
         json_decref(arr);
         return err->code;
     }
-    *out = json_pack("{s:o}", "queues", arr);
+    *out = JSON_PACK("{s:o}", "queues", arr);
     return 0;
 }
 
@@ -479,9 +591,9 @@ int mod_moderator_set(mod_ctx *c, int64_t worker, json_t *b, json_t **out, vis_e
     snprintf(subj, sizeof subj, "moderator:%lld", (long long)worker);
     if (store_exec(c->db, SQL_MOD_MOD_ROLES, err, "iii", worker, cs, sen) ||
         mod_journal(c, "roles_set", worker, subj, false, NULL, 0, 0,
-                    json_pack("{s:b, s:b}", "child_safety", (int)cs, "senior", (int)sen), err))
+                    JSON_PACK("{s:b, s:b}", "child_safety", (int)cs, "senior", (int)sen), err))
         return err->code;
-    *out = json_pack("{s:I, s:b, s:b}", "worker_id", (json_int_t)worker, "child_safety", (int)cs, "senior", (int)sen);
+    *out = JSON_PACK("{s:I, s:b, s:b}", "worker_id", (json_int_t)worker, "child_safety", (int)cs, "senior", (int)sen);
     return 0;
 }
 
@@ -500,7 +612,7 @@ int mod_queue_create(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     if (cs) g = 1; /* child-safety material is always treated as graphic */
     if (store_exec(c->db, SQL_MOD_QUEUE_INSERT, err, "tiiii", name, g, cs, sen, c->now_ms)) return err->code;
     id = store_last_id(c->db);
-    *out = json_pack("{s:I, s:s, s:b, s:b, s:b}", "id", (json_int_t)id, "name", name, "graphic", (int)g, "child_safety",
+    *out = JSON_PACK("{s:I, s:s, s:b, s:b, s:b}", "id", (json_int_t)id, "name", name, "graphic", (int)g, "child_safety",
                      (int)cs, "senior", (int)sen);
     return 0;
 }
@@ -533,7 +645,7 @@ int mod_rule_create(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     if (store_exec(c->db, SQL_MOD_RULE_INSERT, err, "iittII", jv_int(b, "position", 100), queue, cat,
                    lin ? lang : NULL, client, jv_int(b, "min_severity", -1)))
         return err->code;
-    *out = json_pack("{s:I}", "id", (json_int_t)store_last_id(c->db));
+    *out = JSON_PACK("{s:I}", "id", (json_int_t)store_last_id(c->db));
     return 0;
 }
 
@@ -544,7 +656,7 @@ int mod_rules_list(mod_ctx *c, json_t **out, vis_err *err)
     json_t *arr = json_array();
     int r;
     while ((r = store_row(q, err)) == 1) {
-        json_t *o = json_pack("{s:I, s:I, s:I}", "id", (json_int_t)store_col_i64(q, 0), "position",
+        json_t *o = JSON_PACK("{s:I, s:I, s:I}", "id", (json_int_t)store_col_i64(q, 0), "position",
                               (json_int_t)store_col_i64(q, 1), "queue", (json_int_t)store_col_i64(q, 2));
         const char *cat = store_col_text(q, 3), *lang = store_col_text(q, 4);
         int64_t cl = store_col_i64(q, 5), sev = store_col_i64(q, 6);
@@ -559,6 +671,6 @@ int mod_rules_list(mod_ctx *c, json_t **out, vis_err *err)
         json_decref(arr);
         return err->code;
     }
-    *out = json_pack("{s:o}", "rules", arr);
+    *out = JSON_PACK("{s:o}", "rules", arr);
     return 0;
 }

@@ -98,6 +98,10 @@ extern const char store_schema_moderation_8[];
 extern const char store_schema_moderation_9[];
 extern const char store_schema_dispatch_12[];
 extern const char store_schema_dispatch_13[];
+extern const char store_schema_dispatch_14[];
+extern const char store_schema_dispatch_15[];
+extern const char store_schema_moderation_16[];
+extern const char store_schema_microwork_17[];
 
 /* Idempotency keys remember a fingerprint of the request (method, path,
  * body) and expire (idempotency.ttl_hours): migration 10. */
@@ -120,5 +124,9 @@ const store_migration store_migrations[] = {
     {11, "micro-work: per-worker fair-pay totals on each batch, approved answers by duration", store_schema_microwork_11, NULL},
     {12, "dispatch: couriers off duty, jobs handed back, location exceptions", store_schema_dispatch_12, NULL},
     {13, "dispatch: courier onboarding, service areas, online time inside them", store_schema_dispatch_13, NULL},
+    {14, "dispatch: status callbacks to restaurants, drop-off contacts, alerts", store_schema_dispatch_14, NULL},
+    {15, "dispatch: courier vehicles, booked slots", store_schema_dispatch_15, NULL},
+    {16, "moderation: moderators' onboarding, the catalogue of terms clauses", store_schema_moderation_16, NULL},
+    {17, "micro-work: the client's template preview", store_schema_microwork_17, NULL},
     {0, NULL, NULL, NULL},
 };

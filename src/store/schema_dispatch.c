@@ -167,3 +167,84 @@ const char store_schema_dispatch_13[] =
     " updated_ms INTEGER NOT NULL,"
     " admin_id INTEGER NOT NULL) STRICT;"
     "ALTER TABLE disp_shifts ADD COLUMN inside_ms INTEGER NOT NULL DEFAULT 0;";
+
+/* Migration 15 (issue 15, vehicles and booked slots). A courier's vehicle
+ * (no row = bicycle, the reference vehicle of dispatch.speed_m_per_min),
+ * set by the courier or an admin and journalled. Slots: an admin publishes
+ * slots per service area (by the area's name, as areas are replaced whole;
+ * start, end, capacity); couriers book and cancel them (a cancellation keeps
+ * its row, with `late` = after the cut-off: recorded, never sanctioned). */
+const char store_schema_dispatch_15[] =
+    "CREATE TABLE disp_vehicles("
+    " courier_id INTEGER PRIMARY KEY REFERENCES accounts(id),"
+    " vehicle TEXT NOT NULL CHECK (vehicle = 'walking' OR vehicle = 'bicycle' OR vehicle = 'e_bike' OR"
+    " vehicle = 'scooter' OR vehicle = 'car'),"
+    " since_ms INTEGER NOT NULL,"
+    " set_by INTEGER NOT NULL) STRICT;"
+    "CREATE TABLE disp_slots("
+    " id INTEGER PRIMARY KEY,"
+    " area TEXT NOT NULL,"
+    " start_ms INTEGER NOT NULL,"
+    " end_ms INTEGER NOT NULL CHECK (end_ms > start_ms),"
+    " capacity INTEGER NOT NULL CHECK (capacity >= 1),"
+    " created_ms INTEGER NOT NULL,"
+    " admin_id INTEGER NOT NULL) STRICT;"
+    "CREATE INDEX disp_slots_time ON disp_slots(start_ms);"
+    "CREATE TABLE disp_slot_bookings("
+    " id INTEGER PRIMARY KEY,"
+    " slot_id INTEGER NOT NULL REFERENCES disp_slots(id),"
+    " courier_id INTEGER NOT NULL REFERENCES accounts(id),"
+    " booked_ms INTEGER NOT NULL,"
+    " cancelled_ms INTEGER,"
+    " late INTEGER NOT NULL DEFAULT 0,"
+    " reason TEXT NOT NULL DEFAULT '') STRICT;"
+    "CREATE UNIQUE INDEX disp_slot_bookings_live ON disp_slot_bookings(slot_id, courier_id)"
+    " WHERE cancelled_ms IS NULL;"
+    "CREATE INDEX disp_slot_bookings_courier ON disp_slot_bookings(courier_id, slot_id);";
+
+/* ---- h-notify ---- */
+/* migration 14 (issue 15, day one): delivery status callbacks to the
+ * restaurant (its URL and signing secret; the outbox, delivered by
+ * core/webhook.c; the journal cursor the outbox is filled from), drop-off
+ * contact details (their own table: shown only to the assigned courier while
+ * the job is live; the phone and name erased after a retention) and the
+ * alerts raised once per job (no courier found, late). */
+const char store_schema_dispatch_14[] =
+    "CREATE TABLE disp_hooks("
+    " client_id INTEGER PRIMARY KEY REFERENCES accounts(id),"
+    " url TEXT NOT NULL DEFAULT '',"
+    " secret TEXT NOT NULL DEFAULT '',"
+    " updated_ms INTEGER NOT NULL) STRICT;"
+    "CREATE TABLE disp_callbacks("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER NOT NULL,"
+    " job_id INTEGER NOT NULL,"
+    " event TEXT NOT NULL,"
+    " body TEXT NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'pending' CHECK (state = 'pending' OR state = 'delivered'),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_ms INTEGER NOT NULL,"
+    " last_error TEXT NOT NULL DEFAULT '',"
+    " last_status INTEGER,"
+    " created_ms INTEGER NOT NULL,"
+    " delivered_ms INTEGER) STRICT;"
+    "CREATE INDEX disp_callbacks_due ON disp_callbacks(state, next_ms);"
+    "CREATE INDEX disp_callbacks_client ON disp_callbacks(client_id, id);"
+    "CREATE TABLE disp_notify_cursor("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " journal_id INTEGER NOT NULL) STRICT;"
+    "INSERT INTO disp_notify_cursor(id, journal_id) SELECT 1, COALESCE(MAX(id), 0) FROM journal;"
+    "CREATE TABLE disp_dropoffs("
+    " job_id INTEGER PRIMARY KEY REFERENCES disp_jobs(id),"
+    " address TEXT NOT NULL DEFAULT '',"
+    " recipient_name TEXT NOT NULL DEFAULT '',"
+    " phone TEXT NOT NULL DEFAULT '',"
+    " instructions TEXT NOT NULL DEFAULT '',"
+    " erased_ms INTEGER) STRICT;"
+    "CREATE TABLE disp_alerts("
+    " job_id INTEGER NOT NULL REFERENCES disp_jobs(id),"
+    " kind TEXT NOT NULL CHECK (kind = 'no_courier_found' OR kind = 'late'),"
+    " since_ms INTEGER NOT NULL,"
+    " raised_ms INTEGER NOT NULL,"
+    " reason TEXT NOT NULL DEFAULT '',"
+    " PRIMARY KEY (job_id, kind)) STRICT;";

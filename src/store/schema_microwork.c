@@ -144,3 +144,15 @@ const char store_schema_microwork_11[] =
     "  AND a.state = 'approved');"
     "CREATE INDEX mw_assignments_approved ON mw_assignments(batch_id, worker_id, duration_ms)"
     " WHERE state = 'approved';";
+
+/* Migration 17: the client's template preview (issue 16). The console's
+ * template editor stores the draft template and sample values here as the
+ * client types; GET /v1/batches/preview/frame renders it as the worker's
+ * task frame renders a task (its own sandboxed document), so the untrusted
+ * template never runs in the console's origin. One row per client. */
+const char store_schema_microwork_17[] =
+    "CREATE TABLE mw_previews("
+    " client_id INTEGER NOT NULL PRIMARY KEY REFERENCES accounts(id),"
+    " template TEXT NOT NULL,"
+    " data TEXT NOT NULL,"
+    " updated_ms INTEGER NOT NULL) STRICT;";

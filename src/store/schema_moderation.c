@@ -234,3 +234,22 @@ const char store_schema_moderation_9[] =
     " submitted_ms INTEGER,"
     " created_ms INTEGER NOT NULL) STRICT;"
     "CREATE INDEX mod_tdb_due ON mod_tdb(next_ms) WHERE state = 'pending';";
+
+/* migration 16: onboarding of moderators (a wellbeing briefing, languages,
+ * opt-outs, the exposure budget and breaks acknowledged: claims are refused
+ * until then; the first moderation.onboarding_items claimed items are
+ * never graphic: gentle_left counts them down), and the catalogue of terms
+ * clauses that decisions on terms grounds name (admin-managed; a retired
+ * clause is no longer offered, statements that named it keep it). */
+const char store_schema_moderation_16[] =
+    "ALTER TABLE mod_moderators ADD COLUMN onboarded_ms INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE mod_moderators ADD COLUMN gentle_left INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE mod_decisions ADD COLUMN clause_id INTEGER;"
+    "CREATE TABLE mod_clauses("
+    " id INTEGER PRIMARY KEY,"
+    " code TEXT NOT NULL UNIQUE,"
+    " title TEXT NOT NULL,"
+    " text TEXT NOT NULL,"
+    " active INTEGER NOT NULL DEFAULT 1,"
+    " created_ms INTEGER NOT NULL,"
+    " retired_ms INTEGER) STRICT;";

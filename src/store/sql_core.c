@@ -8,6 +8,14 @@ const char SQL_ACCOUNT_BY_ID[] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE id
 const char SQL_ACCOUNT_BY_EMAIL[] = "SELECT " ACCOUNT_COLS ", pw_hash FROM accounts WHERE email = $1";
 const char SQL_ACCOUNT_COUNT_ROLE[] = "SELECT COUNT(*) FROM accounts WHERE role = $1";
 const char SQL_ACCOUNT_EMAIL_EXISTS[] = "SELECT 1 FROM accounts WHERE email = $1";
+const char SQL_ACCOUNT_SET_STATUS[] = "UPDATE accounts SET status = $2 WHERE id = $1";
+const char SQL_ACCOUNT_LIST[] =
+    "SELECT " ACCOUNT_COLS " FROM accounts"
+    " WHERE ($1 = '' OR role = $1) AND ($2 = '' OR status = $2)"
+    /* "contains $3", written the same on SQLite and PostgreSQL (no instr,
+       no LIKE wildcards to escape): removing $3 changes the text */
+    " AND ($3 = '' OR replace(lower(name), $3, '') <> lower(name) OR replace(email, $3, '') <> email) AND id > $4"
+    " ORDER BY id LIMIT $5";
 const char SQL_TOKEN_INSERT[] =
     "INSERT INTO tokens(hash, account_id, label, created_ms, expires_ms) VALUES ($1, $2, $3, $4, $5)";
 const char SQL_TOKEN_LOOKUP[] =
@@ -59,4 +67,4 @@ const char SQL_SETTING_GET[] = "SELECT value FROM settings WHERE key = $1";
 const char SQL_SETTING_PUT[] =
     "INSERT INTO settings(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 const char SQL_LEDGER_ACCOUNT_INFO[] =
-    "SELECT kind, owner_id, balance, may_go_negative, currency FROM ledger_accounts WHERE id = $1";
+    "SELECT kind, owner_id, balance, may_go_negative, currency, ref FROM ledger_accounts WHERE id = $1";

@@ -12,6 +12,8 @@ extern const char SQL_ACCOUNT_BY_ID[];       /* id -> id,role,name,email,status,
 extern const char SQL_ACCOUNT_BY_EMAIL[];    /* email -> id,role,name,email,status,created_ms,pw_hash */
 extern const char SQL_ACCOUNT_COUNT_ROLE[];  /* role -> count */
 extern const char SQL_ACCOUNT_EMAIL_EXISTS[]; /* email -> 1 */
+extern const char SQL_ACCOUNT_SET_STATUS[];  /* id,status */
+extern const char SQL_ACCOUNT_LIST[];        /* role|'',status|'',q (lower-case)|'',after,limit -> ACCOUNT cols */
 extern const char SQL_TOKEN_INSERT[];        /* hash,account,label,created,expires|NULL */
 extern const char SQL_TOKEN_LOOKUP[];        /* hash,now -> id,role,name,email,status,created_ms */
 extern const char SQL_TOKEN_REVOKE[];        /* hash */

@@ -146,7 +146,8 @@ const char SQL_DISP_BOARD_COURIERS[] =
     "SELECT c.courier_id, a.name, c.shift_id, s.start_ms, c.lat_e6, c.lon_e6, c.pos_ms, c.idle_since_ms,"
     " (SELECT COUNT(*) FROM disp_jobs j WHERE j.courier_id = c.courier_id AND j.state IN ('assigned', 'picked_up')),"
     " (SELECT COUNT(*) FROM disp_offers o WHERE o.courier_id = c.courier_id AND o.state = 'pending'"
-    "  AND o.expires_ms > $1), d.since_ms, d.reason, d.admin_id"
+    "  AND o.expires_ms > $1), d.since_ms, d.reason, d.admin_id,"
+    " COALESCE((SELECT v.vehicle FROM disp_vehicles v WHERE v.courier_id = c.courier_id), 'bicycle')"
     " FROM disp_couriers c JOIN accounts a ON a.id = c.courier_id JOIN disp_shifts s ON s.id = c.shift_id"
     " LEFT JOIN disp_off_duty d ON d.courier_id = c.courier_id"
     " WHERE c.shift_id IS NOT NULL ORDER BY c.courier_id";
@@ -178,9 +179,141 @@ const char SQL_DISP_ONBOARD_SET[] =
     "INSERT INTO disp_onboarding(courier_id, state, reason, since_ms, admin_id) VALUES ($1, $2, $3, $4, $5)"
     " ON CONFLICT (courier_id) DO UPDATE SET state = excluded.state, reason = excluded.reason,"
     " since_ms = excluded.since_ms, admin_id = excluded.admin_id";
+/* worker accounts by onboarding state (no row: 'applied') */
+const char SQL_DISP_ONBOARD_LIST[] =
+    "SELECT a.id, a.name, a.email, COALESCE(o.state, 'applied'), COALESCE(o.reason, ''), o.since_ms, o.admin_id"
+    " FROM accounts a LEFT JOIN disp_onboarding o ON o.courier_id = a.id"
+    " WHERE a.role = 'worker' AND ($1 = '' OR COALESCE(o.state, 'applied') = $1) AND a.id > $2"
+    " ORDER BY a.id LIMIT $3";
 const char SQL_DISP_AREAS_ALL[] = "SELECT id, name, points, updated_ms, admin_id FROM disp_areas ORDER BY id";
 const char SQL_DISP_AREAS_CLEAR[] = "DELETE FROM disp_areas";
 const char SQL_DISP_AREA_INSERT[] =
     "INSERT INTO disp_areas(name, points, updated_ms, admin_id) VALUES ($1, $2, $3, $4)";
 const char SQL_DISP_SHIFT_ADD_INSIDE[] = "UPDATE disp_shifts SET inside_ms = inside_ms + $2 WHERE id = $1";
 const char SQL_DISP_SHIFT_INSIDE[] = "SELECT inside_ms FROM disp_shifts WHERE id = $1";
+
+/* ---- h-fleet ---- vehicles and booked slots: migration 15 */
+const char SQL_DISP_VEHICLE_GET[] = "SELECT vehicle, since_ms, set_by FROM disp_vehicles WHERE courier_id = $1";
+const char SQL_DISP_VEHICLE_SET[] =
+    "INSERT INTO disp_vehicles(courier_id, vehicle, since_ms, set_by) VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT (courier_id) DO UPDATE SET vehicle = excluded.vehicle, since_ms = excluded.since_ms,"
+    " set_by = excluded.set_by";
+const char SQL_DISP_VEHICLES_ALL[] = "SELECT courier_id, vehicle FROM disp_vehicles ORDER BY courier_id";
+#define SLOT_SELECT \
+    "SELECT s.id, s.area, s.start_ms, s.end_ms, s.capacity," \
+    " (SELECT COUNT(*) FROM disp_slot_bookings b WHERE b.slot_id = s.id AND b.cancelled_ms IS NULL)," \
+    " (SELECT COUNT(*) FROM disp_slot_bookings b WHERE b.slot_id = s.id AND b.courier_id = $1" \
+    " AND b.cancelled_ms IS NULL) FROM disp_slots s"
+const char SQL_DISP_SLOT_INSERT[] =
+    "INSERT INTO disp_slots(area, start_ms, end_ms, capacity, created_ms, admin_id) VALUES ($1, $2, $3, $4, $5, $6)";
+const char SQL_DISP_SLOT_GET[] = SLOT_SELECT " WHERE s.id = $2";
+const char SQL_DISP_SLOTS_FROM[] = SLOT_SELECT " WHERE s.end_ms > $2 ORDER BY s.start_ms, s.id LIMIT 500";
+const char SQL_DISP_SLOT_BOOKED[] =
+    "SELECT COUNT(*) FROM disp_slot_bookings WHERE slot_id = $1 AND cancelled_ms IS NULL";
+const char SQL_DISP_SLOT_MINE[] =
+    "SELECT id FROM disp_slot_bookings WHERE slot_id = $1 AND courier_id = $2 AND cancelled_ms IS NULL";
+const char SQL_DISP_SLOT_BOOK[] =
+    "INSERT INTO disp_slot_bookings(slot_id, courier_id, booked_ms) VALUES ($1, $2, $3)";
+const char SQL_DISP_SLOT_CANCEL[] =
+    "UPDATE disp_slot_bookings SET cancelled_ms = $2, late = $3, reason = $4 WHERE id = $1 AND cancelled_ms IS NULL";
+/* the courier's live bookings overlapping [$2, $3), by start */
+const char SQL_DISP_SLOTS_OF_COURIER[] =
+    "SELECT s.area, s.start_ms, s.end_ms FROM disp_slot_bookings b JOIN disp_slots s ON s.id = b.slot_id"
+    " WHERE b.courier_id = $1 AND b.cancelled_ms IS NULL AND s.start_ms < $3 AND s.end_ms > $2"
+    " ORDER BY s.start_ms";
+
+/* ---- h-notify ---- */
+/* status callbacks to the restaurant: settings (client -> url, secret) */
+const char SQL_DISP_HOOK_GET[] = "SELECT url, secret FROM disp_hooks WHERE client_id = $1";
+/* client, url, secret, now */
+const char SQL_DISP_HOOK_PUT[] =
+    "INSERT INTO disp_hooks(client_id, url, secret, updated_ms) VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT(client_id) DO UPDATE SET url = excluded.url, secret = excluded.secret,"
+    " updated_ms = excluded.updated_ms";
+/* client, job, event, body, next, now */
+const char SQL_DISP_CB_INSERT[] =
+    "INSERT INTO disp_callbacks(client_id, job_id, event, body, next_ms, created_ms) VALUES ($1, $2, $3, $4, $5, $6)";
+/* now, limit -> id, client, body, attempts, url, secret */
+const char SQL_DISP_CB_DUE[] =
+    "SELECT c.id, c.client_id, c.body, c.attempts, COALESCE(h.url, ''), COALESCE(h.secret, '')"
+    " FROM disp_callbacks c LEFT JOIN disp_hooks h ON h.client_id = c.client_id"
+    " WHERE c.state = 'pending' AND c.next_ms <= $1 ORDER BY c.next_ms, c.id LIMIT $2";
+/* id, now, status */
+const char SQL_DISP_CB_DELIVERED[] =
+    "UPDATE disp_callbacks SET state = 'delivered', attempts = attempts + 1, delivered_ms = $2, last_status = $3,"
+    " last_error = '' WHERE id = $1";
+/* id, next, error, status|NULL */
+const char SQL_DISP_CB_FAILED[] =
+    "UPDATE disp_callbacks SET attempts = attempts + 1, next_ms = $2, last_error = $3, last_status = $4 WHERE id = $1";
+/* client -> id, event, state, attempts, next, error, status, created, delivered */
+const char SQL_DISP_CB_OF_CLIENT[] =
+    "SELECT id, event, state, attempts, next_ms, last_error, COALESCE(last_status, -1), created_ms,"
+    " COALESCE(delivered_ms, -1) FROM disp_callbacks WHERE client_id = $1 ORDER BY id DESC LIMIT 200";
+/* the journal cursor the outbox is filled from */
+const char SQL_DISP_NOTIFY_CURSOR[] = "SELECT journal_id FROM disp_notify_cursor WHERE id = 1";
+const char SQL_DISP_NOTIFY_CURSOR_SET[] = "UPDATE disp_notify_cursor SET journal_id = $1 WHERE id = 1";
+/* after, limit -> id, at, event, payload */
+const char SQL_DISP_NOTIFY_EVENTS[] =
+    "SELECT id, at_ms, event, payload FROM journal WHERE family = 'dispatch' AND id > $1 ORDER BY id LIMIT $2";
+/* job -> client, state, url of the client's callbacks ('' = none) */
+const char SQL_DISP_NOTIFY_JOB[] =
+    "SELECT j.client_id, j.state, COALESCE(h.url, '') FROM disp_jobs j"
+    " LEFT JOIN disp_hooks h ON h.client_id = j.client_id WHERE j.id = $1";
+/* drop-off contact: job, address, name, phone, instructions */
+const char SQL_DISP_DROPOFF_PUT[] =
+    "INSERT INTO disp_dropoffs(job_id, address, recipient_name, phone, instructions) VALUES ($1, $2, $3, $4, $5)";
+/* job -> address, name, phone, instructions, erased|-1 */
+const char SQL_DISP_DROPOFF_GET[] =
+    "SELECT address, recipient_name, phone, instructions, COALESCE(erased_ms, -1) FROM disp_dropoffs WHERE job_id = $1";
+/* now, ended before: erase the name and phone of jobs delivered or cancelled before $2 */
+const char SQL_DISP_DROPOFF_ERASE[] =
+    "UPDATE disp_dropoffs SET recipient_name = '', phone = '', erased_ms = $1 WHERE erased_ms IS NULL"
+    " AND job_id IN (SELECT id FROM disp_jobs WHERE state IN ('delivered', 'cancelled')"
+    " AND COALESCE(delivered_ms, cancelled_ms) <= $2)";
+/* alerts. now, lead, alert -> id, since (the later of posting and release
+ * for offering), ready: jobs unassigned for alert ms since they could be
+ * offered, not yet alerted */
+const char SQL_DISP_ALERT_UNASSIGNED[] =
+    "SELECT j.id, CASE WHEN j.placed_ms > j.ready_ms - $2 THEN j.placed_ms ELSE j.ready_ms - $2 END, j.ready_ms"
+    " FROM disp_jobs j WHERE j.state IN ('open', 'offered') AND j.placed_ms <= $1"
+    " AND j.placed_ms <= $1 - $3 AND j.ready_ms - $2 <= $1 - $3"
+    " AND NOT EXISTS (SELECT 1 FROM disp_alerts a WHERE a.job_id = j.id AND a.kind = 'no_courier_found')"
+    " ORDER BY j.id LIMIT 200";
+/* now, grace -> id, promised (ready + quoted courier time): jobs not
+ * delivered by promised + grace, not yet alerted */
+const char SQL_DISP_ALERT_LATE[] =
+    "SELECT j.id, j.ready_ms + j.expected_ms FROM disp_jobs j"
+    " WHERE j.state IN ('open', 'offered', 'assigned', 'picked_up') AND j.placed_ms <= $1"
+    " AND j.ready_ms + j.expected_ms + $2 < $1"
+    " AND NOT EXISTS (SELECT 1 FROM disp_alerts a WHERE a.job_id = j.id AND a.kind = 'late')"
+    " ORDER BY j.id LIMIT 200";
+/* job, kind, since, now, reason */
+const char SQL_DISP_ALERT_INSERT[] =
+    "INSERT INTO disp_alerts(job_id, kind, since_ms, raised_ms, reason) VALUES ($1, $2, $3, $4, $5)";
+/* -> job, kind, since, raised, reason, state, promised, client, place: alerts
+ * of jobs still concerned (unassigned; not delivered) */
+const char SQL_DISP_ALERTS_OPEN[] =
+    "SELECT a.job_id, a.kind, a.since_ms, a.raised_ms, a.reason, j.state, j.ready_ms + j.expected_ms, j.client_id,"
+    " j.place_id FROM disp_alerts a JOIN disp_jobs j ON j.id = a.job_id"
+    " WHERE (a.kind = 'no_courier_found' AND j.state IN ('open', 'offered'))"
+    " OR (a.kind = 'late' AND j.state IN ('open', 'offered', 'assigned', 'picked_up'))"
+    " ORDER BY a.since_ms, a.job_id LIMIT 500";
+/* job -> offers made, declined, expired */
+const char SQL_DISP_JOB_OFFER_COUNTS[] =
+    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN o.state = 'declined' THEN 1 ELSE 0 END), 0),"
+    " COALESCE(SUM(CASE WHEN o.state = 'expired' THEN 1 ELSE 0 END), 0)"
+    " FROM disp_offer_jobs oj JOIN disp_offers o ON o.id = oj.offer_id WHERE oj.job_id = $1";
+/* -> couriers online and on duty */
+const char SQL_DISP_ONLINE_ON_DUTY[] =
+    "SELECT COUNT(*) FROM disp_couriers c WHERE c.shift_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM disp_off_duty d WHERE d.courier_id = c.courier_id)";
+
+/* ---- the restaurant's live jobs (issue 16: GET /v1/delivery/events) ---- */
+/* client, since -> ids of the client's jobs live now or ended at or after
+ * since (newest first) */
+const char SQL_DISP_CLIENT_CHANGED[] =
+    "SELECT id FROM disp_jobs WHERE client_id = $1 AND (state IN ('open', 'offered', 'assigned', 'picked_up')"
+    " OR delivered_ms >= $2 OR cancelled_ms >= $2) ORDER BY id DESC LIMIT 50";
+/* job -> kind, since, raised, reason: the alerts raised on a job */
+const char SQL_DISP_ALERTS_OF_JOB[] =
+    "SELECT kind, since_ms, raised_ms, reason FROM disp_alerts WHERE job_id = $1 ORDER BY raised_ms, kind";

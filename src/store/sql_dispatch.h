@@ -64,10 +64,49 @@ extern const char SQL_DISP_LOCEX_RECENT[];
 
 extern const char SQL_DISP_ONBOARD_GET[];
 extern const char SQL_DISP_ONBOARD_SET[];
+extern const char SQL_DISP_ONBOARD_LIST[]; /* state|'',after,limit -> id,name,email,state,reason,since_ms|NULL,admin|NULL */
 extern const char SQL_DISP_AREAS_ALL[];
 extern const char SQL_DISP_AREAS_CLEAR[];
 extern const char SQL_DISP_AREA_INSERT[];
 extern const char SQL_DISP_SHIFT_ADD_INSIDE[];
 extern const char SQL_DISP_SHIFT_INSIDE[];
+
+
+/* ---- h-fleet ---- vehicles and booked slots: migration 15 */
+extern const char SQL_DISP_VEHICLE_GET[];
+extern const char SQL_DISP_VEHICLE_SET[];
+extern const char SQL_DISP_VEHICLES_ALL[];
+extern const char SQL_DISP_SLOT_INSERT[];
+extern const char SQL_DISP_SLOT_GET[];
+extern const char SQL_DISP_SLOTS_FROM[];
+extern const char SQL_DISP_SLOT_BOOKED[];
+extern const char SQL_DISP_SLOT_MINE[];
+extern const char SQL_DISP_SLOT_BOOK[];
+extern const char SQL_DISP_SLOT_CANCEL[];
+extern const char SQL_DISP_SLOTS_OF_COURIER[];
+
+/* ---- h-notify ---- */
+extern const char SQL_DISP_HOOK_GET[];
+extern const char SQL_DISP_HOOK_PUT[];
+extern const char SQL_DISP_CB_INSERT[];
+extern const char SQL_DISP_CB_DUE[];
+extern const char SQL_DISP_CB_DELIVERED[];
+extern const char SQL_DISP_CB_FAILED[];
+extern const char SQL_DISP_CB_OF_CLIENT[];
+extern const char SQL_DISP_NOTIFY_CURSOR[];
+extern const char SQL_DISP_NOTIFY_CURSOR_SET[];
+extern const char SQL_DISP_NOTIFY_EVENTS[];
+extern const char SQL_DISP_NOTIFY_JOB[];
+extern const char SQL_DISP_DROPOFF_PUT[];
+extern const char SQL_DISP_DROPOFF_GET[];
+extern const char SQL_DISP_DROPOFF_ERASE[];
+extern const char SQL_DISP_ALERT_UNASSIGNED[];
+extern const char SQL_DISP_ALERT_LATE[];
+extern const char SQL_DISP_ALERT_INSERT[];
+extern const char SQL_DISP_ALERTS_OPEN[];
+extern const char SQL_DISP_JOB_OFFER_COUNTS[];
+extern const char SQL_DISP_ONLINE_ON_DUTY[];
+extern const char SQL_DISP_CLIENT_CHANGED[];
+extern const char SQL_DISP_ALERTS_OF_JOB[];
 
 #endif

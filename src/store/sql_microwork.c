@@ -36,8 +36,8 @@ const char SQL_MW_TASK_INSERT[] =
 const char SQL_MW_TASK_MAXSEQ[] = "SELECT COALESCE(MAX(seq), 0) FROM mw_tasks WHERE batch_id = $1";
 /* batch -> regular, control, regular closed */
 const char SQL_MW_TASK_COUNTS[] =
-    "SELECT COALESCE(SUM(is_control = 0), 0), COALESCE(SUM(is_control), 0),"
-    " COALESCE(SUM(is_control = 0 AND closed = 1), 0) FROM mw_tasks WHERE batch_id = $1";
+    "SELECT COALESCE(SUM(1 - is_control), 0), COALESCE(SUM(is_control), 0),"
+    " COALESCE(SUM(CASE WHEN is_control = 0 AND closed = 1 THEN 1 ELSE 0 END), 0) FROM mw_tasks WHERE batch_id = $1";
 /* batch, worker -> id, data */
 const char SQL_MW_TASK_NEXT[] =
     "SELECT t.id, t.data FROM mw_tasks t WHERE t.batch_id = $1 AND t.is_control = 0 AND t.closed = 0"
@@ -116,8 +116,10 @@ const char SQL_MW_ASG_TASK_ANSWERS[] =
     "SELECT worker_id, answer_key FROM mw_assignments WHERE task_id = $1 AND state IN ('submitted', 'approved')";
 /* batch -> leased, submitted, approved, rejected */
 const char SQL_MW_ASG_COUNTS[] =
-    "SELECT COALESCE(SUM(state = 'leased'), 0), COALESCE(SUM(state = 'submitted'), 0),"
-    " COALESCE(SUM(state = 'approved'), 0), COALESCE(SUM(state = 'rejected'), 0), COALESCE(SUM(flagged_fast), 0)"
+    "SELECT COALESCE(SUM(CASE WHEN state = 'leased' THEN 1 ELSE 0 END), 0),"
+    " COALESCE(SUM(CASE WHEN state = 'submitted' THEN 1 ELSE 0 END), 0),"
+    " COALESCE(SUM(CASE WHEN state = 'approved' THEN 1 ELSE 0 END), 0),"
+    " COALESCE(SUM(CASE WHEN state = 'rejected' THEN 1 ELSE 0 END), 0), COALESCE(SUM(flagged_fast), 0)"
     " FROM mw_assignments WHERE batch_id = $1";
 /* batch -> paid to workers, bonuses, time of submitted answers (ms) */
 const char SQL_MW_ASG_STATS[] =
@@ -155,8 +157,8 @@ const char SQL_MW_TASK_REGULAR_LEFT[] =
 /* batch, worker, is_control: count a claim (creating the row) */
 const char SQL_MW_WB_CLAIM_UPSERT[] =
     "INSERT INTO mw_worker_batch(batch_id, worker_id, answers, control_claims) VALUES ($1, $2, 1, $3)"
-    " ON CONFLICT (batch_id, worker_id) DO UPDATE SET answers = answers + 1,"
-    " control_claims = control_claims + excluded.control_claims";
+    " ON CONFLICT (batch_id, worker_id) DO UPDATE SET answers = mw_worker_batch.answers + 1,"
+    " control_claims = mw_worker_batch.control_claims + excluded.control_claims";
 /* batch, worker, correct(0/1) */
 const char SQL_MW_WB_CONTROL[] =
     "UPDATE mw_worker_batch SET control_answers = control_answers + 1, control_correct = control_correct + $3"
@@ -184,3 +186,14 @@ const char SQL_MW_APPEALS_ALL[] = "SELECT " APPEAL_COLS " FROM mw_appeals ORDER 
 const char SQL_MW_APPEALS_WORKER[] = "SELECT " APPEAL_COLS " FROM mw_appeals WHERE worker_id = $1 ORDER BY id";
 const char SQL_MW_APPEAL_BY_ASG[] = "SELECT id FROM mw_appeals WHERE assignment_id = $1";
 const char SQL_MW_BATCH_REVIEWED_ADD[] = "UPDATE mw_batches SET reviewed_n = reviewed_n + $2 WHERE id = $1";
+/* the client console (issue 16): each worker's approved answers on a batch
+   (count, active ms, rewards + top-ups), lowest hourly pay first */
+const char SQL_MW_WB_PAY_OF_BATCH[] =
+    "SELECT worker_id, approved_n, approved_ms, approved_paid_micros, rejected FROM mw_worker_batch"
+    " WHERE batch_id = $1 AND approved_n > 0 ORDER BY worker_id";
+/* the client's template preview: one per client, replaced as they type */
+const char SQL_MW_PREVIEW_SET[] =
+    "INSERT INTO mw_previews(client_id, template, data, updated_ms) VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT(client_id) DO UPDATE SET template = excluded.template, data = excluded.data,"
+    " updated_ms = excluded.updated_ms";
+const char SQL_MW_PREVIEW_GET[] = "SELECT template, data FROM mw_previews WHERE client_id = $1";

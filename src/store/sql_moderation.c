@@ -17,12 +17,22 @@ const char SQL_MOD_MOD_ENSURE[] =
     "INSERT INTO mod_moderators(worker_id, created_ms) VALUES ($1, $2) ON CONFLICT (worker_id) DO NOTHING";
 /* worker -> child_safety, senior, streak_start, last_end, paid_until */
 const char SQL_MOD_MOD_GET[] =
-    "SELECT child_safety, senior, streak_start_ms, last_end_ms, paid_until_ms FROM mod_moderators WHERE worker_id = $1";
+    "SELECT child_safety, senior, streak_start_ms, last_end_ms, paid_until_ms, onboarded_ms, gentle_left"
+    " FROM mod_moderators WHERE worker_id = $1";
 const char SQL_MOD_MOD_ROLES[] = "UPDATE mod_moderators SET child_safety = $2, senior = $3 WHERE worker_id = $1";
 const char SQL_MOD_MOD_STREAK[] = "UPDATE mod_moderators SET streak_start_ms = $2, last_end_ms = $3 WHERE worker_id = $1";
+/* worker, onboarded_ms, gentle_left */
+const char SQL_MOD_MOD_ONBOARD[] = "UPDATE mod_moderators SET onboarded_ms = $2, gentle_left = $3 WHERE worker_id = $1";
+const char SQL_MOD_MOD_GENTLE_DEC[] =
+    "UPDATE mod_moderators SET gentle_left = gentle_left - 1 WHERE worker_id = $1 AND gentle_left > 0";
+/* worker -> id of each live lease on a category the worker opted out of */
+const char SQL_MOD_ITEMS_OPTED_OUT[] =
+    "SELECT i.id FROM mod_items i JOIN mod_optouts o ON o.worker_id = i.lease_worker AND o.category = i.category"
+    " WHERE i.state = 'leased' AND i.lease_worker = $1 ORDER BY i.id";
 const char SQL_MOD_MOD_PAID_UNTIL[] = "UPDATE mod_moderators SET paid_until_ms = $2 WHERE worker_id = $1";
 const char SQL_MOD_LANGS_DEL[] = "DELETE FROM mod_langs WHERE worker_id = $1";
 const char SQL_MOD_LANG_ADD[] = "INSERT INTO mod_langs(worker_id, lang) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+const char SQL_MOD_LANG_COUNT[] = "SELECT COUNT(*) FROM mod_langs WHERE worker_id = $1";
 const char SQL_MOD_LANGS[] = "SELECT lang FROM mod_langs WHERE worker_id = $1 ORDER BY lang";
 const char SQL_MOD_OPTOUTS_DEL[] = "DELETE FROM mod_optouts WHERE worker_id = $1";
 const char SQL_MOD_OPTOUT_ADD[] = "INSERT INTO mod_optouts(worker_id, category) VALUES ($1, $2) ON CONFLICT DO NOTHING";
@@ -168,6 +178,7 @@ const char SQL_MOD_DECISION_INSERT[] =
     " detection_automated, moderator_id, score_ppm, threshold_ppm, model_version, statement, received_ms,"
     " created_ms, supersedes, audit_state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '{}', $13,"
     " $14, $15, $16)";
+const char SQL_MOD_DECISION_CLAUSE[] = "UPDATE mod_decisions SET clause_id = $2 WHERE id = $1";
 const char SQL_MOD_DECISION_STATEMENT[] = "UPDATE mod_decisions SET statement = $2 WHERE id = $1";
 /* id -> id, client, content, item, action, category, ground, automated, detection, moderator, score,
    threshold, version, statement, received, created, supersedes, superseded_by, audit_state */
@@ -313,3 +324,13 @@ const char SQL_MOD_TDB_LIST[] =
     " COALESCE(submitted_ms, -1) FROM mod_tdb"
     " ORDER BY CASE WHEN state = 'rejected' THEN 0 WHEN attempts > 0 AND state = 'pending' THEN 1 ELSE 2 END,"
     " decision_id DESC LIMIT 200";
+
+/* the catalogue of terms clauses: code, title, text, now */
+const char SQL_MOD_CLAUSE_INSERT[] = "INSERT INTO mod_clauses(code, title, text, created_ms) VALUES ($1, $2, $3, $4)";
+/* -> id, code, title, text, active (active first, then by code) */
+const char SQL_MOD_CLAUSES[] =
+    "SELECT id, code, title, text, active FROM mod_clauses ORDER BY active DESC, code, id";
+const char SQL_MOD_CLAUSE_GET[] = "SELECT id, code, title, text, active FROM mod_clauses WHERE id = $1";
+const char SQL_MOD_CLAUSE_BY_CODE[] = "SELECT id, code, title, text, active FROM mod_clauses WHERE code = $1";
+/* id, now */
+const char SQL_MOD_CLAUSE_RETIRE[] = "UPDATE mod_clauses SET active = 0, retired_ms = $2 WHERE id = $1 AND active = 1";

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "base/mem.h"
-#include "core/clock.h"
+#include "base/clock.h"
 #include "store/store_int.h"
 
 bool store_is_pg(const char *path)
@@ -320,6 +320,7 @@ int store_migrate(store *s, int64_t now_ms, vis_err *err)
         if (r == 1) continue;
         if (store_begin(s, err)) return VIS_ESTORE;
         if ((m->sql && script(s, m->sql, err)) || (m->fn && m->fn(s, err)) ||
+            (s->drv->migrated && s->drv->migrated(s, err)) ||
             store_exec(s, SQL_MIGRATION_RECORD, err, "iti", (int64_t)m->version, m->name, now_ms)) {
             store_rollback(s);
             return VIS_ESTORE;

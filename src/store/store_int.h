@@ -71,6 +71,8 @@ struct store_driver {
     int     (*checkpoint)(store *s, vis_err *err);
     /* A migration's SQL as this engine needs it (malloc'd), NULL: as written. */
     char *(*ddl)(const char *sql);
+    /* After a migration, in its transaction (NULL: nothing to do). */
+    int (*migrated)(store *s, vis_err *err);
 };
 
 extern const store_driver store_sqlite_driver;

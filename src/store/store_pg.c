@@ -382,6 +382,23 @@ char *store_pg_ddl(const char *sql)
     return b.data;
 }
 
+/* Migrations insert rows with their ids (seed queues, ...): move every
+ * identity column's sequence past the largest id, so the next row made
+ * without one does not collide (SQLite picks max(rowid) + 1 by itself). */
+static int g_migrated(store *st, vis_err *err)
+{
+    return g_script(st,
+                    "DO $$ DECLARE r record; BEGIN"
+                    " FOR r IN SELECT c.relname AS t, a.attname AS col FROM pg_attribute a"
+                    " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    " WHERE a.attidentity <> '' AND n.nspname = current_schema() LOOP"
+                    " EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L),"
+                    " GREATEST((SELECT COALESCE(MAX(%I), 0) FROM %I), 1), (SELECT COUNT(*) > 0 FROM %I))',"
+                    " r.t, r.col, r.col, r.t, r.t);"
+                    " END LOOP; END $$",
+                    err);
+}
+
 const store_driver store_pg_driver = {
     .name = "postgresql",
     .connect = g_connect,
@@ -401,4 +418,5 @@ const store_driver store_pg_driver = {
     .last_id = g_last_id,
     .checkpoint = g_checkpoint,
     .ddl = store_pg_ddl,
+    .migrated = g_migrated,
 };

@@ -5,6 +5,8 @@
 
 #include "truth/truth_int.h"
 
+#include "base/mem.h"
+
 static const struct {
     const char *name;
     truth_method m;
@@ -93,7 +95,7 @@ static int validate(const truth_input *in, const truth_options *o, vis_err *err)
 
 static void *xcalloc(size_t n, size_t size, int *bad)
 {
-    void *p = calloc(n ? n : 1, size);
+    void *p = mem_calloc(n ? n : 1, size);
     if (!p) *bad = 1;
     return p;
 }

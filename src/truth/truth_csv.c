@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "base/csv.h"
 #include "truth/truth_csv.h"
 
@@ -38,16 +39,15 @@ static int grow(int32_t **a, int32_t **b, int32_t **c, size_t **line, size_t *ca
     size_t n = *cap ? *cap * 2 : 1024;
     while (n < need) n *= 2;
     int32_t *p;
-    if (!(p = realloc(*a, n * sizeof *p))) return -1;
+    if (!(p = mem_realloc(*a, n * sizeof *p))) return -1;
     *a = p;
-    if (!(p = realloc(*b, n * sizeof *p))) return -1;
+    if (!(p = mem_realloc(*b, n * sizeof *p))) return -1;
     *b = p;
     if (c) {
-        if (!(p = realloc(*c, n * sizeof *p))) return -1;
+        if (!(p = mem_realloc(*c, n * sizeof *p))) return -1;
         *c = p;
     }
-    size_t *l = realloc(*line, n * sizeof *l);
-    if (!l) return -1;
+    size_t *l = mem_realloc(*line, n * sizeof *l);
     *line = l;
     *cap = n;
     return 0;
@@ -172,8 +172,8 @@ int truth_data_load_gold(truth_data *d, const char *text, size_t len, vis_err *e
 /* Stable counting sort of idx[] (values in [0, n_keys)) by key[idx[i]]. */
 static int sort_by(size_t *idx, size_t n, const int32_t *key, int32_t n_keys)
 {
-    size_t *cnt = calloc((size_t)n_keys + 1, sizeof *cnt);
-    size_t *tmp = malloc((n ? n : 1) * sizeof *tmp);
+    size_t *cnt = mem_calloc((size_t)n_keys + 1, sizeof *cnt);
+    size_t *tmp = mem_alloc((n ? n : 1) * sizeof *tmp);
     if (!cnt || !tmp) {
         free(cnt);
         free(tmp);
@@ -196,7 +196,7 @@ static void remap(int32_t *a, size_t n, const int32_t *map)
 /* Apply the permutation idx to an array of elements of size sz. */
 static int permute(void *arr, size_t sz, const size_t *idx, size_t n)
 {
-    char *tmp = malloc((n ? n : 1) * sz), *a = arr;
+    char *tmp = mem_alloc((n ? n : 1) * sz), *a = arr;
     if (!tmp) return -1;
     for (size_t i = 0; i < n; i++) memcpy(tmp + i * sz, a + idx[i] * sz, sz);
     memcpy(a, tmp, n * sz);
@@ -209,8 +209,7 @@ static int encode_sorted(truth_data *d)
     int32_t nmax = d->tasks.count;
     if (d->workers.count > nmax) nmax = d->workers.count;
     if (d->labels.count > nmax) nmax = d->labels.count;
-    int32_t *map = malloc(((size_t)nmax + 1) * sizeof *map);
-    if (!map) return -1;
+    int32_t *map = mem_alloc(((size_t)nmax + 1) * sizeof *map);
     int rc = truth_dict_sort(&d->labels, map);
     if (!rc) {
         remap(d->label, d->n, map);
@@ -232,8 +231,7 @@ int truth_data_finish(truth_data *d, vis_err *err)
     if (d->finished) return 0;
     if (encode_sorted(d)) return oom(err);
     /* order answers by (task, worker, line) */
-    size_t n = d->n, *idx = malloc((n ? n : 1) * sizeof *idx);
-    if (!idx) return oom(err);
+    size_t n = d->n, *idx = mem_alloc((n ? n : 1) * sizeof *idx);
     for (size_t i = 0; i < n; i++) idx[i] = i;
     if (sort_by(idx, n, d->worker, d->workers.count) || sort_by(idx, n, d->task, d->tasks.count) ||
         permute(d->task, sizeof *d->task, idx, n) || permute(d->worker, sizeof *d->worker, idx, n) ||
@@ -272,8 +270,8 @@ int truth_data_finish(truth_data *d, vis_err *err)
     /* gold */
     if (d->g_n) {
         size_t T = (size_t)d->tasks.count;
-        size_t *gl = calloc(T ? T : 1, sizeof *gl);
-        d->gold = malloc((T ? T : 1) * sizeof *d->gold);
+        size_t *gl = mem_calloc(T ? T : 1, sizeof *gl);
+        d->gold = mem_alloc((T ? T : 1) * sizeof *d->gold);
         if (!gl || !d->gold) {
             free(gl);
             return oom(err);
@@ -317,11 +315,9 @@ static int grow_eval(int32_t **lab, size_t **line, size_t *cap, size_t need)
     if (need <= *cap) return 0;
     size_t n = *cap ? *cap * 2 : 1024;
     while (n < need) n *= 2;
-    int32_t *l = realloc(*lab, n * sizeof *l);
-    if (!l) return -1;
+    int32_t *l = mem_realloc(*lab, n * sizeof *l);
     *lab = l;
-    size_t *ln = realloc(*line, n * sizeof *ln);
-    if (!ln) return -1;
+    size_t *ln = mem_realloc(*line, n * sizeof *ln);
     *line = ln;
     *cap = n;
     return 0;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "truth/truth.h"
 
 #define DICT_MAX (INT32_MAX / 2)
@@ -63,8 +64,7 @@ int32_t truth_dict_find(const truth_dict *d, const char *s, size_t len)
 /* Rebuild the slot table with n_slot slots from the ids' hashes. */
 static int rehash(truth_dict *d, size_t n_slot)
 {
-    int32_t *slot = calloc(n_slot, sizeof *slot);
-    if (!slot) return -1;
+    int32_t *slot = mem_calloc(n_slot, sizeof *slot);
     size_t mask = n_slot - 1;
     for (int32_t id = 0; id < d->count; id++) {
         size_t i = d->hash[id] & mask;
@@ -87,19 +87,16 @@ int32_t truth_dict_intern(truth_dict *d, const char *s, size_t len)
     if (d->count >= DICT_MAX) return -1;
     if (d->count == d->cap) {
         int32_t cap = d->cap ? (d->cap > DICT_MAX / 2 ? DICT_MAX : d->cap * 2) : 64;
-        size_t *off = realloc(d->off, (size_t)cap * sizeof *off);
-        if (!off) return -1;
+        size_t *off = mem_realloc(d->off, (size_t)cap * sizeof *off);
         d->off = off;
-        uint32_t *hs = realloc(d->hash, (size_t)cap * sizeof *hs);
-        if (!hs) return -1;
+        uint32_t *hs = mem_realloc(d->hash, (size_t)cap * sizeof *hs);
         d->hash = hs;
         d->cap = cap;
     }
     if (d->arena_len + len + 1 > d->arena_cap) {
         size_t cap = d->arena_cap ? d->arena_cap : 1024;
         while (cap < d->arena_len + len + 1) cap *= 2;
-        char *a = realloc(d->arena, cap);
-        if (!a) return -1;
+        char *a = mem_realloc(d->arena, cap);
         d->arena = a;
         d->arena_cap = cap;
     }
@@ -129,10 +126,10 @@ static int cmp_id(const void *a, const void *b, void *arg)
 int truth_dict_sort(truth_dict *d, int32_t *old_to_new)
 {
     size_t n = (size_t)d->count;
-    int32_t *ids = malloc((n ? n : 1) * sizeof *ids);
-    size_t *off = malloc((d->cap ? (size_t)d->cap : 1) * sizeof *off);
-    uint32_t *hs = malloc((d->cap ? (size_t)d->cap : 1) * sizeof *hs);
-    int32_t *slot = calloc(d->n_slot ? d->n_slot : 1, sizeof *slot);
+    int32_t *ids = mem_alloc((n ? n : 1) * sizeof *ids);
+    size_t *off = mem_alloc((d->cap ? (size_t)d->cap : 1) * sizeof *off);
+    uint32_t *hs = mem_alloc((d->cap ? (size_t)d->cap : 1) * sizeof *hs);
+    int32_t *slot = mem_calloc(d->n_slot ? d->n_slot : 1, sizeof *slot);
     if (!ids || !off || !hs || !slot) {
         free(ids);
         free(off);

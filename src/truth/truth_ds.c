@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "truth/truth_int.h"
 
 /*
@@ -129,9 +130,9 @@ int truth__ds(truth_ctx *c)
     truth_result *r = c->out;
     int32_t K = c->K;
     size_t wkk = (size_t)c->W * K * K;
-    double *tab = malloc((wkk ? 2 * wkk : 1) * sizeof *tab);
-    double *lp = malloc(((size_t)K * K + (size_t)K * 3) * sizeof *lp);
-    r->confusion = malloc((wkk ? wkk : 1) * sizeof *r->confusion);
+    double *tab = mem_alloc((wkk ? 2 * wkk : 1) * sizeof *tab);
+    double *lp = mem_alloc(((size_t)K * K + (size_t)K * 3) * sizeof *lp);
+    r->confusion = mem_alloc((wkk ? wkk : 1) * sizeof *r->confusion);
     if (!tab || !lp || !r->confusion) {
         free(tab);
         free(lp);
@@ -222,9 +223,9 @@ int truth__onecoin(truth_ctx *c)
     truth_result *r = c->out;
     int32_t K = c->K;
     size_t W = (size_t)c->W;
-    double *agree = calloc(W ? W : 1, sizeof *agree);
-    double *lr = malloc((W ? W : 1) * 2 * sizeof *lr);
-    double *lp = malloc((size_t)K * 2 * sizeof *lp);
+    double *agree = mem_calloc(W ? W : 1, sizeof *agree);
+    double *lr = mem_alloc((W ? W : 1) * 2 * sizeof *lr);
+    double *lp = mem_alloc((size_t)K * 2 * sizeof *lp);
     if (!agree || !lr || !lp) {
         free(agree);
         free(lr);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "truth/truth_int.h"
 
 #define GLAD_ALPHA_MEAN 1.0
@@ -109,12 +110,12 @@ int truth__glad(truth_ctx *c)
     truth_result *r = c->out;
     int32_t K = c->K;
     size_t W = (size_t)c->W, T = (size_t)c->T;
-    r->worker_param = malloc((W ? W : 1) * sizeof *r->worker_param);
-    r->task_param = malloc((T ? T : 1) * sizeof *r->task_param);
-    double *bt = malloc((T ? T : 1) * sizeof *bt);
-    double *p = malloc((c->N ? c->N : 1) * sizeof *p);
-    double *gh = malloc((W ? W : 1) * 2 * sizeof *gh);
-    double *lp = malloc((size_t)K * 2 * sizeof *lp);
+    r->worker_param = mem_alloc((W ? W : 1) * sizeof *r->worker_param);
+    r->task_param = mem_alloc((T ? T : 1) * sizeof *r->task_param);
+    double *bt = mem_alloc((T ? T : 1) * sizeof *bt);
+    double *p = mem_alloc((c->N ? c->N : 1) * sizeof *p);
+    double *gh = mem_alloc((W ? W : 1) * 2 * sizeof *gh);
+    double *lp = mem_alloc((size_t)K * 2 * sizeof *lp);
     if (!r->worker_param || !r->task_param || !bt || !p || !gh || !lp) {
         free(bt);
         free(p);

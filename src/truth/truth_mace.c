@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "truth/truth_int.h"
 
 #define MACE_A0 0.5 /* Beta prior on theta */
@@ -144,11 +145,11 @@ int truth__mace(truth_ctx *c)
     size_t W = (size_t)c->W, WK = W * (size_t)K, TK = (size_t)c->T * K;
     if (!WK) WK = 1;
     mace_state s;
-    double *mem = malloc((2 * (W ? W : 1) + 4 * WK) * sizeof *mem);
-    double *post = malloc((TK ? TK : 1) * sizeof *post);
-    double *prior = malloc((size_t)K * 4 * sizeof *prior);
-    double *best_sc = malloc((WK + 2 * (W ? W : 1)) * sizeof *best_sc);
-    r->worker_param = malloc((W ? W : 1) * sizeof *r->worker_param);
+    double *mem = mem_alloc((2 * (W ? W : 1) + 4 * WK) * sizeof *mem);
+    double *post = mem_alloc((TK ? TK : 1) * sizeof *post);
+    double *prior = mem_alloc((size_t)K * 4 * sizeof *prior);
+    double *best_sc = mem_alloc((WK + 2 * (W ? W : 1)) * sizeof *best_sc);
+    r->worker_param = mem_alloc((W ? W : 1) * sizeof *r->worker_param);
     if (!mem || !post || !prior || !best_sc || !r->worker_param) {
         free(mem);
         free(post);

@@ -1,5 +1,7 @@
 #include "visibility/exp.h"
 
+#include "base/mem.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,7 +10,6 @@
 #include "visibility/obs_acct.h"
 #include "visibility/rev.h"
 
-static int nomem(vis_err *err) { return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory"); }
 
 static const char *const categories[] = {"account", "tokens",    "journal", "payments",
                                          "ledger",  "decisions", "reviews", "costs",
@@ -26,7 +27,7 @@ static int add_journal(store *db, int64_t id, json_t *journal, json_t *payments,
         bool span = *store_col_text(q, 8) != '\0';
         bool amount = store_col_i64(q, 11) != 0;
         json_t *pl = json_loads(store_col_text(q, 13), 0, NULL);
-        json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:o, s:o, s:s, s:b, s:o, s:o, s:o, s:o, s:o}", "id",
+        json_t *o = JSON_PACK("{s:I, s:I, s:s, s:s, s:o, s:o, s:s, s:b, s:o, s:o, s:o, s:o, s:o}", "id",
                               (json_int_t)store_col_i64(q, 0), "at_ms", (json_int_t)store_col_i64(q, 1), "family",
                               store_col_text(q, 2), "event", store_col_text(q, 3), "actor_id",
                               i_or_null(store_col_i64(q, 4), store_col_i64(q, 4) < 0), "worker_id",
@@ -36,12 +37,8 @@ static int add_journal(store *db, int64_t id, json_t *journal, json_t *payments,
                               i_or_null(store_col_i64(q, 9), !span), "span_end_ms",
                               i_or_null(store_col_i64(q, 10), !span), "amount_micros",
                               i_or_null(store_col_i64(q, 12), !amount), "payload", pl ? pl : json_object());
-        if (!o) {
-            store_done(q);
-            return nomem(err);
-        }
         if (amount && store_col_i64(q, 5) == id) {
-            json_t *p = json_pack("{s:I, s:I, s:s, s:s, s:s, s:I, s:O, s:O}", "journal_id",
+            json_t *p = JSON_PACK("{s:I, s:I, s:s, s:s, s:s, s:I, s:O, s:O}", "journal_id",
                                   (json_int_t)store_col_i64(q, 0), "at_ms", (json_int_t)store_col_i64(q, 1), "family",
                                   store_col_text(q, 2), "event", store_col_text(q, 3), "subject",
                                   store_col_text(q, 6), "amount_micros", (json_int_t)store_col_i64(q, 12), "kind",
@@ -134,29 +131,18 @@ static const char EXPORT_SCOPE[] =
     "what was paid to you and posted on your own ledger accounts; for a client, the postings on their own funds "
     "and escrow accounts. Batches, tasks and jobs are named by their own ids (not accounts).";
 
-int exp_json(store *db, const vis_config *cfg, const account *who, int64_t now_ms, json_t **out, vis_err *err)
+int export_json(store *db, const vis_config *cfg, const account *who, int64_t now_ms, json_t **out, vis_err *err)
 {
     json_t *cats = json_array();
     for (size_t i = 0; i < NCAT; i++) json_array_append_new(cats, json_string(categories[i]));
-    json_t *o = json_pack("{s:s, s:I, s:I, s:s, s:o}", "format", "visible-export/1", "generated_ms",
+    json_t *o = JSON_PACK("{s:s, s:I, s:I, s:s, s:o}", "format", "visible-export/1", "generated_ms",
                           (json_int_t)now_ms, "subject_id", (json_int_t)who->id, "currency", cfg->currency,
                           "categories", cats);
-    json_t *account = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)who->id, "role", who->role, "name",
+    json_t *account = JSON_PACK("{s:I, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)who->id, "role", who->role, "name",
                                 who->name, "email", who->email, "status", who->status, "created_ms",
                                 (json_int_t)who->created_ms);
     json_t *tokens = json_array(), *journal = json_array(), *payments = json_array(), *ledger = json_array(),
            *costs = json_array(), *asg = json_array();
-    if (!o || !account) {
-        json_decref(o);
-        json_decref(account);
-        json_decref(tokens);
-        json_decref(journal);
-        json_decref(payments);
-        json_decref(ledger);
-        json_decref(costs);
-        json_decref(asg);
-        return nomem(err);
-    }
     json_object_set_new(o, "account", account);
     json_object_set_new(o, "tokens", tokens);
     json_object_set_new(o, "journal", journal);
@@ -168,7 +154,7 @@ int exp_json(store *db, const vis_config *cfg, const account *who, int64_t now_m
     store_stmt *q = store_query(db, SQL_EXP_TOKENS, err, "i", who->id);
     if (!q) rc = err->code;
     while (!rc && (r = store_row(q, err)) == 1)
-        json_array_append_new(tokens, json_pack("{s:s, s:I, s:o, s:b}", "label", store_col_text(q, 0), "created_ms",
+        json_array_append_new(tokens, JSON_PACK("{s:s, s:I, s:o, s:b}", "label", store_col_text(q, 0), "created_ms",
                                                 (json_int_t)store_col_i64(q, 1), "expires_ms",
                                                 i_or_null(store_col_i64(q, 2), store_col_i64(q, 2) < 0), "revoked",
                                                 store_col_i64(q, 3) != 0));
@@ -178,7 +164,7 @@ int exp_json(store *db, const vis_config *cfg, const account *who, int64_t now_m
     if (!rc && !(q = store_query(db, SQL_EXP_POSTINGS, err, "i", who->id))) rc = err->code;
     while (!rc && (r = store_row(q, err)) == 1)
         json_array_append_new(
-            ledger, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "transaction",
+            ledger, JSON_PACK("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "transaction",
                               (json_int_t)store_col_i64(q, 0), "at_ms", (json_int_t)store_col_i64(q, 1), "kind",
                               store_col_text(q, 2), "memo", store_col_text(q, 3), "account_kind", store_col_text(q, 4),
                               "account_ref", store_col_text(q, 5), "currency", store_col_text(q, 6), "amount_micros",
@@ -188,7 +174,7 @@ int exp_json(store *db, const vis_config *cfg, const account *who, int64_t now_m
     if (!rc && r < 0) rc = err->code;
     if (!rc && !(q = store_query(db, SQL_OBS_COSTS_OF, err, "i", who->id))) rc = err->code;
     while (!rc && (r = store_row(q, err)) == 1)
-        json_array_append_new(costs, json_pack("{s:I, s:s, s:I, s:I, s:I, s:s, s:I}", "id",
+        json_array_append_new(costs, JSON_PACK("{s:I, s:s, s:I, s:I, s:I, s:s, s:I}", "id",
                                                (json_int_t)store_col_i64(q, 0), "family", store_col_text(q, 1),
                                                "per_km_micros", (json_int_t)store_col_i64(q, 2), "per_hour_micros",
                                                (json_int_t)store_col_i64(q, 3), "from_ms",
@@ -200,7 +186,7 @@ int exp_json(store *db, const vis_config *cfg, const account *who, int64_t now_m
     while (!rc && (r = store_row(q, err)) == 1) {
         json_t *ans = json_loads(store_col_text(q, 7), JSON_DECODE_ANY, NULL);
         json_array_append_new(
-            asg, json_pack("{s:I, s:I, s:I, s:s, s:I, s:o, s:o, s:o, s:s, s:I, s:I}", "id",
+            asg, JSON_PACK("{s:I, s:I, s:I, s:s, s:I, s:o, s:o, s:o, s:s, s:I, s:I}", "id",
                            (json_int_t)store_col_i64(q, 0), "batch_id", (json_int_t)store_col_i64(q, 1), "task_id",
                            (json_int_t)store_col_i64(q, 2), "state", store_col_text(q, 3), "claimed_ms",
                            (json_int_t)store_col_i64(q, 4), "submitted_ms",
@@ -211,10 +197,10 @@ int exp_json(store *db, const vis_config *cfg, const account *who, int64_t now_m
     }
     if (!rc) store_done(q);
     if (!rc && r < 0) rc = err->code;
-    rev_ctx rc_ = {.db = db, .cfg = cfg, .now_ms = now_ms, .who = who};
+    review_ctx rc_ = {.db = db, .cfg = cfg, .now_ms = now_ms, .who = who};
     json_t *dec = NULL, *rev = NULL;
-    if (!rc) rc = rev_decisions(&rc_, who->id, &dec, err);
-    if (!rc) rc = rev_list(&rc_, who->id, NULL, &rev, err);
+    if (!rc) rc = review_decisions(&rc_, who->id, &dec, err);
+    if (!rc) rc = review_list(&rc_, who->id, NULL, &rev, err);
     if (!rc) {
         json_object_set(o, "decisions", json_object_get(dec, "decisions"));
         json_object_set(o, "reviews", json_object_get(rev, "reviews"));
@@ -245,7 +231,7 @@ int exp_json(store *db, const vis_config *cfg, const account *who, int64_t now_m
 
 /* ---- CSV ---- */
 
-void exp_csv(buf *b, json_t *rows)
+void export_csv(buf *b, json_t *rows)
 {
     json_t *cols = json_array();
     size_t i;
@@ -274,10 +260,6 @@ void exp_csv(buf *b, json_t *rows)
                 csv_put_field(b, json_string_value(v));
             } else {
                 char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
-                if (!t) {
-                    b->oom = true;
-                    continue;
-                }
                 csv_put_field(b, t);
                 free(t);
             }
@@ -299,7 +281,7 @@ static void octal(char *dst, size_t width, uint64_t v)
     }
 }
 
-void exp_tar_add(buf *b, const char *name, const char *data, size_t len, int64_t mtime_s)
+void export_tar_add(buf *b, const char *name, const char *data, size_t len, int64_t mtime_s)
 {
     unsigned char h[512];
     memset(h, 0, sizeof h);
@@ -324,7 +306,7 @@ void exp_tar_add(buf *b, const char *name, const char *data, size_t len, int64_t
     if (len % 512) buf_append(b, zero, 512 - len % 512);
 }
 
-void exp_tar_end(buf *b)
+void export_tar_end(buf *b)
 {
     static const char zero[1024];
     buf_append(b, zero, sizeof zero);
@@ -349,38 +331,33 @@ static const char readme[] =
     "names them; each journal event's actor is given by role (column 'actor'); the legs of a ledger transaction\n"
     "on other accounts (a client's escrow, the platform's fee) are left out.\n";
 
-int exp_tar(store *db, const vis_config *cfg, const account *who, int64_t now_ms, char **data, size_t *len,
+int export_tar(store *db, const vis_config *cfg, const account *who, int64_t now_ms, char **data, size_t *len,
             vis_err *err)
 {
     json_t *o = NULL;
-    int rc = exp_json(db, cfg, who, now_ms, &o, err);
+    int rc = export_json(db, cfg, who, now_ms, &o, err);
     if (rc) return rc;
     buf t, f;
     buf_init(&t);
     buf_init(&f);
     int64_t mt = now_ms / 1000;
-    exp_tar_add(&t, "README.txt", readme, sizeof readme - 1, mt);
+    export_tar_add(&t, "README.txt", readme, sizeof readme - 1, mt);
     for (size_t i = 0; i < NCAT; i++) {
         json_t *v = json_object_get(o, categories[i]);
-        json_t *rows = json_is_array(v) ? json_incref(v) : json_pack("[O]", v);
+        json_t *rows = json_is_array(v) ? json_incref(v) : JSON_PACK("[O]", v);
         buf_reset(&f);
-        exp_csv(&f, rows);
+        export_csv(&f, rows);
         json_decref(rows);
         char name[64];
         snprintf(name, sizeof name, "%s.csv", categories[i]);
-        exp_tar_add(&t, name, f.data ? f.data : "", f.len, mt);
+        export_tar_add(&t, name, f.data ? f.data : "", f.len, mt);
     }
     char *js = json_dumps(o, JSON_INDENT(1) | JSON_SORT_KEYS);
-    if (js) exp_tar_add(&t, "export.json", js, strlen(js), mt);
-    exp_tar_end(&t);
-    bool oom = t.oom || f.oom || !js;
+    export_tar_add(&t, "export.json", js, strlen(js), mt);
+    export_tar_end(&t);
     free(js);
     buf_free(&f);
     json_decref(o);
-    if (oom) {
-        buf_free(&t);
-        return nomem(err);
-    }
     *len = t.len;
     *data = buf_steal(&t);
     return 0;

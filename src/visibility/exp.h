@@ -1,5 +1,5 @@
 /*
- * exp — data portability: everything the platform holds about the caller.
+ * exp (prefix export_) — data portability: everything the platform holds about the caller.
  *
  * The export lists its categories and holds exactly those, nothing else:
  *   account                 the account (no password hash)
@@ -13,7 +13,7 @@
  *   reviews                 their requests for human review and the answers
  *   costs                   the costs they declared
  *   microwork_assignments   their micro-task claims and answers
- * As JSON (exp_json), or as a ustar archive (exp_tar) of one CSV file per
+ * As JSON (export_json), or as a ustar archive (export_tar) of one CSV file per
  * category plus README.txt; the archive is written here (512-byte headers,
  * octal fields, checksum), no library needed. Nothing about other people
  * is included: rows are selected by the person's own id.
@@ -31,17 +31,17 @@
 #include "core/config.h"
 #include "store/store.h"
 
-int exp_json(store *db, const vis_config *cfg, const account *who, int64_t now_ms, json_t **out, vis_err *err);
+int export_json(store *db, const vis_config *cfg, const account *who, int64_t now_ms, json_t **out, vis_err *err);
 /* *data is malloc'd (the caller frees). */
-int exp_tar(store *db, const vis_config *cfg, const account *who, int64_t now_ms, char **data, size_t *len,
+int export_tar(store *db, const vis_config *cfg, const account *who, int64_t now_ms, char **data, size_t *len,
             vis_err *err);
 
 /* Pure: append one ustar file entry (header + data + padding) to b; the
  * end-of-archive marker (two zero blocks). */
-void exp_tar_add(buf *b, const char *name, const char *data, size_t len, int64_t mtime_s);
-void exp_tar_end(buf *b);
+void export_tar_add(buf *b, const char *name, const char *data, size_t len, int64_t mtime_s);
+void export_tar_end(buf *b);
 /* Pure: an array of objects as CSV (columns in order of first appearance;
  * strings as they are, other values as JSON). */
-void exp_csv(buf *b, json_t *rows);
+void export_csv(buf *b, json_t *rows);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * obs — the figures the visibility layer shows: a worker's earnings truth,
+ * obs (prefix obs_) — the figures the visibility layer shows: a worker's earnings truth,
  * their declared costs, the public observatory and the platform-work
  * declaration (Directive (EU) 2024/2831, Article 17). All are computed on
  * request from the journal (obs_acct.h), never stored, so they cannot
@@ -58,12 +58,12 @@ typedef struct obs_ctx {
     int64_t           now_ms;
 } obs_ctx;
 
-int obs_earnings(obs_ctx *c, const account *who, int64_t from, int64_t to, obs_grain g, json_t **out, vis_err *err);
+int obs_earnings(obs_ctx *c, const account *who, int64_t from, int64_t to, acct_grain g, json_t **out, vis_err *err);
 /* spec: {per_km_micros, per_hour_micros, family?, from_ms?, note?} */
 int obs_costs_declare(obs_ctx *c, const account *who, json_t *spec, json_t **out, vis_err *err);
 int obs_costs_list(obs_ctx *c, const account *who, json_t **out, vis_err *err);
 /* family: NULL = every family */
-int obs_observatory(obs_ctx *c, int64_t from, int64_t to, obs_grain g, const char *family, json_t **out,
+int obs_observatory(obs_ctx *c, int64_t from, int64_t to, acct_grain g, const char *family, json_t **out,
                     vis_err *err);
 int obs_declaration(obs_ctx *c, int64_t from, int64_t to, json_t **out, vis_err *err);
 int obs_declaration_public(obs_ctx *c, int64_t from, int64_t to, json_t **out, vis_err *err);

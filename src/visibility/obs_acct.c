@@ -1,5 +1,7 @@
 #include "visibility/obs_acct.h"
 
+#include "base/mem.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,16 +12,15 @@
 
 #define DAY_MS 86400000LL
 
-static int nomem(vis_err *err) { return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory"); }
 
 /* ---- periods ---- */
 
-int obs_grain_parse(const char *s, obs_grain *g, vis_err *err)
+int acct_grain_parse(const char *s, acct_grain *g, vis_err *err)
 {
-    if (!s || !strcmp(s, "all")) *g = OBS_ALL;
-    else if (!strcmp(s, "day")) *g = OBS_DAY;
-    else if (!strcmp(s, "week")) *g = OBS_WEEK;
-    else if (!strcmp(s, "month")) *g = OBS_MONTH;
+    if (!s || !strcmp(s, "all")) *g = ACCT_ALL;
+    else if (!strcmp(s, "day")) *g = ACCT_DAY;
+    else if (!strcmp(s, "week")) *g = ACCT_WEEK;
+    else if (!strcmp(s, "month")) *g = ACCT_MONTH;
     else
         return vis_errf(err, VIS_EINVAL, "invalid_parameter", "group_by", "group_by must be all, day, week or month");
     return 0;
@@ -27,11 +28,11 @@ int obs_grain_parse(const char *s, obs_grain *g, vis_err *err)
 
 static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
-static int64_t period_floor(obs_grain g, int64_t t)
+static int64_t period_floor(acct_grain g, int64_t t)
 {
     int64_t d = floor_div(t, DAY_MS);
-    if (g == OBS_DAY) return d * DAY_MS;
-    if (g == OBS_WEEK) {
+    if (g == ACCT_DAY) return d * DAY_MS;
+    if (g == ACCT_WEEK) {
         int64_t wd = ((d + 3) % 7 + 7) % 7; /* 1970-01-01 was a Thursday; Monday = 0 */
         return (d - wd) * DAY_MS;
     }
@@ -43,10 +44,10 @@ static int64_t period_floor(obs_grain g, int64_t t)
     return (int64_t)timegm(&tm) * 1000;
 }
 
-static int64_t period_next(obs_grain g, int64_t start)
+static int64_t period_next(acct_grain g, int64_t start)
 {
-    if (g == OBS_DAY) return start + DAY_MS;
-    if (g == OBS_WEEK) return start + 7 * DAY_MS;
+    if (g == ACCT_DAY) return start + DAY_MS;
+    if (g == ACCT_WEEK) return start + 7 * DAY_MS;
     time_t s = (time_t)(start / 1000);
     struct tm tm;
     gmtime_r(&s, &tm);
@@ -60,12 +61,12 @@ static int64_t period_next(obs_grain g, int64_t start)
     return (int64_t)timegm(&tm) * 1000;
 }
 
-int obs_periods_make(obs_periods *p, obs_grain g, int64_t from, int64_t to, vis_err *err)
+int acct_periods_make(acct_periods *p, acct_grain g, int64_t from, int64_t to, vis_err *err)
 {
     p->grain = g;
     p->n = 0;
     if (to <= from) return vis_errf(err, VIS_EINVAL, "invalid_parameter", "to", "'to' must be after 'from'");
-    if (g == OBS_ALL) {
+    if (g == ACCT_ALL) {
         p->n = 1;
         p->start[0] = from;
         p->start[1] = to;
@@ -73,9 +74,9 @@ int obs_periods_make(obs_periods *p, obs_grain g, int64_t from, int64_t to, vis_
     }
     int64_t t = period_floor(g, from);
     while (t < to) {
-        if (p->n == OBS_MAX_PERIODS)
+        if (p->n == ACCT_MAX_PERIODS)
             return vis_errf(err, VIS_EINVAL, "too_many_periods", "group_by",
-                            "more than %d periods: choose a coarser group_by or a shorter range", OBS_MAX_PERIODS);
+                            "more than %d periods: choose a coarser group_by or a shorter range", ACCT_MAX_PERIODS);
         p->start[p->n++] = t;
         t = period_next(g, t);
     }
@@ -83,19 +84,19 @@ int obs_periods_make(obs_periods *p, obs_grain g, int64_t from, int64_t to, vis_
     return 0;
 }
 
-void obs_period_label(const obs_periods *p, int i, char out[24])
+void acct_period_label(const acct_periods *p, int i, char out[24])
 {
-    if (p->grain == OBS_ALL) {
+    if (p->grain == ACCT_ALL) {
         snprintf(out, 24, "all");
         return;
     }
     time_t s = (time_t)(p->start[i] / 1000);
     struct tm tm;
     gmtime_r(&s, &tm);
-    strftime(out, 24, p->grain == OBS_DAY ? "%Y-%m-%d" : p->grain == OBS_WEEK ? "%G-W%V" : "%Y-%m", &tm);
+    strftime(out, 24, p->grain == ACCT_DAY ? "%Y-%m-%d" : p->grain == ACCT_WEEK ? "%G-W%V" : "%Y-%m", &tm);
 }
 
-int obs_period_of(const obs_periods *p, int64_t t)
+int acct_period_of(const acct_periods *p, int64_t t)
 {
     if (p->n == 0 || t < p->start[0] || t >= p->start[p->n]) return -1;
     int lo = 0, hi = p->n - 1;
@@ -109,7 +110,7 @@ int obs_period_of(const obs_periods *p, int64_t t)
 
 /* ---- sums ---- */
 
-void obs_sum_add(obs_sum *s, const obs_cell *c)
+void acct_sum_add(acct_sum *s, const acct_cell *c)
 {
     s->active_ms += c->active_ms;
     s->waiting_ms += c->waiting_ms;
@@ -119,7 +120,7 @@ void obs_sum_add(obs_sum *s, const obs_cell *c)
     s->cost_num += c->cost_num;
 }
 
-void obs_sum_merge(obs_sum *s, const obs_sum *t)
+void acct_sum_merge(acct_sum *s, const acct_sum *t)
 {
     s->active_ms += t->active_ms;
     s->waiting_ms += t->waiting_ms;
@@ -129,27 +130,27 @@ void obs_sum_merge(obs_sum *s, const obs_sum *t)
     s->cost_num += t->cost_num;
 }
 
-int64_t obs_costs_micros(const obs_sum *s) { return (int64_t)(s->cost_num / OBS_COST_SCALE); }
+int64_t acct_costs_micros(const acct_sum *s) { return (int64_t)(s->cost_num / ACCT_COST_SCALE); }
 
-int64_t obs_hourly(const obs_sum *s, bool after_costs)
+int64_t acct_hourly(const acct_sum *s, bool after_costs)
 {
     int64_t ms = s->active_ms + s->waiting_ms;
     if (ms <= 0) return 0;
-    int64_t net = s->paid_micros - (after_costs ? obs_costs_micros(s) : 0);
+    int64_t net = s->paid_micros - (after_costs ? acct_costs_micros(s) : 0);
     return (int64_t)((__int128)net * 3600000 / ms);
 }
 
-int64_t obs_hourly_all(const obs_sum *s, bool after_costs)
+int64_t acct_hourly_all(const acct_sum *s, bool after_costs)
 {
     int64_t ms = s->active_ms + s->waiting_ms + s->unpaid_ms;
     if (ms <= 0) return 0;
-    int64_t net = s->paid_micros - (after_costs ? obs_costs_micros(s) : 0);
+    int64_t net = s->paid_micros - (after_costs ? acct_costs_micros(s) : 0);
     return (int64_t)((__int128)net * 3600000 / ms);
 }
 
 /* ---- costs ---- */
 
-int obs_costs_load(store *db, int64_t worker, obs_cost **out, size_t *n, vis_err *err)
+int acct_costs_load(store *db, int64_t worker, acct_cost **out, size_t *n, vis_err *err)
 {
     *out = NULL;
     *n = 0;
@@ -160,16 +161,9 @@ int obs_costs_load(store *db, int64_t worker, obs_cost **out, size_t *n, vis_err
     while ((r = store_row(q, err)) == 1) {
         if (*n == cap) {
             cap = cap ? cap * 2 : 8;
-            obs_cost *nc = realloc(*out, cap * sizeof *nc);
-            if (!nc) {
-                store_done(q);
-                free(*out);
-                *out = NULL;
-                return nomem(err);
-            }
-            *out = nc;
+            *out = mem_realloc(*out, cap * sizeof **out);
         }
-        obs_cost *c = &(*out)[(*n)++];
+        acct_cost *c = &(*out)[(*n)++];
         snprintf(c->family, sizeof c->family, "%s", store_col_text(q, 1));
         c->per_km_micros = store_col_i64(q, 2);
         c->per_hour_micros = store_col_i64(q, 3);
@@ -181,11 +175,11 @@ int obs_costs_load(store *db, int64_t worker, obs_cost **out, size_t *n, vis_err
 
 /* The declaration in force at t for family (a family-specific one first);
  * declarations are sorted by from_ms, id. */
-static const obs_cost *cost_at(const obs_worker *w, const char *family, int64_t t)
+static const acct_cost *cost_at(const acct_worker *w, const char *family, int64_t t)
 {
-    const obs_cost *fam = NULL, *all = NULL;
+    const acct_cost *fam = NULL, *all = NULL;
     for (size_t i = 0; i < w->ncosts; i++) {
-        const obs_cost *c = &w->costs[i];
+        const acct_cost *c = &w->costs[i];
         if (c->from_ms > t) break;
         if (!strcmp(c->family, family)) fam = c;
         else if (!c->family[0]) all = c;
@@ -207,14 +201,13 @@ static uint64_t cell_hash(int period, int family, int64_t client)
     return h ^ (h >> 29);
 }
 
-static obs_cell *cell_get(obs_worker *w, cellmap *m, int period, int family, int64_t client)
+static acct_cell *cell_get(acct_worker *w, cellmap *m, int period, int family, int64_t client)
 {
     if ((w->ncells + 1) * 2 > m->cap) {
         size_t nc = m->cap ? m->cap * 2 : 64;
-        size_t *ns = calloc(nc, sizeof *ns);
-        if (!ns) return NULL;
+        size_t *ns = mem_calloc(nc, sizeof *ns);
         for (size_t i = 0; i < w->ncells; i++) {
-            obs_cell *c = &w->cells[i];
+            acct_cell *c = &w->cells[i];
             size_t k = cell_hash(c->period, c->family, c->client) & (nc - 1);
             while (ns[k]) k = (k + 1) & (nc - 1);
             ns[k] = i + 1;
@@ -225,18 +218,16 @@ static obs_cell *cell_get(obs_worker *w, cellmap *m, int period, int family, int
     }
     size_t k = cell_hash(period, family, client) & (m->cap - 1);
     while (m->slot[k]) {
-        obs_cell *c = &w->cells[m->slot[k] - 1];
+        acct_cell *c = &w->cells[m->slot[k] - 1];
         if (c->period == period && c->family == family && c->client == client) return c;
         k = (k + 1) & (m->cap - 1);
     }
     if (w->ncells == w->cap) {
         size_t nc = w->cap ? w->cap * 2 : 32;
-        obs_cell *ncl = realloc(w->cells, nc * sizeof *ncl);
-        if (!ncl) return NULL;
-        w->cells = ncl;
+        w->cells = mem_realloc(w->cells, nc * sizeof *w->cells);
         w->cap = nc;
     }
-    obs_cell *c = &w->cells[w->ncells];
+    acct_cell *c = &w->cells[w->ncells];
     memset(c, 0, sizeof *c);
     c->period = period;
     c->family = family;
@@ -245,12 +236,12 @@ static obs_cell *cell_get(obs_worker *w, cellmap *m, int period, int family, int
     return c;
 }
 
-static int family_index(obs_worker *w, const char *f)
+static int family_index(acct_worker *w, const char *f)
 {
     for (int i = 0; i < w->nfamilies; i++)
         if (!strcmp(w->families[i], f)) return i;
-    if (w->nfamilies == OBS_MAX_FAMILIES) return OBS_MAX_FAMILIES - 1; /* the last one collects the rest */
-    snprintf(w->families[w->nfamilies], OBS_FAMILY_LEN, "%s", f);
+    if (w->nfamilies == ACCT_MAX_FAMILIES) return ACCT_MAX_FAMILIES - 1; /* the last one collects the rest */
+    snprintf(w->families[w->nfamilies], ACCT_FAMILY_LEN, "%s", f);
     return w->nfamilies++;
 }
 
@@ -305,18 +296,12 @@ static int64_t resolve_subject(store *db, subj_cache *sc, const char *subject)
     if (sc->n < 4096) { /* a small bounded cache: workers repeat few subjects */
         if (sc->n == sc->cap) {
             size_t nc = sc->cap ? sc->cap * 2 : 32;
-            char **nk = realloc(sc->key, nc * sizeof *nk);
-            if (nk) sc->key = nk;
-            int64_t *nv = realloc(sc->val, nc * sizeof *nv);
-            if (nv) sc->val = nv;
-            if (!nk || !nv) return v;
+            sc->key = mem_realloc(sc->key, nc * sizeof *sc->key);
+            sc->val = mem_realloc(sc->val, nc * sizeof *sc->val);
             sc->cap = nc;
         }
-        char *k = strdup(subject);
-        if (k) {
-            sc->key[sc->n] = k;
-            sc->val[sc->n++] = v;
-        }
+        sc->key[sc->n] = mem_strdup(subject);
+        sc->val[sc->n++] = v;
     }
     return v;
 }
@@ -341,27 +326,22 @@ typedef struct item {
 } item;
 
 typedef struct loader {
-    obs_worker        *w;
+    acct_worker        *w;
     cellmap            map;
-    const obs_periods *p;
+    const acct_periods *p;
     item              *spans;
-    int                oom;
 } loader;
 
 static void add_time(loader *L, const item *it, int64_t a, int64_t b)
 {
-    int pi = obs_period_of(L->p, a);
+    int pi = acct_period_of(L->p, a);
     if (pi < 0) return;
-    obs_cell *c = cell_get(L->w, &L->map, pi, it->family, it->client);
-    if (!c) {
-        L->oom = 1;
-        return;
-    }
+    acct_cell *c = cell_get(L->w, &L->map, pi, it->family, it->client);
     int64_t ms = b - a;
     if (it->kind == 0) c->active_ms += ms;
     else if (it->kind == 1) c->waiting_ms += ms;
     else c->unpaid_ms += ms;
-    const obs_cost *k = cost_at(L->w, L->w->families[it->family], a);
+    const acct_cost *k = cost_at(L->w, L->w->families[it->family], a);
     if (k) c->cost_num += (__int128)k->per_hour_micros * ms;
 }
 
@@ -369,8 +349,8 @@ static void on_piece(void *ctx, int64_t a, int64_t b, size_t idx)
 {
     loader *L = ctx;
     const item *it = &L->spans[idx];
-    while (a < b && !L->oom) { /* split at period boundaries */
-        int pi = obs_period_of(L->p, a);
+    while (a < b) { /* split at period boundaries */
+        int pi = acct_period_of(L->p, a);
         if (pi < 0) return;
         int64_t end = L->p->start[pi + 1] < b ? L->p->start[pi + 1] : b;
         add_time(L, it, a, end);
@@ -384,215 +364,202 @@ static int64_t payload_int(json_t *pl, const char *key)
     return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
 }
 
-int obs_worker_load(store *db, int64_t worker, const obs_periods *p, bool by_client, int64_t now_ms, obs_worker *w,
+/* Items being read, with what is needed to name their client. */
+typedef struct pending {
+    char   *subject; /* owned; NULL when the client is known or not asked for */
+    int64_t tx;      /* a payment's ledger transaction, else -1 */
+} pending;
+
+typedef struct items {
+    item    *v;
+    pending *p;
+    size_t   n, cap;
+} items;
+
+static void items_push(items *l, const item *it, char *subject, int64_t tx)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->v = mem_realloc(l->v, l->cap * sizeof *l->v);
+        l->p = mem_realloc(l->p, l->cap * sizeof *l->p);
+    }
+    l->v[l->n] = *it;
+    l->p[l->n++] = (pending){subject, tx};
+}
+
+static void items_free(items *l)
+{
+    for (size_t i = 0; i < l->n; i++) free(l->p[i].subject);
+    free(l->v);
+    free(l->p);
+}
+
+/* One journal row at the cursor: its span (into S), its payment and its
+ * distance (into P), clipped to [from, to). */
+static void event_items(store_stmt *q, acct_worker *w, int64_t from, int64_t to, bool by_client, items *S, items *P)
+{
+    int64_t at = store_col_i64(q, 1);
+    int fam = family_index(w, store_col_text(q, 2));
+    const char *subject = store_col_text(q, 6);
+    const char *kind = store_col_text(q, 8);
+    const char *ptext = store_col_text(q, 13);
+    bool has_amount = store_col_i64(q, 11) != 0;
+    json_t *pl = NULL;
+    if (strstr(ptext, "\"client\"") || strstr(ptext, "\"distance_m\"") || (has_amount && strstr(ptext, "\"ledger_tx\"")))
+        pl = json_loads(ptext, 0, NULL);
+    int64_t client = by_client ? payload_int(pl, "client") : -1;
+    int64_t tx = has_amount ? payload_int(pl, "ledger_tx") : -1;
+    int64_t dist = payload_int(pl, "distance_m");
+    json_decref(pl);
+#define SUBJ() (by_client && client < 0 ? mem_strdup(subject) : NULL)
+    if (*kind) {
+        item it = {.family = fam, .client = client, .kind = !strcmp(kind, "active") ? 0 : !strcmp(kind, "waiting") ? 1 : 2};
+        it.a = store_col_i64(q, 9) < from ? from : store_col_i64(q, 9);
+        it.b = store_col_i64(q, 10) > to ? to : store_col_i64(q, 10);
+        items_push(S, &it, SUBJ(), -1);
+    }
+    if (has_amount) {
+        item it = {.family = fam, .client = client, .kind = 3, .a = at, .value = store_col_i64(q, 12)};
+        long long rid = 0;
+        char tail = 0;
+        if (sscanf(subject, "review:%lld%c", &rid, &tail) == 1 && rid > 0) {
+            it.review = rid; /* a remedy: its work time is read later */
+            it.paid_ms = at;
+            items_push(P, &it, SUBJ(), tx);
+        } else if (at >= from && at < to) {
+            items_push(P, &it, SUBJ(), tx);
+        }
+    }
+    if (dist >= 0 && at >= from && at < to) {
+        item it = {.family = fam, .client = client, .kind = 4, .a = at, .value = dist};
+        items_push(P, &it, SUBJ(), -1);
+    }
+#undef SUBJ
+}
+
+/* Name the client of every item that did not carry one: from the payment's
+ * ledger transaction, else from its subject. */
+static void name_clients(store *db, items *l, subj_cache *sc)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        item *it = &l->v[i];
+        if (it->client >= 0) continue;
+        if (l->p[i].tx > 0) {
+            bool ignored = false;
+            it->client = lookup_one(db, SQL_OBS_CLIENT_OF_TX, l->p[i].tx, &ignored);
+        }
+        if (it->client < 0 && l->p[i].subject) it->client = resolve_subject(db, sc, l->p[i].subject);
+    }
+}
+
+/* Remedies are counted at the work they pay for (kind -1: outside the
+ * periods). */
+static void place_remedies(store *db, items *P, int64_t from, int64_t to)
+{
+    for (size_t i = 0; i < P->n; i++) {
+        item *it = &P->v[i];
+        if (it->kind != 3 || it->review <= 0) continue;
+        bool ignored = false;
+        int64_t v = lookup_one(db, SQL_OBS_REMEDY_WORK_AT, it->review, &ignored);
+        if (v >= 0 && v <= it->paid_ms) it->a = v;
+        if (it->a < from || it->a >= to) it->kind = -1;
+    }
+}
+
+/* The span running now (a courier online), after the journal's spans. */
+static int open_span(store *db, acct_worker *w, int64_t from, int64_t to, int64_t now_ms, bool by_client, items *S,
+                     vis_err *err)
+{
+    item it = {.family = -1, .client = -1};
+    int64_t since = -1, jclient = -1;
+    store_stmt *oq;
+    if (store_one(db, SQL_OBS_OPEN_ACTIVE, &oq, err, "i", w->worker_id)) return err->code;
+    if (oq) {
+        since = store_col_i64(oq, 0);
+        jclient = store_col_i64(oq, 1);
+        it.kind = 0;
+        store_done(oq);
+    } else {
+        if (store_one(db, SQL_OBS_OPEN_WAITING, &oq, err, "i", w->worker_id)) return err->code;
+        if (oq) {
+            since = store_col_i64(oq, 0);
+            it.kind = 1;
+            store_done(oq);
+        }
+    }
+    int64_t end = now_ms < to ? now_ms : to;
+    if (since < 0 || since >= end) return 0;
+    w->open_kind = it.kind;
+    w->open_since_ms = since;
+    it.family = family_index(w, "dispatch");
+    it.client = it.kind == 0 && by_client ? jclient : -1;
+    it.a = since < from ? from : since;
+    it.b = end;
+    items_push(S, &it, NULL, -1);
+    return 0;
+}
+
+/* Cut the spans into cells (the latest span owns each stretch of time, split
+ * at period boundaries) and add the points (payments, remedies, distances). */
+static void cut(acct_worker *w, const acct_periods *p, const items *S, const items *P)
+{
+    loader L = {.w = w, .p = p, .spans = S->v};
+    if (S->n) {
+        acct_span *sv = mem_alloc(S->n * sizeof *sv);
+        for (size_t i = 0; i < S->n; i++) sv[i] = (acct_span){S->v[i].a, S->v[i].b};
+        timeacct_sweep(sv, S->n, on_piece, &L);
+        free(sv);
+    }
+    for (size_t i = 0; i < P->n; i++) {
+        const item *it = &P->v[i];
+        if (it->kind < 0) continue;
+        acct_cell *c = cell_get(w, &L.map, acct_period_of(p, it->a), it->family, it->client);
+        if (it->kind == 3) {
+            c->paid_micros += it->value;
+            if (it->review > 0) {
+                w->remedies = mem_realloc(w->remedies, (w->nremedies + 1) * sizeof *w->remedies);
+                w->remedies[w->nremedies++] = (acct_remedy){it->review, it->paid_ms, it->a, it->value, it->family};
+            }
+        } else {
+            c->distance_m += it->value;
+            const acct_cost *k = cost_at(w, w->families[it->family], it->a);
+            if (k) c->cost_num += (__int128)k->per_km_micros * it->value * 3600;
+        }
+    }
+    free(L.map.slot);
+}
+
+int acct_worker_load(store *db, int64_t worker, const acct_periods *p, bool by_client, int64_t now_ms, acct_worker *w,
                     vis_err *err)
 {
     memset(w, 0, sizeof *w);
     w->worker_id = worker;
     w->open_kind = -1;
-    int rc = obs_costs_load(db, worker, &w->costs, &w->ncosts, err);
-    if (rc) return rc;
+    if (acct_costs_load(db, worker, &w->costs, &w->ncosts, err)) return err->code;
     int64_t from = p->start[0], to = p->start[p->n];
-    item *spans = NULL, *points = NULL;
-    size_t ns = 0, cs = 0, np = 0, cp = 0;
-    subj_cache sc;
-    memset(&sc, 0, sizeof sc);
-    /* first read every row (resolving clients needs other queries) */
-    typedef struct pending {
-        char   *subject;
-        int64_t tx;
-    } pending;
-    pending *sp = NULL, *pp = NULL; /* per span / point: what is needed to name the client */
+    items S = {0}, P = {0}; /* spans; points (payments, distances) */
+    /* first read every row (naming clients needs other queries) */
     store_stmt *q = store_query(db, SQL_OBS_EVENTS, err, "iii", worker, from, to);
-    if (!q) {
-        obs_worker_free(w);
-        return err->code;
-    }
-    int r;
-    while ((r = store_row(q, err)) == 1) {
-        int64_t at = store_col_i64(q, 1);
-        int fam = family_index(w, store_col_text(q, 2));
-        const char *subject = store_col_text(q, 6);
-        const char *kind = store_col_text(q, 8);
-        const char *ptext = store_col_text(q, 13);
-        bool has_amount = store_col_i64(q, 11) != 0;
-        json_t *pl = NULL;
-        if (strstr(ptext, "\"client\"") || strstr(ptext, "\"distance_m\"") || (has_amount && strstr(ptext, "\"ledger_tx\"")))
-            pl = json_loads(ptext, 0, NULL);
-        int64_t client = by_client ? payload_int(pl, "client") : -1;
-        int64_t tx = has_amount ? payload_int(pl, "ledger_tx") : -1;
-        int64_t dist = payload_int(pl, "distance_m");
-        json_decref(pl);
-        item it = {.family = fam, .client = client};
-        for (int pass = 0; pass < 3; pass++) {
-            if (pass == 0) {
-                if (!*kind) continue;
-                it.kind = !strcmp(kind, "active") ? 0 : !strcmp(kind, "waiting") ? 1 : 2;
-                it.a = store_col_i64(q, 9) < from ? from : store_col_i64(q, 9);
-                it.b = store_col_i64(q, 10) > to ? to : store_col_i64(q, 10);
-            } else if (pass == 1) {
-                if (!has_amount) continue;
-                it.kind = 3;
-                it.a = at;
-                it.value = store_col_i64(q, 12);
-                it.review = 0;
-                long long rid = 0;
-                char tail = 0;
-                if (sscanf(subject, "review:%lld%c", &rid, &tail) == 1 && rid > 0) {
-                    it.review = rid; /* a remedy: its work time is read below */
-                    it.paid_ms = at;
-                } else if (at < from || at >= to) {
-                    continue;
-                }
-            } else {
-                if (dist < 0 || at < from || at >= to) continue;
-                it.kind = 4;
-                it.a = at;
-                it.value = dist;
-            }
-            bool is_span = pass == 0;
-            item **arr = is_span ? &spans : &points;
-            pending **pa = is_span ? &sp : &pp;
-            size_t *n = is_span ? &ns : &np, *cap = is_span ? &cs : &cp;
-            if (*n == *cap) {
-                size_t nc = *cap ? *cap * 2 : 64;
-                item *ni = realloc(*arr, nc * sizeof *ni);
-                if (ni) *arr = ni;
-                pending *np2 = realloc(*pa, nc * sizeof *np2);
-                if (np2) *pa = np2;
-                if (!ni || !np2) {
-                    rc = nomem(err);
-                    break;
-                }
-                *cap = nc;
-            }
-            (*arr)[*n] = it;
-            (*pa)[*n].subject = by_client && client < 0 ? strdup(subject) : NULL;
-            (*pa)[*n].tx = pass == 1 ? tx : -1;
-            (*n)++;
-        }
-        if (rc) break;
-    }
+    int r = -1, rc = 0;
+    while (q && (r = store_row(q, err)) == 1) event_items(q, w, from, to, by_client, &S, &P);
     store_done(q);
-    if (r < 0 && !rc) rc = err->code;
-    /* name the clients */
-    for (int pass = 0; pass < 2 && !rc && by_client; pass++) {
-        item *arr = pass ? points : spans;
-        pending *pa = pass ? pp : sp;
-        size_t n = pass ? np : ns;
-        for (size_t i = 0; i < n; i++) {
-            if (arr[i].client >= 0) continue;
-            if (pa[i].tx > 0) {
-                bool ignored = false;
-                arr[i].client = lookup_one(db, SQL_OBS_CLIENT_OF_TX, pa[i].tx, &ignored);
-            }
-            if (arr[i].client < 0 && pa[i].subject) arr[i].client = resolve_subject(db, &sc, pa[i].subject);
-        }
+    if (r < 0) rc = err->code;
+    if (!rc && by_client) {
+        subj_cache sc = {0};
+        name_clients(db, &S, &sc);
+        name_clients(db, &P, &sc);
+        cache_free(&sc);
     }
-    /* remedies: counted at the work they pay for (kind -1: outside the periods) */
-    for (size_t i = 0; !rc && i < np; i++) {
-        if (points[i].kind != 3 || points[i].review <= 0) continue;
-        bool ignored = false;
-        int64_t v = lookup_one(db, SQL_OBS_REMEDY_WORK_AT, points[i].review, &ignored);
-        if (v >= 0 && v <= points[i].paid_ms) points[i].a = v;
-        if (points[i].a < from || points[i].a >= to) points[i].kind = -1;
-    }
-    /* the span running now (a courier online), after the journal's spans */
-    if (!rc && now_ms >= 0 && now_ms > from) {
-        item it = {.family = -1, .client = -1};
-        int64_t since = -1, jclient = -1;
-        store_stmt *oq;
-        vis_err e2;
-        vis_err_clear(&e2);
-        if ((oq = store_query(db, SQL_OBS_OPEN_ACTIVE, &e2, "i", worker))) {
-            if (store_row(oq, &e2) == 1) {
-                since = store_col_i64(oq, 0);
-                jclient = store_col_i64(oq, 1);
-                it.kind = 0;
-            }
-            store_done(oq);
-        }
-        if (since < 0 && (oq = store_query(db, SQL_OBS_OPEN_WAITING, &e2, "i", worker))) {
-            if (store_row(oq, &e2) == 1) {
-                since = store_col_i64(oq, 0);
-                it.kind = 1;
-            }
-            store_done(oq);
-        }
-        int64_t end = now_ms < to ? now_ms : to;
-        if (since >= 0 && since < end) {
-            w->open_kind = it.kind;
-            w->open_since_ms = since;
-            it.family = family_index(w, "dispatch");
-            it.client = it.kind == 0 && by_client ? jclient : -1;
-            it.a = since < from ? from : since;
-            it.b = end;
-            if (ns == cs) {
-                size_t nc = cs ? cs * 2 : 64;
-                item *ni = realloc(spans, nc * sizeof *ni);
-                if (ni) spans = ni;
-                pending *np2 = realloc(sp, nc * sizeof *np2);
-                if (np2) sp = np2;
-                if (!ni || !np2) rc = nomem(err);
-                else cs = nc;
-            }
-            if (!rc) {
-                spans[ns] = it;
-                sp[ns].subject = NULL;
-                sp[ns].tx = -1;
-                ns++;
-            }
-        }
-    }
-    /* cut */
-    loader L = {.w = w, .p = p, .spans = spans};
-    if (!rc && ns) {
-        obs_span *sv = malloc(ns * sizeof *sv);
-        if (!sv) rc = nomem(err);
-        for (size_t i = 0; sv && i < ns; i++) sv[i] = (obs_span){spans[i].a, spans[i].b};
-        if (sv && timeacct_sweep(sv, ns, on_piece, &L)) rc = nomem(err);
-        free(sv);
-    }
-    for (size_t i = 0; !rc && i < np; i++) {
-        if (points[i].kind < 0) continue;
-        int pi = obs_period_of(p, points[i].a);
-        obs_cell *c = cell_get(w, &L.map, pi, points[i].family, points[i].client);
-        if (!c) {
-            L.oom = 1;
-            break;
-        }
-        if (points[i].kind == 3) {
-            c->paid_micros += points[i].value;
-            if (points[i].review > 0) {
-                obs_remedy *nr = realloc(w->remedies, (w->nremedies + 1) * sizeof *nr);
-                if (!nr) {
-                    L.oom = 1;
-                    break;
-                }
-                w->remedies = nr;
-                nr[w->nremedies++] = (obs_remedy){points[i].review, points[i].paid_ms, points[i].a,
-                                                  points[i].value, points[i].family};
-            }
-        } else {
-            c->distance_m += points[i].value;
-            const obs_cost *k = cost_at(w, w->families[points[i].family], points[i].a);
-            if (k) c->cost_num += (__int128)k->per_km_micros * points[i].value * 3600;
-        }
-    }
-    if (!rc && L.oom) rc = nomem(err);
-    for (size_t i = 0; i < ns; i++) free(sp[i].subject);
-    for (size_t i = 0; i < np; i++) free(pp[i].subject);
-    free(sp);
-    free(pp);
-    free(spans);
-    free(points);
-    free(L.map.slot);
-    cache_free(&sc);
-    if (rc) obs_worker_free(w);
+    if (!rc) place_remedies(db, &P, from, to);
+    if (!rc && now_ms >= 0 && now_ms > from) rc = open_span(db, w, from, to, now_ms, by_client, &S, err);
+    if (!rc) cut(w, p, &S, &P);
+    items_free(&S);
+    items_free(&P);
+    if (rc) acct_worker_free(w);
     return rc;
 }
 
-void obs_worker_free(obs_worker *w)
+void acct_worker_free(acct_worker *w)
 {
     free(w->cells);
     free(w->costs);

@@ -1,5 +1,5 @@
 /*
- * obs_acct — one worker's time, pay, distance and costs, cut by period,
+ * obs_acct (prefix acct_) — one worker's time, pay, distance and costs, cut by period,
  * family and client, from the journal alone.
  *
  * The journal's spans are swept in journal order exactly as core/timeacct
@@ -46,7 +46,7 @@
  *
  * Periods: "all" (one period [from, to)), or calendar days, ISO weeks
  * (Monday) or months in UTC, from the one containing `from` to the one
- * containing `to - 1` (at most OBS_MAX_PERIODS).
+ * containing `to - 1` (at most ACCT_MAX_PERIODS).
  */
 #ifndef VIS_VISIBILITY_OBS_ACCT_H
 #define VIS_VISIBILITY_OBS_ACCT_H
@@ -59,90 +59,89 @@
 #include "core/timeacct.h"
 #include "store/store.h"
 
-#define OBS_MAX_PERIODS 1000
-#define OBS_MAX_FAMILIES 16
-#define OBS_FAMILY_LEN 32
+#define ACCT_MAX_PERIODS 1000
+#define ACCT_MAX_FAMILIES 16
+#define ACCT_FAMILY_LEN 32
 
-typedef enum { OBS_ALL = 0, OBS_DAY, OBS_WEEK, OBS_MONTH } obs_grain;
+typedef enum { ACCT_ALL = 0, ACCT_DAY, ACCT_WEEK, ACCT_MONTH } acct_grain;
 
-typedef struct obs_periods {
-    obs_grain grain;
+typedef struct acct_periods {
+    acct_grain grain;
     int       n;
-    int64_t   start[OBS_MAX_PERIODS + 1]; /* period i is [start[i], start[i+1]) */
-} obs_periods;
+    int64_t   start[ACCT_MAX_PERIODS + 1]; /* period i is [start[i], start[i+1]) */
+} acct_periods;
 
 /* Parse "all" | "day" | "week" | "month" (NULL = "all"). */
-int  obs_grain_parse(const char *s, obs_grain *g, vis_err *err);
-/* Build the periods covering [from, to) (calendar-aligned unless OBS_ALL). */
-int  obs_periods_make(obs_periods *p, obs_grain g, int64_t from, int64_t to, vis_err *err);
+int  acct_grain_parse(const char *s, acct_grain *g, vis_err *err);
+/* Build the periods covering [from, to) (calendar-aligned unless ACCT_ALL). */
+int  acct_periods_make(acct_periods *p, acct_grain g, int64_t from, int64_t to, vis_err *err);
 /* "2027-03-05", "2027-W09", "2027-03" or "all". */
-void obs_period_label(const obs_periods *p, int i, char out[24]);
+void acct_period_label(const acct_periods *p, int i, char out[24]);
 /* Index of the period holding t, or -1. */
-int  obs_period_of(const obs_periods *p, int64_t t);
+int  acct_period_of(const acct_periods *p, int64_t t);
 
-typedef struct obs_cell {
+typedef struct acct_cell {
     int       period, family;
     int64_t   client;                       /* -1: none */
     int64_t   active_ms, waiting_ms, unpaid_ms;
     int64_t   paid_micros;
     int64_t   distance_m;
-    __int128  cost_num;                     /* costs in micros x OBS_COST_SCALE (exact) */
-} obs_cell;
+    __int128  cost_num;                     /* costs in micros x ACCT_COST_SCALE (exact) */
+} acct_cell;
 
-#define OBS_COST_SCALE 3600000 /* per_hour x ms and per_km x m x 3600 share this scale */
+#define ACCT_COST_SCALE 3600000 /* per_hour x ms and per_km x m x 3600 share this scale */
 
-typedef struct obs_cost {
-    char    family[OBS_FAMILY_LEN];        /* "" = every family */
+typedef struct acct_cost {
+    char    family[ACCT_FAMILY_LEN];        /* "" = every family */
     int64_t per_km_micros, per_hour_micros, from_ms;
-} obs_cost;
+} acct_cost;
 
 /* A remedy: paid at paid_ms, counted at work_ms (the work it pays for). */
-typedef struct obs_remedy {
+typedef struct acct_remedy {
     int64_t review, paid_ms, work_ms, amount_micros;
     int     family;
-} obs_remedy;
+} acct_remedy;
 
-typedef struct obs_worker {
+typedef struct acct_worker {
     int64_t   worker_id;
-    obs_remedy *remedies;                   /* remedies counted in [from, to) */
+    acct_remedy *remedies;                   /* remedies counted in [from, to) */
     size_t    nremedies;
     int64_t   open_kind;                    /* the live span counted: -1 none, 0 active, 1 waiting */
     int64_t   open_since_ms;
-    obs_cell *cells;
+    acct_cell *cells;
     size_t    ncells, cap;
-    char      families[OBS_MAX_FAMILIES][OBS_FAMILY_LEN];
+    char      families[ACCT_MAX_FAMILIES][ACCT_FAMILY_LEN];
     int       nfamilies;
-    obs_cost *costs;
+    acct_cost *costs;
     size_t    ncosts;
-} obs_worker;
+} acct_worker;
 
 /* Load and cut one worker's figures over the periods; now_ms >= 0 also
  * counts a courier's open span up to now (clipped to the periods). */
-int  obs_worker_load(store *db, int64_t worker, const obs_periods *p, bool by_client, int64_t now_ms, obs_worker *w,
+int  acct_worker_load(store *db, int64_t worker, const acct_periods *p, bool by_client, int64_t now_ms, acct_worker *w,
                      vis_err *err);
-void obs_worker_free(obs_worker *w);
-/* The worker's cost declarations (also filled by obs_worker_load). */
-int  obs_costs_load(store *db, int64_t worker, obs_cost **out, size_t *n, vis_err *err);
+void acct_worker_free(acct_worker *w);
+/* The worker's cost declarations (also filled by acct_worker_load). */
+int  acct_costs_load(store *db, int64_t worker, acct_cost **out, size_t *n, vis_err *err);
 
 /* Sums of cells. */
-typedef struct obs_sum {
+typedef struct acct_sum {
     int64_t  active_ms, waiting_ms, unpaid_ms, paid_micros, distance_m;
     __int128 cost_num;
-} obs_sum;
-void    obs_sum_add(obs_sum *s, const obs_cell *c);
-void    obs_sum_merge(obs_sum *s, const obs_sum *t);
+} acct_sum;
+void    acct_sum_add(acct_sum *s, const acct_cell *c);
+void    acct_sum_merge(acct_sum *s, const acct_sum *t);
 /* Costs in micros, rounded down once over the whole sum. */
-int64_t obs_costs_micros(const obs_sum *s);
+int64_t acct_costs_micros(const acct_sum *s);
 /* paid / (active + waiting) hours — paid time, the figure the platform
  * minimum applies to — before and after costs (0 without time). */
-int64_t obs_hourly(const obs_sum *s, bool after_costs);
+int64_t acct_hourly(const acct_sum *s, bool after_costs);
 /* paid / (active + waiting + unpaid) hours — all time spent, unpaid time
  * included: what the worker's time really earned (0 without time). */
-int64_t obs_hourly_all(const obs_sum *s, bool after_costs);
+int64_t acct_hourly_all(const acct_sum *s, bool after_costs);
 
 /* Pure: the pieces of the sweep (exposed for unit tests). spans are in
- * journal order; cb gets each [a, b) with the index of the owning span.
- * 0, or -1 when out of memory. */
-typedef timeacct_iv obs_span; /* the sweep is core/timeacct's timeacct_sweep */
+ * journal order; cb gets each [a, b) with the index of the owning span. */
+typedef timeacct_iv acct_span; /* the sweep is core/timeacct's timeacct_sweep */
 
 #endif

@@ -2,32 +2,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "base/jv.h"
 #include "core/journal.h"
 #include "core/timeacct.h"
 #include "store/sql_visibility.h"
 #include "visibility/obs.h"
 
-static int nomem(vis_err *err) { return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory"); }
 
 /* The figures of a sum, as a JSON object (new reference or NULL): pay per
  * hour over paid time (active + waiting: the figure the minimum applies
  * to) and over all time spent (unpaid time included), each before and
  * after costs, with their flags against the minimum. */
-static json_t *figures(const obs_sum *s, int64_t min)
+static json_t *figures(const acct_sum *s, int64_t min)
 {
-    int64_t h = obs_hourly(s, false), ha = obs_hourly(s, true);
-    int64_t g = obs_hourly_all(s, false), ga = obs_hourly_all(s, true);
+    int64_t h = acct_hourly(s, false), ha = acct_hourly(s, true);
+    int64_t g = acct_hourly_all(s, false), ga = acct_hourly_all(s, true);
     bool timed = s->active_ms + s->waiting_ms > 0;
     bool spent = s->active_ms + s->waiting_ms + s->unpaid_ms > 0;
-    json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:b}", "paid_micros",
+    json_t *o = JSON_PACK("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:b}", "paid_micros",
                           (json_int_t)s->paid_micros, "active_ms", (json_int_t)s->active_ms, "waiting_ms",
                           (json_int_t)s->waiting_ms, "unpaid_ms", (json_int_t)s->unpaid_ms, "distance_m",
-                          (json_int_t)s->distance_m, "costs_micros", (json_int_t)obs_costs_micros(s),
+                          (json_int_t)s->distance_m, "costs_micros", (json_int_t)acct_costs_micros(s),
                           "effective_hourly_micros", (json_int_t)h, "effective_hourly_after_costs_micros",
                           (json_int_t)ha, "below_minimum", timed && h < min, "below_minimum_after_costs",
                           timed && ha < min);
-    if (!o) return NULL;
     json_object_set_new(o, "paid_time_ms", json_integer(s->active_ms + s->waiting_ms));
     json_object_set_new(o, "all_time_ms", json_integer(s->active_ms + s->waiting_ms + s->unpaid_ms));
     json_object_set_new(o, "hourly_all_time_micros", json_integer(g));
@@ -47,21 +46,20 @@ static const char MINIMUM_RULE[] =
 
 /* Sum the cells matching (period or -1 for any) grouped by family (by = 0)
  * or by client (by = 1) into an array. */
-static json_t *breakdown(obs_ctx *c, const obs_worker *w, int period, int by, int64_t min, vis_err *err)
+static json_t *breakdown(obs_ctx *c, const acct_worker *w, int period, int by, int64_t min)
 {
     size_t n = 0;
-    int64_t *keys = calloc(w->ncells + 1, sizeof *keys);
-    obs_sum *sums = calloc(w->ncells + 1, sizeof *sums);
+    int64_t *keys = mem_calloc(w->ncells + 1, sizeof *keys);
+    acct_sum *sums = mem_calloc(w->ncells + 1, sizeof *sums);
     json_t *arr = json_array();
-    if (!keys || !sums || !arr) goto oom;
     for (size_t i = 0; i < w->ncells; i++) {
-        const obs_cell *cl = &w->cells[i];
+        const acct_cell *cl = &w->cells[i];
         if (period >= 0 && cl->period != period) continue;
         int64_t k = by == 0 ? cl->family : cl->client;
         size_t j = 0;
         while (j < n && keys[j] != k) j++;
         if (j == n) keys[n++] = k;
-        obs_sum_add(&sums[j], cl);
+        acct_sum_add(&sums[j], cl);
     }
     /* order: families as first seen; clients by id, none last */
     for (size_t a = 1; by == 1 && a < n; a++)
@@ -69,13 +67,12 @@ static json_t *breakdown(obs_ctx *c, const obs_worker *w, int period, int by, in
             int64_t tk = keys[b];
             keys[b] = keys[b - 1];
             keys[b - 1] = tk;
-            obs_sum ts = sums[b];
+            acct_sum ts = sums[b];
             sums[b] = sums[b - 1];
             sums[b - 1] = ts;
         }
     for (size_t j = 0; j < n; j++) {
         json_t *o = figures(&sums[j], min);
-        if (!o) goto oom;
         if (by == 0) {
             json_object_set_new(o, "family", json_string(w->families[keys[j]]));
         } else if (keys[j] < 0) {
@@ -93,17 +90,11 @@ static json_t *breakdown(obs_ctx *c, const obs_worker *w, int period, int by, in
     free(keys);
     free(sums);
     return arr;
-oom:
-    free(keys);
-    free(sums);
-    json_decref(arr);
-    nomem(err);
-    return NULL;
 }
 
 static json_t *cost_json(store_stmt *q)
 {
-    return json_pack("{s:I, s:s, s:I, s:I, s:I, s:s, s:I}", "id", (json_int_t)store_col_i64(q, 0), "family",
+    return JSON_PACK("{s:I, s:s, s:I, s:I, s:I, s:s, s:I}", "id", (json_int_t)store_col_i64(q, 0), "family",
                      store_col_text(q, 1), "per_km_micros", (json_int_t)store_col_i64(q, 2), "per_hour_micros",
                      (json_int_t)store_col_i64(q, 3), "from_ms", (json_int_t)store_col_i64(q, 4), "note",
                      store_col_text(q, 5), "created_ms", (json_int_t)store_col_i64(q, 6));
@@ -121,17 +112,17 @@ int obs_costs_list(obs_ctx *c, const account *who, json_t **out, vis_err *err)
         json_decref(arr);
         return err->code;
     }
-    *out = json_pack("{s:o, s:s, s:s}", "costs", arr, "currency", c->cfg->currency, "rule",
+    *out = JSON_PACK("{s:o, s:s, s:s}", "costs", arr, "currency", c->cfg->currency, "rule",
                      "the declaration in force at an instant is the latest one from_ms <= that instant, one for the "
                      "family first, else one for every family (family ''); per-hour costs accrue over all working "
                      "time (active, waiting, unpaid), per-km costs over the distance the journal records");
-    return *out ? 0 : nomem(err);
+    return 0;
 }
 
 static const jv_field cost_fields[] = {
     {"per_km_micros", JV_INT, false, 0, 1000000000},
     {"per_hour_micros", JV_INT, false, 0, 1000000000},
-    {"family", JV_STRING, false, 0, OBS_FAMILY_LEN - 1},
+    {"family", JV_STRING, false, 0, ACCT_FAMILY_LEN - 1},
     {"from_ms", JV_INT, false, 0, 253402300799999LL},
     {"note", JV_STRING, false, 0, 500},
     {NULL, 0, 0, 0, 0},
@@ -154,11 +145,10 @@ int obs_costs_declare(obs_ctx *c, const account *who, json_t *spec, json_t **out
                    jv_str(spec, "note", ""), c->now_ms))
         return err->code;
     int64_t id = store_last_id(c->db);
-    json_t *pl = json_pack("{s:I, s:s, s:I, s:I, s:I}", "declaration", (json_int_t)id, "family", fam, "per_km_micros",
+    json_t *pl = JSON_PACK("{s:I, s:s, s:I, s:I, s:I}", "declaration", (json_int_t)id, "family", fam, "per_km_micros",
                            (json_int_t)per_km, "per_hour_micros", (json_int_t)per_hour, "from_ms", (json_int_t)from);
-    char *text = pl ? json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *text = json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(pl);
-    if (!text) return nomem(err);
     journal_event ev = journal_event_init("visibility", "costs_declared", c->now_ms);
     ev.actor_id = who->id;
     ev.worker_id = who->id;
@@ -172,11 +162,10 @@ int obs_costs_declare(obs_ctx *c, const account *who, json_t *spec, json_t **out
     return obs_costs_list(c, who, out, err);
 }
 
-int obs_earnings(obs_ctx *c, const account *who, int64_t from, int64_t to, obs_grain g, json_t **out, vis_err *err)
+int obs_earnings(obs_ctx *c, const account *who, int64_t from, int64_t to, acct_grain g, json_t **out, vis_err *err)
 {
-    obs_periods *per = malloc(sizeof *per);
-    if (!per) return nomem(err);
-    int rc = obs_periods_make(per, g, from, to, err);
+    acct_periods *per = mem_alloc(sizeof *per);
+    int rc = acct_periods_make(per, g, from, to, err);
     if (rc) {
         free(per);
         return rc;
@@ -185,18 +174,18 @@ int obs_earnings(obs_ctx *c, const account *who, int64_t from, int64_t to, obs_g
        clip the first and last so that the totals are those of [from, to) */
     per->start[0] = from;
     per->start[per->n] = to;
-    obs_worker w;
-    if ((rc = obs_worker_load(c->db, who->id, per, true, c->now_ms, &w, err))) {
+    acct_worker w;
+    if ((rc = acct_worker_load(c->db, who->id, per, true, c->now_ms, &w, err))) {
         free(per);
         return rc;
     }
     int64_t min = c->cfg->min_hourly_micros;
-    obs_sum tot = {0};
-    for (size_t i = 0; i < w.ncells; i++) obs_sum_add(&tot, &w.cells[i]);
+    acct_sum tot = {0};
+    for (size_t i = 0; i < w.ncells; i++) acct_sum_add(&tot, &w.cells[i]);
     /* the totals are the cells' sums: the journal's spans, a courier's open
        span up to now, remedies at the work they pay for */
     json_t *o = figures(&tot, min);
-    if (o) {
+    {
         json_object_set_new(o, "from_ms", json_integer(from));
         json_object_set_new(o, "to_ms", json_integer(to));
         json_object_set_new(o, "currency", json_string(c->cfg->currency));
@@ -205,7 +194,7 @@ int obs_earnings(obs_ctx *c, const account *who, int64_t from, int64_t to, obs_g
         json_object_set_new(o, "minimum_rule", json_string(MINIMUM_RULE));
         json_object_set_new(o, "open_span",
                             w.open_kind < 0 ? json_null()
-                                            : json_pack("{s:s, s:I, s:I, s:s}", "kind",
+                                            : JSON_PACK("{s:s, s:I, s:I, s:s}", "kind",
                                                         w.open_kind == 0 ? "active" : "waiting", "since_ms",
                                                         (json_int_t)w.open_since_ms, "counted_to_ms",
                                                         (json_int_t)(c->now_ms < to ? c->now_ms : to), "note",
@@ -213,8 +202,8 @@ int obs_earnings(obs_ctx *c, const account *who, int64_t from, int64_t to, obs_g
                                                         "journalled when it closes)"));
         json_t *rem = json_array();
         for (size_t i = 0; i < w.nremedies; i++) {
-            const obs_remedy *m = &w.remedies[i];
-            json_array_append_new(rem, json_pack("{s:I, s:s, s:I, s:I, s:I}", "review", (json_int_t)m->review,
+            const acct_remedy *m = &w.remedies[i];
+            json_array_append_new(rem, JSON_PACK("{s:I, s:s, s:I, s:I, s:I}", "review", (json_int_t)m->review,
                                                  "family", w.families[m->family], "paid_ms", (json_int_t)m->paid_ms,
                                                  "work_ms", (json_int_t)m->work_ms, "amount_micros",
                                                  (json_int_t)m->amount_micros));
@@ -227,31 +216,23 @@ int obs_earnings(obs_ctx *c, const account *who, int64_t from, int64_t to, obs_g
                                         "it was paid (paid_ms)"));
     }
     json_t *costs = NULL;
-    if (o && !(rc = obs_costs_list(c, who, &costs, err))) {
+    if (!(rc = obs_costs_list(c, who, &costs, err))) {
         json_object_set(o, "costs_declared", json_object_get(costs, "costs"));
         json_object_set(o, "costs_rule", json_object_get(costs, "rule"));
         json_decref(costs);
         static const char *gn[] = {"all", "day", "week", "month"};
         json_object_set_new(o, "group_by", json_string(gn[g]));
-        json_t *bf = breakdown(c, &w, -1, 0, min, err), *bc = bf ? breakdown(c, &w, -1, 1, min, err) : NULL;
         json_t *periods = json_array();
-        if (!bf || !bc || !periods) rc = err->code ? err->code : nomem(err);
-        json_object_set_new(o, "by_family", bf ? bf : json_array());
-        json_object_set_new(o, "by_client", bc ? bc : json_array());
-        for (int i = 0; !rc && i < per->n; i++) {
-            obs_sum s = {0};
+        json_object_set_new(o, "by_family", breakdown(c, &w, -1, 0, min));
+        json_object_set_new(o, "by_client", breakdown(c, &w, -1, 1, min));
+        for (int i = 0; i < per->n; i++) {
+            acct_sum s = {0};
             for (size_t k = 0; k < w.ncells; k++)
-                if (w.cells[k].period == i) obs_sum_add(&s, &w.cells[k]);
+                if (w.cells[k].period == i) acct_sum_add(&s, &w.cells[k]);
             json_t *po = figures(&s, min);
-            json_t *pf = breakdown(c, &w, i, 0, min, err);
-            if (!po || !pf) {
-                json_decref(po);
-                json_decref(pf);
-                rc = nomem(err);
-                break;
-            }
+            json_t *pf = breakdown(c, &w, i, 0, min);
             char label[24];
-            obs_period_label(per, i, label);
+            acct_period_label(per, i, label);
             json_object_set_new(po, "period", json_string(label));
             json_object_set_new(po, "start_ms", json_integer(per->start[i]));
             json_object_set_new(po, "end_ms", json_integer(per->start[i + 1]));
@@ -259,10 +240,8 @@ int obs_earnings(obs_ctx *c, const account *who, int64_t from, int64_t to, obs_g
             json_array_append_new(periods, po);
         }
         json_object_set_new(o, "periods", periods);
-    } else if (!o) {
-        rc = nomem(err);
     }
-    obs_worker_free(&w);
+    acct_worker_free(&w);
     free(per);
     if (rc) {
         json_decref(o);

@@ -3,13 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
+#include "base/vec.h"
 #include "store/sql_visibility.h"
 #include "visibility/obs.h"
 
 #define ALLFAM 0 /* slot 0 of the global family list is "all" */
 #define WEEK_MS (7 * 86400000LL)
 
-static int nomem(vis_err *err) { return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory"); }
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -45,22 +46,15 @@ typedef struct vec {
     size_t   n, cap;
 } vec;
 
-static int vec_push(vec *a, int64_t x)
+static void vec_push(vec *a, int64_t x)
 {
-    if (a->n == a->cap) {
-        size_t nc = a->cap ? a->cap * 2 : 16;
-        int64_t *nv = realloc(a->v, nc * sizeof *nv);
-        if (!nv) return -1;
-        a->v = nv;
-        a->cap = nc;
-    }
+    vec_room(&a->v, &a->cap, a->n, sizeof *a->v);
     a->v[a->n++] = x;
-    return 0;
 }
 
 typedef struct group {
     int64_t workers;       /* working time > 0 */
-    obs_sum sum;
+    acct_sum sum;
     vec     after, before; /* hourly over paid time, of workers with active or waiting time */
     vec     all_after, all_before; /* hourly over all time spent, of workers with working time */
     int64_t below_after, below_before, below_all_after, below_all_before;
@@ -69,29 +63,29 @@ typedef struct group {
 } group;
 
 typedef struct agg {
-    char     fam[OBS_MAX_FAMILIES][OBS_FAMILY_LEN];
+    char     fam[ACCT_MAX_FAMILIES][ACCT_FAMILY_LEN];
     int      nfam;          /* fam[0] = "all" */
-    group   *g;             /* [period * OBS_MAX_FAMILIES + family] */
+    group   *g;             /* [period * ACCT_MAX_FAMILIES + family] */
     uint32_t *mask;         /* [period * nworkers + worker]: families worked in */
     int64_t *wids;
     size_t   nworkers, capw;
     /* declaration: per worker, hours and pay over the whole range */
-    obs_sum *wtot;
+    acct_sum *wtot;
 } agg;
 
 static int gfam(agg *a, const char *f)
 {
     for (int i = 1; i < a->nfam; i++)
         if (!strcmp(a->fam[i], f)) return i;
-    if (a->nfam == OBS_MAX_FAMILIES) return OBS_MAX_FAMILIES - 1;
-    snprintf(a->fam[a->nfam], OBS_FAMILY_LEN, "%s", f);
+    if (a->nfam == ACCT_MAX_FAMILIES) return ACCT_MAX_FAMILIES - 1;
+    snprintf(a->fam[a->nfam], ACCT_FAMILY_LEN, "%s", f);
     return a->nfam++;
 }
 
 static void agg_free(agg *a, int nper)
 {
     if (a->g)
-        for (int i = 0; i < nper * OBS_MAX_FAMILIES; i++) {
+        for (int i = 0; i < nper * ACCT_MAX_FAMILIES; i++) {
             free(a->g[i].after.v);
             free(a->g[i].before.v);
             free(a->g[i].all_after.v);
@@ -104,99 +98,71 @@ static void agg_free(agg *a, int nper)
 }
 
 /* Load every worker with work in the periods and fill the groups. */
-static int agg_build(obs_ctx *c, const obs_periods *p, agg *a, vis_err *err)
+static int agg_build(obs_ctx *c, const acct_periods *p, agg *a, vis_err *err)
 {
     memset(a, 0, sizeof *a);
-    snprintf(a->fam[0], OBS_FAMILY_LEN, "all");
+    snprintf(a->fam[0], ACCT_FAMILY_LEN, "all");
     a->nfam = 1;
-    a->g = calloc((size_t)p->n * OBS_MAX_FAMILIES, sizeof *a->g);
-    if (!a->g) return nomem(err);
+    a->g = mem_calloc((size_t)p->n * ACCT_MAX_FAMILIES, sizeof *a->g);
     store_stmt *q = store_query(c->db, SQL_OBS_WORKERS, err, "ii", p->start[0], p->start[p->n]);
     if (!q) return err->code;
     int r;
     while ((r = store_row(q, err)) == 1) {
-        if (a->nworkers == a->capw) {
-            size_t nc = a->capw ? a->capw * 2 : 64;
-            int64_t *nw = realloc(a->wids, nc * sizeof *nw);
-            if (!nw) {
-                store_done(q);
-                return nomem(err);
-            }
-            a->wids = nw;
-            a->capw = nc;
-        }
+        vec_room(&a->wids, &a->capw, a->nworkers, sizeof *a->wids);
         a->wids[a->nworkers++] = store_col_i64(q, 0);
     }
     store_done(q);
     if (r < 0) return err->code;
     /* couriers online now: their open span counts up to now */
     if (c->now_ms > p->start[0]) {
-        vis_err e2;
-        vis_err_clear(&e2);
-        store_stmt *oq = store_query(c->db, SQL_OBS_ONLINE_COURIERS, &e2, "");
-        while (oq && (r = store_row(oq, &e2)) == 1) {
+        store_stmt *oq = store_query(c->db, SQL_OBS_ONLINE_COURIERS, err, "");
+        if (!oq) return err->code;
+        while ((r = store_row(oq, err)) == 1) {
             int64_t id = store_col_i64(oq, 0);
             bool seen = false;
             for (size_t i = 0; i < a->nworkers && !seen; i++) seen = a->wids[i] == id;
             if (seen) continue;
-            if (a->nworkers == a->capw) {
-                size_t nc = a->capw ? a->capw * 2 : 64;
-                int64_t *nw = realloc(a->wids, nc * sizeof *nw);
-                if (!nw) {
-                    store_done(oq);
-                    return nomem(err);
-                }
-                a->wids = nw;
-                a->capw = nc;
-            }
+            vec_room(&a->wids, &a->capw, a->nworkers, sizeof *a->wids);
             a->wids[a->nworkers++] = id;
         }
-        if (oq) store_done(oq);
+        store_done(oq);
+        if (r < 0) return err->code;
     }
-    a->mask = calloc((size_t)p->n * (a->nworkers ? a->nworkers : 1), sizeof *a->mask);
-    a->wtot = calloc(a->nworkers ? a->nworkers : 1, sizeof *a->wtot);
-    if (!a->mask || !a->wtot) return nomem(err);
+    a->mask = mem_calloc((size_t)p->n * (a->nworkers ? a->nworkers : 1), sizeof *a->mask);
+    a->wtot = mem_calloc(a->nworkers ? a->nworkers : 1, sizeof *a->wtot);
     int64_t min = c->cfg->min_hourly_micros;
     for (size_t wi = 0; wi < a->nworkers; wi++) {
-        obs_worker w;
-        int rc = obs_worker_load(c->db, a->wids[wi], p, false, c->now_ms, &w, err);
+        acct_worker w;
+        int rc = acct_worker_load(c->db, a->wids[wi], p, false, c->now_ms, &w, err);
         if (rc) return rc;
-        int map[OBS_MAX_FAMILIES];
+        int map[ACCT_MAX_FAMILIES];
         for (int f = 0; f < w.nfamilies; f++) map[f] = gfam(a, w.families[f]);
         /* sums per (period, global family) for this worker */
-        obs_sum *s = calloc((size_t)p->n * OBS_MAX_FAMILIES, sizeof *s);
-        if (!s) {
-            obs_worker_free(&w);
-            return nomem(err);
-        }
+        acct_sum *s = mem_calloc((size_t)p->n * ACCT_MAX_FAMILIES, sizeof *s);
         for (size_t k = 0; k < w.ncells; k++) {
-            const obs_cell *cl = &w.cells[k];
-            obs_sum_add(&s[cl->period * OBS_MAX_FAMILIES + map[cl->family]], cl);
-            obs_sum_add(&s[cl->period * OBS_MAX_FAMILIES + ALLFAM], cl);
-            obs_sum_add(&a->wtot[wi], cl);
+            const acct_cell *cl = &w.cells[k];
+            acct_sum_add(&s[cl->period * ACCT_MAX_FAMILIES + map[cl->family]], cl);
+            acct_sum_add(&s[cl->period * ACCT_MAX_FAMILIES + ALLFAM], cl);
+            acct_sum_add(&a->wtot[wi], cl);
         }
-        obs_worker_free(&w);
+        acct_worker_free(&w);
         for (int pi = 0; pi < p->n; pi++)
             for (int f = 0; f < a->nfam; f++) {
-                const obs_sum *x = &s[pi * OBS_MAX_FAMILIES + f];
+                const acct_sum *x = &s[pi * ACCT_MAX_FAMILIES + f];
                 if (x->active_ms + x->waiting_ms + x->unpaid_ms <= 0) continue;
-                group *g = &a->g[pi * OBS_MAX_FAMILIES + f];
+                group *g = &a->g[pi * ACCT_MAX_FAMILIES + f];
                 g->workers++;
-                obs_sum_merge(&g->sum, x);
+                acct_sum_merge(&g->sum, x);
                 if (f != ALLFAM) a->mask[(size_t)pi * a->nworkers + wi] |= 1u << f;
-                int64_t gb = obs_hourly_all(x, false), ga = obs_hourly_all(x, true);
-                if (vec_push(&g->all_before, gb) || vec_push(&g->all_after, ga)) {
-                    free(s);
-                    return nomem(err);
-                }
+                int64_t gb = acct_hourly_all(x, false), ga = acct_hourly_all(x, true);
+                vec_push(&g->all_before, gb);
+                vec_push(&g->all_after, ga);
                 g->below_all_before += gb < min;
                 g->below_all_after += ga < min;
                 if (x->active_ms + x->waiting_ms <= 0) continue;
-                int64_t hb = obs_hourly(x, false), ha = obs_hourly(x, true);
-                if (vec_push(&g->before, hb) || vec_push(&g->after, ha)) {
-                    free(s);
-                    return nomem(err);
-                }
+                int64_t hb = acct_hourly(x, false), ha = acct_hourly(x, true);
+                vec_push(&g->before, hb);
+                vec_push(&g->after, ha);
                 g->below_before += hb < min;
                 g->below_after += ha < min;
             }
@@ -208,10 +174,10 @@ static int agg_build(obs_ctx *c, const obs_periods *p, agg *a, vis_err *err)
 /* Primary suppression (fewer than k workers), then secondary: while the
  * suppressed families of a period together cover fewer than k distinct
  * workers, suppress the smallest published one too. */
-static void suppress(agg *a, const obs_periods *p, int64_t k)
+static void suppress(agg *a, const acct_periods *p, int64_t k)
 {
     for (int pi = 0; pi < p->n; pi++) {
-        group *row = &a->g[pi * OBS_MAX_FAMILIES];
+        group *row = &a->g[pi * ACCT_MAX_FAMILIES];
         uint32_t sup = 0;
         for (int f = 0; f < a->nfam; f++)
             if (row[f].workers > 0 && row[f].workers < k) {
@@ -252,8 +218,7 @@ static double share(int64_t a, int64_t b) { return b > 0 ? (double)a / (double)b
 
 static json_t *group_json(const group *g, const char *family, int64_t k)
 {
-    json_t *o = json_pack("{s:s, s:b}", "family", family, "suppressed", g->suppressed);
-    if (!o) return NULL;
+    json_t *o = JSON_PACK("{s:s, s:b}", "family", family, "suppressed", g->suppressed);
     if (g->suppressed) {
         json_object_set_new(o, "active_workers", json_null());
         json_object_set_new(o, "why", json_sprintf("fewer than k = %lld workers in this cell, or needed to keep "
@@ -261,7 +226,7 @@ static json_t *group_json(const group *g, const char *family, int64_t k)
                                                    (long long)k));
         return o;
     }
-    const obs_sum *s = &g->sum;
+    const acct_sum *s = &g->sum;
     int64_t total = s->active_ms + s->waiting_ms + s->unpaid_ms;
     json_object_set_new(o, "active_workers", json_integer(g->workers));
     json_object_set_new(o, "workers_with_paid_time", json_integer((json_int_t)g->after.n));
@@ -286,7 +251,7 @@ static json_t *group_json(const group *g, const char *family, int64_t k)
     const vec *vs[4] = {&g->after, &g->before, &g->all_after, &g->all_before};
     int64_t med[4], dec[4][9];
     size_t mx = g->after.n > g->all_after.n ? g->after.n : g->all_after.n;
-    int64_t *tmp = malloc((mx ? mx : 1) * sizeof *tmp);
+    int64_t *tmp = mem_alloc((mx ? mx : 1) * sizeof *tmp);
     if (!tmp) {
         json_decref(o);
         return NULL;
@@ -343,27 +308,25 @@ static int output_counts(obs_ctx *c, size_t i, int64_t from, int64_t to, int64_t
                          vis_err *err)
 {
     *items = *human = 0;
+    store_stmt *q;
     if (outputs[i].records) {
-        vis_err e2;
-        vis_err_clear(&e2);
-        store_stmt *q = store_query(c->db, outputs[i].records, &e2, "ii", from, to);
-        if (q && store_row(q, &e2) == 1) {
+        if (store_one(c->db, outputs[i].records, &q, err, "ii", from, to)) return -1;
+        if (q) {
             *items = store_col_i64(q, 0);
             *human = store_col_i64(q, 1);
+            store_done(q);
         }
-        if (q) store_done(q);
         if (*items) return 0;
     }
-    store_stmt *q = store_query(c->db, SQL_OBS_OUTPUT, err, "tiiit", outputs[i].family, from, to,
-                                (int64_t)outputs[i].count_automated, outputs[i].event);
-    if (!q) return -1;
-    int r = store_row(q, err);
-    if (r == 1) {
+    if (store_one(c->db, SQL_OBS_OUTPUT, &q, err, "tiiit", outputs[i].family, from, to,
+                  (int64_t)outputs[i].count_automated, outputs[i].event))
+        return -1;
+    if (q) {
         *items = store_col_i64(q, 0);
         *human = store_col_i64(q, 1);
+        store_done(q);
     }
-    store_done(q);
-    return r < 0 ? -1 : 0;
+    return 0;
 }
 
 static json_t *output_json(obs_ctx *c, int64_t from, int64_t to, const agg *a, int pi, vis_err *err)
@@ -379,10 +342,10 @@ static json_t *output_json(obs_ctx *c, int64_t from, int64_t to, const agg *a, i
         bool sup = false;
         for (int f = 1; f < a->nfam; f++)
             if (!strcmp(a->fam[f], outputs[i].family)) {
-                workers = a->g[pi * OBS_MAX_FAMILIES + f].workers;
-                sup = a->g[pi * OBS_MAX_FAMILIES + f].suppressed;
+                workers = a->g[pi * ACCT_MAX_FAMILIES + f].workers;
+                sup = a->g[pi * ACCT_MAX_FAMILIES + f].suppressed;
             }
-        json_t *o = json_pack("{s:s, s:s}", "family", outputs[i].family, "counts", outputs[i].what);
+        json_t *o = JSON_PACK("{s:s, s:s}", "family", outputs[i].family, "counts", outputs[i].what);
         if (sup && workers > 0) {
             json_object_set_new(o, "suppressed", json_true());
         } else {
@@ -399,12 +362,11 @@ static json_t *output_json(obs_ctx *c, int64_t from, int64_t to, const agg *a, i
     return arr;
 }
 
-int obs_observatory(obs_ctx *c, int64_t from, int64_t to, obs_grain g, const char *family, json_t **out,
+int obs_observatory(obs_ctx *c, int64_t from, int64_t to, acct_grain g, const char *family, json_t **out,
                     vis_err *err)
 {
-    obs_periods *p = malloc(sizeof *p);
-    if (!p) return nomem(err);
-    int rc = obs_periods_make(p, g, from, to, err);
+    acct_periods *p = mem_alloc(sizeof *p);
+    int rc = acct_periods_make(p, g, from, to, err);
     agg a;
     memset(&a, 0, sizeof a);
     if (!rc) rc = agg_build(c, p, &a, err);
@@ -415,25 +377,23 @@ int obs_observatory(obs_ctx *c, int64_t from, int64_t to, obs_grain g, const cha
         periods = json_array();
         for (int pi = 0; pi < p->n && !rc; pi++) {
             char label[24];
-            obs_period_label(p, pi, label);
+            acct_period_label(p, pi, label);
             json_t *fams = json_array();
             for (int f = 0; f < a.nfam; f++) {
                 if (family && f != ALLFAM && strcmp(family, a.fam[f])) continue;
-                if (f != ALLFAM && a.g[pi * OBS_MAX_FAMILIES + f].workers == 0) continue;
-                json_t *gj = group_json(&a.g[pi * OBS_MAX_FAMILIES + f], a.fam[f], k);
-                if (!gj) rc = nomem(err);
-                else json_array_append_new(fams, gj);
+                if (f != ALLFAM && a.g[pi * ACCT_MAX_FAMILIES + f].workers == 0) continue;
+                json_array_append_new(fams, group_json(&a.g[pi * ACCT_MAX_FAMILIES + f], a.fam[f], k));
             }
-            json_t *ho = rc ? NULL : output_json(c, p->start[pi], p->start[pi + 1], &a, pi, err);
-            if (!ho && !rc) rc = err->code ? err->code : nomem(err);
-            json_array_append_new(periods, json_pack("{s:s, s:I, s:I, s:o, s:o}", "period", label, "start_ms",
+            json_t *ho = output_json(c, p->start[pi], p->start[pi + 1], &a, pi, err);
+            if (!ho) rc = err->code;
+            json_array_append_new(periods, JSON_PACK("{s:s, s:I, s:I, s:o, s:o}", "period", label, "start_ms",
                                                      (json_int_t)p->start[pi], "end_ms", (json_int_t)p->start[pi + 1],
                                                      "families", fams, "human_output", ho ? ho : json_array()));
         }
     }
     if (!rc) {
         static const char *gn[] = {"all", "day", "week", "month"};
-        *out = json_pack(
+        *out = JSON_PACK(
             "{s:I, s:I, s:s, s:I, s:s, s:I, s:s, s:o}", "from_ms", (json_int_t)p->start[0], "to_ms",
             (json_int_t)p->start[p->n], "group_by", gn[g], "k", (json_int_t)k, "currency", c->cfg->currency,
             "minimum_hourly_micros", (json_int_t)c->cfg->min_hourly_micros, "method",
@@ -447,7 +407,6 @@ int obs_observatory(obs_ctx *c, int64_t from, int64_t to, obs_grain g, const cha
             "more, and for all families together only when no family cell of the period is suppressed "
             "(quantiles_withheld). No personal data.",
             "periods", periods);
-        if (!*out) rc = nomem(err);
     } else {
         json_decref(periods);
     }
@@ -485,7 +444,7 @@ static int decl_compute(obs_ctx *c, int64_t from, int64_t to, agg *a, decl *d, v
     d->weeks = (double)(to - from) / (double)WEEK_MS;
     if (store_get_i64(c->db, SQL_OBS_WORKERS_REGISTERED, &d->registered, err, "") < 0) return err->code;
     for (size_t wi = 0; wi < a->nworkers; wi++) {
-        const obs_sum *s = &a->wtot[wi];
+        const acct_sum *s = &a->wtot[wi];
         int64_t ms = s->active_ms + s->waiting_ms + s->unpaid_ms;
         if (ms <= 0) continue;
         d->persons++;
@@ -495,9 +454,9 @@ static int decl_compute(obs_ctx *c, int64_t from, int64_t to, agg *a, decl *d, v
         double wh = (double)ms / 3600000.0 / d->weeks;
         for (int l = 0; l < NLEVELS; l++)
             if (wh >= levels[l].lo && wh < levels[l].hi) d->nlev[l]++;
-        store_stmt *q = store_query(c->db, SQL_OBS_WORKER_ACTIVITY, err, "i", a->wids[wi]);
-        if (!q) return err->code;
-        if (store_row(q, err) == 1 && store_col_i64(q, 0) >= 0) {
+        store_stmt *q;
+        if (store_one(c->db, SQL_OBS_WORKER_ACTIVITY, &q, err, "i", a->wids[wi])) return err->code;
+        if (q && store_col_i64(q, 0) >= 0) {
             d->sum_days += (double)(store_col_i64(q, 1) - store_col_i64(q, 0)) / 86400000.0;
             d->with_days++;
         }
@@ -534,10 +493,10 @@ static json_t *decl_exact(obs_ctx *c, int64_t from, int64_t to, const agg *a, co
 {
     json_t *lv = json_array(), *byf = json_array();
     for (int l = 0; l < NLEVELS; l++)
-        json_array_append_new(lv, json_pack("{s:s, s:I}", "level", levels[l].label, "persons", (json_int_t)d->nlev[l]));
+        json_array_append_new(lv, JSON_PACK("{s:s, s:I}", "level", levels[l].label, "persons", (json_int_t)d->nlev[l]));
     for (int f = 1; f < a->nfam; f++) {
         const group *g = &a->g[f];
-        json_t *fo = json_pack("{s:s, s:I, s:f, s:I}", "family", a->fam[f], "persons", (json_int_t)g->workers,
+        json_t *fo = JSON_PACK("{s:s, s:I, s:f, s:I}", "family", a->fam[f], "persons", (json_int_t)g->workers,
                                "average_weekly_hours_per_person", fam_weekly_hours(g, d->weeks),
                                "average_income_per_person_micros",
                                (json_int_t)(g->workers ? g->sum.paid_micros / g->workers : 0));
@@ -545,7 +504,7 @@ static json_t *decl_exact(obs_ctx *c, int64_t from, int64_t to, const agg *a, co
                       g->sum.active_ms + g->sum.waiting_ms + g->sum.unpaid_ms, false);
         json_array_append_new(byf, fo);
     }
-    json_t *o = json_pack("{s:s, s:I, s:I, s:s, s:I, s:I, s:o, s:[{s:s, s:I}], s:f, s:f, s:I, s:f, s:o, s:s}",
+    json_t *o = JSON_PACK("{s:s, s:I, s:I, s:s, s:I, s:I, s:o, s:[{s:s, s:I}], s:f, s:f, s:I, s:f, s:o, s:s}",
                      "legal_basis", "Directive (EU) 2024/2831 on improving working conditions in platform work, Article 17",
                      "from_ms", (json_int_t)from, "to_ms", (json_int_t)to, "currency", c->cfg->currency,
                      "persons_performing_platform_work", (json_int_t)d->persons, "registered_worker_accounts",
@@ -574,7 +533,7 @@ static json_t *count_k(int64_t n, bool suppressed) { return suppressed ? json_nu
  * levels are withheld until the withheld ones cover at least k persons;
  * the families follow the observatory's rule (suppress() on the single
  * period). No account, name, id or per-person figure is ever included. */
-static json_t *decl_public(obs_ctx *c, int64_t from, int64_t to, agg *a, const obs_periods *p, const decl *d)
+static json_t *decl_public(obs_ctx *c, int64_t from, int64_t to, agg *a, const acct_periods *p, const decl *d)
 {
     int64_t k = c->cfg->visib_k;
     bool total_sup = d->persons > 0 && d->persons < k;
@@ -597,7 +556,7 @@ static json_t *decl_public(obs_ctx *c, int64_t from, int64_t to, agg *a, const o
     json_t *lv = json_array(), *byf = json_array();
     for (int l = 0; l < NLEVELS; l++) {
         any = any || lsup[l];
-        json_array_append_new(lv, json_pack("{s:s, s:o, s:b}", "level", levels[l].label, "persons",
+        json_array_append_new(lv, JSON_PACK("{s:s, s:o, s:b}", "level", levels[l].label, "persons",
                                             count_k(d->nlev[l], lsup[l]), "suppressed", lsup[l]));
     }
     for (int f = 1; f < a->nfam; f++) {
@@ -605,7 +564,7 @@ static json_t *decl_public(obs_ctx *c, int64_t from, int64_t to, agg *a, const o
         if (g->workers <= 0) continue;
         bool s = g->suppressed;
         any = any || s;
-        json_t *fo = json_pack("{s:s, s:b, s:o, s:o, s:o}", "family", a->fam[f], "suppressed", s, "persons",
+        json_t *fo = JSON_PACK("{s:s, s:b, s:o, s:o, s:o}", "family", a->fam[f], "suppressed", s, "persons",
                                count_k(g->workers, s), "average_weekly_hours_per_person",
                                s ? json_null() : json_real(fam_weekly_hours(g, d->weeks)),
                                "average_income_per_person_micros",
@@ -615,7 +574,7 @@ static json_t *decl_public(obs_ctx *c, int64_t from, int64_t to, agg *a, const o
         json_array_append_new(byf, fo);
     }
     bool avg = d->persons > 0 && !total_sup;
-    json_t *o = json_pack(
+    json_t *o = JSON_PACK(
         "{s:s, s:I, s:I, s:s, s:I, s:b, s:o, s:b, s:o, s:o, s:[{s:s, s:o, s:b}], s:o, s:o, s:o, s:f, s:o, s:s, s:s}",
         "legal_basis", "Directive (EU) 2024/2831 on improving working conditions in platform work, Article 17",
         "from_ms", (json_int_t)from, "to_ms", (json_int_t)to, "currency", c->cfg->currency, "k", (json_int_t)k,
@@ -644,9 +603,8 @@ static json_t *decl_public(obs_ctx *c, int64_t from, int64_t to, agg *a, const o
 
 static int declaration(obs_ctx *c, int64_t from, int64_t to, bool public, json_t **out, vis_err *err)
 {
-    obs_periods *p = malloc(sizeof *p);
-    if (!p) return nomem(err);
-    int rc = obs_periods_make(p, OBS_ALL, from, to, err);
+    acct_periods *p = mem_alloc(sizeof *p);
+    int rc = acct_periods_make(p, ACCT_ALL, from, to, err);
     agg a;
     memset(&a, 0, sizeof a);
     if (!rc) rc = agg_build(c, p, &a, err);
@@ -655,7 +613,6 @@ static int declaration(obs_ctx *c, int64_t from, int64_t to, bool public, json_t
     json_t *o = NULL;
     if (!rc) {
         o = public ? decl_public(c, from, to, &a, p, &d) : decl_exact(c, from, to, &a, &d);
-        if (!o) rc = nomem(err);
     }
     agg_free(&a, p->n);
     free(p);

@@ -1,5 +1,7 @@
 #include "visibility/reg.h"
 
+#include "base/mem.h"
+
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,14 +10,14 @@
 
 /* A parameter set per batch by the client: the platform's default and
  * limits (micro-work's batch fields, mw_batch.c). */
-typedef struct reg_param {
+typedef struct sysreg_param {
     const char *name, *unit, *meaning;
     double      dflt, lo, hi;
-} reg_param;
+} sysreg_param;
 
 #define MAXPARAMS 4
 
-typedef struct reg_system {
+typedef struct sysreg_system {
     const char *id, *name, *family;
     const char *decides;
     const char *events;                /* journal events recording its decisions */
@@ -24,10 +26,10 @@ typedef struct reg_system {
     const char *uses, *does_not_use;
     const char *oversight;
     const char *notes;
-    reg_param   per_batch[MAXPARAMS];  /* parameters set per batch, with defaults and limits */
-} reg_system;
+    sysreg_param   per_batch[MAXPARAMS];  /* parameters set per batch, with defaults and limits */
+} sysreg_system;
 
-static const reg_system systems[] = {
+static const sysreg_system systems[] = {
     {"microwork.quality_control", "Quality control on control tasks", "microwork",
      "blocks a worker from one batch when their smoothed accuracy on the batch's hidden control tasks, "
      "(correct + 1) / (control answers + 2), is below the batch's minimum after at least its minimum number of "
@@ -102,8 +104,13 @@ static const reg_system systems[] = {
      "the pricing rule set (GET /v1/admin/dispatch/rules): tariffs, zones, time-of-day factors, guarantee; the "
      "hourly guarantee counts only online time inside a service area (GET /v1/admin/dispatch/areas: each position "
      "counts the time until the next one or going offline when it lies inside an area; all online time when no "
-     "area is defined), and only couriers approved by the platform can go online",
-     "positions of couriers while online (never while offline), their current jobs, job places and ready times",
+     "area is defined) and, when booked slots are on (dispatch.slots), only the part of it inside a booked slot "
+     "of that area (booking is never required and not booking or cancelling has no consequence; a cancellation "
+     "after dispatch.slot_cancel_cutoff_min is only recorded as late); only couriers approved by the platform can "
+     "go online; each courier's vehicle (dispatch.speed_*_m_per_min; bicycle = dispatch.speed_m_per_min) sets the "
+     "speed used to plan their offers, hence the expected time and pay shown",
+     "positions of couriers while online (never while offline), their current jobs, their vehicle, job places and "
+     "ready times",
      "declines: declining an offer has no consequence — the dispatcher keeps no memory of it and scores the "
      "courier exactly as before (only that job is not offered to them again); acceptance rates, ratings, "
      "positions outside shifts, any personal characteristic",
@@ -145,14 +152,10 @@ static bool key_matches(const char *pat, const char *key)
     return pat[n - 1] == '.' ? !strncmp(pat, key, n) : !strcmp(pat, key);
 }
 
-int reg_register(const vis_config *cfg, int64_t now_ms, json_t **out, vis_err *err)
+json_t *sysreg_json(const vis_config *cfg, int64_t now_ms)
 {
     char *text = config_to_json(cfg);
-    json_t *conf = text ? json_loads(text, 0, NULL) : NULL;
-    if (!conf) {
-        free(text);
-        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-    }
+    json_t *conf = json_loads(text, 0, NULL); /* our own JSON (mem_* allocation: never NULL) */
     unsigned char h[16];
     crypto_generichash(h, sizeof h, (const unsigned char *)text, strlen(text), NULL, 0);
     char hex[33];
@@ -165,7 +168,7 @@ int reg_register(const vis_config *cfg, int64_t now_ms, json_t **out, vis_err *e
              (long long)cfg->visib_review_days);
     json_t *arr = json_array();
     for (size_t i = 0; i < NSYS; i++) {
-        const reg_system *s = &systems[i];
+        const sysreg_system *s = &systems[i];
         json_t *params = json_object();
         bool any_key = false, active = true;
         for (int k = 0; k < MAXKEYS && s->keys[k]; k++) {
@@ -183,9 +186,9 @@ int reg_register(const vis_config *cfg, int64_t now_ms, json_t **out, vis_err *e
         }
         if (!any_key) active = true; /* micro-work systems with only per-batch parameters */
         for (int k = 0; k < MAXPARAMS && s->per_batch[k].name; k++) {
-            const reg_param *rp = &s->per_batch[k];
+            const sysreg_param *rp = &s->per_batch[k];
             json_object_set_new(params, rp->name,
-                                json_pack("{s:s, s:s, s:s, s:f, s:f, s:f}", "set", "per batch, by the client",
+                                JSON_PACK("{s:s, s:s, s:s, s:f, s:f, s:f}", "set", "per batch, by the client",
                                           "unit", rp->unit, "meaning", rp->meaning, "platform_default", rp->dflt,
                                           "min", rp->lo, "max", rp->hi));
         }
@@ -205,16 +208,11 @@ int reg_register(const vis_config *cfg, int64_t now_ms, json_t **out, vis_err *e
         } else if (!active) {
             status = "not running in this build: its settings are absent";
         }
-        json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "id", s->id, "name", s->name,
+        json_t *o = JSON_PACK("{s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "id", s->id, "name", s->name,
                               "family", s->family, "active", active, "decides", s->decides, "journal_events",
                               s->events, "parameters", params, "uses_worker_data", s->uses,
                               "does_not_use", s->does_not_use, "human_oversight", s->oversight, "how_to_contest",
                               oversight);
-        if (!o) {
-            json_decref(arr);
-            json_decref(conf);
-            return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        }
         if (s->per_case) json_object_set_new(o, "parameters_set_per_case", json_string(s->per_case));
         if (s->per_batch[0].name)
             json_object_set_new(o, "parameters_note",
@@ -225,12 +223,12 @@ int reg_register(const vis_config *cfg, int64_t now_ms, json_t **out, vis_err *e
         json_object_set_new(o, "status", json_string(status ? status : "running"));
         json_array_append_new(arr, o);
     }
-    *out = json_pack("{s:I, s:s, s:s, s:I, s:s, s:o}", "generated_ms", (json_int_t)now_ms, "generated_from",
+    json_t *out = JSON_PACK("{s:I, s:s, s:s, s:I, s:s, s:o}", "generated_ms", (json_int_t)now_ms, "generated_from",
                      "the running configuration (every parameter value below is the one in force)",
                      "config_fingerprint", hex, "review_days", (json_int_t)cfg->visib_review_days, "oversight",
                      "every automated decision about a worker is journalled with the system's name, the rule and "
                      "the figures it used, and shown to the worker in plain language",
                      "systems", arr);
     json_decref(conf);
-    return *out ? 0 : vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    return out;
 }

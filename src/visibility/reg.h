@@ -1,5 +1,5 @@
 /*
- * reg — the public register of the automated systems the platform uses.
+ * reg (prefix sysreg_) — the public register of the automated systems the platform uses.
  *
  * Generated on each request from the running configuration, never written
  * by hand: a static table describes each system (what it decides, which
@@ -21,6 +21,8 @@
 #include "base/err.h"
 #include "core/config.h"
 
-int reg_register(const vis_config *cfg, int64_t now_ms, json_t **out, vis_err *err);
+/* The register of automated systems, with the parameters in force (cannot
+ * fail: it reads only the configuration). */
+json_t *sysreg_json(const vis_config *cfg, int64_t now_ms);
 
 #endif

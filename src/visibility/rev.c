@@ -1,5 +1,7 @@
 #include "visibility/rev.h"
 
+#include "base/mem.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +13,6 @@
 
 #define DAY_MS 86400000LL
 
-static int nomem(vis_err *err) { return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory"); }
 
 /* ---- journal rows ---- */
 
@@ -23,7 +24,7 @@ typedef struct jrow {
     json_t *payload;
 } jrow;
 
-static int jrow_read(store_stmt *q, jrow *j)
+static void jrow_read(store_stmt *q, jrow *j)
 {
     memset(j, 0, sizeof *j);
     j->id = store_col_i64(q, 0);
@@ -32,7 +33,7 @@ static int jrow_read(store_stmt *q, jrow *j)
     snprintf(j->event, sizeof j->event, "%s", store_col_text(q, 3));
     j->actor = store_col_i64(q, 4);
     j->worker = store_col_i64(q, 5);
-    j->subject = strdup(store_col_text(q, 6));
+    j->subject = mem_strdup(store_col_text(q, 6));
     j->automated = store_col_i64(q, 7) != 0;
     snprintf(j->span_kind, sizeof j->span_kind, "%s", store_col_text(q, 8));
     j->span_a = store_col_i64(q, 9);
@@ -41,7 +42,6 @@ static int jrow_read(store_stmt *q, jrow *j)
     j->amount = store_col_i64(q, 12);
     j->payload = json_loads(store_col_text(q, 13), 0, NULL);
     if (!j->payload) j->payload = json_object();
-    return j->subject && j->payload ? 0 : -1;
 }
 
 static void jrow_free(jrow *j)
@@ -74,20 +74,10 @@ static int jrows_collect(jrows *r, store_stmt *q, vis_err *err)
         if (dup) continue;
         if (r->n == r->cap) {
             size_t nc = r->cap ? r->cap * 2 : 16;
-            jrow *nv = realloc(r->v, nc * sizeof *nv);
-            if (!nv) {
-                store_done(q);
-                return nomem(err);
-            }
-            r->v = nv;
+            r->v = mem_realloc(r->v, nc * sizeof *r->v);
             r->cap = nc;
         }
-        if (jrow_read(q, &r->v[r->n])) {
-            jrow_free(&r->v[r->n]);
-            store_done(q);
-            return nomem(err);
-        }
-        r->n++;
+        jrow_read(q, &r->v[r->n++]);
     }
     store_done(q);
     return s < 0 ? err->code : 0;
@@ -101,7 +91,7 @@ static int cmp_jrow(const void *a, const void *b)
 }
 
 /* Every automated decision concerning the worker, in journal order. */
-static int collect(rev_ctx *c, int64_t worker, jrows *out, vis_err *err)
+static int collect(review_ctx *c, int64_t worker, jrows *out, vis_err *err)
 {
     memset(out, 0, sizeof *out);
     store_stmt *q = store_query(c->db, SQL_REV_AUTOMATED_OF, err, "i", worker);
@@ -133,18 +123,9 @@ static int collect(rev_ctx *c, int64_t worker, jrows *out, vis_err *err)
             if (!tmp[i][0]) continue;
             if (n == cap) {
                 cap = cap ? cap * 2 : 64;
-                char **ns = realloc(subj, cap * sizeof *ns);
-                if (!ns) {
-                    rc = nomem(err);
-                    break;
-                }
-                subj = ns;
+                subj = mem_realloc(subj, cap * sizeof *subj);
             }
-            if (!(subj[n] = strdup(tmp[i]))) {
-                rc = nomem(err);
-                break;
-            }
-            n++;
+            subj[n++] = mem_strdup(tmp[i]);
         }
     }
     store_done(q);
@@ -214,14 +195,14 @@ static json_t *decision_json(const jrow *j, int64_t worker)
     }
     char fallback[200];
     snprintf(fallback, sizeof fallback, "An automated decision '%s' of the %s family.", j->event, j->family);
-    json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "id", (json_int_t)j->id, "at_ms",
+    json_t *o = JSON_PACK("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "id", (json_int_t)j->id, "at_ms",
                           (json_int_t)j->at, "family", j->family, "event", j->event, "system",
                           ps ? ps : system ? system : j->event, "rule",
                           pr ? pr : rule ? rule : "(the system recorded no rule)", "subject", j->subject, "figures",
                           fig, "explanation", pe ? pe : text ? text : fallback, "concerns",
                           j->worker == worker ? "you" : "work you did (a batch, task or job you worked on)");
     if (o && j->span_kind[0]) {
-        json_object_set_new(o, "time", json_pack("{s:s, s:I, s:I}", "kind", j->span_kind, "start_ms",
+        json_object_set_new(o, "time", JSON_PACK("{s:s, s:I, s:I}", "kind", j->span_kind, "start_ms",
                                                  (json_int_t)j->span_a, "end_ms", (json_int_t)j->span_b));
     }
     if (o && j->has_amount) json_object_set_new(o, "amount_micros", json_integer(j->amount));
@@ -236,7 +217,7 @@ static json_t *req_json(store_stmt *q, int64_t now)
     int64_t due = store_col_i64(q, 8);
     bool overdue = !strcmp(state, "open") && now > due;
     json_t *remedy = json_loads(store_col_text(q, 12), 0, NULL);
-    json_t *o = json_pack("{s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b}", "id",
+    json_t *o = JSON_PACK("{s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b}", "id",
                           (json_int_t)store_col_i64(q, 0), "worker_id", (json_int_t)store_col_i64(q, 1), "decision_id",
                           (json_int_t)store_col_i64(q, 2), "family", store_col_text(q, 3), "event",
                           store_col_text(q, 4), "message", store_col_text(q, 5), "state", state, "status",
@@ -259,29 +240,23 @@ static json_t *req_json(store_stmt *q, int64_t now)
     return o;
 }
 
-static int req_get(rev_ctx *c, int64_t id, json_t **out, vis_err *err)
+static int req_get(review_ctx *c, int64_t id, json_t **out, vis_err *err)
 {
-    store_stmt *q = store_query(c->db, SQL_REV_GET, err, "i", id);
-    if (!q) return err->code;
-    int r = store_row(q, err);
-    if (r == 1) *out = req_json(q, c->now_ms);
+    store_stmt *q;
+    if (store_one(c->db, SQL_REV_GET, &q, err, "i", id)) return err->code;
+    if (!q) return vis_errf(err, VIS_ENOTFOUND, "review_not_found", NULL, "no review request %lld", (long long)id);
+    *out = req_json(q, c->now_ms);
     store_done(q);
-    if (r < 0) return err->code;
-    if (r == 0) return vis_errf(err, VIS_ENOTFOUND, "review_not_found", NULL, "no review request %lld", (long long)id);
-    return *out ? 0 : nomem(err);
+    return 0;
 }
 
-int rev_decisions(rev_ctx *c, int64_t worker, json_t **out, vis_err *err)
+int review_decisions(review_ctx *c, int64_t worker, json_t **out, vis_err *err)
 {
     jrows rows;
     int rc = collect(c, worker, &rows, err);
     json_t *arr = json_array();
     for (size_t i = 0; !rc && i < rows.n; i++) {
         json_t *d = decision_json(&rows.v[i], worker);
-        if (!d) {
-            rc = nomem(err);
-            break;
-        }
         int64_t rid = 0;
         int r = store_get_i64(c->db, SQL_REV_BY_JOURNAL, &rid, err, "ii", worker, rows.v[i].id);
         if (r < 0) {
@@ -303,14 +278,13 @@ int rev_decisions(rev_ctx *c, int64_t worker, json_t **out, vis_err *err)
         json_decref(arr);
         return rc;
     }
-    *out = json_pack("{s:o, s:I}", "decisions", arr, "review_days", (json_int_t)c->cfg->visib_review_days);
-    return *out ? 0 : nomem(err);
+    *out = JSON_PACK("{s:o, s:I}", "decisions", arr, "review_days", (json_int_t)c->cfg->visib_review_days);
+    return 0;
 }
 
-static int journal_json(rev_ctx *c, const char *family, const char *event, int64_t worker, const char *subject,
+static int journal_json(review_ctx *c, const char *family, const char *event, int64_t worker, const char *subject,
                         const char *span, int64_t a, int64_t b, json_t *payload, vis_err *err)
 {
-    if (!payload) return nomem(err);
     journal_event ev = journal_event_init(family, event, c->now_ms);
     ev.actor_id = c->who ? c->who->id : -1;
     ev.worker_id = worker;
@@ -323,7 +297,7 @@ static int journal_json(rev_ctx *c, const char *family, const char *event, int64
     return journal_append_json(c->db, &ev, payload, NULL, err);
 }
 
-int rev_mark_overdue(rev_ctx *c, vis_err *err)
+int review_mark_overdue(review_ctx *c, vis_err *err)
 {
     store_stmt *q = store_query(c->db, SQL_REV_OVERDUE_DUE, err, "i", c->now_ms);
     if (!q) return -1;
@@ -341,7 +315,7 @@ int rev_mark_overdue(rev_ctx *c, vis_err *err)
         snprintf(subj, sizeof subj, "review:%lld", (long long)row[i][0]);
         if (store_exec(c->db, SQL_REV_OVERDUE_MARK, err, "ii", row[i][0], c->now_ms) ||
             journal_json(c, "visibility", "review_overdue", row[i][1], subj, NULL, 0, 0,
-                         json_pack("{s:I, s:I, s:I, s:s}", "review", (json_int_t)row[i][0], "decision",
+                         JSON_PACK("{s:I, s:I, s:I, s:s}", "review", (json_int_t)row[i][0], "decision",
                                    (json_int_t)row[i][2], "due_ms", (json_int_t)row[i][3], "explanation",
                                    "The deadline for a human answer to this review request has passed; the request "
                                    "stays open and is shown as overdue to the worker and to the admins."),
@@ -351,7 +325,7 @@ int rev_mark_overdue(rev_ctx *c, vis_err *err)
     return n;
 }
 
-int rev_request(rev_ctx *c, int64_t decision, const char *message, json_t **out, vis_err *err)
+int review_request(review_ctx *c, int64_t decision, const char *message, json_t **out, vis_err *err)
 {
     if (!message || !*message)
         return vis_errf(err, VIS_EINVAL, "missing_field", "message", "say what you want reviewed and why");
@@ -380,7 +354,7 @@ int rev_request(rev_ctx *c, int64_t decision, const char *message, json_t **out,
     snprintf(subj, sizeof subj, "review:%lld", (long long)id);
     if (!rc)
         rc = journal_json(c, "visibility", "review_requested", c->who->id, subj, NULL, 0, 0,
-                          json_pack("{s:I, s:I, s:s, s:s, s:I}", "review", (json_int_t)id, "decision",
+                          JSON_PACK("{s:I, s:I, s:s, s:s, s:I}", "review", (json_int_t)id, "decision",
                                     (json_int_t)decision, "decision_family", d->family, "decision_event", d->event,
                                     "due_ms", (json_int_t)due),
                           err);
@@ -389,7 +363,35 @@ int rev_request(rev_ctx *c, int64_t decision, const char *message, json_t **out,
     return req_get(c, id, out, err);
 }
 
-int rev_list(rev_ctx *c, int64_t worker, const char *state, json_t **out, vis_err *err)
+/* For the admins' queue: the decision under review (system, rule, figures,
+ * explanation, time span — what the worker sees) and whom it is about. */
+static int admin_details(review_ctx *c, json_t *arr, vis_err *err)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o) {
+        int64_t wid = json_integer_value(json_object_get(o, "worker_id"));
+        int64_t jid = json_integer_value(json_object_get(o, "decision_id"));
+        account a;
+        vis_err ign;
+        json_object_set_new(o, "worker_name", json_string(account_get(c->db, wid, &a, &ign) ? "" : a.name));
+        store_stmt *q;
+        if (store_one(c->db, SQL_REV_JOURNAL_GET, &q, err, "i", jid)) return err->code;
+        json_t *d = NULL;
+        if (q) {
+            jrow j;
+            jrow_read(q, &j);
+            store_done(q);
+            d = decision_json(&j, wid);
+            if (d) json_object_del(d, "concerns");
+            jrow_free(&j);
+        }
+        json_object_set_new(o, "decision", d ? d : json_null());
+    }
+    return 0;
+}
+
+int review_list(review_ctx *c, int64_t worker, const char *state, json_t **out, vis_err *err)
 {
     store_stmt *q = worker >= 0 ? store_query(c->db, SQL_REV_OF_WORKER, err, "i", worker)
                                 : store_query(c->db, SQL_REV_ALL, err, "t", state ? state : "");
@@ -409,14 +411,18 @@ int rev_list(rev_ctx *c, int64_t worker, const char *state, json_t **out, vis_er
         json_decref(arr);
         return err->code;
     }
-    *out = json_pack("{s:o, s:I, s:I, s:I}", "reviews", arr, "open", (json_int_t)open, "overdue", (json_int_t)overdue,
+    if (worker < 0 && admin_details(c, arr, err)) {
+        json_decref(arr);
+        return err->code;
+    }
+    *out = JSON_PACK("{s:o, s:I, s:I, s:I}", "reviews", arr, "open", (json_int_t)open, "overdue", (json_int_t)overdue,
                      "review_days", (json_int_t)c->cfg->visib_review_days);
-    return *out ? 0 : nomem(err);
+    return 0;
 }
 
 /* ---- undo ---- */
 
-typedef int (*undo_fn)(rev_ctx *c, const jrow *d, int64_t worker, const char *reasons, json_t *actions, vis_err *err);
+typedef int (*undo_fn)(review_ctx *c, const jrow *d, int64_t worker, const char *reasons, json_t *actions, vis_err *err);
 
 static int64_t subject_id(const char *subject, const char *prefix)
 {
@@ -427,7 +433,7 @@ static int64_t subject_id(const char *subject, const char *prefix)
     return *end || v <= 0 ? -1 : v;
 }
 
-static int undo_mw_block(rev_ctx *c, const jrow *d, int64_t worker, const char *reasons, json_t *actions, vis_err *err)
+static int undo_mw_block(review_ctx *c, const jrow *d, int64_t worker, const char *reasons, json_t *actions, vis_err *err)
 {
     int64_t batch = subject_id(d->subject, "batch:");
     json_t *b = json_object_get(d->payload, "batch");
@@ -437,17 +443,17 @@ static int undo_mw_block(rev_ctx *c, const jrow *d, int64_t worker, const char *
     int rc = mw_unblock(&m, batch, worker, reasons, err);
     if (rc == VIS_ECONFLICT) {
         vis_err_clear(err);
-        json_array_append_new(actions, json_pack("{s:s, s:I}", "action", "block already lifted", "batch",
+        json_array_append_new(actions, JSON_PACK("{s:s, s:I}", "action", "block already lifted", "batch",
                                                  (json_int_t)batch));
         return 0;
     }
     if (!rc)
-        json_array_append_new(actions, json_pack("{s:s, s:I}", "action", "block lifted; control-task record restarted",
+        json_array_append_new(actions, JSON_PACK("{s:s, s:I}", "action", "block lifted; control-task record restarted",
                                                  "batch", (json_int_t)batch));
     return rc;
 }
 
-static int undo_mw_reject(rev_ctx *c, const jrow *d, int64_t worker, const char *reasons, json_t *actions,
+static int undo_mw_reject(review_ctx *c, const jrow *d, int64_t worker, const char *reasons, json_t *actions,
                           vis_err *err)
 {
     (void)worker;
@@ -456,7 +462,7 @@ static int undo_mw_reject(rev_ctx *c, const jrow *d, int64_t worker, const char 
     mw_ctx m = {.db = c->db, .cfg = c->cfg, .now_ms = c->now_ms, .who = c->who};
     int rc = mw_undo_rejection(&m, asg, reasons, err);
     if (!rc)
-        json_array_append_new(actions, json_pack("{s:s, s:I}", "action", "answer approved and paid", "assignment",
+        json_array_append_new(actions, JSON_PACK("{s:s, s:I}", "action", "answer approved and paid", "assignment",
                                                  (json_int_t)asg));
     return rc;
 }
@@ -470,7 +476,7 @@ static const struct {
     {"microwork", "auto_rejected", undo_mw_reject},
 };
 
-static int pay_remedy(rev_ctx *c, const jrow *d, int64_t worker, int64_t review, int64_t amount, const char *what,
+static int pay_remedy(review_ctx *c, const jrow *d, int64_t worker, int64_t review, int64_t amount, const char *what,
                       vis_err *err)
 {
     int64_t ext, earn;
@@ -486,7 +492,7 @@ static int pay_remedy(rev_ctx *c, const jrow *d, int64_t worker, int64_t review,
     return ledger_post(c->db, &tx, legs, 2, NULL, NULL, err);
 }
 
-int rev_decide(rev_ctx *c, int64_t id, bool overturn, const char *reasons, int64_t compensation, json_t **out,
+int review_decide(review_ctx *c, int64_t id, bool overturn, const char *reasons, int64_t compensation, json_t **out,
                vis_err *err)
 {
     if (!reasons || !*reasons)
@@ -494,26 +500,20 @@ int rev_decide(rev_ctx *c, int64_t id, bool overturn, const char *reasons, int64
     if (compensation && !overturn)
         return vis_errf(err, VIS_EINVAL, "invalid_field", "compensation_micros",
                         "compensation is only paid when the decision is overturned");
-    store_stmt *q = store_query(c->db, SQL_REV_GET, err, "i", id);
-    if (!q) return err->code;
-    int r = store_row(q, err);
-    int64_t worker = r == 1 ? store_col_i64(q, 1) : 0, decision = r == 1 ? store_col_i64(q, 2) : 0;
-    bool open = r == 1 && !strcmp(store_col_text(q, 6), "open");
+    store_stmt *q;
+    if (store_one(c->db, SQL_REV_GET, &q, err, "i", id)) return err->code;
+    if (!q) return vis_errf(err, VIS_ENOTFOUND, "review_not_found", NULL, "no review request %lld", (long long)id);
+    int64_t worker = store_col_i64(q, 1), decision = store_col_i64(q, 2);
+    bool open = !strcmp(store_col_text(q, 6), "open");
     store_done(q);
-    if (r < 0) return err->code;
-    if (r == 0) return vis_errf(err, VIS_ENOTFOUND, "review_not_found", NULL, "no review request %lld", (long long)id);
     if (!open) return vis_errf(err, VIS_ECONFLICT, "already_decided", NULL, "review request %lld was already answered",
                                (long long)id);
     jrow d;
-    q = store_query(c->db, SQL_REV_JOURNAL_GET, err, "i", decision);
-    if (!q) return err->code;
-    r = store_row(q, err);
-    int rc = r == 1 ? (jrow_read(q, &d) ? nomem(err) : 0) : r < 0 ? err->code : vis_errf(err, VIS_ENOTFOUND, NULL, NULL, "decision vanished");
+    if (store_one(c->db, SQL_REV_JOURNAL_GET, &q, err, "i", decision)) return err->code;
+    if (!q) return vis_errf(err, VIS_ENOTFOUND, NULL, NULL, "decision %lld vanished", (long long)decision);
+    jrow_read(q, &d);
     store_done(q);
-    if (rc) {
-        if (r == 1) jrow_free(&d);
-        return rc;
-    }
+    int rc = 0;
     json_t *actions = json_array();
     if (overturn) {
         bool handled = false;
@@ -532,11 +532,11 @@ int rev_decide(rev_ctx *c, int64_t id, bool overturn, const char *reasons, int64
             if (pay > 0) rc = pay_remedy(c, &d, worker, id, pay, "unpaid time paid at the platform minimum", err);
             if (!rc)
                 rc = journal_json(c, d.family, "decision_overturned", worker, d.subject, "active", d.span_a, d.span_b,
-                                  json_pack("{s:I, s:I, s:I}", "review", (json_int_t)id, "decision",
+                                  JSON_PACK("{s:I, s:I, s:I}", "review", (json_int_t)id, "decision",
                                             (json_int_t)decision, "paid_micros", (json_int_t)pay),
                                   err);
             if (!rc)
-                json_array_append_new(actions, json_pack("{s:s, s:I, s:I}", "action",
+                json_array_append_new(actions, JSON_PACK("{s:s, s:I, s:I}", "action",
                                                          "unpaid time paid at the platform minimum and counted as "
                                                          "active time",
                                                          "ms", (json_int_t)ms, "paid_micros", (json_int_t)pay));
@@ -544,17 +544,16 @@ int rev_decide(rev_ctx *c, int64_t id, bool overturn, const char *reasons, int64
         if (!rc && compensation > 0) {
             rc = pay_remedy(c, &d, worker, id, compensation, "compensation decided by the reviewer", err);
             if (!rc)
-                json_array_append_new(actions, json_pack("{s:s, s:I}", "action", "compensation paid", "paid_micros",
+                json_array_append_new(actions, JSON_PACK("{s:s, s:I}", "action", "compensation paid", "paid_micros",
                                                          (json_int_t)compensation));
         }
         if (!rc && json_array_size(actions) == 0)
             json_array_append_new(actions,
-                                  json_pack("{s:s}", "action", "no automatic remedy exists for this kind of decision; "
+                                  JSON_PACK("{s:s}", "action", "no automatic remedy exists for this kind of decision; "
                                                                "the written reasons record the outcome"));
     }
-    json_t *remedy = json_pack("{s:o}", "actions", actions);
-    char *rtext = remedy ? json_dumps(remedy, JSON_COMPACT) : NULL;
-    if (!rc && !rtext) rc = nomem(err);
+    json_t *remedy = JSON_PACK("{s:o}", "actions", actions);
+    char *rtext = json_dumps(remedy, JSON_COMPACT);
     const char *state = overturn ? "overturned" : "upheld";
     if (!rc) rc = store_exec(c->db, SQL_REV_DECIDE, err, "ittiit", id, state, reasons, c->who->id, c->now_ms, rtext);
     if (!rc && store_changes(c->db) != 1)
@@ -563,7 +562,7 @@ int rev_decide(rev_ctx *c, int64_t id, bool overturn, const char *reasons, int64
     char subj[48];
     snprintf(subj, sizeof subj, "review:%lld", (long long)id);
     if (!rc) {
-        json_t *pl = json_pack("{s:I, s:I, s:s, s:s, s:O}", "review", (json_int_t)id, "decision", (json_int_t)decision,
+        json_t *pl = JSON_PACK("{s:I, s:I, s:s, s:s, s:O}", "review", (json_int_t)id, "decision", (json_int_t)decision,
                                "outcome", state, "reasons", reasons, "remedy", remedy);
         rc = journal_json(c, "visibility", "review_decided", worker, subj, NULL, 0, 0, pl, err);
     }

@@ -1,5 +1,5 @@
 /*
- * rev — automated decisions about a worker, and human review of them.
+ * rev (prefix review_) — automated decisions about a worker, and human review of them.
  *
  * The decisions about a worker are the journal's automated events that
  * name them (a block, a dispatch decision, an expired lease, an automatic
@@ -33,22 +33,22 @@
 #include "core/config.h"
 #include "store/store.h"
 
-typedef struct rev_ctx {
+typedef struct review_ctx {
     store            *db;
     const vis_config *cfg;
     int64_t           now_ms;
     const account    *who;
-} rev_ctx;
+} review_ctx;
 
 /* {"decisions": [...]} about worker (with their review, if any). */
-int rev_decisions(rev_ctx *c, int64_t worker, json_t **out, vis_err *err);
-int rev_request(rev_ctx *c, int64_t decision, const char *message, json_t **out, vis_err *err);
+int review_decisions(review_ctx *c, int64_t worker, json_t **out, vis_err *err);
+int review_request(review_ctx *c, int64_t decision, const char *message, json_t **out, vis_err *err);
 /* worker >= 0: that worker's requests; < 0: every request (state "" = any). */
-int rev_list(rev_ctx *c, int64_t worker, const char *state, json_t **out, vis_err *err);
+int review_list(review_ctx *c, int64_t worker, const char *state, json_t **out, vis_err *err);
 /* Journal, once each, the review requests whose deadline has passed
  * (the ticker runs it). Returns how many, or -1. */
-int rev_mark_overdue(rev_ctx *c, vis_err *err);
-int rev_decide(rev_ctx *c, int64_t id, bool overturn, const char *reasons, int64_t compensation_micros, json_t **out,
+int review_mark_overdue(review_ctx *c, vis_err *err);
+int review_decide(review_ctx *c, int64_t id, bool overturn, const char *reasons, int64_t compensation_micros, json_t **out,
                vis_err *err);
 
 #endif

@@ -19,8 +19,8 @@ held item, a decision), every route is called:
     role, with A's ids: 403 or 404, never 2xx, and the answer never holds
     A's private strings (MARK);
 and, for every read without ids, as B: no MARK in the answer. No answer is
-ever 5xx. GET /v1/courier/events is an endless event stream: only its status
-line is read."""
+ever 5xx. GET /v1/courier/events and GET /v1/delivery/events are endless event
+streams (STREAMS): only their status line is read."""
 import http.client
 import json
 import os
@@ -37,6 +37,8 @@ ALL = frozenset(ROLES)
 W, C, A = frozenset({"worker"}), frozenset({"client"}), frozenset({"admin"})
 CA, WA = C | A, W | A
 PUBLIC = "public"
+# endless event streams: only their status line is read
+STREAMS = {"GET /v1/courier/events", "GET /v1/delivery/events"}
 
 # Who should be allowed. Exact routes first (each with its reason), then the
 # longest matching path prefix. A route matching neither fails the test.
@@ -66,6 +68,10 @@ EXACT = {
     "GET /v1/moderation/transparency": (CA, "DSA Art. 15 figures: a client's own, the operator's for all"),
     "POST /v1/moderation/decisions/bulk": (W, "moderators decide items they hold"),
     "POST /v1/moderation/claim": (W, "moderators claim items"),
+    "POST /v1/batches/preview": (CA, "a client previews the template it is writing (one preview per account)"),
+    "GET /v1/batches/preview/frame": (CA, "the caller's own template preview, never another account's"),
+    "POST /v1/moderation/onboarding": (W, "a moderator completes their own onboarding"),
+    "GET /v1/moderation/clauses": (WA, "moderators pick the terms clause; admins manage the catalogue"),
 }
 PREFIX = [
     ("/v1/admin/", A),
@@ -80,6 +86,8 @@ PREFIX = [
 # Routes where B of the allowed role may legitimately use A's id, with the reason.
 SHARED = {
     "POST /v1/work/batches/{id}/claim": "a published batch is offered to every worker: any worker may claim from it",
+    "POST /v1/courier/slots/{id}/book": "a published slot is offered to every courier: any courier may book it",
+    "POST /v1/courier/slots/{id}/cancel": "a courier cancels only their own booking of a published slot",
 }
 
 
@@ -139,6 +147,8 @@ def call(port, method, path, token=None, body=None, stream=False):
     h = {}
     if token:
         h["Authorization"] = "Bearer " + token
+    if stream:
+        h["Accept"] = "text/event-stream"
     data = None
     if body is not None:
         data = json.dumps(body).encode()
@@ -202,19 +212,33 @@ def populate(srv):
     ids["place"] = ok(cl.post("/v1/delivery/places", {"name": "Kitchen " + MARK, "lat": ref[0], "lon": ref[1]}))["id"]
     ok(adm.post("/v1/admin/dispatch/couriers/%d/approve" % ids["worker_a"]))
     ok(wk.post("/v1/courier/online", {"lat": ref[0] - 0.005, "lon": ref[1] - 0.004}))
+    # issue 15: A's status callbacks and the job's drop-off contact hold MARK too
+    ok(cl.request("PUT", "/v1/delivery/callbacks", {"callback_url": "https://example.org/hook/" + MARK}))
     ids["job"] = ok(cl.post("/v1/delivery/jobs", {"place_id": ids["place"], "dropoff_lat": ref[0] + 0.012,
-                                                  "dropoff_lon": ref[1] + 0.008, "note": "door " + MARK}))["id"]
+                                                  "dropoff_lon": ref[1] + 0.008, "note": "door " + MARK,
+                                                  "dropoff": {"recipient_name": "Name " + MARK,
+                                                              "phone": "+33 6 00 00 00 00",
+                                                              "instructions": "code " + MARK}}))["id"]
     ok(adm.post("/v1/admin/dispatch/run-epoch"))
     offers = ok(wk.get("/v1/courier/offers"))["offers"]
     assert offers, "worker A got no offer"
     ids["offer"] = offers[0]["id"]
     ok(wk.post("/v1/courier/offers/%d/accept" % ids["offer"]))
     ids["courier_job"] = offers[0]["jobs"][0]["id"]
+    # a published slot (issue 15) in a service area, removed again so the guarantee rule stays as it was
+    sq = [[ref[0] - 0.05, ref[1] - 0.08], [ref[0] - 0.05, ref[1] + 0.08], [ref[0] + 0.05, ref[1] + 0.08]]
+    ok(adm.request("PUT", "/v1/admin/dispatch/areas", body={"areas": [{"name": "Centre", "points": sq}]}))
+    ids["slot"] = ok(adm.post("/v1/admin/dispatch/slots", {"area": "Centre", "start_ms": T0 + 3600_000,
+                                                           "end_ms": T0 + 7200_000, "capacity": 2}))["id"]
+    ok(adm.request("PUT", "/v1/admin/dispatch/areas", body={"areas": []}))
     # moderation: content with a notice decided by A (a decision), then content held by A
     c1 = ok(cl.post("/v1/moderation/content", {"client_ref": "ref-1", "text": "text " + MARK, "language": "en"}))
     ok(cl.post("/v1/moderation/notices", {"content_id": c1["id"], "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
                                           "explanation": "notice " + MARK, "reporter_contact": "a@example.org",
                                           "reporter_name": "Reporter " + MARK}))
+    ok(wk.post("/v1/moderation/onboarding", {"languages": ["en"], "briefing_read": True,
+                                              "exposure_acknowledged": True}))
+    ids["clause"] = ok(adm.post("/v1/admin/moderation/clauses", {"code": "C-1", "title": "T", "text": "x"}))["id"]
     items = ok(wk.post("/v1/moderation/claim"))["items"]
     dec = ok(wk.post("/v1/moderation/items/%d/decide" % items[0]["id"], {"action": "keep", "facts": "fine " + MARK}))
     ids["mod_decision"] = dec["decision"]["id"]
@@ -239,9 +263,11 @@ PATH_ID = [
     ("/v1/work/batches/{id}", "batch"), ("/v1/work/assignments/{id}", "assignment"),
     ("/v1/assignments/{id}/appeal", "answer"), ("/v1/assignments/{id}", "assignment"),
     ("/v1/courier/offers/{id}", "offer"), ("/v1/courier/jobs/{id}", "courier_job"),
+    ("/v1/courier/slots/{id}", "slot"),
     ("/v1/delivery/jobs/{id}", "job"),
     ("/v1/moderation/content/{id}", "content"), ("/v1/moderation/notices/{id}", "notice"),
     ("/v1/moderation/decisions/{id}", "mod_decision"), ("/v1/moderation/items/{id}", "item"),
+    ("/v1/admin/moderation/clauses/{id}", "clause"),
     ("/v1/me/decisions/{id}", "decision"),
 ]
 
@@ -269,7 +295,12 @@ def body_for(key, ids):
         "POST /v1/admin/dispatch/couriers/{id}/off-duty": {"reason": "r"},
         "POST /v1/admin/dispatch/couriers/{id}/suspend": {"reason": "r"},
         "PUT /v1/admin/dispatch/areas": {"areas": []},
+        "PUT /v1/admin/dispatch/couriers/{id}/vehicle": {"vehicle": "car"},
+        "PUT /v1/courier/vehicle": {"vehicle": "bicycle"},
+        "POST /v1/admin/dispatch/slots": {"area": "Centre", "start_ms": T0 + 3600_000, "end_ms": T0 + 7200_000,
+                                          "capacity": 1},
         "POST /v1/courier/jobs/{id}/hand-back": {"reason": "r"},
+        "PUT /v1/delivery/callbacks": {"callback_url": "https://example.org/b"},
         "POST /v1/admin/accounts/{id}/credit": {"amount_micros": 1, "reason": "r"},
     }
     return bodies.get(key)
@@ -324,7 +355,7 @@ class Authz(unittest.TestCase):
                 nonlocal probes
                 probes += 1
                 method = key.split(" ", 1)[0]
-                stream = key == "GET /v1/courier/events"
+                stream = key in STREAMS
                 status, text = call(srv.port, method, path, token, body, stream)
                 if status >= 500:
                     fails.append("%s %s (%s): %d %s" % (method, path, why, status, text[:200]))
@@ -360,7 +391,7 @@ class Authz(unittest.TestCase):
                         else:
                             probe(key, path, tok["B"][role], body, lambda s: s in (403, 404),
                                   "B's %s on A's object" % role)
-                    elif method == "GET" and key != "GET /v1/courier/events":
+                    elif method == "GET" and key not in STREAMS:
                         probe(key, path, tok["B"][role], None, lambda s: s < 500, "B's %s reading" % role)
             self.assertIsNone(srv.proc.poll(), "the server died:\n" + srv.stderr()[-3000:])
             self.assertEqual(fails, [], "%d of %d probes failed:\n%s" % (len(fails), probes, "\n".join(fails)))

@@ -302,7 +302,11 @@ class CoreAPI(unittest.TestCase):
         srv = Server(demo=True)
         try:
             adm = srv.admin()
-            self.assertTrue(adm.get("/v1/admin/journal/verify").json["ok"])
+            v = adm.get("/v1/admin/journal/verify").json
+            self.assertTrue(v["ok"])
+            # the head: the last row's hash as stored
+            last = srv.sql("SELECT hash FROM journal ORDER BY id DESC LIMIT 1")[0][0]
+            self.assertEqual(v["head_hash"], bytes(last).hex())
         finally:
             srv.stop()
         try:

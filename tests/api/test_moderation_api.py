@@ -121,8 +121,13 @@ class Base(unittest.TestCase):
 
     def setUp(self):
         allow = ("--set", "moderation.callback_private=true") if self.private_callbacks else ()
-        self.srv = Server(*allow, *self.extra)
+        # issue 16: new moderators' first items are never graphic; these tests start them on any item
+        self.srv = Server(*allow, "--set", "moderation.onboarding_items=0", *self.extra)
         self.adm = self.srv.admin()
+        # issue 16: decisions on terms grounds name a clause of the catalogue
+        r = self.adm.post("/v1/admin/moderation/clauses", {"code": "T-1", "title": "Scams and spam",
+                                                           "text": "No deceptive content."})
+        self.assertEqual(r.status, 201, r)
         self.clock(set_ms=T0)
         self.client_acct, self.cl = signup(self.srv, "client")
         r = self.adm.post("/v1/admin/accounts/%d/credit" % self.client_acct["id"],
@@ -146,7 +151,8 @@ class Base(unittest.TestCase):
 
     def moderator(self, langs=("en",)):
         acct, c = signup(self.srv, "worker")
-        r = c.post("/v1/moderation/me", {"languages": list(langs)})
+        r = c.post("/v1/moderation/onboarding", {"languages": list(langs), "briefing_read": True,
+                                                 "exposure_acknowledged": True})
         self.assertEqual(r.status, 200, r)
         return acct, c
 
@@ -176,6 +182,8 @@ class Base(unittest.TestCase):
             self.assertEqual(r.json["error"]["code"], code, r)
 
 
+# issue 16: a decision on terms grounds names a clause of the catalogue (T-1, made in Base.setUp)
+TERMS = {"ground": "terms", "terms_clause": "T-1"}
 REMOVE = {"action": "remove", "category": SPEECH, "ground": "illegal",
           "legal_ground": "Criminal Code s. 130 (incitement)", "facts": "The post incites hatred against a group."}
 
@@ -365,7 +373,7 @@ class Exposure(Base):
         self.assertFalse(r.json["media"]["muted"])
         self.clock(advance_ms=12 * MIN)
         r = m.post("/v1/moderation/items/%d/decide" % it["id"],
-                   {"action": "age_restrict", "category": VIOLENCE, "ground": "terms", "facts": "graphic fight"})
+                   {"action": "age_restrict", "category": VIOLENCE, **TERMS, "facts": "graphic fight"})
         self.assertEqual(r.status, 200, r)
         check_statement(self, r.json["decision"]["statement_of_reasons"])
         it = self.claim(m, queue=2)[0]
@@ -472,6 +480,8 @@ class Statements(Base):
             body = {"action": action, "facts": "facts %d" % i}
             if ground:
                 body.update(category=SCAM, ground=ground)
+            if ground == "terms":
+                body["terms_clause"] = "T-1"
             if ground == "illegal":
                 body["legal_ground"] = "Fraud Act"
             r = m.post("/v1/moderation/items/%d/decide" % it["id"], body)
@@ -542,7 +552,7 @@ class BadInput(Base):
         for body in ({"action": "obliterate", "facts": "x"}, {"action": "remove", "facts": "x", "ground": "terms"},
                      {"action": "remove", "category": SCAM, "facts": "x"},
                      {"action": "remove", "category": SCAM, "facts": "x", "ground": "illegal"},
-                     {"action": "remove", "category": SCAM, "ground": "terms"},
+                     {"action": "remove", "category": SCAM, **TERMS},
                      {"action": "keep", "facts": "x", "ground": "terms"},
                      {"action": "keep", "facts": "x", "outcome": "upheld", "reasons": "r", "items": [1]}):
             r = m.post("/v1/moderation/items/%d/decide" % it["id"], body)
@@ -550,7 +560,7 @@ class BadInput(Base):
         self.assertEqual(self.srv.snapshot(), before)
         # appeal window
         r = m.post("/v1/moderation/items/%d/decide" % it["id"], {"action": "label", "category": SCAM,
-                                                                 "ground": "terms", "facts": "x"})
+                                                                 **TERMS, "facts": "x"})
         self.assertEqual(r.status, 200, r)
         self.clock(advance_ms=2 * 86_400_000)
         self.assertErr(self.cl.post("/v1/moderation/decisions/%d/appeal" % r.json["decision"]["id"],
@@ -694,7 +704,7 @@ class Classifier(Base):
                 it = self.claim(m)[0]
                 self.assertIsNone(it["hint"])  # no hint before min_examples
                 body = {"action": "keep", "facts": "fine"} if text in self.BENIGN else \
-                    {"action": "remove", "category": SCAM, "ground": "terms", "facts": "phishing"}
+                    {"action": "remove", "category": SCAM, **TERMS, "facts": "phishing"}
                 r = m.post("/v1/moderation/items/%d/decide" % it["id"], body)
                 self.assertEqual(r.status, 200, r)
         # learning runs in the background ticker too, so the synchronous run may find nothing left to learn:
@@ -744,7 +754,7 @@ class Classifier(Base):
         it = self.claim(auditor)[0]
         self.assertEqual(it["kind"], "audit")
         r = auditor.post("/v1/moderation/items/%d/decide" % it["id"],
-                         {"action": "remove", "category": SCAM, "ground": "terms", "facts": "lottery scam"})
+                         {"action": "remove", "category": SCAM, **TERMS, "facts": "lottery scam"})
         self.assertEqual(r.status, 200, r)
         self.assertIsNone(r.json["decision"])
         info = self.cl.get("/v1/moderation/classifier").json
@@ -816,7 +826,7 @@ class Walkthrough(Base):
         self.content("e1", "election day moved to Wednesday")
         it = self.claim(a)[0]
         r = a.post("/v1/moderation/items/%d/decide" % it["id"],
-                   {"action": "label", "category": ELECTIONS, "ground": "terms", "facts": "false voting date"})
+                   {"action": "label", "category": ELECTIONS, **TERMS, "facts": "false voting date"})
         self.assertEqual(r.status, 200, r)
         dec = r.json["decision"]
         r = self.cl.post("/v1/moderation/decisions/%d/appeal" % dec["id"], {"explanation": "the date did move"})
@@ -826,7 +836,7 @@ class Walkthrough(Base):
         self.assertEqual(ai["kind"], "appeal")
         self.assertEqual((ai["category"], ai["severity"]), (ELECTIONS, 2))
         before = self.srv.snapshot()
-        same = {"outcome": "reversed", "reasons": "r", "action": "label", "category": ELECTIONS, "ground": "terms"}
+        same = {"outcome": "reversed", "reasons": "r", "action": "label", "category": ELECTIONS, **TERMS}
         self.assertErr(b.post("/v1/moderation/items/%d/decide" % ai["id"], same), 400, "invalid_field")
         self.assertEqual(self.srv.snapshot(), before)
 
@@ -845,7 +855,7 @@ class Walkthrough(Base):
         r = m.post("/v1/moderation/items/%d/decide" % plain["id"], {"action": "keep", "facts": "ok"})
         self.assertEqual(r.status, 200, r)
         r = m.post("/v1/moderation/items/%d/decide" % graphic["id"],
-                   {"action": "remove", "category": VIOLENCE, "ground": "terms", "facts": "gore"})
+                   {"action": "remove", "category": VIOLENCE, **TERMS, "facts": "gore"})
         self.assertEqual(r.status, 200, r)
         me = m.get("/v1/moderation/me").json["exposure"]
         self.assertEqual(me["graphic_today_ms"], 14 * MIN)
@@ -889,7 +899,7 @@ class Walkthrough(Base):
                      {"action": "keep", "facts": "x", "reasons": "r"}):
             self.assertErr(a.post("/v1/moderation/items/%d/decide" % it["id"], body), 400, "invalid_field")
         self.assertEqual(self.srv.snapshot(), before)
-        r = a.post("/v1/moderation/items/%d/decide" % it["id"], {"action": "label", "category": SCAM, "ground": "terms",
+        r = a.post("/v1/moderation/items/%d/decide" % it["id"], {"action": "label", "category": SCAM, **TERMS,
                                                                  "facts": "x"})
         dec = r.json["decision"]["id"]
         self.assertEqual(self.cl.post("/v1/moderation/decisions/%d/appeal" % dec, {"explanation": "e"}).status, 201)
@@ -909,7 +919,7 @@ class Walkthrough(Base):
             self.content("l%d" % i, "text", language=lang)
             it = self.claim(m)[0]
             r = m.post("/v1/moderation/items/%d/decide" % it["id"],
-                       {"action": "remove", "category": SCAM, "ground": "terms", "facts": long_facts})
+                       {"action": "remove", "category": SCAM, **TERMS, "facts": long_facts})
             self.assertEqual(r.status, 200, r)
             s = r.json["decision"]["statement_of_reasons"]
             check_statement(self, s)
@@ -920,7 +930,7 @@ class Walkthrough(Base):
         self.content("l9")
         it = self.claim(m)[0]
         self.assertErr(m.post("/v1/moderation/items/%d/decide" % it["id"],
-                              {"action": "remove", "category": SCAM, "ground": "terms", "facts": "f",
+                              {"action": "remove", "category": SCAM, **TERMS, "facts": "f",
                                "explanation": "x" * 2001}), 400)
 
 

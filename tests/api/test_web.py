@@ -181,6 +181,24 @@ class Pages(unittest.TestCase):
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("web.tile_url", p.stderr + p.stdout)
 
+    def test_media_origins(self):
+        """Moderators see content media from the origins the operator names
+        (img-src and media-src), and nothing else is let in."""
+        csp = raw(self.srv.port, "GET", "/moderate").header("Content-Security-Policy")
+        self.assertIn("media-src 'self';", csp)
+        srv = vis.Server("--set", "web.media_origins=https://media.example.org https://cdn.example.net:8443")
+        try:
+            csp = raw(srv.port, "GET", "/moderate").header("Content-Security-Policy")
+            self.assertIn("img-src 'self' data: https://media.example.org https://cdn.example.net:8443;", csp)
+            self.assertIn("media-src 'self' https://media.example.org https://cdn.example.net:8443;", csp)
+        finally:
+            srv.close()
+        for bad in ("http://media.example.org", "https://m.example.org/path", "https://x.org; script-src *", "*"):
+            p = subprocess.run([vis.BIN, "serve", "--listen", "127.0.0.1:0", "--db", "/nonexistent/x.db", "--set",
+                                "web.media_origins=" + bad], capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(p.returncode, 0, bad)
+            self.assertIn("web.media_origins", p.stderr + p.stdout, bad)
+
 
 class TaskFrame(unittest.TestCase):
     def test_frame_is_sandboxed_and_private(self):

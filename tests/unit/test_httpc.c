@@ -1,5 +1,5 @@
 #define _GNU_SOURCE /* strcasestr */
-/* Unit tests of the outgoing HTTP client (http/client.h): URL checks, a POST
+/* Unit tests of the outgoing HTTP client (net/client.h): URL checks, a POST
  * to a one-shot local server (status, headers, body as sent), refused
  * connections and the deadline; loopback, private and reserved addresses in
  * every textual form and behind a name, refused before any connection (a
@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "http/client.h"
+#include "net/client.h"
 
 typedef struct {
     int lfd;

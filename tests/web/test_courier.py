@@ -2,7 +2,8 @@
 with the typed-in position, offers pushed by the server (Server-Sent Events)
 with the pay and its breakdown equal to the API's, declining (no
 consequence), accepting, the job step by step with its map, the shift's
-waiting time growing live, going offline with the final figures; both
+waiting time growing live, the guarantee's estimate on the time the server
+counts (inside a service area), going offline with the final figures; both
 languages, accessibility, and the polling fallback when the stream cannot
 be opened. Epochs are run by the test (dispatch.auto=false)."""
 import time
@@ -239,6 +240,52 @@ class CourierPage(unittest.TestCase):
         time.sleep(1.2)
         self.assertEqual(self.ms("#shift-waiting"), s["time"]["waiting_ms"])  # stopped growing
         self.assertEqual(b.audit(), [])
+
+    def test_estimate_counts_only_area_time(self):
+        """Issue 15: the live top-up estimate uses the time the server counts for the guarantee (online inside a
+        service area), not all online time: outside the area it stays at zero, inside it grows."""
+        b = self.b
+        acct, w = self.courier()
+        d = 0.002  # a small area around the restaurant; going online 560 m away is outside it
+        sq = [[REF[0] - d, REF[1] - d], [REF[0] - d, REF[1] + d], [REF[0] + d, REF[1] + d], [REF[0] + d, REF[1] - d]]
+        r = self.adm.request("PUT", "/v1/admin/dispatch/areas", body={"areas": [{"name": "Centre", "points": sq}]})
+        self.assertEqual(r.status, 200, r)
+        try:
+            b.page("/courier")
+            self.go_online()
+            r = self.adm.post("/v1/admin/clock", {"advance_ms": 30 * MIN})
+            self.assertEqual(r.status, 200, r)
+            b.page("/courier")
+            b.wait(lambda d: b.text("#state") == "Online · waiting", what="online after reload")
+            self.seen("#shift-counted")
+            b.wait(lambda d: self.attr("#shift-online", "data-ms") and self.ms("#shift-online") >= 30 * MIN,
+                   what="online time")
+            self.assertEqual(self.ms("#shift-counted"), 0)
+            self.assertEqual(self.micros("#shift-guarantee"), 0)
+            self.assertEqual(self.micros("#shift-topup"), 0)
+            r = w.post("/v1/courier/position", {"lat": REF[0], "lon": REF[1]})
+            self.assertEqual(r.status, 200, r)
+            r = self.adm.post("/v1/admin/clock", {"advance_ms": 30 * MIN})
+            self.assertEqual(r.status, 200, r)
+            b.page("/courier")
+            b.wait(lambda d: b.text("#state") == "Online · waiting", what="online after reload")
+            s = w.get("/v1/courier/shift").json
+            self.assertTrue(s["guarantee"]["counting"])
+            b.wait(lambda d: self.attr("#shift-counted", "data-ms") and
+                   abs(self.ms("#shift-counted") - s["guarantee"]["counted_ms"]) < 5000, what="counted time")
+            self.assertGreaterEqual(self.ms("#shift-counted"), 30 * MIN)
+            self.assertLess(self.ms("#shift-counted"), 31 * MIN)
+            self.assertLess(abs(self.micros("#shift-guarantee") - s["guarantee"]["guaranteed_micros"]), 20000)
+            time.sleep(1.2)  # still inside: the estimate grows live
+            self.assertGreater(self.ms("#shift-counted"), s["guarantee"]["counted_ms"])
+            self.check_languages()
+            b.q("#go-offline").click()
+            b.wait(lambda d: b.text("#state") == "Offline", what="offline")
+            s = w.get("/v1/courier/shift").json
+            b.wait(lambda d: self.ms("#shift-counted") == s["guarantee"]["counted_ms"], what="final counted time")
+            self.assertEqual(self.micros("#shift-topup"), s["guarantee"]["topup_micros"])
+        finally:
+            self.adm.request("PUT", "/v1/admin/dispatch/areas", body={"areas": []})
 
     def test_device_location(self):
         """With the device's location allowed, it fills the form and is sent when the courier moves."""

@@ -105,7 +105,9 @@ class Browser:
                     return None
             what = sel
         try:
-            return WebDriverWait(self.d, timeout, poll_frequency=0.1).until(cond)
+            # a callable condition may read an element the page is redrawing: look again
+            return WebDriverWait(self.d, timeout, poll_frequency=0.1,
+                                 ignored_exceptions=(StaleElementReferenceException,)).until(cond)
         except TimeoutException:
             raise AssertionError("timed out waiting for %s on %s; console: %s" % (what, self.d.current_url,
                                                                                self.console()))

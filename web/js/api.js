@@ -5,11 +5,12 @@
 // server's code, message and field, so pages can show them next to the cause.
 
 export class ApiError extends Error {
-  constructor(status, code, message, field) {
+  constructor(status, code, message, field, details) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field || null;
+    this.details = details || {}; // the whole error object (e.g. the rows of a refused upload)
   }
 }
 
@@ -47,7 +48,7 @@ export async function api(method, path, body, { headers = {}, raw = false } = {}
   try { json = text ? JSON.parse(text) : null; } catch { json = null; }
   if (!r.ok) {
     const e = (json && json.error) || {};
-    throw new ApiError(r.status, e.code || 'http_' + r.status, e.message || r.statusText, e.field);
+    throw new ApiError(r.status, e.code || 'http_' + r.status, e.message || r.statusText, e.field, e);
   }
   return json;
 }

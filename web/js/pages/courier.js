@@ -1,7 +1,9 @@
 // courier — the courier's page, phone first: go online and offline, the
 // position (the device's, or typed in), offers pushed by the server with
 // their pay and its breakdown before accepting, the job step by step with
-// a map, and the shift's time and pay growing live.
+// a map, the shift's time and pay growing live (the guarantee's estimate on
+// the time the server counts: online inside a service area, and inside a
+// booked slot where slots are used), and the courier's booked slots.
 //
 // Live data: GET /v1/courier/events (Server-Sent Events, event `state`:
 // {time_ms, online, offers, jobs, shift}); if the stream cannot be opened,
@@ -17,7 +19,7 @@ const POLL_MS = 5000;
 const $ = (id) => document.getElementById(id);
 
 const S = {
-  online: false, offers: [], jobs: [], shift: null,
+  online: false, offers: [], jobs: [], shift: null, slots: null,
   base: Date.now(), perf: performance.now(),   // server time at `perf`
   pos: null,                                    // last position sent or known {lat, lon}
   mode: 'connecting',                           // 'sse' | 'poll' | 'connecting' | 'reconnecting'
@@ -396,6 +398,7 @@ function drawShift() {
       stat('shift-active', t('courier.shift.active')),
       stat('shift-waiting', t('courier.shift.waiting')),
       stat('shift-pay', t('courier.shift.pay')),
+      stat('shift-counted', t('courier.shift.counted')),
       stat('shift-guarantee', t('courier.shift.guaranteed')),
       stat('shift-topup', s.online ? t('courier.shift.topup_expected') : t('courier.shift.topup_paid')),
       stat('shift-total', s.online ? t('courier.shift.total_if_now') : t('courier.shift.total')),
@@ -430,15 +433,26 @@ function shiftFigures(s) {
     if (open.kind === 'active') active += d; else waiting += d;
   }
   const earned = BigInt(s.pay.orders_total_micros);
+  // the time the guarantee counts: the server's (as of time.as_of_ms), plus
+  // what has elapsed since while its last answer said the time counts (up
+  // to the end of the booked slot running now)
+  const g = s.guarantee;
+  let counted = g.counted_ms ?? online;
+  if (live && g.counted_ms !== undefined && g.counting) {
+    const asOf = s.time.as_of_ms ?? s.start_ms + s.online_ms;
+    const until = g.counting_until_ms ?? Infinity;
+    counted += Math.max(0, Math.min(n, until) - asOf);
+  }
+  if (counted > online) counted = online;
   let guar, topup;
   if (live) {
-    guar = guaranteeSoFar(s.guarantee.per_hour_micros, online);
+    guar = guaranteeSoFar(s.guarantee.per_hour_micros, counted);
     topup = guar > earned ? guar - earned : 0n;
   } else {
     guar = BigInt(s.guarantee.guaranteed_micros);
     topup = BigInt(s.guarantee.topup_micros);
   }
-  return { online, active, waiting, earned, guar, topup, total: earned + topup };
+  return { online, active, waiting, counted, earned, guar, topup, total: earned + topup };
 }
 
 function setText(id, text, attrs) {
@@ -469,10 +483,67 @@ function tick() {
     setText('shift-active', duration(f.active, { seconds: true }), { 'data-ms': String(Math.floor(f.active)) });
     setText('shift-waiting', duration(f.waiting, { seconds: true }), { 'data-ms': String(Math.floor(f.waiting)) });
     setText('shift-pay', money(f.earned, cur), { 'data-micros': String(f.earned) });
+    setText('shift-counted', duration(f.counted, { seconds: true }), { 'data-ms': String(Math.floor(f.counted)) });
     setText('shift-guarantee', money(f.guar, cur), { 'data-micros': String(f.guar) });
     setText('shift-topup', money(f.topup, cur), { 'data-micros': String(f.topup) });
     setText('shift-total', money(f.total, cur), { 'data-micros': String(f.total) });
     setText('shift-orders', number(s.orders));
+  }
+}
+
+// ---- booked slots (when the platform uses them) ----
+async function loadSlots() {
+  try {
+    S.slots = await get('/v1/courier/slots');
+  } catch (e) {
+    S.slots = null;
+  }
+  drawSlots();
+}
+
+function drawSlots() {
+  const sec = $('slots');
+  const L = S.slots;
+  sec.hidden = !(L && L.enabled);
+  if (sec.hidden) return;
+  const list = $('slots-list');
+  list.textContent = '';
+  const n = now();
+  const shown = L.slots.filter((x) => x.mine || x.end_ms > n).slice(0, 6);
+  if (!shown.length) { list.append(el('p', { class: 'muted' }, t('courier.slots.none'))); return; }
+  const ul = el('ul', { class: 'slot-list' });
+  for (const x of shown) {
+    const running = x.start_ms <= n && n < x.end_ms;
+    const full = !x.mine && x.booked >= x.capacity;
+    const btn = el('button', { type: 'button', class: x.mine ? 'secondary slot-cancel' : 'slot-book',
+      'data-slot': String(x.id), disabled: full ? '' : null },
+    x.mine ? t('courier.slots.cancel') : full ? t('courier.slots.full') : t('courier.slots.book'));
+    if (!full) btn.addEventListener('click', () => slotAction(x, btn));
+    ul.append(el('li', { class: 'slot' + (x.mine ? ' mine' : ''), 'data-slot': String(x.id) },
+      el('span', { class: 'slot-when' }, raw(t('courier.slots.when', { start: hm(x.start_ms), end: hm(x.end_ms), area: x.area }))),
+      el('span', { class: 'muted small' },
+        x.mine ? t('courier.slots.yours') + (running ? ' · ' + t('courier.slots.now') : '')
+          : t('courier.slots.places', { booked: number(x.booked), capacity: number(x.capacity) })),
+      btn));
+  }
+  list.append(ul);
+}
+
+async function slotAction(x, btn) {
+  btn.disabled = true;
+  try {
+    if (x.mine) {
+      const r = await post(`/v1/courier/slots/${x.id}/cancel`);
+      say(() => t(r.cancelled_late ? 'courier.slots.cancelled_late' : 'courier.slots.cancelled_ok'), 'ok');
+    } else {
+      await post(`/v1/courier/slots/${x.id}/book`);
+      say(() => t('courier.slots.booked_ok'), 'ok');
+    }
+  } catch (e) {
+    say(() => errorText(e), 'error');
+  } finally {
+    await loadSlots();
+    refresh();
   }
 }
 
@@ -675,8 +746,10 @@ if (me.role !== 'worker') {
   }
   await refresh();
   render(true);
+  await loadSlots();
+  setInterval(loadSlots, 60000);
   onLangChange(() => {
-    drawMode(); drawGeo(); render(true);
+    drawMode(); drawGeo(); render(true); drawSlots();
     const f = $('flash');
     if (lastFlash && f.textContent) flash(lastFlash.make(), lastFlash.kind);
     if (lastResult && !$('offline-result').hidden) $('offline-result').textContent = lastResult();

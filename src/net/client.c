@@ -1,4 +1,6 @@
-#include "http/client.h"
+#include "net/client.h"
+
+#include "base/mem.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -27,11 +29,10 @@ int httpc_global_init(void)
 
 httpc *httpc_new(const char *ca_file, bool allow_private)
 {
-    httpc *h = calloc(1, sizeof *h);
-    if (!h) return NULL;
+    httpc *h = mem_calloc(1, sizeof *h);
     h->allow_private = allow_private;
     h->curl = curl_easy_init();
-    if (ca_file && *ca_file) h->ca_file = strdup(ca_file);
+    if (ca_file && *ca_file) h->ca_file = mem_strdup(ca_file);
     if (!h->curl || (ca_file && *ca_file && !h->ca_file)) {
         httpc_free(h);
         return NULL;
@@ -164,7 +165,6 @@ static int url_check(const char *url, bool allow_private, bool *local, vis_err *
         return vis_errf(err, VIS_EINVAL, "invalid_field", "callback_url",
                         "callback_url must be an http:// or https:// URL");
     CURLU *u = curl_url();
-    if (!u) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
     int rc = 0;
     char *host = NULL, *user = NULL, addr[INET6_ADDRSTRLEN];
     CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
@@ -276,7 +276,6 @@ int httpc_post(httpc *h, const char *url, const char *body, size_t len, const ch
         }
         hl = n;
     }
-    if (!hl) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
     char ebuf[CURL_ERROR_SIZE];
     ebuf[0] = '\0';
     h->body_seen = 0;

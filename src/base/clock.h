@@ -8,8 +8,8 @@
  * and deadlines without sleeping. The clock lives in the server context (no
  * global state); its fields are atomics so any thread may read it.
  */
-#ifndef VIS_CORE_CLOCK_H
-#define VIS_CORE_CLOCK_H
+#ifndef VIS_BASE_CLOCK_H
+#define VIS_BASE_CLOCK_H
 
 #include <stdatomic.h>
 #include <stdbool.h>

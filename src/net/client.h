@@ -40,8 +40,8 @@
  *
  * httpc_global_init must be called once, before any thread starts (main).
  */
-#ifndef VIS_HTTP_CLIENT_H
-#define VIS_HTTP_CLIENT_H
+#ifndef VIS_NET_CLIENT_H
+#define VIS_NET_CLIENT_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -159,7 +159,9 @@ int cmd_serve(int argc, char **argv)
     if (colon) *colon = '\0';
     printf("Visible %s listening on http://%s:%d/ (database %s)\n", VIS_VERSION, host, srv.port, cfg.db);
     printf("admin token: %s%s\n", tokpath, created ? " (new)" : "");
-    printf("web: http://%s:%d/  (sign in: /login, tasks: /work, my work: /me, courier: /courier)\n", host, srv.port);
+    printf("web: http://%s:%d/  (sign in: /login; workers: /work /me /courier /moderate; clients: /client "
+           "/restaurant; admins: /dispatch /admin)\n",
+           host, srv.port);
     printf("API: http://%s:%d/v1  health: /health  metrics: /metrics\n", host, srv.port);
     fflush(stdout);
     int sig = 0;

@@ -26,6 +26,7 @@ static const struct {
     {"worker", "Chen Wei", "chen@demo.visible", 0},
     {"worker", "Dana Novak", "dana@demo.visible", 0},
     {"worker", "Emeka Obi", "emeka@demo.visible", 0},
+    {"admin", "Ada Admin", "admin@demo.visible", 0},
 };
 
 int demo_seed(store *db, const vis_config *cfg, const account_pwcost *cost, int64_t now_ms, FILE *out,

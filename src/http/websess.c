@@ -136,7 +136,7 @@ void websess_headers(struct MHD_Response *resp, const vis_config *cfg, bool page
     /* content media for moderators (checked at start: websess_media_origins_ok) */
     char media[520] = "";
     if (cfg->web_media_origins[0]) snprintf(media, sizeof media, " %s", cfg->web_media_origins);
-    char csp[1600];
+    char csp[4096]; /* room for the tiles, and media origins twice */
     snprintf(csp, sizeof csp,
              "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:%s%s; "
              "media-src 'self'%s; connect-src 'self'; font-src 'self'; manifest-src 'self'; frame-src 'self'; "

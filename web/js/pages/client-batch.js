@@ -166,6 +166,7 @@ async function upload(ev) {
   }
   btn.disabled = false;
   B.rowErrors = null;
+  drawRowErrors(); /* the old rows' errors go at once, not when the batch has reloaded */
   $('upload-text').value = '';
   $('upload-file').value = '';
   flash(t('client.uploaded', { n: fmt.number(body.tasks), c: fmt.number(body.control_tasks) }), 'ok');

@@ -125,152 +125,187 @@ static int bad(const char *sub, const char *opt, const char *val)
     return 2;
 }
 
+enum { O_FOLDS = 256, O_THR, O_SEED, O_JSON, O_BITS, O_CHAR, O_NOBI, O_EPOCHS, O_LR, O_L2,
+       O_BAL, O_ACC0, O_L1, O_AVG, O_NOAVG, O_DATA, O_OUT, O_MODEL, O_INPUT, O_HELP, O_PREDS, O_VOTES, O_AVGFROM, O_NOES, O_NOOFF, O_VALSHARE, O_WEIGHT, O_NBALPHA, O_THREADS, O_SELL2, O_CALIB, O_NOCALIB, O_NOOFFSETS, O_STACK };
+
+static const struct option long_opts[] = {
+    {"data", required_argument, 0, O_DATA},     {"out", required_argument, 0, O_OUT},
+    {"model", required_argument, 0, O_MODEL},   {"input", required_argument, 0, O_INPUT},
+    {"folds", required_argument, 0, O_FOLDS},   {"threshold", required_argument, 0, O_THR},
+    {"seed", required_argument, 0, O_SEED},     {"json", no_argument, 0, O_JSON},
+    {"bits", required_argument, 0, O_BITS},     {"char-ngrams", required_argument, 0, O_CHAR},
+    {"no-bigrams", no_argument, 0, O_NOBI},     {"epochs", required_argument, 0, O_EPOCHS},
+    {"lr", required_argument, 0, O_LR},         {"l2", required_argument, 0, O_L2},
+    {"balance", required_argument, 0, O_BAL},   {"acc0", required_argument, 0, O_ACC0},
+    {"l1", required_argument, 0, O_L1},         {"average", no_argument, 0, O_AVG},
+    {"no-average", no_argument, 0, O_NOAVG},
+    {"help", no_argument, 0, O_HELP},           {"predictions", required_argument, 0, O_PREDS},
+    {"votes", no_argument, 0, O_VOTES},         {"early-stop", no_argument, 0, O_NOES},
+    {"offsets", no_argument, 0, O_NOOFF},    {"val-share", required_argument, 0, O_VALSHARE},    {"avg-from", required_argument, 0, O_AVGFROM},
+    {"weighting", required_argument, 0, O_WEIGHT}, {"nb-alpha", required_argument, 0, O_NBALPHA},
+    {"threads", required_argument, 0, O_THREADS},
+    {"select-l2", no_argument, 0, O_SELL2},
+    {"calibrate", no_argument, 0, O_CALIB},     {"no-calibrate", no_argument, 0, O_NOCALIB},
+    {"no-offsets", no_argument, 0, O_NOOFFSETS}, {"stack", no_argument, 0, O_STACK},
+    {0, 0, 0, 0},
+};
+
+/* Each step below takes option c with its argument a: 0 taken, 2 bad value
+ * (reported), 1 not one of its options. */
+
+/* Files, output and switches. */
+static int opt_switch(opts *o, int c, const char *a)
+{
+    switch (c) {
+    case O_DATA: o->data = a; return 0;
+    case O_OUT: o->out = a; return 0;
+    case O_MODEL: o->model = a; return 0;
+    case O_INPUT: o->input = a; return 0;
+    case O_JSON: o->json = true; return 0;
+    case O_PREDS: o->preds = a; return 0;
+    case O_VOTES: o->cv.votes = true; return 0;
+    case O_NOES: o->cv.fit.early_stop = true; return 0;
+    case O_NOOFF: o->cv.fit.offsets = true; return 0;
+    case O_SELL2: o->cv.fit.select_l2 = true; return 0;
+    case O_CALIB: o->cv.fit.calibrate = true; return 0;
+    case O_NOCALIB: o->cv.fit.calibrate = false; return 0;
+    case O_NOOFFSETS: o->cv.fit.offsets = false; return 0;
+    case O_STACK: o->cv.stack = true; return 0;
+    case O_NOBI: o->cv.params.feat.word_bigrams = false; return 0;
+    case O_AVG: o->cv.params.average = true; return 0;
+    case O_NOAVG: o->cv.params.average = false; return 0;
+    default: return 1;
+    }
+}
+
+/* The evaluation: folds, threshold, seed, threads, validation share. */
+static int opt_eval(opts *o, int c, const char *a)
+{
+    unsigned long u;
+    double x;
+    switch (c) {
+    case O_VALSHARE:
+        if (parse_double(a, &x) || !(x > 0 && x <= 0.5)) return bad(o->sub, "--val-share", a);
+        o->cv.fit.val_share = x;
+        return 0;
+    case O_THREADS:
+        if (parse_ulong(a, &u) || u < 1 || u > MODC_CV_THREADS_MAX) return bad(o->sub, "--threads", a);
+        o->cv.threads = u;
+        return 0;
+    case O_FOLDS:
+        if (parse_ulong(a, &u) || u < 2 || u > 1000) return bad(o->sub, "--folds", a);
+        o->cv.folds = u;
+        return 0;
+    case O_THR:
+        if (parse_double(a, &x) || !(x >= 0 && x <= 1)) return bad(o->sub, "--threshold", a);
+        o->cv.threshold = x;
+        return 0;
+    case O_SEED:
+        if (parse_ulong(a, &u)) return bad(o->sub, "--seed", a);
+        o->cv.seed = u;
+        return 0;
+    default: return 1;
+    }
+}
+
+/* The features: hashing bits, character n-grams, weighting. */
+static int opt_features(opts *o, int c, const char *a)
+{
+    modc_params *p = &o->cv.params;
+    unsigned long u;
+    double x;
+    switch (c) {
+    case O_BITS:
+        if (parse_ulong(a, &u) || u < MODC_BITS_MIN || u > MODC_BITS_MAX) return bad(o->sub, "--bits", a);
+        p->feat.bits = (unsigned)u;
+        return 0;
+    case O_CHAR: {
+        unsigned lo = 0, hi = 0;
+        int n = 0;
+        if (strcmp(a, "0") == 0) {
+            p->feat.char_min = p->feat.char_max = 0;
+            return 0;
+        }
+        if (sscanf(a, "%u-%u%n", &lo, &hi, &n) != 2 || a[n] || lo < 1 || hi < lo || hi > MODC_CHAR_MAX)
+            return bad(o->sub, "--char-ngrams", a);
+        p->feat.char_min = lo;
+        p->feat.char_max = hi;
+        return 0;
+    }
+    case O_WEIGHT:
+        if (strcmp(a, "none") == 0) p->weighting = MODC_WEIGHT_NONE;
+        else if (strcmp(a, "nb") == 0) p->weighting = MODC_WEIGHT_NB;
+        else if (strcmp(a, "idf") == 0) p->weighting = MODC_WEIGHT_IDF;
+        else if (strcmp(a, "tfidf") == 0) {
+            p->weighting = MODC_WEIGHT_IDF;
+            p->feat.sublinear = true;
+        } else
+            return bad(o->sub, "--weighting", a);
+        return 0;
+    case O_NBALPHA:
+        if (parse_double(a, &x) || !(x > 0 && x <= 1000)) return bad(o->sub, "--nb-alpha", a);
+        p->nb_alpha = x;
+        return 0;
+    default: return 1;
+    }
+}
+
+/* The optimiser: passes, rates, penalties, averaging. */
+static int opt_training(opts *o, int c, const char *a)
+{
+    modc_params *p = &o->cv.params;
+    unsigned long u;
+    double x;
+    switch (c) {
+    case O_AVGFROM:
+        if (parse_ulong(a, &u) || u > 1000) return bad(o->sub, "--avg-from", a);
+        p->avg_from = (unsigned)u;
+        return 0;
+    case O_EPOCHS:
+        if (parse_ulong(a, &u) || u < 1 || u > 1000) return bad(o->sub, "--epochs", a);
+        p->epochs = (unsigned)u;
+        return 0;
+    case O_LR:
+        if (parse_double(a, &x) || !(x > 0 && x <= 100)) return bad(o->sub, "--lr", a);
+        p->lr = x;
+        return 0;
+    case O_L2:
+        if (parse_double(a, &x) || !(x >= 0 && x < 1)) return bad(o->sub, "--l2", a);
+        p->l2 = x;
+        return 0;
+    case O_BAL:
+        if (parse_double(a, &x) || !(x >= 0 && x <= 1)) return bad(o->sub, "--balance", a);
+        p->balance = x;
+        return 0;
+    case O_L1:
+        if (parse_double(a, &x) || !(x >= 0 && x < 1)) return bad(o->sub, "--l1", a);
+        p->l1 = x;
+        return 0;
+    case O_ACC0:
+        if (parse_double(a, &x) || !(x >= 1e-6 && x <= 100)) return bad(o->sub, "--acc0", a);
+        p->acc0 = x;
+        return 0;
+    default: return 1;
+    }
+}
+
 /* Parse options after the sub-subcommand; 0 ok, 2 usage error, -1 help. */
 static int parse_opts(int argc, char **argv, opts *o)
 {
-    enum { O_FOLDS = 256, O_THR, O_SEED, O_JSON, O_BITS, O_CHAR, O_NOBI, O_EPOCHS, O_LR, O_L2,
-           O_BAL, O_ACC0, O_L1, O_AVG, O_NOAVG, O_DATA, O_OUT, O_MODEL, O_INPUT, O_HELP, O_PREDS, O_VOTES, O_AVGFROM, O_NOES, O_NOOFF, O_VALSHARE, O_WEIGHT, O_NBALPHA, O_THREADS, O_SELL2, O_CALIB, O_NOCALIB, O_NOOFFSETS, O_STACK };
-    static const struct option lo[] = {
-        {"data", required_argument, 0, O_DATA},     {"out", required_argument, 0, O_OUT},
-        {"model", required_argument, 0, O_MODEL},   {"input", required_argument, 0, O_INPUT},
-        {"folds", required_argument, 0, O_FOLDS},   {"threshold", required_argument, 0, O_THR},
-        {"seed", required_argument, 0, O_SEED},     {"json", no_argument, 0, O_JSON},
-        {"bits", required_argument, 0, O_BITS},     {"char-ngrams", required_argument, 0, O_CHAR},
-        {"no-bigrams", no_argument, 0, O_NOBI},     {"epochs", required_argument, 0, O_EPOCHS},
-        {"lr", required_argument, 0, O_LR},         {"l2", required_argument, 0, O_L2},
-        {"balance", required_argument, 0, O_BAL},   {"acc0", required_argument, 0, O_ACC0},
-        {"l1", required_argument, 0, O_L1},         {"average", no_argument, 0, O_AVG},
-        {"no-average", no_argument, 0, O_NOAVG},
-        {"help", no_argument, 0, O_HELP},           {"predictions", required_argument, 0, O_PREDS},
-        {"votes", no_argument, 0, O_VOTES},         {"early-stop", no_argument, 0, O_NOES},
-        {"offsets", no_argument, 0, O_NOOFF},    {"val-share", required_argument, 0, O_VALSHARE},    {"avg-from", required_argument, 0, O_AVGFROM},
-        {"weighting", required_argument, 0, O_WEIGHT}, {"nb-alpha", required_argument, 0, O_NBALPHA},
-        {"threads", required_argument, 0, O_THREADS},
-        {"select-l2", no_argument, 0, O_SELL2},
-        {"calibrate", no_argument, 0, O_CALIB},     {"no-calibrate", no_argument, 0, O_NOCALIB},
-        {"no-offsets", no_argument, 0, O_NOOFFSETS}, {"stack", no_argument, 0, O_STACK},
-        {0, 0, 0, 0},
-    };
-    modc_params *p = &o->cv.params;
+    static int (*const steps[])(opts *, int, const char *) = {opt_switch, opt_eval, opt_features, opt_training};
     optind = 0;
     opterr = 0;
     int c;
-    unsigned long u;
-    double x;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        switch (c) {
-        case O_DATA: o->data = optarg; break;
-        case O_OUT: o->out = optarg; break;
-        case O_MODEL: o->model = optarg; break;
-        case O_INPUT: o->input = optarg; break;
-        case O_JSON: o->json = true; break;
-        case O_PREDS: o->preds = optarg; break;
-        case O_VOTES: o->cv.votes = true; break;
-        case O_NOES: o->cv.fit.early_stop = true; break;
-        case O_NOOFF: o->cv.fit.offsets = true; break;
-        case O_SELL2: o->cv.fit.select_l2 = true; break;
-        case O_CALIB: o->cv.fit.calibrate = true; break;
-        case O_NOCALIB: o->cv.fit.calibrate = false; break;
-        case O_NOOFFSETS: o->cv.fit.offsets = false; break;
-        case O_STACK: o->cv.stack = true; break;
-        case O_VALSHARE:
-            if (parse_double(optarg, &x) || !(x > 0 && x <= 0.5))
-                return bad(o->sub, "--val-share", optarg);
-            o->cv.fit.val_share = x;
-            break;
-        case O_AVGFROM:
-            if (parse_ulong(optarg, &u) || u > 1000) return bad(o->sub, "--avg-from", optarg);
-            p->avg_from = (unsigned)u;
-            break;
-        case O_NOBI: p->feat.word_bigrams = false; break;
-        case O_WEIGHT:
-            if (strcmp(optarg, "none") == 0) p->weighting = MODC_WEIGHT_NONE;
-            else if (strcmp(optarg, "nb") == 0) p->weighting = MODC_WEIGHT_NB;
-            else if (strcmp(optarg, "idf") == 0) p->weighting = MODC_WEIGHT_IDF;
-            else if (strcmp(optarg, "tfidf") == 0) {
-                p->weighting = MODC_WEIGHT_IDF;
-                p->feat.sublinear = true;
-            }
-            else return bad(o->sub, "--weighting", optarg);
-            break;
-        case O_NBALPHA:
-            if (parse_double(optarg, &x) || !(x > 0 && x <= 1000))
-                return bad(o->sub, "--nb-alpha", optarg);
-            p->nb_alpha = x;
-            break;
-        case O_THREADS:
-            if (parse_ulong(optarg, &u) || u < 1 || u > MODC_CV_THREADS_MAX)
-                return bad(o->sub, "--threads", optarg);
-            o->cv.threads = u;
-            break;
-        case O_FOLDS:
-            if (parse_ulong(optarg, &u) || u < 2 || u > 1000) return bad(o->sub, "--folds", optarg);
-            o->cv.folds = u;
-            break;
-        case O_THR:
-            if (parse_double(optarg, &x) || !(x >= 0 && x <= 1))
-                return bad(o->sub, "--threshold", optarg);
-            o->cv.threshold = x;
-            break;
-        case O_SEED:
-            if (parse_ulong(optarg, &u)) return bad(o->sub, "--seed", optarg);
-            o->cv.seed = u;
-            break;
-        case O_BITS:
-            if (parse_ulong(optarg, &u) || u < MODC_BITS_MIN || u > MODC_BITS_MAX)
-                return bad(o->sub, "--bits", optarg);
-            p->feat.bits = (unsigned)u;
-            break;
-        case O_CHAR: {
-            unsigned a = 0, b = 0;
-            int n = 0;
-            if (strcmp(optarg, "0") == 0) {
-                p->feat.char_min = p->feat.char_max = 0;
-                break;
-            }
-            if (sscanf(optarg, "%u-%u%n", &a, &b, &n) != 2 || optarg[n] || a < 1 || b < a ||
-                b > MODC_CHAR_MAX)
-                return bad(o->sub, "--char-ngrams", optarg);
-            p->feat.char_min = a;
-            p->feat.char_max = b;
-            break;
-        }
-        case O_EPOCHS:
-            if (parse_ulong(optarg, &u) || u < 1 || u > 1000) return bad(o->sub, "--epochs", optarg);
-            p->epochs = (unsigned)u;
-            break;
-        case O_LR:
-            if (parse_double(optarg, &x) || !(x > 0 && x <= 100)) return bad(o->sub, "--lr", optarg);
-            p->lr = x;
-            break;
-        case O_L2:
-            if (parse_double(optarg, &x) || !(x >= 0 && x < 1)) return bad(o->sub, "--l2", optarg);
-            p->l2 = x;
-            break;
-        case O_BAL:
-            if (parse_double(optarg, &x) || !(x >= 0 && x <= 1))
-                return bad(o->sub, "--balance", optarg);
-            p->balance = x;
-            break;
-        case O_AVG: p->average = true; break;
-        case O_NOAVG: p->average = false; break;
-        case O_L1:
-            if (parse_double(optarg, &x) || !(x >= 0 && x < 1)) return bad(o->sub, "--l1", optarg);
-            p->l1 = x;
-            break;
-        case O_ACC0:
-            if (parse_double(optarg, &x) || !(x >= 1e-6 && x <= 100))
-                return bad(o->sub, "--acc0", optarg);
-            p->acc0 = x;
-            break;
-        case 'h':
-        case O_HELP: return -1;
-        default:
+    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+        if (c == 'h' || c == O_HELP) return -1;
+        int r = 1;
+        for (size_t i = 0; r == 1 && i < sizeof steps / sizeof steps[0]; i++) r = steps[i](o, c, optarg);
+        if (r == 2) return 2;
+        if (r == 1) {
             if (optopt)
                 fprintf(stderr, "visible moderation %s: bad or incomplete option\n", o->sub);
             else
-                fprintf(stderr, "visible moderation %s: unknown option '%s'\n", o->sub,
-                        argv[optind - 1]);
+                fprintf(stderr, "visible moderation %s: unknown option '%s'\n", o->sub, argv[optind - 1]);
             return 2;
         }
     }
@@ -448,11 +483,6 @@ static int do_eval(opts *o)
     double *oof = NULL;
     if (o->preds) {
         oof = mem_calloc(d.n * d.nclasses, sizeof *oof);
-        if (!oof) {
-            fprintf(stderr, "visible moderation eval: out of memory\n");
-            modc_data_free(&d);
-            return 1;
-        }
         o->cv.oof = oof;
     }
     unsigned epochs[1000] = {0};
@@ -461,8 +491,8 @@ static int do_eval(opts *o)
     o->cv.l2 = l2;
     modc_metrics *per_fold = mem_calloc(o->cv.folds, sizeof *per_fold);
     o->cv.per_fold = per_fold;
-    if (!per_fold || modc_cross_validate(&d, &o->cv, &m, &err)) {
-        fprintf(stderr, "visible moderation eval: %s\n", per_fold ? err.msg : "out of memory");
+    if (modc_cross_validate(&d, &o->cv, &m, &err)) {
+        fprintf(stderr, "visible moderation eval: %s\n", err.msg);
         modc_data_free(&d);
         free(oof);
         free(per_fold);
@@ -541,18 +571,15 @@ static int do_train(opts *o)
     buf out;
     buf_init(&out);
     rc = 1;
-    if (!xs) goto done;
     if (modc_model_new(&m, &o->cv.params, (const char *const *)d.classes, d.nclasses, &err)) {
         fprintf(stderr, "visible moderation train: %s\n", err.msg);
         rc = 2;
         goto done;
     }
-    for (size_t i = 0; i < d.n; i++)
-        if (modc_featurize(&o->cv.params.feat, d.text[i], d.len[i], &tmp) ||
-            modc_fvec_take(&tmp, &xs[i])) {
-            fprintf(stderr, "visible moderation train: out of memory\n");
-            goto done;
-        }
+    for (size_t i = 0; i < d.n; i++) {
+        modc_featurize(&o->cv.params.feat, d.text[i], d.len[i], &tmp);
+        modc_fvec_take(&tmp, &xs[i]);
+    }
     modc_train_data td = {xs, d.label, o->cv.votes ? d.soft : NULL, d.n};
     modc_fit_report rep;
     if (modc_fit(m, &td, NULL, 0, &o->cv.fit, o->cv.seed, &rep, &err) ||
@@ -633,11 +660,6 @@ static int do_predict(opts *o)
         csv_put_field(&line, modc_model_class(m, best));
         buf_printf(&line, ",%.4f,%d", probs[best], dec >= 0);
         for (size_t c = 0; c < k; c++) buf_printf(&line, ",%.4f", probs[c]);
-        if (line.oom) {
-            fprintf(stderr, "visible moderation predict: out of memory\n");
-            buf_free(&line);
-            goto done;
-        }
         puts(line.data);
         p = nl ? nl + 1 : end;
     }

@@ -222,13 +222,14 @@ int disp_areas_put(disp_ctx *c, json_t *spec, json_t **out, vis_err *err)
         json_decref(st);
         if (!text) return disp_nomem(err);
         int rc = store_exec(c->db, SQL_DISP_AREA_INSERT, err, "ttii", json_string_value(json_object_get(a, "name")),
-                            text, c->now_ms, c->actor_id);
+                            text, c->now_ms, svc_actor(c));
         free(text);
         if (rc) return disp_store_err(err);
     }
     if (disp_areas_get(c, out, err)) return err->code;
     json_t *pl = json_pack("{s:O}", "areas", json_object_get(*out, "areas"));
-    if (disp_journal(c, "areas_changed", -1, "areas", pl, NULL, 0, 0, false, NULL, err)) {
+    if (svc_journal(c, &(svc_event){.family = DISP_FAMILY, .event = "areas_changed", .subject = "areas", .payload = pl},
+                    err)) {
         json_decref(*out);
         *out = NULL;
         return err->code;
@@ -341,13 +342,16 @@ static int decide(disp_ctx *c, int64_t courier, const char *state, const char *e
         return vis_errf(err, VIS_ECONFLICT, !strcmp(state, "approved") ? "already_approved" : "already_suspended",
                         NULL, "courier %lld is already %s", (long long)courier, state);
     if (store_exec(c->db, SQL_DISP_ONBOARD_SET, err, "ittii", courier, state, reason ? reason : "", c->now_ms,
-                   c->actor_id))
+                   svc_actor(c)))
         return disp_store_err(err);
     char subj[48];
     snprintf(subj, sizeof subj, "courier:%lld", (long long)courier);
     json_t *pl = json_pack("{s:s, s:s}", "from", from, "to", state);
     if (pl && reason && *reason) json_object_set_new(pl, "reason", json_string(reason));
-    if (disp_journal(c, event, courier, subj, pl, NULL, 0, 0, false, NULL, err)) return err->code;
+    if (svc_journal(
+            c, &(svc_event){.family = DISP_FAMILY, .event = event, .worker = courier, .subject = subj, .payload = pl},
+            err))
+        return err->code;
     json_t *o = disp_onboarding_json(c, courier, err);
     if (!o) return err->code ? err->code : disp_nomem(err);
     *out = json_pack("{s:I, s:o}", "courier_id", (json_int_t)courier, "onboarding", o);

@@ -65,13 +65,11 @@
 #include "base/clock.h"
 #include "core/config.h"
 #include "store/store.h"
+#include "core/svc.h"
 
-typedef struct disp_ctx {
-    store            *db;
-    const vis_config *cfg;
-    int64_t           now_ms;
-    int64_t           actor_id;  /* the caller; -1 = the system */
-} disp_ctx;
+/* The service context (core/svc.h): who is the caller (the courier, the
+ * client or the admin), NULL for the system (epochs, demo seeding). */
+typedef svc_ctx disp_ctx;
 
 /* ---- couriers (the caller is the courier) ---- */
 int disp_courier_online(disp_ctx *c, double lat, double lon, json_t **out, vis_err *err);

@@ -155,7 +155,15 @@ static int job_to_pool(disp_ctx *c, disp_jrow *j, const char *reason, json_t **o
     json_t *pl = json_pack("{s:I, s:s, s:s, s:I, s:s}", "job", (json_int_t)j->id, "reason", reason, "previous_state",
                            j->state, "from_courier", (json_int_t)from, "to", "pool");
     int64_t ev;
-    if (disp_journal(c, "reassigned", from, subj, pl, NULL, 0, 0, false, &ev, err)) return err->code;
+    if (svc_journal(c,
+                    &(svc_event){.family = DISP_FAMILY,
+                                 .event = "reassigned",
+                                 .worker = from,
+                                 .subject = subj,
+                                 .payload = pl,
+                                 .id_out = &ev},
+                    err))
+        return err->code;
     int64_t id = j->id;
     if (disp_job_get(c->db, id, j, err)) return err->code;
     *out = json_pack("{s:o, s:n}", "job", disp_job_json(j, c->now_ms), "offer");
@@ -234,7 +242,14 @@ int disp_job_reassign(disp_ctx *c, int64_t id, int64_t courier, const char *reas
         snprintf(subj, sizeof subj, "job:%lld", (long long)j.id);
         json_t *pl = json_pack("{s:I, s:s, s:s}", "job", (json_int_t)j.id, "reason", reason, "previous_state", j.state);
         if (pl) json_object_set_new(pl, "from_courier", from >= 0 ? json_integer(from) : json_null());
-        rc = disp_journal(c, "reassigned", courier, subj, pl, NULL, 0, 0, false, &in.decision_event, err);
+        rc = svc_journal(c,
+                         &(svc_event){.family = DISP_FAMILY,
+                                      .event = "reassigned",
+                                      .worker = courier,
+                                      .subject = subj,
+                                      .payload = pl,
+                                      .id_out = &in.decision_event},
+                         err);
     }
     int64_t offer = 0;
     json_t *info = NULL;
@@ -279,7 +294,7 @@ int disp_courier_off_duty(disp_ctx *c, int64_t courier, const char *reason, json
         return vis_errf(err, VIS_ECONFLICT, "already_off_duty", NULL, "courier %lld is off duty since %s",
                         (long long)courier, at);
     }
-    if (store_exec(c->db, SQL_DISP_OFF_DUTY_SET, err, "iiti", courier, c->now_ms, reason, c->actor_id))
+    if (store_exec(c->db, SQL_DISP_OFF_DUTY_SET, err, "iiti", courier, c->now_ms, reason, svc_actor(c)))
         return disp_store_err(err);
     /* pending offers are withdrawn: their jobs go back to open */
     int64_t ids[64];
@@ -297,11 +312,16 @@ int disp_courier_off_duty(disp_ctx *c, int64_t courier, const char *reason, json
     if (disp_courier_active_jobs(c->db, courier, &njobs, err)) return err->code;
     char subj[48];
     snprintf(subj, sizeof subj, "courier:%lld", (long long)courier);
-    if (disp_journal(c, "off_duty", courier, subj,
-                     json_pack("{s:s, s:I, s:I, s:s}", "reason", reason, "offers_withdrawn", (json_int_t)n,
-                               "jobs_in_hand", (json_int_t)njobs, "effect",
-                               "no offers until put back on duty; jobs in hand stay with the courier"),
-                     NULL, 0, 0, false, NULL, err))
+    if (svc_journal(
+            c,
+            &(svc_event){.family = DISP_FAMILY,
+                         .event = "off_duty",
+                         .worker = courier,
+                         .subject = subj,
+                         .payload = json_pack("{s:s, s:I, s:I, s:s}", "reason", reason, "offers_withdrawn",
+                                              (json_int_t)n, "jobs_in_hand", (json_int_t)njobs, "effect",
+                                              "no offers until put back on duty; jobs in hand stay with the courier")},
+            err))
         return err->code;
     return duty_reply(c, courier, out, err);
 }
@@ -319,6 +339,10 @@ int disp_courier_on_duty(disp_ctx *c, int64_t courier, const char *reason, json_
     snprintf(subj, sizeof subj, "courier:%lld", (long long)courier);
     json_t *pl = json_pack("{s:I, s:I}", "off_since_ms", (json_int_t)since, "off_ms", (json_int_t)(c->now_ms - since));
     if (pl && reason && *reason) json_object_set_new(pl, "reason", json_string(reason));
-    if (disp_journal(c, "on_duty", courier, subj, pl, NULL, 0, 0, false, NULL, err)) return err->code;
+    if (svc_journal(
+            c,
+            &(svc_event){.family = DISP_FAMILY, .event = "on_duty", .worker = courier, .subject = subj, .payload = pl},
+            err))
+        return err->code;
     return duty_reply(c, courier, out, err);
 }

@@ -33,7 +33,7 @@ int disp_place_create(disp_ctx *c, const char *name, double lat, double lon, jso
     int64_t la, lo;
     if (disp_latlon(lat, lon, &la, &lo, err)) return err->code;
     if (not_null_island(la, lo, "lat", "the place", err)) return err->code;
-    if (store_exec(c->db, SQL_DISP_PLACE_INSERT, err, "itiii", c->actor_id, name, la, lo, c->now_ms))
+    if (store_exec(c->db, SQL_DISP_PLACE_INSERT, err, "itiii", svc_actor(c), name, la, lo, c->now_ms))
         return disp_store_err(err);
     int64_t id = store_last_id(c->db);
     store_stmt *q = store_query(c->db, SQL_DISP_PLACE_GET, err, "i", id);
@@ -48,7 +48,7 @@ int disp_place_create(disp_ctx *c, const char *name, double lat, double lon, jso
 int disp_place_list(disp_ctx *c, json_t **out, vis_err *err)
 {
     json_t *a = json_array();
-    store_stmt *q = a ? store_query(c->db, SQL_DISP_PLACES_OF, err, "i", c->actor_id) : NULL;
+    store_stmt *q = a ? store_query(c->db, SQL_DISP_PLACES_OF, err, "i", svc_actor(c)) : NULL;
     if (!q) {
         json_decref(a);
         return err->code ? err->code : disp_nomem(err);
@@ -92,7 +92,7 @@ static int price(disp_ctx *c, const disp_env *e, int64_t place, double lat, doub
     }
     store_done(q);
     if (r < 0) return disp_store_err(err);
-    if (r == 0 || owner != c->actor_id)
+    if (r == 0 || owner != svc_actor(c))
         return vis_errf(err, VIS_ENOTFOUND, "not_found", "place_id", "no place %lld of yours", (long long)place);
     double px, py, dx, dy;
     disp_geo_xy(&e->geo, qt->place_lat, qt->place_lon, &px, &py);
@@ -180,7 +180,7 @@ int disp_job_insert(disp_ctx *c, int64_t place, double lat, double lon, int64_t 
     if (!rc) rc = price(c, e, place, lat, lon, placed_ms, &qt, err);
     free(e);
     if (rc) return rc;
-    if (store_exec(c->db, SQL_DISP_JOB_INSERT, err, "iiiitiitiiitii", c->actor_id, place, qt.drop_lat, qt.drop_lon,
+    if (store_exec(c->db, SQL_DISP_JOB_INSERT, err, "iiiitiitiiitii", svc_actor(c), place, qt.drop_lat, qt.drop_lon,
                    note ? note : "", placed_ms, ready_ms, c->cfg->currency, qt.bd.client_price, qt.distance_m,
                    qt.expected_ms, qt.zone, (int64_t)qt.bd.zone_pm, (int64_t)qt.bd.tod_pm))
         return disp_store_err(err);
@@ -189,12 +189,12 @@ int disp_job_insert(disp_ctx *c, int64_t place, double lat, double lon, int64_t 
     snprintf(ref, sizeof ref, "job:%lld", (long long)id);
     snprintf(idem, sizeof idem, "dispatch:job:%lld:escrow", (long long)id);
     int64_t funds, esc;
-    if (ledger_account(c->db, "client_funds", c->actor_id, "", c->cfg->currency, &funds, err) ||
-        ledger_account(c->db, "escrow", c->actor_id, ref, c->cfg->currency, &esc, err))
+    if (ledger_account(c->db, "client_funds", svc_actor(c), "", c->cfg->currency, &funds, err) ||
+        ledger_account(c->db, "escrow", svc_actor(c), ref, c->cfg->currency, &esc, err))
         return err->code;
     ledger_leg legs[2] = {{funds, -qt.bd.client_price}, {esc, qt.bd.client_price}};
     ledger_tx_in tx = {.idem_key = idem, .kind = "escrow", .memo = "delivery job", .family = DISP_FAMILY,
-                       .subject = ref, .actor_id = c->actor_id, .now_ms = c->now_ms};
+                       .subject = ref, .actor_id = svc_actor(c), .now_ms = c->now_ms};
     if (ledger_post(c->db, &tx, legs, 2, NULL, NULL, err)) {
         int64_t have = 0;
         if (strcmp(err->kind, "insufficient_funds") || ledger_balance(c->db, funds, &have, NULL)) return err->code;
@@ -202,12 +202,17 @@ int disp_job_insert(disp_ctx *c, int64_t place, double lat, double lon, int64_t 
                         "insufficient funds: this job costs %lld micros and your funds hold %lld: add funds first",
                         (long long)qt.bd.client_price, (long long)have);
     }
-    if (disp_journal(c, "job_posted", -1, ref,
-                     json_pack("{s:I, s:I, s:I, s:I, s:I, s:s, s:i, s:i}", "job", (json_int_t)id, "placed_ms",
-                               (json_int_t)placed_ms, "price_micros", (json_int_t)qt.bd.client_price, "distance_m",
-                               (json_int_t)qt.distance_m, "expected_ms", (json_int_t)qt.expected_ms, "zone", qt.zone,
-                               "zone_factor_permille", qt.bd.zone_pm, "time_factor_permille", qt.bd.tod_pm),
-                     NULL, 0, 0, false, NULL, err))
+    if (svc_journal(
+            c,
+            &(svc_event){.family = DISP_FAMILY,
+                         .event = "job_posted",
+                         .subject = ref,
+                         .payload = json_pack(
+                             "{s:I, s:I, s:I, s:I, s:I, s:s, s:i, s:i}", "job", (json_int_t)id, "placed_ms",
+                             (json_int_t)placed_ms, "price_micros", (json_int_t)qt.bd.client_price, "distance_m",
+                             (json_int_t)qt.distance_m, "expected_ms", (json_int_t)qt.expected_ms, "zone", qt.zone,
+                             "zone_factor_permille", qt.bd.zone_pm, "time_factor_permille", qt.bd.tod_pm)},
+            err))
         return err->code;
     *id_out = id;
     return 0;
@@ -239,7 +244,7 @@ int disp_job_post_ex(disp_ctx *c, int64_t place, double lat, double lon, int64_t
 int disp_jobs_json(disp_ctx *c, const char *sql, json_t **out, vis_err *err)
 {
     json_t *a = json_array();
-    store_stmt *q = a ? store_query(c->db, sql, err, "i", c->actor_id) : NULL;
+    store_stmt *q = a ? store_query(c->db, sql, err, "i", svc_actor(c)) : NULL;
     if (!q) {
         json_decref(a);
         return err->code ? err->code : disp_nomem(err);
@@ -264,7 +269,7 @@ int disp_job_list(disp_ctx *c, json_t **out, vis_err *err) { return disp_jobs_js
 static int own(disp_ctx *c, int64_t id, bool admin, disp_jrow *j, vis_err *err)
 {
     if (disp_job_get(c->db, id, j, err)) return err->code;
-    if (!admin && j->client_id != c->actor_id)
+    if (!admin && j->client_id != svc_actor(c))
         return vis_errf(err, VIS_ENOTFOUND, "not_found", NULL, "no job %lld of yours", (long long)id);
     return 0;
 }
@@ -371,9 +376,13 @@ int disp_job_cancel(disp_ctx *c, int64_t id, const char *reason, json_t **out, v
         return vis_errf(err, VIS_ECONFLICT, "not_cancellable", NULL, "job %lld changed state", (long long)j.id);
     if (worker >= 0) {
         if (disp_courier_idle_check(c, worker, err)) return err->code;
-    } else if (disp_journal(c, "job_cancelled", -1, subj,
-                            cancel_event(json_pack("{s:I, s:s}", "job", (json_int_t)j.id, "by", "client"), reason),
-                            NULL, 0, 0, false, NULL, err)) {
+    } else if (svc_journal(c,
+                           &(svc_event){.family = DISP_FAMILY,
+                                        .event = "job_cancelled",
+                                        .subject = subj,
+                                        .payload = cancel_event(
+                                            json_pack("{s:I, s:s}", "job", (json_int_t)j.id, "by", "client"), reason)},
+                           err)) {
         return err->code;
     }
     if (disp_job_get(c->db, id, &j, err)) return err->code;

@@ -135,22 +135,6 @@ json_t *disp_job_json(const disp_jrow *j, int64_t now_ms)
     return o;
 }
 
-int disp_journal(disp_ctx *c, const char *event, int64_t worker, const char *subject, json_t *payload,
-                 const char *span, int64_t span_a, int64_t span_b, bool automated, int64_t *id, vis_err *err)
-{
-    journal_event ev = journal_event_init(DISP_FAMILY, event, c->now_ms);
-    ev.actor_id = automated ? -1 : c->actor_id;
-    ev.worker_id = worker;
-    ev.subject = subject;
-    ev.automated = automated;
-    if (span) {
-        ev.span_kind = span;
-        ev.span_start_ms = span_a;
-        ev.span_end_ms = span_b < span_a ? span_a : span_b;
-    }
-    return journal_append_json(c->db, &ev, payload, id, err);
-}
-
 int disp_settle(disp_ctx *c, const disp_jrow *j, int64_t worker, int64_t pay, const char *rest_kind,
                 const char *txkind, const char *idem, vis_err *err)
 {
@@ -183,7 +167,7 @@ int disp_settle(disp_ctx *c, const disp_jrow *j, int64_t worker, int64_t pay, co
     }
     if (n < 2) return 0;
     ledger_tx_in tx = {.idem_key = idem, .kind = txkind, .memo = txkind, .family = DISP_FAMILY, .subject = ref,
-                       .actor_id = c->actor_id, .now_ms = c->now_ms};
+                       .actor_id = svc_actor(c), .now_ms = c->now_ms};
     return ledger_post(c->db, &tx, legs, n, NULL, NULL, err);
 }
 
@@ -234,7 +218,8 @@ int disp_offer_close(disp_ctx *c, int64_t offer, int64_t courier, const char *st
     json_object_set_new(pl, "jobs_state", json_string("open"));
     char subj[48];
     snprintf(subj, sizeof subj, "offer:%lld", (long long)offer);
-    return disp_journal(c, event, courier, subj, pl, NULL, 0, 0, false, NULL, err);
+    return svc_journal(
+        c, &(svc_event){.family = DISP_FAMILY, .event = event, .worker = courier, .subject = subj, .payload = pl}, err);
 }
 
 static int64_t share(int64_t v, int n, int k) { return v / n + (k == 0 ? v % n : 0); }
@@ -269,7 +254,14 @@ int disp_offer_create(disp_ctx *c, const disp_env *e, const disp_offer_in *in, i
                            "expires_ms", (json_int_t)(c->now_ms + c->cfg->disp_offer_ttl_ms));
     char subj[48];
     snprintf(subj, sizeof subj, "offer:%lld", (long long)id);
-    if (disp_journal(c, "offered", in->courier, subj, pl, NULL, 0, 0, !strcmp(in->source, "engine"), NULL, err)) {
+    if (svc_journal(c,
+                    &(svc_event){.family = DISP_FAMILY,
+                                 .event = "offered",
+                                 .worker = in->courier,
+                                 .subject = subj,
+                                 .automated = !strcmp(in->source, "engine"),
+                                 .payload = pl},
+                    err)) {
         json_decref(o);
         return err->code;
     }
@@ -358,7 +350,7 @@ int disp_job_release(disp_ctx *c, const disp_jrow *j, const char *event, json_t 
         }
         ledger_leg legs[2] = {{sub, -comp}, {w, comp}};
         ledger_tx_in tx = {.idem_key = idem, .kind = "compensation", .memo = event, .family = DISP_FAMILY,
-                           .subject = subj, .actor_id = c->actor_id, .now_ms = c->now_ms};
+                           .subject = subj, .actor_id = svc_actor(c), .now_ms = c->now_ms};
         if (ledger_post(c->db, &tx, legs, 2, NULL, NULL, err)) {
             json_decref(extra);
             return err->code;
@@ -373,7 +365,16 @@ int disp_job_release(disp_ctx *c, const disp_jrow *j, const char *event, json_t 
     json_t *pl = extra ? extra : json_object();
     json_object_set_new(pl, "job", json_integer(j->id));
     json_object_set_new(pl, "compensation_micros", json_integer(comp));
-    return disp_journal(c, event, j->courier_id, subj, pl, "active", j->accepted_ms, c->now_ms, false, NULL, err);
+    return svc_journal(c,
+                       &(svc_event){.family = DISP_FAMILY,
+                                    .event = event,
+                                    .worker = j->courier_id,
+                                    .subject = subj,
+                                    .span_kind = "active",
+                                    .span_start_ms = j->accepted_ms,
+                                    .span_end_ms = c->now_ms,
+                                    .payload = pl},
+                       err);
 }
 
 int disp_courier_idle_check(disp_ctx *c, int64_t courier, vis_err *err)

@@ -74,7 +74,7 @@ json_t *disp_duty_json(disp_ctx *c, int64_t courier, vis_err *err)
 static int reply_status(disp_ctx *c, json_t **out, vis_err *err)
 {
     disp_crow r;
-    if (disp_courier_get(c->db, c->actor_id, &r, err)) return err->code;
+    if (disp_courier_get(c->db, svc_actor(c), &r, err)) return err->code;
     *out = status_json(c, &r, err);
     return *out ? 0 : (err->code ? err->code : disp_nomem(err));
 }
@@ -84,22 +84,27 @@ int disp_courier_online(disp_ctx *c, double lat, double lon, json_t **out, vis_e
     int64_t la, lo;
     if (disp_latlon(lat, lon, &la, &lo, err)) return err->code;
     disp_crow r;
-    if (disp_courier_get(c->db, c->actor_id, &r, err)) return err->code;
+    if (disp_courier_get(c->db, svc_actor(c), &r, err)) return err->code;
     if (r.online) return vis_errf(err, VIS_ECONFLICT, "already_online", NULL, "you are already online");
     bool approved = false;
-    if (disp_onboarding_approved(c, c->actor_id, &approved, err)) return err->code;
+    if (disp_onboarding_approved(c, svc_actor(c), &approved, err)) return err->code;
     if (!approved)
         return vis_errf(err, VIS_EFORBIDDEN, "not_approved", NULL,
                         "your courier account is waiting for approval by the platform (or suspended): you can go "
                         "online once an admin has approved it");
-    if (store_exec(c->db, SQL_DISP_SHIFT_INSERT, err, "ii", c->actor_id, c->now_ms)) return disp_store_err(err);
+    if (store_exec(c->db, SQL_DISP_SHIFT_INSERT, err, "ii", svc_actor(c), c->now_ms)) return disp_store_err(err);
     int64_t shift = store_last_id(c->db);
-    if (store_exec(c->db, SQL_DISP_COURIER_ONLINE, err, "iiiii", c->actor_id, shift, la, lo, c->now_ms))
+    if (store_exec(c->db, SQL_DISP_COURIER_ONLINE, err, "iiiii", svc_actor(c), shift, la, lo, c->now_ms))
         return disp_store_err(err);
     char subj[48];
     snprintf(subj, sizeof subj, "shift:%lld", (long long)shift);
-    if (disp_journal(c, "online", c->actor_id, subj, json_pack("{s:I}", "shift", (json_int_t)shift), NULL, 0, 0,
-                     false, NULL, err))
+    if (svc_journal(c,
+                    &(svc_event){.family = DISP_FAMILY,
+                                 .event = "online",
+                                 .worker = svc_actor(c),
+                                 .subject = subj,
+                                 .payload = json_pack("{s:I}", "shift", (json_int_t)shift)},
+                    err))
         return err->code;
     return reply_status(c, out, err);
 }
@@ -300,7 +305,7 @@ static json_t *shift_json(disp_ctx *c, const disp_rules *rules, int64_t shift, v
 int disp_courier_offline(disp_ctx *c, json_t **out, vis_err *err)
 {
     disp_crow r;
-    if (disp_courier_get(c->db, c->actor_id, &r, err)) return err->code;
+    if (disp_courier_get(c->db, svc_actor(c), &r, err)) return err->code;
     if (!r.online) return not_online(err);
     int64_t njobs;
     if (disp_courier_active_jobs(c->db, r.id, &njobs, err)) return err->code;
@@ -326,14 +331,15 @@ int disp_courier_offline(disp_ctx *c, json_t **out, vis_err *err)
     int rc = disp_env_load(c, e, err);
     int64_t start = 0, earned = 0, counted = 0;
     if (!rc) {
-        store_stmt *s = store_query(c->db, SQL_DISP_SHIFT_GET, err, "i", r.shift_id);
-        if (!s) rc = disp_store_err(err);
+        /* the shift's figures decide the guaranteed top-up: a failed read
+           fails the request, it never pays from zeros */
+        store_stmt *s;
+        if (store_one(c->db, SQL_DISP_SHIFT_GET, &s, err, "i", r.shift_id)) rc = disp_store_err(err);
+        else if (!s) rc = vis_errf(err, VIS_ESTORE, NULL, NULL, "shift %lld is missing", (long long)r.shift_id);
         else {
-            if (store_row(s, err) == 1) {
-                start = store_col_i64(s, 2);
-                for (int k = 5; k <= 9; k++) earned += store_col_i64(s, k);
-                counted = store_col_i64(s, 12);
-            }
+            start = store_col_i64(s, 2);
+            for (int k = 5; k <= 9; k++) earned += store_col_i64(s, k);
+            counted = store_col_i64(s, 12);
             store_done(s);
         }
     }
@@ -348,8 +354,16 @@ int disp_courier_offline(disp_ctx *c, json_t **out, vis_err *err)
                                (json_int_t)(c->now_ms - start), "counted_ms", (json_int_t)counted,
                                "orders_pay_micros", (json_int_t)earned, "guaranteed_micros", (json_int_t)guar,
                                "topup_micros", (json_int_t)topup);
-        rc = disp_journal(c, "offline", r.id, subj, pl, r.idle ? "waiting" : NULL, r.idle_since, c->now_ms, false,
-                          NULL, err);
+        rc = svc_journal(c,
+                         &(svc_event){.family = DISP_FAMILY,
+                                      .event = "offline",
+                                      .worker = r.id,
+                                      .subject = subj,
+                                      .span_kind = r.idle ? "waiting" : NULL,
+                                      .span_start_ms = r.idle_since,
+                                      .span_end_ms = c->now_ms,
+                                      .payload = pl},
+                         err);
     }
     if (!rc && topup > 0) {
         int64_t w, sub;
@@ -382,9 +396,14 @@ static int arrive_at(disp_ctx *c, const disp_crow *r, int64_t place, int64_t job
     if (store_exec(c->db, SQL_DISP_COURIER_VISIT, err, "iii", r->id, place, c->now_ms)) return disp_store_err(err);
     char subj[48];
     snprintf(subj, sizeof subj, "place:%lld", (long long)place);
-    return disp_journal(c, "arrived", r->id, subj, json_pack("{s:I, s:I}", "place", (json_int_t)place, "job",
-                                                             (json_int_t)job),
-                        NULL, 0, 0, false, NULL, err);
+    return svc_journal(
+        c,
+        &(svc_event){.family = DISP_FAMILY,
+                     .event = "arrived",
+                     .worker = r->id,
+                     .subject = subj,
+                     .payload = json_pack("{s:I, s:I}", "place", (json_int_t)place, "job", (json_int_t)job)},
+        err);
 }
 
 int disp_courier_position(disp_ctx *c, double lat, double lon, json_t **out, vis_err *err)
@@ -392,7 +411,7 @@ int disp_courier_position(disp_ctx *c, double lat, double lon, json_t **out, vis
     int64_t la, lo;
     if (disp_latlon(lat, lon, &la, &lo, err)) return err->code;
     disp_crow r;
-    if (disp_courier_get(c->db, c->actor_id, &r, err)) return err->code;
+    if (disp_courier_get(c->db, svc_actor(c), &r, err)) return err->code;
     if (!r.online)
         return vis_errf(err, VIS_ECONFLICT, "offline", NULL,
                         "positions are only accepted while you are online; nothing was stored");
@@ -421,7 +440,7 @@ int disp_courier_position(disp_ctx *c, double lat, double lon, json_t **out, vis
 int disp_courier_offers(disp_ctx *c, json_t **out, vis_err *err)
 {
     json_t *a = json_array();
-    store_stmt *q = a ? store_query(c->db, SQL_DISP_OFFERS_LIVE_OF, err, "ii", c->actor_id, c->now_ms) : NULL;
+    store_stmt *q = a ? store_query(c->db, SQL_DISP_OFFERS_LIVE_OF, err, "ii", svc_actor(c), c->now_ms) : NULL;
     if (!q) {
         json_decref(a);
         return err->code ? err->code : disp_nomem(err);
@@ -443,7 +462,7 @@ int disp_courier_offers(disp_ctx *c, json_t **out, vis_err *err)
         json_array_append_new(a, o);
     }
     disp_crow cr;
-    if (disp_courier_get(c->db, c->actor_id, &cr, err)) {
+    if (disp_courier_get(c->db, svc_actor(c), &cr, err)) {
         json_decref(a);
         return err->code;
     }
@@ -466,7 +485,7 @@ static int own_offer(disp_ctx *c, int64_t offer, int64_t *expires, vis_err *err)
     }
     store_done(q);
     if (r < 0) return disp_store_err(err);
-    if (r == 0 || courier != c->actor_id)
+    if (r == 0 || courier != svc_actor(c))
         return vis_errf(err, VIS_ENOTFOUND, "not_found", NULL, "no offer %lld for you", (long long)offer);
     if (strcmp(state, "pending"))
         return vis_errf(err, VIS_ECONFLICT, "offer_not_pending", NULL, "offer %lld is %s", (long long)offer, state);
@@ -483,7 +502,7 @@ int disp_offer_accept(disp_ctx *c, int64_t offer, json_t **out, vis_err *err)
         return vis_errf(err, VIS_ECONFLICT, "offer_expired", NULL, "offer %lld expired at %s", (long long)offer, at);
     }
     disp_crow r;
-    if (disp_courier_get(c->db, c->actor_id, &r, err)) return err->code;
+    if (disp_courier_get(c->db, svc_actor(c), &r, err)) return err->code;
     if (!r.online) return not_online(err);
     json_t *route = NULL; /* where the ride to the pickup starts (before the jobs are ours) */
     if (disp_route_accept(c, &r, offer, &route, err)) return err->code;
@@ -508,8 +527,16 @@ int disp_offer_accept(disp_ctx *c, int64_t offer, json_t **out, vis_err *err)
     }
     json_t *pl = json_pack("{s:I, s:O, s:O, s:o}", "offer", (json_int_t)offer, "jobs", json_object_get(o, "job_ids"),
                            "pay_micros", json_object_get(o, "pay_micros"), "route", route);
-    if (disp_journal(c, "accepted", r.id, subj, pl, r.idle ? "waiting" : NULL, r.idle_since, c->now_ms, false, NULL,
-                     err) ||
+    if (svc_journal(c,
+                    &(svc_event){.family = DISP_FAMILY,
+                                 .event = "accepted",
+                                 .worker = r.id,
+                                 .subject = subj,
+                                 .span_kind = r.idle ? "waiting" : NULL,
+                                 .span_start_ms = r.idle_since,
+                                 .span_end_ms = c->now_ms,
+                                 .payload = pl},
+                    err) ||
         (r.idle && store_exec(c->db, SQL_DISP_COURIER_BUSY, err, "i", r.id))) {
         json_decref(o);
         return err->code ? err->code : disp_store_err(err);
@@ -529,7 +556,7 @@ int disp_offer_decline_why(disp_ctx *c, int64_t offer, const char *reason, json_
     if (own_offer(c, offer, &expires, err)) return err->code;
     json_t *extra = json_pack("{s:s}", "consequence", "none: declines are not an input of any later decision");
     if (extra && reason && *reason) json_object_set_new(extra, "reason", json_string(reason));
-    if (disp_offer_close(c, offer, c->actor_id, "declined", "declined", extra, err)) return err->code;
+    if (disp_offer_close(c, offer, svc_actor(c), "declined", "declined", extra, err)) return err->code;
     *out = disp_offer_json(c, offer, err);
     return *out ? 0 : (err->code ? err->code : disp_nomem(err));
 }
@@ -541,7 +568,7 @@ int disp_courier_jobs(disp_ctx *c, json_t **out, vis_err *err)
 {
     if (disp_jobs_json(c, SQL_DISP_JOBS_OF_COURIER, out, err)) return err->code;
     disp_crow r;
-    if (disp_courier_get(c->db, c->actor_id, &r, err)) {
+    if (disp_courier_get(c->db, svc_actor(c), &r, err)) {
         json_decref(*out);
         *out = NULL;
         return err->code;
@@ -562,7 +589,7 @@ int disp_courier_jobs(disp_ctx *c, json_t **out, vis_err *err)
 static int own_job(disp_ctx *c, int64_t id, const char *want, disp_jrow *j, vis_err *err)
 {
     if (disp_job_get(c->db, id, j, err)) return err->code;
-    if (j->courier_id != c->actor_id || (strcmp(j->state, "assigned") && strcmp(j->state, "picked_up") &&
+    if (j->courier_id != svc_actor(c) || (strcmp(j->state, "assigned") && strcmp(j->state, "picked_up") &&
                                          strcmp(j->state, "delivered")))
         return vis_errf(err, VIS_ENOTFOUND, "not_found", NULL, "job %lld is not yours", (long long)id);
     if (strcmp(j->state, want))
@@ -583,7 +610,7 @@ int disp_job_arrived(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
 {
     disp_jrow j;
     disp_crow r;
-    if (own_job(c, id, "assigned", &j, err) || disp_courier_get(c->db, c->actor_id, &r, err) ||
+    if (own_job(c, id, "assigned", &j, err) || disp_courier_get(c->db, svc_actor(c), &r, err) ||
         arrive_at(c, &r, j.place_id, j.id, err))
         return err->code;
     return reply_job(c, id, out, err);
@@ -643,7 +670,11 @@ static int loc_check(disp_ctx *c, const disp_crow *r, const disp_jrow *j, bool d
     snprintf(subj, sizeof subj, "job:%lld", (long long)j->id);
     json_t *pl = json_deep_copy(*exc);
     if (pl) json_object_set_new(pl, "job", json_integer(j->id));
-    if (disp_journal(c, "location_exception", r->id, subj, pl, NULL, 0, 0, false, NULL, err)) {
+    if (svc_journal(
+            c,
+            &(svc_event){
+                .family = DISP_FAMILY, .event = "location_exception", .worker = r->id, .subject = subj, .payload = pl},
+            err)) {
         json_decref(*exc);
         *exc = NULL;
         return err->code;
@@ -689,7 +720,7 @@ int disp_job_picked_up_why(disp_ctx *c, int64_t id, const char *reason, json_t *
 {
     disp_jrow j;
     disp_crow r;
-    if (own_job(c, id, "assigned", &j, err) || disp_courier_get(c->db, c->actor_id, &r, err)) return err->code;
+    if (own_job(c, id, "assigned", &j, err) || disp_courier_get(c->db, svc_actor(c), &r, err)) return err->code;
     json_t *exc = NULL;
     if (loc_check(c, &r, &j, false, reason, &exc, err)) return err->code;
     int64_t waited = 0, due = 0;
@@ -716,7 +747,10 @@ int disp_job_picked_up_why(disp_ctx *c, int64_t id, const char *reason, json_t *
                            "waiting_pay_micros", (json_int_t)due);
     if (pl && exc) json_object_set_new(pl, "location_exception", exc);
     else json_decref(exc);
-    if (disp_journal(c, "picked_up", r.id, subj, pl, NULL, 0, 0, false, NULL, err))
+    if (svc_journal(
+            c,
+            &(svc_event){.family = DISP_FAMILY, .event = "picked_up", .worker = r.id, .subject = subj, .payload = pl},
+            err))
         return err->code;
     return reply_job(c, id, out, err);
 }
@@ -730,7 +764,7 @@ int disp_job_delivered_why(disp_ctx *c, int64_t id, const char *reason, json_t *
 {
     disp_jrow j;
     disp_crow cr;
-    if (own_job(c, id, "picked_up", &j, err) || disp_courier_get(c->db, c->actor_id, &cr, err)) return err->code;
+    if (own_job(c, id, "picked_up", &j, err) || disp_courier_get(c->db, svc_actor(c), &cr, err)) return err->code;
     json_t *exc = NULL;
     if (loc_check(c, &cr, &j, true, reason, &exc, err)) return err->code;
     /* the distance ridden for this delivery (before it is journalled) */
@@ -769,7 +803,16 @@ int disp_job_delivered_why(disp_ctx *c, int64_t id, const char *reason, json_t *
                            "time_micros", (json_int_t)j.pay_time, "waiting_micros", (json_int_t)j.pay_waiting);
     if (pl && exc) json_object_set_new(pl, "location_exception", exc);
     else json_decref(exc);
-    if (disp_journal(c, "delivered", j.courier_id, subj, pl, "active", j.accepted_ms, c->now_ms, false, NULL, err) ||
+    if (svc_journal(c,
+                    &(svc_event){.family = DISP_FAMILY,
+                                 .event = "delivered",
+                                 .worker = j.courier_id,
+                                 .subject = subj,
+                                 .span_kind = "active",
+                                 .span_start_ms = j.accepted_ms,
+                                 .span_end_ms = c->now_ms,
+                                 .payload = pl},
+                    err) ||
         disp_courier_idle_check(c, j.courier_id, err))
         return err->code;
     return reply_job(c, id, out, err);
@@ -778,7 +821,7 @@ int disp_job_delivered_why(disp_ctx *c, int64_t id, const char *reason, json_t *
 int disp_courier_shift(disp_ctx *c, json_t **out, vis_err *err)
 {
     int64_t shift = -1;
-    int r = store_get_i64(c->db, SQL_DISP_SHIFT_LAST, &shift, err, "i", c->actor_id);
+    int r = store_get_i64(c->db, SQL_DISP_SHIFT_LAST, &shift, err, "i", svc_actor(c));
     if (r < 0) return disp_store_err(err);
     if (r == 0) return vis_errf(err, VIS_ENOTFOUND, "no_shift", NULL, "you have not been online yet");
     disp_env *e = malloc(sizeof *e);
@@ -790,7 +833,7 @@ int disp_courier_shift(disp_ctx *c, json_t **out, vis_err *err)
     }
     free(e);
     if (!rc) {
-        json_t *duty = disp_duty_json(c, c->actor_id, err);
+        json_t *duty = disp_duty_json(c, svc_actor(c), err);
         if (!duty) {
             json_decref(*out);
             *out = NULL;
@@ -809,7 +852,16 @@ int disp_job_hand_back(disp_ctx *c, int64_t id, const char *reason, json_t **out
     snprintf(subj, sizeof subj, "job:%lld", (long long)j.id);
     json_t *pl = json_pack("{s:I, s:s, s:I, s:s}", "job", (json_int_t)j.id, "reason", reason, "compensation_micros",
                            (json_int_t)0, "consequence", "none: the job is not offered to you again");
-    if (disp_journal(c, "handed_back", j.courier_id, subj, pl, "active", j.accepted_ms, c->now_ms, false, NULL, err))
+    if (svc_journal(c,
+                    &(svc_event){.family = DISP_FAMILY,
+                                 .event = "handed_back",
+                                 .worker = j.courier_id,
+                                 .subject = subj,
+                                 .span_kind = "active",
+                                 .span_start_ms = j.accepted_ms,
+                                 .span_end_ms = c->now_ms,
+                                 .payload = pl},
+                    err))
         return err->code;
     if (store_exec(c->db, SQL_DISP_HANDBACK_INSERT, err, "iiit", j.id, j.courier_id, c->now_ms, reason) ||
         store_exec(c->db, SQL_DISP_JOB_UNASSIGN, err, "i", j.id))

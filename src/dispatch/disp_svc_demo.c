@@ -76,12 +76,17 @@ int disp_demo_seed(store *db, const vis_config *cfg, const account_pwcost *cost,
         /* demo couriers are approved (onboarding, disp_area.h) */
         if (store_exec(db, SQL_DISP_ONBOARD_SET, err, "ittii", id, "approved", "demo courier", now_ms, (int64_t)-1))
             return disp_store_err(err);
-        disp_ctx dc = {.db = db, .cfg = cfg, .now_ms = now_ms, .actor_id = -1};
+        disp_ctx dc = {.db = db, .cfg = cfg, .now_ms = now_ms};
         char subj[48];
         snprintf(subj, sizeof subj, "courier:%lld", (long long)id);
-        if (disp_journal(&dc, "courier_approved", id, subj,
-                         json_pack("{s:s, s:s, s:s}", "from", "applied", "to", "approved", "reason", "demo courier"),
-                         NULL, 0, 0, false, NULL, err))
+        if (svc_journal(&dc,
+                        &(svc_event){.family = DISP_FAMILY,
+                                     .event = "courier_approved",
+                                     .worker = id,
+                                     .subject = subj,
+                                     .payload = json_pack("{s:s, s:s, s:s}", "from", "applied", "to", "approved",
+                                                          "reason", "demo courier")},
+                        err))
             return err->code;
     }
     /* rules: a centre zone (3 km square) and meal-time factors */
@@ -95,7 +100,7 @@ int disp_demo_seed(store *db, const vis_config *cfg, const account_pwcost *cost,
                               lo[1], la[2], lo[2], la[3], lo[3], "time_of_day", "from", "11:30", "to", "14:00",
                               "factor_permille", 1150, "from", "18:30", "to", "21:30", "factor_permille", 1200);
     if (!rules) return disp_nomem(err);
-    disp_ctx c = {.db = db, .cfg = cfg, .now_ms = now_ms, .actor_id = -1};
+    disp_ctx c = {.db = db, .cfg = cfg, .now_ms = now_ms};
     json_t *res = NULL;
     int rc = disp_rules_put(&c, rules, &res, err);
     json_decref(rules);
@@ -105,7 +110,8 @@ int disp_demo_seed(store *db, const vis_config *cfg, const account_pwcost *cost,
     for (size_t i = 0; i < sizeof places / sizeof places[0]; i++) {
         double lat, lon;
         at(&g, places[i].dx, places[i].dy, &lat, &lon);
-        c.actor_id = owner[places[i].owner];
+        account who = {.id = owner[places[i].owner]};
+        c.who = &who;
         json_t *p = NULL;
         if (disp_place_create(&c, places[i].name, lat, lon, &p, err)) return err->code;
         pid[i] = json_integer_value(json_object_get(p, "id"));
@@ -122,7 +128,8 @@ int disp_demo_seed(store *db, const vis_config *cfg, const account_pwcost *cost,
         double dist = 500 + (double)((s >> 8) % 2500);
         double lat, lon;
         at(&g, places[pi].dx + dist * cos(ang), places[pi].dy + dist * sin(ang), &lat, &lon);
-        c.actor_id = owner[places[pi].owner];
+        account who = {.id = owner[places[pi].owner]};
+        c.who = &who;
         int64_t placed = now_ms + (int64_t)k * 5 * 60000, id;
         if (disp_job_insert(&c, pid[pi], lat, lon, placed, placed + 10 * 60000, "demo order", &id, err))
             return err->code;

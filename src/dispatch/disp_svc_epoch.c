@@ -401,7 +401,15 @@ static int make_offer(disp_ctx *c, const disp_env *e, const loaded *l, const bui
                         json_integer(lc->mpt > 0 ? llround(lc->mpt * 60.0) : c->cfg->disp_speed_m_per_min));
     char subj[48];
     snprintf(subj, sizeof subj, "job:%lld", (long long)in.job[0]);
-    if (disp_journal(c, "dispatch_decision", lc->id, subj, pl, NULL, 0, 0, true, &in.decision_event, err))
+    if (svc_journal(c,
+                    &(svc_event){.family = DISP_FAMILY,
+                                 .event = "dispatch_decision",
+                                 .worker = lc->id,
+                                 .subject = subj,
+                                 .automated = true,
+                                 .payload = pl,
+                                 .id_out = &in.decision_event},
+                    err))
         return err->code;
     int64_t offer;
     if (disp_offer_create(c, e, &in, &offer, NULL, err)) return err->code;

@@ -42,7 +42,7 @@ int disp_client_changes(disp_ctx *c, int64_t since_ms, json_t **out, vis_err *er
     enum { MAXJ = 50 };
     int64_t ids[MAXJ];
     int n = 0, r;
-    store_stmt *q = store_query(c->db, SQL_DISP_CLIENT_CHANGED, err, "ii", c->actor_id, since_ms);
+    store_stmt *q = store_query(c->db, SQL_DISP_CLIENT_CHANGED, err, "ii", svc_actor(c), since_ms);
     if (!q) return disp_store_err(err);
     while ((r = store_row(q, err)) == 1 && n < MAXJ) ids[n++] = store_col_i64(q, 0);
     store_done(q);

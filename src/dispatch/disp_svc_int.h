@@ -82,10 +82,6 @@ json_t *disp_job_json(const disp_jrow *j, int64_t now_ms);
 /* Jobs still held by the courier (assigned or picked up). */
 int disp_courier_active_jobs(store *db, int64_t courier, int64_t *n, vis_err *err);
 
-/* journal: payload is stolen (may be NULL); span NULL for none */
-int disp_journal(disp_ctx *c, const char *event, int64_t worker, const char *subject, json_t *payload,
-                 const char *span, int64_t span_a, int64_t span_b, bool automated, int64_t *id, vis_err *err);
-
 /* Empty job's escrow: pay `pay` to the worker (if > 0 and worker >= 0),
  * the rest to `rest_kind` ("platform_fees" or "client_funds"), any
  * shortfall from the subsidy account. */

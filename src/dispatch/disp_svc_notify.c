@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "base/jv.h"
 #include "base/clock.h"
 #include "core/webhook.h"
@@ -49,7 +50,7 @@
 static int hook_get(disp_ctx *c, char *url, size_t un, char *secret, size_t sn, vis_err *err)
 {
     url[0] = secret[0] = '\0';
-    store_stmt *q = store_query(c->db, SQL_DISP_HOOK_GET, err, "i", c->actor_id);
+    store_stmt *q = store_query(c->db, SQL_DISP_HOOK_GET, err, "i", svc_actor(c));
     if (!q) return disp_store_err(err);
     int r = store_row(q, err);
     if (r == 1) {
@@ -63,7 +64,7 @@ static int hook_get(disp_ctx *c, char *url, size_t un, char *secret, size_t sn, 
 static int hooks_json(disp_ctx *c, const char *url, const char *secret, json_t **out, vis_err *err)
 {
     json_t *all = NULL;
-    if (webhook_list(c->db, SQL_DISP_CB_OF_CLIENT, c->actor_id, &all, err)) return disp_store_err(err);
+    if (webhook_list(c->db, SQL_DISP_CB_OF_CLIENT, svc_actor(c), &all, err)) return disp_store_err(err);
     json_t *fails = json_array();
     size_t i;
     json_t *cb;
@@ -97,14 +98,18 @@ int disp_hooks_put(disp_ctx *c, json_t *b, json_t **out, vis_err *err)
     if (hook_get(c, old, sizeof old, secret, sizeof secret, err)) return err->code;
     bool rotate = json_is_true(json_object_get(b, "rotate_secret"));
     if (rotate || strlen(secret) != WEBHOOK_SECRET_LEN) webhook_new_secret(secret);
-    if (store_exec(c->db, SQL_DISP_HOOK_PUT, err, "itti", c->actor_id, url, secret, c->now_ms))
+    if (store_exec(c->db, SQL_DISP_HOOK_PUT, err, "itti", svc_actor(c), url, secret, c->now_ms))
         return disp_store_err(err);
     /* events up to now are queued under the old setting (a client that had
        none gets none of them) */
     if (disp_notify_run(c, err)) return err->code;
-    if (disp_journal(c, rotate ? "callback_secret_rotated" : "callback_url_set", -1, "callbacks",
-                     json_pack("{s:I, s:b}", "client", (json_int_t)c->actor_id, "url_set", *url != '\0'), NULL, 0, 0,
-                     false, NULL, err))
+    if (svc_journal(c,
+                    &(svc_event){.family = DISP_FAMILY,
+                                 .event = rotate ? "callback_secret_rotated" : "callback_url_set",
+                                 .subject = "callbacks",
+                                 .payload = json_pack("{s:I, s:b}", "client", (json_int_t)svc_actor(c), "url_set",
+                                                      *url != '\0')},
+                    err))
         return err->code;
     return hooks_json(c, url, secret, out, err);
 }
@@ -243,7 +248,8 @@ static int alert(disp_ctx *c, int64_t job, const char *kind, const char *event, 
     json_object_set_new(pl, "job", json_integer(job));
     json_object_set_new(pl, "since", json_string(iso));
     json_object_set_new(pl, "reason", json_string(reason));
-    return disp_journal(c, event, -1, subj, pl, NULL, 0, 0, true, NULL, err);
+    return svc_journal(
+        c, &(svc_event){.family = DISP_FAMILY, .event = event, .subject = subj, .automated = true, .payload = pl}, err);
 }
 
 /* why nobody took the job, as far as the platform knows */
@@ -412,20 +418,17 @@ int disp_dropoff_store(disp_ctx *c, int64_t job, json_t *d, vis_err *err)
 /* the job's drop-off contact as `who` may see it (NULL: nothing to show) */
 static json_t *dropoff_for(disp_ctx *c, int64_t job, const char *who, vis_err *err)
 {
-    store_stmt *q = store_query(c->db, SQL_DISP_DROPOFF_GET, err, "i", job);
-    if (!q) return NULL;
-    json_t *o = NULL;
-    if (store_row(q, err) == 1) {
-        bool all = !strcmp(who, "client") || !strcmp(who, "courier");
-        o = json_pack("{s:s, s:s}", "address", store_col_text(q, 0), "instructions", store_col_text(q, 3));
-        if (o && !strcmp(who, "offer")) json_object_del(o, "address");
-        if (o && all) {
-            json_object_set_new(o, "recipient_name", json_string(store_col_text(q, 1)));
-            json_object_set_new(o, "phone", json_string(store_col_text(q, 2)));
-        }
-        int64_t erased = store_col_i64(q, 4);
-        if (o && all && erased >= 0) json_object_set_new(o, "contact_erased_ms", json_integer(erased));
+    store_stmt *q;
+    if (store_one(c->db, SQL_DISP_DROPOFF_GET, &q, err, "i", job) || !q) return NULL; /* err says which */
+    bool all = !strcmp(who, "client") || !strcmp(who, "courier");
+    json_t *o = JSON_PACK("{s:s, s:s}", "address", store_col_text(q, 0), "instructions", store_col_text(q, 3));
+    if (!strcmp(who, "offer")) json_object_del(o, "address");
+    if (all) {
+        json_object_set_new(o, "recipient_name", json_string(store_col_text(q, 1)));
+        json_object_set_new(o, "phone", json_string(store_col_text(q, 2)));
     }
+    int64_t erased = store_col_i64(q, 4);
+    if (all && erased >= 0) json_object_set_new(o, "contact_erased_ms", json_integer(erased));
     store_done(q);
     return o;
 }

@@ -323,7 +323,8 @@ int disp_rules_put(disp_ctx *c, json_t *spec, json_t **out, vis_err *err)
     if (!rc && store_exec(c->db, SQL_SETTING_PUT, err, "tt", RULES_KEY, text)) rc = disp_store_err(err);
     if (!rc) {
         json_t *pl = json_pack("{s:s}", "rules", text);
-        rc = disp_journal(c, "rules_changed", -1, "rules", pl, NULL, 0, 0, false, NULL, err);
+        rc = svc_journal(
+            c, &(svc_event){.family = DISP_FAMILY, .event = "rules_changed", .subject = "rules", .payload = pl}, err);
     }
     free(text);
     free(e);

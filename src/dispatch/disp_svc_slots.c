@@ -78,14 +78,18 @@ int disp_courier_vehicle_set(disp_ctx *c, int64_t courier, const char *vehicle, 
         return vis_errf(err, VIS_EINVAL, "not_a_courier", NULL, "account %lld is not a worker", (long long)courier);
     char from[16];
     if (disp_vehicle_of(c, courier, from, sizeof from, err)) return err->code;
-    if (store_exec(c->db, SQL_DISP_VEHICLE_SET, err, "itii", courier, vehicle, c->now_ms, c->actor_id))
+    if (store_exec(c->db, SQL_DISP_VEHICLE_SET, err, "itii", courier, vehicle, c->now_ms, svc_actor(c)))
         return disp_store_err(err);
     char subj[48];
     snprintf(subj, sizeof subj, "courier:%lld", (long long)courier);
-    if (disp_journal(c, "vehicle_set", courier, subj,
-                     json_pack("{s:s, s:s, s:I}", "from", from, "to", vehicle, "speed_m_per_min",
-                               (json_int_t)disp_vehicle_speed(c->cfg, vehicle)),
-                     NULL, 0, 0, false, NULL, err))
+    if (svc_journal(c,
+                    &(svc_event){.family = DISP_FAMILY,
+                                 .event = "vehicle_set",
+                                 .worker = courier,
+                                 .subject = subj,
+                                 .payload = json_pack("{s:s, s:s, s:I}", "from", from, "to", vehicle, "speed_m_per_min",
+                                                      (json_int_t)disp_vehicle_speed(c->cfg, vehicle))},
+                    err))
         return err->code;
     json_t *v = disp_vehicle_json(c, courier, err);
     if (!v) return err->code ? err->code : disp_nomem(err);
@@ -110,7 +114,7 @@ static json_t *slot_row_json(store_stmt *q)
 
 static json_t *slot_json(disp_ctx *c, int64_t id, vis_err *err)
 {
-    store_stmt *q = store_query(c->db, SQL_DISP_SLOT_GET, err, "ii", c->actor_id, id);
+    store_stmt *q = store_query(c->db, SQL_DISP_SLOT_GET, err, "ii", svc_actor(c), id);
     if (!q) return NULL;
     int r = store_row(q, err);
     json_t *o = r == 1 ? slot_row_json(q) : NULL;
@@ -128,7 +132,7 @@ static int slots_off(vis_err *err)
 
 int disp_slots_list(disp_ctx *c, json_t **out, vis_err *err)
 {
-    store_stmt *q = store_query(c->db, SQL_DISP_SLOTS_FROM, err, "ii", c->actor_id, c->now_ms);
+    store_stmt *q = store_query(c->db, SQL_DISP_SLOTS_FROM, err, "ii", svc_actor(c), c->now_ms);
     if (!q) return disp_store_err(err);
     json_t *a = json_array();
     int r;
@@ -159,7 +163,7 @@ int disp_slot_create(disp_ctx *c, const char *area, int64_t start_ms, int64_t en
         return vis_errf(err, VIS_EINVAL, "unknown_area", "area",
                         "no service area named '%s' (PUT /v1/admin/dispatch/areas first)", area);
     if (store_exec(c->db, SQL_DISP_SLOT_INSERT, err, "tiiiii", area, start_ms, end_ms, capacity, c->now_ms,
-                   c->actor_id))
+                   svc_actor(c)))
         return disp_store_err(err);
     int64_t id = store_last_id(c->db);
     *out = slot_json(c, id, err);
@@ -183,11 +187,16 @@ int disp_slot_book(disp_ctx *c, int64_t slot, json_t **out, vis_err *err)
     if (booked >= cap)
         return vis_errf(err, VIS_ECONFLICT, "slot_full", NULL, "slot %lld is full (%lld couriers)", (long long)slot,
                         (long long)cap);
-    if (store_exec(c->db, SQL_DISP_SLOT_BOOK, err, "iii", slot, c->actor_id, c->now_ms)) return disp_store_err(err);
+    if (store_exec(c->db, SQL_DISP_SLOT_BOOK, err, "iii", slot, svc_actor(c), c->now_ms)) return disp_store_err(err);
     char subj[48];
     snprintf(subj, sizeof subj, "slot:%lld", (long long)slot);
-    if (disp_journal(c, "slot_booked", c->actor_id, subj, json_pack("{s:I}", "slot", (json_int_t)slot), NULL, 0, 0,
-                     false, NULL, err))
+    if (svc_journal(c,
+                    &(svc_event){.family = DISP_FAMILY,
+                                 .event = "slot_booked",
+                                 .worker = svc_actor(c),
+                                 .subject = subj,
+                                 .payload = json_pack("{s:I}", "slot", (json_int_t)slot)},
+                    err))
         return err->code;
     *out = slot_json(c, slot, err);
     return *out ? 0 : (err->code ? err->code : disp_nomem(err));
@@ -201,7 +210,7 @@ int disp_slot_cancel(disp_ctx *c, int64_t slot, const char *reason, json_t **out
             end = json_integer_value(json_object_get(s, "end_ms"));
     json_decref(s);
     int64_t booking = 0;
-    int r = store_get_i64(c->db, SQL_DISP_SLOT_MINE, &booking, err, "ii", slot, c->actor_id);
+    int r = store_get_i64(c->db, SQL_DISP_SLOT_MINE, &booking, err, "ii", slot, svc_actor(c));
     if (r < 0) return disp_store_err(err);
     if (r == 0)
         return vis_errf(err, VIS_ECONFLICT, "not_booked", NULL, "you have not booked slot %lld", (long long)slot);
@@ -213,7 +222,14 @@ int disp_slot_cancel(disp_ctx *c, int64_t slot, const char *reason, json_t **out
     snprintf(subj, sizeof subj, "slot:%lld", (long long)slot);
     json_t *pl = json_pack("{s:I, s:b}", "slot", (json_int_t)slot, "late", late);
     if (pl && reason && *reason) json_object_set_new(pl, "reason", json_string(reason));
-    if (disp_journal(c, "slot_cancelled", c->actor_id, subj, pl, NULL, 0, 0, false, NULL, err)) return err->code;
+    if (svc_journal(c,
+                    &(svc_event){.family = DISP_FAMILY,
+                                 .event = "slot_cancelled",
+                                 .worker = svc_actor(c),
+                                 .subject = subj,
+                                 .payload = pl},
+                    err))
+        return err->code;
     *out = slot_json(c, slot, err);
     if (!*out) return err->code ? err->code : disp_nomem(err);
     json_object_set_new(*out, "cancelled_late", json_boolean(late));

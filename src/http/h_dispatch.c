@@ -13,20 +13,6 @@
 #include "http/server.h"
 #include "http/sse.h"
 
-static disp_ctx ctx(http_req *r)
-{
-    return (disp_ctx){.db = r->db, .cfg = &r->srv->cfg, .now_ms = r->now_ms, .actor_id = r->who.id};
-}
-
-static int reply(http_resp *rs, int status, int rc, json_t *out)
-{
-    if (rc) {
-        json_decref(out);
-        return rc;
-    }
-    return http_json(rs, status, out);
-}
-
 static double num(json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
 
 /* ---- couriers ---- */
@@ -40,36 +26,36 @@ static const jv_field pos_fields[] = {
 static int h_online(http_req *r, http_resp *rs, vis_err *err)
 {
     if (jv_check(r->json, pos_fields, err)) return err->code;
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_courier_online(&c, num(r->json, "lat"), num(r->json, "lon"), &out, err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 static int h_offline(http_req *r, http_resp *rs, vis_err *err)
 {
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_courier_offline(&c, &out, err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 static int h_position(http_req *r, http_resp *rs, vis_err *err)
 {
     if (jv_check(r->json, pos_fields, err)) return err->code;
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_courier_position(&c, num(r->json, "lat"), num(r->json, "lon"), &out, err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 static int h_offers(http_req *r, http_resp *rs, vis_err *err)
 {
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_courier_offers(&c, &out, err);
     if (!rc) rc = disp_offers_decorate(&c, json_object_get(out, "offers"), err); /* drop-off instructions */
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 typedef int (*id_op)(disp_ctx *, int64_t, json_t **, vis_err *);
@@ -78,10 +64,10 @@ static int with_id(http_req *r, http_resp *rs, vis_err *err, const char *what, i
 {
     int64_t id;
     if (http_param_id(r, 0, what, &id, err)) return err->code;
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = op(&c, id, &out, err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 typedef int (*why_op)(disp_ctx *, int64_t, const char *, json_t **, vis_err *);
@@ -102,10 +88,10 @@ static int with_why(http_req *r, http_resp *rs, vis_err *err, const char *what, 
     int64_t id;
     if (http_param_id(r, 0, what, &id, err)) return err->code;
     if ((r->json || need) && jv_check(r->json, need ? why_fields : why_opt_fields, err)) return err->code;
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = op(&c, id, r->json ? jv_str(r->json, "reason", NULL) : NULL, &out, err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 static int h_accept(http_req *r, http_resp *rs, vis_err *err) { return with_id(r, rs, err, "offer", disp_offer_accept); }
@@ -129,11 +115,11 @@ static int h_hand_back(http_req *r, http_resp *rs, vis_err *err)
 
 static int h_cjobs(http_req *r, http_resp *rs, vis_err *err)
 {
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_courier_jobs(&c, &out, err);
     if (!rc) rc = disp_dropoff_decorate_all(&c, json_object_get(out, "jobs"), "courier", err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 /* What the courier's page shows, for the event stream: offers, jobs and the
@@ -141,7 +127,7 @@ static int h_cjobs(http_req *r, http_resp *rs, vis_err *err)
 static int courier_snapshot(store *db, const vis_config *cfg, const account *who, int64_t now_ms, json_t **out,
                             char **key, vis_err *err)
 {
-    disp_ctx c = {.db = db, .cfg = cfg, .now_ms = now_ms, .actor_id = who->id};
+    disp_ctx c = {.db = db, .cfg = cfg, .now_ms = now_ms, .who = who};
     json_t *offers = NULL, *jobs = NULL, *shift = NULL;
     if (disp_courier_offers(&c, &offers, err) || disp_courier_jobs(&c, &jobs, err) ||
         disp_offers_decorate(&c, json_object_get(offers, "offers"), err) ||
@@ -179,10 +165,10 @@ static int h_events(http_req *r, http_resp *rs, vis_err *err)
 
 static int h_shift(http_req *r, http_resp *rs, vis_err *err)
 {
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_courier_shift(&c, &out, err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 /* ---- clients ---- */
@@ -197,18 +183,18 @@ static const jv_field place_fields[] = {
 static int h_place_create(http_req *r, http_resp *rs, vis_err *err)
 {
     if (jv_check(r->json, place_fields, err)) return err->code;
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_place_create(&c, jv_str(r->json, "name", ""), num(r->json, "lat"), num(r->json, "lon"), &out, err);
-    return reply(rs, 201, rc, out);
+    return http_reply(rs, 201, rc, &out);
 }
 
 static int h_places(http_req *r, http_resp *rs, vis_err *err)
 {
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_place_list(&c, &out, err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 static const jv_field quote_fields[] = {
@@ -226,13 +212,13 @@ static int h_quote(http_req *r, http_resp *rs, vis_err *err)
     if (json_object_get(r->json, "ready_in_s") && json_object_get(r->json, "ready_at_ms"))
         return vis_errf(err, VIS_EINVAL, "invalid_field", "ready_at_ms",
                         "give ready_in_s (preparation time) or ready_at_ms (a scheduled order), not both");
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_job_quote_ex(&c, jv_int(r->json, "place_id", 0), num(r->json, "dropoff_lat"),
                                num(r->json, "dropoff_lon"), jv_int(r->json, "ready_in_s", 0),
                                json_object_get(r->json, "ready_at_ms") ? jv_int(r->json, "ready_at_ms", 0) : -1, &out,
                                err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 static const jv_field job_fields[] = {
@@ -249,7 +235,7 @@ static const jv_field job_fields[] = {
 static int h_job_post(http_req *r, http_resp *rs, vis_err *err)
 {
     if (jv_check(r->json, job_fields, err)) return err->code;
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     if (json_object_get(r->json, "ready_in_s") && json_object_get(r->json, "ready_at_ms"))
         return vis_errf(err, VIS_EINVAL, "invalid_field", "ready_at_ms",
@@ -262,23 +248,23 @@ static int h_job_post(http_req *r, http_resp *rs, vis_err *err)
         json_int_t id = json_integer_value(json_object_get(out, "id"));
         snprintf(rs->location, sizeof rs->location, "/v1/delivery/jobs/%lld", (long long)id);
     }
-    return reply(rs, 201, rc, out);
+    return http_reply(rs, 201, rc, &out);
 }
 
 static int h_jobs(http_req *r, http_resp *rs, vis_err *err)
 {
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_job_list(&c, &out, err);
     if (!rc) rc = disp_dropoff_decorate_all(&c, json_object_get(out, "jobs"), "client", err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 static int h_track(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t id;
     if (http_param_id(r, 0, "job", &id, err)) return err->code;
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     bool admin = !strcmp(r->who.role, "admin");
     int rc = disp_job_track(&c, id, admin, &out, err);
@@ -288,7 +274,7 @@ static int h_track(http_req *r, http_resp *rs, vis_err *err)
     json_t *al = NULL; /* no courier found, late */
     if (!rc && !(rc = disp_job_alerts(&c, id, json_string_value(json_object_get(out, "state")), &al, err)))
         json_object_set_new(out, "alerts", al);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 /* The restaurant's live jobs, for its event stream: the jobs live now or
@@ -299,7 +285,7 @@ static int h_track(http_req *r, http_resp *rs, vis_err *err)
 static int client_snapshot(store *db, const vis_config *cfg, const account *who, int64_t now_ms, json_t **out,
                            char **key, vis_err *err)
 {
-    disp_ctx c = {.db = db, .cfg = cfg, .now_ms = now_ms, .actor_id = who->id};
+    disp_ctx c = {.db = db, .cfg = cfg, .now_ms = now_ms, .who = who};
     if (disp_client_changes(&c, now_ms - DELIVERY_RECENT_MS, out, err)) return err->code;
     json_t *k = json_array(), *jobs = json_object_get(*out, "jobs"), *j;
     size_t i;
@@ -334,18 +320,18 @@ static int h_delivery_events(http_req *r, http_resp *rs, vis_err *err)
 /* status callbacks to the restaurant (disp_svc_notify.c) */
 static int h_hooks_get(http_req *r, http_resp *rs, vis_err *err)
 {
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_hooks_get(&c, &out, err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 static int h_hooks_put(http_req *r, http_resp *rs, vis_err *err)
 {
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_hooks_put(&c, r->json, &out, err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 static int h_cancel(http_req *r, http_resp *rs, vis_err *err)
@@ -357,10 +343,10 @@ static int h_cancel(http_req *r, http_resp *rs, vis_err *err)
 
 static int h_board(http_req *r, http_resp *rs, vis_err *err)
 {
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_board(&c, &out, err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 static const jv_field reassign_fields[] = {
@@ -374,10 +360,10 @@ static int h_reassign(http_req *r, http_resp *rs, vis_err *err)
     int64_t id;
     if (http_param_id(r, 0, "job", &id, err)) return err->code;
     if (jv_check(r->json, reassign_fields, err)) return err->code;
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_job_reassign(&c, id, jv_int(r->json, "courier_id", 0), jv_str(r->json, "reason", ""), &out, err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 static int h_off_duty(http_req *r, http_resp *rs, vis_err *err)
@@ -396,10 +382,10 @@ static int h_couriers(http_req *r, http_resp *rs, vis_err *err)
     if (http_query_i64(r, "after", 0, 0, INT64_MAX, &after, err) ||
         http_query_i64(r, "limit", 50, 1, 200, &limit, err))
         return err->code;
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_couriers_list(&c, st ? st : "", after, limit, &out, err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 static int h_approve(http_req *r, http_resp *rs, vis_err *err)
@@ -413,43 +399,43 @@ static int h_suspend(http_req *r, http_resp *rs, vis_err *err)
 
 static int h_areas_get(http_req *r, http_resp *rs, vis_err *err)
 {
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_areas_get(&c, &out, err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 static int h_areas_put(http_req *r, http_resp *rs, vis_err *err)
 {
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_areas_put(&c, r->json, &out, err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 static int h_rules_get(http_req *r, http_resp *rs, vis_err *err)
 {
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_rules_get(&c, &out, err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 static int h_rules_put(http_req *r, http_resp *rs, vis_err *err)
 {
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_rules_put(&c, r->json, &out, err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 static int h_run_epoch(http_req *r, http_resp *rs, vis_err *err)
 {
-    disp_ctx c = ctx(r);
-    c.actor_id = -1;
+    disp_ctx c = http_ctx(r);
+    c.who = NULL; /* the epoch is the system's */
     json_t *out = NULL;
     int rc = disp_run_epoch(&c, &out, err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 /* ---- vehicles and booked slots (issue 15) ---- */
@@ -462,10 +448,10 @@ static const jv_field vehicle_fields[] = {
 static int h_vehicle(http_req *r, http_resp *rs, vis_err *err)
 {
     if (jv_check(r->json, vehicle_fields, err)) return err->code;
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
-    int rc = disp_courier_vehicle_set(&c, c.actor_id, jv_str(r->json, "vehicle", ""), &out, err);
-    return reply(rs, 200, rc, out);
+    int rc = disp_courier_vehicle_set(&c, svc_actor(&c), jv_str(r->json, "vehicle", ""), &out, err);
+    return http_reply(rs, 200, rc, &out);
 }
 
 static int h_admin_vehicle(http_req *r, http_resp *rs, vis_err *err)
@@ -473,18 +459,18 @@ static int h_admin_vehicle(http_req *r, http_resp *rs, vis_err *err)
     int64_t id;
     if (http_param_id(r, 0, "courier", &id, err)) return err->code;
     if (jv_check(r->json, vehicle_fields, err)) return err->code;
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_courier_vehicle_set(&c, id, jv_str(r->json, "vehicle", ""), &out, err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 static int h_slots(http_req *r, http_resp *rs, vis_err *err)
 {
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_slots_list(&c, &out, err);
-    return reply(rs, 200, rc, out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 static const jv_field slot_fields[] = {
@@ -498,11 +484,11 @@ static const jv_field slot_fields[] = {
 static int h_slot_create(http_req *r, http_resp *rs, vis_err *err)
 {
     if (jv_check(r->json, slot_fields, err)) return err->code;
-    disp_ctx c = ctx(r);
+    disp_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = disp_slot_create(&c, jv_str(r->json, "area", ""), jv_int(r->json, "start_ms", 0),
                               jv_int(r->json, "end_ms", 0), jv_int(r->json, "capacity", 1), &out, err);
-    return reply(rs, 201, rc, out);
+    return http_reply(rs, 201, rc, &out);
 }
 
 static int h_slot_book(http_req *r, http_resp *rs, vis_err *err) { return with_id(r, rs, err, "slot", disp_slot_book); }

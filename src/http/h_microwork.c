@@ -11,52 +11,37 @@
 #include "http/server.h"
 #include "microwork/mw.h"
 
-static mw_ctx ctx(http_req *r)
-{
-    return (mw_ctx){.db = r->db, .cfg = &r->srv->cfg, .now_ms = r->now_ms, .who = &r->who};
-}
-
-/* out is passed by address: it is read only after the call that fills it */
-static int reply(http_resp *rs, int status, int rc, json_t **out)
-{
-    if (rc) {
-        json_decref(*out);
-        return rc;
-    }
-    return http_json(rs, status, *out);
-}
-
 static int h_batch_create(http_req *r, http_resp *rs, vis_err *err)
 {
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = mw_batch_create(&c, r->json, &out, err);
     if (!rc) snprintf(rs->location, sizeof rs->location, "/v1/batches/%lld",
                       (long long)json_integer_value(json_object_get(out, "id")));
-    return reply(rs, 201, rc, &out);
+    return http_reply(rs, 201, rc, &out);
 }
 
 static int h_batch_list(http_req *r, http_resp *rs, vis_err *err)
 {
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, mw_batch_list(&c, &out, err), &out);
+    return http_reply(rs, 200, mw_batch_list(&c, &out, err), &out);
 }
 
 static int h_batch_get(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t id;
     if (http_param_id(r, 0, "batch", &id, err)) return err->code;
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, mw_batch_get(&c, id, &out, err), &out);
+    return http_reply(rs, 200, mw_batch_get(&c, id, &out, err), &out);
 }
 
 static int h_tasks_add(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t id;
     if (http_param_id(r, 0, "batch", &id, err)) return err->code;
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = mw_tasks_add(&c, id, http_header(r, "Content-Type"), r->body, r->body_len, &out, err);
     if (rc && out && json_object_get(out, "rows")) {
@@ -67,43 +52,43 @@ static int h_tasks_add(http_req *r, http_resp *rs, vis_err *err)
         json_decref(out);
         return http_json(rs, 400, e);
     }
-    return reply(rs, 201, rc, &out);
+    return http_reply(rs, 201, rc, &out);
 }
 
 static int h_cost(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t id;
     if (http_param_id(r, 0, "batch", &id, err)) return err->code;
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, mw_batch_cost(&c, id, &out, err), &out);
+    return http_reply(rs, 200, mw_batch_cost(&c, id, &out, err), &out);
 }
 
 static int h_pay(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t id;
     if (http_param_id(r, 0, "batch", &id, err)) return err->code;
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, mw_batch_pay(&c, id, &out, err), &out);
+    return http_reply(rs, 200, mw_batch_pay(&c, id, &out, err), &out);
 }
 
 static int h_publish(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t id;
     if (http_param_id(r, 0, "batch", &id, err)) return err->code;
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, mw_batch_publish(&c, id, &out, err), &out);
+    return http_reply(rs, 200, mw_batch_publish(&c, id, &out, err), &out);
 }
 
 static int set_state(http_req *r, http_resp *rs, vis_err *err, const char *action)
 {
     int64_t id;
     if (http_param_id(r, 0, "batch", &id, err)) return err->code;
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, mw_batch_set_state(&c, id, action, &out, err), &out);
+    return http_reply(rs, 200, mw_batch_set_state(&c, id, action, &out, err), &out);
 }
 static int h_pause(http_req *r, http_resp *rs, vis_err *err) { return set_state(r, rs, err, "pause"); }
 static int h_resume(http_req *r, http_resp *rs, vis_err *err) { return set_state(r, rs, err, "resume"); }
@@ -113,9 +98,9 @@ static int h_answers(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t id;
     if (http_param_id(r, 0, "batch", &id, err)) return err->code;
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, mw_batch_answers(&c, id, &out, err), &out);
+    return http_reply(rs, 200, mw_batch_answers(&c, id, &out, err), &out);
 }
 
 static int h_results(http_req *r, http_resp *rs, vis_err *err)
@@ -124,7 +109,7 @@ static int h_results(http_req *r, http_resp *rs, vis_err *err)
     if (http_param_id(r, 0, "batch", &id, err)) return err->code;
     const char *fmt = http_query(r, "format");
     if (!fmt) fmt = "json";
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
     char *text = NULL;
     int rc = mw_batch_results(&c, id, fmt, &out, &text, err);
@@ -153,9 +138,9 @@ static int review(http_req *r, http_resp *rs, vis_err *err, bool approve)
     json_t *body = r->json;
     if (approve && body && jv_check(body, review_fields, err)) return err->code;
     if (!approve && jv_check(body, reject_fields, err)) return err->code;
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, mw_answer_review(&c, id, approve, body ? jv_str(body, "reason", "") : "", &out, err), &out);
+    return http_reply(rs, 200, mw_answer_review(&c, id, approve, body ? jv_str(body, "reason", "") : "", &out, err), &out);
 }
 static int h_approve(http_req *r, http_resp *rs, vis_err *err) { return review(r, rs, err, true); }
 static int h_reject(http_req *r, http_resp *rs, vis_err *err) { return review(r, rs, err, false); }
@@ -170,18 +155,18 @@ static int h_bonus(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t id;
     if (http_param_id(r, 0, "answer", &id, err) || jv_check(r->json, bonus_fields, err)) return err->code;
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 201,
+    return http_reply(rs, 201,
                  mw_answer_bonus(&c, id, jv_int(r->json, "amount_micros", 0), jv_str(r->json, "reason", ""), &out, err),
                  &out);
 }
 
 static int h_appeals(http_req *r, http_resp *rs, vis_err *err)
 {
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, mw_appeal_list(&c, &out, err), &out);
+    return http_reply(rs, 200, mw_appeal_list(&c, &out, err), &out);
 }
 
 static const jv_field decide_fields[] = {
@@ -197,9 +182,9 @@ static int h_appeal_decide(http_req *r, http_resp *rs, vis_err *err)
     const char *o = jv_str(r->json, "outcome", "");
     if (strcmp(o, "upheld") && strcmp(o, "overturned"))
         return vis_errf(err, VIS_EINVAL, "invalid_field", "outcome", "outcome must be 'upheld' or 'overturned'");
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, mw_appeal_decide(&c, id, !strcmp(o, "overturned"), jv_str(r->json, "response", ""), &out, err),
+    return http_reply(rs, 200, mw_appeal_decide(&c, id, !strcmp(o, "overturned"), jv_str(r->json, "response", ""), &out, err),
                  &out);
 }
 
@@ -207,43 +192,43 @@ static int h_appeal_decide(http_req *r, http_resp *rs, vis_err *err)
 
 static int h_available(http_req *r, http_resp *rs, vis_err *err)
 {
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, mw_available(&c, &out, err), &out);
+    return http_reply(rs, 200, mw_available(&c, &out, err), &out);
 }
 
 static int h_claim(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t id;
     if (http_param_id(r, 0, "batch", &id, err)) return err->code;
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 201, mw_claim(&c, id, &out, err), &out);
+    return http_reply(rs, 201, mw_claim(&c, id, &out, err), &out);
 }
 
 static int h_my_assignments(http_req *r, http_resp *rs, vis_err *err)
 {
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, mw_my_assignments(&c, &out, err), &out);
+    return http_reply(rs, 200, mw_my_assignments(&c, &out, err), &out);
 }
 
 static int h_submit(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t id;
     if (http_param_id(r, 0, "assignment", &id, err)) return err->code;
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, mw_submit(&c, id, r->json, &out, err), &out);
+    return http_reply(rs, 200, mw_submit(&c, id, r->json, &out, err), &out);
 }
 
 static int h_return(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t id;
     if (http_param_id(r, 0, "assignment", &id, err)) return err->code;
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, mw_return(&c, id, &out, err), &out);
+    return http_reply(rs, 200, mw_return(&c, id, &out, err), &out);
 }
 
 static const jv_field appeal_fields[] = {{"message", JV_STRING, true, 1, 5000}, {NULL, 0, 0, 0, 0}};
@@ -252,18 +237,18 @@ static int h_appeal(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t id;
     if (http_param_id(r, 0, "assignment", &id, err) || jv_check(r->json, appeal_fields, err)) return err->code;
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 201, mw_appeal_create(&c, id, jv_str(r->json, "message", ""), &out, err), &out);
+    return http_reply(rs, 201, mw_appeal_create(&c, id, jv_str(r->json, "message", ""), &out, err), &out);
 }
 
 static int h_assignment(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t id;
     if (http_param_id(r, 0, "assignment", &id, err)) return err->code;
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, mw_assignment_get(&c, id, &out, err), &out);
+    return http_reply(rs, 200, mw_assignment_get(&c, id, &out, err), &out);
 }
 
 /* The task as the worker sees it: the client's template is untrusted HTML,
@@ -295,7 +280,7 @@ static int h_assignment_frame(http_req *r, http_resp *rs, vis_err *err)
 {
     int64_t id;
     if (http_param_id(r, 0, "assignment", &id, err)) return err->code;
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
     if (mw_assignment_get(&c, id, &out, err)) return err->code;
     int rc = frame_doc(rs, json_string_value(json_object_get(json_object_get(out, "task"), "question_html")), err);
@@ -313,19 +298,19 @@ static int h_preview(http_req *r, http_resp *rs, vis_err *err)
 {
     if (jv_check(r->json, preview_fields, err)) return err->code;
     json_t *data = json_object_get(r->json, "data");
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     json_t *out = NULL;
     json_t *empty = json_object();
     int rc = mw_preview_set(&c, jv_str(r->json, "template", ""), data ? data : empty, &out, err);
     json_decref(empty);
-    return reply(rs, 200, rc, &out);
+    return http_reply(rs, 200, rc, &out);
 }
 
 /* The client's preview as the worker would see the task: the same sandboxed
  * document as the worker's frame, whose template can run nothing. */
 static int h_preview_frame(http_req *r, http_resp *rs, vis_err *err)
 {
-    mw_ctx c = ctx(r);
+    mw_ctx c = http_ctx(r);
     char *html = NULL;
     if (mw_preview_html(&c, &html, err)) return err->code;
     int rc = frame_doc(rs, html, err);

@@ -8,59 +8,43 @@
 #include "http/server.h"
 #include "moderation/mod.h"
 
-static mod_ctx ctx(http_req *r)
+/* the classifier service of the server, created on first use */
+static int classifier(http_req *r, mod_svc **clf, vis_err *err)
 {
-    return (mod_ctx){.db = r->db, .cfg = &r->srv->cfg, .now_ms = r->now_ms, .who = &r->who, .svc = NULL};
+    return mod_svc_get(&r->srv->moderation, &r->srv->cfg, r->db, clf, err);
 }
 
-/* the context with the classifier service */
-static int ctx_svc(http_req *r, mod_ctx *c, vis_err *err)
-{
-    *c = ctx(r);
-    return mod_svc_get(&r->srv->moderation, &r->srv->cfg, r->db, &c->svc, err);
-}
-
-/* out is passed by address: it is read only after the call that fills it */
-static int reply(http_resp *rs, int status, int rc, json_t **out)
-{
-    if (rc) {
-        json_decref(*out);
-        return rc;
+#define BODY_FN(name, fn, status)                                                                                      \
+    static int name(http_req *r, http_resp *rs, vis_err *err)                                                          \
+    {                                                                                                                  \
+        mod_ctx c = http_ctx(r);                                                                                       \
+        json_t *out = NULL;                                                                                            \
+        return http_reply(rs, status, fn(&c, r->json, &out, err), &out);                                               \
     }
-    return http_json(rs, status, *out);
-}
-
-#define BODY_FN(name, fn, status)                                                                      \
-    static int name(http_req *r, http_resp *rs, vis_err *err)                                          \
-    {                                                                                                  \
-        mod_ctx c = ctx(r);                                                                            \
-        json_t *out = NULL;                                                                            \
-        return reply(rs, status, fn(&c, r->json, &out, err), &out);                                    \
+#define ID_FN(name, fn, what, status)                                                                                  \
+    static int name(http_req *r, http_resp *rs, vis_err *err)                                                          \
+    {                                                                                                                  \
+        int64_t id;                                                                                                    \
+        if (http_param_id(r, 0, what, &id, err)) return err->code;                                                     \
+        mod_ctx c = http_ctx(r);                                                                                       \
+        json_t *out = NULL;                                                                                            \
+        return http_reply(rs, status, fn(&c, id, &out, err), &out);                                                    \
     }
-#define ID_FN(name, fn, what, status)                                                                  \
-    static int name(http_req *r, http_resp *rs, vis_err *err)                                          \
-    {                                                                                                  \
-        int64_t id;                                                                                    \
-        if (http_param_id(r, 0, what, &id, err)) return err->code;                                     \
-        mod_ctx c = ctx(r);                                                                            \
-        json_t *out = NULL;                                                                            \
-        return reply(rs, status, fn(&c, id, &out, err), &out);                                         \
+#define ID_BODY_FN(name, fn, what, status)                                                                             \
+    static int name(http_req *r, http_resp *rs, vis_err *err)                                                          \
+    {                                                                                                                  \
+        int64_t id;                                                                                                    \
+        if (http_param_id(r, 0, what, &id, err)) return err->code;                                                     \
+        mod_ctx c = http_ctx(r);                                                                                       \
+        json_t *out = NULL;                                                                                            \
+        return http_reply(rs, status, fn(&c, id, r->json, &out, err), &out);                                           \
     }
-#define ID_BODY_FN(name, fn, what, status)                                                             \
-    static int name(http_req *r, http_resp *rs, vis_err *err)                                          \
-    {                                                                                                  \
-        int64_t id;                                                                                    \
-        if (http_param_id(r, 0, what, &id, err)) return err->code;                                     \
-        mod_ctx c = ctx(r);                                                                            \
-        json_t *out = NULL;                                                                            \
-        return reply(rs, status, fn(&c, id, r->json, &out, err), &out);                                \
-    }
-#define PLAIN_FN(name, fn)                                                                             \
-    static int name(http_req *r, http_resp *rs, vis_err *err)                                          \
-    {                                                                                                  \
-        mod_ctx c = ctx(r);                                                                            \
-        json_t *out = NULL;                                                                            \
-        return reply(rs, 200, fn(&c, &out, err), &out);                                                \
+#define PLAIN_FN(name, fn)                                                                                             \
+    static int name(http_req *r, http_resp *rs, vis_err *err)                                                          \
+    {                                                                                                                  \
+        mod_ctx c = http_ctx(r);                                                                                       \
+        json_t *out = NULL;                                                                                            \
+        return http_reply(rs, 200, fn(&c, &out, err), &out);                                                           \
     }
 
 BODY_FN(h_settings, mod_client_settings, 200)
@@ -92,33 +76,35 @@ ID_FN(h_clause_retire, mod_clause_retire, "clause", 200)
 
 static int h_content(http_req *r, http_resp *rs, vis_err *err)
 {
-    mod_ctx c;
-    if (ctx_svc(r, &c, err)) return err->code;
+    mod_svc *clf;
+    if (classifier(r, &clf, err)) return err->code;
+    mod_ctx c = http_ctx(r);
     json_t *out = NULL;
-    int rc = mod_content_submit(&c, r->json, &out, err);
+    int rc = mod_content_submit(&c, clf, r->json, &out, err);
     if (!rc)
         snprintf(rs->location, sizeof rs->location, "/v1/moderation/content/%lld",
                  (long long)json_integer_value(json_object_get(out, "id")));
-    return reply(rs, 201, rc, &out);
+    return http_reply(rs, 201, rc, &out);
 }
 
 static int decision(http_req *r, http_resp *rs, vis_err *err, bool statement)
 {
     int64_t id;
     if (http_param_id(r, 0, "decision", &id, err)) return err->code;
-    mod_ctx c = ctx(r);
+    mod_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, mod_decision_get(&c, id, statement, &out, err), &out);
+    return http_reply(rs, 200, mod_decision_get(&c, id, statement, &out, err), &out);
 }
 static int h_decision(http_req *r, http_resp *rs, vis_err *err) { return decision(r, rs, err, false); }
 static int h_statement(http_req *r, http_resp *rs, vis_err *err) { return decision(r, rs, err, true); }
 
 static int h_classifier(http_req *r, http_resp *rs, vis_err *err)
 {
-    mod_ctx c;
-    if (ctx_svc(r, &c, err)) return err->code;
+    mod_svc *clf;
+    if (classifier(r, &clf, err)) return err->code;
+    mod_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, mod_classifier_info(&c, &out, err), &out);
+    return http_reply(rs, 200, mod_classifier_info(&c, clf, &out, err), &out);
 }
 
 static int h_transparency(http_req *r, http_resp *rs, vis_err *err)
@@ -130,21 +116,23 @@ static int h_transparency(http_req *r, http_resp *rs, vis_err *err)
         http_query_i64(r, "from", to - 183 * 86400000LL, 0, 253402300799999LL, &from, err))
         return err->code;
     if (to <= from) return vis_errf(err, VIS_EINVAL, "invalid_parameter", "to", "'to' must be after 'from'");
-    if (!strcmp(r->who.role, "client")) client = r->who.id; /* a platform sees its own figures */
+    if (!strcmp(r->who.role, "client"))
+        client = r->who.id; /* a platform sees its own figures */
     else if (http_query_i64(r, "client", -1, -1, INT64_MAX, &client, err))
         return err->code;
-    mod_ctx c = ctx(r);
+    mod_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, mod_transparency(&c, from, to, client, &out, err), &out);
+    return http_reply(rs, 200, mod_transparency(&c, from, to, client, &out, err), &out);
 }
 
 static int h_model(http_req *r, http_resp *rs, vis_err *err)
 {
     if (r->body_len == 0) return vis_errf(err, VIS_EINVAL, "body_required", NULL, "send the model file as the body");
-    mod_ctx c;
-    if (ctx_svc(r, &c, err)) return err->code;
+    mod_svc *clf;
+    if (classifier(r, &clf, err)) return err->code;
+    mod_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, mod_model_upload(&c, r->body, r->body_len, &out, err), &out);
+    return http_reply(rs, 200, mod_model_upload(&c, clf, r->body, r->body_len, &out, err), &out);
 }
 
 /* Test-only: run the housekeeping jobs now (lease expiry, learning, model
@@ -153,13 +141,14 @@ static int h_run(http_req *r, http_resp *rs, vis_err *err)
 {
     mod_tick_stats st;
     if (mod_housekeep(&r->srv->moderation, &r->srv->cfg, r->db, r->now_ms, true, &st, err)) return err->code;
-    return http_json(rs, 200, JSON_PACK("{s:i, s:i, s:i, s:i, s:b, s:i, s:i}", "expired", st.expired, "learned",
-                                        st.learned, "delivered", st.delivered, "failed", st.failed, "saved", st.saved,
-                                        "tdb_submitted", st.tdb_submitted, "tdb_failed", st.tdb_failed));
+    return http_json(rs, 200,
+                     JSON_PACK("{s:i, s:i, s:i, s:i, s:b, s:i, s:i}", "expired", st.expired, "learned", st.learned,
+                               "delivered", st.delivered, "failed", st.failed, "saved", st.saved, "tdb_submitted",
+                               st.tdb_submitted, "tdb_failed", st.tdb_failed));
 }
 
 #define CL HTTP_CLIENT
-#define W HTTP_WORKER
+#define W  HTTP_WORKER
 #define AD HTTP_ADMIN
 const http_route http_routes_moderation[] = {
     {"POST", "/v1/moderation/settings", h_settings, CL | HTTP_JSON | HTTP_TX,

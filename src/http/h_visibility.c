@@ -19,22 +19,6 @@
 #define DAY_MS 86400000LL
 #define MAX_MS 253402300799999LL
 
-/* out is passed by address: it is read only after the call that fills it */
-static int reply(http_resp *rs, int status, int rc, json_t **out)
-{
-    if (rc) {
-        json_decref(*out);
-        return rc;
-    }
-    return http_json(rs, status, *out);
-}
-
-static obs_ctx octx(http_req *r) { return (obs_ctx){.db = r->db, .cfg = &r->srv->cfg, .now_ms = r->now_ms}; }
-static review_ctx rctx(http_req *r)
-{
-    return (review_ctx){.db = r->db, .cfg = &r->srv->cfg, .now_ms = r->now_ms, .who = &r->who};
-}
-
 /* from/to (defaults: the `days` days before now) and group_by */
 static int range(http_req *r, int64_t days, const char *def_group, int64_t *from, int64_t *to, acct_grain *g,
                  vis_err *err)
@@ -54,24 +38,24 @@ static int h_earnings(http_req *r, http_resp *rs, vis_err *err)
     int64_t from, to;
     acct_grain g;
     if (range(r, 30, "all", &from, &to, &g, err)) return err->code;
-    obs_ctx c = octx(r);
+    obs_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, obs_earnings(&c, &r->who, from, to, g, &out, err), &out);
+    return http_reply(rs, 200, obs_earnings(&c, &r->who, from, to, g, &out, err), &out);
 }
 
 static int h_costs_get(http_req *r, http_resp *rs, vis_err *err)
 {
-    obs_ctx c = octx(r);
+    obs_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, obs_costs_list(&c, &r->who, &out, err), &out);
+    return http_reply(rs, 200, obs_costs_list(&c, &r->who, &out, err), &out);
 }
 
 static int h_costs_post(http_req *r, http_resp *rs, vis_err *err)
 {
     if (visib_guard_body(r->json, err)) return err->code;
-    obs_ctx c = octx(r);
+    obs_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 201, obs_costs_declare(&c, &r->who, r->json, &out, err), &out);
+    return http_reply(rs, 201, obs_costs_declare(&c, &r->who, r->json, &out, err), &out);
 }
 
 static int h_export(http_req *r, http_resp *rs, vis_err *err)
@@ -82,7 +66,7 @@ static int h_export(http_req *r, http_resp *rs, vis_err *err)
         if (fmt) /* asked for by name: a download */
             snprintf(rs->disposition, sizeof rs->disposition, "attachment; filename=\"visible-export-%lld.json\"",
                      (long long)r->who.id);
-        return reply(rs, 200, export_json(r->db, &r->srv->cfg, &r->who, r->now_ms, &out, err), &out);
+        return http_reply(rs, 200, export_json(r->db, &r->srv->cfg, &r->who, r->now_ms, &out, err), &out);
     }
     if (strcmp(fmt, "tar"))
         return vis_errf(err, VIS_EINVAL, "invalid_parameter", "format", "format must be json or tar");
@@ -100,9 +84,9 @@ static int h_export(http_req *r, http_resp *rs, vis_err *err)
 
 static int h_decisions(http_req *r, http_resp *rs, vis_err *err)
 {
-    review_ctx c = rctx(r);
+    review_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, review_decisions(&c, r->who.id, &out, err), &out);
+    return http_reply(rs, 200, review_decisions(&c, r->who.id, &out, err), &out);
 }
 
 static const jv_field review_fields[] = {{"message", JV_STRING, true, 1, 5000}, {NULL, 0, 0, 0, 0}};
@@ -113,18 +97,18 @@ static int h_review_request(http_req *r, http_resp *rs, vis_err *err)
     if (http_param_id(r, 0, "decision", &id, err) || visib_guard_body(r->json, err) ||
         jv_check(r->json, review_fields, err))
         return err->code;
-    review_ctx c = rctx(r);
+    review_ctx c = http_ctx(r);
     json_t *out = NULL;
     int rc = review_request(&c, id, jv_str(r->json, "message", ""), &out, err);
     if (!rc) snprintf(rs->location, sizeof rs->location, "/v1/me/reviews");
-    return reply(rs, 201, rc, &out);
+    return http_reply(rs, 201, rc, &out);
 }
 
 static int h_my_reviews(http_req *r, http_resp *rs, vis_err *err)
 {
-    review_ctx c = rctx(r);
+    review_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, review_list(&c, r->who.id, NULL, &out, err), &out);
+    return http_reply(rs, 200, review_list(&c, r->who.id, NULL, &out, err), &out);
 }
 
 /* ---- admins ---- */
@@ -134,13 +118,13 @@ static int h_reviews(http_req *r, http_resp *rs, vis_err *err)
     const char *st = http_query(r, "state");
     if (st && strcmp(st, "open") && strcmp(st, "upheld") && strcmp(st, "overturned"))
         return vis_errf(err, VIS_EINVAL, "invalid_parameter", "state", "state must be open, upheld or overturned");
-    review_ctx c = rctx(r);
+    review_ctx c = http_ctx(r);
     json_t *out = NULL;
     /* journal the deadlines that passed (the ticker does it too; each once) */
     review_ctx sys = c;
     sys.who = NULL;
     if (review_mark_overdue(&sys, err) < 0) return err->code;
-    return reply(rs, 200, review_list(&c, -1, st, &out, err), &out);
+    return http_reply(rs, 200, review_list(&c, -1, st, &out, err), &out);
 }
 
 static const jv_field decide_fields[] = {
@@ -157,9 +141,9 @@ static int h_review_decide(http_req *r, http_resp *rs, vis_err *err)
     const char *o = jv_str(r->json, "outcome", "");
     if (strcmp(o, "upheld") && strcmp(o, "overturned"))
         return vis_errf(err, VIS_EINVAL, "invalid_field", "outcome", "outcome must be 'upheld' or 'overturned'");
-    review_ctx c = rctx(r);
+    review_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200,
+    return http_reply(rs, 200,
                  review_decide(&c, id, !strcmp(o, "overturned"), jv_str(r->json, "reasons", ""),
                             jv_int(r->json, "compensation_micros", 0), &out, err),
                  &out);
@@ -170,9 +154,9 @@ static int h_declaration(http_req *r, http_resp *rs, vis_err *err)
     int64_t from, to;
     acct_grain g;
     if (range(r, 182, "all", &from, &to, &g, err)) return err->code;
-    obs_ctx c = octx(r);
+    obs_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, obs_declaration(&c, from, to, &out, err), &out);
+    return http_reply(rs, 200, obs_declaration(&c, from, to, &out, err), &out);
 }
 
 /* ---- public ---- */
@@ -191,9 +175,9 @@ static int h_observatory(http_req *r, http_resp *rs, vis_err *err)
     const char *fam = http_query(r, "family");
     if (fam && (!*fam || strlen(fam) >= ACCT_FAMILY_LEN))
         return vis_errf(err, VIS_EINVAL, "invalid_parameter", "family", "family must be a family name");
-    obs_ctx c = octx(r);
+    obs_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, obs_observatory(&c, from, to, g, fam, &out, err), &out);
+    return http_reply(rs, 200, obs_observatory(&c, from, to, g, fam, &out, err), &out);
 }
 
 /* the Article 17 figures for everyone: aggregate only, small counts withheld */
@@ -202,9 +186,9 @@ static int h_declaration_public(http_req *r, http_resp *rs, vis_err *err)
     int64_t from, to;
     acct_grain g;
     if (range(r, 182, "all", &from, &to, &g, err)) return err->code;
-    obs_ctx c = octx(r);
+    obs_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return reply(rs, 200, obs_declaration_public(&c, from, to, &out, err), &out);
+    return http_reply(rs, 200, obs_declaration_public(&c, from, to, &out, err), &out);
 }
 
 /* ---- tests: an event of any family, with payload (families not running) ---- */

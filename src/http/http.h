@@ -24,6 +24,7 @@
 
 #include "base/err.h"
 #include "core/account.h"
+#include "core/svc.h"
 #include "store/store.h"
 
 struct vis_server;
@@ -116,6 +117,17 @@ extern const http_route http_routes_web[];
 
 /* Respond with a JSON value (steals the reference). */
 int http_json(http_resp *r, int status, json_t *v);
+/* The one way a handler answers with what a service function built:
+ *     json_t *out = NULL;
+ *     return http_reply(rs, 200, mw_batch_get(&c, id, &out, err), &out);
+ * rc != 0: the error is returned (and *out, if any, freed); else *out is
+ * the answer. out is passed by address so that it is read only after the
+ * call that fills it, whatever order C evaluates the arguments in. */
+int http_reply(http_resp *rs, int status, int rc, json_t **out);
+/* The service context of a request (core/svc.h): its connection (inside
+ * its transaction or read snapshot), the configuration, the request's
+ * clock and the caller. */
+svc_ctx http_ctx(http_req *r);
 /* Respond with the bytes of b (taken; freed on error) as ctype. */
 struct buf;
 int http_raw_buf(http_resp *r, int status, const char *ctype, struct buf *b, vis_err *err);

@@ -6,6 +6,7 @@
 #include "base/mem.h"
 #include "base/buf.h"
 #include "http/http.h"
+#include "http/server.h"
 
 const char *http_header(http_req *r, const char *name)
 {
@@ -17,6 +18,21 @@ int http_json(http_resp *r, int status, json_t *v)
     r->status = status;
     r->json = v;
     return v ? 0 : VIS_ENOMEM;
+}
+
+int http_reply(http_resp *rs, int status, int rc, json_t **out)
+{
+    if (rc) {
+        json_decref(*out);
+        *out = NULL;
+        return rc;
+    }
+    return http_json(rs, status, *out);
+}
+
+svc_ctx http_ctx(http_req *r)
+{
+    return (svc_ctx){.db = r->db, .cfg = &r->srv->cfg, .now_ms = r->now_ms, .who = &r->who};
 }
 
 int http_raw_buf(http_resp *r, int status, const char *ctype, buf *b, vis_err *err)

@@ -1,11 +1,10 @@
 #include "http/ticker.h"
 
 #include "base/mem.h"
+#include "base/periodic.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "dispatch/disp_service.h"
 #include "microwork/mw.h"
@@ -14,11 +13,10 @@
 #include "moderation/mod.h"
 
 struct ticker {
-    vis_server     *srv;
-    pthread_t       th;
-    pthread_mutex_t lock;
-    pthread_cond_t  cond;
-    int             stop;
+    vis_server *srv;
+    store      *db;     /* the thread's own connection */
+    int64_t     next_sweep, next_mod;
+    periodic   *thread;
 };
 
 static void job_mw_sweep(vis_server *s, store *db)
@@ -64,7 +62,7 @@ static void job_disp_notify(vis_server *s, store *db)
 {
     vis_err err;
     vis_err_clear(&err);
-    disp_ctx c = {.db = db, .cfg = &s->cfg, .now_ms = clock_now_ms(&s->clock), .actor_id = -1};
+    disp_ctx c = {.db = db, .cfg = &s->cfg, .now_ms = clock_now_ms(&s->clock)};
     if (store_begin(db, &err)) return;
     if (disp_notify_collect(&c, &err)) {
         store_rollback(db);
@@ -83,59 +81,50 @@ static void job_mod(vis_server *s, store *db)
         fprintf(stderr, "{\"level\":\"error\",\"job\":\"moderation\",\"message\":\"%s\"}\n", err.msg);
 }
 
-static void *run(void *arg)
+static int tick_start(void *arg, vis_err *err)
+{
+    ticker *t = arg;
+    return store_connect(t->srv->pool, &t->db, err);
+}
+
+static void tick_end(void *arg)
+{
+    ticker *t = arg;
+    store_disconnect(t->db);
+}
+
+/* Five times a second of real time: run what is due by the platform clock. */
+static void tick(void *arg)
 {
     ticker *t = arg;
     vis_server *s = t->srv;
-    store *db = NULL;
-    vis_err err;
-    if (store_connect(s->pool, &db, &err)) {
-        fprintf(stderr, "{\"level\":\"error\",\"job\":\"ticker\",\"message\":\"%s\"}\n", err.msg);
-        return NULL;
+    store *db = t->db;
+    int64_t now = clock_now_ms(&s->clock);
+    if (now >= t->next_sweep) {
+        job_mw_sweep(s, db);
+        job_rev_overdue(s, db);
+        job_idem_purge(s, db);
+        t->next_sweep = now + s->cfg.mw_sweep_ms;
     }
-    int64_t next_sweep = 0, next_mod = 0;
-    pthread_mutex_lock(&t->lock);
-    while (!t->stop) {
-        pthread_mutex_unlock(&t->lock);
-        int64_t now = clock_now_ms(&s->clock);
-        if (now >= next_sweep) {
-            job_mw_sweep(s, db);
-            job_rev_overdue(s, db);
-            job_idem_purge(s, db);
-            next_sweep = now + s->cfg.mw_sweep_ms;
-        }
-        if (now >= next_mod) {
-            job_disp_notify(s, db);
-            job_mod(s, db);
-            next_mod = now + s->cfg.mod_sweep_ms;
-        }
-        /* WAL checkpoint off the request path (connections never checkpoint
-           on commit); passive: it never blocks writers */
-        vis_err cerr;
-        if (store_checkpoint(db, &cerr))
-            fprintf(stderr, "{\"level\":\"error\",\"job\":\"checkpoint\",\"message\":\"%s\"}\n", cerr.msg);
-        pthread_mutex_lock(&t->lock);
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 200 * 1000000L; /* wake 5 times a second to look */
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        if (!t->stop) pthread_cond_timedwait(&t->cond, &t->lock, &ts);
+    if (now >= t->next_mod) {
+        job_disp_notify(s, db);
+        job_mod(s, db);
+        t->next_mod = now + s->cfg.mod_sweep_ms;
     }
-    pthread_mutex_unlock(&t->lock);
-    store_disconnect(db);
-    return NULL;
+    /* WAL checkpoint off the request path (connections never checkpoint
+       on commit); passive: it never blocks writers */
+    vis_err cerr;
+    if (store_checkpoint(db, &cerr))
+        fprintf(stderr, "{\"level\":\"error\",\"job\":\"checkpoint\",\"message\":\"%s\"}\n", cerr.msg);
 }
 
 ticker *ticker_start(vis_server *s)
 {
     ticker *t = mem_calloc(1, sizeof *t);
     t->srv = s;
-    pthread_mutex_init(&t->lock, NULL);
-    pthread_cond_init(&t->cond, NULL);
-    if (pthread_create(&t->th, NULL, run, t)) {
+    periodic_job job = {.name = "ticker", .period_ms = 200, .start = tick_start, .tick = tick, .end = tick_end, .arg = t};
+    vis_err err;
+    if (periodic_start(&job, &t->thread, &err)) {
         free(t);
         return NULL;
     }
@@ -145,12 +134,6 @@ ticker *ticker_start(vis_server *s)
 void ticker_stop(ticker *t)
 {
     if (!t) return;
-    pthread_mutex_lock(&t->lock);
-    t->stop = 1;
-    pthread_cond_signal(&t->cond);
-    pthread_mutex_unlock(&t->lock);
-    pthread_join(t->th, NULL);
-    pthread_mutex_destroy(&t->lock);
-    pthread_cond_destroy(&t->cond);
+    periodic_stop(t->thread);
     free(t);
 }

@@ -1,7 +1,7 @@
 /*
  * ticker — the server's periodic housekeeping thread.
  *
- * One thread with its own store connection runs each registered job when
+ * One thread (base/periodic.h) with its own store connection runs each job when
  * it is due (by the platform clock, so tests can jump over periods) and
  * every job in its own transaction; a failing job is logged and retried
  * next period, never stopping the others. Jobs: micro-work lease expiry and

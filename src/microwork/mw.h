@@ -41,13 +41,10 @@
 #include "core/account.h"
 #include "core/config.h"
 #include "store/store.h"
+#include "core/svc.h"
 
-typedef struct mw_ctx {
-    store            *db;
-    const vis_config *cfg;
-    int64_t           now_ms;
-    const account    *who;   /* the caller */
-} mw_ctx;
+/* The service context (core/svc.h); who is the caller. */
+typedef svc_ctx mw_ctx;
 
 /* Batches (client side) */
 int mw_batch_create(mw_ctx *c, json_t *spec, json_t **out, vis_err *err);

@@ -161,8 +161,12 @@ int mw_batch_create(mw_ctx *c, json_t *spec, json_t **out, vis_err *err)
     int64_t id = store_last_id(c->db);
     char subj[48];
     snprintf(subj, sizeof subj, "batch:%lld", (long long)id);
-    if (mw_journal(c, "batch_created", -1, subj, false, NULL, 0, 0,
-                   JSON_PACK("{s:s}", "title", jv_str(spec, "title", "")), NULL, err))
+    if (svc_journal(c,
+                    &(svc_event){.family = MW_FAMILY,
+                                 .event = "batch_created",
+                                 .subject = subj,
+                                 .payload = JSON_PACK("{s:s}", "title", jv_str(spec, "title", ""))},
+                    err))
         return err->code;
     return mw_batch_get(c, id, out, err);
 }
@@ -541,9 +545,13 @@ int mw_tasks_add(mw_ctx *c, int64_t batch, const char *ctype, const char *body, 
     }
     char subj[48];
     snprintf(subj, sizeof subj, "batch:%lld", (long long)b.id);
-    if ((rc = mw_journal(c, "tasks_added", -1, subj, false, NULL, 0, 0,
-                         JSON_PACK("{s:I, s:I}", "tasks", (json_int_t)(n - nctl), "control_tasks", (json_int_t)nctl),
-                         NULL, err)))
+    if ((rc = svc_journal(c,
+                          &(svc_event){.family = MW_FAMILY,
+                                       .event = "tasks_added",
+                                       .subject = subj,
+                                       .payload = JSON_PACK("{s:I, s:I}", "tasks", (json_int_t)(n - nctl),
+                                                            "control_tasks", (json_int_t)nctl)},
+                          err)))
         goto done;
     *out = JSON_PACK("{s:I, s:I, s:I}", "added", (json_int_t)n, "tasks", (json_int_t)(n - nctl), "control_tasks",
                      (json_int_t)nctl);
@@ -642,10 +650,14 @@ int mw_batch_publish(mw_ctx *c, int64_t id, json_t **out, vis_err *err)
     if ((rc = store_exec(c->db, SQL_MW_BATCH_PUBLISH, err, "iiiii", b.id, budget, escrow, c->now_ms,
                          c->now_ms + b.lifetime_ms)))
         goto done;
-    if ((rc = mw_journal(c, "batch_published", -1, ref, false, NULL, 0, 0,
-                         JSON_PACK("{s:I, s:I, s:I, s:I}", "tasks", (json_int_t)reg, "control_tasks", (json_int_t)ctl,
-                                   "answer_budget", (json_int_t)budget, "escrow_micros", (json_int_t)cost),
-                         NULL, err)))
+    if ((rc = svc_journal(c,
+                          &(svc_event){.family = MW_FAMILY,
+                                       .event = "batch_published",
+                                       .subject = ref,
+                                       .payload = JSON_PACK("{s:I, s:I, s:I, s:I}", "tasks", (json_int_t)reg,
+                                                            "control_tasks", (json_int_t)ctl, "answer_budget",
+                                                            (json_int_t)budget, "escrow_micros", (json_int_t)cost)},
+                          err)))
         goto done;
     mw_batch_free(&b);
     return mw_batch_get(c, id, out, err);
@@ -673,7 +685,7 @@ int mw_batch_set_state(mw_ctx *c, int64_t id, const char *action, json_t **out, 
     char subj[48];
     snprintf(subj, sizeof subj, "batch:%lld", (long long)id);
     int rc = store_exec(c->db, SQL_MW_BATCH_STATE, err, "it", id, mw_bstate_name(to));
-    if (!rc) rc = mw_journal(c, event, -1, subj, false, NULL, 0, 0, NULL, NULL, err);
+    if (!rc) rc = svc_journal(c, &(svc_event){.family = MW_FAMILY, .event = event, .subject = subj}, err);
     if (!rc && to == MW_B_CANCELLED) {
         b.state = to;
         rc = mw_refund_excess(c, &b, err);

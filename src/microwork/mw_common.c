@@ -110,22 +110,6 @@ bool mw_cost_over(const mw_batch *b, int64_t answers, int64_t *cost)
     return ckd_mul(cost, answers, mw_unit_cost(b)) || !ckd_within(*cost, LEDGER_MAX_AMOUNT);
 }
 
-int mw_journal(mw_ctx *c, const char *event, int64_t worker, const char *subject, bool automated,
-               const char *span_kind, int64_t span_a, int64_t span_b, json_t *payload, int64_t *id_out,
-               vis_err *err)
-{
-    journal_event ev = journal_event_init("microwork", event, c->now_ms);
-    ev.actor_id = c->who ? c->who->id : -1;
-    if (automated) ev.actor_id = -1;
-    ev.worker_id = worker;
-    ev.subject = subject;
-    ev.automated = automated;
-    ev.span_kind = span_kind;
-    ev.span_start_ms = span_a;
-    ev.span_end_ms = span_b;
-    return journal_append_json(c->db, &ev, payload, id_out, err);
-}
-
 static int escrow_fund(mw_ctx *c, mw_batch *b, int64_t need, vis_err *err)
 {
     int64_t bal = 0;

@@ -16,6 +16,7 @@
  *   escrow         <= LEDGER_MAX_AMOUNT (10^15 micros) per batch: the
  *                     publish cost (answers x (reward + top-up + fee))
  *   bonuses        <= LEDGER_MAX_AMOUNT in total per answer */
+#define MW_FAMILY "microwork" /* in the journal: svc_journal(c, &(svc_event){.family = MW_FAMILY, ...}) */
 #define MW_MAX_OVERLAP 100
 #define MW_MAX_TASKS_PER_UPLOAD 500000
 
@@ -87,12 +88,6 @@ bool mw_cost_over(const mw_batch *b, int64_t answers, int64_t *cost);
 bool mw_batch_budget(const mw_batch *b, int64_t reg, int64_t *control, int64_t *budget, int64_t *cost);
 /* The smallest reward that pays the platform minimum for the declared time. */
 int64_t mw_min_reward(const mw_ctx *c, const mw_batch *b);
-
-/* Journal an event about a worker (worker < 0: none). payload: JSON object
- * (stolen) or NULL. span_kind may be NULL. */
-int mw_journal(mw_ctx *c, const char *event, int64_t worker, const char *subject, bool automated,
-               const char *span_kind, int64_t span_a, int64_t span_b, json_t *payload, int64_t *id_out,
-               vis_err *err);
 
 /* Move money out of the batch's escrow: to a worker (amount) + fee to the
  * platform; tops escrow up from the client's funds first if it falls short. */

@@ -223,12 +223,26 @@ int mw_approve(mw_ctx *c, int64_t asg_id, const char *reason, bool automated, vi
         json_object_set_new(pl, "due_ms", json_integer(a.auto_approve_ms));
         json_object_set_new(pl, "explanation", json_string(ex));
     }
-    if ((rc = mw_journal(c, "approved", a.worker_id, subj, automated, overturn ? "active" : NULL, a.claimed_ms,
-                         a.submitted_ms, pl, NULL, err)))
+    if ((rc = svc_journal(c,
+                          &(svc_event){.family = MW_FAMILY,
+                                       .event = "approved",
+                                       .worker = a.worker_id,
+                                       .subject = subj,
+                                       .automated = automated,
+                                       .span_kind = overturn ? "active" : NULL,
+                                       .span_start_ms = a.claimed_ms,
+                                       .span_end_ms = a.submitted_ms,
+                                       .payload = pl},
+                          err)))
         goto done;
-    if ((f.topup > 0 || f.this_over) &&
-        (rc = mw_journal(c, "fair_pay_topup", a.worker_id, subj, true, NULL, 0, 0, fair_payload(c, &b, &a, &f, amount),
-                         NULL, err)))
+    if ((f.topup > 0 || f.this_over) && (rc = svc_journal(c,
+                                                          &(svc_event){.family = MW_FAMILY,
+                                                                       .event = "fair_pay_topup",
+                                                                       .worker = a.worker_id,
+                                                                       .subject = subj,
+                                                                       .automated = true,
+                                                                       .payload = fair_payload(c, &b, &a, &f, amount)},
+                                                          err)))
         goto done;
     if (b.state != MW_B_PUBLISHED && b.state != MW_B_PAUSED) rc = mw_refund_excess(c, &b, err);
 done:
@@ -298,8 +312,17 @@ int mw_answer_review(mw_ctx *c, int64_t asg_id, bool approve, const char *reason
                              reason)) ||
             (rc = store_exec(c->db, SQL_MW_WB_REJECTED, err, "iii", b.id, a.worker_id, (int64_t)1)) ||
             (rc = store_exec(c->db, SQL_MW_BATCH_REVIEWED_ADD, err, "ii", b.id, (int64_t)1)) ||
-            (rc = mw_journal(c, "rejected", a.worker_id, subj, false, "unpaid", a.claimed_ms, a.submitted_ms,
-                             JSON_PACK("{s:I, s:s}", "batch", (json_int_t)b.id, "reason", reason), NULL, err)))
+            (rc = svc_journal(
+                 c,
+                 &(svc_event){.family = MW_FAMILY,
+                              .event = "rejected",
+                              .worker = a.worker_id,
+                              .subject = subj,
+                              .span_kind = "unpaid",
+                              .span_start_ms = a.claimed_ms,
+                              .span_end_ms = a.submitted_ms,
+                              .payload = JSON_PACK("{s:I, s:s}", "batch", (json_int_t)b.id, "reason", reason)},
+                 err)))
             goto done;
         b.reviewed_n++;
         if (b.state != MW_B_PUBLISHED && b.state != MW_B_PAUSED) rc = mw_refund_excess(c, &b, err);
@@ -344,8 +367,14 @@ int mw_answer_bonus(mw_ctx *c, int64_t asg_id, int64_t amount, const char *reaso
                        .actor_id = c->who->id, .now_ms = c->now_ms};
     if ((rc = ledger_post(c->db, &tx, legs, 2, NULL, NULL, err)) ||
         (rc = store_exec(c->db, SQL_MW_ASG_ADD_BONUS, err, "ii", asg_id, amount)) ||
-        (rc = mw_journal(c, "bonus", a.worker_id, subj, false, NULL, 0, 0,
-                         JSON_PACK("{s:I, s:s}", "amount_micros", (json_int_t)amount, "reason", reason), NULL, err)))
+        (rc = svc_journal(
+             c,
+             &(svc_event){.family = MW_FAMILY,
+                          .event = "bonus",
+                          .worker = a.worker_id,
+                          .subject = subj,
+                          .payload = JSON_PACK("{s:I, s:s}", "amount_micros", (json_int_t)amount, "reason", reason)},
+             err)))
         goto done;
     mw_asg_free(&a);
     if (!(rc = mw_asg_load(c, asg_id, &a, err))) *out = mw_asg_json(&a, true);
@@ -404,8 +433,14 @@ int mw_appeal_create(mw_ctx *c, int64_t asg_id, const char *message, json_t **ou
     int64_t id = rc ? 0 : store_last_id(c->db);
     char subj[48];
     snprintf(subj, sizeof subj, "assignment:%lld", (long long)asg_id);
-    if (!rc) rc = mw_journal(c, "appealed", a.worker_id, subj, false, NULL, 0, 0,
-                             JSON_PACK("{s:I, s:s}", "appeal", (json_int_t)id, "message", message), NULL, err);
+    if (!rc)
+        rc = svc_journal(c,
+                         &(svc_event){.family = MW_FAMILY,
+                                      .event = "appealed",
+                                      .worker = a.worker_id,
+                                      .subject = subj,
+                                      .payload = JSON_PACK("{s:I, s:s}", "appeal", (json_int_t)id, "message", message)},
+                         err);
     mw_asg_free(&a);
     if (rc) return rc;
     return appeal_get(c, id, out, err);
@@ -453,10 +488,14 @@ int mw_appeal_decide(mw_ctx *c, int64_t id, bool overturn, const char *response,
     int rc;
     if ((rc = store_exec(c->db, SQL_MW_APPEAL_DECIDE, err, "ittii", id, overturn ? "overturned" : "upheld", response,
                          c->who->id, c->now_ms)) ||
-        (rc = mw_journal(c, "appeal_decided", worker, subj, false, NULL, 0, 0,
-                         JSON_PACK("{s:I, s:s, s:s}", "appeal", (json_int_t)id, "outcome",
-                                   overturn ? "overturned" : "upheld", "response", response),
-                         NULL, err)))
+        (rc = svc_journal(c,
+                          &(svc_event){.family = MW_FAMILY,
+                                       .event = "appeal_decided",
+                                       .worker = worker,
+                                       .subject = subj,
+                                       .payload = JSON_PACK("{s:I, s:s, s:s}", "appeal", (json_int_t)id, "outcome",
+                                                            overturn ? "overturned" : "upheld", "response", response)},
+                          err)))
         return rc;
     if (overturn && (rc = mw_approve(c, asg, response, false, err))) return rc;
     return appeal_get(c, id, out, err);

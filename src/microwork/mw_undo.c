@@ -13,10 +13,16 @@ int mw_unblock(mw_ctx *c, int64_t batch, int64_t worker, const char *why, vis_er
                         (long long)worker, (long long)batch);
     char subj[48];
     snprintf(subj, sizeof subj, "batch:%lld", (long long)batch);
-    return mw_journal(c, "unblocked", worker, subj, false, NULL, 0, 0,
-                      JSON_PACK("{s:I, s:s, s:s}", "batch", (json_int_t)batch, "reason", why ? why : "",
-                                "effect", "the block is lifted and the control-task record on this batch restarts"),
-                      NULL, err);
+    return svc_journal(
+        c,
+        &(svc_event){.family = MW_FAMILY,
+                     .event = "unblocked",
+                     .worker = worker,
+                     .subject = subj,
+                     .payload =
+                         JSON_PACK("{s:I, s:s, s:s}", "batch", (json_int_t)batch, "reason", why ? why : "", "effect",
+                                   "the block is lifted and the control-task record on this batch restarts")},
+        err);
 }
 
 int mw_undo_rejection(mw_ctx *c, int64_t assignment, const char *why, vis_err *err)

@@ -305,10 +305,15 @@ int mw_claim(mw_ctx *c, int64_t batch, json_t **out, vis_err *err)
     }
     char subj[48];
     snprintf(subj, sizeof subj, "assignment:%lld", (long long)asg);
-    if ((rc = mw_journal(c, "claimed", c->who->id, subj, false, NULL, 0, 0,
-                         JSON_PACK("{s:I, s:I, s:I}", "batch", (json_int_t)b.id, "task", (json_int_t)task,
-                                   "deadline_ms", (json_int_t)(c->now_ms + b.lease_ms)),
-                         NULL, err))) {
+    if ((rc = svc_journal(
+             c,
+             &(svc_event){.family = MW_FAMILY,
+                          .event = "claimed",
+                          .worker = c->who->id,
+                          .subject = subj,
+                          .payload = JSON_PACK("{s:I, s:I, s:I}", "batch", (json_int_t)b.id, "task", (json_int_t)task,
+                                               "deadline_ms", (json_int_t)(c->now_ms + b.lease_ms))},
+             err))) {
         json_decref(data);
         goto done;
     }
@@ -448,7 +453,15 @@ static int decide_quality_control(mw_ctx *c, const mw_batch *b, int64_t correct,
                            "min_control_answers", (json_int_t)b->min_control, "control_ratio",
                            b->control_ratio_ppm / 1e6, "skill_formula", "(control_correct + 1) / (control_answers + 2)",
                            "explanation", reason);
-    if (mw_journal(c, "blocked", c->who->id, bsubj, true, NULL, 0, 0, pl, &jid, err) ||
+    if (svc_journal(c,
+                    &(svc_event){.family = MW_FAMILY,
+                                 .event = "blocked",
+                                 .worker = c->who->id,
+                                 .subject = bsubj,
+                                 .automated = true,
+                                 .payload = pl,
+                                 .id_out = &jid},
+                    err) ||
         store_exec(c->db, SQL_MW_WB_BLOCK, err, "iiiti", b->id, c->who->id, (int64_t)1, reason, jid))
         return err->code;
     return 0;
@@ -472,10 +485,15 @@ static int decide_early_close(mw_ctx *c, mw_batch *b, int64_t task, vis_err *err
     snprintf(tsubj, sizeof tsubj, "task:%lld", (long long)task);
     if (store_exec(c->db, SQL_MW_TASK_CLOSE_EARLY, err, "i", task) ||
         store_exec(c->db, SQL_MW_BATCH_BUDGET_ADD, err, "ii", b->id, taken - needed) ||
-        mw_journal(c, "task_closed_early", -1, tsubj, true, NULL, 0, 0,
-                   JSON_PACK("{s:s, s:f, s:f, s:I}", "system", "dynamic_overlap", "confidence", conf, "target",
-                             b->conf_target_ppm / 1e6, "answers_saved", (json_int_t)(needed - taken)),
-                   NULL, err))
+        svc_journal(c,
+                    &(svc_event){.family = MW_FAMILY,
+                                 .event = "task_closed_early",
+                                 .subject = tsubj,
+                                 .automated = true,
+                                 .payload = JSON_PACK("{s:s, s:f, s:f, s:I}", "system", "dynamic_overlap", "confidence",
+                                                      conf, "target", b->conf_target_ppm / 1e6, "answers_saved",
+                                                      (json_int_t)(needed - taken))},
+                    err))
         return err->code;
     b->budget += taken - needed;
     return mw_refund_excess(c, b, err);
@@ -494,7 +512,7 @@ static int decide_completion(mw_ctx *c, mw_batch *b, bool closed_now, vis_err *e
     char bsubj[48];
     snprintf(bsubj, sizeof bsubj, "batch:%lld", (long long)b->id);
     if (store_exec(c->db, SQL_MW_BATCH_STATE, err, "it", b->id, mw_bstate_name(MW_B_COMPLETED)) ||
-        mw_journal(c, "batch_completed", -1, bsubj, false, NULL, 0, 0, NULL, NULL, err))
+        svc_journal(c, &(svc_event){.family = MW_FAMILY, .event = "batch_completed", .subject = bsubj}, err))
         return err->code;
     b->state = MW_B_COMPLETED;
     return mw_refund_excess(c, b, err);
@@ -546,10 +564,18 @@ int mw_submit(mw_ctx *c, int64_t asg_id, json_t *body, json_t **out, vis_err *er
         goto done;
     char subj[48];
     snprintf(subj, sizeof subj, "assignment:%lld", (long long)asg_id);
-    if ((rc = mw_journal(c, "submitted", c->who->id, subj, false, "active", a.claimed_ms, c->now_ms,
-                         JSON_PACK("{s:I, s:I, s:I, s:b}", "batch", (json_int_t)b.id, "task", (json_int_t)a.task_id,
-                                   "seconds", (json_int_t)(dur / 1000), "flagged_fast", fast),
-                         NULL, err)))
+    if ((rc = svc_journal(c,
+                          &(svc_event){.family = MW_FAMILY,
+                                       .event = "submitted",
+                                       .worker = c->who->id,
+                                       .subject = subj,
+                                       .span_kind = "active",
+                                       .span_start_ms = a.claimed_ms,
+                                       .span_end_ms = c->now_ms,
+                                       .payload = JSON_PACK("{s:I, s:I, s:I, s:b}", "batch", (json_int_t)b.id, "task",
+                                                            (json_int_t)a.task_id, "seconds", (json_int_t)(dur / 1000),
+                                                            "flagged_fast", fast)},
+                          err)))
         goto done;
     if (a.is_control) rc = decide_quality_control(c, &b, correct, err);
     else if (b.conf_target_ppm > 0 && done_n >= 2) rc = decide_early_close(c, &b, a.task_id, err);
@@ -599,8 +625,17 @@ static int release(mw_ctx *c, mw_asg *a, mw_astate state, int64_t span_end, vis_
         json_object_set_new(pl, "deadline_ms", json_integer(a->deadline_ms));
         json_object_set_new(pl, "explanation", json_string(ex));
     }
-    return mw_journal(c, expired ? "lease_expired" : "returned", a->worker_id, subj, expired, "unpaid", a->claimed_ms,
-                      span_end, pl, NULL, err);
+    return svc_journal(c,
+                       &(svc_event){.family = MW_FAMILY,
+                                    .event = expired ? "lease_expired" : "returned",
+                                    .worker = a->worker_id,
+                                    .subject = subj,
+                                    .automated = expired,
+                                    .span_kind = "unpaid",
+                                    .span_start_ms = a->claimed_ms,
+                                    .span_end_ms = span_end,
+                                    .payload = pl},
+                       err);
 }
 
 int mw_return(mw_ctx *c, int64_t asg_id, json_t **out, vis_err *err)

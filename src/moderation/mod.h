@@ -48,7 +48,8 @@
  *
  * Every function runs inside the caller's store transaction and journals
  * what it changes in it; functions answering a request build a jansson
- * object. ctx.svc may be NULL (demo seeding): no classifier hint then.
+ * object. The classifier service clf may be NULL (demo seeding): no
+ * classifier hint then.
  */
 #ifndef VIS_MODERATION_MOD_H
 #define VIS_MODERATION_MOD_H
@@ -60,17 +61,14 @@
 #include "base/err.h"
 #include "core/account.h"
 #include "core/config.h"
+#include "core/svc.h"
 #include "store/store.h"
 
 typedef struct mod_svc mod_svc;
 
-typedef struct mod_ctx {
-    store            *db;
-    const vis_config *cfg;
-    int64_t           now_ms;
-    const account    *who;   /* the caller; NULL = the system */
-    mod_svc          *svc;   /* the classifier service, or NULL */
-} mod_ctx;
+/* The service context (core/svc.h); the classifier service is passed to
+ * the functions that use it. */
+typedef svc_ctx mod_ctx;
 
 /* The classifier service of a server: created on first use in *slot (an
  * atomic compare-and-swap, so concurrent first uses agree), its model
@@ -84,7 +82,7 @@ void mod_svc_free(mod_svc *s);
  * answer (also of _get) carries the secret that signs the callbacks */
 int mod_client_settings(mod_ctx *c, json_t *body, json_t **out, vis_err *err);
 int mod_client_settings_get(mod_ctx *c, json_t **out, vis_err *err);
-int mod_content_submit(mod_ctx *c, json_t *body, json_t **out, vis_err *err);
+int mod_content_submit(mod_ctx *c, mod_svc *clf, json_t *body, json_t **out, vis_err *err);
 int mod_content_get(mod_ctx *c, int64_t id, json_t **out, vis_err *err);
 int mod_notice_submit(mod_ctx *c, json_t *body, json_t **out, vis_err *err);
 int mod_notice_get(mod_ctx *c, int64_t id, json_t **out, vis_err *err);
@@ -112,8 +110,8 @@ int mod_queue_create(mod_ctx *c, json_t *body, json_t **out, vis_err *err);
 int mod_rule_create(mod_ctx *c, json_t *body, json_t **out, vis_err *err);
 int mod_rules_list(mod_ctx *c, json_t **out, vis_err *err);
 /* Replace the model by one trained offline (`visible moderation train`). */
-int mod_model_upload(mod_ctx *c, const void *data, size_t len, json_t **out, vis_err *err);
-int mod_classifier_info(mod_ctx *c, json_t **out, vis_err *err);
+int mod_model_upload(mod_ctx *c, mod_svc *clf, const void *data, size_t len, json_t **out, vis_err *err);
+int mod_classifier_info(mod_ctx *c, mod_svc *clf, json_t **out, vis_err *err);
 /* DSA Art. 15 figures for [from, to); client < 0: every client. */
 int mod_transparency(mod_ctx *c, int64_t from, int64_t to, int64_t client, json_t **out, vis_err *err);
 

@@ -60,9 +60,11 @@ int mod_client_settings(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     if (store_exec(c->db, SQL_MOD_CLIENT_PUT, err, "iti", c->who->id, url, c->now_ms) ||
         store_exec(c->db, SQL_MOD_CLIENT_SECRET, err, "iti", c->who->id, secret, c->now_ms))
         return err->code;
-    if (rotate &&
-        mod_journal(c, "callback_secret_rotated", -1, NULL, false, NULL, 0, 0,
-                    JSON_PACK("{s:I}", "client", (json_int_t)c->who->id), err))
+    if (rotate && svc_journal(c,
+                              &(svc_event){.family = MOD_FAMILY,
+                                           .event = "callback_secret_rotated",
+                                           .payload = JSON_PACK("{s:I}", "client", (json_int_t)c->who->id)},
+                              err))
         return err->code;
     *out = settings_json(url, secret);
     return 0;

@@ -107,10 +107,17 @@ int mod_clause_create(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     int64_t id = store_last_id(c->db);
     char subj[48];
     snprintf(subj, sizeof subj, "clause:%lld", (long long)id);
-    if (mod_journal(c, "clause_created", -1, subj, false, NULL, 0, 0,
-                    JSON_PACK("{s:I, s:s, s:s}", "clause", (json_int_t)id, "code", code, "title", title), err))
+    if (svc_journal(c,
+                    &(svc_event){.family = MOD_FAMILY,
+                                 .event = "clause_created",
+                                 .subject = subj,
+                                 .payload = JSON_PACK("{s:I, s:s, s:s}", "clause", (json_int_t)id, "code", code,
+                                                      "title", title)},
+                    err))
         return err->code;
-    if (clause_load(c, SQL_MOD_CLAUSE_GET, "i", id, NULL, &k, err) != 1) return err->code ? err->code : VIS_ESTORE;
+    r = clause_load(c, SQL_MOD_CLAUSE_GET, "i", id, NULL, &k, err);
+    if (r < 0) return err->code;
+    if (r == 0) return vis_errf(err, VIS_ESTORE, NULL, NULL, "clause %lld, just created, is missing", (long long)id);
     *out = clause_json(&k);
     return 0;
 }
@@ -125,8 +132,12 @@ int mod_clause_retire(mod_ctx *c, int64_t id, json_t **out, vis_err *err)
         char subj[48];
         snprintf(subj, sizeof subj, "clause:%lld", (long long)id);
         if (store_exec(c->db, SQL_MOD_CLAUSE_RETIRE, err, "ii", id, c->now_ms) ||
-            mod_journal(c, "clause_retired", -1, subj, false, NULL, 0, 0,
-                        JSON_PACK("{s:I, s:s}", "clause", (json_int_t)id, "code", k.code), err))
+            svc_journal(c,
+                        &(svc_event){.family = MOD_FAMILY,
+                                     .event = "clause_retired",
+                                     .subject = subj,
+                                     .payload = JSON_PACK("{s:I, s:s}", "clause", (json_int_t)id, "code", k.code)},
+                        err))
             return err->code;
         k.active = false;
     }

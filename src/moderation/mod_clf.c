@@ -137,20 +137,16 @@ static int svc_new(const vis_config *cfg, store *db, mod_svc **out, vis_err *err
     s->min_examples = cfg->mod_min_examples;
     s->audit_ppm = cfg->mod_audit_ppm;
     s->save_ms = cfg->mod_model_save_ms;
-    int rc = 0;
-    store_stmt *q = store_query(db, SQL_MOD_MODEL_GET, err, "");
-    if (!q) rc = err->code;
-    int r = q ? store_row(q, err) : -1;
-    if (r == 1) {
+    store_stmt *q;
+    int rc = store_one(db, SQL_MOD_MODEL_GET, &q, err, "");
+    if (!rc && q) {
         size_t len = 0;
         const void *blob = store_col_blob(q, 2, &len);
         s->gen = store_col_i64(q, 0);
         s->learned_through = store_col_i64(q, 1);
         rc = modc_load(&s->model, blob, len, err);
-    } else if (r < 0) {
-        rc = err->code ? err->code : VIS_ESTORE;
+        store_done(q);
     }
-    store_done(q);
     if (!rc && !s->model) {
         const char *names[MOD_NCATS + 1];
         names[0] = MOD_LABEL_KEEP;

@@ -50,30 +50,25 @@ static int name_index(const char *const *names, int n, const char *s)
 
 int mod_item_load(mod_ctx *c, int64_t id, mod_item *it, vis_err *err)
 {
-    int kind = -1, state = -1;
     memset(it, 0, sizeof *it);
-    store_stmt *q = store_query(c->db, SQL_MOD_ITEM_GET, err, "i", id);
-    if (!q) return err->code;
-    int r = store_row(q, err);
-    if (r == 1) {
-        int i = 0;
-        int64_t *a[] = {&it->id, &it->client_id, &it->content_id, &it->queue_id, &it->severity, &it->notices,
-                        &it->trusted, &it->deprioritised, &it->graphic, &it->child_safety};
-        for (size_t k = 0; k < sizeof a / sizeof a[0]; k++) *a[k] = store_col_i64(q, i++);
-        kind = name_index(ikinds, 3, store_col_text(q, i++));
-        state = name_index(istates, 3, store_col_text(q, i++));
-        snprintf(it->category, sizeof it->category, "%s", store_col_text(q, i++));
-        snprintf(it->language, sizeof it->language, "%s", store_col_text(q, i++));
-        snprintf(it->hint_label, sizeof it->hint_label, "%s", store_col_text(q, i++));
-        snprintf(it->hint_version, sizeof it->hint_version, "%s", store_col_text(q, i++));
-        int64_t *b[] = {&it->hint_ppm, &it->auto_flagged, &it->excluded_worker, &it->ref_decision, &it->appeal_id,
-                        &it->queued_ms, &it->lease_worker, &it->lease_start_ms, &it->lease_until_ms,
-                        &it->lease_escrow, &it->unblurred, &it->escalations, &it->created_ms};
-        for (size_t k = 0; k < sizeof b / sizeof b[0]; k++) *b[k] = store_col_i64(q, i++);
-    }
+    store_stmt *q;
+    if (store_one(c->db, SQL_MOD_ITEM_GET, &q, err, "i", id)) return err->code;
+    if (!q) return vis_errf(err, VIS_ENOTFOUND, "item_not_found", NULL, "no item %lld", (long long)id);
+    int i = 0, kind, state;
+    int64_t *a[] = {&it->id, &it->client_id, &it->content_id, &it->queue_id, &it->severity, &it->notices,
+                    &it->trusted, &it->deprioritised, &it->graphic, &it->child_safety};
+    for (size_t k = 0; k < sizeof a / sizeof a[0]; k++) *a[k] = store_col_i64(q, i++);
+    kind = name_index(ikinds, 3, store_col_text(q, i++));
+    state = name_index(istates, 3, store_col_text(q, i++));
+    snprintf(it->category, sizeof it->category, "%s", store_col_text(q, i++));
+    snprintf(it->language, sizeof it->language, "%s", store_col_text(q, i++));
+    snprintf(it->hint_label, sizeof it->hint_label, "%s", store_col_text(q, i++));
+    snprintf(it->hint_version, sizeof it->hint_version, "%s", store_col_text(q, i++));
+    int64_t *b[] = {&it->hint_ppm, &it->auto_flagged, &it->excluded_worker, &it->ref_decision, &it->appeal_id,
+                    &it->queued_ms, &it->lease_worker, &it->lease_start_ms, &it->lease_until_ms,
+                    &it->lease_escrow, &it->unblurred, &it->escalations, &it->created_ms};
+    for (size_t k = 0; k < sizeof b / sizeof b[0]; k++) *b[k] = store_col_i64(q, i++);
     store_done(q);
-    if (r < 0) return err->code;
-    if (r == 0) return vis_errf(err, VIS_ENOTFOUND, "item_not_found", NULL, "no item %lld", (long long)id);
     if (kind < 0 || state < 0)
         return vis_errf(err, VIS_ESTORE, NULL, NULL, "item %lld has an unknown kind or state", (long long)id);
     it->kind = (mod_ikind)kind;
@@ -93,34 +88,16 @@ int mod_item_leased(mod_ctx *c, int64_t id, mod_item *it, vis_err *err)
     return 0;
 }
 
-int mod_journal(mod_ctx *c, const char *event, int64_t worker, const char *subject, bool automated,
-                const char *span_kind, int64_t span_a, int64_t span_b, json_t *payload, vis_err *err)
-{
-    journal_event ev = journal_event_init("moderation", event, c->now_ms);
-    ev.actor_id = automated || !c->who ? -1 : c->who->id;
-    ev.worker_id = worker;
-    ev.subject = subject;
-    ev.automated = automated;
-    ev.span_kind = span_kind;
-    ev.span_start_ms = span_a;
-    ev.span_end_ms = span_b;
-    return journal_append_json(c->db, &ev, payload, NULL, err);
-}
-
 int mod_queue_flags(mod_ctx *c, int64_t queue, int64_t *graphic, int64_t *child_safety, int64_t *senior,
                     vis_err *err)
 {
-    store_stmt *q = store_query(c->db, SQL_MOD_QUEUE_GET, err, "i", queue);
-    if (!q) return err->code;
-    int r = store_row(q, err);
-    if (r == 1) {
-        if (graphic) *graphic = store_col_i64(q, 0);
-        if (child_safety) *child_safety = store_col_i64(q, 1);
-        if (senior) *senior = store_col_i64(q, 2);
-    }
+    store_stmt *q;
+    if (store_one(c->db, SQL_MOD_QUEUE_GET, &q, err, "i", queue)) return err->code;
+    if (!q) return vis_errf(err, VIS_ENOTFOUND, "queue_not_found", "queue", "no queue %lld", (long long)queue);
+    if (graphic) *graphic = store_col_i64(q, 0);
+    if (child_safety) *child_safety = store_col_i64(q, 1);
+    if (senior) *senior = store_col_i64(q, 2);
     store_done(q);
-    if (r < 0) return err->code;
-    if (r == 0) return vis_errf(err, VIS_ENOTFOUND, "queue_not_found", "queue", "no queue %lld", (long long)queue);
     return 0;
 }
 
@@ -166,20 +143,19 @@ int mod_moderator_get(mod_ctx *c, int64_t worker, mod_moderator *m, vis_err *err
 {
     memset(m, 0, sizeof *m);
     if (store_exec(c->db, SQL_MOD_MOD_ENSURE, err, "ii", worker, c->now_ms)) return err->code;
-    store_stmt *q = store_query(c->db, SQL_MOD_MOD_GET, err, "i", worker);
-    if (!q) return err->code;
-    int r = store_row(q, err);
-    if (r == 1) {
-        m->child_safety = store_col_i64(q, 0);
-        m->senior = store_col_i64(q, 1);
-        m->streak_start = store_col_i64(q, 2);
-        m->last_end = store_col_i64(q, 3);
-        m->paid_until = store_col_i64(q, 4);
-        m->onboarded_ms = store_col_i64(q, 5);
-        m->gentle_left = store_col_i64(q, 6);
-    }
+    store_stmt *q;
+    if (store_one(c->db, SQL_MOD_MOD_GET, &q, err, "i", worker)) return err->code;
+    if (!q) /* just ensured: the row is there */
+        return vis_errf(err, VIS_ESTORE, NULL, NULL, "the record of moderator %lld is missing", (long long)worker);
+    m->child_safety = store_col_i64(q, 0);
+    m->senior = store_col_i64(q, 1);
+    m->streak_start = store_col_i64(q, 2);
+    m->last_end = store_col_i64(q, 3);
+    m->paid_until = store_col_i64(q, 4);
+    m->onboarded_ms = store_col_i64(q, 5);
+    m->gentle_left = store_col_i64(q, 6);
     store_done(q);
-    return r < 0 ? err->code : 0;
+    return 0;
 }
 
 static int pay_lease(mod_ctx *c, mod_item *it, int64_t from, int64_t to, int64_t *paid, vis_err *err)
@@ -241,6 +217,69 @@ static int graphic_held(mod_ctx *c, int64_t w, int64_t self, int64_t *since, cha
     return 0;
 }
 
+/* A stretch of paid review time, as exposure: graphic or not, its category
+ * and the pay that falls in it. */
+typedef struct wt_seg {
+    int64_t a, b, graphic, paid;
+    char    cat[MOD_CAT_MAX];
+} wt_seg;
+
+/* The paid time [from, end_ms] is the exposure, under this item's category,
+ * except the part during which the moderator also held a graphic item (a
+ * bulk claim), which counts as graphic time under that item's category, so
+ * concurrent leases cannot hide graphic exposure. paid is shared out by the
+ * segments' lengths (the last one takes the rest). */
+static int exposure_segments(mod_ctx *c, const mod_item *it, int64_t from, int64_t end_ms, int64_t paid,
+                             wt_seg seg[2], int *nseg, vis_err *err)
+{
+    *nseg = 0;
+    int64_t split = end_ms;
+    char gcat[MOD_CAT_MAX] = "";
+    if (end_ms > from && !it->graphic && graphic_held(c, it->lease_worker, it->id, &split, gcat, err))
+        return err->code;
+    if (split < from) split = from;
+    const char *cat = it->category[0] ? it->category : "unspecified";
+    if (split > from) {
+        seg[*nseg] = (wt_seg){.a = from, .b = split, .graphic = it->graphic};
+        snprintf(seg[(*nseg)++].cat, MOD_CAT_MAX, "%s", cat);
+    }
+    if (end_ms > split) {
+        seg[*nseg] = (wt_seg){.a = split, .b = end_ms, .graphic = 1};
+        snprintf(seg[(*nseg)++].cat, MOD_CAT_MAX, "%s", gcat[0] ? gcat : cat);
+    }
+    int64_t left = paid;
+    for (int i = 0; i < *nseg; i++) {
+        int64_t p = left, fee;
+        if (i < *nseg - 1) mod_cost(c, seg[i].b - seg[i].a, &p, &fee);
+        seg[i].paid = p < left ? p : left;
+        left -= seg[i].paid;
+    }
+    return 0;
+}
+
+/* Journal each segment's exposure, with the day's graphic time so far. */
+static int exposure_journal(mod_ctx *c, int64_t w, const char *subj, int64_t end_ms, const wt_seg *seg, int nseg,
+                            vis_err *err)
+{
+    int64_t today = 0;
+    if (nseg && store_get_i64(c->db, SQL_MOD_WT_GRAPHIC_DAY, &today, err, "ii", w, end_ms / MOD_DAY_MS) < 0)
+        return err->code;
+    for (int i = 0; i < nseg; i++)
+        if (svc_journal(c,
+                        &(svc_event){.family = MOD_FAMILY,
+                                     .event = "exposure",
+                                     .worker = w,
+                                     .subject = subj,
+                                     .payload = JSON_PACK("{s:s, s:b, s:I, s:I, s:I}", "category", seg[i].cat,
+                                                          "graphic", (int)seg[i].graphic, "ms",
+                                                          (json_int_t)(seg[i].b - seg[i].a), "graphic_today_ms",
+                                                          (json_int_t)today, "budget_ms",
+                                                          (json_int_t)c->cfg->mod_exposure_budget_ms)},
+                        err))
+            return err->code;
+    return 0;
+}
+
 int mod_lease_end(mod_ctx *c, mod_item *it, int64_t end_ms, const char *event, json_t *payload, vis_err *err)
 {
     mod_moderator m;
@@ -256,35 +295,9 @@ int mod_lease_end(mod_ctx *c, mod_item *it, int64_t end_ms, const char *event, j
     int rc = pay_lease(c, it, from, end_ms, &paid, err);
     char subj[48];
     snprintf(subj, sizeof subj, "item:%lld", (long long)it->id);
-    /* the paid time is the exposure: [from, end_ms] under this item's
-     * category, except the part during which the moderator also held a
-     * graphic item (a bulk claim), which counts as graphic time under that
-     * item's category, so concurrent leases cannot hide graphic exposure */
-    struct wt_seg {
-        int64_t a, b, graphic, paid;
-        char    cat[MOD_CAT_MAX];
-    } seg[2];
+    wt_seg seg[2];
     int nseg = 0;
-    int64_t split = end_ms;
-    char gcat[MOD_CAT_MAX] = "";
-    if (!rc && end_ms > from && !it->graphic)
-        rc = graphic_held(c, w, it->id, &split, gcat, err);
-    if (split < from) split = from;
-    if (!rc && split > from) {
-        seg[nseg] = (struct wt_seg){.a = from, .b = split, .graphic = it->graphic};
-        snprintf(seg[nseg++].cat, MOD_CAT_MAX, "%s", it->category[0] ? it->category : "unspecified");
-    }
-    if (!rc && end_ms > split) {
-        seg[nseg] = (struct wt_seg){.a = split, .b = end_ms, .graphic = 1};
-        snprintf(seg[nseg++].cat, MOD_CAT_MAX, "%s", gcat[0] ? gcat : it->category[0] ? it->category : "unspecified");
-    }
-    int64_t left = paid;
-    for (int i = 0; i < nseg; i++) {
-        int64_t p = left, fee;
-        if (i < nseg - 1) mod_cost(c, seg[i].b - seg[i].a, &p, &fee);
-        seg[i].paid = p < left ? p : left;
-        left -= seg[i].paid;
-    }
+    if (!rc) rc = exposure_segments(c, it, from, end_ms, paid, seg, &nseg, err);
     for (int i = 0; i < nseg && !rc; i++)
         rc = store_exec(c->db, SQL_MOD_WT_INSERT, err, "iiitiiiii", w, it->client_id, it->id, seg[i].cat,
                         seg[i].graphic, seg[i].a, seg[i].b, end_ms / MOD_DAY_MS, seg[i].paid);
@@ -303,25 +316,30 @@ int mod_lease_end(mod_ctx *c, mod_item *it, int64_t end_ms, const char *event, j
     json_object_set_new(payload, "review_ms", json_integer(end_ms - start));
     json_object_set_new(payload, "paid_micros", json_integer(paid));
     json_object_set_new(payload, "hourly_micros", json_integer(mod_rate(c)));
-    if ((rc = mod_journal(c, event, w, subj, false, "active", start, end_ms, payload, err))) return rc;
-    int64_t today = 0;
-    if (nseg && store_get_i64(c->db, SQL_MOD_WT_GRAPHIC_DAY, &today, err, "ii", w, end_ms / MOD_DAY_MS) < 0)
-        return err->code;
-    for (int i = 0; i < nseg; i++)
-        if ((rc = mod_journal(c, "exposure", w, subj, false, NULL, 0, 0,
-                              JSON_PACK("{s:s, s:b, s:I, s:I, s:I}", "category", seg[i].cat, "graphic",
-                                        (int)seg[i].graphic, "ms", (json_int_t)(seg[i].b - seg[i].a),
-                                        "graphic_today_ms", (json_int_t)today, "budget_ms",
-                                        (json_int_t)c->cfg->mod_exposure_budget_ms),
-                              err)))
-            return rc;
+    if ((rc = svc_journal(c,
+                          &(svc_event){.family = MOD_FAMILY,
+                                       .event = event,
+                                       .worker = w,
+                                       .subject = subj,
+                                       .span_kind = "active",
+                                       .span_start_ms = start,
+                                       .span_end_ms = end_ms,
+                                       .payload = payload},
+                          err)))
+        return rc;
+    if ((rc = exposure_journal(c, w, subj, end_ms, seg, nseg, err))) return rc;
     int64_t limit = c->cfg->mod_continuous_limit_ms;
     if (m.last_end - streak < limit && last - streak >= limit)
-        if ((rc = mod_journal(c, "break_required", w, subj, false, NULL, 0, 0,
-                              JSON_PACK("{s:I, s:I, s:I}", "continuous_ms", (json_int_t)(last - streak), "until_ms",
-                                        (json_int_t)(last + c->cfg->mod_break_ms), "break_ms",
-                                        (json_int_t)c->cfg->mod_break_ms),
-                              err)))
+        if ((rc = svc_journal(
+                 c,
+                 &(svc_event){.family = MOD_FAMILY,
+                              .event = "break_required",
+                              .worker = w,
+                              .subject = subj,
+                              .payload = JSON_PACK("{s:I, s:I, s:I}", "continuous_ms", (json_int_t)(last - streak),
+                                                   "until_ms", (json_int_t)(last + c->cfg->mod_break_ms), "break_ms",
+                                                   (json_int_t)c->cfg->mod_break_ms)},
+                 err)))
             return rc;
     return 0;
 }

@@ -17,29 +17,27 @@ static const char *label_of(const char *action, const char *category)
 
 static int notifier_outcome(mod_ctx *c, int64_t reporter, bool founded, vis_err *err)
 {
-    store_stmt *q = store_query(c->db, SQL_MOD_REPORTER_OUTCOME, err, "iii", reporter, (int64_t)founded,
-                                (int64_t)!founded);
-    if (!q) return err->code;
-    int64_t notices = 0, fo = 0, un = 0, dep = 1;
-    int r = store_row(q, err);
-    if (r == 1) {
-        notices = store_col_i64(q, 0);
-        fo = store_col_i64(q, 1);
-        un = store_col_i64(q, 2);
-        dep = store_col_i64(q, 3);
-    }
+    store_stmt *q;
+    if (store_one(c->db, SQL_MOD_REPORTER_OUTCOME, &q, err, "iii", reporter, (int64_t)founded, (int64_t)!founded))
+        return err->code;
+    if (!q) return 0; /* no record: nothing to deprioritise */
+    int64_t notices = store_col_i64(q, 0), fo = store_col_i64(q, 1), un = store_col_i64(q, 2),
+            dep = store_col_i64(q, 3);
     store_done(q);
-    if (r < 0) return err->code;
     if (dep || un < c->cfg->mod_unfounded_min || un * 1000000 < c->cfg->mod_unfounded_ppm * (fo + un)) return 0;
     if (store_exec(c->db, SQL_MOD_REPORTER_DEPRIO, err, "i", reporter)) return err->code;
     char subj[48];
     snprintf(subj, sizeof subj, "reporter:%lld", (long long)reporter);
-    return mod_journal(c, "reporter_deprioritised", -1, subj, false, NULL, 0, 0,
-                       JSON_PACK("{s:I, s:I, s:I, s:I, s:I, s:s}", "notices", (json_int_t)notices, "founded",
-                                 (json_int_t)fo, "unfounded", (json_int_t)un, "unfounded_min",
-                                 (json_int_t)c->cfg->mod_unfounded_min, "unfounded_ppm",
-                                 (json_int_t)c->cfg->mod_unfounded_ppm, "basis", "DSA Art. 23(2)"),
-                       err);
+    return svc_journal(
+        c,
+        &(svc_event){.family = MOD_FAMILY,
+                     .event = "reporter_deprioritised",
+                     .subject = subj,
+                     .payload = JSON_PACK("{s:I, s:I, s:I, s:I, s:I, s:s}", "notices", (json_int_t)notices, "founded",
+                                          (json_int_t)fo, "unfounded", (json_int_t)un, "unfounded_min",
+                                          (json_int_t)c->cfg->mod_unfounded_min, "unfounded_ppm",
+                                          (json_int_t)c->cfg->mod_unfounded_ppm, "basis", "DSA Art. 23(2)")},
+        err);
 }
 
 int mod_decision_make(mod_ctx *c, int64_t content, int64_t item, int64_t received_ms, const mod_decision_in *d,
@@ -179,13 +177,13 @@ json_t *mod_decision_json(mod_ctx *c, int64_t id, vis_err *err)
 int mod_decision_get(mod_ctx *c, int64_t id, bool statement_only, json_t **out, vis_err *err)
 {
     int64_t client = -1;
-    store_stmt *q = store_query(c->db, SQL_MOD_DECISION_GET, err, "i", id);
-    if (!q) return err->code;
-    int r = store_row(q, err);
-    if (r == 1) client = store_col_i64(q, 1);
-    store_done(q);
-    if (r < 0) return err->code;
-    if (r == 0 || (!mod_is_admin(c) && client != c->who->id))
+    store_stmt *q;
+    if (store_one(c->db, SQL_MOD_DECISION_GET, &q, err, "i", id)) return err->code;
+    if (q) {
+        client = store_col_i64(q, 1);
+        store_done(q);
+    }
+    if (!q || (!mod_is_admin(c) && client != c->who->id))
         return vis_errf(err, VIS_ENOTFOUND, "decision_not_found", NULL, "no decision %lld", (long long)id);
     json_t *o = mod_decision_json(c, id, err);
     if (!o) return err->code;
@@ -216,10 +214,14 @@ int mod_auto_decide(mod_ctx *c, const mod_content *ct, const mod_hint *h, int64_
     if (mod_decision_make(c, ct->id, -1, c->now_ms, &d, "decision", NULL, dec, err)) return err->code;
     char subj[48];
     snprintf(subj, sizeof subj, "content:%lld", (long long)ct->id);
-    if (mod_journal(c, "auto_decided", -1, subj, true, NULL, 0, 0,
-                    JSON_PACK("{s:I, s:s, s:s, s:f, s:f, s:s}", "decision", (json_int_t)*dec, "label", h->label,
-                              "action", h->action, "score", h->score, "threshold", h->threshold, "model_version",
-                              h->version),
+    if (svc_journal(c,
+                    &(svc_event){.family = MOD_FAMILY,
+                                 .event = "auto_decided",
+                                 .subject = subj,
+                                 .automated = true,
+                                 .payload = JSON_PACK("{s:I, s:s, s:s, s:f, s:f, s:s}", "decision", (json_int_t)*dec,
+                                                      "label", h->label, "action", h->action, "score", h->score,
+                                                      "threshold", h->threshold, "model_version", h->version)},
                     err))
         return err->code;
     /* a deterministic share of automatic decisions goes to a human audit */
@@ -231,10 +233,15 @@ int mod_auto_decide(mod_ctx *c, const mod_content *ct, const mod_hint *h, int64_
                                         .hint = h},
                       &item, err))
         return err->code;
-    return mod_journal(c, "audit_sampled", -1, subj, true, NULL, 0, 0,
-                       JSON_PACK("{s:I, s:I, s:I}", "decision", (json_int_t)*dec, "item", (json_int_t)item, "audit_ppm",
-                                 (json_int_t)c->cfg->mod_audit_ppm),
-                       err);
+    return svc_journal(
+        c,
+        &(svc_event){.family = MOD_FAMILY,
+                     .event = "audit_sampled",
+                     .subject = subj,
+                     .automated = true,
+                     .payload = JSON_PACK("{s:I, s:I, s:I}", "decision", (json_int_t)*dec, "item", (json_int_t)item,
+                                          "audit_ppm", (json_int_t)c->cfg->mod_audit_ppm)},
+        err);
 }
 
 /* ---- moderators ---- */

@@ -8,6 +8,7 @@
 #include "moderation/mod.h"
 
 #define MOD_DAY_MS 86400000LL
+#define MOD_FAMILY "moderation" /* in the journal: svc_journal(c, &(svc_event){.family = MOD_FAMILY, ...}) */
 #define MOD_NCATS 14
 #define MOD_LABEL_KEEP "keep"
 /* room for any category name: the longest,
@@ -104,9 +105,6 @@ typedef struct mod_moderator {
 /* The moderator's row (created on first use). */
 int mod_moderator_get(mod_ctx *c, int64_t worker, mod_moderator *m, vis_err *err);
 
-/* Journal an event (family "moderation"); payload stolen, may be NULL. */
-int mod_journal(mod_ctx *c, const char *event, int64_t worker, const char *subject, bool automated,
-                const char *span_kind, int64_t span_a, int64_t span_b, json_t *payload, vis_err *err);
 /* Queue a callback to the client platform (body stolen; mod_callbacks.c). */
 int mod_callback_queue(mod_ctx *c, int64_t client, const char *event, json_t *body, vis_err *err);
 /* Which queue takes an item (rules, else "general"); flags from queue and category. */

@@ -74,7 +74,7 @@ int mod_item_open(mod_ctx *c, const mod_item_in *in, int64_t *id_out, vis_err *e
     if (hint)
         json_object_set_new(p, "classifier", JSON_PACK("{s:s, s:f, s:s}", "label", h->label, "score", h->score,
                                                        "model_version", h->version));
-    return mod_journal(c, "queued", -1, subj, false, NULL, 0, 0, p, err);
+    return svc_journal(c, &(svc_event){.family = MOD_FAMILY, .event = "queued", .subject = subj, .payload = p}, err);
 }
 
 /* A media reference is an http(s) URL or an opaque reference without a
@@ -107,7 +107,7 @@ static const jv_field content_fields[] = {
 
 static json_t *content_json(mod_ctx *c, const mod_content *ct, vis_err *err);
 
-int mod_content_submit(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
+int mod_content_submit(mod_ctx *c, mod_svc *clf, json_t *b, json_t **out, vis_err *err)
 {
     if (jv_check(b, content_fields, err)) return err->code;
     const char *ref = jv_str(b, "client_ref", ""), *text = jv_str(b, "text", "");
@@ -149,11 +149,16 @@ int mod_content_submit(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     if (mod_content_load(c, id, false, &ct, err)) return err->code;
     char subj[48];
     snprintf(subj, sizeof subj, "content:%lld", (long long)id);
-    int rc = mod_journal(c, "content_received", -1, subj, false, NULL, 0, 0,
-                         JSON_PACK("{s:s, s:s, s:s}", "client_ref", ref, "media_kind", kind, "language", lang), err);
+    int rc = svc_journal(c,
+                         &(svc_event){.family = MOD_FAMILY,
+                                      .event = "content_received",
+                                      .subject = subj,
+                                      .payload = JSON_PACK("{s:s, s:s, s:s}", "client_ref", ref, "media_kind", kind,
+                                                           "language", lang)},
+                         err);
     if (!rc && jv_bool(b, "review", true)) {
         mod_hint h;
-        mod_clf_hint(c->svc, text, &h);
+        mod_clf_hint(clf, text, &h);
         int64_t dec, item;
         if (h.automatic) {
             rc = mod_auto_decide(c, &ct, &h, &dec, err);
@@ -267,6 +272,75 @@ static json_t *notice_json(mod_ctx *c, int64_t id, vis_err *err)
     return o;
 }
 
+/* The notifier's record, identified by contact on this platform: created
+ * on first use, counted; *deprio when its notices are deprioritised (never
+ * a trusted flagger's). No contact: no record (*reporter = -1). */
+static int notifier_record(mod_ctx *c, int64_t client, const char *contact, bool trusted, int64_t *reporter,
+                           int64_t *deprio, vis_err *err)
+{
+    *reporter = -1;
+    *deprio = 0;
+    if (!*contact) return 0;
+    char key[256];
+    size_t k = 0;
+    for (; contact[k] && k < sizeof key - 1; k++) key[k] = (char)tolower((unsigned char)contact[k]);
+    key[k] = '\0';
+    store_stmt *q;
+    if (store_exec(c->db, SQL_MOD_REPORTER_ENSURE, err, "it", client, key) ||
+        store_one(c->db, SQL_MOD_REPORTER_GET, &q, err, "it", client, key))
+        return err->code;
+    if (!q) return vis_errf(err, VIS_ESTORE, NULL, NULL, "the notifier's record is missing");
+    *reporter = store_col_i64(q, 0);
+    *deprio = store_col_i64(q, 1) && !trusted;
+    store_done(q);
+    return store_exec(c->db, SQL_MOD_REPORTER_NOTICE, err, "i", *reporter);
+}
+
+/* A notice on content with an open review gathers on that item: counted
+ * (unless deprioritised), its category raising the item's severity, and the
+ * item re-routed if it is still waiting. */
+static int notice_gather(mod_ctx *c, const mod_content *ct, int64_t item, const char *cat, bool trusted,
+                         int64_t deprio, vis_err *err)
+{
+    mod_item it;
+    if (mod_item_load(c, item, &it, err)) return err->code;
+    int64_t sev = it.severity, q = it.queue_id, g = it.graphic, cs = it.child_safety;
+    const char *icat = it.category;
+    if (mod_category_severity(cat) > sev || !*it.category) {
+        icat = cat;
+        if (mod_category_severity(cat) > sev) sev = mod_category_severity(cat);
+        if (it.state == MOD_OPEN) {
+            if (mod_route(c, ct->client_id, icat, it.language, sev, &q, &g, &cs, err)) return err->code;
+        } else {
+            g = g || mod_category_graphic(icat);
+            cs = cs || mod_category_child_safety(icat);
+        }
+    }
+    return store_exec(c->db, SQL_MOD_ITEM_RENOTICE, err, "iiiiitiii", item, it.notices + !deprio,
+                      it.trusted + (trusted ? 1 : 0), (int64_t)(it.deprioritised && deprio), sev, icat, q, g, cs);
+}
+
+/* A notice on content without an open review: answered at once when the
+ * content is already restricted (*dec, *outcome), else a new review item. */
+static int notice_open(mod_ctx *c, const mod_content *ct, const char *cat, bool trusted, int64_t deprio,
+                       int64_t *item, int64_t *dec, const char **outcome, vis_err *err)
+{
+    store_stmt *q;
+    if (store_one(c->db, SQL_MOD_DECISION_LATEST, &q, err, "i", ct->id)) return err->code;
+    if (q) {
+        if (mod_action_restricts(store_col_text(q, 1))) {
+            *dec = store_col_i64(q, 0);
+            *outcome = "already_actioned";
+        }
+        store_done(q);
+    }
+    if (*outcome) return 0;
+    /* a deprioritised notifier's notice does not count towards priority */
+    mod_item_in in = {.content = ct, .kind = "review", .category = cat, .notices = !deprio, .trusted = trusted,
+                      .deprioritised = deprio};
+    return mod_item_open(c, &in, item, err);
+}
+
 int mod_notice_submit(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
 {
     if (jv_check(b, notice_fields, err)) return err->code;
@@ -288,67 +362,15 @@ int mod_notice_submit(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     if (mod_content_load(c, cid, true, &ct, err)) return err->code;
     bool trusted = jv_bool(b, "trusted_flagger", false);
     const char *contact = jv_str(b, "reporter_contact", "");
-    /* the notifier's record: identified by contact on this platform */
-    int64_t reporter = -1, deprio = 0;
-    int rc = 0;
-    if (*contact) {
-        char key[256];
-        size_t k = 0;
-        for (; contact[k] && k < sizeof key - 1; k++) key[k] = (char)tolower((unsigned char)contact[k]);
-        key[k] = '\0';
-        store_stmt *q;
-        if ((rc = store_exec(c->db, SQL_MOD_REPORTER_ENSURE, err, "it", ct.client_id, key)) ||
-            (rc = store_one(c->db, SQL_MOD_REPORTER_GET, &q, err, "it", ct.client_id, key)))
-            goto done;
-        if (!q) {
-            rc = vis_errf(err, VIS_ESTORE, NULL, NULL, "the notifier's record is missing");
-            goto done;
-        }
-        reporter = store_col_i64(q, 0);
-        deprio = store_col_i64(q, 1) && !trusted; /* trusted flaggers are never deprioritised */
-        store_done(q);
-        if ((rc = store_exec(c->db, SQL_MOD_REPORTER_NOTICE, err, "i", reporter))) goto done;
-    }
-    int64_t item = -1, dec = -1;
+    int64_t reporter, deprio, item = -1, dec = -1;
     const char *outcome = NULL;
-    int r = store_get_i64(c->db, SQL_MOD_ITEM_OPEN_OF_CONTENT, &item, err, "i", cid);
-    if (r < 0) {
-        rc = err->code;
-        goto done;
-    }
-    if (r == 1) {
-        /* gather on the open review; re-route it if it is still waiting */
-        mod_item it;
-        if ((rc = mod_item_load(c, item, &it, err))) goto done;
-        int64_t sev = it.severity, q = it.queue_id, g = it.graphic, cs = it.child_safety;
-        const char *icat = it.category;
-        if (mod_category_severity(cat) > sev || !*it.category) {
-            icat = cat;
-            if (mod_category_severity(cat) > sev) sev = mod_category_severity(cat);
-            if (it.state == MOD_OPEN &&
-                (rc = mod_route(c, ct.client_id, icat, it.language, sev, &q, &g, &cs, err)))
-                goto done;
-            if (it.state != MOD_OPEN) {
-                g = g || mod_category_graphic(icat);
-                cs = cs || mod_category_child_safety(icat);
-            }
-        }
-        if ((rc = store_exec(c->db, SQL_MOD_ITEM_RENOTICE, err, "iiiiitiii", item, it.notices + !deprio,
-                             it.trusted + (trusted ? 1 : 0), (int64_t)(it.deprioritised && deprio), sev, icat, q, g, cs)))
-            goto done;
-    } else {
-        store_stmt *q;
-        if ((rc = store_one(c->db, SQL_MOD_DECISION_LATEST, &q, err, "i", cid))) goto done;
-        if (q && mod_action_restricts(store_col_text(q, 1))) {
-            dec = store_col_i64(q, 0);
-            outcome = "already_actioned";
-        }
-        if (q) store_done(q);
-        /* a deprioritised notifier's notice does not count towards priority */
-        mod_item_in in = {.content = &ct, .kind = "review", .category = cat, .notices = !deprio,
-                          .trusted = trusted, .deprioritised = deprio};
-        if (!outcome && (rc = mod_item_open(c, &in, &item, err))) goto done;
-    }
+    int rc = notifier_record(c, ct.client_id, contact, trusted, &reporter, &deprio, err);
+    int r = rc ? 0 : store_get_i64(c->db, SQL_MOD_ITEM_OPEN_OF_CONTENT, &item, err, "i", cid);
+    if (!rc && r < 0) rc = err->code;
+    if (!rc)
+        rc = r == 1 ? notice_gather(c, &ct, item, cat, trusted, deprio, err)
+                    : notice_open(c, &ct, cat, trusted, deprio, &item, &dec, &outcome, err);
+    if (rc) goto done;
     if ((rc = store_exec(c->db, SQL_MOD_NOTICE_INSERT, err, "iittiIttiIItii", ct.client_id, cid, cat,
                          jv_str(b, "explanation", ""), (int64_t)trusted, reporter, jv_str(b, "reporter_name", ""),
                          contact, deprio, item, dec, outcome, c->now_ms, (int64_t)jv_bool(b, "good_faith", false))))
@@ -356,10 +378,13 @@ int mod_notice_submit(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     int64_t nid = store_last_id(c->db);
     char subj[48];
     snprintf(subj, sizeof subj, "notice:%lld", (long long)nid);
-    if ((rc = mod_journal(c, "notice_received", -1, subj, false, NULL, 0, 0,
-                          JSON_PACK("{s:I, s:s, s:b, s:b, s:I}", "content", (json_int_t)cid, "category", cat,
-                                    "trusted_flagger", trusted, "deprioritised", (int)deprio, "item",
-                                    (json_int_t)item),
+    if ((rc = svc_journal(c,
+                          &(svc_event){.family = MOD_FAMILY,
+                                       .event = "notice_received",
+                                       .subject = subj,
+                                       .payload = JSON_PACK("{s:I, s:s, s:b, s:b, s:I}", "content", (json_int_t)cid,
+                                                            "category", cat, "trusted_flagger", trusted,
+                                                            "deprioritised", (int)deprio, "item", (json_int_t)item)},
                           err)))
         goto done;
     *out = notice_json(c, nid, err);
@@ -424,9 +449,12 @@ int mod_appeal_submit(mod_ctx *c, int64_t decision, json_t *b, json_t **out, vis
     if (rc || store_exec(c->db, SQL_MOD_APPEAL_SET_ITEM, err, "ii", appeal, item)) return err->code;
     char subj[48];
     snprintf(subj, sizeof subj, "appeal:%lld", (long long)appeal);
-    if (mod_journal(c, "appeal_received", -1, subj, false, NULL, 0, 0,
-                    JSON_PACK("{s:I, s:I, s:I}", "decision", (json_int_t)decision, "item", (json_int_t)item,
-                              "excluded_moderator", (json_int_t)moderator),
+    if (svc_journal(c,
+                    &(svc_event){.family = MOD_FAMILY,
+                                 .event = "appeal_received",
+                                 .subject = subj,
+                                 .payload = JSON_PACK("{s:I, s:I, s:I}", "decision", (json_int_t)decision, "item",
+                                                      (json_int_t)item, "excluded_moderator", (json_int_t)moderator)},
                     err))
         return err->code;
     *out = JSON_PACK("{s:I, s:I, s:I, s:s, s:I}", "id", (json_int_t)appeal, "decision_id", (json_int_t)decision,

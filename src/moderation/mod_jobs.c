@@ -14,7 +14,7 @@ int mod_housekeep(mod_svc **slot, const vis_config *cfg, store *db, int64_t now_
                   mod_tick_stats *st, vis_err *err)
 {
     memset(st, 0, sizeof *st);
-    mod_ctx c = {.db = db, .cfg = cfg, .now_ms = now_ms, .who = NULL, .svc = NULL};
+    mod_ctx c = {.db = db, .cfg = cfg, .now_ms = now_ms, .who = NULL};
     if (store_begin(db, err)) return err->code;
     int n = mod_sweep(&c, err);
     if (n < 0) {
@@ -59,10 +59,10 @@ static int audit_figures(mod_ctx *c, int64_t from, int64_t to, int64_t client, j
     return 0;
 }
 
-int mod_classifier_info(mod_ctx *c, json_t **out, vis_err *err)
+int mod_classifier_info(mod_ctx *c, mod_svc *clf, json_t **out, vis_err *err)
 {
     json_t *o = json_object();
-    if (mod_clf_info(c->svc, o, err) || audit_figures(c, 0, INT64_MAX, -1, o, err)) {
+    if (mod_clf_info(clf, o, err) || audit_figures(c, 0, INT64_MAX, -1, o, err)) {
         json_decref(o);
         return err->code;
     }
@@ -70,13 +70,17 @@ int mod_classifier_info(mod_ctx *c, json_t **out, vis_err *err)
     return 0;
 }
 
-int mod_model_upload(mod_ctx *c, const void *data, size_t len, json_t **out, vis_err *err)
+int mod_model_upload(mod_ctx *c, mod_svc *clf, const void *data, size_t len, json_t **out, vis_err *err)
 {
-    if (mod_clf_replace(c->svc, c->db, data, len, c->now_ms, out, err)) return err->code;
-    return mod_journal(c, "model_replaced", -1, "classifier", false, NULL, 0, 0,
-                       JSON_PACK("{s:O, s:I}", "model_version", json_object_get(*out, "model_version"), "bytes",
-                                 (json_int_t)len),
-                       err);
+    if (mod_clf_replace(clf, c->db, data, len, c->now_ms, out, err)) return err->code;
+    return svc_journal(
+        c,
+        &(svc_event){.family = MOD_FAMILY,
+                     .event = "model_replaced",
+                     .subject = "classifier",
+                     .payload = JSON_PACK("{s:O, s:I}", "model_version", json_object_get(*out, "model_version"),
+                                          "bytes", (json_int_t)len)},
+        err);
 }
 
 /* ---- transparency (DSA Art. 15) ---- */
@@ -137,13 +141,12 @@ int mod_transparency(mod_ctx *c, int64_t from, int64_t to, int64_t client, json_
     if (audit_figures(c, from, to, client, clf, err)) goto fail;
     int64_t ain = 0, adec = 0, arev = 0;
     if (store_get_i64(c->db, SQL_MOD_T_APPEALS_IN, &ain, err, "iii", from, to, client) < 0) goto fail;
-    if (!(q = store_query(c->db, SQL_MOD_T_APPEALS_OUT, err, "iii", from, to, client))) goto fail;
-    if ((r = store_row(q, err)) == 1) {
+    if (store_one(c->db, SQL_MOD_T_APPEALS_OUT, &q, err, "iii", from, to, client)) goto fail;
+    if (q) {
         adec = store_col_i64(q, 0);
         arev = store_col_i64(q, 1);
+        store_done(q);
     }
-    store_done(q);
-    if (r < 0) goto fail;
     json_t *apl = JSON_PACK("{s:I, s:I, s:I, s:I}", "received", (json_int_t)ain, "decided", (json_int_t)adec,
                             "reversed", (json_int_t)arev, "upheld", (json_int_t)(adec - arev));
     json_object_set_new(o, "appeals", apl);
@@ -167,7 +170,7 @@ int mod_transparency(mod_ctx *c, int64_t from, int64_t to, int64_t client, json_
     return 0;
 fail:
     json_decref(o);
-    return err->code ? err->code : VIS_ESTORE;
+    return err->code;
 }
 
 /* ---- demo ---- */
@@ -206,7 +209,7 @@ int mod_demo_seed(store *db, const vis_config *cfg, const char *client_email, co
     if (r == 0) return 0;
     account who = {.id = client};
     snprintf(who.role, sizeof who.role, "client");
-    mod_ctx c = {.db = db, .cfg = cfg, .now_ms = now_ms, .who = &who, .svc = NULL};
+    mod_ctx c = {.db = db, .cfg = cfg, .now_ms = now_ms, .who = &who};
     if (mod_clauses_seed(&c, err)) return err->code;
     for (size_t i = 0; i < sizeof demo_posts / sizeof demo_posts[0]; i++) {
         json_t *b = JSON_PACK("{s:s, s:s, s:s, s:s}", "client_ref", demo_posts[i].ref, "text", demo_posts[i].text,
@@ -216,7 +219,7 @@ int mod_demo_seed(store *db, const vis_config *cfg, const char *client_email, co
             json_object_set_new(b, "media_kind", json_string(demo_posts[i].kind));
         }
         json_t *out = NULL;
-        int rc = mod_content_submit(&c, b, &out, err);
+        int rc = mod_content_submit(&c, NULL, b, &out, err);
         json_decref(b);
         int64_t id = rc ? 0 : json_integer_value(json_object_get(out, "id"));
         json_decref(out);

@@ -170,6 +170,103 @@ static int views(mod_ctx *c, const int64_t *ids, int n, json_t **out, vis_err *e
     return 0;
 }
 
+/* The rules that refuse any claim: onboarding first, languages declared,
+ * the number of leases held, the mandatory break. */
+static int claim_allowed(mod_ctx *c, const mod_moderator *m, int nlive, int64_t count, vis_err *err)
+{
+    if (m->onboarded_ms <= 0)
+        return vis_errf(err, VIS_ECONFLICT, "onboarding_required", NULL,
+                        "complete your onboarding first (POST /v1/moderation/onboarding): a short wellbeing briefing, "
+                        "your languages, the categories you opt out of, the exposure budget and breaks");
+    int64_t nlang = 0;
+    if (store_get_i64(c->db, SQL_MOD_LANG_COUNT, &nlang, err, "i", c->who->id) < 0) return err->code;
+    if (nlang == 0)
+        return vis_errf(err, VIS_ECONFLICT, "languages_required", "languages",
+                        "declare the languages you review in (POST /v1/moderation/me) before claiming: you are never "
+                        "given content you cannot read");
+    if (nlive + count > c->cfg->mod_max_leases)
+        return vis_errf(err, VIS_ECONFLICT, "too_many_leases", "count", "you hold %d items; at most %lld at once",
+                        nlive, (long long)c->cfg->mod_max_leases);
+    int64_t cont, until;
+    streak_state(c, m, nlive > 0, &cont, &until);
+    if (until > 0) {
+        char at[32];
+        clock_iso(until, at);
+        return vis_errf(err, VIS_EFORBIDDEN, "break_required", NULL,
+                        "mandatory break: you have reviewed for %lld min without a break; claims resume at %s "
+                        "(in %lld min)",
+                        (long long)(cont / 60000), at, (long long)((until - c->now_ms + 59999) / 60000));
+    }
+    return 0;
+}
+
+/* The rules of a queue asked for by name or id: senior, child-safety role,
+ * no graphic queue for a new moderator's first items or once the day's
+ * exposure budget is spent. */
+static int queue_allowed(mod_ctx *c, const mod_moderator *m, int64_t queue, bool budget_ok, int64_t spent,
+                         vis_err *err)
+{
+    int64_t g, cs, sen;
+    if (mod_queue_flags(c, queue, &g, &cs, &sen, err)) return err->code;
+    if (sen && !m->senior)
+        return vis_errf(err, VIS_EFORBIDDEN, "senior_only", "queue", "queue %lld is for senior moderators",
+                        (long long)queue);
+    if (cs && !m->child_safety)
+        return vis_errf(err, VIS_EFORBIDDEN, "child_safety_role_required", "queue",
+                        "queue %lld is for moderators given the child-safety role by an admin", (long long)queue);
+    if (g && m->gentle_left > 0)
+        return vis_errf(err, VIS_EFORBIDDEN, "graphic_not_yet", "queue",
+                        "a new moderator's first %lld items are never graphic: %lld more before graphic queues "
+                        "open to you; other queues are open",
+                        (long long)c->cfg->mod_onboarding_items, (long long)m->gentle_left);
+    if (g && !budget_ok)
+        return vis_errf(err, VIS_EFORBIDDEN, "exposure_budget_spent", "queue",
+                        "your daily exposure budget for graphic queues is spent (%lld of %lld min today); "
+                        "other queues remain open to you",
+                        (long long)(spent / 60000), (long long)(c->cfg->mod_exposure_budget_ms / 60000));
+    return 0;
+}
+
+/* Lease one candidate item (id, client): reserve a full lease's cost in an
+ * escrow, lease, journal. *leased = false when the client cannot pay now
+ * (its items wait). */
+static int lease_item(mod_ctx *c, int64_t item, int64_t client, bool *leased, vis_err *err)
+{
+    int64_t pay, fee, funds, bal, escrow, w = c->who->id;
+    char ref[48], subj[48];
+    *leased = false;
+    mod_cost(c, c->cfg->mod_lease_ms, &pay, &fee);
+    snprintf(ref, sizeof ref, "modlease:%lld", (long long)item);
+    snprintf(subj, sizeof subj, "item:%lld", (long long)item);
+    if (ledger_account(c->db, "client_funds", client, "", c->cfg->currency, &funds, err) ||
+        ledger_balance(c->db, funds, &bal, err))
+        return err->code;
+    if (bal < pay + fee) return 0;
+    if (ledger_account(c->db, "escrow", client, ref, c->cfg->currency, &escrow, err)) return err->code;
+    ledger_leg legs[2] = {{funds, -(pay + fee)}, {escrow, pay + fee}};
+    ledger_tx_in tx = {.kind = "escrow", .memo = "review lease reserved", .family = "moderation", .subject = subj,
+                       .actor_id = w, .now_ms = c->now_ms};
+    if (ledger_post(c->db, &tx, legs, 2, NULL, NULL, err) ||
+        store_exec(c->db, SQL_MOD_ITEM_LEASE, err, "iiiii", item, w, c->now_ms, c->now_ms + c->cfg->mod_lease_ms,
+                   escrow))
+        return err->code;
+    if (store_changes(c->db) != 1)
+        return vis_errf(err, VIS_ECONFLICT, "claim_conflict", NULL, "item %lld was taken", (long long)item);
+    if (svc_journal(c,
+                    &(svc_event){.family = MOD_FAMILY,
+                                 .event = "claimed",
+                                 .worker = w,
+                                 .subject = subj,
+                                 .payload = JSON_PACK("{s:I, s:I, s:I}", "item", (json_int_t)item, "lease_until_ms",
+                                                      (json_int_t)(c->now_ms + c->cfg->mod_lease_ms), "escrow_micros",
+                                                      (json_int_t)(pay + fee))},
+                    err) ||
+        store_exec(c->db, SQL_MOD_MOD_GENTLE_DEC, err, "i", w))
+        return err->code;
+    *leased = true;
+    return 0;
+}
+
 int mod_claim(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
 {
     if (b && jv_check(b, claim_fields, err)) return err->code;
@@ -179,60 +276,20 @@ int mod_claim(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     int64_t w = c->who->id;
     mod_moderator m;
     if (mod_moderator_get(c, w, &m, err)) return err->code;
-    if (m.onboarded_ms <= 0)
-        return vis_errf(err, VIS_ECONFLICT, "onboarding_required", NULL,
-                        "complete your onboarding first (POST /v1/moderation/onboarding): a short wellbeing briefing, "
-                        "your languages, the categories you opt out of, the exposure budget and breaks");
-    int64_t nlang = 0;
-    if (store_get_i64(c->db, SQL_MOD_LANG_COUNT, &nlang, err, "i", w) < 0) return err->code;
-    if (nlang == 0)
-        return vis_errf(err, VIS_ECONFLICT, "languages_required", "languages",
-                        "declare the languages you review in (POST /v1/moderation/me) before claiming: you are never "
-                        "given content you cannot read");
     int64_t live[100];
     int nlive = 0;
     if (live_leases(c, w, live, 100, &nlive, err)) return err->code;
     int64_t count = b ? jv_int(b, "count", 0) : 0;
-    if (count == 0 && nlive > 0) return views(c, live, nlive, out, err); /* a repeated claim returns the lease */
+    if (m.onboarded_ms > 0 && count == 0 && nlive > 0)
+        return views(c, live, nlive, out, err); /* a repeated claim returns the lease */
     if (count == 0) count = 1;
-    if (nlive + count > c->cfg->mod_max_leases)
-        return vis_errf(err, VIS_ECONFLICT, "too_many_leases", "count", "you hold %d items; at most %lld at once",
-                        nlive, (long long)c->cfg->mod_max_leases);
-    int64_t cont, until;
-    streak_state(c, &m, nlive > 0, &cont, &until);
-    if (until > 0) {
-        char at[32];
-        clock_iso(until, at);
-        return vis_errf(err, VIS_EFORBIDDEN, "break_required", NULL,
-                        "mandatory break: you have reviewed for %lld min without a break; claims resume at %s "
-                        "(in %lld min)",
-                        (long long)(cont / 60000), at, (long long)((until - c->now_ms + 59999) / 60000));
-    }
+    if (claim_allowed(c, &m, nlive, count, err)) return err->code;
     int64_t spent = graphic_today(c, w, err);
     if (spent < 0) return err->code;
     bool budget_ok = spent < c->cfg->mod_exposure_budget_ms;
     /* never graphic content first: a new moderator's first items are not */
     bool graphic_ok = budget_ok && m.gentle_left <= 0;
-    if (queue > 0) {
-        int64_t g, cs, sen;
-        if (mod_queue_flags(c, queue, &g, &cs, &sen, err)) return err->code;
-        if (sen && !m.senior)
-            return vis_errf(err, VIS_EFORBIDDEN, "senior_only", "queue", "queue %lld is for senior moderators",
-                            (long long)queue);
-        if (cs && !m.child_safety)
-            return vis_errf(err, VIS_EFORBIDDEN, "child_safety_role_required", "queue",
-                            "queue %lld is for moderators given the child-safety role by an admin", (long long)queue);
-        if (g && m.gentle_left > 0)
-            return vis_errf(err, VIS_EFORBIDDEN, "graphic_not_yet", "queue",
-                            "a new moderator's first %lld items are never graphic: %lld more before graphic queues "
-                            "open to you; other queues are open",
-                            (long long)c->cfg->mod_onboarding_items, (long long)m.gentle_left);
-        if (g && !budget_ok)
-            return vis_errf(err, VIS_EFORBIDDEN, "exposure_budget_spent", "queue",
-                            "your daily exposure budget for graphic queues is spent (%lld of %lld min today); "
-                            "other queues remain open to you",
-                            (long long)(spent / 60000), (long long)(c->cfg->mod_exposure_budget_ms / 60000));
-    }
+    if (queue > 0 && queue_allowed(c, &m, queue, budget_ok, spent, err)) return err->code;
     store_stmt *q = store_query(c->db, SQL_MOD_ITEM_CANDIDATES, err, "iiiiii", c->now_ms, w, queue, m.senior,
                                 m.child_safety, (int64_t)graphic_ok);
     if (!q) return err->code;
@@ -245,36 +302,12 @@ int mod_claim(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     }
     store_done(q);
     if (r < 0) return err->code;
-    int64_t pay, fee, got[100];
+    int64_t got[100];
     int ngot = 0;
-    mod_cost(c, c->cfg->mod_lease_ms, &pay, &fee);
     for (int i = 0; i < nc && ngot < count; i++) {
-        int64_t funds, bal, escrow;
-        char ref[48], subj[48];
-        snprintf(ref, sizeof ref, "modlease:%lld", (long long)cand[i][0]);
-        snprintf(subj, sizeof subj, "item:%lld", (long long)cand[i][0]);
-        if (ledger_account(c->db, "client_funds", cand[i][1], "", c->cfg->currency, &funds, err) ||
-            ledger_balance(c->db, funds, &bal, err))
-            return err->code;
-        if (bal < pay + fee) continue; /* the client cannot pay for a review now: its items wait */
-        if (ledger_account(c->db, "escrow", cand[i][1], ref, c->cfg->currency, &escrow, err)) return err->code;
-        ledger_leg legs[2] = {{funds, -(pay + fee)}, {escrow, pay + fee}};
-        ledger_tx_in tx = {.kind = "escrow", .memo = "review lease reserved", .family = "moderation", .subject = subj,
-                           .actor_id = w, .now_ms = c->now_ms};
-        if (ledger_post(c->db, &tx, legs, 2, NULL, NULL, err) ||
-            store_exec(c->db, SQL_MOD_ITEM_LEASE, err, "iiiii", cand[i][0], w, c->now_ms,
-                       c->now_ms + c->cfg->mod_lease_ms, escrow))
-            return err->code;
-        if (store_changes(c->db) != 1)
-            return vis_errf(err, VIS_ECONFLICT, "claim_conflict", NULL, "item %lld was taken", (long long)cand[i][0]);
-        if (mod_journal(c, "claimed", w, subj, false, NULL, 0, 0,
-                        JSON_PACK("{s:I, s:I, s:I}", "item", (json_int_t)cand[i][0], "lease_until_ms",
-                                  (json_int_t)(c->now_ms + c->cfg->mod_lease_ms), "escrow_micros",
-                                  (json_int_t)(pay + fee)),
-                        err))
-            return err->code;
-        if (store_exec(c->db, SQL_MOD_MOD_GENTLE_DEC, err, "i", w)) return err->code;
-        got[ngot++] = cand[i][0];
+        bool leased;
+        if (lease_item(c, cand[i][0], cand[i][1], &leased, err)) return err->code;
+        if (leased) got[ngot++] = cand[i][0];
     }
     if (ngot == 0)
         return vis_errf(err, VIS_ECONFLICT, "no_item", NULL, "no item is waiting for you%s",
@@ -303,9 +336,13 @@ int mod_item_unblur(mod_ctx *c, int64_t id, json_t **out, vis_err *err)
     /* one item at a time: unblurring this one blurs the others again */
     if (store_exec(c->db, SQL_MOD_ITEM_BLUR_ALL, err, "i", c->who->id) ||
         store_exec(c->db, SQL_MOD_ITEM_UNBLUR, err, "i", id) ||
-        mod_journal(c, "unblurred", c->who->id, subj, false, NULL, 0, 0,
-                    JSON_PACK("{s:I, s:s, s:b}", "item", (json_int_t)id, "category", it.category, "graphic",
-                              (int)it.graphic),
+        svc_journal(c,
+                    &(svc_event){.family = MOD_FAMILY,
+                                 .event = "unblurred",
+                                 .worker = c->who->id,
+                                 .subject = subj,
+                                 .payload = JSON_PACK("{s:I, s:s, s:b}", "item", (json_int_t)id, "category",
+                                                      it.category, "graphic", (int)it.graphic)},
                     err))
         return err->code;
     it.unblurred = 1;
@@ -384,7 +421,7 @@ int mod_me(mod_ctx *c, json_t **out, vis_err *err)
         json_decref(opt);
         json_decref(leases);
         json_decref(cats);
-        return err->code ? err->code : VIS_ESTORE;
+        return err->code;
     }
     int64_t budget = c->cfg->mod_exposure_budget_ms;
     *out = JSON_PACK("{s:I, s:o, s:o, s:b, s:b, s:o, s:s, s:I, s:I}", "worker_id", (json_int_t)w, "languages", langs,
@@ -479,8 +516,13 @@ static int set_prefs(mod_ctx *c, json_t *langs, json_t *opt, json_t *released, v
     }
     char subj[48];
     snprintf(subj, sizeof subj, "moderator:%lld", (long long)w);
-    if (mod_journal(c, "preferences_set", w, subj, false, NULL, 0, 0,
-                    JSON_PACK("{s:O, s:O}", "languages", jl, "opt_outs", jo), err)) {
+    if (svc_journal(c,
+                    &(svc_event){.family = MOD_FAMILY,
+                                 .event = "preferences_set",
+                                 .worker = w,
+                                 .subject = subj,
+                                 .payload = JSON_PACK("{s:O, s:O}", "languages", jl, "opt_outs", jo)},
+                    err)) {
         json_decref(jl);
         json_decref(jo);
         return err->code;
@@ -540,12 +582,17 @@ int mod_onboarding(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     char subj[48];
     snprintf(subj, sizeof subj, "moderator:%lld", (long long)w);
     if (store_exec(c->db, SQL_MOD_MOD_ONBOARD, err, "iii", w, c->now_ms, c->cfg->mod_onboarding_items) ||
-        mod_journal(c, "onboarded", w, subj, false, NULL, 0, 0,
-                    JSON_PACK("{s:b, s:b, s:I, s:I, s:I, s:I}", "briefing_read", 1, "exposure_acknowledged", 1,
-                              "gentle_items", (json_int_t)c->cfg->mod_onboarding_items, "exposure_budget_ms",
-                              (json_int_t)c->cfg->mod_exposure_budget_ms, "continuous_limit_ms",
-                              (json_int_t)c->cfg->mod_continuous_limit_ms, "break_ms",
-                              (json_int_t)c->cfg->mod_break_ms),
+        svc_journal(c,
+                    &(svc_event){.family = MOD_FAMILY,
+                                 .event = "onboarded",
+                                 .worker = w,
+                                 .subject = subj,
+                                 .payload = JSON_PACK("{s:b, s:b, s:I, s:I, s:I, s:I}", "briefing_read", 1,
+                                                      "exposure_acknowledged", 1, "gentle_items",
+                                                      (json_int_t)c->cfg->mod_onboarding_items, "exposure_budget_ms",
+                                                      (json_int_t)c->cfg->mod_exposure_budget_ms, "continuous_limit_ms",
+                                                      (json_int_t)c->cfg->mod_continuous_limit_ms, "break_ms",
+                                                      (json_int_t)c->cfg->mod_break_ms)},
                     err))
         return err->code;
     return mod_me(c, out, err);
@@ -590,8 +637,13 @@ int mod_moderator_set(mod_ctx *c, int64_t worker, json_t *b, json_t **out, vis_e
     char subj[48];
     snprintf(subj, sizeof subj, "moderator:%lld", (long long)worker);
     if (store_exec(c->db, SQL_MOD_MOD_ROLES, err, "iii", worker, cs, sen) ||
-        mod_journal(c, "roles_set", worker, subj, false, NULL, 0, 0,
-                    JSON_PACK("{s:b, s:b}", "child_safety", (int)cs, "senior", (int)sen), err))
+        svc_journal(c,
+                    &(svc_event){.family = MOD_FAMILY,
+                                 .event = "roles_set",
+                                 .worker = worker,
+                                 .subject = subj,
+                                 .payload = JSON_PACK("{s:b, s:b}", "child_safety", (int)cs, "senior", (int)sen)},
+                    err))
         return err->code;
     *out = JSON_PACK("{s:I, s:b, s:b}", "worker_id", (json_int_t)worker, "child_safety", (int)cs, "senior", (int)sen);
     return 0;

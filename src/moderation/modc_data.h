@@ -40,7 +40,7 @@ typedef struct modc_dataset {
     int format;          /* MODC_FMT_* */
 } modc_dataset;
 
-/* Parse CSV bytes into d (zeroed first). 0, VIS_EINVAL, VIS_ENOMEM. */
+/* Parse CSV bytes into d (zeroed first). 0 or VIS_EINVAL (err filled). */
 int modc_data_parse(modc_dataset *d, const char *data, size_t len, vis_err *err);
 /* Read and parse a file ("-" = stdin). */
 int modc_data_load(modc_dataset *d, const char *path, vis_err *err);

@@ -1,3 +1,4 @@
+#include "base/mem.h"
 #include "moderation/modc_eval.h"
 
 #include "moderation/modc_stack.h"
@@ -11,12 +12,8 @@ int modc_metrics_init(modc_metrics *m, size_t k)
 {
     memset(m, 0, sizeof *m);
     m->k = k;
-    m->confusion = calloc(k ? k * k : 1, sizeof *m->confusion);
-    m->per_class = calloc(k ? k : 1, sizeof *m->per_class);
-    if (!m->confusion || !m->per_class) {
-        modc_metrics_free(m);
-        return VIS_ENOMEM;
-    }
+    m->confusion = mem_calloc(k ? k * k : 1, sizeof *m->confusion);
+    m->per_class = mem_calloc(k ? k : 1, sizeof *m->per_class);
     return 0;
 }
 
@@ -78,8 +75,7 @@ int modc_stratified_folds(const size_t *labels, size_t n, size_t nclasses, size_
     if (folds < 2 || folds > n)
         return vis_errf(err, VIS_EINVAL, "invalid_folds", "folds",
                         "folds must be between 2 and the number of examples (%zu)", n);
-    size_t *idx = malloc((n ? n : 1) * sizeof *idx);
-    if (!idx) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    size_t *idx = mem_alloc((n ? n : 1) * sizeof *idx);
     uint64_t rs = seed;
     size_t next = 0;
     for (size_t c = 0; c < nclasses; c++) {
@@ -136,11 +132,7 @@ static void *cv_worker(void *arg)
     modc_model *model = NULL;
     modc_stack st;
     memset(&st, 0, sizeof st);
-    size_t *train = malloc((n ? n : 1) * sizeof *train);
-    if (!train) {
-        j->rc = vis_errf(&j->err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        return NULL;
-    }
+    size_t *train = mem_alloc((n ? n : 1) * sizeof *train);
     if (o->stack) {
         modc_params bp[MODC_STACK_MAX];
         modc_fit_opts bo[MODC_STACK_MAX];
@@ -207,18 +199,14 @@ int modc_cross_validate(const modc_dataset *d, const modc_cv_opts *o, modc_metri
     if (nw > MODC_CV_THREADS_MAX) nw = MODC_CV_THREADS_MAX;
     if (nw > o->folds) nw = o->folds;
     if (nw < 1) nw = 1;
-    modc_fvec *xs = calloc(n ? n : 1, sizeof *xs);
-    size_t *fold_of = malloc((n ? n : 1) * sizeof *fold_of);
-    size_t *pred = malloc((n ? n : 1) * sizeof *pred);
-    unsigned char *aut = malloc(n ? n : 1);
+    modc_fvec *xs = mem_calloc(n ? n : 1, sizeof *xs);
+    size_t *fold_of = mem_alloc((n ? n : 1) * sizeof *fold_of);
+    size_t *pred = mem_alloc((n ? n : 1) * sizeof *pred);
+    unsigned char *aut = mem_alloc(n ? n : 1);
     cv_job jobs[MODC_CV_THREADS_MAX];
     pthread_t tid[MODC_CV_THREADS_MAX];
     modc_fvec tmp;
     modc_fvec_init(&tmp);
-    if (!xs || !fold_of || !pred || !aut) {
-        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        goto done;
-    }
     for (size_t i = 0; i < n; i++)
         if (d->label[i] >= k) {
             rc = vis_errf(err, VIS_EINVAL, "invalid_label", "label", "example %zu: bad label", i);
@@ -231,16 +219,10 @@ int modc_cross_validate(const modc_dataset *d, const modc_cv_opts *o, modc_metri
                       MODC_CLASSES_MAX);
         goto done;
     }
-    if (modc_metrics_init(out, k)) {
-        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        goto done;
-    }
+    modc_metrics_init(out, k);
     for (size_t i = 0; i < n; i++) {
-        if (modc_featurize(&o->params.feat, d->text[i], d->len[i], &tmp) ||
-            modc_fvec_take(&tmp, &xs[i])) {
-            rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-            goto done;
-        }
+        modc_featurize(&o->params.feat, d->text[i], d->len[i], &tmp);
+        modc_fvec_take(&tmp, &xs[i]);
     }
     /* folds in nw threads (each fold is deterministic for its seed, so the
      * result does not depend on the number of threads) */
@@ -272,11 +254,7 @@ int modc_cross_validate(const modc_dataset *d, const modc_cv_opts *o, modc_metri
     for (size_t i = 0; i < n; i++) modc_metrics_add(out, d->label[i], pred[i], aut[i] != 0);
     modc_metrics_finish(out);
     if (o->per_fold) {
-        for (size_t f = 0; f < o->folds; f++)
-            if (modc_metrics_init(&o->per_fold[f], k)) {
-                rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-                goto done;
-            }
+        for (size_t f = 0; f < o->folds; f++) modc_metrics_init(&o->per_fold[f], k);
         for (size_t i = 0; i < n; i++)
             modc_metrics_add(&o->per_fold[fold_of[i]], d->label[i], pred[i], aut[i] != 0);
         for (size_t f = 0; f < o->folds; f++) modc_metrics_finish(&o->per_fold[f]);
@@ -286,8 +264,7 @@ done:
         modc_metrics_free(out);
         for (size_t f = 0; o->per_fold && f < o->folds; f++) modc_metrics_free(&o->per_fold[f]);
     }
-    if (xs)
-        for (size_t i = 0; i < n; i++) modc_fvec_free(&xs[i]);
+    for (size_t i = 0; i < n; i++) modc_fvec_free(&xs[i]);
     free(xs);
     free(fold_of);
     free(pred);

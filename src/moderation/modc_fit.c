@@ -1,3 +1,4 @@
+#include "base/mem.h"
 #include "moderation/modc_fit.h"
 
 #include <math.h>
@@ -110,8 +111,7 @@ double modc_fit_offsets(const double *probs, const size_t *labels, size_t n, siz
 {
     for (size_t c = 0; c < k; c++) offsets[c] = 0;
     if (n == 0 || k < 2 || k > MODC_CLASSES_MAX) return 0;
-    double *lp = malloc(n * k * sizeof *lp);
-    if (!lp) return 0; /* offsets stay 0: plain argmax */
+    double *lp = mem_alloc(n * k * sizeof *lp);
     size_t tp[MODC_CLASSES_MAX], sup[MODC_CLASSES_MAX], pred[MODC_CLASSES_MAX];
     for (size_t i = 0; i < n * k; i++) lp[i] = log(probs[i] > 1e-300 ? probs[i] : 1e-300);
     /* the reference class (offset 0): the most frequent one */
@@ -157,12 +157,11 @@ double modc_fit_offsets(const double *probs, const size_t *labels, size_t n, siz
 /* Deal subset into inner training and validation parts, stratified by
  * class: each class's examples are shuffled and the first
  * round(val_share * count) (at least 1 when count >= 2) are held out. */
-int modc_fit_inner_split(const modc_train_data *td, const size_t *subset, size_t nsub, size_t k,
+void modc_fit_inner_split(const modc_train_data *td, const size_t *subset, size_t nsub, size_t k,
                          double share, uint64_t seed, size_t *tr, size_t *ntr, size_t *va,
                          size_t *nva)
 {
-    size_t *idx = malloc(nsub * sizeof *idx);
-    if (!idx) return VIS_ENOMEM;
+    size_t *idx = mem_alloc((nsub ? nsub : 1) * sizeof *idx);
     uint64_t rs = seed ^ 0x5bd1e9955bd1e995ULL;
     *ntr = *nva = 0;
     for (size_t c = 0; c < k; c++) {
@@ -186,7 +185,64 @@ int modc_fit_inner_split(const modc_train_data *td, const size_t *subset, size_t
         }
     }
     free(idx);
-    return 0;
+}
+
+/* Step 1 on the inner split: train on tr and watch the held-out loss on va
+ * after every pass, once per L2 of the grid (o->select_l2) or with the
+ * model's own: *best the pass count - 1 and *l2 the penalty that did best,
+ * vprobs (epochs x nva x k) the held-out probabilities of that run. */
+static int inner_select(const modc_model *m, const modc_train_data *td, const modc_fit_opts *o, uint64_t seed,
+                        const size_t *tr, size_t ntr, const size_t *va, size_t nva, double *vprobs,
+                        modc_fit_report *rep, unsigned *best, double *l2, vis_err *err)
+{
+    const modc_params *p = modc_model_params(m);
+    size_t k = modc_model_nclasses(m);
+    unsigned epochs = p->epochs;
+    size_t nvp = (size_t)epochs * nva * k;
+    const char *names[MODC_CLASSES_MAX];
+    for (size_t c = 0; c < k; c++) names[c] = modc_model_class(m, c);
+    static const double grid[] = MODC_FIT_L2_GRID;
+    size_t ng = o->select_l2 ? sizeof grid / sizeof grid[0] : 1;
+    double best_loss = INFINITY, *loss = mem_calloc(epochs, sizeof *loss);
+    double *cur = ng > 1 ? mem_alloc((nvp ? nvp : 1) * sizeof *cur) : NULL;
+    int rc = 0;
+    *best = epochs - 1;
+    *l2 = p->l2;
+    for (size_t g = 0; g < ng && !rc; g++) {
+        modc_model *inner;
+        if ((rc = modc_model_new(&inner, p, names, k, err))) break;
+        if (ng > 1) modc_model_set_l2(inner, grid[g]);
+        double *vp = ng > 1 ? cur : vprobs;
+        if (o->early_stop || ng > 1) { /* the held-out loss after every pass */
+            rc = modc_train_run(inner, td, tr, ntr, epochs, seed * 31 + 7, va, nva, o->early_stop ? 1 : 0, loss, vp,
+                                err);
+        } else { /* only the last pass's held-out predictions are needed */
+            rc = modc_train_run(inner, td, tr, ntr, epochs, seed * 31 + 7, NULL, 0, 0, NULL, NULL, err);
+            for (size_t i = 0; i < nva && !rc; i++)
+                modc_predict_vec(inner, &td->xs[va[i]], vp + ((size_t)(epochs - 1) * nva + i) * k);
+        }
+        modc_model_free(inner);
+        if (rc) break;
+        unsigned b = epochs - 1;
+        if (o->early_stop) {
+            b = 0;
+            for (unsigned e = 1; e < epochs; e++)
+                if (loss[e] < loss[b]) b = e;
+        }
+        if (g < 16) rep->l2_loss[g] = loss[b];
+        if (ng == 1 || loss[b] < best_loss) {
+            best_loss = loss[b];
+            *best = b;
+            if (ng > 1) {
+                *l2 = grid[g];
+                memcpy(vprobs, cur, nvp * sizeof *cur);
+            }
+            for (unsigned e = 0; e < p->epochs && e < 64; e++) rep->val_loss[e] = loss[e];
+        }
+    }
+    free(cur);
+    free(loss);
+    return rc;
 }
 
 int modc_fit(modc_model *m, const modc_train_data *td, const size_t *subset, size_t nsub,
@@ -221,69 +277,14 @@ int modc_fit(modc_model *m, const modc_train_data *td, const size_t *subset, siz
         return modc_train_run(m, td, subset, nsub, epochs, seed, NULL, 0, 0, NULL, NULL, err);
 
     int rc = 0;
-    modc_model *inner = NULL;
-    size_t *tr = malloc(nsub * sizeof *tr), *va = malloc(nsub * sizeof *va), ntr, nva;
-    size_t *vlab = malloc(nsub * sizeof *vlab);
-    double *vprobs = NULL, *loss = calloc(epochs, sizeof *loss);
-    if (!tr || !va || !vlab || !loss) {
-        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        goto done;
-    }
-    if (modc_fit_inner_split(td, subset, nsub, k, o->val_share, seed, tr, &ntr, va, &nva)) {
-        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        goto done;
-    }
-    vprobs = malloc((size_t)epochs * nva * k * sizeof *vprobs);
-    if (!vprobs) {
-        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        goto done;
-    }
-    const char *names[MODC_CLASSES_MAX];
-    for (size_t c = 0; c < k; c++) names[c] = modc_model_class(m, c);
-    static const double grid[] = MODC_FIT_L2_GRID;
-    size_t ng = o->select_l2 ? sizeof grid / sizeof grid[0] : 1;
-    double best_loss = INFINITY, chosen_l2 = p->l2;
-    unsigned best = epochs - 1;
-    double *cur = NULL;
-    if (ng > 1 && !(cur = malloc((size_t)epochs * nva * k * sizeof *cur))) {
-        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        goto done;
-    }
-    for (size_t g = 0; g < ng; g++) {
-        rc = modc_model_new(&inner, p, names, k, err);
-        if (rc) break;
-        if (ng > 1) modc_model_set_l2(inner, grid[g]);
-        double *vp = ng > 1 ? cur : vprobs;
-        if (o->early_stop || ng > 1) { /* the held-out loss after every pass */
-            rc = modc_train_run(inner, td, tr, ntr, epochs, seed * 31 + 7, va, nva,
-                                o->early_stop ? 1 : 0, loss, vp, err);
-        } else { /* only the last pass's held-out predictions are needed */
-            rc = modc_train_run(inner, td, tr, ntr, epochs, seed * 31 + 7, NULL, 0, 0, NULL,
-                                NULL, err);
-            for (size_t i = 0; i < nva && !rc; i++)
-                modc_predict_vec(inner, &td->xs[va[i]], vp + ((size_t)(epochs - 1) * nva + i) * k);
-        }
-        modc_model_free(inner);
-        inner = NULL;
-        if (rc) break;
-        unsigned b = epochs - 1;
-        if (o->early_stop) {
-            b = 0;
-            for (unsigned e = 1; e < epochs; e++)
-                if (loss[e] < loss[b]) b = e;
-        }
-        if (g < 16) rep->l2_loss[g] = loss[b];
-        if (ng == 1 || loss[b] < best_loss) {
-            best_loss = loss[b];
-            best = b;
-            if (ng > 1) {
-                chosen_l2 = grid[g];
-                memcpy(vprobs, cur, (size_t)epochs * nva * k * sizeof *cur);
-            }
-            for (unsigned e = 0; e < p->epochs && e < 64; e++) rep->val_loss[e] = loss[e];
-        }
-    }
-    free(cur);
+    size_t *tr = mem_alloc(nsub * sizeof *tr), *va = mem_alloc(nsub * sizeof *va), ntr, nva;
+    size_t *vlab = mem_alloc(nsub * sizeof *vlab);
+    modc_fit_inner_split(td, subset, nsub, k, o->val_share, seed, tr, &ntr, va, &nva);
+    size_t nvp = (size_t)epochs * nva * k; /* held-out probabilities of every pass */
+    double *vprobs = mem_alloc((nvp ? nvp : 1) * sizeof *vprobs);
+    unsigned best;
+    double chosen_l2;
+    rc = inner_select(m, td, o, seed, tr, ntr, va, nva, vprobs, rep, &best, &chosen_l2, err);
     if (rc) goto done;
     rep->inner = true;
     rep->epochs = epochs = best + 1;
@@ -297,18 +298,14 @@ int modc_fit(modc_model *m, const modc_train_data *td, const size_t *subset, siz
         temper(bp, nva, k, rep->temperature, bp);
     }
     if (o->offsets) rep->val_macro_f1 = modc_fit_offsets(bp, vlab, nva, k, rep->offsets);
-    modc_model_free(inner);
-    inner = NULL;
     rc = modc_train_run(m, td, subset, nsub, epochs, seed, NULL, 0, 0, NULL, NULL, err);
     if (rc) goto done;
     modc_set_offsets(m, rep->offsets);
     modc_set_temperature(m, rep->temperature);
 done:
-    modc_model_free(inner);
     free(tr);
     free(va);
     free(vlab);
     free(vprobs);
-    free(loss);
     return rc;
 }

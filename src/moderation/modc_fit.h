@@ -95,8 +95,8 @@ double modc_fit_temperature(const double *probs, const size_t *labels, size_t n,
 /* The inner split of step 1: td's examples subset[0..nsub) (NULL: all)
  * dealt, stratified by class, into tr[*ntr] and va[*nva] (each of nsub
  * entries), share of each class held out (at least 1 of a class with 2 or
- * more). Deterministic for a seed. 0 or VIS_ENOMEM. */
-int modc_fit_inner_split(const modc_train_data *td, const size_t *subset, size_t nsub, size_t k,
+ * more). Deterministic for a seed. */
+void modc_fit_inner_split(const modc_train_data *td, const size_t *subset, size_t nsub, size_t k,
                          double share, uint64_t seed, size_t *tr, size_t *ntr, size_t *va,
                          size_t *nva);
 

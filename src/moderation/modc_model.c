@@ -1,3 +1,4 @@
+#include "base/mem.h"
 #include "moderation/modc_model.h"
 
 #include "moderation/modc_model_int.h"
@@ -64,12 +65,13 @@ int modc_params_check(const modc_params *p, vis_err *err)
 /* The weight table (dim x stride floats): tens of MiB read at random, one
  * row per feature, so it is mapped on its own and asks for transparent huge
  * pages: far fewer TLB misses than 4 KiB pages (measured on the 10-fold
- * evaluation). Fresh anonymous memory is zero. NULL when out of memory. */
+ * evaluation). Fresh anonymous memory is zero. Out of memory aborts
+ * (base/mem.h). */
 static float *table_new(size_t nfloats)
 {
     size_t bytes = nfloats * sizeof(float);
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return NULL;
+    if (p == MAP_FAILED) mem_oom(bytes);
 #ifdef MADV_HUGEPAGE
     madvise(p, bytes, MADV_HUGEPAGE); /* advice only: without it, 4 KiB pages */
 #endif
@@ -97,13 +99,12 @@ void modc_model_free(modc_model *m)
 }
 
 /* Give every row k feature scales, all 1 (stride 3k -> 4k), keeping the
- * weights, accumulators and averaging sums. 0 or VIS_ENOMEM (unchanged). */
-int modc_model_grow_scales(modc_model *m)
+ * weights, accumulators and averaging sums. */
+void modc_model_grow_scales(modc_model *m)
 {
     size_t k = m->k, s3 = 3 * k, s4 = 4 * k;
-    if (m->stride == s4) return 0;
+    if (m->stride == s4) return;
     float *w = table_new(m->dim * s4);
-    if (!w) return VIS_ENOMEM;
     for (size_t r = 0; r < m->dim; r++) {
         memcpy(w + r * s4, m->w + r * s3, s3 * sizeof *w);
         for (size_t c = 0; c < k; c++) w[r * s4 + s3 + c] = 1.0f;
@@ -111,22 +112,15 @@ int modc_model_grow_scales(modc_model *m)
     table_free(m->w, m->dim * s3);
     m->w = w;
     m->stride = s4;
-    return 0;
 }
 
 void modc_model_reset(modc_model *m)
 {
-    if (m->stride != 3 * m->k) { /* drop the scales (keep them, all 1, if memory is short) */
+    if (m->stride != 3 * m->k) { /* drop the scales */
         float *w = table_new(m->dim * 3 * m->k);
-        if (w) {
-            table_free(m->w, m->dim * m->stride);
-            m->w = w;
-            m->stride = 3 * m->k;
-        } else {
-            memset(m->w, 0, m->dim * m->stride * sizeof *m->w);
-            for (size_t r = 0; r < m->dim; r++)
-                for (size_t c = 0; c < m->k; c++) m->w[r * m->stride + 3 * m->k + c] = 1.0f;
-        }
+        table_free(m->w, m->dim * m->stride);
+        m->w = w;
+        m->stride = 3 * m->k;
     } else {
         memset(m->w, 0, m->dim * m->stride * sizeof *m->w);
     }
@@ -163,31 +157,20 @@ int modc_model_new(modc_model **out, const modc_params *p, const char *const *cl
                 return vis_errf(err, VIS_EINVAL, "invalid_classes", "classes",
                                 "duplicate class name '%s'", classes[i]);
     }
-    modc_model *m = calloc(1, sizeof *m);
-    if (!m) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    modc_model *m = mem_calloc(1, sizeof *m);
     m->p = *p;
     m->k = nclasses;
     m->dim = (size_t)1 << p->feat.bits;
-    m->classes = calloc(nclasses, sizeof *m->classes);
-    m->count = calloc(nclasses, sizeof *m->count);
+    m->classes = mem_calloc(nclasses, sizeof *m->classes);
+    m->count = mem_calloc(nclasses, sizeof *m->count);
     m->stride = 3 * nclasses;
     m->w = table_new(m->dim * m->stride);
-    m->abias = calloc(nclasses, sizeof *m->abias);
-    m->bias = calloc(nclasses, sizeof *m->bias);
-    m->gbias = calloc(nclasses, sizeof *m->gbias);
+    m->abias = mem_calloc(nclasses, sizeof *m->abias);
+    m->bias = mem_calloc(nclasses, sizeof *m->bias);
+    m->gbias = mem_calloc(nclasses, sizeof *m->gbias);
     m->temp = 1.0;
     modc_fvec_init(&m->scratch);
-    if (!m->classes || !m->count || !m->w || !m->abias || !m->bias || !m->gbias) {
-        modc_model_free(m);
-        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory for the model");
-    }
-    for (size_t i = 0; i < nclasses; i++) {
-        m->classes[i] = strdup(classes[i]);
-        if (!m->classes[i]) {
-            modc_model_free(m);
-            return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        }
-    }
+    for (size_t i = 0; i < nclasses; i++) m->classes[i] = mem_strdup(classes[i]);
     *out = m;
     return 0;
 }
@@ -347,11 +330,8 @@ void modc_predict(const modc_model *m, const char *text, size_t len, double *pro
     if (tfidf(m)) { /* not linear in occurrences: build the vector */
         modc_fvec v;
         modc_fvec_init(&v);
-        if (modc_featurize(&m->p.feat, text, len, &v) == 0) {
-            modc_predict_vec(m, &v, probs);
-        } else { /* out of memory: no opinion */
-            for (size_t c = 0; c < m->k; c++) probs[c] = 1.0 / (double)m->k;
-        }
+        modc_featurize(&m->p.feat, text, len, &v);
+        modc_predict_vec(m, &v, probs);
         modc_fvec_free(&v);
         return;
     }
@@ -492,8 +472,7 @@ int modc_update_soft(modc_model *m, const char *text, size_t len, const double *
     double tgt[MODC_CLASSES_MAX];
     int rc = norm_target(m, target, tgt, err);
     if (rc) return rc;
-    if (modc_featurize(&m->p.feat, text, len, &m->scratch))
-        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    modc_featurize(&m->p.feat, text, len, &m->scratch);
     m->count[argmax_d(tgt, m->k)]++;
     double cw[MODC_CLASSES_MAX];
     class_weights(m, cw);
@@ -541,12 +520,10 @@ static int check_examples(const modc_model *m, const modc_train_data *td, const 
 
 /* The feature scales of params.weighting from the examples order[0..n)
  * (see modc_model.h). Presence counts: each text counts once per bucket. */
-static int compute_scales(modc_model *m, const modc_train_data *td, const size_t *order, size_t n,
-                          vis_err *err)
+static void compute_scales(modc_model *m, const modc_train_data *td, const size_t *order, size_t n)
 {
     size_t k = m->k;
-    float *cnt = calloc(m->dim * k, sizeof *cnt);
-    if (!cnt) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    float *cnt = mem_calloc(m->dim * k, sizeof *cnt);
     for (size_t i = 0; i < n; i++) {
         const modc_fvec *x = &td->xs[order[i]];
         size_t y = td->labels[order[i]];
@@ -580,7 +557,6 @@ static int compute_scales(modc_model *m, const modc_train_data *td, const size_t
     }
     free(cnt);
     m->scaled = true;
-    return 0;
 }
 
 /* Probabilities of x under the average of the iterates so far (t averaged
@@ -611,19 +587,14 @@ int modc_train_run(modc_model *m, const modc_train_data *td, const size_t *subse
     if (!rc && val) rc = check_examples(m, td, val, nval, err);
     if (rc) return rc;
     if (nsub == 0 || epochs == 0) return 0;
-    size_t *order = malloc(nsub * sizeof *order);
-    if (!order) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    size_t *order = mem_alloc(nsub * sizeof *order);
     for (size_t i = 0; i < nsub; i++) {
         order[i] = subset ? subset[i] : i;
         m->count[td->labels[order[i]]]++;
     }
     if (m->p.weighting != MODC_WEIGHT_NONE && !m->scaled) {
-        rc = modc_model_grow_scales(m) ? vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory")
-                            : compute_scales(m, td, order, nsub, err);
-        if (rc) {
-            free(order);
-            return rc;
-        }
+        modc_model_grow_scales(m);
+        compute_scales(m, td, order, nsub);
     }
     double cw[MODC_CLASSES_MAX];
     class_weights(m, cw);

@@ -145,7 +145,7 @@ const modc_params *modc_model_params(const modc_model *m);
  * count once per example, not per epoch). */
 uint64_t modc_model_count(const modc_model *m, size_t k);
 
-/* Learn one labelled text (online). 0, VIS_EINVAL (bad label), VIS_ENOMEM. */
+/* Learn one labelled text (online). 0 or VIS_EINVAL (bad label). */
 int modc_update(modc_model *m, const char *text, size_t len, size_t label, vis_err *err);
 
 /* Learn one text from a distribution over the classes rather than one label:
@@ -153,7 +153,7 @@ int modc_update(modc_model *m, const char *text, size_t len, size_t label, vis_e
  * e.g. the votes of several moderators on the same item. The model then
  * learns to predict the share of moderators who would choose each class
  * (cross-entropy with soft targets). The class counts (class weights) count
- * the item once, for its top class. 0, VIS_EINVAL, VIS_ENOMEM. */
+ * the item once, for its top class. 0 or VIS_EINVAL. */
 int modc_update_soft(modc_model *m, const char *text, size_t len, const double *target,
                      vis_err *err);
 

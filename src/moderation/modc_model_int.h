@@ -29,7 +29,7 @@ struct modc_model {
 };
 
 /* Give every row k feature scales, all 1 (stride 3k -> 4k), keeping the
- * weights, accumulators and averaging sums. 0 or VIS_ENOMEM (unchanged). */
-int modc_model_grow_scales(modc_model *m);
+ * weights, accumulators and averaging sums. */
+void modc_model_grow_scales(modc_model *m);
 
 #endif

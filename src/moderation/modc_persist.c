@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "moderation/modc_model.h"
 #include "moderation/modc_model_int.h"
 
@@ -74,6 +75,7 @@ static bool row_used(const modc_model *m, size_t r)
 
 int modc_save(const modc_model *m, buf *out, vis_err *err)
 {
+    (void)err; /* cannot fail (buffers abort when memory runs out); kept in the signature for its callers */
     size_t start = out->len, k = m->k;
     buf_append(out, MODC_MAGIC, 8);
     put_u32(out, MODC_FORMAT);
@@ -119,9 +121,7 @@ int modc_save(const modc_model *m, buf *out, vis_err *err)
         if (sc)
             for (size_t c = 0; c < k; c++) put_f32(out, w[3 * k + c]);
     }
-    if (out->oom) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory saving the model");
     put_u64(out, fnv1a((const unsigned char *)out->data + start, out->len - start));
-    if (out->oom) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory saving the model");
     return 0;
 }
 
@@ -203,6 +203,112 @@ static int damaged(vis_err *err, const char *what)
     return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged model: %s", what);
 }
 
+/* The header: format version, parameters, number of classes. */
+static int load_header(reader *r, uint32_t *version, modc_params *p, bool *scaled, uint32_t *k, vis_err *err)
+{
+    *version = get_u32(r);
+    if (*version < 1 || *version > MODC_FORMAT)
+        return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "unsupported model format version");
+    memset(p, 0, sizeof *p);
+    p->feat.bits = get_u32(r);
+    p->feat.char_min = get_u32(r);
+    p->feat.char_max = get_u32(r);
+    p->feat.word_bigrams = get_u32(r) != 0;
+    p->lr = get_f64(r);
+    p->acc0 = get_f64(r);
+    p->l2 = get_f64(r);
+    p->l1 = get_f64(r);
+    p->balance = get_f64(r);
+    p->max_class_weight = get_f64(r);
+    p->epochs = get_u32(r);
+    p->average = get_u32(r) != 0;
+    if (*version >= 2) p->avg_from = get_u32(r);
+    p->nb_alpha = 1.0;
+    *scaled = false;
+    if (*version >= 3) {
+        p->weighting = get_u32(r);
+        p->nb_alpha = get_f64(r);
+        *scaled = get_u32(r) != 0;
+        p->feat.sublinear = get_u32(r) != 0;
+    }
+    *k = get_u32(r);
+    if (r->nonfinite) return damaged(err, "a parameter is not finite (NaN or infinity)");
+    if (r->bad || *k < 2 || *k > MODC_CLASSES_MAX)
+        return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged model header");
+    return modc_params_check(p, err);
+}
+
+/* The k class names (names[] filled, to be freed by the caller). */
+static int load_names(reader *r, uint32_t k, char **names, vis_err *err)
+{
+    for (uint32_t c = 0; c < k; c++) {
+        uint32_t n = get_u32(r);
+        if (r->bad || n == 0 || n > MODC_CLASS_NAME_MAX || (size_t)(r->end - r->p) < n)
+            return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged class names");
+        names[c] = mem_strndup((const char *)r->p, n);
+        if (strlen(names[c]) != n || !name_ok(r->p, n))
+            return vis_errf(err, VIS_EINVAL, "bad_model", NULL,
+                            "damaged class names (a name must be valid UTF-8 without control characters)");
+        r->p += n;
+    }
+    return 0;
+}
+
+/* The per-class numbers: example counts, biases, offsets, temperature.
+ * *total = the examples counted; *why = the first damage, if any. */
+static void load_classes(reader *r, modc_model *m, uint32_t version, uint32_t k, uint64_t *total, const char **why)
+{
+    *total = 0;
+    for (uint32_t c = 0; c < k; c++) {
+        m->count[c] = get_u64(r);
+        if (m->count[c] > LOAD_COUNT_MAX || (*total += m->count[c]) > LOAD_COUNT_MAX)
+            *why = *why ? *why : "example counts out of range";
+    }
+    for (uint32_t c = 0; c < k; c++)
+        if (!weight_ok(m->bias[c] = get_f32(r))) *why = *why ? *why : "bias out of range";
+    for (uint32_t c = 0; c < k; c++)
+        if (!acc_ok(m->gbias[c] = get_f32(r))) *why = *why ? *why : "bias accumulator out of range";
+    if (version >= 2)
+        for (uint32_t c = 0; c < k; c++) {
+            m->offset[c] = get_f64(r);
+            if (!(fabs(m->offset[c]) <= LOAD_OFFSET_MAX)) *why = *why ? *why : "decision offset out of range";
+        }
+    if (version >= 4) {
+        double t = get_f64(r);
+        if (!(t >= MODC_TEMP_MIN && t <= MODC_TEMP_MAX)) *why = *why ? *why : "temperature out of range";
+        else m->temp = t;
+    }
+}
+
+/* The rows of weights actually used, each with its index (increasing):
+ * weights, accumulators and, with per == 3, feature scales. */
+static void load_rows(reader *r, modc_model *m, uint32_t rows, uint32_t k, size_t per, const char **why)
+{
+    int64_t prev = -1;
+    for (uint32_t i = 0; i < rows && !r->bad && !*why; i++) {
+        uint32_t row = get_u32(r);
+        if (row >= m->dim) {
+            r->bad = true;
+            break;
+        }
+        if ((int64_t)row <= prev) {
+            *why = "rows repeated or out of order";
+            break;
+        }
+        prev = row;
+        float *w = m->w + (size_t)row * m->stride;
+        for (uint32_t c = 0; c < k; c++)
+            if (!weight_ok(w[c] = get_f32(r))) *why = *why ? *why : "weight out of range";
+        for (uint32_t c = k; c < 2 * k; c++)
+            if (!acc_ok(w[c] = get_f32(r))) *why = *why ? *why : "weight accumulator out of range";
+        if (per == 3)
+            for (uint32_t c = 0; c < k; c++) {
+                w[3 * k + c] = get_f32(r);
+                if (!(fabsf(w[3 * k + c]) <= LOAD_SCALE_MAX)) *why = *why ? *why : "feature scale out of range";
+            }
+    }
+}
+
 int modc_load(modc_model **out, const void *data, size_t len, vis_err *err)
 {
     *out = NULL;
@@ -214,133 +320,42 @@ int modc_load(modc_model **out, const void *data, size_t len, vis_err *err)
     if (sum != fnv1a(b, len - 8))
         return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "model checksum mismatch (damaged)");
     reader r = {b + 8, b + len - 8, false, false};
-    uint32_t version = get_u32(&r);
-    if (version < 1 || version > MODC_FORMAT)
-        return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "unsupported model format version");
+    uint32_t version, k = 0;
     modc_params p;
-    memset(&p, 0, sizeof p);
-    p.feat.bits = get_u32(&r);
-    p.feat.char_min = get_u32(&r);
-    p.feat.char_max = get_u32(&r);
-    p.feat.word_bigrams = get_u32(&r) != 0;
-    p.lr = get_f64(&r);
-    p.acc0 = get_f64(&r);
-    p.l2 = get_f64(&r);
-    p.l1 = get_f64(&r);
-    p.balance = get_f64(&r);
-    p.max_class_weight = get_f64(&r);
-    p.epochs = get_u32(&r);
-    p.average = get_u32(&r) != 0;
-    if (version >= 2) p.avg_from = get_u32(&r);
-    p.nb_alpha = 1.0;
     bool scaled = false;
-    if (version >= 3) {
-        p.weighting = get_u32(&r);
-        p.nb_alpha = get_f64(&r);
-        scaled = get_u32(&r) != 0;
-        p.feat.sublinear = get_u32(&r) != 0;
-    }
-    uint32_t k = get_u32(&r);
-    if (r.nonfinite) return damaged(err, "a parameter is not finite (NaN or infinity)");
-    if (r.bad || k < 2 || k > MODC_CLASSES_MAX)
-        return vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged model header");
-    int rc = modc_params_check(&p, err);
+    int rc = load_header(&r, &version, &p, &scaled, &k, err);
     if (rc) return rc;
     char *names[MODC_CLASSES_MAX] = {0};
-    for (uint32_t c = 0; c < k; c++) {
-        uint32_t n = get_u32(&r);
-        if (r.bad || n == 0 || n > MODC_CLASS_NAME_MAX || (size_t)(r.end - r.p) < n) {
-            rc = vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged class names");
-            goto done;
-        }
-        names[c] = malloc(n + 1);
-        if (!names[c]) {
-            rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-            goto done;
-        }
-        memcpy(names[c], r.p, n);
-        names[c][n] = '\0';
-        if (strlen(names[c]) != n || !name_ok(r.p, n)) {
-            rc = vis_errf(err, VIS_EINVAL, "bad_model", NULL,
-                          "damaged class names (a name must be valid UTF-8 without control characters)");
-            goto done;
-        }
-        r.p += n;
-    }
+    modc_model *m = NULL;
+    if ((rc = load_names(&r, k, names, err))) goto done;
     if (version >= 4 && scaled && p.weighting == MODC_WEIGHT_NONE) {
         rc = damaged(err, "feature scales without a feature weighting");
         goto done;
     }
-    modc_model *m;
-    rc = modc_model_new(&m, &p, (const char *const *)names, k, err);
-    if (rc) goto done;
+    if ((rc = modc_model_new(&m, &p, (const char *const *)names, k, err))) goto done;
     const char *why = NULL; /* the first damage found in the numbers */
-    uint64_t total = 0;
-    for (uint32_t c = 0; c < k; c++) {
-        m->count[c] = get_u64(&r);
-        if (m->count[c] > LOAD_COUNT_MAX || (total += m->count[c]) > LOAD_COUNT_MAX)
-            why = why ? why : "example counts out of range";
-    }
-    for (uint32_t c = 0; c < k; c++)
-        if (!weight_ok(m->bias[c] = get_f32(&r))) why = why ? why : "bias out of range";
-    for (uint32_t c = 0; c < k; c++)
-        if (!acc_ok(m->gbias[c] = get_f32(&r))) why = why ? why : "bias accumulator out of range";
-    if (version >= 2)
-        for (uint32_t c = 0; c < k; c++) {
-            m->offset[c] = get_f64(&r);
-            if (!(fabs(m->offset[c]) <= LOAD_OFFSET_MAX)) why = why ? why : "decision offset out of range";
-        }
-    if (version >= 4) {
-        double t = get_f64(&r);
-        if (!(t >= MODC_TEMP_MIN && t <= MODC_TEMP_MAX)) why = why ? why : "temperature out of range";
-        else m->temp = t;
-    }
+    uint64_t total;
+    load_classes(&r, m, version, k, &total, &why);
     /* floats saved per class and row: 3 with scales (format 3: whenever the
      * model had a weighting; format 4: once they were computed) */
     size_t per = (version >= 4 ? scaled : p.weighting != MODC_WEIGHT_NONE) ? 3 : 2;
-    if (per == 3 && modc_model_grow_scales(m)) {
-        modc_model_free(m);
-        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        goto done;
-    }
+    if (per == 3) modc_model_grow_scales(m);
     m->scaled = scaled && per == 3;
     uint32_t rows = get_u32(&r);
     if (r.bad || rows > m->dim || (size_t)(r.end - r.p) / (4 + 4 * per * (size_t)k) < rows) {
-        modc_model_free(m);
         rc = vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged model body");
         goto done;
     }
     if (rows > 0 && total == 0) why = why ? why : "learned weights but no example counted";
-    int64_t prev = -1;
-    for (uint32_t i = 0; i < rows && !r.bad && !why; i++) {
-        uint32_t row = get_u32(&r);
-        if (row >= m->dim) { r.bad = true; break; }
-        if ((int64_t)row <= prev) { why = "rows repeated or out of order"; break; }
-        prev = row;
-        float *w = m->w + (size_t)row * m->stride;
-        for (uint32_t c = 0; c < k; c++)
-            if (!weight_ok(w[c] = get_f32(&r))) why = why ? why : "weight out of range";
-        for (uint32_t c = k; c < 2 * k; c++)
-            if (!acc_ok(w[c] = get_f32(&r))) why = why ? why : "weight accumulator out of range";
-        if (per == 3)
-            for (uint32_t c = 0; c < k; c++) {
-                w[3 * k + c] = get_f32(&r);
-                if (!(fabsf(w[3 * k + c]) <= LOAD_SCALE_MAX)) why = why ? why : "feature scale out of range";
-            }
-    }
-    if (r.bad || (!why && r.p != r.end)) {
-        modc_model_free(m);
+    load_rows(&r, m, rows, k, per, &why);
+    if (r.bad || (!why && r.p != r.end))
         rc = r.nonfinite ? damaged(err, "a number is not finite (NaN or infinity)")
                          : vis_errf(err, VIS_EINVAL, "bad_model", NULL, "damaged model body");
-        goto done;
-    }
-    if (why) {
-        modc_model_free(m);
+    else if (why)
         rc = damaged(err, why);
-        goto done;
-    }
-    *out = m;
 done:
     for (uint32_t c = 0; c < k; c++) free(names[c]);
+    if (rc) modc_model_free(m);
+    else *out = m;
     return rc;
 }

@@ -1,3 +1,4 @@
+#include "base/mem.h"
 #include "moderation/modc_stack.h"
 
 #include <math.h>
@@ -54,11 +55,7 @@ int modc_stack_init(modc_stack *s, const modc_params *bp, const modc_fit_opts *b
         s->nbase = b + 1;
         s->fit[b] = bo[b];
     }
-    s->w = calloc(k * (nbase * k + 1), sizeof *s->w);
-    if (!s->w) {
-        modc_stack_free(s);
-        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-    }
+    s->w = mem_calloc(k * (nbase * k + 1), sizeof *s->w);
     return 0;
 }
 
@@ -95,15 +92,10 @@ static void meta_probs(const modc_stack *s, const double *f, double *p)
 /* Fit the meta weights on n inputs f[n * d] with labels y: unweighted
  * log-loss + META_L2 / 2 |w|^2 (bias excluded), full-batch AdaGrad from the
  * geometric mean of the base models. */
-static int meta_fit(modc_stack *s, const double *f, const size_t *y, size_t n)
+static void meta_fit(modc_stack *s, const double *f, const size_t *y, size_t n)
 {
     size_t k = s->k, d = s->nbase * k + 1;
-    double *g = malloc(k * d * sizeof *g), *acc = calloc(k * d, sizeof *acc);
-    if (!g || !acc) {
-        free(g);
-        free(acc);
-        return VIS_ENOMEM;
-    }
+    double *g = mem_alloc(k * d * sizeof *g), *acc = mem_calloc(k * d, sizeof *acc);
     memset(s->w, 0, k * d * sizeof *s->w);
     for (size_t c = 0; c < k; c++)
         for (size_t b = 0; b < s->nbase; b++) s->w[c * d + b * k + c] = 1.0 / (double)s->nbase;
@@ -127,7 +119,6 @@ static int meta_fit(modc_stack *s, const double *f, const size_t *y, size_t n)
     }
     free(g);
     free(acc);
-    return 0;
 }
 
 int modc_stack_fit(modc_stack *s, const modc_train_data *td, const size_t *subset, size_t nsub,
@@ -139,20 +130,10 @@ int modc_stack_fit(modc_stack *s, const modc_train_data *td, const size_t *subse
         return vis_errf(err, VIS_EINVAL, "invalid_param", "val_share",
                         "validation share must be in (0, 0.5]");
     int rc = 0;
-    size_t *tr = malloc((nsub ? nsub : 1) * sizeof *tr), *va = malloc((nsub ? nsub : 1) * sizeof *va);
-    size_t *vy = malloc((nsub ? nsub : 1) * sizeof *vy), ntr = 0, nva = 0;
-    double *f = NULL, *vp = NULL;
-    if (!tr || !va || !vy ||
-        modc_fit_inner_split(td, subset, nsub, k, val_share, seed, tr, &ntr, va, &nva)) {
-        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        goto done;
-    }
-    f = malloc((nva ? nva : 1) * d * sizeof *f);
-    vp = malloc((nva ? nva : 1) * k * sizeof *vp);
-    if (!f || !vp) {
-        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        goto done;
-    }
+    size_t *tr = mem_alloc((nsub ? nsub : 1) * sizeof *tr), *va = mem_alloc((nsub ? nsub : 1) * sizeof *va);
+    size_t *vy = mem_alloc((nsub ? nsub : 1) * sizeof *vy), ntr = 0, nva = 0;
+    modc_fit_inner_split(td, subset, nsub, k, val_share, seed, tr, &ntr, va, &nva);
+    double *f = mem_alloc((nva ? nva : 1) * d * sizeof *f), *vp = mem_alloc((nva ? nva : 1) * k * sizeof *vp);
     for (size_t b = 0; b < s->nbase; b++) {
         rc = modc_fit(s->base[b], td, tr, ntr, &s->fit[b], seed * 7 + b, NULL, err);
         if (rc) goto done;
@@ -161,10 +142,7 @@ int modc_stack_fit(modc_stack *s, const modc_train_data *td, const size_t *subse
         meta_input(s, &td->xs[va[i]], f + i * d);
         vy[i] = td->labels[va[i]];
     }
-    if (meta_fit(s, f, vy, nva)) {
-        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        goto done;
-    }
+    meta_fit(s, f, vy, nva);
     for (size_t i = 0; i < nva; i++) meta_probs(s, f + i * d, vp + i * k);
     modc_fit_offsets(vp, vy, nva, k, s->offset);
     for (size_t b = 0; b < s->nbase; b++) {

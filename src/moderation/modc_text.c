@@ -1,3 +1,4 @@
+#include "base/mem.h"
 #include "moderation/modc_text.h"
 
 #include <math.h>
@@ -338,31 +339,22 @@ void modc_fvec_free(modc_fvec *v)
     memset(v, 0, sizeof *v);
 }
 
-static int fvec_reserve(modc_fvec *v, size_t need)
+static void fvec_reserve(modc_fvec *v, size_t need)
 {
-    if (need <= v->cap) return 0;
+    if (need <= v->cap) return;
     size_t cap = v->cap ? v->cap : 256;
     while (cap < need) cap *= 2;
-    uint32_t *idx = realloc(v->idx, cap * sizeof *idx);
-    if (!idx) return VIS_ENOMEM;
-    v->idx = idx;
-    float *val = realloc(v->val, cap * sizeof *val);
-    if (!val) return VIS_ENOMEM;
-    v->val = val;
+    v->idx = mem_realloc(v->idx, cap * sizeof *v->idx);
+    v->val = mem_realloc(v->val, cap * sizeof *v->val);
     v->cap = cap;
-    return 0;
 }
 
 int modc_fvec_take(modc_fvec *v, modc_fvec *out)
 {
     modc_fvec_init(out);
     size_t n = v->n ? v->n : 1;
-    out->idx = malloc(n * sizeof *out->idx);
-    out->val = malloc(n * sizeof *out->val);
-    if (!out->idx || !out->val) {
-        modc_fvec_free(out);
-        return VIS_ENOMEM;
-    }
+    out->idx = mem_alloc(n * sizeof *out->idx);
+    out->val = mem_alloc(n * sizeof *out->val);
     memcpy(out->idx, v->idx, v->n * sizeof *v->idx);
     memcpy(out->val, v->val, v->n * sizeof *v->val);
     out->n = out->cap = v->n;
@@ -383,7 +375,7 @@ int modc_featurize(const modc_feat_cfg *cfg, const char *text, size_t len, modc_
     /* raw codes first; val temporarily holds the block (0 word, 1 char) */
     while ((tl = modc_tok_next(&t, tok, &kind)) > 0) {
         modc_token_features(cfg, tok, tl, kind, &prev, words, &nw, chars, &nc);
-        if (fvec_reserve(v, v->n + nw + nc)) return VIS_ENOMEM;
+        fvec_reserve(v, v->n + nw + nc);
         for (size_t i = 0; i < nw; i++) {
             v->idx[v->n] = words[i];
             v->val[v->n++] = 0.0f;
@@ -403,9 +395,7 @@ int modc_featurize(const modc_feat_cfg *cfg, const char *text, size_t len, modc_
     size_t tc = 64;
     while (tc < 2 * v->n) tc *= 2;
     if (tc > v->tabcap) {
-        uint32_t *tab = realloc(v->tab, tc * sizeof *tab);
-        if (!tab) return VIS_ENOMEM;
-        v->tab = tab;
+        v->tab = mem_realloc(v->tab, tc * sizeof *v->tab);
         v->tabcap = tc;
     }
     memset(v->tab, 0, tc * sizeof *v->tab);

@@ -100,9 +100,10 @@ typedef struct modc_fvec {
 void modc_fvec_init(modc_fvec *v);
 void modc_fvec_free(modc_fvec *v);
 /* Move v's entries into a new exactly-sized vector *out (scratch dropped);
- * v is left empty and reusable. VIS_ENOMEM on allocation failure. */
+ * v is left empty and reusable. Always 0: allocation aborts (base/mem.h). */
 int modc_fvec_take(modc_fvec *v, modc_fvec *out);
-/* Featurize text into v (previous content replaced). 0 or VIS_ENOMEM. */
+/* Featurize text into v (previous content replaced). Always 0: allocation
+ * aborts (base/mem.h); the int is kept for its callers. */
 int modc_featurize(const modc_feat_cfg *cfg, const char *text, size_t len, modc_fvec *v);
 
 #endif

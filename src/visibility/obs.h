@@ -51,12 +51,11 @@
 #include "core/config.h"
 #include "store/store.h"
 #include "visibility/obs_acct.h"
+#include "core/svc.h"
 
-typedef struct obs_ctx {
-    store            *db;
-    const vis_config *cfg;
-    int64_t           now_ms;
-} obs_ctx;
+/* The service context (core/svc.h); the person concerned is an explicit
+ * argument (an admin may ask about a worker). */
+typedef svc_ctx obs_ctx;
 
 int obs_earnings(obs_ctx *c, const account *who, int64_t from, int64_t to, acct_grain g, json_t **out, vis_err *err);
 /* spec: {per_km_micros, per_hour_micros, family?, from_ms?, note?} */

@@ -439,7 +439,7 @@ static int undo_mw_block(review_ctx *c, const jrow *d, int64_t worker, const cha
     json_t *b = json_object_get(d->payload, "batch");
     if (batch < 0 && json_is_integer(b)) batch = json_integer_value(b);
     if (batch < 0) return vis_errf(err, VIS_ECONFLICT, "cannot_undo", NULL, "the decision names no batch");
-    mw_ctx m = {.db = c->db, .cfg = c->cfg, .now_ms = c->now_ms, .who = c->who};
+    mw_ctx m = *c; /* the same service context */
     int rc = mw_unblock(&m, batch, worker, reasons, err);
     if (rc == VIS_ECONFLICT) {
         vis_err_clear(err);
@@ -459,7 +459,7 @@ static int undo_mw_reject(review_ctx *c, const jrow *d, int64_t worker, const ch
     (void)worker;
     int64_t asg = subject_id(d->subject, "assignment:");
     if (asg < 0) return vis_errf(err, VIS_ECONFLICT, "cannot_undo", NULL, "the decision names no assignment");
-    mw_ctx m = {.db = c->db, .cfg = c->cfg, .now_ms = c->now_ms, .who = c->who};
+    mw_ctx m = *c; /* the same service context */
     int rc = mw_undo_rejection(&m, asg, reasons, err);
     if (!rc)
         json_array_append_new(actions, JSON_PACK("{s:s, s:I}", "action", "answer approved and paid", "assignment",

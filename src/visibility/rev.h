@@ -32,13 +32,10 @@
 #include "core/account.h"
 #include "core/config.h"
 #include "store/store.h"
+#include "core/svc.h"
 
-typedef struct review_ctx {
-    store            *db;
-    const vis_config *cfg;
-    int64_t           now_ms;
-    const account    *who;
-} review_ctx;
+/* The service context (core/svc.h); who is the caller. */
+typedef svc_ctx review_ctx;
 
 /* {"decisions": [...]} about worker (with their review, if any). */
 int review_decisions(review_ctx *c, int64_t worker, json_t **out, vis_err *err);

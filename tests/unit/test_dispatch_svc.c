@@ -136,9 +136,10 @@ static void test_whole_job(void **state)
     int64_t client = new_account(f, "client", "c@example.org"), courier = new_account(f, "worker", "w@example.org");
     ledger_tx_in tx = {.kind = "credit", .family = "core", .now_ms = t0, .actor_id = -1};
     assert_int_equal(ledger_credit_client(f->db, client, 50000000, "EUR", &tx, NULL, NULL, &err), 0);
-    disp_ctx cc = {.db = f->db, .cfg = &f->cfg, .now_ms = t0, .actor_id = client};
-    disp_ctx wc = {.db = f->db, .cfg = &f->cfg, .now_ms = t0, .actor_id = courier};
-    disp_ctx sys = {.db = f->db, .cfg = &f->cfg, .now_ms = t0, .actor_id = -1};
+    account ca = {.id = client}, wa = {.id = courier};
+    disp_ctx cc = {.db = f->db, .cfg = &f->cfg, .now_ms = t0, .who = &ca};
+    disp_ctx wc = {.db = f->db, .cfg = &f->cfg, .now_ms = t0, .who = &wa};
+    disp_ctx sys = {.db = f->db, .cfg = &f->cfg, .now_ms = t0};
     json_t *out = NULL;
     assert_int_equal(disp_place_create(&cc, "P", 48.8566, 2.3522, &out, &err), 0);
     int64_t place = json_integer_value(json_object_get(out, "id"));

@@ -40,7 +40,7 @@ static void people(fx *f, modfx *m)
 
 static mod_ctx ctx(fx *f, const account *who, int64_t now)
 {
-    return (mod_ctx){.db = f->db, .cfg = &f->cfg, .now_ms = now, .who = who, .svc = NULL};
+    return (mod_ctx){.db = f->db, .cfg = &f->cfg, .now_ms = now, .who = who};
 }
 
 /* Content sent for review (category hint cat, "" for none) in language lang. */
@@ -51,7 +51,7 @@ static int64_t content(fx *f, modfx *m, const char *ref, const char *lang, const
     json_t *b = JSON_PACK("{s:s, s:s, s:s, s:s}", "client_ref", ref, "text", "some words to review", "language", lang,
                           "category_hint", cat);
     json_t *out = NULL;
-    int rc = mod_content_submit(&c, b, &out, &err);
+    int rc = mod_content_submit(&c, NULL, b, &out, &err);
     if (rc) fprintf(stderr, "content_submit: %s\n", err.msg);
     assert_int_equal(rc, 0);
     json_decref(b);
@@ -202,7 +202,7 @@ static int64_t audited(fx *f, modfx *m, int64_t *item)
                           "review", 0),
            *out = NULL;
     mod_ctx cc = ctx(f, &m->client, 10000);
-    assert_int_equal(mod_content_submit(&cc, b, &out, &err), 0);
+    assert_int_equal(mod_content_submit(&cc, NULL, b, &out, &err), 0);
     int64_t cid = json_integer_value(json_object_get(out, "id"));
     json_decref(out);
     json_decref(b);

@@ -65,6 +65,7 @@
 #include "base/clock.h"
 #include "core/config.h"
 #include "store/store.h"
+#include "core/decisions.h"
 #include "core/svc.h"
 
 /* The service context (core/svc.h): who is the caller (the courier, the
@@ -240,5 +241,9 @@ int disp_job_post_ex(disp_ctx *c, int64_t place, double lat, double lon, int64_t
  * disp_job_track shows it, with dropoff_contact and alerts. */
 int disp_job_alerts(disp_ctx *c, int64_t job, const char *state, json_t **out, vis_err *err);
 int disp_client_changes(disp_ctx *c, int64_t since_ms, json_t **out, vis_err *err);
+
+/* Dispatch's automated-decision kinds, with their plain-language texts
+ * (core/decisions.h; ends with a NULL family). */
+extern const decision_kind disp_decision_kinds[];
 
 #endif

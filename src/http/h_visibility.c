@@ -66,13 +66,13 @@ static int h_export(http_req *r, http_resp *rs, vis_err *err)
         if (fmt) /* asked for by name: a download */
             snprintf(rs->disposition, sizeof rs->disposition, "attachment; filename=\"visible-export-%lld.json\"",
                      (long long)r->who.id);
-        return http_reply(rs, 200, export_json(r->db, &r->srv->cfg, &r->who, r->now_ms, &out, err), &out);
+        return http_reply(rs, 200, export_json(r->db, &r->srv->cfg, server_decision_kinds(), &r->who, r->now_ms, &out, err), &out);
     }
     if (strcmp(fmt, "tar"))
         return vis_errf(err, VIS_EINVAL, "invalid_parameter", "format", "format must be json or tar");
     char *data = NULL;
     size_t len = 0;
-    if (export_tar(r->db, &r->srv->cfg, &r->who, r->now_ms, &data, &len, err)) return err->code;
+    if (export_tar(r->db, &r->srv->cfg, server_decision_kinds(), &r->who, r->now_ms, &data, &len, err)) return err->code;
     rs->status = 200;
     rs->raw = data;
     rs->raw_len = len;
@@ -86,7 +86,7 @@ static int h_decisions(http_req *r, http_resp *rs, vis_err *err)
 {
     review_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return http_reply(rs, 200, review_decisions(&c, r->who.id, &out, err), &out);
+    return http_reply(rs, 200, review_decisions(&c, server_decision_kinds(), r->who.id, &out, err), &out);
 }
 
 static const jv_field review_fields[] = {{"message", JV_STRING, true, 1, 5000}, {NULL, 0, 0, 0, 0}};
@@ -108,7 +108,7 @@ static int h_my_reviews(http_req *r, http_resp *rs, vis_err *err)
 {
     review_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return http_reply(rs, 200, review_list(&c, r->who.id, NULL, &out, err), &out);
+    return http_reply(rs, 200, review_list(&c, server_decision_kinds(), r->who.id, NULL, &out, err), &out);
 }
 
 /* ---- admins ---- */
@@ -124,7 +124,7 @@ static int h_reviews(http_req *r, http_resp *rs, vis_err *err)
     review_ctx sys = c;
     sys.who = NULL;
     if (review_mark_overdue(&sys, err) < 0) return err->code;
-    return http_reply(rs, 200, review_list(&c, -1, st, &out, err), &out);
+    return http_reply(rs, 200, review_list(&c, server_decision_kinds(), -1, st, &out, err), &out);
 }
 
 static const jv_field decide_fields[] = {
@@ -144,7 +144,7 @@ static int h_review_decide(http_req *r, http_resp *rs, vis_err *err)
     review_ctx c = http_ctx(r);
     json_t *out = NULL;
     return http_reply(rs, 200,
-                 review_decide(&c, id, !strcmp(o, "overturned"), jv_str(r->json, "reasons", ""),
+                 review_decide(&c, server_decision_kinds(), id, !strcmp(o, "overturned"), jv_str(r->json, "reasons", ""),
                             jv_int(r->json, "compensation_micros", 0), &out, err),
                  &out);
 }

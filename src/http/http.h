@@ -24,6 +24,7 @@
 
 #include "base/err.h"
 #include "core/account.h"
+#include "core/decisions.h"
 #include "core/svc.h"
 #include "store/store.h"
 
@@ -114,6 +115,13 @@ extern const http_route http_routes_visibility[];
 extern const http_route http_routes_moderation[];
 extern const http_route http_routes_dispatch[];
 extern const http_route http_routes_web[];
+
+/* Every automated-decision kind the platform journals (core/decisions.h),
+ * collected from the families like the route tables (http/routes.c): a
+ * NULL-terminated list of tables, passed to visibility (rev.h, exp.h). */
+const decision_kind *const *server_decision_kinds(void);
+/* The kinds the server journals itself (family "core": rate_limited). */
+extern const decision_kind http_decision_kinds[];
 
 /* Respond with a JSON value (steals the reference). */
 int http_json(http_resp *r, int status, json_t *v);

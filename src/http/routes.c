@@ -1,8 +1,12 @@
-/* routes — every module's route table, in matching order. Families add
- * their table here as they arrive. */
+/* routes — every module's route table, in matching order, and every
+ * family's automated-decision kinds (core/decisions.h). Families add their
+ * tables here as they arrive: this is where everything is wired. */
 #include <stddef.h>
 
+#include "dispatch/disp_service.h"
 #include "http/http.h"
+#include "microwork/mw_undo.h"
+#include "moderation/mod.h"
 
 const http_route *const *server_route_tables(void);
 
@@ -15,6 +19,18 @@ const http_route *const *server_route_tables(void)
         http_routes_moderation,
         http_routes_dispatch,
         http_routes_web,
+        NULL,
+    };
+    return tables;
+}
+
+const decision_kind *const *server_decision_kinds(void)
+{
+    static const decision_kind *const tables[] = {
+        http_decision_kinds,
+        mw_decision_kinds,
+        disp_decision_kinds,
+        mod_decision_kinds,
         NULL,
     };
     return tables;

@@ -288,6 +288,16 @@ static int tx_body(http_req *rq, http_resp *rs, vis_err *err)
     return rc;
 }
 
+/* What the server itself decides automatically (core/decisions.h): the
+ * journal entry below carries the same system, rule and explanation. */
+const decision_kind http_decision_kinds[] = {
+    {"core", "rate_limited", "rate_limit", "more than the allowed requests a minute from one token",
+     "Your requests were refused for a moment because your token sent more than the platform's rate "
+     "limit allows. It says nothing about your work and has no other consequence.",
+     NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
 /* The journal entry of a rate-limit refusal (run by the committer). */
 static int journal_rate_limited(http_req *rq, http_resp *rs, vis_err *err)
 {

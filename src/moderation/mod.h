@@ -61,6 +61,7 @@
 #include "base/err.h"
 #include "core/account.h"
 #include "core/config.h"
+#include "core/decisions.h"
 #include "core/svc.h"
 #include "store/store.h"
 
@@ -150,5 +151,9 @@ int mod_housekeep(mod_svc **slot, const vis_config *cfg, store *db, int64_t now_
  * notices; the workers with these emails become moderators. */
 int mod_demo_seed(store *db, const vis_config *cfg, const char *client_email, const char *const *moderators,
                   int64_t now_ms, vis_err *err);
+
+/* Moderation's automated-decision kinds, with their plain-language texts
+ * (core/decisions.h; ends with a NULL family). */
+extern const decision_kind mod_decision_kinds[];
 
 #endif

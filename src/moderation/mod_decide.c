@@ -537,3 +537,13 @@ int mod_bulk_decide(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
     *out = JSON_PACK("{s:o, s:I}", "decisions", res, "count", (json_int_t)n);
     return 0;
 }
+
+/* ---- the automated decisions above, for visibility (core/decisions.h) ---- */
+
+const decision_kind mod_decision_kinds[] = {
+    {MOD_FAMILY, "auto_decided", "classifier", "classifier confidence >= the threshold for an automatic action",
+     "The content classifier decided alone on an item.", NULL},
+    {MOD_FAMILY, "audit_sampled", "classifier", "a random share of automatic decisions is re-reviewed by humans",
+     "An automatic decision was sampled for human re-review.", NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};

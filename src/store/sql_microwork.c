@@ -169,6 +169,9 @@ const char SQL_MW_WB_REJECTED[] =
 const char SQL_MW_WB_BLOCK[] =
     "UPDATE mw_worker_batch SET blocked = $3, block_reason = $4, block_journal_id = $5"
     " WHERE batch_id = $1 AND worker_id = $2";
+const char SQL_MW_WB_UNBLOCK[] =
+    "UPDATE mw_worker_batch SET blocked = 0, block_reason = NULL, control_answers = 0, control_correct = 0"
+    " WHERE batch_id = $1 AND worker_id = $2 AND blocked = 1";
 
 /* assignment, batch, client, worker, message, created */
 const char SQL_MW_APPEAL_INSERT[] =

@@ -81,6 +81,7 @@ extern const char SQL_MW_WB_CLAIM_UPSERT[];
 extern const char SQL_MW_WB_CONTROL[];
 extern const char SQL_MW_WB_REJECTED[];
 extern const char SQL_MW_WB_BLOCK[];
+extern const char SQL_MW_WB_UNBLOCK[]; /* batch, worker (only if blocked): an overturned block (mw_undo.c) */
 extern const char SQL_MW_APPEAL_INSERT[];
 extern const char SQL_MW_APPEAL_GET[];
 extern const char SQL_MW_APPEAL_BY_ASG[];

@@ -100,9 +100,6 @@ const char SQL_EXP_MW_ASSIGNMENTS[] =
     " COALESCE(answer, ''), COALESCE(review_reason, ''), paid_micros, bonus_micros"
     " FROM mw_assignments WHERE worker_id = $1 ORDER BY id";
 
-const char SQL_MW_WB_UNBLOCK[] =
-    "UPDATE mw_worker_batch SET blocked = 0, block_reason = NULL, control_answers = 0, control_correct = 0"
-    " WHERE batch_id = $1 AND worker_id = $2 AND blocked = 1";
 const char SQL_REV_OVERDUE_DUE[] =
     "SELECT id, worker_id, journal_id, due_ms FROM rev_requests WHERE state = 'open' AND due_ms < $1"
     " AND overdue_ms IS NULL ORDER BY due_ms LIMIT 200";

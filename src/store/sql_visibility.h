@@ -1,8 +1,7 @@
 /* sql_visibility — the SQL of the visibility layer ($n parameters): its own
  * tables (obs_costs, rev_requests) and read-only queries over the journal,
  * the ledger and the families' tables (to name the client of a piece of
- * work). SQL_MW_WB_UNBLOCK is micro-work's, written here because the undo
- * of an overturned block belongs to the review flow (microwork/mw_undo.c). */
+ * work). */
 #ifndef VIS_STORE_SQL_VISIBILITY_H
 #define VIS_STORE_SQL_VISIBILITY_H
 
@@ -51,7 +50,5 @@ extern const char SQL_EXP_TOKENS[];        /* account -> label, created_ms, expi
 extern const char SQL_EXP_POSTINGS[];      /* owner -> tx,created,tx kind,memo,account kind,ref,currency,amount,balance_after */
 extern const char SQL_EXP_MW_ASSIGNMENTS[]; /* worker -> id,batch,task,state,claimed,submitted|-1,duration|-1,answer,
                                                review_reason,paid,bonus */
-/* micro-work undo */
-extern const char SQL_MW_WB_UNBLOCK[];     /* batch, worker (only if blocked) */
 
 #endif

@@ -131,7 +131,8 @@ static const char EXPORT_SCOPE[] =
     "what was paid to you and posted on your own ledger accounts; for a client, the postings on their own funds "
     "and escrow accounts. Batches, tasks and jobs are named by their own ids (not accounts).";
 
-int export_json(store *db, const vis_config *cfg, const account *who, int64_t now_ms, json_t **out, vis_err *err)
+int export_json(store *db, const vis_config *cfg, const decision_kind *const *kinds, const account *who, int64_t now_ms,
+                json_t **out, vis_err *err)
 {
     json_t *cats = json_array();
     for (size_t i = 0; i < NCAT; i++) json_array_append_new(cats, json_string(categories[i]));
@@ -199,8 +200,8 @@ int export_json(store *db, const vis_config *cfg, const account *who, int64_t no
     if (!rc && r < 0) rc = err->code;
     review_ctx rc_ = {.db = db, .cfg = cfg, .now_ms = now_ms, .who = who};
     json_t *dec = NULL, *rev = NULL;
-    if (!rc) rc = review_decisions(&rc_, who->id, &dec, err);
-    if (!rc) rc = review_list(&rc_, who->id, NULL, &rev, err);
+    if (!rc) rc = review_decisions(&rc_, kinds, who->id, &dec, err);
+    if (!rc) rc = review_list(&rc_, kinds, who->id, NULL, &rev, err);
     if (!rc) {
         json_object_set(o, "decisions", json_object_get(dec, "decisions"));
         json_object_set(o, "reviews", json_object_get(rev, "reviews"));
@@ -331,11 +332,11 @@ static const char readme[] =
     "names them; each journal event's actor is given by role (column 'actor'); the legs of a ledger transaction\n"
     "on other accounts (a client's escrow, the platform's fee) are left out.\n";
 
-int export_tar(store *db, const vis_config *cfg, const account *who, int64_t now_ms, char **data, size_t *len,
-            vis_err *err)
+int export_tar(store *db, const vis_config *cfg, const decision_kind *const *kinds, const account *who, int64_t now_ms,
+               char **data, size_t *len, vis_err *err)
 {
     json_t *o = NULL;
-    int rc = export_json(db, cfg, who, now_ms, &o, err);
+    int rc = export_json(db, cfg, kinds, who, now_ms, &o, err);
     if (rc) return rc;
     buf t, f;
     buf_init(&t);

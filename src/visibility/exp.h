@@ -29,12 +29,15 @@
 #include "base/err.h"
 #include "core/account.h"
 #include "core/config.h"
+#include "core/decisions.h"
 #include "store/store.h"
 
-int export_json(store *db, const vis_config *cfg, const account *who, int64_t now_ms, json_t **out, vis_err *err);
+/* kinds: the automated-decision kinds (core/decisions.h), for the decisions' texts. */
+int export_json(store *db, const vis_config *cfg, const decision_kind *const *kinds, const account *who, int64_t now_ms,
+                json_t **out, vis_err *err);
 /* *data is malloc'd (the caller frees). */
-int export_tar(store *db, const vis_config *cfg, const account *who, int64_t now_ms, char **data, size_t *len,
-            vis_err *err);
+int export_tar(store *db, const vis_config *cfg, const decision_kind *const *kinds, const account *who, int64_t now_ms,
+               char **data, size_t *len, vis_err *err);
 
 /* Pure: append one ustar file entry (header + data + padding) to b; the
  * end-of-archive marker (two zero blocks). */

@@ -7,8 +7,6 @@
 
 #include "core/journal.h"
 #include "core/ledger.h"
-#include "microwork/mw.h"
-#include "microwork/mw_undo.h"
 #include "store/sql_visibility.h"
 
 #define DAY_MS 86400000LL
@@ -16,13 +14,7 @@
 
 /* ---- journal rows ---- */
 
-typedef struct jrow {
-    int64_t id, at, actor, worker, span_a, span_b, amount;
-    bool    automated, has_amount;
-    char    family[32], event[64], span_kind[16];
-    char   *subject;
-    json_t *payload;
-} jrow;
+typedef decision_row jrow; /* core/decisions.h */
 
 static void jrow_read(store_stmt *q, jrow *j)
 {
@@ -144,44 +136,13 @@ static int collect(review_ctx *c, int64_t worker, jrows *out, vis_err *err)
 
 /* ---- plain language ---- */
 
-static const struct {
-    const char *family, *event, *system, *rule, *text;
-} texts[] = {
-    {"microwork", "blocked", "quality_control", "skill < min_skill after at least min_control_answers control answers",
-     "You were blocked from a batch by automated quality control: your accuracy on its hidden control tasks was "
-     "below the minimum the client set."},
-    {"microwork", "lease_expired", "lease_expiry", "the lease ran out before an answer was submitted",
-     "The time allowed for a task ran out before you submitted an answer, so the task went back to the pool and "
-     "the time you spent on it is recorded as unpaid."},
-    {"microwork", "approved", "auto_approval", "not reviewed within the batch's auto-approval delay",
-     "Your answer was approved and paid automatically because the client did not review it in time."},
-    {"microwork", "fair_pay_topup", "fair_pay",
-     "a worker's pay on a batch >= minimum hourly pay x the worker's counted active time on it",
-     "Your pay on a batch was raised automatically so that your own time on its approved answers is paid at least "
-     "the platform minimum per hour (each answer counted up to the batch's time cap)."},
-    {"microwork", "task_closed_early", "dynamic_overlap", "confidence of the leading answer >= the batch's target",
-     "The platform stopped collecting answers for a task you answered because the answers already given agreed "
-     "enough; your answer is unaffected."},
-    {"dispatch", "dispatch_decision", "dispatcher", "the assignment that minimises the epoch's total cost",
-     "The dispatcher chose to offer you a delivery. You may decline: declining has no consequence for later "
-     "offers."},
-    {"dispatch", "offered", "dispatcher", "the assignment that minimises the epoch's total cost",
-     "You received a delivery offer chosen by the dispatcher, with its pay shown before acceptance."},
-    {"moderation", "auto_decided", "classifier", "classifier confidence >= the threshold for an automatic action",
-     "The content classifier decided alone on an item."},
-    {"moderation", "audit_sampled", "classifier", "a random share of automatic decisions is re-reviewed by humans",
-     "An automatic decision was sampled for human re-review."},
-};
 
-static json_t *decision_json(const jrow *j, int64_t worker)
+/* The decision as the worker reads it: what its payload says, else its
+ * kind's registered system, rule and text, else a generic sentence. */
+static json_t *decision_json(const decision_kind *const *kinds, const jrow *j, int64_t worker)
 {
-    const char *system = NULL, *rule = NULL, *text = NULL;
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-        if (!strcmp(texts[i].family, j->family) && !strcmp(texts[i].event, j->event)) {
-            system = texts[i].system;
-            rule = texts[i].rule;
-            text = texts[i].text;
-        }
+    const decision_kind *kd = decision_kind_find(kinds, j->family, j->event);
+    const char *system = kd ? kd->system : NULL, *rule = kd ? kd->rule : NULL, *text = kd ? kd->text : NULL;
     json_t *pl = j->payload;
     const char *ps = json_string_value(json_object_get(pl, "system"));
     const char *pr = json_string_value(json_object_get(pl, "rule"));
@@ -250,13 +211,13 @@ static int req_get(review_ctx *c, int64_t id, json_t **out, vis_err *err)
     return 0;
 }
 
-int review_decisions(review_ctx *c, int64_t worker, json_t **out, vis_err *err)
+int review_decisions(review_ctx *c, const decision_kind *const *kinds, int64_t worker, json_t **out, vis_err *err)
 {
     jrows rows;
     int rc = collect(c, worker, &rows, err);
     json_t *arr = json_array();
     for (size_t i = 0; !rc && i < rows.n; i++) {
-        json_t *d = decision_json(&rows.v[i], worker);
+        json_t *d = decision_json(kinds, &rows.v[i], worker);
         int64_t rid = 0;
         int r = store_get_i64(c->db, SQL_REV_BY_JOURNAL, &rid, err, "ii", worker, rows.v[i].id);
         if (r < 0) {
@@ -365,7 +326,7 @@ int review_request(review_ctx *c, int64_t decision, const char *message, json_t 
 
 /* For the admins' queue: the decision under review (system, rule, figures,
  * explanation, time span — what the worker sees) and whom it is about. */
-static int admin_details(review_ctx *c, json_t *arr, vis_err *err)
+static int admin_details(review_ctx *c, const decision_kind *const *kinds, json_t *arr, vis_err *err)
 {
     size_t i;
     json_t *o;
@@ -382,7 +343,7 @@ static int admin_details(review_ctx *c, json_t *arr, vis_err *err)
             jrow j;
             jrow_read(q, &j);
             store_done(q);
-            d = decision_json(&j, wid);
+            d = decision_json(kinds, &j, wid);
             if (d) json_object_del(d, "concerns");
             jrow_free(&j);
         }
@@ -391,7 +352,8 @@ static int admin_details(review_ctx *c, json_t *arr, vis_err *err)
     return 0;
 }
 
-int review_list(review_ctx *c, int64_t worker, const char *state, json_t **out, vis_err *err)
+int review_list(review_ctx *c, const decision_kind *const *kinds, int64_t worker, const char *state, json_t **out,
+                vis_err *err)
 {
     store_stmt *q = worker >= 0 ? store_query(c->db, SQL_REV_OF_WORKER, err, "i", worker)
                                 : store_query(c->db, SQL_REV_ALL, err, "t", state ? state : "");
@@ -411,7 +373,7 @@ int review_list(review_ctx *c, int64_t worker, const char *state, json_t **out, 
         json_decref(arr);
         return err->code;
     }
-    if (worker < 0 && admin_details(c, arr, err)) {
+    if (worker < 0 && admin_details(c, kinds, arr, err)) {
         json_decref(arr);
         return err->code;
     }
@@ -421,60 +383,6 @@ int review_list(review_ctx *c, int64_t worker, const char *state, json_t **out, 
 }
 
 /* ---- undo ---- */
-
-typedef int (*undo_fn)(review_ctx *c, const jrow *d, int64_t worker, const char *reasons, json_t *actions, vis_err *err);
-
-static int64_t subject_id(const char *subject, const char *prefix)
-{
-    size_t n = strlen(prefix);
-    if (strncmp(subject, prefix, n)) return -1;
-    char *end;
-    long long v = strtoll(subject + n, &end, 10);
-    return *end || v <= 0 ? -1 : v;
-}
-
-static int undo_mw_block(review_ctx *c, const jrow *d, int64_t worker, const char *reasons, json_t *actions, vis_err *err)
-{
-    int64_t batch = subject_id(d->subject, "batch:");
-    json_t *b = json_object_get(d->payload, "batch");
-    if (batch < 0 && json_is_integer(b)) batch = json_integer_value(b);
-    if (batch < 0) return vis_errf(err, VIS_ECONFLICT, "cannot_undo", NULL, "the decision names no batch");
-    mw_ctx m = *c; /* the same service context */
-    int rc = mw_unblock(&m, batch, worker, reasons, err);
-    if (rc == VIS_ECONFLICT) {
-        vis_err_clear(err);
-        json_array_append_new(actions, JSON_PACK("{s:s, s:I}", "action", "block already lifted", "batch",
-                                                 (json_int_t)batch));
-        return 0;
-    }
-    if (!rc)
-        json_array_append_new(actions, JSON_PACK("{s:s, s:I}", "action", "block lifted; control-task record restarted",
-                                                 "batch", (json_int_t)batch));
-    return rc;
-}
-
-static int undo_mw_reject(review_ctx *c, const jrow *d, int64_t worker, const char *reasons, json_t *actions,
-                          vis_err *err)
-{
-    (void)worker;
-    int64_t asg = subject_id(d->subject, "assignment:");
-    if (asg < 0) return vis_errf(err, VIS_ECONFLICT, "cannot_undo", NULL, "the decision names no assignment");
-    mw_ctx m = *c; /* the same service context */
-    int rc = mw_undo_rejection(&m, asg, reasons, err);
-    if (!rc)
-        json_array_append_new(actions, JSON_PACK("{s:s, s:I}", "action", "answer approved and paid", "assignment",
-                                                 (json_int_t)asg));
-    return rc;
-}
-
-static const struct {
-    const char *family, *event;
-    undo_fn     fn;
-} undo_table[] = {
-    {"microwork", "blocked", undo_mw_block},
-    {"microwork", "rejected", undo_mw_reject},
-    {"microwork", "auto_rejected", undo_mw_reject},
-};
 
 static int pay_remedy(review_ctx *c, const jrow *d, int64_t worker, int64_t review, int64_t amount, const char *what,
                       vis_err *err)
@@ -492,8 +400,8 @@ static int pay_remedy(review_ctx *c, const jrow *d, int64_t worker, int64_t revi
     return ledger_post(c->db, &tx, legs, 2, NULL, NULL, err);
 }
 
-int review_decide(review_ctx *c, int64_t id, bool overturn, const char *reasons, int64_t compensation, json_t **out,
-               vis_err *err)
+int review_decide(review_ctx *c, const decision_kind *const *kinds, int64_t id, bool overturn, const char *reasons,
+                  int64_t compensation, json_t **out, vis_err *err)
 {
     if (!reasons || !*reasons)
         return vis_errf(err, VIS_EINVAL, "missing_field", "reasons", "answer the worker with written reasons");
@@ -516,12 +424,10 @@ int review_decide(review_ctx *c, int64_t id, bool overturn, const char *reasons,
     int rc = 0;
     json_t *actions = json_array();
     if (overturn) {
-        bool handled = false;
-        for (size_t i = 0; !rc && i < sizeof undo_table / sizeof undo_table[0]; i++)
-            if (!strcmp(undo_table[i].family, d.family) && !strcmp(undo_table[i].event, d.event)) {
-                rc = undo_table[i].fn(c, &d, worker, reasons, actions, err);
-                handled = true;
-            }
+        /* the family's own undo, registered with its kind (core/decisions.h) */
+        const decision_kind *kd = decision_kind_find(kinds, d.family, d.event);
+        bool handled = kd && kd->undo;
+        if (handled) rc = kd->undo(c, &d, worker, reasons, actions, err);
         /* otherwise, unpaid time the decision recorded: paid at the minimum,
            counted as active (a later span overrides the unpaid one) */
         if (!rc && !handled && !strcmp(d.span_kind, "unpaid") && d.span_b > d.span_a) {

@@ -5,42 +5,18 @@ courier named: the job is open again, journalled with the reason)."""
 import json
 import unittest
 
-from vis import Server, approve_courier, signup
-
-T0 = 1736935200000  # 2025-01-15 10:00 UTC
-MIN = 60000
-REF = (48.8566, 2.3522)
+import test_dispatch_api
+from test_dispatch_api import MIN, REF, T0, near  # noqa: F401
 
 
-class Board(unittest.TestCase):
-    def setUp(self):
-        self.srv = Server("--set", "dispatch.auto=false")
-        self.adm = self.srv.admin()
-        self.assertEqual(self.adm.post("/v1/admin/clock", {"set_ms": T0}).status, 200)
-
-    def tearDown(self):
-        self.srv.close()
-
-    def client(self):
-        acct, cl = signup(self.srv, "client")
-        r = self.adm.post("/v1/admin/accounts/%d/credit" % acct["id"], {"amount_micros": 100000000, "reason": "t"})
-        self.assertEqual(r.status, 201, r)
-        r = cl.post("/v1/delivery/places", {"name": "Kitchen", "lat": REF[0], "lon": REF[1]})
-        self.assertEqual(r.status, 201, r)
-        return acct, cl, r.json["id"]
+class Board(test_dispatch_api.Base):
+    """The delivery tests' server, clock and helpers (test_dispatch_api.Base)."""
 
     def courier(self, dlat=-0.005):
-        acct, w = signup(self.srv, "worker")
-        approve_courier(self.srv, acct["id"])
-        r = w.post("/v1/courier/online", {"lat": REF[0] + dlat, "lon": REF[1] - 0.004})
-        self.assertEqual(r.status, 200, r)
-        return acct, w
+        return super().courier(pos=near(dlat, -0.004))
 
     def job(self, cl, place):
-        r = cl.post("/v1/delivery/jobs", {"place_id": place, "dropoff_lat": REF[0] + 0.012,
-                                          "dropoff_lon": REF[1] + 0.008})
-        self.assertEqual(r.status, 201, r)
-        return r.json
+        return self.post_job(cl, place)
 
     def events(self, name):
         return self.srv.sql("SELECT actor_id, worker_id, automated, payload FROM journal WHERE family = 'dispatch'"

@@ -13,15 +13,9 @@ import threading
 import time
 import unittest
 
-from vis import Server, approve_courier, signup
-
-T0 = 1736935200000  # 2025-01-15 10:00 UTC
-MIN = 60000
-REF = (48.8566, 2.3522)
-
-
-def near(dlat=0.0, dlon=0.0):
-    return {"lat": REF[0] + dlat, "lon": REF[1] + dlon}
+import test_dispatch_api
+from test_dispatch_api import MIN, REF, T0, near  # noqa: F401
+from vis import Server, signup
 
 
 class Receiver:
@@ -65,26 +59,18 @@ class Receiver:
         self.httpd.server_close()
 
 
-class Base(unittest.TestCase):
+class Base(test_dispatch_api.Base):
+    """The delivery tests' server, clock and helpers, plus the restaurant's
+    callback endpoint."""
+    extra = ("--set", "moderation.callback_private=true")
+
     def setUp(self):
-        self.srv = Server("--set", "dispatch.auto=false", "--set", "moderation.callback_private=true")
-        self.adm = self.srv.admin()
-        self.clock(set_ms=T0)
+        super().setUp()
         self.rx = Receiver()
 
     def tearDown(self):
         self.rx.close()
-        self.srv.close()
-
-    def clock(self, **kw):
-        r = self.adm.post("/v1/admin/clock", kw)
-        self.assertEqual(r.status, 200, r)
-        return r.json["now_ms"]
-
-    def epoch(self):
-        r = self.adm.post("/v1/admin/dispatch/run-epoch")
-        self.assertEqual(r.status, 200, r)
-        return r.json
+        super().tearDown()
 
     def deliver_callbacks(self):
         # the housekeeping run delivers every family's callbacks
@@ -93,12 +79,7 @@ class Base(unittest.TestCase):
         return r.json
 
     def client(self, hook=True):
-        acct, cl = signup(self.srv, "client")
-        r = self.adm.post("/v1/admin/accounts/%d/credit" % acct["id"], {"amount_micros": 100000000, "reason": "t"})
-        self.assertEqual(r.status, 201, r)
-        r = cl.post("/v1/delivery/places", dict(name="Kitchen", **near()))
-        self.assertEqual(r.status, 201, r)
-        place = r.json["id"]
+        acct, cl, place = super().client()
         if hook:
             r = cl.request("PUT", "/v1/delivery/callbacks", {"callback_url": self.rx.url})
             self.assertEqual(r.status, 200, r)
@@ -106,11 +87,7 @@ class Base(unittest.TestCase):
         return acct, cl, place
 
     def courier(self, pos=None):
-        acct, w = signup(self.srv, "worker")
-        approve_courier(self.srv, acct["id"])
-        r = w.post("/v1/courier/online", pos or near(-0.002, -0.002))
-        self.assertEqual(r.status, 200, r)
-        return acct, w
+        return super().courier(pos=pos or near(-0.002, -0.002))
 
     def job(self, cl, place, status=201, **kw):
         body = {"place_id": place, "dropoff_lat": REF[0] + 0.012, "dropoff_lon": REF[1] + 0.008}
@@ -118,11 +95,6 @@ class Base(unittest.TestCase):
         r = cl.post("/v1/delivery/jobs", body)
         self.assertEqual(r.status, status, r)
         return r.json
-
-    def offers(self, w):
-        r = w.get("/v1/courier/offers")
-        self.assertEqual(r.status, 200, r)
-        return r.json["offers"]
 
     def journal_payloads(self):
         return [row[0] for row in self.srv.sql("SELECT payload FROM journal")]

@@ -160,8 +160,8 @@ class RestaurantPage(unittest.TestCase):
         jid = job["id"]
         self.assertEqual(job["price_micros"], q2["price_micros"])
         self.assertEqual(job["dropoff_contact"]["recipient_name"], "Ada Lovelace")
-        card = self.seen("#job-%d" % jid)
-        self.assertIn("12 rue de la Paix", card.text)
+        self.seen("#job-%d" % jid)
+        b.has_text("#job-%d" % jid, "12 rue de la Paix")
         self.assertEqual(self.attr("#job-%d-state" % jid, "data-state"), "open")
         bal = self.cl.get("/v1/me/balance").json
         b.wait(lambda d: self.micros("#bal-available") == bal["available_micros"], what="balance")
@@ -222,10 +222,11 @@ class RestaurantPage(unittest.TestCase):
         # nobody online for 11 minutes: the alert is raised at the epoch and pushed
         self.assertEqual(self.adm.post("/v1/admin/clock", {"advance_ms": 11 * MIN}).status, 200)
         self.epoch()
-        alert = self.seen("#job-%d-alerts .alert-no_courier_found" % jid)
-        self.assertIn("No courier found yet", alert.text)
+        sel = "#job-%d-alerts .alert-no_courier_found" % jid
+        self.seen(sel)
+        b.has_text(sel, "No courier found yet")
         reason = self.cl.get("/v1/delivery/jobs/%d" % jid).json["alerts"][0]["reason"]
-        self.assertIn(reason, alert.text)  # the server's reason, as it says it
+        b.has_text(sel, reason)  # the server's reason, as it says it
         self.assertEqual(b.audit(), [])
         # cancel: what comes back is said before, and the server's figure after
         b.q("#job-%d-cancel" % jid).click()

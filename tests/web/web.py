@@ -121,6 +121,10 @@ class Browser:
     def text(self, sel):
         return self.q(sel).text
 
+    def has_text(self, sel, part, timeout=15):
+        """Wait until the element at sel (looked up afresh each time: pages redraw) shows part."""
+        self.wait(lambda d: part in self.text(sel), timeout, what="%r in %s" % (part, sel))
+
     def js(self, script, *args):
         return self.d.execute_script(script, *args)
 

@@ -42,7 +42,7 @@ static int one_run(const char *labels, truth_method m, truth_data *d, truth_resu
     buf_init(&b);
     vis_err e = {0};
     truth_data_init(d);
-    if (buf_read_file(&b, labels) != 0 || b.oom) {
+    if (buf_read_file(&b, labels) != 0) {
         buf_free(&b);
         return -1;
     }

@@ -16,6 +16,7 @@ static const command commands[] = {
     {"version", cmd_version, "print the version"},
     {"admin", cmd_admin, "administration: create-account, ..."},
     {"journal", cmd_journal, "work journal tools: verify"},
+    {"store", cmd_store, "the database: migrate, copy a platform between SQLite and PostgreSQL"},
     {"config", cmd_config, "print every setting with its default"},
     {"routes", cmd_routes, "list the HTTP routes"},
     {"aggregate", cmd_aggregate, "truth inference over crowd labels (CSV)"},

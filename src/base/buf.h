@@ -2,9 +2,8 @@
  * buf — a growable byte buffer, always NUL-terminated.
  *
  * Used for building responses, log lines and reading files. Growing it
- * allocates through base/mem (out of memory aborts), so an append always
- * succeeds. The oom field is kept, always false, for the few readers
- * outside base that have not dropped their check yet.
+ * allocates through base/mem (an allocation failure aborts), so an append always
+ * succeeds.
  */
 #ifndef VIS_BASE_BUF_H
 #define VIS_BASE_BUF_H
@@ -16,7 +15,6 @@ typedef struct buf {
     char  *data;
     size_t len;
     size_t cap;
-    bool   oom; /* always false (see above) */
 } buf;
 
 void buf_init(buf *b);

@@ -14,7 +14,6 @@ const char *vis_err_kind(int code)
     case VIS_ECONFLICT: return "conflict";
     case VIS_ETOOBIG: return "too_large";
     case VIS_ELIMIT: return "rate_limited";
-    case VIS_ENOMEM: return "out_of_memory";
     case VIS_ESTORE: return "store_error";
     case VIS_EIO: return "io_error";
     case VIS_EBUSY: return "busy";

@@ -21,7 +21,6 @@ enum {
     VIS_ECONFLICT,   /* state conflict, duplicate, insufficient funds: 409 */
     VIS_ETOOBIG,     /* 413 */
     VIS_ELIMIT,      /* rate limited: 429 */
-    VIS_ENOMEM,      /* 500 */
     VIS_ESTORE,      /* database failure: 500 (503 when busy) */
     VIS_EIO,         /* file or system error */
     VIS_EBUSY,       /* store busy / locked: 503 */

@@ -6,7 +6,7 @@
  * prints task,label,confidence sorted by task (byte-wise order of the task
  * ids). --workers writes worker,skill,answers (sorted by worker id);
  * --eval prints the accuracy against a task,label file on stderr.
- * Exit status: 0 ok, 1 I/O or memory failure, 2 usage error or bad input.
+ * Exit status: 0 ok, 1 I/O failure, 2 usage error or bad input.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -55,9 +55,8 @@ static void usage(FILE *f)
 
 static int read_input(buf *b, const char *path)
 {
-    if (buf_read_file(b, path) != 0 || b->oom) {
-        fprintf(stderr, "visible aggregate: %s: %s\n", strcmp(path, "-") ? path : "<stdin>",
-                b->oom ? "out of memory" : strerror(errno));
+    if (buf_read_file(b, path) != 0) {
+        fprintf(stderr, "visible aggregate: %s: %s\n", strcmp(path, "-") ? path : "<stdin>", strerror(errno));
         return 1;
     }
     return 0;
@@ -93,11 +92,11 @@ static int write_labels(FILE *f, const truth_data *d, const truth_result *r)
         if (r->label[t] >= 0) csv_put_field(&b, truth_dict_name(&d->labels, r->label[t]));
         buf_printf(&b, ",%.6f\n", r->confidence[t]);
         if (b.len > (1 << 20)) {
-            if (b.oom || fwrite(b.data, 1, b.len, f) != b.len) break;
+            if (fwrite(b.data, 1, b.len, f) != b.len) break;
             buf_reset(&b);
         }
     }
-    int bad = b.oom || fwrite(b.data, 1, b.len, f) != b.len;
+    int bad = fwrite(b.data, 1, b.len, f) != b.len;
     buf_free(&b);
     return bad || fflush(f) != 0 || ferror(f);
 }
@@ -111,7 +110,7 @@ static int write_workers(FILE *f, const truth_data *d, const truth_result *r)
         csv_put_field(&b, truth_dict_name(&d->workers, w));
         buf_printf(&b, ",%.6f,%d\n", r->skill[w], (int)r->answers[w]);
     }
-    int bad = b.oom || fwrite(b.data, 1, b.len, f) != b.len;
+    int bad = fwrite(b.data, 1, b.len, f) != b.len;
     buf_free(&b);
     return bad || fflush(f) != 0 || ferror(f);
 }

@@ -54,13 +54,8 @@ static json_t *figures(const disp_mdrp_report *r)
 
 static int print_json(json_t *j)
 {
-    if (!j) {
-        fprintf(stderr, "visible dispatch: out of memory\n");
-        return 1;
-    }
     char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     json_decref(j);
-    if (!s) return 1;
     printf("%s\n", s);
     free(s);
     return 0;
@@ -140,7 +135,7 @@ static int do_simulate(int argc, char **argv)
     vis_err e;
     if (disp_mdrp_read(&m, inst, &e)) {
         fprintf(stderr, "visible dispatch: %s\n", e.msg);
-        return e.code == VIS_ENOMEM ? 1 : 2;
+        return 2;
     }
     disp_sim_opts o = { epoch, policy, params };
     disp_params probe;
@@ -153,11 +148,7 @@ static int do_simulate(int argc, char **argv)
     disp_mdrp_report rep, chk;
     disp_sim_stats st;
     int status = 1;
-    if (disp_mdrp_sol_init(&s, &m, &e)) {
-        fprintf(stderr, "visible dispatch: %s\n", e.msg);
-        disp_mdrp_free(&m);
-        return 1;
-    }
+    disp_mdrp_sol_init(&s, &m, &e); /* always VIS_OK */
     if (disp_sim_run(&m, &o, &s, &rep, &st, &e) || disp_mdrp_write(&m, &s, out, &e)) {
         fprintf(stderr, "visible dispatch: %s\n", e.msg);
         goto done;
@@ -169,16 +160,14 @@ static int do_simulate(int argc, char **argv)
         goto done;
     }
     json_t *j = figures(&rep);
-    if (j) {
-        json_object_set_new(j, "seconds", json_real(secs));
-        json_object_set_new(j, "feasible", json_boolean(chk.feasible));
-        json_object_set_new(j, "policy", json_string(policy ? policy : "rolling"));
-        json_object_set_new(j, "epoch_min", json_integer(epoch));
-        json_object_set_new(j, "epochs", json_integer(st.epochs));
-        json_object_set_new(j, "decisions", json_integer(st.decisions));
-        json_object_set_new(j, "additions", json_integer(st.additions));
-        json_object_set_new(j, "engine_seconds", json_real(st.solve_seconds));
-    }
+    json_object_set_new(j, "seconds", json_real(secs));
+    json_object_set_new(j, "feasible", json_boolean(chk.feasible));
+    json_object_set_new(j, "policy", json_string(policy ? policy : "rolling"));
+    json_object_set_new(j, "epoch_min", json_integer(epoch));
+    json_object_set_new(j, "epochs", json_integer(st.epochs));
+    json_object_set_new(j, "decisions", json_integer(st.decisions));
+    json_object_set_new(j, "additions", json_integer(st.additions));
+    json_object_set_new(j, "engine_seconds", json_real(st.solve_seconds));
     status = print_json(j);
     if (!chk.feasible) {
         fprintf(stderr, "visible dispatch: solution INFEASIBLE:\n%s", chk.msgs.data ? chk.msgs.data : "");
@@ -218,17 +207,12 @@ static int do_check(int argc, char **argv)
     }
     json_t *j = figures(&rep);
     json_t *v = json_array();
-    if (j && v) {
-        char *save = NULL;
-        for (char *l = rep.msgs.data ? strtok_r(rep.msgs.data, "\n", &save) : NULL; l;
-             l = strtok_r(NULL, "\n", &save))
-            json_array_append_new(v, json_string(l));
-        json_object_set_new(j, "feasible", json_boolean(rep.feasible));
-        json_object_set_new(j, "violation_count", json_integer(rep.violations));
-        json_object_set_new(j, "violations", v);
-    } else {
-        json_decref(v);
-    }
+    char *save = NULL;
+    for (char *l = rep.msgs.data ? strtok_r(rep.msgs.data, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
+        json_array_append_new(v, json_string(l));
+    json_object_set_new(j, "feasible", json_boolean(rep.feasible));
+    json_object_set_new(j, "violation_count", json_integer(rep.violations));
+    json_object_set_new(j, "violations", v);
     int status = print_json(j);
     if (!rep.feasible) status = 1;
     buf_free(&rep.msgs);

@@ -15,6 +15,7 @@
 #include "core/demo.h"
 #include "dispatch/disp_service.h"
 #include "net/client.h"
+#include "http/cluster.h"
 #include "http/server.h"
 #include "http/ticker.h"
 
@@ -157,7 +158,9 @@ int cmd_serve(int argc, char **argv)
     snprintf(host, sizeof host, "%s", cfg.listen);
     char *colon = strrchr(host, ':');
     if (colon) *colon = '\0';
-    printf("Visible %s listening on http://%s:%d/ (database %s)\n", VIS_VERSION, host, srv.port, cfg.db);
+    /* a connection string may hold a password: never printed */
+    printf("Visible %s listening on http://%s:%d/ (database %s)\n", VIS_VERSION, host, srv.port,
+           store_is_pg(cfg.db) ? "on PostgreSQL" : cfg.db);
     printf("admin token: %s%s\n", tokpath, created ? " (new)" : "");
     printf("web: http://%s:%d/  (sign in: /login; workers: /work /me /courier /moderate; clients: /client "
            "/restaurant; admins: /dispatch /admin)\n",
@@ -166,12 +169,14 @@ int cmd_serve(int argc, char **argv)
     fflush(stdout);
     int sig = 0;
     ticker *tick = ticker_start(&srv);
+    cluster *peers = cluster_start(&srv); /* several nodes on one PostgreSQL database */
     disp_service *disp = NULL;
     if (disp_service_start(srv.pool, &srv.clock, &srv.cfg, &disp, &err))
         fprintf(stderr, "{\"level\":\"error\",\"message\":\"%s\"}\n", err.msg);
     sigwait(&set, &sig);
     disp_service_stop(disp);
     ticker_stop(tick);
+    cluster_stop(peers);
     fprintf(stderr, "{\"level\":\"info\",\"message\":\"signal %d: finishing in-flight requests\"}\n", sig);
     server_free(&srv);
     return 0;

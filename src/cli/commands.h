@@ -13,6 +13,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
+int cmd_store(int argc, char **argv);       /* migrate, copy between databases */
 int cmd_routes(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_aggregate(int argc, char **argv);   /* truth inference, offline */

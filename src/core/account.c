@@ -71,7 +71,8 @@ int account_hash_password(const char *password, const account_pwcost *cost, char
     account_pwcost c =
         cost ? *cost : (account_pwcost){crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE};
     if (crypto_pwhash_str(out, password, pl, c.ops, c.mem_bytes) != 0)
-        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "password hashing ran out of memory");
+        return vis_errf(err, VIS_EIO, "password_hash_failed", NULL,
+                        "the password could not be hashed now (Argon2 could not get its memory): try again");
     return 0;
 }
 

@@ -107,7 +107,8 @@ static const centry table[] = {
     S("store.durability", durability, "normal",
       "normal: a committed write survives a crash of the process (kill -9), not always a power loss or a crash of "
       "the machine (SQLite WAL, synchronous=NORMAL); full: an fsync per group commit, a committed write survives "
-      "power loss too (synchronous=FULL; recommended in production, see docs/architecture.md)"),
+      "power loss too (synchronous=FULL; recommended in production, see docs/architecture.md). SQLite only: on "
+      "PostgreSQL every commit is as durable as the server's synchronous_commit (on by default) makes it"),
     I("store.busy_timeout_ms", busy_timeout_ms, "5000", 0, 600000, "how long a store call waits for a lock"),
     I("fees.platform_ppm", platform_fee_ppm, "100000", 0, 1000000,
       "platform fee charged to clients, parts per million of the work's cost"),

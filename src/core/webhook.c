@@ -67,8 +67,8 @@ static void log_failure(const cb *d, const vis_err *e)
     json_t *o = JSON_PACK("{s:s, s:s, s:I, s:I, s:s, s:s, s:s}", "level", "warning", "job", families[d->fam].job,
                           "callback", (json_int_t)d->id, "client", (json_int_t)d->client, "url", d->url ? d->url : "",
                           "kind", e->kind, "message", e->msg);
-    char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    if (line) fprintf(stderr, "%s\n", line);
+    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    fprintf(stderr, "%s\n", line);
     free(line);
     json_decref(o);
 }
@@ -76,9 +76,8 @@ static void log_failure(const cb *d, const vis_err *e)
 /* one POST; 0 when the client answered 2xx */
 static int post_one(httpc *h, const vis_config *cfg, const cb *d, int64_t now, int *status, vis_err *e)
 {
-    if (!d->body || !d->url || !d->secret) return vis_errf(e, VIS_ENOMEM, NULL, NULL, "out of memory");
     if (!*d->url) return vis_errf(e, VIS_EINVAL, "no_callback_url", NULL, "the client has set no callback_url");
-    if (!h) return vis_errf(e, VIS_ENOMEM, NULL, NULL, "out of memory (HTTP client)");
+    if (!h) return vis_errf(e, VIS_EIO, "http_client", NULL, "the HTTP client (libcurl) could not be started");
     size_t len = strlen(d->body);
     char h1[64], h2[64], h3[128], mac[65];
     snprintf(h1, sizeof h1, "X-Visible-Callback-Id: %lld", (long long)d->id);
@@ -88,7 +87,6 @@ static int post_one(httpc *h, const vis_config *cfg, const cb *d, int64_t now, i
     const char *hs[] = {h1, h2, h3, NULL};
     if (httpc_post(h, d->url, d->body, len, hs, cfg->mod_callback_timeout_ms, status, NULL, e)) {
         log_failure(d, e);
-        if (e->code == VIS_ENOMEM) return e->code;
         char kind[sizeof e->kind];
         snprintf(kind, sizeof kind, "%s", e->kind);
         return vis_errf(e, VIS_EIO, kind, NULL, "%s", !strcmp(kind, "tls_failed") ? WEBHOOK_TLS : WEBHOOK_UNREACHABLE);

@@ -72,7 +72,7 @@ static json_t *points_json(const char *text)
     {
         double la = (double)json_integer_value(json_array_get(p, 0)) / 1e6,
                lo = (double)json_integer_value(json_array_get(p, 1)) / 1e6;
-        json_array_append_new(o, json_pack("[f, f]", la, lo));
+        json_array_append_new(o, JSON_PACK("[f, f]", la, lo));
     }
     json_decref(a);
     return o;
@@ -81,25 +81,25 @@ static json_t *points_json(const char *text)
 int disp_areas_get(disp_ctx *c, json_t **out, vis_err *err)
 {
     json_t *a = json_array();
-    store_stmt *q = a ? store_query(c->db, SQL_DISP_AREAS_ALL, err, "") : NULL;
+    store_stmt *q = store_query(c->db, SQL_DISP_AREAS_ALL, err, "");
     if (!q) {
         json_decref(a);
-        return err->code ? err->code : disp_nomem(err);
+        return err->code;
     }
     int r;
     while ((r = store_row(q, err)) == 1)
-        json_array_append_new(a, json_pack("{s:I, s:s, s:o, s:I, s:I}", "id", (json_int_t)store_col_i64(q, 0), "name",
-                                           store_col_text(q, 1), "points", points_json(store_col_text(q, 2)),
-                                           "updated_ms", (json_int_t)store_col_i64(q, 3), "by",
-                                           (json_int_t)store_col_i64(q, 4)));
+        json_array_append_new(a,
+                              JSON_PACK("{s:I, s:s, s:o, s:I, s:I}", "id", (json_int_t)store_col_i64(q, 0), "name",
+                                        store_col_text(q, 1), "points", points_json(store_col_text(q, 2)), "updated_ms",
+                                        (json_int_t)store_col_i64(q, 3), "by", (json_int_t)store_col_i64(q, 4)));
     store_done(q);
     if (r < 0) {
         json_decref(a);
         return disp_store_err(err);
     }
-    *out = json_pack("{s:o, s:s, s:s}", "areas", a, "rule", disp_area_rule, "when_none",
+    *out = JSON_PACK("{s:o, s:s, s:s}", "areas", a, "rule", disp_area_rule, "when_none",
                      json_array_size(a) ? "" : "no service area is defined: all online time counts");
-    return *out ? 0 : disp_nomem(err);
+    return 0;
 }
 
 /* Orientation of (a, b, c): >0 left turn, <0 right, 0 collinear (exact:
@@ -216,18 +216,17 @@ int disp_areas_put(disp_ctx *c, json_t *spec, json_t **out, vis_err *err)
             int64_t la, lo;
             disp_latlon(json_number_value(json_array_get(p, 0)), json_number_value(json_array_get(p, 1)), &la, &lo,
                         err);
-            json_array_append_new(st, json_pack("[I, I]", (json_int_t)la, (json_int_t)lo));
+            json_array_append_new(st, JSON_PACK("[I, I]", (json_int_t)la, (json_int_t)lo));
         }
         char *text = json_dumps(st, JSON_COMPACT);
         json_decref(st);
-        if (!text) return disp_nomem(err);
         int rc = store_exec(c->db, SQL_DISP_AREA_INSERT, err, "ttii", json_string_value(json_object_get(a, "name")),
                             text, c->now_ms, svc_actor(c));
         free(text);
         if (rc) return disp_store_err(err);
     }
     if (disp_areas_get(c, out, err)) return err->code;
-    json_t *pl = json_pack("{s:O}", "areas", json_object_get(*out, "areas"));
+    json_t *pl = JSON_PACK("{s:O}", "areas", json_object_get(*out, "areas"));
     if (svc_journal(c, &(svc_event){.family = DISP_FAMILY, .event = "areas_changed", .subject = "areas", .payload = pl},
                     err)) {
         json_decref(*out);
@@ -273,19 +272,18 @@ json_t *disp_onboarding_json(disp_ctx *c, int64_t courier, vis_err *err)
     int r = store_row(q, err);
     json_t *o = NULL;
     if (r == 1)
-        o = json_pack("{s:s, s:s, s:I, s:I}", "state", store_col_text(q, 0), "reason", store_col_text(q, 1),
-                      "since_ms", (json_int_t)store_col_i64(q, 2), "by", (json_int_t)store_col_i64(q, 3));
+        o = JSON_PACK("{s:s, s:s, s:I, s:I}", "state", store_col_text(q, 0), "reason", store_col_text(q, 1), "since_ms",
+                      (json_int_t)store_col_i64(q, 2), "by", (json_int_t)store_col_i64(q, 3));
     else if (r == 0)
-        o = json_pack("{s:s}", "state", "applied");
+        o = JSON_PACK("{s:s}", "state", "applied");
     store_done(q);
-    if (r >= 0 && !o) disp_nomem(err);
     return r < 0 ? NULL : o;
 }
 
 int disp_onboarding_approved(disp_ctx *c, int64_t courier, bool *approved, vis_err *err)
 {
     json_t *o = disp_onboarding_json(c, courier, err);
-    if (!o) return err->code ? err->code : disp_nomem(err);
+    if (!o) return err->code;
     *approved = !strcmp(json_string_value(json_object_get(o, "state")), "approved");
     json_decref(o);
     return 0;
@@ -307,9 +305,9 @@ int disp_couriers_list(disp_ctx *c, const char *state, int64_t after, int64_t li
             break;
         }
         last = store_col_i64(q, 0);
-        json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s}", "courier_id", (json_int_t)last, "name",
-                              store_col_text(q, 1), "email", store_col_text(q, 2), "state", store_col_text(q, 3),
-                              "reason", store_col_text(q, 4));
+        json_t *o =
+            JSON_PACK("{s:I, s:s, s:s, s:s, s:s}", "courier_id", (json_int_t)last, "name", store_col_text(q, 1),
+                      "email", store_col_text(q, 2), "state", store_col_text(q, 3), "reason", store_col_text(q, 4));
         if (o && !store_col_null(q, 5)) {
             json_object_set_new(o, "since_ms", json_integer(store_col_i64(q, 5)));
             json_object_set_new(o, "by", json_integer(store_col_i64(q, 6)));
@@ -322,8 +320,8 @@ int disp_couriers_list(disp_ctx *c, const char *state, int64_t after, int64_t li
         json_decref(arr);
         return disp_store_err(err);
     }
-    *out = json_pack("{s:o, s:o}", "couriers", arr, "next_after", more ? json_integer(last) : json_null());
-    return *out ? 0 : disp_nomem(err);
+    *out = JSON_PACK("{s:o, s:o}", "couriers", arr, "next_after", more ? json_integer(last) : json_null());
+    return 0;
 }
 
 static int decide(disp_ctx *c, int64_t courier, const char *state, const char *event, const char *reason,
@@ -334,7 +332,7 @@ static int decide(disp_ctx *c, int64_t courier, const char *state, const char *e
     if (strcmp(a.role, "worker"))
         return vis_errf(err, VIS_EINVAL, "not_a_courier", NULL, "account %lld is not a worker", (long long)courier);
     json_t *before = disp_onboarding_json(c, courier, err);
-    if (!before) return err->code ? err->code : disp_nomem(err);
+    if (!before) return err->code;
     char from[16];
     snprintf(from, sizeof from, "%s", json_string_value(json_object_get(before, "state")));
     json_decref(before);
@@ -346,16 +344,16 @@ static int decide(disp_ctx *c, int64_t courier, const char *state, const char *e
         return disp_store_err(err);
     char subj[48];
     snprintf(subj, sizeof subj, "courier:%lld", (long long)courier);
-    json_t *pl = json_pack("{s:s, s:s}", "from", from, "to", state);
+    json_t *pl = JSON_PACK("{s:s, s:s}", "from", from, "to", state);
     if (pl && reason && *reason) json_object_set_new(pl, "reason", json_string(reason));
     if (svc_journal(
             c, &(svc_event){.family = DISP_FAMILY, .event = event, .worker = courier, .subject = subj, .payload = pl},
             err))
         return err->code;
     json_t *o = disp_onboarding_json(c, courier, err);
-    if (!o) return err->code ? err->code : disp_nomem(err);
-    *out = json_pack("{s:I, s:o}", "courier_id", (json_int_t)courier, "onboarding", o);
-    return *out ? 0 : disp_nomem(err);
+    if (!o) return err->code;
+    *out = JSON_PACK("{s:I, s:o}", "courier_id", (json_int_t)courier, "onboarding", o);
+    return 0;
 }
 
 int disp_courier_approve(disp_ctx *c, int64_t courier, const char *reason, json_t **out, vis_err *err)

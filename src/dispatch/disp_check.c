@@ -2,6 +2,8 @@
  * re-implemented on solution files read back from disk. See disp_mdrp.h. */
 #include "dispatch/disp_mdrp.h"
 
+#include "base/mem.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -32,21 +34,15 @@ static void violation(disp_mdrp_report *rep, const char *fmt, ...)
     buf_puts(&rep->msgs, "\n");
 }
 
-static int tl_push(tl *t, int time, int place)
+static void tl_push(tl *t, int time, int place)
 {
     if (t->n == t->cap) {
-        int nc = t->cap ? t->cap * 2 : 16;
-        int *a = realloc(t->t, sizeof(int) * (size_t)nc);
-        if (!a) return -1;
-        t->t = a;
-        int *b = realloc(t->place, sizeof(int) * (size_t)nc);
-        if (!b) return -1;
-        t->place = b;
-        t->cap = nc;
+        t->cap = t->cap ? t->cap * 2 : 16;
+        t->t = mem_realloc(t->t, sizeof(int) * (size_t)t->cap);
+        t->place = mem_realloc(t->place, sizeof(int) * (size_t)t->cap);
     }
     t->t[t->n] = time;
     t->place[t->n++] = place;
-    return 0;
 }
 
 /* Place of the last event strictly before time (Python bisect_left - 1). */
@@ -84,14 +80,12 @@ static int to_int(const char *s, int *v)
 
 static int cmp_d(const void *a, const void *b);
 
-int disp_mdrp_figures(const disp_mdrp *m, const int *opick, const int *odrop,
-                      const int *ocour, const int *bundles, const double *drive,
-                      disp_mdrp_report *rep)
+void disp_mdrp_figures(const disp_mdrp *m, const int *opick, const int *odrop, const int *ocour, const int *bundles,
+                       const double *drive, disp_mdrp_report *rep)
 {
     int no = m->no, nc = m->ncour, nd = 0;
-    double *ctd = malloc(sizeof(double) * (size_t)(no + 1));
-    int *served = calloc((size_t)(nc + 1), sizeof(int));
-    if (!ctd || !served) { free(ctd); free(served); return -1; }
+    double *ctd = mem_alloc(sizeof(double) * (size_t)(no + 1));
+    int *served = mem_calloc((size_t)(nc + 1), sizeof(int));
     double r2p = 0, over = 0, within = 0;
     rep->orders = no;
     for (int o = 0; o < no; o++) {
@@ -141,7 +135,6 @@ int disp_mdrp_figures(const disp_mdrp *m, const int *opick, const int *odrop,
     rep->cost_per_order = nd > 0 ? total / nd : 0;
     free(ctd);
     free(served);
-    return 0;
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -150,180 +143,242 @@ static int cmp_d(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-int disp_mdrp_check(const disp_mdrp *m, const char *soldir,
-                    disp_mdrp_report *rep, vis_err *err)
+/* What a check accumulates while reading the three files. */
+typedef struct chk {
+    const disp_mdrp *m;
+    disp_mdrp_report *rep;
+    int no, nc, cbase;    /* orders, couriers, first courier location */
+    disp_mdrp_assign *as; /* assignments as read */
+    int na, capa;
+    int *in_assign;             /* per order: assignments listing it */
+    int *opick, *odrop, *ocour; /* per order, from the orders file (-1 = absent) */
+    tl *tls;                    /* per courier, from the moves file */
+    int *bundles;               /* per courier: assignments */
+    double *drive;              /* per courier: driving minutes */
+} chk;
+
+/* Split a line into at most max fields at any of seps. */
+static int split(char *l, const char *seps, char **f, int max)
+{
+    char *save = NULL;
+    int n = 0;
+    for (char *t = strtok_r(l, seps, &save); t && n < max; t = strtok_r(NULL, seps, &save)) f[n++] = t;
+    return n;
+}
+
+/* solution_info_assignments.txt: "assignment_time pickup_time courier order...". */
+static void read_assignments(chk *k, char *data)
+{
+    const disp_mdrp *m = k->m;
+    char *save = NULL;
+    int line = 0;
+    for (char *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        if (++line == 1) continue;
+        char *f[DISP_MDRP_MAX_BUNDLE + 4];
+        int n = split(l, " \t\r", f, DISP_MDRP_MAX_BUNDLE + 3);
+        if (n == 0) continue;
+        disp_mdrp_assign a = { 0 };
+        int cl;
+        if (n < 4 || !to_int(f[0], &a.at) || !to_int(f[1], &a.pickup) || (cl = disp_mdrp_loc(m, f[2])) < k->cbase) {
+            violation(k->rep, "assignments line %d: malformed", line);
+            continue;
+        }
+        a.courier = cl - k->cbase;
+        for (int q = 3; q < n; q++) {
+            int o = disp_mdrp_loc(m, f[q]);
+            if (o < 0 || o >= k->no) {
+                violation(k->rep, "assignments line %d: unknown order %s", line, f[q]);
+                continue;
+            }
+            a.order[a.n++] = o;
+        }
+        if (k->na == k->capa) {
+            k->capa = k->capa ? k->capa * 2 : 256;
+            k->as = mem_realloc(k->as, sizeof(*k->as) * (size_t)k->capa);
+        }
+        k->as[k->na++] = a;
+    }
+}
+
+/* solution_info_orders.txt: its header and single spaces exactly, then
+ * each order's pickup, drop-off and courier. */
+static void read_orders(chk *k, char *data)
+{
+    const disp_mdrp *m = k->m;
+    char *save = NULL;
+    int line = 0;
+    for (char *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        line++;
+        if (strstr(l, "  ") || strchr(l, '\t'))
+            violation(k->rep, "orders line %d: fields must be separated by one space", line);
+        if (line == 1) {
+            if (strcmp(l, "order placement_time ready_time pickup_time dropoff_time courier") != 0)
+                violation(k->rep, "orders: bad header");
+            continue;
+        }
+        char *f[8];
+        int n = split(l, " \r", f, 8);
+        int o, pl, rd, pk, dr, c;
+        if (n != 6 || (o = disp_mdrp_loc(m, f[0])) < 0 || o >= k->no || !to_int(f[1], &pl) || !to_int(f[2], &rd) ||
+            !to_int(f[3], &pk) || !to_int(f[4], &dr) || (c = disp_mdrp_loc(m, f[5])) < k->cbase) {
+            violation(k->rep, "orders line %d: malformed", line);
+            continue;
+        }
+        if (k->odrop[o] >= 0) violation(k->rep, "orders: %s listed twice", m->o[o].id);
+        k->opick[o] = pk;
+        k->odrop[o] = dr;
+        k->ocour[o] = c - k->cbase;
+    }
+}
+
+/* solution_info_couriers.txt: each courier's moves, one contiguous block,
+ * chained without gaps; builds every courier's timeline and driving time. */
+static void read_moves(chk *k, char *data)
+{
+    const disp_mdrp *m = k->m;
+    int cbase = k->cbase;
+    char *save = NULL;
+    int line = 0, cur = -1;
+    for (char *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        if (++line == 1) continue;
+        char *f[6];
+        int n = split(l, " \t\r", f, 6);
+        if (n == 0) continue;
+        int c, dep, from, to;
+        if (n != 4 || (c = disp_mdrp_loc(m, f[0])) < cbase || !to_int(f[1], &dep) ||
+            (to = disp_mdrp_loc(m, f[3])) < 0) {
+            violation(k->rep, "couriers line %d: malformed", line);
+            continue;
+        }
+        c -= cbase;
+        from = strcmp(f[2], "0") == 0 ? cbase + c : disp_mdrp_loc(m, f[2]);
+        tl *tls = k->tls;
+        if (c != cur) {
+            if (cur >= 0) tls[cur].seen = 1;
+            if (tls[c].seen) violation(k->rep, "couriers: moves of %s are not contiguous", m->c[c].id);
+            cur = c;
+            if (tls[c].n == 0) tl_push(&tls[c], m->c[c].on, cbase + c);
+        }
+        tl *t = &tls[c];
+        if (from != t->place[t->n - 1])
+            violation(k->rep, "couriers line %d: %s leaves %s but is at %s", line, m->c[c].id, f[2],
+                      disp_mdrp_loc_id(m, t->place[t->n - 1]));
+        int tt = from >= 0 ? disp_mdrp_tt(m, from, to) : 0;
+        k->drive[c] += tt;
+        tl_push(t, dep, -2);
+        tl_push(t, dep + tt, to);
+    }
+    for (int c = 0; c < k->nc; c++)
+        for (int e = 1; e < k->tls[c].n; e++)
+            if (k->tls[c].t[e] < k->tls[c].t[e - 1]) {
+                violation(k->rep, "couriers: %s departs before arriving (time %d)", m->c[c].id, k->tls[c].t[e]);
+                break;
+            }
+}
+
+/* One assignment (number no1, from 1): the courier's off time, each order in
+ * one assignment only, assigned after placement, picked up when ready,
+ * drop-offs in sequence, and the courier at the restaurant at pickup. */
+static void check_assignment(chk *k, const disp_mdrp_assign *a, int no1)
+{
+    const disp_mdrp *m = k->m;
+    k->bundles[a->courier]++;
+    if (a->pickup > m->c[a->courier].off)
+        violation(k->rep, "assignment %d: pickup %d after off time %d", no1, a->pickup, m->c[a->courier].off);
+    int prevdrop = INT32_MIN;
+    for (int q = 0; q < a->n; q++) {
+        const disp_mdrp_order *o = &m->o[a->order[q]];
+        if (k->odrop[a->order[q]] >= 0 && k->in_assign[a->order[q]]++)
+            violation(k->rep, "order %s in more than one assignment", o->id);
+        if (a->at < o->placed)
+            violation(k->rep, "assignment %d: %s assigned at %d before placement %d", no1, o->id, a->at, o->placed);
+        if (a->pickup < o->ready)
+            violation(k->rep, "assignment %d: pickup %d before %s ready %d", no1, a->pickup, o->id, o->ready);
+        int d = k->odrop[a->order[q]];
+        if (d < 0) {
+            violation(k->rep, "assignment %d: %s has no drop-off", no1, o->id);
+            continue;
+        }
+        if (q > 0 && d < prevdrop + m->dropoff_service)
+            violation(k->rep, "assignment %d: drop-offs out of sequence at %s", no1, o->id);
+        prevdrop = d;
+    }
+    if (a->n > 0) {
+        int rest = k->no + m->o[a->order[0]].rest;
+        const tl *t = &k->tls[a->courier];
+        if (t->n == 0 || tl_at(t, a->pickup) != rest)
+            violation(k->rep, "assignment %d: %s not at %s at pickup %d", no1, m->c[a->courier].id,
+                      m->r[rest - k->no].id, a->pickup);
+    }
+}
+
+/* Every delivered order: its courier at the customer at drop-off time. */
+static void check_dropoffs(chk *k)
+{
+    const disp_mdrp *m = k->m;
+    for (int o = 0; o < k->no; o++) {
+        if (k->odrop[o] < 0) continue;
+        const tl *t = &k->tls[k->ocour[o]];
+        if (t->n == 0 || tl_at(t, k->odrop[o]) != o)
+            violation(k->rep, "order %s: %s not at the customer at drop-off %d", m->o[o].id, m->c[k->ocour[o]].id,
+                      k->odrop[o]);
+    }
+}
+
+/* Check the three files read into fa, fo, fc (their text is cut up). */
+static void check_solution(const disp_mdrp *m, buf *fa, buf *fo, buf *fc, disp_mdrp_report *rep)
+{
+    int no = m->no, nc = m->ncour;
+    chk k = {.m = m, .rep = rep, .no = no, .nc = nc, .cbase = m->no + m->nr};
+    k.in_assign = mem_calloc((size_t)(no + 1), sizeof(int));
+    k.opick = mem_alloc(sizeof(int) * (size_t)(no + 1));
+    k.odrop = mem_alloc(sizeof(int) * (size_t)(no + 1));
+    k.ocour = mem_alloc(sizeof(int) * (size_t)(no + 1));
+    k.tls = mem_calloc((size_t)(nc + 1), sizeof(tl));
+    k.bundles = mem_calloc((size_t)(nc + 1), sizeof(int));
+    k.drive = mem_calloc((size_t)(nc + 1), sizeof(double));
+    for (int o = 0; o < no; o++) k.opick[o] = k.odrop[o] = k.ocour[o] = -1;
+
+    read_assignments(&k, fa->data);
+    read_orders(&k, fo->data);
+    read_moves(&k, fc->data);
+    for (int a = 0; a < k.na; a++) check_assignment(&k, &k.as[a], a + 1);
+    check_dropoffs(&k);
+    disp_mdrp_figures(m, k.opick, k.odrop, k.ocour, k.bundles, k.drive, rep);
+
+    free(k.as);
+    free(k.in_assign);
+    free(k.opick);
+    free(k.odrop);
+    free(k.ocour);
+    for (int c = 0; c < nc; c++) {
+        free(k.tls[c].t);
+        free(k.tls[c].place);
+    }
+    free(k.tls);
+    free(k.bundles);
+    free(k.drive);
+}
+
+int disp_mdrp_check(const disp_mdrp *m, const char *soldir, disp_mdrp_report *rep, vis_err *err)
 {
     memset(rep, 0, sizeof(*rep));
     buf_init(&rep->msgs);
     rep->feasible = 1;
     rep->orders = m->no;
-    int no = m->no, nc = m->ncour, cbase = m->no + m->nr;
     buf fa, fo, fc;
     int rc = read_lines(soldir, "solution_info_assignments.txt", &fa, err);
-    if (!rc) rc = read_lines(soldir, "solution_info_orders.txt", &fo, err);
-    else buf_init(&fo);
-    if (!rc) rc = read_lines(soldir, "solution_info_couriers.txt", &fc, err);
-    else buf_init(&fc);
-    disp_mdrp_assign *as = NULL;
-    int na = 0, capa = 0;
-    int *in_assign = calloc((size_t)(no + 1), sizeof(int));
-    int *opick = malloc(sizeof(int) * (size_t)(no + 1));
-    int *odrop = malloc(sizeof(int) * (size_t)(no + 1));
-    int *ocour = malloc(sizeof(int) * (size_t)(no + 1));
-    tl *tls = calloc((size_t)(nc + 1), sizeof(tl));
-    int *bundles = calloc((size_t)(nc + 1), sizeof(int));
-    double *drive = calloc((size_t)(nc + 1), sizeof(double));
-    if (!in_assign || !opick || !odrop || !ocour || !tls || !bundles || !drive) {
-        if (!rc) rc = vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory");
-    }
-    if (rc) goto out;
-    for (int k = 0; k < no; k++) opick[k] = odrop[k] = ocour[k] = -1;
-
-    /* assignments */
-    char *save = NULL;
-    int line = 0;
-    for (char *l = strtok_r(fa.data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-        if (++line == 1) continue;
-        char *f[DISP_MDRP_MAX_BUNDLE + 4], *s2 = NULL;
-        int n = 0;
-        for (char *t = strtok_r(l, " \t\r", &s2); t && n < DISP_MDRP_MAX_BUNDLE + 3;
-             t = strtok_r(NULL, " \t\r", &s2))
-            f[n++] = t;
-        if (n == 0) continue;
-        disp_mdrp_assign a = { 0 };
-        int cl;
-        if (n < 4 || !to_int(f[0], &a.at) || !to_int(f[1], &a.pickup) ||
-            (cl = disp_mdrp_loc(m, f[2])) < cbase) {
-            violation(rep, "assignments line %d: malformed", line);
-            continue;
-        }
-        a.courier = cl - cbase;
-        for (int q = 3; q < n; q++) {
-            int o = disp_mdrp_loc(m, f[q]);
-            if (o < 0 || o >= no) { violation(rep, "assignments line %d: unknown order %s", line, f[q]); continue; }
-            a.order[a.n++] = o;
-        }
-        if (na == capa) {
-            int ncap = capa ? capa * 2 : 256;
-            disp_mdrp_assign *x = realloc(as, sizeof(*x) * (size_t)ncap);
-            if (!x) { rc = vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory"); goto out; }
-            as = x;
-            capa = ncap;
-        }
-        as[na++] = a;
-    }
-    /* orders: header and single spaces exactly */
-    save = NULL;
-    line = 0;
-    for (char *l = strtok_r(fo.data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-        line++;
-        if (strstr(l, "  ") || strchr(l, '\t'))
-            violation(rep, "orders line %d: fields must be separated by one space", line);
-        if (line == 1) {
-            if (strcmp(l, "order placement_time ready_time pickup_time dropoff_time courier") != 0)
-                violation(rep, "orders: bad header");
-            continue;
-        }
-        char *f[8], *s2 = NULL;
-        int n = 0;
-        for (char *t = strtok_r(l, " \r", &s2); t && n < 8; t = strtok_r(NULL, " \r", &s2)) f[n++] = t;
-        int o, pl, rd, pk, dr, c;
-        if (n != 6 || (o = disp_mdrp_loc(m, f[0])) < 0 || o >= no || !to_int(f[1], &pl) ||
-            !to_int(f[2], &rd) || !to_int(f[3], &pk) || !to_int(f[4], &dr) ||
-            (c = disp_mdrp_loc(m, f[5])) < cbase) {
-            violation(rep, "orders line %d: malformed", line);
-            continue;
-        }
-        if (odrop[o] >= 0) violation(rep, "orders: %s listed twice", m->o[o].id);
-        opick[o] = pk;
-        odrop[o] = dr;
-        ocour[o] = c - cbase;
-    }
-    /* courier moves */
-    save = NULL;
-    line = 0;
-    int cur = -1;
-    for (char *l = strtok_r(fc.data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-        if (++line == 1) continue;
-        char *f[6], *s2 = NULL;
-        int n = 0;
-        for (char *t = strtok_r(l, " \t\r", &s2); t && n < 6; t = strtok_r(NULL, " \t\r", &s2)) f[n++] = t;
-        if (n == 0) continue;
-        int c, dep, from, to;
-        if (n != 4 || (c = disp_mdrp_loc(m, f[0])) < cbase || !to_int(f[1], &dep) ||
-            (to = disp_mdrp_loc(m, f[3])) < 0) {
-            violation(rep, "couriers line %d: malformed", line);
-            continue;
-        }
-        c -= cbase;
-        from = strcmp(f[2], "0") == 0 ? cbase + c : disp_mdrp_loc(m, f[2]);
-        if (c != cur) {
-            if (cur >= 0) tls[cur].seen = 1;
-            if (tls[c].seen) violation(rep, "couriers: moves of %s are not contiguous", m->c[c].id);
-            cur = c;
-            if (tls[c].n == 0 && tl_push(&tls[c], m->c[c].on, cbase + c)) goto oom;
-        }
-        tl *t = &tls[c];
-        if (from != t->place[t->n - 1])
-            violation(rep, "couriers line %d: %s leaves %s but is at %s", line, m->c[c].id,
-                      f[2], disp_mdrp_loc_id(m, t->place[t->n - 1]));
-        int tt = from >= 0 ? disp_mdrp_tt(m, from, to) : 0;
-        drive[c] += tt;
-        if (tl_push(t, dep, -2) || tl_push(t, dep + tt, to)) goto oom;
-    }
-    for (int c = 0; c < nc; c++)
-        for (int k = 1; k < tls[c].n; k++)
-            if (tls[c].t[k] < tls[c].t[k - 1]) {
-                violation(rep, "couriers: %s departs before arriving (time %d)", m->c[c].id, tls[c].t[k]);
-                break;
-            }
-    /* assignment checks */
-    for (int k = 0; k < na; k++) {
-        const disp_mdrp_assign *a = &as[k];
-        bundles[a->courier]++;
-        if (a->pickup > m->c[a->courier].off)
-            violation(rep, "assignment %d: pickup %d after off time %d", k + 1, a->pickup, m->c[a->courier].off);
-        int prevdrop = INT32_MIN;
-        for (int q = 0; q < a->n; q++) {
-            const disp_mdrp_order *o = &m->o[a->order[q]];
-            if (odrop[a->order[q]] >= 0 && in_assign[a->order[q]]++)
-                violation(rep, "order %s in more than one assignment", o->id);
-            if (a->at < o->placed)
-                violation(rep, "assignment %d: %s assigned at %d before placement %d", k + 1, o->id, a->at, o->placed);
-            if (a->pickup < o->ready)
-                violation(rep, "assignment %d: pickup %d before %s ready %d", k + 1, a->pickup, o->id, o->ready);
-            int d = odrop[a->order[q]];
-            if (d < 0) { violation(rep, "assignment %d: %s has no drop-off", k + 1, o->id); continue; }
-            if (q > 0 && d < prevdrop + m->dropoff_service)
-                violation(rep, "assignment %d: drop-offs out of sequence at %s", k + 1, o->id);
-            prevdrop = d;
-        }
-        if (a->n > 0) {
-            int rest = no + m->o[a->order[0]].rest;
-            if (tls[a->courier].n == 0 || tl_at(&tls[a->courier], a->pickup) != rest)
-                violation(rep, "assignment %d: %s not at %s at pickup %d", k + 1,
-                          m->c[a->courier].id, m->r[rest - no].id, a->pickup);
-        }
-    }
-    /* drop-off positions */
-    for (int o = 0; o < no; o++) {
-        if (odrop[o] < 0) continue;
-        int c = ocour[o];
-        if (tls[c].n == 0 || tl_at(&tls[c], odrop[o]) != o)
-            violation(rep, "order %s: %s not at the customer at drop-off %d", m->o[o].id, m->c[c].id, odrop[o]);
-    }
-    if (disp_mdrp_figures(m, opick, odrop, ocour, bundles, drive, rep)) goto oom;
-    goto out;
-oom:
-    rc = vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory");
-out:
+    if (!rc)
+        rc = read_lines(soldir, "solution_info_orders.txt", &fo, err);
+    else
+        buf_init(&fo);
+    if (!rc)
+        rc = read_lines(soldir, "solution_info_couriers.txt", &fc, err);
+    else
+        buf_init(&fc);
+    if (!rc) check_solution(m, &fa, &fo, &fc, rep);
     buf_free(&fa);
     buf_free(&fo);
     buf_free(&fc);
-    free(as);
-    free(in_assign); free(opick); free(odrop); free(ocour);
-    if (tls)
-        for (int c = 0; c < nc; c++) { free(tls[c].t); free(tls[c].place); }
-    free(tls); free(bundles); free(drive);
     return rc;
 }

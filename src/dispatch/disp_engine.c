@@ -3,6 +3,8 @@
 #include "dispatch/disp_engine.h"
 #include "dispatch/disp_plan.h"
 
+#include "base/mem.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,11 +68,8 @@ void disp_state_free(disp_state *st)
 int disp_add_courier(disp_state *st, const disp_courier *c)
 {
     if (st->nc == st->capc) {
-        int nc = st->capc ? st->capc * 2 : 64;
-        disp_courier *a = realloc(st->c, sizeof(*a) * (size_t)nc);
-        if (!a) return -1;
-        st->c = a;
-        st->capc = nc;
+        st->capc = st->capc ? st->capc * 2 : 64;
+        st->c = mem_realloc(st->c, sizeof(*st->c) * (size_t)st->capc);
     }
     st->c[st->nc] = *c;
     return st->nc++;
@@ -79,11 +78,8 @@ int disp_add_courier(disp_state *st, const disp_courier *c)
 int disp_add_job(disp_state *st, const disp_job *j)
 {
     if (st->nj == st->capj) {
-        int nc = st->capj ? st->capj * 2 : 256;
-        disp_job *a = realloc(st->j, sizeof(*a) * (size_t)nc);
-        if (!a) return -1;
-        st->j = a;
-        st->capj = nc;
+        st->capj = st->capj ? st->capj * 2 : 256;
+        st->j = mem_realloc(st->j, sizeof(*st->j) * (size_t)st->capj);
     }
     st->j[st->nj] = *j;
     return st->nj++;

@@ -183,7 +183,7 @@ typedef struct disp_decisions {
 
 void disp_state_init(disp_state *st);
 void disp_state_free(disp_state *st);
-/* Append (copied); returns the index or -1 on allocation failure. */
+/* Append (copied); returns the index. */
 int disp_add_courier(disp_state *st, const disp_courier *c);
 int disp_add_job(disp_state *st, const disp_job *j);
 

@@ -6,6 +6,8 @@
 #include "dispatch/disp_lap.h"
 #include "dispatch/disp_plan.h"
 
+#include "base/mem.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,11 +41,6 @@ typedef struct cand {
     int64_t arrive, pickup;
     int ok;
 } cand;
-
-static int nomem(vis_err *err)
-{
-    return vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory");
-}
 
 static int cmp_job_ready(const void *a, const void *b, void *ctx)
 {
@@ -295,14 +292,13 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int collect(epoch *e, vis_err *err)
+static void collect(epoch *e)
 {
     disp_state *st = e->st;
     const disp_params *p = e->p;
-    int *open = malloc(sizeof(int) * (size_t)(st->nj > 0 ? st->nj : 1));
-    e->col = malloc(sizeof(column) * (size_t)(st->nc > 0 ? st->nc : 1));
-    e->pend = malloc(sizeof(int) * (size_t)(st->nc > 0 ? st->nc : 1));
-    if (!open || !e->col || !e->pend) { free(open); return nomem(err); }
+    int *open = mem_alloc(sizeof(int) * (size_t)(st->nj > 0 ? st->nj : 1));
+    e->col = mem_alloc(sizeof(column) * (size_t)(st->nc > 0 ? st->nc : 1));
+    e->pend = mem_alloc(sizeof(int) * (size_t)(st->nc > 0 ? st->nc : 1));
     int nopen = 0;
     for (int k = 0; k < st->nj; k++)
         if (st->j[k].state == DISP_J_OPEN && st->j[k].placed_ms <= e->now)
@@ -336,13 +332,11 @@ static int collect(epoch *e, vis_err *err)
         }
         e->col[e->ncol++] = col;
     }
-    e->b = malloc(sizeof(disp_bundle) * (size_t)(nopen > 0 ? nopen : 1));
-    if (!e->b) { free(open); return nomem(err); }
+    e->b = mem_alloc(sizeof(disp_bundle) * (size_t)(nopen > 0 ? nopen : 1));
     if (e->x->nban > 0) {
         /* jobs somebody declined: ids sorted, looked up per open job */
-        int64_t *ids = malloc(sizeof(int64_t) * (size_t)e->x->nban);
-        e->alone = calloc((size_t)st->nj, 1);
-        if (!ids || !e->alone) { free(ids); free(open); return nomem(err); }
+        int64_t *ids = mem_alloc(sizeof(int64_t) * (size_t)e->x->nban);
+        e->alone = mem_calloc((size_t)st->nj, 1);
         for (int k = 0; k < e->x->nban; k++) ids[k] = e->x->ban[k].job;
         qsort(ids, (size_t)e->x->nban, sizeof(int64_t), cmp_i64);
         for (int k = 0; k < nopen; k++) {
@@ -361,7 +355,6 @@ static int collect(epoch *e, vis_err *err)
         a = bnd;
     }
     free(open);
-    return VIS_OK;
 }
 
 static int cmp_pend(const void *a, const void *b, void *ctx)
@@ -374,8 +367,7 @@ static int cmp_pend(const void *a, const void *b, void *ctx)
 }
 
 /* Commit one solved pair; returns 1 if a decision was appended. */
-static int commit(epoch *e, int bi, int ci, const cand *cd,
-                  disp_decisions *out, vis_err *err)
+static int commit(epoch *e, int bi, int ci, const cand *cd, disp_decisions *out)
 {
     const disp_params *p = e->p;
     disp_state *st = e->st;
@@ -422,11 +414,8 @@ static int commit(epoch *e, int bi, int ci, const cand *cd,
     r->end_ms = cd->pickup + m.end_off;
     cr->orders += b->n;
     if (out->n == out->cap) {
-        int nc = out->cap ? out->cap * 2 : 64;
-        disp_decision *a = realloc(out->d, sizeof(*a) * (size_t)nc);
-        if (!a) return -nomem(err);
-        out->d = a;
-        out->cap = nc;
+        out->cap = out->cap ? out->cap * 2 : 64;
+        out->d = mem_realloc(out->d, sizeof(*out->d) * (size_t)out->cap);
     }
     disp_decision *d = &out->d[out->n++];
     memset(d, 0, sizeof(*d));
@@ -502,112 +491,122 @@ int disp_epoch(const disp_params *p, disp_state *st, int64_t now_ms,
     return disp_epoch_x(p, &x, st, now_ms, out, err);
 }
 
-int disp_epoch_x(const disp_params *p, const disp_epoch_opts *x,
-                 disp_state *st, int64_t now_ms, disp_decisions *out,
-                 vis_err *err)
+/* Dense solve: every bundle against every column, plus a private "leave
+ * unassigned" column per bundle; commits the pairs solved. */
+static int solve_dense(epoch *e, int *rowcol, disp_decisions *out, vis_err *err)
 {
-    out->n = 0;
-    out->open_jobs = out->bundles = out->columns = out->deferred = 0;
-    out->candidates = 0;
-    out->sparse = 0;
-    epoch e = { .p = p, .x = x, .st = st, .now = now_ms };
-    e.hp = disp_half_ms(p, p->pickup_service_ms);
-    int rc = collect(&e, err);
-    int *rowcol = NULL;
-    double *dense = NULL;
-    cand *cands = NULL;
-    int *rs = NULL, *cl = NULL, *gcol = NULL, *tmp = NULL;
-    double *cs = NULL, *gx = NULL, *gy = NULL;
-    disp_grid g = { 0 };
-    if (rc) goto done;
-    for (int k = 0; k < st->nj; k++)
-        if (st->j[k].state == DISP_J_OPEN && st->j[k].placed_ms <= now_ms)
-            out->open_jobs++;
-    out->bundles = e.nb;
-    out->columns = e.ncol;
-    if (e.nb == 0 || e.ncol == 0) goto done;
-    int R = e.nb, C = e.ncol, W = C + R;
-    rowcol = malloc(sizeof(int) * (size_t)R);
-    if (!rowcol) { rc = nomem(err); goto done; }
-    if ((long)R * W <= p->dense_limit) {
-        dense = malloc(sizeof(double) * (size_t)R * (size_t)W);
-        cands = malloc(sizeof(cand) * (size_t)R * (size_t)C);
-        if (!dense || !cands) { rc = nomem(err); goto done; }
-        for (int i = 0; i < R; i++) {
-            for (int j = 0; j < C; j++) {
-                cand *cd = &cands[(size_t)i * C + j];
-                score(&e, i, j, cd);
-                dense[(size_t)i * W + j] = cd->ok ? cd->cost : INFINITY;
-                out->candidates += cd->ok;
-            }
-            for (int j = 0; j < R; j++)
-                dense[(size_t)i * W + C + j] = i == j ? p->unassigned_cost * e.b[i].n : INFINITY;
+    const disp_params *p = e->p;
+    int R = e->nb, C = e->ncol, W = C + R;
+    double *dense = mem_alloc(sizeof(double) * (size_t)R * (size_t)W);
+    cand *cands = mem_alloc(sizeof(cand) * (size_t)R * (size_t)C);
+    for (int i = 0; i < R; i++) {
+        for (int j = 0; j < C; j++) {
+            cand *cd = &cands[(size_t)i * C + j];
+            score(e, i, j, cd);
+            dense[(size_t)i * W + j] = cd->ok ? cd->cost : INFINITY;
+            out->candidates += cd->ok;
         }
-        rc = disp_lap_dense(R, W, dense, rowcol, NULL, err);
-        if (rc) goto done;
-        for (int i = 0; i < R; i++) {
-            int j = rowcol[i];
-            if (j < 0 || j >= C) continue;
-            int r2 = commit(&e, i, j, &cands[(size_t)i * C + j], out, err);
-            if (r2 < 0) { rc = -r2; goto done; }
-            if (r2 == 0) out->deferred++;
-        }
-        goto done;
+        for (int j = 0; j < R; j++) dense[(size_t)i * W + C + j] = i == j ? p->unassigned_cost * e->b[i].n : INFINITY;
     }
-    /* sparse: k nearest fresh / soon couriers + pending at the restaurant */
+    int rc = disp_lap_dense(R, W, dense, rowcol, NULL, err);
+    for (int i = 0; !rc && i < R; i++) {
+        int j = rowcol[i];
+        if (j < 0 || j >= C) continue;
+        if (!commit(e, i, j, &cands[(size_t)i * C + j], out)) out->deferred++;
+    }
+    free(dense);
+    free(cands);
+    return rc;
+}
+
+/* Sparse solve: each bundle against its k nearest fresh / soon couriers
+ * (a grid search) and the pending ones at its restaurant, plus its
+ * "leave unassigned" column; commits the pairs solved. */
+static int solve_sparse(epoch *e, int *rowcol, disp_decisions *out, vis_err *err)
+{
+    const disp_params *p = e->p;
+    int R = e->nb, C = e->ncol, W = C + R;
     out->sparse = 1;
     int ng = 0;
-    gcol = malloc(sizeof(int) * (size_t)C);
-    gx = malloc(sizeof(double) * (size_t)C);
-    gy = malloc(sizeof(double) * (size_t)C);
-    if (!gcol || !gx || !gy) { rc = nomem(err); goto done; }
+    int *gcol = mem_alloc(sizeof(int) * (size_t)C);
+    double *gx = mem_alloc(sizeof(double) * (size_t)C);
+    double *gy = mem_alloc(sizeof(double) * (size_t)C);
     for (int j = 0; j < C; j++) {
-        if (e.col[j].kind == COL_PENDING) { e.pend[e.npend++] = j; continue; }
+        if (e->col[j].kind == COL_PENDING) {
+            e->pend[e->npend++] = j;
+            continue;
+        }
         gcol[ng] = j;
-        gx[ng] = e.col[j].x;
-        gy[ng] = e.col[j].y;
+        gx[ng] = e->col[j].x;
+        gy[ng] = e->col[j].y;
         ng++;
     }
-    qsort_r(e.pend, (size_t)e.npend, sizeof(int), cmp_pend, &e);
-    if ((rc = disp_grid_build(&g, ng, gx, gy, 0, err))) goto done;
+    qsort_r(e->pend, (size_t)e->npend, sizeof(int), cmp_pend, e);
+    disp_grid g;
+    disp_grid_build(&g, ng, gx, gy, 0);
     int cap = p->k_nearest + 16;
-    tmp = malloc(sizeof(int) * (size_t)cap);
-    rs = malloc(sizeof(int) * (size_t)(R + 1));
-    cl = malloc(sizeof(int) * (size_t)R * (size_t)(cap + 1));
-    cs = malloc(sizeof(double) * (size_t)R * (size_t)(cap + 1));
-    cands = malloc(sizeof(cand) * (size_t)R * (size_t)(cap + 1));
-    if (!tmp || !rs || !cl || !cs || !cands) { rc = nomem(err); goto done; }
+    int *tmp = mem_alloc(sizeof(int) * (size_t)cap);
+    int *rs = mem_alloc(sizeof(int) * (size_t)(R + 1));
+    int *cl = mem_alloc(sizeof(int) * (size_t)R * (size_t)(cap + 1));
+    double *cs = mem_alloc(sizeof(double) * (size_t)R * (size_t)(cap + 1));
+    cand *cands = mem_alloc(sizeof(cand) * (size_t)R * (size_t)(cap + 1));
     int nnz = 0;
     for (int i = 0; i < R; i++) {
         rs[i] = nnz;
-        int n = sparse_cols(&e, &g, gcol, i, tmp, cap);
+        int n = sparse_cols(e, &g, gcol, i, tmp, cap);
         for (int k = 0; k < n; k++) {
             cand *cd = &cands[nnz];
-            score(&e, i, tmp[k], cd);
+            score(e, i, tmp[k], cd);
             if (!cd->ok) continue;
             cl[nnz] = tmp[k];
             cs[nnz++] = cd->cost;
             out->candidates++;
         }
         cl[nnz] = C + i;
-        cs[nnz++] = p->unassigned_cost * e.b[i].n;
+        cs[nnz++] = p->unassigned_cost * e->b[i].n;
     }
     rs[R] = nnz;
     disp_lap_sparse_m sm = { R, W, rs, cl, cs };
-    if ((rc = disp_lap_sparse(&sm, rowcol, NULL, err))) goto done;
-    for (int i = 0; i < R; i++) {
+    int rc = disp_lap_sparse(&sm, rowcol, NULL, err);
+    for (int i = 0; !rc && i < R; i++) {
         int j = rowcol[i];
         if (j < 0 || j >= C) continue;
         int ent = rs[i];
         while (ent < rs[i + 1] && cl[ent] != j) ent++;
-        int r2 = commit(&e, i, j, &cands[ent], out, err);
-        if (r2 < 0) { rc = -r2; goto done; }
-        if (r2 == 0) out->deferred++;
+        if (!commit(e, i, j, &cands[ent], out)) out->deferred++;
     }
-done:
     disp_grid_free(&g);
-    free(rowcol); free(dense); free(cands); free(rs); free(cl); free(cs);
+    free(cands);
+    free(rs);
+    free(cl);
+    free(cs);
     free(gcol); free(gx); free(gy); free(tmp);
+    return rc;
+}
+
+int disp_epoch_x(const disp_params *p, const disp_epoch_opts *x, disp_state *st, int64_t now_ms, disp_decisions *out,
+                 vis_err *err)
+{
+    out->n = 0;
+    out->open_jobs = out->bundles = out->columns = out->deferred = 0;
+    out->candidates = 0;
+    out->sparse = 0;
+    epoch e = {.p = p, .x = x, .st = st, .now = now_ms};
+    e.hp = disp_half_ms(p, p->pickup_service_ms);
+    collect(&e);
+    int rc = VIS_OK;
+    for (int k = 0; k < st->nj; k++)
+        if (st->j[k].state == DISP_J_OPEN && st->j[k].placed_ms <= now_ms) out->open_jobs++;
+    out->bundles = e.nb;
+    out->columns = e.ncol;
+    if (e.nb > 0 && e.ncol > 0) {
+        int *rowcol = mem_alloc(sizeof(int) * (size_t)e.nb);
+        if ((long)e.nb * (e.ncol + e.nb) <= p->dense_limit)
+            rc = solve_dense(&e, rowcol, out, err);
+        else
+            rc = solve_sparse(&e, rowcol, out, err);
+        free(rowcol);
+    }
     free(e.b); free(e.col); free(e.pend); free(e.alone);
     return rc;
 }

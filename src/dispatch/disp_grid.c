@@ -1,12 +1,13 @@
 /* disp_grid — uniform grid k-nearest search. See disp_grid.h. */
 #include "dispatch/disp_grid.h"
 
+#include "base/mem.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-int disp_grid_build(disp_grid *g, int n, const double *xs, const double *ys,
-                    double cell, vis_err *err)
+void disp_grid_build(disp_grid *g, int n, const double *xs, const double *ys, double cell)
 {
     memset(g, 0, sizeof(*g));
     g->xs = xs;
@@ -25,31 +26,20 @@ int disp_grid_build(disp_grid *g, int n, const double *xs, const double *ys,
     long nx = (long)(w / cell) + 1, ny = (long)(h / cell) + 1;
     while (nx * ny > 4L * n + 1024) { cell *= 1.5; nx = (long)(w / cell) + 1; ny = (long)(h / cell) + 1; }
     g->x0 = x0; g->y0 = y0; g->cell = cell; g->nx = (int)nx; g->ny = (int)ny;
-    g->start = calloc((size_t)(nx * ny + 1), sizeof(int));
-    g->item = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
-    int *cellof = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
-    if (!g->start || !g->item || !cellof) {
-        free(cellof);
-        disp_grid_free(g);
-        return vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory");
-    }
+    g->start = mem_calloc((size_t)(nx * ny + 1), sizeof(int));
+    g->item = mem_alloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
+    int *cellof = mem_alloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
     for (int i = 0; i < n; i++) {
         int cx = (int)((xs[i] - x0) / cell), cy = (int)((ys[i] - y0) / cell);
         cellof[i] = cy * g->nx + cx;
         g->start[cellof[i] + 1]++;
     }
     for (long c = 0; c < nx * ny; c++) g->start[c + 1] += g->start[c];
-    int *fill = malloc(sizeof(int) * (size_t)(nx * ny + 1));
-    if (!fill) {
-        free(cellof);
-        disp_grid_free(g);
-        return vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory");
-    }
+    int *fill = mem_alloc(sizeof(int) * (size_t)(nx * ny + 1));
     memcpy(fill, g->start, sizeof(int) * (size_t)(nx * ny + 1));
     for (int i = 0; i < n; i++) g->item[fill[cellof[i]]++] = i;
     free(fill);
     free(cellof);
-    return VIS_OK;
 }
 
 void disp_grid_free(disp_grid *g)
@@ -84,7 +74,8 @@ int disp_grid_knn(const disp_grid *g, double x, double y, int k,
     double *heapd = NULL;
     if (!bd) {
         if (k <= 64) bd = stackd;
-        else if (!(bd = heapd = malloc(sizeof(double) * (size_t)k))) return 0;
+        else
+            bd = heapd = mem_alloc(sizeof(double) * (size_t)k);
     }
     double lim2 = max_dist * max_dist;
     int cnt = 0;

@@ -24,8 +24,7 @@ typedef struct disp_grid {
 
 /* Index n points (xs, ys borrowed; must outlive the grid). cell <= 0 picks
  * a size giving about two points per cell. */
-int disp_grid_build(disp_grid *g, int n, const double *xs, const double *ys,
-                    double cell, vis_err *err);
+void disp_grid_build(disp_grid *g, int n, const double *xs, const double *ys, double cell);
 void disp_grid_free(disp_grid *g);
 
 /* Up to k nearest points within max_dist of (x, y), nearest first; indices in

@@ -1,6 +1,8 @@
 /* disp_lap — Jonker–Volgenant shortest augmenting path solvers. See disp_lap.h. */
 #include "dispatch/disp_lap.h"
 
+#include "base/mem.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +11,6 @@ static int infeasible(vis_err *err)
 {
     return vis_errf(err, VIS_EINVAL, "infeasible", "",
                     "no complete assignment exists");
-}
-
-static int nomem(vis_err *err)
-{
-    return vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory");
 }
 
 /* Dense workspace for one solve. */
@@ -191,27 +188,21 @@ static int dense_solve(int nr, int nc, const double *cost, int *row_col,
                        vis_err *err)
 {
     dense_ws w = { .nr = nr, .nc = nc, .c = cost };
-    w.x = malloc(sizeof(int) * (size_t)nr);
-    w.freer = malloc(sizeof(int) * (size_t)nr);
-    w.y = malloc(sizeof(int) * (size_t)nc);
-    w.pred = malloc(sizeof(int) * (size_t)nc);
-    w.col = malloc(sizeof(int) * (size_t)nc);
-    w.v = calloc((size_t)nc, sizeof(double));
-    w.d = malloc(sizeof(double) * (size_t)nc);
+    w.x = mem_alloc(sizeof(int) * (size_t)nr);
+    w.freer = mem_alloc(sizeof(int) * (size_t)nr);
+    w.y = mem_alloc(sizeof(int) * (size_t)nc);
+    w.pred = mem_alloc(sizeof(int) * (size_t)nc);
+    w.col = mem_alloc(sizeof(int) * (size_t)nc);
+    w.v = mem_calloc((size_t)nc, sizeof(double));
+    w.d = mem_alloc(sizeof(double) * (size_t)nc);
     int rc = VIS_OK;
-    if (!w.x || !w.freer || !w.y || !w.pred || !w.col || !w.v || !w.d) {
-        rc = nomem(err);
-        goto out;
-    }
     for (int i = 0; i < nr; i++) w.x[i] = -1;
     for (int j = 0; j < nc; j++) w.y[j] = -1;
     if (nr == nc) rc = dense_init_square(&w, err);
     else dense_init_greedy(&w);
     for (int k = 0; rc == VIS_OK && k < w.nfree; k++)
         rc = dense_augment(&w, w.freer[k], err);
-    if (rc == VIS_OK)
-        memcpy(row_col, w.x, sizeof(int) * (size_t)nr);
-out:
+    if (rc == VIS_OK) memcpy(row_col, w.x, sizeof(int) * (size_t)nr);
     free(w.x); free(w.freer); free(w.y); free(w.pred); free(w.col);
     free(w.v); free(w.d);
     return rc;
@@ -232,9 +223,8 @@ int disp_lap_dense(int nr, int nc, const double *cost, int *row_col,
     if (nr <= nc) {
         rc = dense_solve(nr, nc, cost, row_col, err);
     } else {
-        double *t = malloc(sizeof(double) * (size_t)nr * (size_t)nc);
-        int *cr = malloc(sizeof(int) * (size_t)nc);
-        if (!t || !cr) { free(t); free(cr); return nomem(err); }
+        double *t = mem_alloc(sizeof(double) * (size_t)nr * (size_t)nc);
+        int *cr = mem_alloc(sizeof(int) * (size_t)nc);
         for (int i = 0; i < nr; i++)
             for (int j = 0; j < nc; j++)
                 t[(size_t)j * nr + i] = cost[(size_t)i * nc + j];
@@ -264,14 +254,11 @@ typedef struct heap {
     int n, cap;
 } heap;
 
-static int heap_push(heap *h, double key, int col)
+static void heap_push(heap *h, double key, int col)
 {
     if (h->n == h->cap) {
-        int nc = h->cap ? h->cap * 2 : 256;
-        heap_item *na = realloc(h->a, sizeof(*na) * (size_t)nc);
-        if (!na) return -1;
-        h->a = na;
-        h->cap = nc;
+        h->cap = h->cap ? h->cap * 2 : 256;
+        h->a = mem_realloc(h->a, sizeof(*h->a) * (size_t)h->cap);
     }
     int i = h->n++;
     while (i > 0) {
@@ -280,8 +267,7 @@ static int heap_push(heap *h, double key, int col)
         h->a[i] = h->a[p];
         i = p;
     }
-    h->a[i] = (heap_item){ key, col };
-    return 0;
+    h->a[i] = (heap_item){key, col};
 }
 
 static heap_item heap_pop(heap *h)
@@ -311,25 +297,19 @@ int disp_lap_sparse(const disp_lap_sparse_m *m, int *row_col, double *total,
     if (nr > nc) return infeasible(err);
     const int *rs = m->row_start, *cl = m->col;
     const double *c = m->cost;
-    int *x = malloc(sizeof(int) * (size_t)nr);
-    int *xe = malloc(sizeof(int) * (size_t)nr);
-    int *y = malloc(sizeof(int) * (size_t)nc);
-    int *prede = malloc(sizeof(int) * (size_t)nc);
-    int *state = calloc((size_t)nc, sizeof(int)); /* 0 untouched, 1 reached, 2 settled */
-    int *touched = malloc(sizeof(int) * (size_t)nc);
-    double *v = calloc((size_t)nc, sizeof(double));
-    double *d = malloc(sizeof(double) * (size_t)nc);
-    int *freer = malloc(sizeof(int) * (size_t)nr);
-    int *erow = NULL;
+    int *x = mem_alloc(sizeof(int) * (size_t)nr);
+    int *xe = mem_alloc(sizeof(int) * (size_t)nr);
+    int *y = mem_alloc(sizeof(int) * (size_t)nc);
+    int *prede = mem_alloc(sizeof(int) * (size_t)nc);
+    int *state = mem_calloc((size_t)nc, sizeof(int)); /* 0 untouched, 1 reached, 2 settled */
+    int *touched = mem_alloc(sizeof(int) * (size_t)nc);
+    double *v = mem_calloc((size_t)nc, sizeof(double));
+    double *d = mem_alloc(sizeof(double) * (size_t)nc);
+    int *freer = mem_alloc(sizeof(int) * (size_t)nr);
     heap h = { 0 };
     int rc = VIS_OK, nfree = 0;
-    if (!x || !xe || !y || !prede || !state || !touched || !v || !d || !freer) {
-        rc = nomem(err);
-        goto out;
-    }
     int nnz = rs[nr];
-    erow = malloc(sizeof(int) * (size_t)(nnz > 0 ? nnz : 1));
-    if (!erow) { rc = nomem(err); goto out; }
+    int *erow = mem_alloc(sizeof(int) * (size_t)(nnz > 0 ? nnz : 1));
     for (int i = 0; i < nr; i++)
         for (int e = rs[i]; e < rs[i + 1]; e++) erow[e] = i;
     for (int j = 0; j < nc; j++) y[j] = -1;
@@ -359,7 +339,7 @@ int disp_lap_sparse(const disp_lap_sparse_m *m, int *row_col, double *total,
             if (state[j] == 0) { state[j] = 1; touched[nt++] = j; d[j] = dj; prede[j] = e; }
             else if (dj < d[j]) { d[j] = dj; prede[j] = e; }
             else continue;
-            if (heap_push(&h, dj, j)) { rc = nomem(err); goto out; }
+            heap_push(&h, dj, j);
         }
         while (h.n > 0) {
             heap_item it = heap_pop(&h);
@@ -377,7 +357,7 @@ int disp_lap_sparse(const disp_lap_sparse_m *m, int *row_col, double *total,
                 else if (h2 >= d[j2]) continue;
                 d[j2] = h2;
                 prede[j2] = e;
-                if (heap_push(&h, h2, j2)) { rc = nomem(err); goto out; }
+                heap_push(&h, h2, j2);
             }
         }
         if (end < 0) {

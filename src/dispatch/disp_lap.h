@@ -23,7 +23,7 @@
  * Forbidden pairs are +INFINITY (dense) or simply absent (sparse). When no
  * matching of the required size exists the solvers return VIS_EINVAL with
  * kind "infeasible". Costs must be finite otherwise; -0 and negatives are
- * fine. Allocation failure returns VIS_ENOMEM. No global state.
+ * fine. Allocation failure aborts (base/mem.h). No global state.
  */
 #ifndef VIS_DISPATCH_DISP_LAP_H
 #define VIS_DISPATCH_DISP_LAP_H

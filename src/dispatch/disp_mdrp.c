@@ -1,6 +1,8 @@
 /* disp_mdrp — MDRP instance reader and solution writer. See disp_mdrp.h. */
 #include "dispatch/disp_mdrp.h"
 
+#include "base/mem.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -143,15 +145,11 @@ static int read_table(const char *dir, const char *name, int nfields,
     return rc;
 }
 
-static int grow(void **a, int *cap, int n, size_t sz)
+static void grow(void **a, int *cap, int n, size_t sz)
 {
-    if (n < *cap) return 0;
-    int nc = *cap ? *cap * 2 : 64;
-    void *na = realloc(*a, sz * (size_t)nc);
-    if (!na) return -1;
-    *a = na;
-    *cap = nc;
-    return 0;
+    if (n < *cap) return;
+    *cap = *cap ? *cap * 2 : 64;
+    *a = mem_realloc(*a, sz * (size_t)*cap);
 }
 
 typedef struct rd { disp_mdrp *m; int cap; const char *file; } rd;
@@ -166,8 +164,7 @@ static int row_rest(void *ctx, char **f, int line, vis_err *err)
 {
     rd *r = ctx;
     disp_mdrp *m = r->m;
-    if (grow((void **)&m->r, &r->cap, m->nr, sizeof(*m->r)))
-        return vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory");
+    grow((void **)&m->r, &r->cap, m->nr, sizeof(*m->r));
     disp_mdrp_rest *x = &m->r[m->nr];
     if (!parse_id(f[0], x->id)) return bad(err, r->file, line, "id (1 to 31 bytes)");
     if (!parse_coord(f[1], &x->x) || !parse_coord(f[2], &x->y))
@@ -180,8 +177,7 @@ static int row_cour(void *ctx, char **f, int line, vis_err *err)
 {
     rd *r = ctx;
     disp_mdrp *m = r->m;
-    if (grow((void **)&m->c, &r->cap, m->ncour, sizeof(*m->c)))
-        return vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory");
+    grow((void **)&m->c, &r->cap, m->ncour, sizeof(*m->c));
     disp_mdrp_courier *x = &m->c[m->ncour];
     if (!parse_id(f[0], x->id)) return bad(err, r->file, line, "id (1 to 31 bytes)");
     if (!parse_coord(f[1], &x->x) || !parse_coord(f[2], &x->y) ||
@@ -195,8 +191,7 @@ static int row_order(void *ctx, char **f, int line, vis_err *err)
 {
     rd *r = ctx;
     disp_mdrp *m = r->m;
-    if (grow((void **)&m->o, &r->cap, m->no, sizeof(*m->o)))
-        return vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory");
+    grow((void **)&m->o, &r->cap, m->no, sizeof(*m->o));
     disp_mdrp_order *x = &m->o[m->no];
     if (!parse_id(f[0], x->id)) return bad(err, r->file, line, "id (1 to 31 bytes)");
     if (!parse_coord(f[1], &x->x) || !parse_coord(f[2], &x->y) ||
@@ -255,9 +250,8 @@ int disp_mdrp_read(disp_mdrp *m, const char *dir, vis_err *err)
         int n = disp_mdrp_nloc(m);
         m->hcap = 64;
         while (m->hcap < 2 * n + 2) m->hcap *= 2;
-        m->hash = malloc(sizeof(int) * (size_t)m->hcap);
-        if (!m->hash) rc = vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory");
-        for (int k = 0; !rc && k < m->hcap; k++) m->hash[k] = -1;
+        m->hash = mem_alloc(sizeof(int) * (size_t)m->hcap);
+        for (int k = 0; k < m->hcap; k++) m->hash[k] = -1;
         for (int l = 0; !rc && l < n; l++) {
             const char *id = disp_mdrp_loc_id(m, l);
             if (disp_mdrp_loc(m, id) >= 0) {
@@ -284,15 +278,12 @@ void disp_mdrp_free(disp_mdrp *m)
 
 int disp_mdrp_sol_init(disp_mdrp_sol *s, const disp_mdrp *m, vis_err *err)
 {
+    (void)err;
     memset(s, 0, sizeof(*s));
     int n = m->no > 0 ? m->no : 1;
-    s->pickup = malloc(sizeof(int) * (size_t)n);
-    s->drop = malloc(sizeof(int) * (size_t)n);
-    s->courier = malloc(sizeof(int) * (size_t)n);
-    if (!s->pickup || !s->drop || !s->courier) {
-        disp_mdrp_sol_free(s);
-        return vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory");
-    }
+    s->pickup = mem_alloc(sizeof(int) * (size_t)n);
+    s->drop = mem_alloc(sizeof(int) * (size_t)n);
+    s->courier = mem_alloc(sizeof(int) * (size_t)n);
     for (int k = 0; k < m->no; k++) s->pickup[k] = s->drop[k] = s->courier[k] = -1;
     return VIS_OK;
 }
@@ -307,18 +298,16 @@ void disp_mdrp_sol_free(disp_mdrp_sol *s)
     memset(s, 0, sizeof(*s));
 }
 
-int disp_mdrp_sol_add_assign(disp_mdrp_sol *s, const disp_mdrp_assign *a)
+void disp_mdrp_sol_add_assign(disp_mdrp_sol *s, const disp_mdrp_assign *a)
 {
-    if (grow((void **)&s->a, &s->capa, s->na, sizeof(*s->a))) return -1;
+    grow((void **)&s->a, &s->capa, s->na, sizeof(*s->a));
     s->a[s->na++] = *a;
-    return 0;
 }
 
-int disp_mdrp_sol_add_move(disp_mdrp_sol *s, const disp_mdrp_move *mv)
+void disp_mdrp_sol_add_move(disp_mdrp_sol *s, const disp_mdrp_move *mv)
 {
-    if (grow((void **)&s->mv, &s->capmv, s->nmv, sizeof(*s->mv))) return -1;
+    grow((void **)&s->mv, &s->capmv, s->nmv, sizeof(*s->mv));
     s->mv[s->nmv++] = *mv;
-    return 0;
 }
 
 static int write_file(const char *dir, const char *name, const buf *b,
@@ -349,8 +338,7 @@ int disp_mdrp_write(const disp_mdrp *m, const disp_mdrp_sol *s,
         for (int q = 0; q < a->n; q++) buf_printf(&b, " %s", m->o[a->order[q]].id);
         buf_puts(&b, "\n");
     }
-    int rc = b.oom ? vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory")
-                   : write_file(dir, "solution_info_assignments.txt", &b, err);
+    int rc = write_file(dir, "solution_info_assignments.txt", &b, err);
     buf_reset(&b);
     buf_puts(&b, "order placement_time ready_time pickup_time dropoff_time courier\n");
     for (int k = 0; k < m->no; k++) {
@@ -358,8 +346,7 @@ int disp_mdrp_write(const disp_mdrp *m, const disp_mdrp_sol *s,
         buf_printf(&b, "%s %d %d %d %d %s\n", m->o[k].id, m->o[k].placed, m->o[k].ready,
                    s->pickup[k], s->drop[k], m->c[s->courier[k]].id);
     }
-    if (!rc) rc = b.oom ? vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory")
-                        : write_file(dir, "solution_info_orders.txt", &b, err);
+    if (!rc) rc = write_file(dir, "solution_info_orders.txt", &b, err);
     buf_reset(&b);
     buf_puts(&b, "courier departure_time origin destination\n");
     int cbase = m->no + m->nr;
@@ -369,8 +356,7 @@ int disp_mdrp_write(const disp_mdrp *m, const disp_mdrp_sol *s,
         buf_printf(&b, "%s %d %s %s\n", m->c[mv->courier].id, mv->depart, from,
                    disp_mdrp_loc_id(m, mv->to));
     }
-    if (!rc) rc = b.oom ? vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory")
-                        : write_file(dir, "solution_info_couriers.txt", &b, err);
+    if (!rc) rc = write_file(dir, "solution_info_couriers.txt", &b, err);
     buf_free(&b);
     return rc;
 }

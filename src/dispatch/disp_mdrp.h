@@ -93,10 +93,11 @@ typedef struct disp_mdrp_sol {
     int *pickup, *drop, *courier;   /* per order; -1 if undelivered */
 } disp_mdrp_sol;
 
+/* Always VIS_OK (allocation failure aborts, base/mem.h): kept int for its callers. */
 int disp_mdrp_sol_init(disp_mdrp_sol *s, const disp_mdrp *m, vis_err *err);
 void disp_mdrp_sol_free(disp_mdrp_sol *s);
-int disp_mdrp_sol_add_assign(disp_mdrp_sol *s, const disp_mdrp_assign *a);
-int disp_mdrp_sol_add_move(disp_mdrp_sol *s, const disp_mdrp_move *mv);
+void disp_mdrp_sol_add_assign(disp_mdrp_sol *s, const disp_mdrp_assign *a);
+void disp_mdrp_sol_add_move(disp_mdrp_sol *s, const disp_mdrp_move *mv);
 /* Write the three files into dir (created if missing). */
 int disp_mdrp_write(const disp_mdrp *m, const disp_mdrp_sol *s,
                     const char *dir, vis_err *err);
@@ -118,11 +119,9 @@ typedef struct disp_mdrp_report {
 int disp_mdrp_check(const disp_mdrp *m, const char *soldir,
                     disp_mdrp_report *rep, vis_err *err);
 /* The evaluator's figures from per-order pickup/drop/courier (-1 drop =
- * undelivered), bundles per courier and driving minutes per courier.
- * Returns -1 on allocation failure. */
-int disp_mdrp_figures(const disp_mdrp *m, const int *opick, const int *odrop,
-                      const int *ocour, const int *bundles, const double *drive,
-                      disp_mdrp_report *rep);
+ * undelivered), bundles per courier and driving minutes per courier. */
+void disp_mdrp_figures(const disp_mdrp *m, const int *opick, const int *odrop, const int *ocour, const int *bundles,
+                       const double *drive, disp_mdrp_report *rep);
 /* Quantile with linear interpolation (pandas' default) of sorted v[0..n). */
 double disp_quantile(const double *sorted, int n, double q);
 

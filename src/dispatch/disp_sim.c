@@ -2,6 +2,8 @@
 #include "dispatch/disp_sim.h"
 #include "dispatch/disp_plan.h"
 
+#include "base/mem.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +19,7 @@ typedef struct sim {
     int *loc;           /* courier's current location index */
     int *bundles;
     double *drive;
-    int *mvseq;         /* moves in recording order, courier per move */
-    int oom;
+    int *mvseq; /* moves in recording order, courier per move */
 } sim;
 
 /* "name=value,..." overrides: engine parameters, and the epoch options
@@ -78,12 +79,11 @@ int disp_sim_params(const disp_mdrp *m, const disp_sim_opts *o,
     return parse_params(o ? o->params : NULL, p, NULL, err);
 }
 
-static int add_move(sim *s, int c, int64_t depart_ms, int from, int to)
+static void add_move(sim *s, int c, int64_t depart_ms, int from, int to)
 {
     disp_mdrp_move mv = { c, (int)(depart_ms / MIN_MS), from, to };
-    if (disp_mdrp_sol_add_move(s->sol, &mv)) return -1;
+    disp_mdrp_sol_add_move(s->sol, &mv);
     s->drive[c] += disp_mdrp_tt(s->m, from, to);
-    return 0;
 }
 
 /* A route was picked up: it is final; record it. */
@@ -100,13 +100,13 @@ static void on_picked(void *ctx, int ci)
     a.courier = ci;
     a.n = r->n;
     int rest = m->no + r->place;
-    int bad = add_move(s, ci, r->depart_ms, s->loc[ci], rest);
+    add_move(s, ci, r->depart_ms, s->loc[ci], rest);
     int prev = rest;
     int64_t dep = r->pickup_ms + hp;
     for (int k = 0; k < r->n; k++) {
         int o = r->job[k];
         a.order[k] = o;
-        bad |= add_move(s, ci, dep, prev, o);
+        add_move(s, ci, dep, prev, o);
         s->sol->pickup[o] = a.pickup;
         s->sol->drop[o] = (int)(r->drop_ms[k] / MIN_MS);
         s->sol->courier[o] = ci;
@@ -115,11 +115,10 @@ static void on_picked(void *ctx, int ci)
     }
     s->loc[ci] = prev;
     s->bundles[ci]++;
-    bad |= disp_mdrp_sol_add_assign(s->sol, &a);
-    if (bad) s->oom = 1;
+    disp_mdrp_sol_add_assign(s->sol, &a);
 }
 
-static int build_state(sim *s)
+static void build_state(sim *s)
 {
     const disp_mdrp *m = s->m;
     disp_state_init(&s->st);
@@ -133,7 +132,7 @@ static int build_state(sim *s)
         c.off_ms = m->c[k].off * MIN_MS;
         double g = m->guarantee_per_hour * (m->c[k].off - m->c[k].on) / 60.0;
         c.guarantee_orders = m->pay_per_order > 0 ? (int)ceil(g / m->pay_per_order - 1e-9) : 0;
-        if (disp_add_courier(&s->st, &c) < 0) return -1;
+        disp_add_courier(&s->st, &c);
     }
     for (int k = 0; k < m->no; k++) {
         const disp_mdrp_order *o = &m->o[k];
@@ -148,18 +147,16 @@ static int build_state(sim *s)
         j.ready_ms = o->ready * MIN_MS;
         j.state = DISP_J_OPEN;
         j.courier = -1;
-        if (disp_add_job(&s->st, &j) < 0) return -1;
+        disp_add_job(&s->st, &j);
     }
-    return 0;
 }
 
 /* Reorder moves so each courier's block is contiguous (stable). */
-static int group_moves(disp_mdrp_sol *sol, int ncour)
+static void group_moves(disp_mdrp_sol *sol, int ncour)
 {
     int n = sol->nmv;
-    int *cnt = calloc((size_t)ncour + 1, sizeof(int));
-    disp_mdrp_move *out = malloc(sizeof(*out) * (size_t)(n > 0 ? n : 1));
-    if (!cnt || !out) { free(cnt); free(out); return -1; }
+    int *cnt = mem_calloc((size_t)ncour + 1, sizeof(int));
+    disp_mdrp_move *out = mem_alloc(sizeof(*out) * (size_t)(n > 0 ? n : 1));
     for (int k = 0; k < n; k++) cnt[sol->mv[k].courier + 1]++;
     for (int c = 0; c < ncour; c++) cnt[c + 1] += cnt[c];
     for (int k = 0; k < n; k++) out[cnt[sol->mv[k].courier]++] = sol->mv[k];
@@ -167,7 +164,6 @@ static int group_moves(disp_mdrp_sol *sol, int ncour)
     sol->mv = out;
     sol->capmv = n > 0 ? n : 1;
     free(cnt);
-    return 0;
 }
 
 int disp_sim_run(const disp_mdrp *m, const disp_sim_opts *o,
@@ -187,16 +183,13 @@ int disp_sim_run(const disp_mdrp *m, const disp_sim_opts *o,
     if (stats) memset(stats, 0, sizeof(*stats));
     sim s = { .m = m, .p = &p, .sol = sol };
     int nc = m->ncour > 0 ? m->ncour : 1;
-    s.loc = malloc(sizeof(int) * (size_t)nc);
-    s.bundles = calloc((size_t)nc, sizeof(int));
-    s.drive = calloc((size_t)nc, sizeof(double));
-    int *started = calloc((size_t)nc, sizeof(int));
+    s.loc = mem_alloc(sizeof(int) * (size_t)nc);
+    s.bundles = mem_calloc((size_t)nc, sizeof(int));
+    s.drive = mem_calloc((size_t)nc, sizeof(double));
+    int *started = mem_calloc((size_t)nc, sizeof(int));
     disp_decisions dec;
     disp_decisions_init(&dec);
-    if (!s.loc || !s.bundles || !s.drive || !started || build_state(&s)) {
-        rc = vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory");
-        goto out;
-    }
+    build_state(&s);
     for (int k = 0; k < m->ncour; k++) s.loc[k] = m->no + m->nr + k;
     int t0 = INT32_MAX, tend = INT32_MIN;
     for (int k = 0; k < m->ncour; k++) {
@@ -232,14 +225,10 @@ int disp_sim_run(const disp_mdrp *m, const disp_sim_opts *o,
             for (int k = 0; k < dec.n; k++) stats->additions += dec.d[k].kind == DISP_D_ADD;
             stats->solve_seconds += (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
         }
-        if (s.oom) break;
     }
     disp_advance(&p, &s.st, INT64_MAX / 4, on_picked, &s);
-    if (s.oom || group_moves(sol, m->ncour) ||
-        disp_mdrp_figures(m, sol->pickup, sol->drop, sol->courier, s.bundles, s.drive, rep)) {
-        rc = vis_errf(err, VIS_ENOMEM, NULL, "", "out of memory");
-        goto out;
-    }
+    group_moves(sol, m->ncour);
+    disp_mdrp_figures(m, sol->pickup, sol->drop, sol->courier, s.bundles, s.drive, rep);
 out:
     disp_decisions_free(&dec);
     disp_state_free(&s.st);

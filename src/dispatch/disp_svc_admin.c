@@ -12,27 +12,28 @@
 int disp_board(disp_ctx *c, json_t **out, vis_err *err)
 {
     json_t *cour = json_array(), *jobs = json_array(), *offers = json_array();
-    json_t *counts = json_pack("{s:i, s:i, s:i, s:i, s:i}", "scheduled", 0, "open", 0, "offered", 0, "assigned", 0,
-                               "picked_up", 0);
+    json_t *counts =
+        JSON_PACK("{s:i, s:i, s:i, s:i, s:i}", "scheduled", 0, "open", 0, "offered", 0, "assigned", 0, "picked_up", 0);
     int rc = 0, r = 0;
     store_stmt *q = store_query(c->db, SQL_DISP_BOARD_COURIERS, err, "i", c->now_ms);
     if (!q) rc = disp_store_err(err);
     while (!rc && (r = store_row(q, err)) == 1) {
-        json_t *o = json_pack("{s:I, s:s, s:I, s:I, s:{s:f, s:f, s:I}, s:s, s:I, s:I}", "courier_id",
-                              (json_int_t)store_col_i64(q, 0), "name", store_col_text(q, 1), "shift_id",
-                              (json_int_t)store_col_i64(q, 2), "online_since_ms", (json_int_t)store_col_i64(q, 3),
-                              "position", "lat", (double)store_col_i64(q, 4) / 1e6, "lon",
-                              (double)store_col_i64(q, 5) / 1e6, "at_ms", (json_int_t)store_col_i64(q, 6), "state",
-                              store_col_i64(q, 8) ? "on_job" : store_col_i64(q, 9) ? "offered" : "waiting",
-                              "active_jobs", (json_int_t)store_col_i64(q, 8), "pending_offers",
-                              (json_int_t)store_col_i64(q, 9));
+        json_t *o = JSON_PACK(
+            "{s:I, s:s, s:I, s:I, s:{s:f, s:f, s:I}, s:s, s:I, s:I}", "courier_id", (json_int_t)store_col_i64(q, 0),
+            "name", store_col_text(q, 1), "shift_id", (json_int_t)store_col_i64(q, 2), "online_since_ms",
+            (json_int_t)store_col_i64(q, 3), "position", "lat", (double)store_col_i64(q, 4) / 1e6, "lon",
+            (double)store_col_i64(q, 5) / 1e6, "at_ms", (json_int_t)store_col_i64(q, 6), "state",
+            store_col_i64(q, 8)   ? "on_job"
+            : store_col_i64(q, 9) ? "offered"
+                                  : "waiting",
+            "active_jobs", (json_int_t)store_col_i64(q, 8), "pending_offers", (json_int_t)store_col_i64(q, 9));
         if (o) json_object_set_new(o, "vehicle", json_string(store_col_text(q, 13)));
         if (o) json_object_set_new(o, "waiting_since_ms", store_col_null(q, 7) ? json_null() : json_integer(store_col_i64(q, 7)));
         if (o)
             json_object_set_new(o, "off_duty",
                                 store_col_null(q, 10)
                                     ? json_null()
-                                    : json_pack("{s:I, s:s, s:I}", "since_ms", (json_int_t)store_col_i64(q, 10),
+                                    : JSON_PACK("{s:I, s:s, s:I}", "since_ms", (json_int_t)store_col_i64(q, 10),
                                                 "reason", store_col_text(q, 11), "by",
                                                 (json_int_t)store_col_i64(q, 12)));
         json_array_append_new(cour, o);
@@ -59,7 +60,8 @@ int disp_board(disp_ctx *c, json_t **out, vis_err *err)
     if (!rc && r < 0) rc = disp_store_err(err);
     for (int k = 0; k < n && !rc; k++) {
         json_t *o = disp_offer_json(c, ids[k], err);
-        if (!o) rc = err->code ? err->code : disp_nomem(err);
+        if (!o)
+            rc = err->code;
         else json_array_append_new(offers, o);
     }
     /* couriers off duty (online or not) and the location exceptions of the
@@ -67,20 +69,19 @@ int disp_board(disp_ctx *c, json_t **out, vis_err *err)
     json_t *off = json_array(), *exc = json_array();
     if (!rc && !(q = store_query(c->db, SQL_DISP_OFF_DUTY_ALL, err, ""))) rc = disp_store_err(err);
     while (!rc && (r = store_row(q, err)) == 1)
-        json_array_append_new(off, json_pack("{s:I, s:s, s:I, s:s, s:I, s:b}", "courier_id",
-                                             (json_int_t)store_col_i64(q, 0), "name", store_col_text(q, 1),
-                                             "since_ms", (json_int_t)store_col_i64(q, 2), "reason",
-                                             store_col_text(q, 3), "by", (json_int_t)store_col_i64(q, 4), "online",
-                                             (int)store_col_i64(q, 5)));
+        json_array_append_new(off, JSON_PACK("{s:I, s:s, s:I, s:s, s:I, s:b}", "courier_id",
+                                             (json_int_t)store_col_i64(q, 0), "name", store_col_text(q, 1), "since_ms",
+                                             (json_int_t)store_col_i64(q, 2), "reason", store_col_text(q, 3), "by",
+                                             (json_int_t)store_col_i64(q, 4), "online", (int)store_col_i64(q, 5)));
     if (q) store_done(q);
     q = NULL;
     if (!rc && r < 0) rc = disp_store_err(err);
     if (!rc && !(q = store_query(c->db, SQL_DISP_LOCEX_RECENT, err, "i", c->now_ms - 86400000))) rc = disp_store_err(err);
     while (!rc && (r = store_row(q, err)) == 1) {
-        json_t *o = json_pack("{s:I, s:I, s:s, s:I, s:I, s:I, s:s}", "job_id", (json_int_t)store_col_i64(q, 1),
+        json_t *o = JSON_PACK("{s:I, s:I, s:s, s:I, s:I, s:I, s:s}", "job_id", (json_int_t)store_col_i64(q, 1),
                               "courier_id", (json_int_t)store_col_i64(q, 2), "kind", store_col_text(q, 3), "at_ms",
-                              (json_int_t)store_col_i64(q, 4), "distance_m", (json_int_t)store_col_i64(q, 5),
-                              "limit_m", (json_int_t)store_col_i64(q, 6), "reason", store_col_text(q, 9));
+                              (json_int_t)store_col_i64(q, 4), "distance_m", (json_int_t)store_col_i64(q, 5), "limit_m",
+                              (json_int_t)store_col_i64(q, 6), "reason", store_col_text(q, 9));
         if (o) {
             json_object_set_new(o, "since_pickup_ms", store_col_null(q, 7) ? json_null() : json_integer(store_col_i64(q, 7)));
             json_object_set_new(o, "min_ms", store_col_null(q, 8) ? json_null() : json_integer(store_col_i64(q, 8)));
@@ -112,10 +113,9 @@ int disp_board(disp_ctx *c, json_t **out, vis_err *err)
     json_decref(jobs);
     jobs = live;
     if (!rc) {
-        *out = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "at_ms", (json_int_t)c->now_ms, "counts",
-                         counts, "couriers", cour, "jobs", jobs, "scheduled", sched, "offers", offers, "off_duty",
-                         off, "location_exceptions", exc, "alerts", alerts);
-        if (!*out) rc = disp_nomem(err);
+        *out = JSON_PACK("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "at_ms", (json_int_t)c->now_ms, "counts",
+                         counts, "couriers", cour, "jobs", jobs, "scheduled", sched, "offers", offers, "off_duty", off,
+                         "location_exceptions", exc, "alerts", alerts);
         return rc;
     }
     json_decref(alerts);
@@ -137,7 +137,7 @@ static int job_to_pool(disp_ctx *c, disp_jrow *j, const char *reason, json_t **o
         return vis_errf(err, VIS_ECONFLICT, "not_reassignable", NULL, "job %lld is already open to every courier",
                         (long long)j->id);
     int64_t from = -1;
-    json_t *why = json_pack("{s:s, s:s}", "reason", reason, "to", "pool");
+    json_t *why = JSON_PACK("{s:s, s:s}", "reason", reason, "to", "pool");
     if (!strcmp(j->state, "offered")) {
         if (store_get_i64(c->db, SQL_DISP_OFFER_HEAD, &from, err, "i", j->offer_id) < 0) {
             json_decref(why);
@@ -152,7 +152,7 @@ static int job_to_pool(disp_ctx *c, disp_jrow *j, const char *reason, json_t **o
     }
     char subj[48];
     snprintf(subj, sizeof subj, "job:%lld", (long long)j->id);
-    json_t *pl = json_pack("{s:I, s:s, s:s, s:I, s:s}", "job", (json_int_t)j->id, "reason", reason, "previous_state",
+    json_t *pl = JSON_PACK("{s:I, s:s, s:s, s:I, s:s}", "job", (json_int_t)j->id, "reason", reason, "previous_state",
                            j->state, "from_courier", (json_int_t)from, "to", "pool");
     int64_t ev;
     if (svc_journal(c,
@@ -166,8 +166,8 @@ static int job_to_pool(disp_ctx *c, disp_jrow *j, const char *reason, json_t **o
         return err->code;
     int64_t id = j->id;
     if (disp_job_get(c->db, id, j, err)) return err->code;
-    *out = json_pack("{s:o, s:n}", "job", disp_job_json(j, c->now_ms), "offer");
-    return *out ? 0 : disp_nomem(err);
+    *out = JSON_PACK("{s:o, s:n}", "job", disp_job_json(j, c->now_ms), "offer");
+    return 0;
 }
 
 int disp_job_reassign(disp_ctx *c, int64_t id, int64_t courier, const char *reason, json_t **out, vis_err *err)
@@ -202,7 +202,7 @@ int disp_job_reassign(disp_ctx *c, int64_t id, int64_t courier, const char *reas
         return vis_errf(err, VIS_ECONFLICT, "already_assigned", "courier_id", "job %lld is already with courier %lld",
                         (long long)id, (long long)courier);
     int64_t from = -1;
-    json_t *why = json_pack("{s:s, s:I}", "reason", reason, "to_courier", (json_int_t)courier);
+    json_t *why = JSON_PACK("{s:s, s:I}", "reason", reason, "to_courier", (json_int_t)courier);
     if (!strcmp(j.state, "offered")) {
         if (store_get_i64(c->db, SQL_DISP_OFFER_HEAD, &from, err, "i", j.offer_id) < 0) {
             json_decref(why);
@@ -218,8 +218,7 @@ int disp_job_reassign(disp_ctx *c, int64_t id, int64_t courier, const char *reas
         json_decref(why);
     }
     /* the manual offer: from the courier's position to the pickup, then the drop-off */
-    disp_env *e = malloc(sizeof *e);
-    if (!e) return disp_nomem(err);
+    disp_env *e = mem_alloc(sizeof *e);
     int rc = disp_env_load(c, e, err);
     disp_offer_in in = {.courier = courier, .shift = to.shift_id, .source = "admin", .n = 1, .job = {j.id},
                         .seq = {0}};
@@ -240,7 +239,7 @@ int disp_job_reassign(disp_ctx *c, int64_t id, int64_t courier, const char *reas
         in.wait_ms = in.pickup_ms - in.arrive_ms - hp;
         char subj[48];
         snprintf(subj, sizeof subj, "job:%lld", (long long)j.id);
-        json_t *pl = json_pack("{s:I, s:s, s:s}", "job", (json_int_t)j.id, "reason", reason, "previous_state", j.state);
+        json_t *pl = JSON_PACK("{s:I, s:s, s:s}", "job", (json_int_t)j.id, "reason", reason, "previous_state", j.state);
         if (pl) json_object_set_new(pl, "from_courier", from >= 0 ? json_integer(from) : json_null());
         rc = svc_journal(c,
                          &(svc_event){.family = DISP_FAMILY,
@@ -260,8 +259,8 @@ int disp_job_reassign(disp_ctx *c, int64_t id, int64_t courier, const char *reas
         json_decref(info);
         return err->code;
     }
-    *out = json_pack("{s:o, s:o}", "job", disp_job_json(&j, c->now_ms), "offer", info);
-    return *out ? 0 : disp_nomem(err);
+    *out = JSON_PACK("{s:o, s:o}", "job", disp_job_json(&j, c->now_ms), "offer", info);
+    return 0;
 }
 
 /* The courier's account (a worker), for the duty operations. */
@@ -277,9 +276,9 @@ static int worker_account(disp_ctx *c, int64_t courier, vis_err *err)
 static int duty_reply(disp_ctx *c, int64_t courier, json_t **out, vis_err *err)
 {
     json_t *d = disp_duty_json(c, courier, err);
-    if (!d) return err->code ? err->code : disp_nomem(err);
-    *out = json_pack("{s:I, s:o}", "courier_id", (json_int_t)courier, "duty", d);
-    return *out ? 0 : disp_nomem(err);
+    if (!d) return err->code;
+    *out = JSON_PACK("{s:I, s:o}", "courier_id", (json_int_t)courier, "duty", d);
+    return 0;
 }
 
 int disp_courier_off_duty(disp_ctx *c, int64_t courier, const char *reason, json_t **out, vis_err *err)
@@ -306,7 +305,7 @@ int disp_courier_off_duty(disp_ctx *c, int64_t courier, const char *reason, json
     if (r < 0) return disp_store_err(err);
     for (int k = 0; k < n; k++)
         if (disp_offer_close(c, ids[k], courier, "withdrawn", "offer_withdrawn",
-                             json_pack("{s:s}", "reason", "courier taken off duty"), err))
+                             JSON_PACK("{s:s}", "reason", "courier taken off duty"), err))
             return err->code;
     int64_t njobs = 0;
     if (disp_courier_active_jobs(c->db, courier, &njobs, err)) return err->code;
@@ -318,7 +317,7 @@ int disp_courier_off_duty(disp_ctx *c, int64_t courier, const char *reason, json
                          .event = "off_duty",
                          .worker = courier,
                          .subject = subj,
-                         .payload = json_pack("{s:s, s:I, s:I, s:s}", "reason", reason, "offers_withdrawn",
+                         .payload = JSON_PACK("{s:s, s:I, s:I, s:s}", "reason", reason, "offers_withdrawn",
                                               (json_int_t)n, "jobs_in_hand", (json_int_t)njobs, "effect",
                                               "no offers until put back on duty; jobs in hand stay with the courier")},
             err))
@@ -337,7 +336,7 @@ int disp_courier_on_duty(disp_ctx *c, int64_t courier, const char *reason, json_
     if (store_exec(c->db, SQL_DISP_OFF_DUTY_END, err, "i", courier)) return disp_store_err(err);
     char subj[48];
     snprintf(subj, sizeof subj, "courier:%lld", (long long)courier);
-    json_t *pl = json_pack("{s:I, s:I}", "off_since_ms", (json_int_t)since, "off_ms", (json_int_t)(c->now_ms - since));
+    json_t *pl = JSON_PACK("{s:I, s:I}", "off_since_ms", (json_int_t)since, "off_ms", (json_int_t)(c->now_ms - since));
     if (pl && reason && *reason) json_object_set_new(pl, "reason", json_string(reason));
     if (svc_journal(
             c,

@@ -12,7 +12,7 @@
 
 static json_t *place_json(store_stmt *q)
 {
-    return json_pack("{s:I, s:s, s:f, s:f, s:I}", "id", (json_int_t)store_col_i64(q, 0), "name", store_col_text(q, 1),
+    return JSON_PACK("{s:I, s:s, s:f, s:f, s:I}", "id", (json_int_t)store_col_i64(q, 0), "name", store_col_text(q, 1),
                      "lat", (double)store_col_i64(q, 2) / 1e6, "lon", (double)store_col_i64(q, 3) / 1e6, "created_ms",
                      (json_int_t)store_col_i64(q, 4));
 }
@@ -42,16 +42,18 @@ int disp_place_create(disp_ctx *c, const char *name, double lat, double lon, jso
     *out = r == 1 ? place_json(q) : NULL;
     store_done(q);
     if (r < 0) return disp_store_err(err);
-    return *out ? 0 : disp_nomem(err);
+    if (r == 0)
+        return vis_errf(err, VIS_ESTORE, NULL, NULL, "place %lld was not found after it was written", (long long)id);
+    return 0;
 }
 
 int disp_place_list(disp_ctx *c, json_t **out, vis_err *err)
 {
     json_t *a = json_array();
-    store_stmt *q = a ? store_query(c->db, SQL_DISP_PLACES_OF, err, "i", svc_actor(c)) : NULL;
+    store_stmt *q = store_query(c->db, SQL_DISP_PLACES_OF, err, "i", svc_actor(c));
     if (!q) {
         json_decref(a);
-        return err->code ? err->code : disp_nomem(err);
+        return err->code;
     }
     int r;
     while ((r = store_row(q, err)) == 1) json_array_append_new(a, place_json(q));
@@ -60,8 +62,8 @@ int disp_place_list(disp_ctx *c, json_t **out, vis_err *err)
         json_decref(a);
         return disp_store_err(err);
     }
-    *out = json_pack("{s:o}", "places", a);
-    return *out ? 0 : disp_nomem(err);
+    *out = JSON_PACK("{s:o}", "places", a);
+    return 0;
 }
 
 typedef struct quote {
@@ -147,8 +149,7 @@ int disp_job_quote_ex(disp_ctx *c, int64_t place, double lat, double lon, int64_
 {
     int64_t ready;
     if (ready_time(c, ready_in_s, ready_at_ms, &ready, err)) return err->code;
-    disp_env *e = malloc(sizeof *e);
-    if (!e) return disp_nomem(err);
+    disp_env *e = mem_alloc(sizeof *e);
     quote qt;
     int rc = disp_env_load(c, e, err);
     if (!rc) rc = price(c, e, place, lat, lon, c->now_ms, &qt, err);
@@ -156,7 +157,7 @@ int disp_job_quote_ex(disp_ctx *c, int64_t place, double lat, double lon, int64_
     if (rc) return rc;
     /* the courier's pay on the pickup -> drop-off ride (the offer adds the ride to the pickup and any
        waiting); promised = ready + the quoted courier time, the time the late alert is measured from */
-    *out = json_pack("{s:s, s:I, s:I, s:I, s:{s:s, s:i, s:i}, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:s}}", "currency",
+    *out = JSON_PACK("{s:s, s:I, s:I, s:I, s:{s:s, s:i, s:i}, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:s}}", "currency",
                      c->cfg->currency, "price_micros", (json_int_t)qt.bd.client_price, "distance_m",
                      (json_int_t)qt.distance_m, "expected_ms", (json_int_t)qt.expected_ms, "pricing", "zone", qt.zone,
                      "zone_factor_permille", qt.bd.zone_pm, "time_factor_permille", qt.bd.tod_pm, "ready_ms",
@@ -167,14 +168,13 @@ int disp_job_quote_ex(disp_ctx *c, int64_t place, double lat, double lon, int64_
                      "basis", "pickup to drop-off; the offer adds the ride to the pickup and any waiting");
     /* the price assumes the reference vehicle: it must not depend on who accepts */
     if (*out) json_object_set_new(*out, "vehicle_assumption", json_string(DISP_VEHICLE_DEFAULT));
-    return *out ? 0 : disp_nomem(err);
+    return 0;
 }
 
 int disp_job_insert(disp_ctx *c, int64_t place, double lat, double lon, int64_t placed_ms, int64_t ready_ms,
                     const char *note, int64_t *id_out, vis_err *err)
 {
-    disp_env *e = malloc(sizeof *e);
-    if (!e) return disp_nomem(err);
+    disp_env *e = mem_alloc(sizeof *e);
     quote qt;
     int rc = disp_env_load(c, e, err);
     if (!rc) rc = price(c, e, place, lat, lon, placed_ms, &qt, err);
@@ -207,7 +207,7 @@ int disp_job_insert(disp_ctx *c, int64_t place, double lat, double lon, int64_t 
             &(svc_event){.family = DISP_FAMILY,
                          .event = "job_posted",
                          .subject = ref,
-                         .payload = json_pack(
+                         .payload = JSON_PACK(
                              "{s:I, s:I, s:I, s:I, s:I, s:s, s:i, s:i}", "job", (json_int_t)id, "placed_ms",
                              (json_int_t)placed_ms, "price_micros", (json_int_t)qt.bd.client_price, "distance_m",
                              (json_int_t)qt.distance_m, "expected_ms", (json_int_t)qt.expected_ms, "zone", qt.zone,
@@ -236,7 +236,6 @@ int disp_job_post_ex(disp_ctx *c, int64_t place, double lat, double lon, int64_t
     disp_jrow j;
     if (disp_job_get(c->db, id, &j, err)) return err->code;
     *out = disp_job_json(&j, c->now_ms);
-    if (!*out) return disp_nomem(err);
     return disp_dropoff_decorate(c, *out, "client", err);
 }
 
@@ -244,10 +243,10 @@ int disp_job_post_ex(disp_ctx *c, int64_t place, double lat, double lon, int64_t
 int disp_jobs_json(disp_ctx *c, const char *sql, json_t **out, vis_err *err)
 {
     json_t *a = json_array();
-    store_stmt *q = a ? store_query(c->db, sql, err, "i", svc_actor(c)) : NULL;
+    store_stmt *q = store_query(c->db, sql, err, "i", svc_actor(c));
     if (!q) {
         json_decref(a);
-        return err->code ? err->code : disp_nomem(err);
+        return err->code;
     }
     int r;
     disp_jrow j;
@@ -260,8 +259,8 @@ int disp_jobs_json(disp_ctx *c, const char *sql, json_t **out, vis_err *err)
         json_decref(a);
         return disp_store_err(err);
     }
-    *out = json_pack("{s:o}", "jobs", a);
-    return *out ? 0 : disp_nomem(err);
+    *out = JSON_PACK("{s:o}", "jobs", a);
+    return 0;
 }
 
 int disp_job_list(disp_ctx *c, json_t **out, vis_err *err) { return disp_jobs_json(c, SQL_DISP_JOBS_OF_CLIENT, out, err); }
@@ -279,7 +278,6 @@ int disp_job_track(disp_ctx *c, int64_t id, bool admin, json_t **out, vis_err *e
     disp_jrow j;
     if (own(c, id, admin, &j, err)) return err->code;
     json_t *o = disp_job_json(&j, c->now_ms);
-    if (!o) return disp_nomem(err);
     disp_params p;
     disp_geo g;
     disp_svc_params(&p, c->cfg);
@@ -301,8 +299,9 @@ int disp_job_track(disp_ctx *c, int64_t id, bool admin, json_t **out, vis_err *e
         if (r.has_pos) {
             double cx, cy;
             disp_geo_xy(&g, r.lat, r.lon, &cx, &cy);
-            json_object_set_new(o, "courier_position", json_pack("{s:f, s:f, s:I}", "lat", (double)r.lat / 1e6, "lon",
-                                                                 (double)r.lon / 1e6, "at_ms", (json_int_t)r.pos_ms));
+            json_object_set_new(o, "courier_position",
+                                JSON_PACK("{s:f, s:f, s:I}", "lat", (double)r.lat / 1e6, "lon", (double)r.lon / 1e6,
+                                          "at_ms", (json_int_t)r.pos_ms));
             if (!strcmp(j.state, "assigned")) {
                 int64_t arrive = r.visiting && r.visit_place == j.place_id ? c->now_ms
                                                                            : c->now_ms + disp_travel_ms(&p, cx, cy, px, py);
@@ -323,9 +322,9 @@ int disp_job_track(disp_ctx *c, int64_t id, bool admin, json_t **out, vis_err *e
         basis = "delivered";
     }
     if (!on_job) json_object_set_new(o, "courier_position", json_null());
-    json_object_set_new(o, "eta", json_pack("{s:o, s:o, s:s}", "pickup_ms",
-                                            eta_pick >= 0 ? json_integer(eta_pick) : json_null(), "dropoff_ms",
-                                            eta_drop >= 0 ? json_integer(eta_drop) : json_null(), "basis", basis));
+    json_object_set_new(o, "eta",
+                        JSON_PACK("{s:o, s:o, s:s}", "pickup_ms", eta_pick >= 0 ? json_integer(eta_pick) : json_null(),
+                                  "dropoff_ms", eta_drop >= 0 ? json_integer(eta_drop) : json_null(), "basis", basis));
     *out = o;
     return 0;
 }
@@ -348,10 +347,10 @@ int disp_job_cancel(disp_ctx *c, int64_t id, const char *reason, json_t **out, v
     if (!strcmp(j.state, "offered")) {
         int64_t oc = -1;
         if (store_get_i64(c->db, SQL_DISP_OFFER_HEAD, &oc, err, "i", j.offer_id) < 0) return disp_store_err(err);
-        if (disp_offer_close(c, j.offer_id, oc, "withdrawn", "offer_withdrawn",
-                             json_pack("{s:s, s:I}", "reason", "job cancelled by the client", "cancelled_job",
-                                       (json_int_t)j.id),
-                             err))
+        if (disp_offer_close(
+                c, j.offer_id, oc, "withdrawn", "offer_withdrawn",
+                JSON_PACK("{s:s, s:I}", "reason", "job cancelled by the client", "cancelled_job", (json_int_t)j.id),
+                err))
             return err->code;
     } else if (!strcmp(j.state, "assigned")) {
         worker = j.courier_id;
@@ -368,8 +367,8 @@ int disp_job_cancel(disp_ctx *c, int64_t id, const char *reason, json_t **out, v
     int64_t kept = worker >= 0 && comp > 0 ? comp : 0; /* beyond the escrow: from the subsidy (disp_settle) */
     if (disp_settle(c, &j, worker, comp, "client_funds", worker >= 0 ? "cancellation" : "refund", idem, err))
         return err->code;
-    if (worker >= 0 && disp_job_release(c, &j, "job_cancelled",
-                                        cancel_event(json_pack("{s:s}", "by", "client"), reason), false, err))
+    if (worker >= 0 &&
+        disp_job_release(c, &j, "job_cancelled", cancel_event(JSON_PACK("{s:s}", "by", "client"), reason), false, err))
         return err->code;
     if (store_exec(c->db, SQL_DISP_JOB_CANCEL, err, "iii", j.id, c->now_ms, comp)) return disp_store_err(err);
     if (store_changes(c->db) != 1)
@@ -381,17 +380,16 @@ int disp_job_cancel(disp_ctx *c, int64_t id, const char *reason, json_t **out, v
                                         .event = "job_cancelled",
                                         .subject = subj,
                                         .payload = cancel_event(
-                                            json_pack("{s:I, s:s}", "job", (json_int_t)j.id, "by", "client"), reason)},
+                                            JSON_PACK("{s:I, s:s}", "job", (json_int_t)j.id, "by", "client"), reason)},
                            err)) {
         return err->code;
     }
     if (disp_job_get(c->db, id, &j, err)) return err->code;
     *out = disp_job_json(&j, c->now_ms);
-    if (!*out) return disp_nomem(err);
     /* what comes back to the balance, and why (issue 16: the console shows it) */
     int64_t back = held > kept ? held - kept : 0;
     json_object_set_new(*out, "refund",
-                        json_pack("{s:I, s:I, s:I, s:s}", "escrow_micros", (json_int_t)held, "refunded_micros",
+                        JSON_PACK("{s:I, s:I, s:I, s:s}", "escrow_micros", (json_int_t)held, "refunded_micros",
                                   (json_int_t)back, "courier_kept_micros", (json_int_t)kept, "basis",
                                   worker >= 0 ? "accepted" : "not_accepted"));
     return 0;

@@ -96,7 +96,7 @@ int disp_courier_active_jobs(store *db, int64_t courier, int64_t *n, vis_err *er
 
 static json_t *ll(int64_t lat, int64_t lon)
 {
-    return json_pack("{s:f, s:f}", "lat", (double)lat / 1e6, "lon", (double)lon / 1e6);
+    return JSON_PACK("{s:f, s:f}", "lat", (double)lat / 1e6, "lon", (double)lon / 1e6);
 }
 
 static void set_opt(json_t *o, const char *k, int64_t v)
@@ -107,16 +107,15 @@ static void set_opt(json_t *o, const char *k, int64_t v)
 json_t *disp_job_json(const disp_jrow *j, int64_t now_ms)
 {
     const char *state = !strcmp(j->state, "open") && j->placed_ms > now_ms ? "scheduled" : j->state;
-    json_t *o = json_pack("{s:I, s:s, s:I, s:{s:I, s:s, s:f, s:f}, s:o, s:s, s:I, s:I, s:s, s:I, s:I, s:I,"
+    json_t *o = JSON_PACK("{s:I, s:s, s:I, s:{s:I, s:s, s:f, s:f}, s:o, s:s, s:I, s:I, s:s, s:I, s:I, s:I,"
                           " s:{s:s, s:I, s:I}}",
-                          "id", (json_int_t)j->id, "state", state, "client_id", (json_int_t)j->client_id, "place",
-                          "id", (json_int_t)j->place_id, "name", j->place_name, "lat", (double)j->place_lat / 1e6,
-                          "lon", (double)j->place_lon / 1e6, "dropoff", ll(j->drop_lat, j->drop_lon), "note", j->note,
+                          "id", (json_int_t)j->id, "state", state, "client_id", (json_int_t)j->client_id, "place", "id",
+                          (json_int_t)j->place_id, "name", j->place_name, "lat", (double)j->place_lat / 1e6, "lon",
+                          (double)j->place_lon / 1e6, "dropoff", ll(j->drop_lat, j->drop_lon), "note", j->note,
                           "placed_ms", (json_int_t)j->placed_ms, "ready_ms", (json_int_t)j->ready_ms, "currency",
                           j->currency, "price_micros", (json_int_t)j->price, "distance_m", (json_int_t)j->distance_m,
-                          "expected_ms", (json_int_t)j->expected_ms, "pricing", "zone", j->zone,
-                          "zone_factor_permille", (json_int_t)j->zone_pm, "time_factor_permille",
-                          (json_int_t)j->tod_pm);
+                          "expected_ms", (json_int_t)j->expected_ms, "pricing", "zone", j->zone, "zone_factor_permille",
+                          (json_int_t)j->zone_pm, "time_factor_permille", (json_int_t)j->tod_pm);
     if (!o) return NULL;
     set_opt(o, "courier_id", j->courier_id);
     set_opt(o, "offer_id", j->offer_id);
@@ -126,7 +125,7 @@ json_t *disp_job_json(const disp_jrow *j, int64_t now_ms)
     set_opt(o, "cancelled_ms", j->cancelled_ms);
     if (j->courier_id >= 0)
         json_object_set_new(o, "courier_pay",
-                            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "base_micros", (json_int_t)j->pay_base,
+                            JSON_PACK("{s:I, s:I, s:I, s:I, s:I, s:I}", "base_micros", (json_int_t)j->pay_base,
                                       "distance_micros", (json_int_t)j->pay_distance, "time_micros",
                                       (json_int_t)j->pay_time, "waiting_micros", (json_int_t)j->pay_waiting,
                                       "total_micros", /* four parts each <= LEDGER_MAX_AMOUNT */
@@ -176,7 +175,7 @@ int disp_settle(disp_ctx *c, const disp_jrow *j, int64_t worker, int64_t pay, co
 static json_t *offer_job_ids(disp_ctx *c, int64_t offer, vis_err *err)
 {
     json_t *a = json_array();
-    store_stmt *q = a ? store_query(c->db, SQL_DISP_OFFER_JOB_IDS, err, "i", offer) : NULL;
+    store_stmt *q = store_query(c->db, SQL_DISP_OFFER_JOB_IDS, err, "i", offer);
     if (!q) {
         json_decref(a);
         return NULL;
@@ -210,7 +209,7 @@ int disp_offer_close(disp_ctx *c, int64_t offer, int64_t courier, const char *st
     json_t *jobs = offer_job_ids(c, offer, err);
     if (!jobs) {
         json_decref(extra);
-        return err->code ? err->code : disp_nomem(err);
+        return err->code;
     }
     json_t *pl = extra ? extra : json_object();
     json_object_set_new(pl, "offer", json_integer(offer));
@@ -247,11 +246,11 @@ int disp_offer_create(disp_ctx *c, const disp_env *e, const disp_offer_in *in, i
             return vis_errf(err, VIS_ECONFLICT, "job_not_open", NULL, "job %lld is not open", (long long)in->job[k]);
     }
     json_t *o = disp_offer_json(c, id, err);
-    if (!o) return err->code ? err->code : disp_nomem(err);
-    json_t *pl = json_pack("{s:I, s:s, s:O, s:O, s:O, s:O, s:I}", "offer", (json_int_t)id, "source", in->source,
-                           "jobs", json_object_get(o, "job_ids"), "pay_micros", json_object_get(o, "pay_micros"),
-                           "breakdown", json_object_get(o, "breakdown"), "plan", json_object_get(o, "plan"),
-                           "expires_ms", (json_int_t)(c->now_ms + c->cfg->disp_offer_ttl_ms));
+    if (!o) return err->code;
+    json_t *pl = JSON_PACK("{s:I, s:s, s:O, s:O, s:O, s:O, s:I}", "offer", (json_int_t)id, "source", in->source, "jobs",
+                           json_object_get(o, "job_ids"), "pay_micros", json_object_get(o, "pay_micros"), "breakdown",
+                           json_object_get(o, "breakdown"), "plan", json_object_get(o, "plan"), "expires_ms",
+                           (json_int_t)(c->now_ms + c->cfg->disp_offer_ttl_ms));
     char subj[48];
     snprintf(subj, sizeof subj, "offer:%lld", (long long)id);
     if (svc_journal(c,
@@ -278,30 +277,25 @@ json_t *disp_offer_json(disp_ctx *c, int64_t offer, vis_err *err)
     int r = store_row(q, err);
     json_t *o = NULL;
     if (r == 1) {
-        o = json_pack("{s:I, s:I, s:s, s:s, s:I, s:I, s:s, s:I, s:{s:I, s:I, s:I, s:I, s:s, s:I, s:I}, s:I, s:I,"
-                      " s:I, s:{s:I, s:I, s:I}}",
-                      "id", (json_int_t)store_col_i64(q, 0), "courier_id", (json_int_t)store_col_i64(q, 1), "source",
-                      store_col_text(q, 3), "state", store_col_text(q, 4), "created_ms",
-                      (json_int_t)store_col_i64(q, 5), "expires_ms", (json_int_t)store_col_i64(q, 6), "currency",
-                      c->cfg->currency, "pay_micros", (json_int_t)store_col_i64(q, 18), "breakdown", "base_micros",
-                      (json_int_t)store_col_i64(q, 14), "distance_micros", (json_int_t)store_col_i64(q, 15),
-                      "time_micros", (json_int_t)store_col_i64(q, 16), "waiting_micros",
-                      (json_int_t)store_col_i64(q, 17), "zone", store_col_text(q, 11), "zone_factor_permille",
-                      (json_int_t)store_col_i64(q, 12), "time_factor_permille", (json_int_t)store_col_i64(q, 13),
-                      "distance_m", (json_int_t)store_col_i64(q, 8), "expected_ms", (json_int_t)store_col_i64(q, 9),
-                      "expected_wait_ms", (json_int_t)store_col_i64(q, 10), "plan", "arrive_ms",
-                      (json_int_t)store_col_i64(q, 19), "pickup_ms", (json_int_t)store_col_i64(q, 20), "dropoff_ms",
-                      (json_int_t)store_col_i64(q, 21));
+        o = JSON_PACK(
+            "{s:I, s:I, s:s, s:s, s:I, s:I, s:s, s:I, s:{s:I, s:I, s:I, s:I, s:s, s:I, s:I}, s:I, s:I,"
+            " s:I, s:{s:I, s:I, s:I}}",
+            "id", (json_int_t)store_col_i64(q, 0), "courier_id", (json_int_t)store_col_i64(q, 1), "source",
+            store_col_text(q, 3), "state", store_col_text(q, 4), "created_ms", (json_int_t)store_col_i64(q, 5),
+            "expires_ms", (json_int_t)store_col_i64(q, 6), "currency", c->cfg->currency, "pay_micros",
+            (json_int_t)store_col_i64(q, 18), "breakdown", "base_micros", (json_int_t)store_col_i64(q, 14),
+            "distance_micros", (json_int_t)store_col_i64(q, 15), "time_micros", (json_int_t)store_col_i64(q, 16),
+            "waiting_micros", (json_int_t)store_col_i64(q, 17), "zone", store_col_text(q, 11), "zone_factor_permille",
+            (json_int_t)store_col_i64(q, 12), "time_factor_permille", (json_int_t)store_col_i64(q, 13), "distance_m",
+            (json_int_t)store_col_i64(q, 8), "expected_ms", (json_int_t)store_col_i64(q, 9), "expected_wait_ms",
+            (json_int_t)store_col_i64(q, 10), "plan", "arrive_ms", (json_int_t)store_col_i64(q, 19), "pickup_ms",
+            (json_int_t)store_col_i64(q, 20), "dropoff_ms", (json_int_t)store_col_i64(q, 21));
         if (o) set_opt(o, "decided_ms", opt_i64(q, 7));
     }
     store_done(q);
     if (r < 0) return NULL;
     if (r == 0) {
         vis_errf(err, VIS_ENOTFOUND, "not_found", NULL, "no offer %lld", (long long)offer);
-        return NULL;
-    }
-    if (!o) {
-        disp_nomem(err);
         return NULL;
     }
     json_t *jobs = json_array(), *ids = json_array();
@@ -315,7 +309,7 @@ json_t *disp_offer_json(disp_ctx *c, int64_t offer, vis_err *err)
     while ((r = store_row(q, err)) == 1) {
         json_array_append_new(ids, json_integer(store_col_i64(q, 0)));
         json_array_append_new(
-            jobs, json_pack("{s:I, s:I, s:I, s:{s:I, s:s, s:f, s:f}, s:o, s:I}", "id", (json_int_t)store_col_i64(q, 0),
+            jobs, JSON_PACK("{s:I, s:I, s:I, s:{s:I, s:s, s:f, s:f}, s:o, s:I}", "id", (json_int_t)store_col_i64(q, 0),
                             "seq", (json_int_t)store_col_i64(q, 1), "ready_ms", (json_int_t)store_col_i64(q, 5),
                             "pickup", "place_id", (json_int_t)store_col_i64(q, 8), "name", store_col_text(q, 9), "lat",
                             (double)store_col_i64(q, 10) / 1e6, "lon", (double)store_col_i64(q, 11) / 1e6, "dropoff",

@@ -23,17 +23,16 @@ static json_t *status_json(disp_ctx *c, const disp_crow *r, vis_err *err)
     if (disp_courier_active_jobs(c->db, r->id, &njobs, err) ||
         store_get_i64(c->db, SQL_DISP_COURIER_PENDING_COUNT, &noffers, err, "ii", r->id, c->now_ms) < 0)
         return NULL;
-    json_t *o = json_pack("{s:I, s:b, s:s, s:I, s:I}", "courier_id", (json_int_t)r->id, "online", r->online, "state",
-                          !r->online ? "offline" : njobs ? "on_job" : "waiting", "active_jobs", (json_int_t)njobs,
-                          "pending_offers", (json_int_t)noffers);
-    if (!o) {
-        disp_nomem(err);
-        return NULL;
-    }
+    json_t *o = JSON_PACK("{s:I, s:b, s:s, s:I, s:I}", "courier_id", (json_int_t)r->id, "online", r->online, "state",
+                          !r->online ? "offline"
+                          : njobs    ? "on_job"
+                                     : "waiting",
+                          "active_jobs", (json_int_t)njobs, "pending_offers", (json_int_t)noffers);
     json_object_set_new(o, "shift_id", r->online ? json_integer(r->shift_id) : json_null());
-    json_object_set_new(o, "position", r->has_pos ? json_pack("{s:f, s:f, s:I}", "lat", (double)r->lat / 1e6, "lon",
-                                                              (double)r->lon / 1e6, "at_ms", (json_int_t)r->pos_ms)
-                                                  : json_null());
+    json_object_set_new(o, "position",
+                        r->has_pos ? JSON_PACK("{s:f, s:f, s:I}", "lat", (double)r->lat / 1e6, "lon",
+                                               (double)r->lon / 1e6, "at_ms", (json_int_t)r->pos_ms)
+                                   : json_null());
     json_object_set_new(o, "waiting_since_ms", r->online && r->idle ? json_integer(r->idle_since) : json_null());
     json_t *duty = disp_duty_json(c, r->id, err);
     if (!duty) {
@@ -62,12 +61,11 @@ json_t *disp_duty_json(disp_ctx *c, int64_t courier, vis_err *err)
     int r = store_row(q, err);
     json_t *o = NULL;
     if (r == 1)
-        o = json_pack("{s:b, s:I, s:s}", "off_duty", 1, "since_ms", (json_int_t)store_col_i64(q, 0), "reason",
+        o = JSON_PACK("{s:b, s:I, s:s}", "off_duty", 1, "since_ms", (json_int_t)store_col_i64(q, 0), "reason",
                       store_col_text(q, 1));
     else if (r == 0)
-        o = json_pack("{s:b}", "off_duty", 0);
+        o = JSON_PACK("{s:b}", "off_duty", 0);
     store_done(q);
-    if (r >= 0 && !o) disp_nomem(err);
     return r < 0 ? NULL : o;
 }
 
@@ -76,7 +74,7 @@ static int reply_status(disp_ctx *c, json_t **out, vis_err *err)
     disp_crow r;
     if (disp_courier_get(c->db, svc_actor(c), &r, err)) return err->code;
     *out = status_json(c, &r, err);
-    return *out ? 0 : (err->code ? err->code : disp_nomem(err));
+    return *out ? 0 : err->code;
 }
 
 int disp_courier_online(disp_ctx *c, double lat, double lon, json_t **out, vis_err *err)
@@ -103,7 +101,7 @@ int disp_courier_online(disp_ctx *c, double lat, double lon, json_t **out, vis_e
                                  .event = "online",
                                  .worker = svc_actor(c),
                                  .subject = subj,
-                                 .payload = json_pack("{s:I}", "shift", (json_int_t)shift)},
+                                 .payload = JSON_PACK("{s:I}", "shift", (json_int_t)shift)},
                     err))
         return err->code;
     return reply_status(c, out, err);
@@ -146,84 +144,111 @@ static json_t *guarantee_explanation(disp_ctx *c, int64_t counted, int64_t onlin
              (long long)(counted / 60000), (long long)(counted / 1000 % 60), (long long)(online / 60000),
              (long long)(online / 1000 % 60),
              n ? "" : " (no service area is defined now: all online time counts)");
-    json_t *s = json_string(buf);
-    if (!s) disp_nomem(err);
-    return s;
+    return json_string(buf);
 }
 
-/* The shift's figures (pay so far, guarantee, time) as JSON. */
-static json_t *shift_json(disp_ctx *c, const disp_rules *rules, int64_t shift, vis_err *err)
+/* A shift's figures, as shift_json gathers them. */
+typedef struct shift_fig {
+    int64_t id, courier, start, end; /* end: the shift's end, or now while it runs */
+    bool ended;
+    int64_t orders, base, dist, tim, wait, comp, guar, topup, counted, earned;
+    bool counting;          /* the time from now on counts (a live estimate) */
+    int64_t counting_until; /* until when; -1: until the next position */
+    int64_t first_accept;   /* earliest acceptance of the jobs in hand, -1: none */
+    int64_t last_end;       /* latest end of the other jobs (or the start) */
+    int open_kind;          /* the open span of a live shift: TIME_ACTIVE, TIME_WAITING, -1 none */
+    int64_t open_since;
+    timeacct t;
+} shift_fig;
+
+/* The stored row of the shift: pay so far, guarantee and counted time as
+ * last written. */
+static int shift_read(disp_ctx *c, int64_t shift, shift_fig *f, vis_err *err)
 {
     store_stmt *q = store_query(c->db, SQL_DISP_SHIFT_GET, err, "i", shift);
-    if (!q) return NULL;
+    if (!q) return err->code;
     int r = store_row(q, err);
     if (r != 1) {
         store_done(q);
-        if (r == 0) vis_errf(err, VIS_ENOTFOUND, "not_found", NULL, "no shift %lld", (long long)shift);
-        return NULL;
+        if (r == 0) return vis_errf(err, VIS_ENOTFOUND, "not_found", NULL, "no shift %lld", (long long)shift);
+        return err->code;
     }
-    int64_t courier = store_col_i64(q, 1), start = store_col_i64(q, 2);
-    bool ended = !store_col_null(q, 3);
-    int64_t end = ended ? store_col_i64(q, 3) : c->now_ms;
-    int64_t orders = store_col_i64(q, 4), base = store_col_i64(q, 5), dist = store_col_i64(q, 6),
-            tim = store_col_i64(q, 7), wait = store_col_i64(q, 8), comp = store_col_i64(q, 9),
-            guar = store_col_i64(q, 10), topup = store_col_i64(q, 11), counted = store_col_i64(q, 12);
+    f->id = shift;
+    f->courier = store_col_i64(q, 1);
+    f->start = store_col_i64(q, 2);
+    f->ended = !store_col_null(q, 3);
+    f->end = f->ended ? store_col_i64(q, 3) : c->now_ms;
+    f->orders = store_col_i64(q, 4);
+    f->base = store_col_i64(q, 5);
+    f->dist = store_col_i64(q, 6);
+    f->tim = store_col_i64(q, 7);
+    f->wait = store_col_i64(q, 8);
+    f->comp = store_col_i64(q, 9);
+    f->guar = store_col_i64(q, 10);
+    f->topup = store_col_i64(q, 11);
+    f->counted = store_col_i64(q, 12);
     store_done(q);
-    int64_t earned = base + dist + tim + wait + comp;
-    /* whether the time from now on counts (for a live estimate), until when
-       (-1: until the next position) */
-    bool counting = false;
-    int64_t counting_until = -1;
-    if (!ended) {
-        disp_crow cr0;
-        int64_t pend = 0;
-        if (disp_courier_get(c->db, courier, &cr0, err) ||
-            (cr0.online && cr0.shift_id == shift && pending_inside(c, &cr0, &pend, err)))
-            return NULL;
-        if (cr0.online && cr0.shift_id == shift && cr0.has_pos) {
-            if (c->cfg->disp_slots) {
-                int64_t one = 0;
-                if (disp_slots_counted(c, courier, cr0.lat, cr0.lon, c->now_ms, c->now_ms + 1, &one, err)) return NULL;
-                counting = one > 0;
-                if (counting) {
-                    json_t *sl = disp_slot_now_json(c, courier, err);
-                    if (!sl) return NULL;
-                    if (json_is_object(sl)) counting_until = json_integer_value(json_object_get(sl, "end_ms"));
-                    json_decref(sl);
-                }
-            } else {
-                bool in;
-                int na;
-                if (disp_area_counts(c, cr0.lat, cr0.lon, &in, &na, err)) return NULL;
-                counting = in;
-            }
-        }
-        counted += pend;
-        if (counted > end - start) counted = end - start;
-        guar = disp_guarantee(rules->pr.guarantee_per_hour, counted);
-        topup = disp_topup(earned, rules->pr.guarantee_per_hour, counted);
-    }
+    f->earned = f->base + f->dist + f->tim + f->wait + f->comp;
+    f->counting_until = -1;
+    return 0;
+}
 
-    json_t *jobs = json_array();
-    q = store_query(c->db, SQL_DISP_JOBS_OF_SHIFT, err, "i", shift);
-    if (!q) {
-        json_decref(jobs);
-        return NULL;
+/* A live shift: the counted time up to now (the pending time since the last
+ * position), whether the time from now on counts and until when, and the
+ * guarantee and top-up recomputed from them. */
+static int shift_live_guarantee(disp_ctx *c, const disp_rules *rules, shift_fig *f, vis_err *err)
+{
+    disp_crow cr0;
+    int64_t pend = 0;
+    if (disp_courier_get(c->db, f->courier, &cr0, err) ||
+        (cr0.online && cr0.shift_id == f->id && pending_inside(c, &cr0, &pend, err)))
+        return err->code;
+    if (cr0.online && cr0.shift_id == f->id && cr0.has_pos) {
+        if (c->cfg->disp_slots) {
+            int64_t one = 0;
+            if (disp_slots_counted(c, f->courier, cr0.lat, cr0.lon, c->now_ms, c->now_ms + 1, &one, err))
+                return err->code;
+            f->counting = one > 0;
+            if (f->counting) {
+                json_t *sl = disp_slot_now_json(c, f->courier, err);
+                if (!sl) return err->code;
+                if (json_is_object(sl)) f->counting_until = json_integer_value(json_object_get(sl, "end_ms"));
+                json_decref(sl);
+            }
+        } else {
+            bool in;
+            int na;
+            if (disp_area_counts(c, cr0.lat, cr0.lon, &in, &na, err)) return err->code;
+            f->counting = in;
+        }
     }
-    /* the span running now (not yet in the journal): active since the
-       earliest acceptance of the jobs in hand (after the last job ended, so
-       the union with the journal's spans is exact), else waiting */
-    int64_t first_accept = -1, last_end = start;
+    f->counted += pend;
+    if (f->counted > f->end - f->start) f->counted = f->end - f->start;
+    f->guar = disp_guarantee(rules->pr.guarantee_per_hour, f->counted);
+    f->topup = disp_topup(f->earned, rules->pr.guarantee_per_hour, f->counted);
+    return 0;
+}
+
+/* The shift's jobs as JSON, noting when the jobs in hand were first
+ * accepted and when the others last ended (for the open span). */
+static int shift_jobs(disp_ctx *c, shift_fig *f, json_t **out, vis_err *err)
+{
+    store_stmt *q = store_query(c->db, SQL_DISP_JOBS_OF_SHIFT, err, "i", f->id);
+    if (!q) return err->code;
+    json_t *jobs = json_array();
+    f->first_accept = -1;
+    f->last_end = f->start;
+    int r;
     while ((r = store_row(q, err)) == 1) {
         const char *st = store_col_text(q, 1);
         int64_t at = store_col_i64(q, 2);
         if (!strcmp(st, "assigned") || !strcmp(st, "picked_up")) {
-            if (first_accept < 0 || at < first_accept) first_accept = at;
-        } else if (at > last_end) {
-            last_end = at;
+            if (f->first_accept < 0 || at < f->first_accept) f->first_accept = at;
+        } else if (at > f->last_end) {
+            f->last_end = at;
         }
         json_array_append_new(
-            jobs, json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "job", (json_int_t)store_col_i64(q, 0), "state",
+            jobs, JSON_PACK("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "job", (json_int_t)store_col_i64(q, 0), "state",
                             store_col_text(q, 1), "at_ms", (json_int_t)store_col_i64(q, 2), "base_micros",
                             (json_int_t)store_col_i64(q, 3), "distance_micros", (json_int_t)store_col_i64(q, 4),
                             "time_micros", (json_int_t)store_col_i64(q, 5), "waiting_micros",
@@ -232,73 +257,95 @@ static json_t *shift_json(disp_ctx *c, const disp_rules *rules, int64_t shift, v
     store_done(q);
     if (r < 0) {
         json_decref(jobs);
-        return NULL;
+        return err->code;
     }
-    /* the open span (live shift): kind and start */
-    int open_kind = -1;
-    int64_t open_since = 0;
-    if (!ended) {
+    *out = jobs;
+    return 0;
+}
+
+/* Active and waiting time. The span running now (not yet in the journal) is
+ * active since the earliest acceptance of the jobs in hand (after the last
+ * job ended, so the union with the journal's spans is exact), else waiting
+ * while the courier is idle. The journal's spans count up to the open span,
+ * then the open span up to now (it covers every span journalled since it
+ * began: jobs released while others are in hand), so active + waiting grow
+ * live and never count a moment twice. */
+static int shift_time(disp_ctx *c, shift_fig *f, vis_err *err)
+{
+    f->open_kind = -1;
+    f->open_since = 0;
+    if (!f->ended) {
         disp_crow cr;
-        if (disp_courier_get(c->db, courier, &cr, err)) {
-            json_decref(jobs);
-            return NULL;
-        }
-        if (first_accept >= 0) {
-            open_kind = TIME_ACTIVE;
-            open_since = first_accept > last_end ? first_accept : last_end;
+        if (disp_courier_get(c->db, f->courier, &cr, err)) return err->code;
+        if (f->first_accept >= 0) {
+            f->open_kind = TIME_ACTIVE;
+            f->open_since = f->first_accept > f->last_end ? f->first_accept : f->last_end;
         } else if (cr.online && cr.idle) {
-            open_kind = TIME_WAITING;
-            open_since = cr.idle_since;
+            f->open_kind = TIME_WAITING;
+            f->open_since = cr.idle_since;
         }
-        if (open_kind >= 0 && open_since < start) open_since = start;
-        if (open_kind >= 0 && open_since > end) open_since = end;
+        if (f->open_kind >= 0 && f->open_since < f->start) f->open_since = f->start;
+        if (f->open_kind >= 0 && f->open_since > f->end) f->open_since = f->end;
     }
-    /* time: the journal's spans up to the open span, then the open span up
-       to now (it covers every span journalled since it began: jobs released
-       while others are in hand), so active + waiting grow live and never
-       count a moment twice */
-    timeacct t;
-    memset(&t, 0, sizeof t);
-    int64_t upto = open_kind >= 0 ? open_since : end;
-    if (upto > start && timeacct_compute(c->db, courier, start, upto, &t, err)) {
+    memset(&f->t, 0, sizeof f->t);
+    int64_t upto = f->open_kind >= 0 ? f->open_since : f->end;
+    if (upto > f->start && timeacct_compute(c->db, f->courier, f->start, upto, &f->t, err)) return err->code;
+    if (f->open_kind == TIME_ACTIVE)
+        f->t.active_ms += f->end - f->open_since;
+    else if (f->open_kind == TIME_WAITING)
+        f->t.waiting_ms += f->end - f->open_since;
+    return 0;
+}
+
+/* The figures as the answer's JSON (jobs stolen). */
+static json_t *shift_fig_json(disp_ctx *c, const disp_rules *rules, const shift_fig *f, json_t *jobs)
+{
+    json_t *o =
+        JSON_PACK("{s:I, s:b, s:I, s:I, s:I, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:b}, s:I,"
+                  " s:{s:I, s:I}, s:o}",
+                  "shift_id", (json_int_t)f->id, "online", !f->ended, "start_ms", (json_int_t)f->start, "online_ms",
+                  (json_int_t)(f->end - f->start), "orders", (json_int_t)f->orders, "currency", c->cfg->currency, "pay",
+                  "base_micros", (json_int_t)f->base, "distance_micros", (json_int_t)f->dist, "time_micros",
+                  (json_int_t)f->tim, "waiting_micros", (json_int_t)f->wait, "compensation_micros", (json_int_t)f->comp,
+                  "orders_total_micros", (json_int_t)f->earned, "guarantee", "per_hour_micros",
+                  (json_int_t)rules->pr.guarantee_per_hour, "guaranteed_micros", (json_int_t)f->guar, "topup_micros",
+                  (json_int_t)f->topup, "final", f->ended, "total_micros", (json_int_t)(f->earned + f->topup), "time",
+                  "active_ms", (json_int_t)f->t.active_ms, "waiting_ms", (json_int_t)f->t.waiting_ms, "jobs", jobs);
+    json_object_set_new(o, "end_ms", f->ended ? json_integer(f->end) : json_null());
+    json_t *tm = json_object_get(o, "time");
+    json_object_set_new(tm, "as_of_ms", json_integer(f->end));
+    json_object_set_new(tm, "open",
+                        f->open_kind < 0
+                            ? json_null()
+                            : JSON_PACK("{s:s, s:I}", "kind", f->open_kind == TIME_ACTIVE ? "active" : "waiting",
+                                        "since_ms", (json_int_t)f->open_since));
+    return o;
+}
+
+/* The shift's figures (pay so far, guarantee, time) as JSON. */
+static json_t *shift_json(disp_ctx *c, const disp_rules *rules, int64_t shift, vis_err *err)
+{
+    shift_fig f = {0};
+    if (shift_read(c, shift, &f, err)) return NULL;
+    if (!f.ended && shift_live_guarantee(c, rules, &f, err)) return NULL;
+    json_t *jobs = NULL;
+    if (shift_jobs(c, &f, &jobs, err)) return NULL;
+    if (shift_time(c, &f, err)) {
         json_decref(jobs);
         return NULL;
     }
-    if (open_kind == TIME_ACTIVE) t.active_ms += end - open_since;
-    else if (open_kind == TIME_WAITING) t.waiting_ms += end - open_since;
-    json_t *o = json_pack(
-        "{s:I, s:b, s:I, s:I, s:I, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:b}, s:I,"
-        " s:{s:I, s:I}, s:o}",
-        "shift_id", (json_int_t)shift, "online", !ended, "start_ms", (json_int_t)start, "online_ms",
-        (json_int_t)(end - start), "orders", (json_int_t)orders, "currency", c->cfg->currency, "pay", "base_micros",
-        (json_int_t)base, "distance_micros", (json_int_t)dist, "time_micros", (json_int_t)tim, "waiting_micros",
-        (json_int_t)wait, "compensation_micros", (json_int_t)comp, "orders_total_micros", (json_int_t)earned,
-        "guarantee", "per_hour_micros", (json_int_t)rules->pr.guarantee_per_hour, "guaranteed_micros",
-        (json_int_t)guar, "topup_micros", (json_int_t)topup, "final", ended, "total_micros",
-        (json_int_t)(earned + topup), "time", "active_ms", (json_int_t)t.active_ms, "waiting_ms",
-        (json_int_t)t.waiting_ms, "jobs", jobs);
-    if (!o) {
-        disp_nomem(err);
-        return NULL;
-    }
-    json_object_set_new(o, "end_ms", ended ? json_integer(end) : json_null());
-    json_t *tm = json_object_get(o, "time");
-    json_object_set_new(tm, "as_of_ms", json_integer(end));
-    json_object_set_new(tm, "open", open_kind < 0 ? json_null()
-                                                  : json_pack("{s:s, s:I}", "kind",
-                                                              open_kind == TIME_ACTIVE ? "active" : "waiting",
-                                                              "since_ms", (json_int_t)open_since));
-    json_t *g = json_object_get(o, "guarantee"), *expl = guarantee_explanation(c, counted, end - start, err);
+    json_t *o = shift_fig_json(c, rules, &f, jobs);
+    json_t *g = json_object_get(o, "guarantee"), *expl = guarantee_explanation(c, f.counted, f.end - f.start, err);
     if (!expl) {
         json_decref(o);
         return NULL;
     }
-    json_object_set_new(g, "counted_ms", json_integer(counted));
-    json_object_set_new(g, "online_ms", json_integer(end - start));
+    json_object_set_new(g, "counted_ms", json_integer(f.counted));
+    json_object_set_new(g, "online_ms", json_integer(f.end - f.start));
     json_object_set_new(g, "explanation", expl);
     json_object_set_new(g, "slots", json_boolean(c->cfg->disp_slots));
-    json_object_set_new(g, "counting", json_boolean(counting));
-    json_object_set_new(g, "counting_until_ms", counting_until >= 0 ? json_integer(counting_until) : json_null());
+    json_object_set_new(g, "counting", json_boolean(f.counting));
+    json_object_set_new(g, "counting_until_ms", f.counting_until >= 0 ? json_integer(f.counting_until) : json_null());
     return o;
 }
 
@@ -323,11 +370,10 @@ int disp_courier_offline(disp_ctx *c, json_t **out, vis_err *err)
     if (rr < 0) return disp_store_err(err);
     for (int k = 0; k < n; k++)
         if (disp_offer_close(c, ids[k], r.id, "withdrawn", "offer_withdrawn",
-                             json_pack("{s:s}", "reason", "courier went offline"), err))
+                             JSON_PACK("{s:s}", "reason", "courier went offline"), err))
             return err->code;
     if (credit_inside(c, &r, err)) return err->code;
-    disp_env *e = malloc(sizeof *e);
-    if (!e) return disp_nomem(err);
+    disp_env *e = mem_alloc(sizeof *e);
     int rc = disp_env_load(c, e, err);
     int64_t start = 0, earned = 0, counted = 0;
     if (!rc) {
@@ -350,10 +396,10 @@ int disp_courier_offline(disp_ctx *c, json_t **out, vis_err *err)
     char subj[48];
     snprintf(subj, sizeof subj, "shift:%lld", (long long)r.shift_id);
     if (!rc) {
-        json_t *pl = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "shift", (json_int_t)r.shift_id, "online_ms",
-                               (json_int_t)(c->now_ms - start), "counted_ms", (json_int_t)counted,
-                               "orders_pay_micros", (json_int_t)earned, "guaranteed_micros", (json_int_t)guar,
-                               "topup_micros", (json_int_t)topup);
+        json_t *pl =
+            JSON_PACK("{s:I, s:I, s:I, s:I, s:I, s:I}", "shift", (json_int_t)r.shift_id, "online_ms",
+                      (json_int_t)(c->now_ms - start), "counted_ms", (json_int_t)counted, "orders_pay_micros",
+                      (json_int_t)earned, "guaranteed_micros", (json_int_t)guar, "topup_micros", (json_int_t)topup);
         rc = svc_journal(c,
                          &(svc_event){.family = DISP_FAMILY,
                                       .event = "offline",
@@ -384,7 +430,7 @@ int disp_courier_offline(disp_ctx *c, json_t **out, vis_err *err)
         rc = disp_store_err(err);
     if (!rc) {
         *out = shift_json(c, &e->rules, r.shift_id, err);
-        if (!*out) rc = err->code ? err->code : disp_nomem(err);
+        if (!*out) rc = err->code;
     }
     free(e);
     return rc;
@@ -402,7 +448,7 @@ static int arrive_at(disp_ctx *c, const disp_crow *r, int64_t place, int64_t job
                      .event = "arrived",
                      .worker = r->id,
                      .subject = subj,
-                     .payload = json_pack("{s:I, s:I}", "place", (json_int_t)place, "job", (json_int_t)job)},
+                     .payload = JSON_PACK("{s:I, s:I}", "place", (json_int_t)place, "job", (json_int_t)job)},
         err);
 }
 
@@ -440,10 +486,10 @@ int disp_courier_position(disp_ctx *c, double lat, double lon, json_t **out, vis
 int disp_courier_offers(disp_ctx *c, json_t **out, vis_err *err)
 {
     json_t *a = json_array();
-    store_stmt *q = a ? store_query(c->db, SQL_DISP_OFFERS_LIVE_OF, err, "ii", svc_actor(c), c->now_ms) : NULL;
+    store_stmt *q = store_query(c->db, SQL_DISP_OFFERS_LIVE_OF, err, "ii", svc_actor(c), c->now_ms);
     if (!q) {
         json_decref(a);
-        return err->code ? err->code : disp_nomem(err);
+        return err->code;
     }
     int64_t ids[256];
     int n = 0, r;
@@ -457,7 +503,7 @@ int disp_courier_offers(disp_ctx *c, json_t **out, vis_err *err)
         json_t *o = disp_offer_json(c, ids[k], err);
         if (!o) {
             json_decref(a);
-            return err->code ? err->code : disp_nomem(err);
+            return err->code;
         }
         json_array_append_new(a, o);
     }
@@ -466,8 +512,8 @@ int disp_courier_offers(disp_ctx *c, json_t **out, vis_err *err)
         json_decref(a);
         return err->code;
     }
-    *out = json_pack("{s:b, s:o}", "online", cr.online, "offers", a);
-    return *out ? 0 : disp_nomem(err);
+    *out = JSON_PACK("{s:b, s:o}", "online", cr.online, "offers", a);
+    return 0;
 }
 
 /* The caller's pending offer: its shift and expiry. */
@@ -523,9 +569,9 @@ int disp_offer_accept(disp_ctx *c, int64_t offer, json_t **out, vis_err *err)
     json_t *o = disp_offer_json(c, offer, err);
     if (!o) {
         json_decref(route);
-        return err->code ? err->code : disp_nomem(err);
+        return err->code;
     }
-    json_t *pl = json_pack("{s:I, s:O, s:O, s:o}", "offer", (json_int_t)offer, "jobs", json_object_get(o, "job_ids"),
+    json_t *pl = JSON_PACK("{s:I, s:O, s:O, s:o}", "offer", (json_int_t)offer, "jobs", json_object_get(o, "job_ids"),
                            "pay_micros", json_object_get(o, "pay_micros"), "route", route);
     if (svc_journal(c,
                     &(svc_event){.family = DISP_FAMILY,
@@ -554,11 +600,11 @@ int disp_offer_decline_why(disp_ctx *c, int64_t offer, const char *reason, json_
 {
     int64_t expires;
     if (own_offer(c, offer, &expires, err)) return err->code;
-    json_t *extra = json_pack("{s:s}", "consequence", "none: declines are not an input of any later decision");
+    json_t *extra = JSON_PACK("{s:s}", "consequence", "none: declines are not an input of any later decision");
     if (extra && reason && *reason) json_object_set_new(extra, "reason", json_string(reason));
     if (disp_offer_close(c, offer, svc_actor(c), "declined", "declined", extra, err)) return err->code;
     *out = disp_offer_json(c, offer, err);
-    return *out ? 0 : (err->code ? err->code : disp_nomem(err));
+    return *out ? 0 : err->code;
 }
 
 /* The courier's jobs; each job still to be picked up also says when the
@@ -603,7 +649,7 @@ static int reply_job(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
     disp_jrow j;
     if (disp_job_get(c->db, id, &j, err)) return err->code;
     *out = disp_job_json(&j, c->now_ms);
-    return *out ? 0 : disp_nomem(err);
+    return 0;
 }
 
 int disp_job_arrived(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
@@ -659,10 +705,9 @@ static int loc_check(disp_ctx *c, const disp_crow *r, const disp_jrow *j, bool d
     if (store_exec(c->db, SQL_DISP_LOCEX_INSERT, err, "iitiiiIIt", j->id, r->id, delivery ? "delivery" : "pickup",
                    c->now_ms, dist, limit, since, min_ms, reason))
         return disp_store_err(err);
-    *exc = json_pack("{s:s, s:I, s:I, s:s, s:b, s:b}", "kind", delivery ? "delivery" : "pickup", "distance_m",
-                     (json_int_t)dist, "limit_m", (json_int_t)limit, "reason", reason, "too_far", far, "too_soon",
-                     soon);
-    if (!*exc) return disp_nomem(err);
+    *exc =
+        JSON_PACK("{s:s, s:I, s:I, s:s, s:b, s:b}", "kind", delivery ? "delivery" : "pickup", "distance_m",
+                  (json_int_t)dist, "limit_m", (json_int_t)limit, "reason", reason, "too_far", far, "too_soon", soon);
     json_object_set_new(*exc, "since_pickup_ms", since >= 0 ? json_integer(since) : json_null());
     json_object_set_new(*exc, "min_ms", min_ms >= 0 ? json_integer(min_ms) : json_null());
     /* its own event too, so the exceptions of a courier are easy to list */
@@ -685,14 +730,14 @@ static int loc_check(disp_ctx *c, const disp_crow *r, const disp_jrow *j, bool d
 int disp_job_exceptions(disp_ctx *c, int64_t job, json_t **out, vis_err *err)
 {
     json_t *a = json_array();
-    store_stmt *q = a ? store_query(c->db, SQL_DISP_LOCEX_OF_JOB, err, "i", job) : NULL;
+    store_stmt *q = store_query(c->db, SQL_DISP_LOCEX_OF_JOB, err, "i", job);
     if (!q) {
         json_decref(a);
-        return err->code ? err->code : disp_nomem(err);
+        return err->code;
     }
     int r;
     while ((r = store_row(q, err)) == 1) {
-        json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", "kind", store_col_text(q, 3), "courier_id",
+        json_t *o = JSON_PACK("{s:s, s:I, s:I, s:I, s:I, s:s}", "kind", store_col_text(q, 3), "courier_id",
                               (json_int_t)store_col_i64(q, 2), "at_ms", (json_int_t)store_col_i64(q, 4), "distance_m",
                               (json_int_t)store_col_i64(q, 5), "limit_m", (json_int_t)store_col_i64(q, 6), "reason",
                               store_col_text(q, 9));
@@ -725,8 +770,7 @@ int disp_job_picked_up_why(disp_ctx *c, int64_t id, const char *reason, json_t *
     if (loc_check(c, &r, &j, false, reason, &exc, err)) return err->code;
     int64_t waited = 0, due = 0;
     if (r.visiting && r.visit_place == j.place_id) {
-        disp_env *e = malloc(sizeof *e);
-        if (!e) return disp_nomem(err);
+        disp_env *e = mem_alloc(sizeof *e);
         int rc = disp_env_load(c, e, err);
         if (!rc) {
             waited = c->now_ms - r.visit_ms;
@@ -743,7 +787,7 @@ int disp_job_picked_up_why(disp_ctx *c, int64_t id, const char *reason, json_t *
     }
     char subj[48];
     snprintf(subj, sizeof subj, "job:%lld", (long long)j.id);
-    json_t *pl = json_pack("{s:I, s:I, s:I}", "job", (json_int_t)j.id, "waited_ms", (json_int_t)waited,
+    json_t *pl = JSON_PACK("{s:I, s:I, s:I}", "job", (json_int_t)j.id, "waited_ms", (json_int_t)waited,
                            "waiting_pay_micros", (json_int_t)due);
     if (pl && exc) json_object_set_new(pl, "location_exception", exc);
     else json_decref(exc);
@@ -797,7 +841,7 @@ int disp_job_delivered_why(disp_ctx *c, int64_t id, const char *reason, json_t *
     /* distance_m: the courier's route for this delivery (disp_svc_route.c),
        which the earnings truth charges the courier's declared per-km costs
        on; route: its parts */
-    json_t *pl = json_pack("{s:I, s:I, s:o, s:I, s:{s:I, s:I, s:I, s:I}}", "job", (json_int_t)j.id, "distance_m",
+    json_t *pl = JSON_PACK("{s:I, s:I, s:o, s:I, s:{s:I, s:I, s:I, s:I}}", "job", (json_int_t)j.id, "distance_m",
                            (json_int_t)ridden, "route", route, "pay_micros", (json_int_t)pay, "breakdown",
                            "base_micros", (json_int_t)j.pay_base, "distance_micros", (json_int_t)j.pay_distance,
                            "time_micros", (json_int_t)j.pay_time, "waiting_micros", (json_int_t)j.pay_waiting);
@@ -824,12 +868,11 @@ int disp_courier_shift(disp_ctx *c, json_t **out, vis_err *err)
     int r = store_get_i64(c->db, SQL_DISP_SHIFT_LAST, &shift, err, "i", svc_actor(c));
     if (r < 0) return disp_store_err(err);
     if (r == 0) return vis_errf(err, VIS_ENOTFOUND, "no_shift", NULL, "you have not been online yet");
-    disp_env *e = malloc(sizeof *e);
-    if (!e) return disp_nomem(err);
+    disp_env *e = mem_alloc(sizeof *e);
     int rc = disp_env_load(c, e, err);
     if (!rc) {
         *out = shift_json(c, &e->rules, shift, err);
-        if (!*out) rc = err->code ? err->code : disp_nomem(err);
+        if (!*out) rc = err->code;
     }
     free(e);
     if (!rc) {
@@ -837,7 +880,7 @@ int disp_courier_shift(disp_ctx *c, json_t **out, vis_err *err)
         if (!duty) {
             json_decref(*out);
             *out = NULL;
-            return err->code ? err->code : disp_nomem(err);
+            return err->code;
         }
         json_object_set_new(*out, "duty", duty);
     }
@@ -850,7 +893,7 @@ int disp_job_hand_back(disp_ctx *c, int64_t id, const char *reason, json_t **out
     if (own_job(c, id, "assigned", &j, err)) return err->code;
     char subj[48];
     snprintf(subj, sizeof subj, "job:%lld", (long long)j.id);
-    json_t *pl = json_pack("{s:I, s:s, s:I, s:s}", "job", (json_int_t)j.id, "reason", reason, "compensation_micros",
+    json_t *pl = JSON_PACK("{s:I, s:s, s:I, s:s}", "job", (json_int_t)j.id, "reason", reason, "compensation_micros",
                            (json_int_t)0, "consequence", "none: the job is not offered to you again");
     if (svc_journal(c,
                     &(svc_event){.family = DISP_FAMILY,

@@ -84,7 +84,7 @@ int disp_demo_seed(store *db, const vis_config *cfg, const account_pwcost *cost,
                                      .event = "courier_approved",
                                      .worker = id,
                                      .subject = subj,
-                                     .payload = json_pack("{s:s, s:s, s:s}", "from", "applied", "to", "approved",
+                                     .payload = JSON_PACK("{s:s, s:s, s:s}", "from", "applied", "to", "approved",
                                                           "reason", "demo courier")},
                         err))
             return err->code;
@@ -95,11 +95,10 @@ int disp_demo_seed(store *db, const vis_config *cfg, const account_pwcost *cost,
     at(&g, 1500, -1500, &la[1], &lo[1]);
     at(&g, 1500, 1500, &la[2], &lo[2]);
     at(&g, -1500, 1500, &la[3], &lo[3]);
-    json_t *rules = json_pack("{s:[{s:s, s:i, s:[[f,f],[f,f],[f,f],[f,f]]}], s:[{s:s, s:s, s:i}, {s:s, s:s, s:i}]}",
-                              "zones", "name", "centre", "factor_permille", 1100, "polygon", la[0], lo[0], la[1],
-                              lo[1], la[2], lo[2], la[3], lo[3], "time_of_day", "from", "11:30", "to", "14:00",
+    json_t *rules = JSON_PACK("{s:[{s:s, s:i, s:[[f,f],[f,f],[f,f],[f,f]]}], s:[{s:s, s:s, s:i}, {s:s, s:s, s:i}]}",
+                              "zones", "name", "centre", "factor_permille", 1100, "polygon", la[0], lo[0], la[1], lo[1],
+                              la[2], lo[2], la[3], lo[3], "time_of_day", "from", "11:30", "to", "14:00",
                               "factor_permille", 1150, "from", "18:30", "to", "21:30", "factor_permille", 1200);
-    if (!rules) return disp_nomem(err);
     disp_ctx c = {.db = db, .cfg = cfg, .now_ms = now_ms};
     json_t *res = NULL;
     int rc = disp_rules_put(&c, rules, &res, err);

@@ -54,15 +54,11 @@ static void loaded_free(loaded *l)
     free(l->decl);
 }
 
-static int grow(void **p, int n, int *cap, size_t sz)
+static void grow(void **p, int n, int *cap, size_t sz)
 {
-    if (n < *cap) return 0;
-    int nc = *cap ? *cap * 2 : 64;
-    void *q = realloc(*p, sz * (size_t)nc);
-    if (!q) return -1;
-    *p = q;
-    *cap = nc;
-    return 0;
+    if (n < *cap) return;
+    *cap = *cap ? *cap * 2 : 64;
+    *p = mem_realloc(*p, sz * (size_t)*cap);
 }
 
 static int cmp_pair(const void *a, const void *b)
@@ -79,7 +75,7 @@ static int load(disp_ctx *c, loaded *l, vis_err *err)
     store_stmt *q = store_query(c->db, SQL_DISP_EPOCH_COURIERS, err, "");
     if (!q) return disp_store_err(err);
     while ((r = store_row(q, err)) == 1) {
-        if (grow((void **)&l->c, l->nc, &cap, sizeof *l->c)) break;
+        grow((void **)&l->c, l->nc, &cap, sizeof *l->c);
         lcour *x = &l->c[l->nc++];
         memset(x, 0, sizeof *x);
         x->id = store_col_i64(q, 0);
@@ -96,12 +92,11 @@ static int load(disp_ctx *c, loaded *l, vis_err *err)
     }
     store_done(q);
     if (r < 0) return disp_store_err(err);
-    if (r == 1) return disp_nomem(err);
     cap = 0;
     q = store_query(c->db, SQL_DISP_EPOCH_JOBS, err, "i", c->now_ms);
     if (!q) return disp_store_err(err);
     while ((r = store_row(q, err)) == 1) {
-        if (grow((void **)&l->j, l->nj, &cap, sizeof *l->j)) break;
+        grow((void **)&l->j, l->nj, &cap, sizeof *l->j);
         ljob *x = &l->j[l->nj++];
         x->id = store_col_i64(q, 0);
         x->place = store_col_i64(q, 1);
@@ -121,17 +116,15 @@ static int load(disp_ctx *c, loaded *l, vis_err *err)
     }
     store_done(q);
     if (r < 0) return disp_store_err(err);
-    if (r == 1) return disp_nomem(err);
     cap = 0;
     q = store_query(c->db, SQL_DISP_EPOCH_DECLINED, err, "");
     if (!q) return disp_store_err(err);
     while ((r = store_row(q, err)) == 1) {
-        if (grow((void **)&l->decl, l->nd, &cap, sizeof *l->decl)) break;
+        grow((void **)&l->decl, l->nd, &cap, sizeof *l->decl);
         l->decl[l->nd++] = (pair){store_col_i64(q, 0), store_col_i64(q, 1)};
     }
     store_done(q);
     if (r < 0) return disp_store_err(err);
-    if (r == 1) return disp_nomem(err);
     if (l->nd) qsort(l->decl, (size_t)l->nd, sizeof *l->decl, cmp_pair);
     return 0;
 }
@@ -245,16 +238,15 @@ static int load_vehicles(disp_ctx *c, loaded *l, vis_err *err)
     return r < 0 ? disp_store_err(err) : 0;
 }
 
-static int build(const disp_env *e, const loaded *l, int64_t now, built *b, vis_err *err)
+static void build(const disp_env *e, const loaded *l, int64_t now, built *b)
 {
     memset(b, 0, sizeof *b);
     disp_state_init(&b->st);
-    b->jsrc = malloc(sizeof(int) * (size_t)(l->nj + 1));
-    b->csrc = malloc(sizeof(int) * (size_t)(l->nc + 1));
-    int *cmap = malloc(sizeof(int) * (size_t)(l->nc + 1)); /* loaded -> engine */
-    int *cjobs = malloc(sizeof(int) * (size_t)(l->nj + 1));
-    int *cnt = calloc((size_t)l->nc + 1, sizeof(int));
-    if (!b->jsrc || !b->csrc || !cmap || !cjobs || !cnt) goto nomem;
+    b->jsrc = mem_alloc(sizeof(int) * (size_t)(l->nj + 1));
+    b->csrc = mem_alloc(sizeof(int) * (size_t)(l->nc + 1));
+    int *cmap = mem_alloc(sizeof(int) * (size_t)(l->nc + 1)); /* loaded -> engine */
+    int *cjobs = mem_alloc(sizeof(int) * (size_t)(l->nj + 1));
+    int *cnt = mem_calloc((size_t)l->nc + 1, sizeof(int));
     for (int i = 0; i < l->nc; i++) {
         cmap[i] = -1;
         if (l->c[i].pending) continue; /* one offer at a time */
@@ -264,7 +256,6 @@ static int build(const disp_env *e, const loaded *l, int64_t now, built *b, vis_
                            .max_m = l->c[i].max_m};
         disp_geo_xy(&e->geo, l->c[i].lat, l->c[i].lon, &cr.x, &cr.y);
         int k = disp_add_courier(&b->st, &cr);
-        if (k < 0) goto nomem;
         b->csrc[k] = i;
         cmap[i] = k;
     }
@@ -282,7 +273,6 @@ static int build(const disp_env *e, const loaded *l, int64_t now, built *b, vis_
         disp_geo_xy(&e->geo, x->place_lat, x->place_lon, &j.px, &j.py);
         disp_geo_xy(&e->geo, x->drop_lat, x->drop_lon, &j.dx, &j.dy);
         int k = disp_add_job(&b->st, &j);
-        if (k < 0) goto nomem;
         b->jsrc[k] = i;
     }
     /* routes of busy couriers (jobs in seq order: the query sorts by id; collect per courier) */
@@ -308,13 +298,6 @@ static int build(const disp_env *e, const loaded *l, int64_t now, built *b, vis_
     free(cmap);
     free(cjobs);
     free(cnt);
-    return 0;
-nomem:
-    free(cmap);
-    free(cjobs);
-    free(cnt);
-    built_free(b);
-    return disp_nomem(err);
 }
 
 static double route_len(const disp_state *st, double rx, double ry, int n, const int *jobs)
@@ -355,10 +338,10 @@ static int make_offer(disp_ctx *c, const disp_env *e, const loaded *l, const bui
     for (int k = 0; k < d->n; k++) {
         const disp_job *j = &b->st.j[d->job[k]];
         bool added = d->added & (1u << k);
-        json_array_append_new(jobs, json_pack("{s:I, s:i, s:I, s:I, s:b, s:I}", "id", (json_int_t)j->id, "place",
-                                              j->place, "placed_ms", (json_int_t)j->placed_ms, "ready_ms",
-                                              (json_int_t)j->ready_ms, "added", added, "planned_dropoff_ms",
-                                              (json_int_t)d->drop_ms[k]));
+        json_array_append_new(jobs,
+                              JSON_PACK("{s:I, s:i, s:I, s:I, s:b, s:I}", "id", (json_int_t)j->id, "place", j->place,
+                                        "placed_ms", (json_int_t)j->placed_ms, "ready_ms", (json_int_t)j->ready_ms,
+                                        "added", added, "planned_dropoff_ms", (json_int_t)d->drop_ms[k]));
         if (added) {
             in.job[in.n] = j->id;
             in.seq[in.n++] = k;
@@ -380,7 +363,7 @@ static int make_offer(disp_ctx *c, const disp_env *e, const loaded *l, const bui
     if (in.expected_ms < 0) in.expected_ms = 0;
     if (in.wait_ms < 0) in.wait_ms = 0;
     double to_pickup = d->kind == DISP_D_NEW ? hypot(now_rt->rx - before->x, now_rt->ry - before->y) : 0;
-    json_t *pl = json_pack(
+    json_t *pl = JSON_PACK(
         "{s:s, s:I, s:{s:{s:I, s:s, s:f, s:I, s:I}, s:o, s:{s:i, s:i, s:i, s:I, s:i, s:b},"
         " s:{s:f, s:f, s:f, s:f, s:f, s:i, s:I}},"
         " s:{s:I, s:I, s:I, s:I}, s:{s:f, s:f, s:f, s:f, s:f, s:f, s:f}, s:s}",
@@ -395,7 +378,6 @@ static int make_offer(disp_ctx *c, const disp_env *e, const loaded *l, const bui
         (json_int_t)llround(d->travel_m), "score", "total", d->score.total, "ctd_min", d->score.ctd_min, "late_min",
         d->score.late_min, "wait_min", d->score.wait_min, "pay", d->score.pay, "idle_min", d->score.idle_min,
         "travel_min", d->score.travel_min, "declines", "not an input");
-    if (!pl) return disp_nomem(err);
     /* the courier's planning speed (vehicle, issue 15): every time above is at it */
     json_object_set_new(json_object_get(json_object_get(pl, "inputs"), "courier"), "speed_m_per_min",
                         json_integer(lc->mpt > 0 ? llround(lc->mpt * 60.0) : c->cfg->disp_speed_m_per_min));
@@ -416,7 +398,7 @@ static int make_offer(disp_ctx *c, const disp_env *e, const loaded *l, const bui
     json_t *ids = json_array();
     for (int k = 0; k < in.n; k++) json_array_append_new(ids, json_integer(in.job[k]));
     json_array_append_new(json_object_get(summary, "offers"),
-                          json_pack("{s:I, s:I, s:o, s:I}", "offer", (json_int_t)offer, "courier", (json_int_t)lc->id,
+                          JSON_PACK("{s:I, s:I, s:o, s:I}", "offer", (json_int_t)offer, "courier", (json_int_t)lc->id,
                                     "jobs", ids, "decision_event", (json_int_t)in.decision_event));
     return 0;
 }
@@ -437,7 +419,7 @@ static int expire_offers(disp_ctx *c, int *n, vis_err *err)
         if (k == 0) return r < 0 ? disp_store_err(err) : 0;
         for (int i = 0; i < k; i++)
             if (disp_offer_close(c, ids[i], cour[i], "expired", "offer_expired",
-                                 json_pack("{s:s}", "consequence", "none"), err))
+                                 JSON_PACK("{s:s}", "consequence", "none"), err))
                 return err->code;
         *n += k;
     }
@@ -449,8 +431,7 @@ static int epoch(disp_ctx *c, json_t *summary, vis_err *err)
     int expired;
     if (expire_offers(c, &expired, err)) return err->code;
     json_object_set_new(summary, "expired", json_integer(expired));
-    disp_env *e = malloc(sizeof *e);
-    if (!e) return disp_nomem(err);
+    disp_env *e = mem_alloc(sizeof *e);
     loaded l;
     disp_decisions ds;
     disp_decisions_init(&ds);
@@ -460,11 +441,12 @@ static int epoch(disp_ctx *c, json_t *summary, vis_err *err)
     int rc = disp_env_load(c, e, err);
     if (!rc) rc = load(c, &l, err);
     if (!rc) rc = load_vehicles(c, &l, err);
-    else memset(&l, 0, sizeof l);
-    if (!rc && !(ban = malloc(sizeof *ban * (size_t)(l.nd + 1)))) rc = disp_nomem(err);
-    if (!rc) rc = build(e, &l, c->now_ms, &b, err);
-    if (!rc && !(before = malloc(sizeof *before * (size_t)(b.st.nc + 1)))) rc = disp_nomem(err);
+    else
+        memset(&l, 0, sizeof l);
     if (!rc) {
+        ban = mem_alloc(sizeof *ban * (size_t)(l.nd + 1));
+        build(e, &l, c->now_ms, &b);
+        before = mem_alloc(sizeof *before * (size_t)(b.st.nc + 1));
         for (int k = 0; k < l.nd; k++) ban[k] = (disp_ban){l.decl[k].courier, l.decl[k].job};
         disp_ban_sort(ban, l.nd);
         disp_epoch_opts x;
@@ -503,8 +485,7 @@ static int epoch(disp_ctx *c, json_t *summary, vis_err *err)
 
 int disp_run_epoch(disp_ctx *c, json_t **out, vis_err *err)
 {
-    json_t *summary = json_pack("{s:I, s:[]}", "at_ms", (json_int_t)c->now_ms, "offers");
-    if (!summary) return disp_nomem(err);
+    json_t *summary = JSON_PACK("{s:I, s:[]}", "at_ms", (json_int_t)c->now_ms, "offers");
     if (store_begin(c->db, err)) {
         json_decref(summary);
         return disp_store_err(err);

@@ -11,10 +11,10 @@
 int disp_job_alerts(disp_ctx *c, int64_t job, const char *state, json_t **out, vis_err *err)
 {
     json_t *a = json_array();
-    store_stmt *q = a ? store_query(c->db, SQL_DISP_ALERTS_OF_JOB, err, "i", job) : NULL;
+    store_stmt *q = store_query(c->db, SQL_DISP_ALERTS_OF_JOB, err, "i", job);
     if (!q) {
         json_decref(a);
-        return err->code ? disp_store_err(err) : disp_nomem(err);
+        return disp_store_err(err);
     }
     bool unassigned = !strcmp(state, "open") || !strcmp(state, "offered") || !strcmp(state, "scheduled");
     bool ended = !strcmp(state, "delivered") || !strcmp(state, "cancelled");
@@ -24,7 +24,7 @@ int disp_job_alerts(disp_ctx *c, int64_t job, const char *state, json_t **out, v
         /* an alert matters while its cause lasts: nobody found while unassigned, late until the job ends */
         bool active = !strcmp(kind, "late") ? !ended : unassigned;
         json_array_append_new(a,
-                              json_pack("{s:s, s:I, s:I, s:s, s:b}", "kind", kind, "since_ms",
+                              JSON_PACK("{s:s, s:I, s:I, s:s, s:b}", "kind", kind, "since_ms",
                                         (json_int_t)store_col_i64(q, 1), "raised_ms", (json_int_t)store_col_i64(q, 2),
                                         "reason", store_col_text(q, 3), "active", active));
     }
@@ -48,7 +48,6 @@ int disp_client_changes(disp_ctx *c, int64_t since_ms, json_t **out, vis_err *er
     store_done(q);
     if (r < 0) return disp_store_err(err);
     json_t *jobs = json_array();
-    if (!jobs) return disp_nomem(err);
     for (int k = 0; k < n; k++) {
         json_t *o = NULL, *al = NULL;
         if (disp_job_track(c, ids[k], false, &o, err) || disp_dropoff_decorate(c, o, "client", err) ||
@@ -61,6 +60,6 @@ int disp_client_changes(disp_ctx *c, int64_t since_ms, json_t **out, vis_err *er
         json_array_append_new(jobs, o);
     }
     *out =
-        json_pack("{s:I, s:I, s:o}", "time_ms", (json_int_t)c->now_ms, "since_ms", (json_int_t)since_ms, "jobs", jobs);
-    return *out ? 0 : disp_nomem(err);
+        JSON_PACK("{s:I, s:I, s:o}", "time_ms", (json_int_t)c->now_ms, "since_ms", (json_int_t)since_ms, "jobs", jobs);
+    return 0;
 }

@@ -14,6 +14,7 @@
 #include "dispatch/disp_engine.h"
 #include "dispatch/disp_price.h"
 #include "dispatch/disp_service.h"
+#include "base/mem.h"
 
 #define DISP_FAMILY "dispatch"
 #define DISP_SUBSIDY_REF "dispatch:subsidy"
@@ -125,7 +126,6 @@ json_t *disp_offer_json(disp_ctx *c, int64_t offer, vis_err *err);
 int disp_job_insert(disp_ctx *c, int64_t place, double lat, double lon, int64_t placed_ms, int64_t ready_ms,
                     const char *note, int64_t *id, vis_err *err);
 
-int disp_nomem(vis_err *err);
 int disp_store_err(vis_err *err);
 
 /* The courier's route (disp_svc_route.c). At acceptance of `offer` (before

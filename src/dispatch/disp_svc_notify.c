@@ -73,9 +73,9 @@ static int hooks_json(disp_ctx *c, const char *url, const char *secret, json_t *
         if (json_array_size(fails) < 10 && *json_string_value(json_object_get(cb, "last_error")))
             json_array_append(fails, cb);
     }
-    *out = json_pack("{s:s, s:s, s:s, s:o, s:o}", "callback_url", url, "signing_secret", secret, "signature_header",
+    *out = JSON_PACK("{s:s, s:s, s:s, s:o, s:o}", "callback_url", url, "signing_secret", secret, "signature_header",
                      WEBHOOK_SIGNATURE_HEADER, "last_failures", fails, "callbacks", all);
-    return *out ? 0 : disp_nomem(err);
+    return 0;
 }
 
 int disp_hooks_get(disp_ctx *c, json_t **out, vis_err *err)
@@ -107,7 +107,7 @@ int disp_hooks_put(disp_ctx *c, json_t *b, json_t **out, vis_err *err)
                     &(svc_event){.family = DISP_FAMILY,
                                  .event = rotate ? "callback_secret_rotated" : "callback_url_set",
                                  .subject = "callbacks",
-                                 .payload = json_pack("{s:I, s:b}", "client", (json_int_t)svc_actor(c), "url_set",
+                                 .payload = JSON_PACK("{s:I, s:b}", "client", (json_int_t)svc_actor(c), "url_set",
                                                       *url != '\0')},
                     err))
         return err->code;
@@ -159,9 +159,8 @@ static int queue_one(disp_ctx *c, int64_t jid, int64_t at, const char *jev, cons
     if (!strcmp(jev, "offer_withdrawn") && json_object_get(pl, "cancelled_job")) return 0;
     char iso[32];
     clock_iso(at, iso);
-    json_t *b = json_pack("{s:s, s:I, s:s, s:I, s:I}", "event", cev, "job", (json_int_t)jid, "at", iso, "at_ms",
+    json_t *b = JSON_PACK("{s:s, s:I, s:s, s:I, s:I}", "event", cev, "job", (json_int_t)jid, "at", iso, "at_ms",
                           (json_int_t)at, "sent_for", (json_int_t)client);
-    if (!b) return disp_nomem(err);
     if (!strcmp(cev, "requeued"))
         json_object_set_new(b, "why", json_string(!strcmp(jev, "declined")        ? "declined by the courier"
                                                   : !strcmp(jev, "offer_expired") ? "the offer expired"
@@ -175,7 +174,6 @@ static int queue_one(disp_ctx *c, int64_t jid, int64_t at, const char *jev, cons
     }
     char *text = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(b);
-    if (!text) return disp_nomem(err);
     int rc = store_exec(c->db, SQL_DISP_CB_INSERT, err, "iittii", client, jid, cev, text, c->now_ms, c->now_ms);
     free(text);
     return rc ? disp_store_err(err) : 0;
@@ -192,8 +190,7 @@ static int collect(disp_ctx *c, vis_err *err)
             char    event[40];
             json_t *pl;
         } ev;
-        ev *evs = calloc(BATCH, sizeof *evs);
-        if (!evs) return disp_nomem(err);
+        ev *evs = mem_calloc(BATCH, sizeof *evs);
         int n = 0, r;
         store_stmt *q = store_query(c->db, SQL_DISP_NOTIFY_EVENTS, err, "ii", cursor, (int64_t)BATCH);
         if (!q) {
@@ -298,7 +295,7 @@ static int raise_alerts(disp_ctx *c, vis_err *err)
         char why[256];
         if (why_unassigned(c, id[k], why, sizeof why, err) ||
             alert(c, id[k], "no_courier_found", "no_courier_found", since[k], why,
-                  json_pack("{s:I}", "waiting_s", (json_int_t)((c->now_ms - since[k]) / 1000)), err))
+                  JSON_PACK("{s:I}", "waiting_s", (json_int_t)((c->now_ms - since[k]) / 1000)), err))
             return err->code;
     }
     n = 0;
@@ -316,7 +313,7 @@ static int raise_alerts(disp_ctx *c, vis_err *err)
         snprintf(why, sizeof why, "not delivered by %s (ready time plus the quoted courier time) plus %lld s of grace",
                  iso, (long long)c->cfg->disp_late_grace_s);
         if (alert(c, id[k], "late", "job_late", since[k], why,
-                  json_pack("{s:I, s:s}", "late_by_s", (json_int_t)((c->now_ms - since[k]) / 1000), "promised", iso),
+                  JSON_PACK("{s:I, s:s}", "late_by_s", (json_int_t)((c->now_ms - since[k]) / 1000), "promised", iso),
                   err))
             return err->code;
     }
@@ -337,10 +334,10 @@ int disp_notify_collect(disp_ctx *c, vis_err *err) { return collect(c, err); }
 int disp_alerts_json(disp_ctx *c, json_t **out, vis_err *err)
 {
     json_t *a = json_array();
-    store_stmt *q = a ? store_query(c->db, SQL_DISP_ALERTS_OPEN, err, "") : NULL;
+    store_stmt *q = store_query(c->db, SQL_DISP_ALERTS_OPEN, err, "");
     if (!q) {
         json_decref(a);
-        return err->code ? disp_store_err(err) : disp_nomem(err);
+        return disp_store_err(err);
     }
     int r;
     while ((r = store_row(q, err)) == 1) {
@@ -349,7 +346,7 @@ int disp_alerts_json(disp_ctx *c, json_t **out, vis_err *err)
         char s_iso[32], r_iso[32];
         clock_iso(since, s_iso);
         clock_iso(store_col_i64(q, 3), r_iso);
-        json_t *o = json_pack("{s:s, s:I, s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:I}", "kind", kind, "job_id",
+        json_t *o = JSON_PACK("{s:s, s:I, s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:I}", "kind", kind, "job_id",
                               (json_int_t)store_col_i64(q, 0), "since", s_iso, "since_ms", (json_int_t)since,
                               "raised_ms", (json_int_t)store_col_i64(q, 3), "raised", r_iso, "reason",
                               store_col_text(q, 4), "state", store_col_text(q, 5), "client_id",

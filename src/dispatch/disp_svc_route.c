@@ -81,8 +81,8 @@ int disp_route_accept(disp_ctx *c, const disp_crow *r, int64_t offer, json_t **o
             from = "unknown";
         }
     }
-    *out = json_pack("{s:s, s:I}", "from", from, "approach_m", (json_int_t)approach);
-    return *out ? 0 : disp_nomem(err);
+    *out = JSON_PACK("{s:s, s:I}", "from", from, "approach_m", (json_int_t)approach);
+    return 0;
 }
 
 /* The pickup place of an offer (its jobs share one). */
@@ -140,14 +140,8 @@ int disp_route_delivery(disp_ctx *c, const disp_jrow *j, int64_t since_ms, int64
         json_decref(pl);
         if (!e.kind) continue;
         if (n == cap) {
-            size_t nc = cap ? cap * 2 : 32;
-            ev *nv = realloc(v, nc * sizeof *nv);
-            if (!nv) {
-                rc = disp_nomem(err);
-                break;
-            }
-            v = nv;
-            cap = nc;
+            cap = cap ? cap * 2 : 32;
+            v = mem_realloc(v, cap * sizeof *v);
         }
         v[n++] = e;
     }
@@ -199,7 +193,7 @@ int disp_route_delivery(disp_ctx *c, const disp_jrow *j, int64_t since_ms, int64
         dist = 0;
     }
     *distance_m = dist + last;
-    *route = json_pack("{s:s, s:I, s:I, s:I}", "from", from, "approach_m", (json_int_t)dist, "last_leg_m",
+    *route = JSON_PACK("{s:s, s:I, s:I, s:I}", "from", from, "approach_m", (json_int_t)dist, "last_leg_m",
                        (json_int_t)last, "pickups", (json_int_t)pickups);
-    return *route ? 0 : disp_nomem(err);
+    return 0;
 }

@@ -22,7 +22,6 @@
 #define EARTH_R 6371008.8
 #define RULES_KEY "dispatch.rules"
 
-int disp_nomem(vis_err *err) { return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory"); }
 int disp_store_err(vis_err *err) { return err && err->code ? err->code : VIS_ESTORE; }
 
 void disp_geo_init(disp_geo *g, const vis_config *cfg)
@@ -230,9 +229,8 @@ int disp_rules_parse(json_t *spec, const disp_geo *g, disp_rules *r, vis_err *er
 
 static json_t *tariff_json(const disp_tariff *t)
 {
-    return json_pack("{s:I, s:I, s:I, s:I}", "base_micros", (json_int_t)t->base, "per_km_micros",
-                     (json_int_t)t->per_km, "per_min_micros", (json_int_t)t->per_min, "minimum_micros",
-                     (json_int_t)t->minimum);
+    return JSON_PACK("{s:I, s:I, s:I, s:I}", "base_micros", (json_int_t)t->base, "per_km_micros", (json_int_t)t->per_km,
+                     "per_min_micros", (json_int_t)t->per_min, "minimum_micros", (json_int_t)t->minimum);
 }
 
 json_t *disp_rules_json(const disp_rules *r)
@@ -241,8 +239,8 @@ json_t *disp_rules_json(const disp_rules *r)
     for (int k = 0; k < r->pr.nzones; k++) {
         json_t *poly = json_array();
         for (int i = 0; i < r->pr.zone[k].npts; i++)
-            json_array_append_new(poly, json_pack("[f, f]", r->zlat[k][i], r->zlon[k][i]));
-        json_array_append_new(zones, json_pack("{s:s, s:i, s:o}", "name", r->pr.zone[k].name, "factor_permille",
+            json_array_append_new(poly, JSON_PACK("[f, f]", r->zlat[k][i], r->zlon[k][i]));
+        json_array_append_new(zones, JSON_PACK("{s:s, s:i, s:o}", "name", r->pr.zone[k].name, "factor_permille",
                                                r->pr.zone[k].factor_pm, "polygon", poly));
     }
     for (int k = 0; k < r->pr.ntod; k++) {
@@ -250,14 +248,13 @@ json_t *disp_rules_json(const disp_rules *r)
         int64_t f = r->pr.tod[k].from_ms / 60000, t = r->pr.tod[k].to_ms / 60000;
         snprintf(a, sizeof a, "%02d:%02d", (int)(f / 60), (int)(f % 60));
         snprintf(b, sizeof b, "%02d:%02d", (int)(t / 60), (int)(t % 60));
-        json_array_append_new(tods, json_pack("{s:s, s:s, s:i}", "from", a, "to", b, "factor_permille",
-                                              r->pr.tod[k].factor_pm));
+        json_array_append_new(
+            tods, JSON_PACK("{s:s, s:s, s:i}", "from", a, "to", b, "factor_permille", r->pr.tod[k].factor_pm));
     }
-    return json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:o, s:o}", "client", tariff_json(&r->pr.client), "courier",
-                     tariff_json(&r->pr.courier), "wait_free_ms", (json_int_t)r->pr.wait_free_ms,
-                     "wait_per_min_micros", (json_int_t)r->pr.wait_per_min, "guarantee_per_hour_micros",
-                     (json_int_t)r->pr.guarantee_per_hour, "tz_offset_min", (json_int_t)(r->pr.tz_offset_ms / 60000),
-                     "zones", zones, "time_of_day", tods);
+    return JSON_PACK("{s:o, s:o, s:I, s:I, s:I, s:I, s:o, s:o}", "client", tariff_json(&r->pr.client), "courier",
+                     tariff_json(&r->pr.courier), "wait_free_ms", (json_int_t)r->pr.wait_free_ms, "wait_per_min_micros",
+                     (json_int_t)r->pr.wait_per_min, "guarantee_per_hour_micros", (json_int_t)r->pr.guarantee_per_hour,
+                     "tz_offset_min", (json_int_t)(r->pr.tz_offset_ms / 60000), "zones", zones, "time_of_day", tods);
 }
 
 static int load_stored(store *db, json_t **spec, vis_err *err)
@@ -290,12 +287,10 @@ int disp_env_load(disp_ctx *c, disp_env *e, vis_err *err)
 
 int disp_rules_get(disp_ctx *c, json_t **out, vis_err *err)
 {
-    disp_env *e = malloc(sizeof *e);
-    if (!e) return disp_nomem(err);
+    disp_env *e = mem_alloc(sizeof *e);
     int rc = disp_env_load(c, e, err);
     if (!rc) {
-        *out = json_pack("{s:s, s:o}", "currency", c->cfg->currency, "rules", disp_rules_json(&e->rules));
-        if (!*out) rc = disp_nomem(err);
+        *out = JSON_PACK("{s:s, s:o}", "currency", c->cfg->currency, "rules", disp_rules_json(&e->rules));
     }
     free(e);
     return rc;
@@ -303,8 +298,7 @@ int disp_rules_get(disp_ctx *c, json_t **out, vis_err *err)
 
 int disp_rules_put(disp_ctx *c, json_t *spec, json_t **out, vis_err *err)
 {
-    disp_env *e = malloc(sizeof *e);
-    if (!e) return disp_nomem(err);
+    disp_env *e = mem_alloc(sizeof *e);
     disp_geo_init(&e->geo, c->cfg);
     int rc = disp_rules_parse(spec, &e->geo, &e->rules, err);
     /* the guarantee never below the platform's own minimum hourly pay */
@@ -316,13 +310,12 @@ int disp_rules_put(disp_ctx *c, json_t *spec, json_t **out, vis_err *err)
     char *text = NULL;
     if (!rc) {
         json_t *norm = disp_rules_json(&e->rules);
-        text = norm ? json_dumps(norm, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        text = json_dumps(norm, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(norm);
-        if (!text) rc = disp_nomem(err);
     }
     if (!rc && store_exec(c->db, SQL_SETTING_PUT, err, "tt", RULES_KEY, text)) rc = disp_store_err(err);
     if (!rc) {
-        json_t *pl = json_pack("{s:s}", "rules", text);
+        json_t *pl = JSON_PACK("{s:s}", "rules", text);
         rc = svc_journal(
             c, &(svc_event){.family = DISP_FAMILY, .event = "rules_changed", .subject = "rules", .payload = pl}, err);
     }

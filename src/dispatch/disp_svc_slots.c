@@ -55,12 +55,8 @@ json_t *disp_vehicle_json(disp_ctx *c, int64_t courier, vis_err *err)
     store_done(q);
     if (r < 0) return NULL;
     int64_t sp = disp_vehicle_speed(c->cfg, v), mx = disp_vehicle_max_trip_m(c->cfg, v);
-    json_t *o = json_pack("{s:s, s:I, s:f, s:b}", "vehicle", v, "speed_m_per_min", (json_int_t)sp, "speed_km_h",
+    json_t *o = JSON_PACK("{s:s, s:I, s:f, s:b}", "vehicle", v, "speed_m_per_min", (json_int_t)sp, "speed_km_h",
                           (double)(sp * 60 / 100) / 10.0, "reference", !strcmp(v, DISP_VEHICLE_DEFAULT));
-    if (!o) {
-        disp_nomem(err);
-        return NULL;
-    }
     json_object_set_new(o, "max_trip_m", mx > 0 ? json_integer(mx) : json_null());
     json_object_set_new(o, "since_ms", since >= 0 ? json_integer(since) : json_null());
     json_object_set_new(o, "set_by", by >= 0 ? json_integer(by) : json_null());
@@ -87,14 +83,14 @@ int disp_courier_vehicle_set(disp_ctx *c, int64_t courier, const char *vehicle, 
                                  .event = "vehicle_set",
                                  .worker = courier,
                                  .subject = subj,
-                                 .payload = json_pack("{s:s, s:s, s:I}", "from", from, "to", vehicle, "speed_m_per_min",
+                                 .payload = JSON_PACK("{s:s, s:s, s:I}", "from", from, "to", vehicle, "speed_m_per_min",
                                                       (json_int_t)disp_vehicle_speed(c->cfg, vehicle))},
                     err))
         return err->code;
     json_t *v = disp_vehicle_json(c, courier, err);
-    if (!v) return err->code ? err->code : disp_nomem(err);
-    *out = json_pack("{s:I, s:o}", "courier_id", (json_int_t)courier, "vehicle", v);
-    return *out ? 0 : disp_nomem(err);
+    if (!v) return err->code;
+    *out = JSON_PACK("{s:I, s:o}", "courier_id", (json_int_t)courier, "vehicle", v);
+    return 0;
 }
 
 /* ---- booked slots ---- */
@@ -106,7 +102,7 @@ const char disp_slot_rule[] =
 
 static json_t *slot_row_json(store_stmt *q)
 {
-    return json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:b}", "id", (json_int_t)store_col_i64(q, 0), "area",
+    return JSON_PACK("{s:I, s:s, s:I, s:I, s:I, s:I, s:b}", "id", (json_int_t)store_col_i64(q, 0), "area",
                      store_col_text(q, 1), "start_ms", (json_int_t)store_col_i64(q, 2), "end_ms",
                      (json_int_t)store_col_i64(q, 3), "capacity", (json_int_t)store_col_i64(q, 4), "booked",
                      (json_int_t)store_col_i64(q, 5), "mine", store_col_i64(q, 6) != 0);
@@ -120,7 +116,6 @@ static json_t *slot_json(disp_ctx *c, int64_t id, vis_err *err)
     json_t *o = r == 1 ? slot_row_json(q) : NULL;
     store_done(q);
     if (r == 0) vis_errf(err, VIS_ENOTFOUND, "not_found", NULL, "no slot %lld", (long long)id);
-    else if (r == 1 && !o) disp_nomem(err);
     return o;
 }
 
@@ -142,10 +137,10 @@ int disp_slots_list(disp_ctx *c, json_t **out, vis_err *err)
         json_decref(a);
         return disp_store_err(err);
     }
-    *out = json_pack("{s:b, s:o, s:I, s:s}", "enabled", c->cfg->disp_slots, "slots", a, "cancel_cutoff_ms",
+    *out = JSON_PACK("{s:b, s:o, s:I, s:s}", "enabled", c->cfg->disp_slots, "slots", a, "cancel_cutoff_ms",
                      (json_int_t)(c->cfg->disp_slot_cancel_cutoff_min * 60000), "rule",
                      c->cfg->disp_slots ? disp_slot_rule : "Booked slots are off: they do not count for anything.");
-    return *out ? 0 : disp_nomem(err);
+    return 0;
 }
 
 int disp_slot_create(disp_ctx *c, const char *area, int64_t start_ms, int64_t end_ms, int64_t capacity,
@@ -167,14 +162,14 @@ int disp_slot_create(disp_ctx *c, const char *area, int64_t start_ms, int64_t en
         return disp_store_err(err);
     int64_t id = store_last_id(c->db);
     *out = slot_json(c, id, err);
-    return *out ? 0 : (err->code ? err->code : disp_nomem(err));
+    return *out ? 0 : err->code;
 }
 
 int disp_slot_book(disp_ctx *c, int64_t slot, json_t **out, vis_err *err)
 {
     if (!c->cfg->disp_slots) return slots_off(err);
     json_t *s = slot_json(c, slot, err);
-    if (!s) return err->code ? err->code : disp_nomem(err);
+    if (!s) return err->code;
     int64_t end = json_integer_value(json_object_get(s, "end_ms")),
             cap = json_integer_value(json_object_get(s, "capacity")),
             booked = json_integer_value(json_object_get(s, "booked"));
@@ -195,17 +190,17 @@ int disp_slot_book(disp_ctx *c, int64_t slot, json_t **out, vis_err *err)
                                  .event = "slot_booked",
                                  .worker = svc_actor(c),
                                  .subject = subj,
-                                 .payload = json_pack("{s:I}", "slot", (json_int_t)slot)},
+                                 .payload = JSON_PACK("{s:I}", "slot", (json_int_t)slot)},
                     err))
         return err->code;
     *out = slot_json(c, slot, err);
-    return *out ? 0 : (err->code ? err->code : disp_nomem(err));
+    return *out ? 0 : err->code;
 }
 
 int disp_slot_cancel(disp_ctx *c, int64_t slot, const char *reason, json_t **out, vis_err *err)
 {
     json_t *s = slot_json(c, slot, err);
-    if (!s) return err->code ? err->code : disp_nomem(err);
+    if (!s) return err->code;
     int64_t start = json_integer_value(json_object_get(s, "start_ms")),
             end = json_integer_value(json_object_get(s, "end_ms"));
     json_decref(s);
@@ -220,7 +215,7 @@ int disp_slot_cancel(disp_ctx *c, int64_t slot, const char *reason, json_t **out
         return disp_store_err(err);
     char subj[48];
     snprintf(subj, sizeof subj, "slot:%lld", (long long)slot);
-    json_t *pl = json_pack("{s:I, s:b}", "slot", (json_int_t)slot, "late", late);
+    json_t *pl = JSON_PACK("{s:I, s:b}", "slot", (json_int_t)slot, "late", late);
     if (pl && reason && *reason) json_object_set_new(pl, "reason", json_string(reason));
     if (svc_journal(c,
                     &(svc_event){.family = DISP_FAMILY,
@@ -231,7 +226,7 @@ int disp_slot_cancel(disp_ctx *c, int64_t slot, const char *reason, json_t **out
                     err))
         return err->code;
     *out = slot_json(c, slot, err);
-    if (!*out) return err->code ? err->code : disp_nomem(err);
+    if (!*out) return err->code;
     json_object_set_new(*out, "cancelled_late", json_boolean(late));
     return 0;
 }
@@ -279,7 +274,7 @@ json_t *disp_slot_now_json(disp_ctx *c, int64_t courier, vis_err *err)
     int r = store_row(q, err);
     json_t *o = NULL;
     if (r == 1)
-        o = json_pack("{s:s, s:I, s:I, s:b}", "area", store_col_text(q, 0), "start_ms", (json_int_t)store_col_i64(q, 1),
+        o = JSON_PACK("{s:s, s:I, s:I, s:b}", "area", store_col_text(q, 0), "start_ms", (json_int_t)store_col_i64(q, 1),
                       "end_ms", (json_int_t)store_col_i64(q, 2), "now", store_col_i64(q, 1) <= c->now_ms);
     else if (r == 0)
         o = json_null();

@@ -4,7 +4,10 @@
  * platform clock have passed since the last one (the clock is looked at
  * ten times a second of real time, so a test clock jump is noticed at
  * once). A failing epoch is logged and rolled back; the next one starts
- * again from the stored state. The thread itself is base/periodic.h. */
+ * again from the stored state. The thread itself is base/periodic.h.
+ * Several nodes on one PostgreSQL database: only the node holding the
+ * dispatch lead (store_lead) runs epochs; another takes over at its next
+ * look when that node dies. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -18,6 +21,7 @@ struct disp_service {
     vis_config  cfg;
     store      *db;   /* the thread's own connection */
     int64_t     last, next;
+    bool        leader;
     periodic   *thread;
 };
 
@@ -41,6 +45,17 @@ static void epoch_tick(void *arg)
 {
     disp_service *s = arg;
     int64_t now = clock_now_ms(s->clock);
+    bool lead = false;
+    vis_err lerr;
+    if (store_lead(s->db, STORE_LEAD_DISPATCH, &lead, &lerr))
+        fprintf(stderr, "{\"level\":\"error\",\"job\":\"dispatch.lead\",\"message\":\"%s\"}\n", lerr.msg);
+    if (lead && !s->leader && store_is_pg(store_pool_path(s->pool)))
+        fprintf(stderr, "{\"level\":\"info\",\"job\":\"dispatch\",\"message\":\"this node now runs the epochs\"}\n");
+    s->leader = lead;
+    if (!lead) {
+        s->last = now;
+        return;
+    }
     if (now >= s->next || now < s->last) { /* due, or the (test) clock was set back */
         disp_ctx c = {.db = s->db, .cfg = &s->cfg, .now_ms = now};
         vis_err err;

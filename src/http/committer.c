@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "http/server.h"
 
@@ -21,13 +22,21 @@ struct committer {
     pthread_cond_t  work;
     job            *head, *tail;
     int             stop;
+    http_resp      *saved;   /* each job's answer before its group ran, to run the group again */
+    long            retries; /* groups run again after a serialization failure or deadlock */
 };
 
-static void run_group(committer *c, job **group, int n)
+/* A conflict the store says another try would pass (store.h: a
+ * serialization failure or a deadlock on PostgreSQL). */
+static bool retryable(int rc, const vis_err *e)
 {
-    vis_err gerr;
-    vis_err_clear(&gerr);
-    int grc = store_begin(c->db, &gerr);
+    return rc == VIS_EBUSY && !strcmp(e->kind, STORE_RETRY);
+}
+
+/* One attempt at the group: 0, or the group's own failure (nothing kept). */
+static int try_group(committer *c, job **group, int n, vis_err *gerr)
+{
+    int grc = store_begin(c->db, gerr);
     for (int i = 0; i < n && !grc; i++) {
         job *j = group[i];
         j->req->db = c->db;
@@ -36,15 +45,51 @@ static void run_group(committer *c, job **group, int n)
             continue;
         }
         j->rc = j->fn(j->req, j->resp, j->err);
-        if (store_job_end(c->db, j->rc == 0, &gerr)) {
-            grc = gerr.code ? gerr.code : VIS_ESTORE;
+        if (retryable(j->rc, j->err)) { /* the whole group again, below */
+            *gerr = *j->err;
+            grc = j->rc;
+            vis_err ignored;
+            store_job_end(c->db, false, &ignored); /* out of the savepoint; the rollback below ends it all */
+            break;
+        }
+        if (store_job_end(c->db, j->rc == 0, gerr)) {
+            grc = gerr->code ? gerr->code : VIS_ESTORE;
             break;
         }
     }
     if (!grc) {
-        if (store_commit(c->db, &gerr)) grc = gerr.code ? gerr.code : VIS_ESTORE;
+        if (store_commit(c->db, gerr)) grc = gerr->code ? gerr->code : VIS_ESTORE;
     } else if (store_in_tx(c->db)) {
         store_rollback(c->db);
+    }
+    return grc;
+}
+
+/* Run the group in one transaction. Serialization failures and deadlocks
+ * are not the requests' fault: the group runs again from the answers as
+ * they were before (up to RETRIES times), so they never reach a client. */
+#define RETRIES 5
+static void run_group(committer *c, job **group, int n)
+{
+    vis_err gerr;
+    int grc = 0;
+    for (int i = 0; i < n; i++) c->saved[i] = *group[i]->resp;
+    for (int attempt = 0;; attempt++) {
+        vis_err_clear(&gerr);
+        grc = try_group(c, group, n, &gerr);
+        if (!retryable(grc, &gerr) || attempt == RETRIES) break;
+        for (int i = 0; i < n; i++) {
+            job *j = group[i];
+            json_decref(j->resp->json);
+            free(j->resp->raw);
+            *j->resp = c->saved[i];
+            vis_err_clear(j->err);
+            j->rc = 0;
+        }
+        c->retries++;
+        fprintf(stderr, "{\"level\":\"warn\",\"job\":\"committer\",\"message\":\"a serialization failure or "
+                        "deadlock: the group of %d runs again\",\"retries\":%ld}\n",
+                n, c->retries);
     }
     if (grc) { /* nothing of the group was kept: every job fails */
         for (int i = 0; i < n; i++) {
@@ -106,12 +151,14 @@ committer *committer_start(vis_server *s, vis_err *err)
         free(c);
         return NULL;
     }
+    c->saved = mem_calloc(GROUP_MAX, sizeof *c->saved);
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->work, NULL);
     if (pthread_create(&c->th, NULL, loop, c)) {
         store_disconnect(c->db);
+        free(c->saved);
         free(c);
-        vis_errf(err, VIS_ENOMEM, NULL, NULL, "cannot start the committer thread");
+        vis_errf(err, VIS_EIO, NULL, NULL, "cannot start the committer thread");
         return NULL;
     }
     return c;
@@ -128,6 +175,7 @@ void committer_stop(committer *c)
     store_disconnect(c->db);
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->work);
+    free(c->saved);
     free(c);
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/jv.h"
+#include "base/mem.h"
 #include "dispatch/disp_area.h"
 #include "dispatch/disp_service.h"
 #include "http/http.h"
@@ -140,21 +141,16 @@ static int courier_snapshot(store *db, const vis_config *cfg, const account *who
     if (disp_courier_shift(&c, &shift, &e2)) shift = json_null(); /* never online yet */
     json_t *online = json_object_get(offers, "online");
     json_t *duty = json_is_object(shift) ? json_object_get(shift, "duty") : NULL; /* off duty: pushed at once */
-    json_t *k = json_pack("{s:O, s:O, s:O, s:O}", "online", online ? online : json_false(), "offers",
+    json_t *k = JSON_PACK("{s:O, s:O, s:O, s:O}", "online", online ? online : json_false(), "offers",
                           json_object_get(offers, "offers"), "jobs", json_object_get(jobs, "jobs"), "duty",
                           duty ? duty : json_null());
-    *key = k ? json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    *key = json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(k);
-    *out = json_pack("{s:I, s:O, s:O, s:O, s:o}", "time_ms", (json_int_t)now_ms, "online",
-                     online ? online : json_false(), "offers", json_object_get(offers, "offers"), "jobs",
-                     json_object_get(jobs, "jobs"), "shift", shift);
+    *out =
+        JSON_PACK("{s:I, s:O, s:O, s:O, s:o}", "time_ms", (json_int_t)now_ms, "online", online ? online : json_false(),
+                  "offers", json_object_get(offers, "offers"), "jobs", json_object_get(jobs, "jobs"), "shift", shift);
     json_decref(offers);
     json_decref(jobs);
-    if (!*out || !*key) {
-        json_decref(*out);
-        free(*key);
-        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-    }
     return 0;
 }
 
@@ -292,16 +288,11 @@ static int client_snapshot(store *db, const vis_config *cfg, const account *who,
     json_array_foreach(jobs, i, j)
     {
         json_t *o = json_deep_copy(j);
-        if (o) json_object_del(o, "eta");
+        json_object_del(o, "eta");
         json_array_append_new(k, o);
     }
-    *key = k ? json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    *key = json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(k);
-    if (!*key) {
-        json_decref(*out);
-        *out = NULL;
-        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-    }
     return 0;
 }
 

@@ -17,7 +17,7 @@ int http_json(http_resp *r, int status, json_t *v)
 {
     r->status = status;
     r->json = v;
-    return v ? 0 : VIS_ENOMEM;
+    return v ? 0 : VIS_EIO; /* a NULL answer is a bug (base/mem.h: building JSON cannot fail) */
 }
 
 int http_reply(http_resp *rs, int status, int rc, json_t **out)

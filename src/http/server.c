@@ -18,6 +18,7 @@
 #include "base/buf.h"
 #include "core/journal.h"
 #include "http/authcache.h"
+#include "http/cluster.h"
 #include "http/committer.h"
 #include "http/sse.h"
 #include "http/workpool.h"
@@ -274,6 +275,8 @@ static int tx_body(http_req *rq, http_resp *rs, vis_err *err)
         }
     }
     int rc = rt->fn(rq, rs, err);
+    /* the other nodes empty their token caches when this commits (cluster.h) */
+    if (rc == 0 && rs->auth_changed) rc = store_notify(rq->db, CLUSTER_AUTH, err);
     if (rc == 0 && rq->idem_key && rs->status < 400) {
         char *body = rs->json ? json_dumps(rs->json, HTTP_JSON_FLAGS) : NULL;
         if (store_exec(rq->db, SQL_IDEM_PUT, err, "itttitib", rq->who.id, rq->idem_key, rq->method, rq->path,
@@ -549,7 +552,7 @@ static enum MHD_Result respond(vis_server *s, struct MHD_Connection *c, const ch
             json_decref(line);
             /* the store's or the system's own words stay in the log, never reach a client */
             if (err->code == VIS_EBUSY) {
-                if (!strcmp(err->kind, "busy"))
+                if (!strcmp(err->kind, "busy") || !strcmp(err->kind, STORE_RETRY))
                     vis_errf(err, VIS_EBUSY, "busy", NULL, "the platform is busy: try again in a moment");
             } else
                 vis_errf(err, err->code, "internal_error", NULL,
@@ -803,7 +806,7 @@ int server_init(vis_server *s, const vis_config *cfg, vis_err *err)
     s->pwcost.mem_bytes = (size_t)cfg->pwhash_mem_kib * 1024;
     pthread_mutex_init(&s->conns_lock, NULL);
     if (pthread_key_create(&s->conn_key, NULL))
-        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "cannot create a thread key");
+        return vis_errf(err, VIS_EIO, NULL, NULL, "cannot create a thread key");
     store_opts so = {.sync_full = cfg->sync_full, .busy_timeout_ms = cfg->busy_timeout_ms};
     if (store_pool_open(&s->pool, cfg->db, &so, err)) return err->code;
     store *db = server_store(s, err);
@@ -869,7 +872,7 @@ int server_start(vis_server *s, vis_err *err)
         pw = cores >= 2 ? (int)(cores / 2) : 1;
     }
     if (!s->work && !(s->work = workpool_start(pw, 4 * pw)))
-        return vis_errf(err, VIS_ENOMEM, NULL, NULL, "cannot start the work pool");
+        return vis_errf(err, VIS_EIO, NULL, NULL, "cannot start the work pool");
     struct sockaddr_in sa;
     if (parse_listen(s->cfg.listen, &sa, err)) return err->code;
     s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,

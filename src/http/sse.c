@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "base/buf.h"
+#include "base/mem.h"
 #include "http/authcache.h"
 #include "http/server.h"
 #include "http/websess.h"
@@ -26,6 +27,7 @@ struct sse_stream {
     char                  *last_key;
     int64_t                last_emit; /* monotonic ms */
     int64_t                last_auth; /* monotonic ms */
+    uint64_t               auth_gen;  /* the token cache's generation then (authcache.h) */
     bool                   suspended;
     bool                   ended;
     bool                   linked;
@@ -67,17 +69,13 @@ static void *hub_main(void *arg)
 
 sse_hub *sse_hub_start(vis_server *s, vis_err *err)
 {
-    sse_hub *h = calloc(1, sizeof *h);
-    if (!h) {
-        vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        return NULL;
-    }
+    sse_hub *h = mem_calloc(1, sizeof *h);
     h->srv = s;
     pthread_mutex_init(&h->lock, NULL);
     pthread_cond_init(&h->cond, NULL);
     if (pthread_create(&h->thread, NULL, hub_main, h)) {
         free(h);
-        vis_errf(err, VIS_ENOMEM, NULL, NULL, "cannot start the event-stream thread");
+        vis_errf(err, VIS_EIO, NULL, NULL, "cannot start the event-stream thread");
         return NULL;
     }
     h->running = true;
@@ -121,8 +119,7 @@ int sse_count(sse_hub *h)
 int sse_open(http_req *r, http_resp *rs, const char *event, sse_snapshot_fn fn, vis_err *err)
 {
     if (!r->srv->sse) return vis_errf(err, VIS_EBUSY, "unavailable", NULL, "event streams are not running");
-    sse_stream *st = calloc(1, sizeof *st);
-    if (!st) return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
+    sse_stream *st = mem_calloc(1, sizeof *st);
     st->srv = r->srv;
     st->fn = fn;
     snprintf(st->event, sizeof st->event, "%s", event);
@@ -131,6 +128,7 @@ int sse_open(http_req *r, http_resp *rs, const char *event, sse_snapshot_fn fn, 
     buf_init(&st->out);
     st->last_emit = INT64_MIN / 2;
     st->last_auth = mono_ms();
+    st->auth_gen = authcache_gen(r->srv->auth);
     rs->stream = st;
     rs->status = 200;
     return 0;
@@ -164,13 +162,18 @@ static bool check(sse_stream *st)
     if (!db) return false;
     int64_t now = mono_ms();
     int64_t platform_now = clock_now_ms(&s->clock);
-    if (now - st->last_auth >= SSE_HEARTBEAT_MS) { /* the session may have been revoked */
+    /* the session may have been revoked: look at every heartbeat, and at
+       once when a change to tokens or accounts was committed here or on
+       another node (the cache's generation moved: cluster.h) */
+    uint64_t gen = authcache_gen(s->auth);
+    if (now - st->last_auth >= SSE_HEARTBEAT_MS || gen != st->auth_gen) {
         account a;
         int64_t exp = 0;
         if (account_token_lookup(db, st->tok_hash, platform_now, &a, &exp, &err) || account_token_active(&a, &err))
             return false;
         st->who = a;
         st->last_auth = now;
+        st->auth_gen = gen;
     }
     json_t *o = NULL;
     char *key = NULL;
@@ -192,7 +195,7 @@ static bool check(sse_stream *st)
     }
     json_decref(o);
     free(key);
-    return !st->out.oom;
+    return true;
 }
 
 static ssize_t reader(void *cls, uint64_t pos, char *dst, size_t max)

@@ -16,6 +16,7 @@ struct ticker {
     vis_server *srv;
     store      *db;     /* the thread's own connection */
     int64_t     next_sweep, next_mod;
+    bool        leader; /* this node runs the duties (store_lead) */
     periodic   *thread;
 };
 
@@ -99,6 +100,18 @@ static void tick(void *arg)
     ticker *t = arg;
     vis_server *s = t->srv;
     store *db = t->db;
+    /* several nodes on one database: one of them runs the duties; when it
+       dies its lock goes with its session and the next node to look takes
+       over (store.h) */
+    bool lead = false;
+    vis_err lerr;
+    if (store_lead(db, STORE_LEAD_TICKER, &lead, &lerr))
+        fprintf(stderr, "{\"level\":\"error\",\"job\":\"ticker.lead\",\"message\":\"%s\"}\n", lerr.msg);
+    if (lead != t->leader && store_is_pg(store_pool_path(s->pool)))
+        fprintf(stderr, "{\"level\":\"info\",\"job\":\"ticker\",\"message\":\"%s\"}\n",
+                lead ? "this node now runs the background duties" : "another node runs the background duties");
+    t->leader = lead;
+    if (!lead) return;
     int64_t now = clock_now_ms(&s->clock);
     if (now >= t->next_sweep) {
         job_mw_sweep(s, db);

@@ -310,10 +310,6 @@ char *mw_render_as(const char *tmpl, json_t *data, bool html)
         }
         p = e + 1;
     }
-    if (b.oom) {
-        buf_free(&b);
-        return NULL;
-    }
     return buf_steal(&b);
 }
 

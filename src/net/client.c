@@ -334,7 +334,7 @@ int httpc_post(httpc *h, const char *url, const char *body, size_t len, const ch
                                    cc == CURLE_SSL_CACERT_BADFILE                           ? "tls_failed"
                            : cc == CURLE_OUT_OF_MEMORY                                      ? NULL
                                                                                             : "http_failed";
-        return vis_errf(err, cc == CURLE_OUT_OF_MEMORY ? VIS_ENOMEM : VIS_EIO, kind, NULL, "%s",
+        return vis_errf(err, VIS_EIO, kind, NULL, "%s",
                         ebuf[0] ? ebuf : curl_easy_strerror(cc));
     }
     if (code < 100 || code > 999)

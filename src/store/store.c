@@ -277,6 +277,30 @@ int store_ids(store *s, const char *sql, int64_t **ids, size_t *n, vis_err *err,
     return 0;
 }
 
+/* ---- uncached statements (store_copy.c) ---- */
+
+store_stmt *store_prepare_once(store *s, const char *sql, vis_err *err)
+{
+    store_stmt *q = s->drv->prepare_once(s, sql, err);
+    if (q) q->t0 = clock_mono_ns();
+    return q;
+}
+
+int store_bind_vals(store_stmt *q, const store_val *v, int n, vis_err *err)
+{
+    q->t0 = clock_mono_ns();
+    int rc = q->owner->drv->bind_vals(q, v, n, err);
+    if (rc && q->owner->depth > 0) q->owner->failed = true;
+    return rc;
+}
+
+void store_val_at(store_stmt *q, int col, store_val *v) { q->owner->drv->col_val(q, col, v); }
+
+void store_finalize(store_stmt *q)
+{
+    if (q) q->owner->drv->finalize(q);
+}
+
 int64_t store_changes(store *s) { return s->drv->changes(s); }
 int64_t store_last_id(store *s) { return s->drv->last_id(s); }
 int store_checkpoint(store *s, vis_err *err) { return s->drv->checkpoint(s, err); }
@@ -287,6 +311,22 @@ const char *store_col_text(store_stmt *q, int col) { return q->owner->drv->col_t
 const void *store_col_blob(store_stmt *q, int col, size_t *len) { return q->owner->drv->col_blob(q, col, len); }
 
 /* ---- migrations ---- */
+
+int store_schema_latest(void)
+{
+    int v = 0;
+    for (const store_migration *m = store_migrations; m->version; m++)
+        if (m->version > v) v = m->version;
+    return v;
+}
+
+int store_schema_count(store *s)
+{
+    int64_t n = 0;
+    vis_err e;
+    if (store_get_i64(s, "SELECT COUNT(*) FROM schema_migrations", &n, &e, "") < 0) return 0;
+    return (int)n;
+}
 
 int store_schema_version(store *s)
 {

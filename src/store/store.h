@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "base/err.h"
 
@@ -59,6 +60,41 @@ void store_disconnect(store *s);
 /* Apply every embedded migration not yet applied (recorded at now_ms). */
 int  store_migrate(store *s, int64_t now_ms, vis_err *err);
 int  store_schema_version(store *s);
+/* The newest migration this binary embeds; the number recorded as applied
+ * in a database (0 when it has no schema_migrations). */
+int  store_schema_latest(void);
+int  store_schema_count(store *s);
+
+/* Move a whole platform (store_copy.c): migrate `to` (SQLite or PostgreSQL,
+ * holding no row but those the migrations write) to this binary's schema,
+ * which `from` must be at, then copy every table's rows exactly, in one
+ * transaction on `to`, from one read snapshot of `from`; identity sequences
+ * then start past the copied ids. Per table, "NAME ROWS" to progress
+ * (may be NULL). VIS_EINVAL when a schema or the target refuses the copy. */
+int  store_copy(store *from, store *to, int64_t now_ms, FILE *progress, vis_err *err);
+
+/* Several `visible serve` processes on one PostgreSQL database
+ * (store_coord.c); on SQLite one process owns the file and these are
+ * trivial (a leader always, nobody to notify).
+ * - Leadership: *leader is true when this connection holds the session
+ *   lock `key` (a small positive number naming a duty), taking it if free.
+ *   The lock lasts as long as the connection: when its process dies,
+ *   PostgreSQL ends the session and another node's next try takes it over.
+ *   Call it before each round of the duty; it never waits.
+ * - Notices: store_notify, inside a transaction, tells every listening
+ *   connection `payload` when (and only if) the transaction commits;
+ *   store_listen subscribes this connection; store_notices hands every
+ *   notice received so far to fn, without waiting. */
+int  store_lead(store *s, int64_t key, bool *leader, vis_err *err);
+int  store_notify(store *s, const char *payload, vis_err *err);
+int  store_listen(store *s, vis_err *err);
+int  store_notices(store *s, void (*fn)(void *arg, const char *payload), void *arg, vis_err *err);
+/* The kind (vis_err.kind) of a VIS_EBUSY error that running the same
+ * transaction again would pass: a serialization failure or a deadlock
+ * (PostgreSQL). The transaction is already rolled back. */
+#define STORE_RETRY "retry"
+/* Duties run by one node at a time (store_lead keys). */
+enum { STORE_LEAD_TICKER = 1, STORE_LEAD_DISPATCH = 2 };
 
 int  store_begin(store *s, vis_err *err);
 int  store_commit(store *s, vis_err *err);

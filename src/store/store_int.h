@@ -46,6 +46,18 @@ struct store_stmt {
     int64_t     t0;
 };
 
+/* A value of any column, read or bound by the whole-database copy
+ * (store_copy.c), whose statements are built from catalog names. TEXT and
+ * BLOB point into the statement (valid until its next row or reset). */
+typedef enum { STORE_NULL, STORE_INT, STORE_REAL, STORE_TEXT, STORE_BLOB } store_type;
+typedef struct store_val {
+    store_type  type;
+    int64_t     i;
+    double      r;
+    const void *p;
+    size_t      len;
+} store_val;
+
 /* Transaction-control steps (driver->ctl). */
 enum { STORE_BEGIN, STORE_COMMIT, STORE_ROLLBACK, STORE_SAVEPOINT, STORE_ROLLBACK_TO, STORE_RELEASE, STORE_READ,
        STORE_CTL_N };
@@ -71,9 +83,41 @@ struct store_driver {
     int     (*checkpoint)(store *s, vis_err *err);
     /* A migration's SQL as this engine needs it (malloc'd), NULL: as written. */
     char *(*ddl)(const char *sql);
-    /* After a migration, in its transaction (NULL: nothing to do). */
+    /* After a migration, in its transaction (NULL: nothing to do); also
+       after store_copy has filled the tables. */
     int (*migrated)(store *s, vis_err *err);
+
+    /* Statements built at run time from catalog names (store_copy.c): not
+       cached (the cache is keyed by the text's address), finalized by the
+       caller; a reading one streams its rows. */
+    store_stmt *(*prepare_once)(store *s, const char *sql, vis_err *err);
+    void (*finalize)(store_stmt *q);
+    /* bind n values (as bind does: on PostgreSQL the statement then runs) */
+    int (*bind_vals)(store_stmt *q, const store_val *v, int n, vis_err *err);
+    /* the column's value with its type */
+    void (*col_val)(store_stmt *q, int col, store_val *v);
+    /* catalog queries: the tables of the current schema in creation order
+       (one column: name), and a table's columns in order ($1 the table) */
+    const char *sql_tables;
+    const char *sql_columns;
+
+    /* Several processes on one database (store_coord.c). NULL on an engine
+       one process owns (SQLite): leadership is then always this process's
+       and there is nobody to tell. */
+    const char *sql_lead;   /* $1 the key: 1 when this session holds the lock (taken now or before), else 0 */
+    const char *sql_notify; /* $1 the payload, sent on channel "visible" when the transaction commits */
+    const char *sql_listen; /* subscribe this session to channel "visible" */
+    /* Hand every notice received so far to fn (never waits); 0 or an error. */
+    int (*notices)(store *s, void (*fn)(void *arg, const char *payload), void *arg, vis_err *err);
 };
+
+/* The uncached statements, as store_query/store_row/store_done for the
+ * cached ones (store.c): prepare; bind the values and run; rows with
+ * store_row and store_val_at; store_done after each run; store_finalize. */
+store_stmt *store_prepare_once(store *s, const char *sql, vis_err *err);
+int  store_bind_vals(store_stmt *q, const store_val *v, int n, vis_err *err);
+void store_val_at(store_stmt *q, int col, store_val *v);
+void store_finalize(store_stmt *q);
 
 extern const store_driver store_sqlite_driver;
 extern const store_driver store_pg_driver;
@@ -97,7 +141,7 @@ typedef struct store_migration {
  * new schema_version), as the stored rows do not change. Nothing to do on
  * PostgreSQL. */
 int store_sqlite_checks_as_comparisons(struct store *s, struct vis_err *err);
-/* The rewrite of one CREATE TABLE statement (malloc'd; NULL on allocation failure). */
+/* The rewrite of one CREATE TABLE statement (malloc'd). */
 char *store_sqlite_rewrite_checks(const char *sql);
 
 /* Numbered migrations, in order, ending with {0, NULL, NULL, NULL}. */

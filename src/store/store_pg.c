@@ -19,6 +19,7 @@
  * BLOB to BYTEA, REAL to DOUBLE PRECISION) and drops STRICT. */
 #include <ctype.h>
 #include <libpq-fe.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,8 @@ typedef struct pstmt {
     int        row, nrows;
     char     **blobs; /* unescaped bytea values handed out, freed at reset */
     size_t     nblobs;
+    bool       once;      /* uncached (prepare_once): finalized by its caller */
+    bool       streaming; /* a read of prepare_once's: rows arrive one by one */
 } pstmt;
 
 typedef struct pstore {
@@ -51,11 +54,40 @@ typedef struct pstore {
     PGconn *conn;
     int64_t changes;
     int     nprep;
+    /* The connection was lost and reset inside a transaction or snapshot:
+       that transaction is gone. Until the caller's ROLLBACK (or a new
+       BEGIN), statements and COMMIT are refused, so nothing runs in
+       autocommit on the new session and no lost write is reported committed. */
+    bool    broken;
     pstmt   cache[CACHE_SLOTS];
 } pstore;
 
 #define P(s) ((pstore *)(s))
 #define Q(q) ((pstmt *)(q))
+
+static void reset_stmt(pstmt *q);
+static int setup(pstore *s, vis_err *err);
+
+/* The connection is gone (the server restarted, the backend was terminated,
+ * a failover): reset it — libpq walks the connection string's hosts again,
+ * so with target_session_attrs=read-write it finds the new primary — and
+ * forget the prepared statements, which died with the session. The request
+ * that saw it fails with VIS_EBUSY (503 "busy, try again"); the next one on
+ * this connection works. */
+static void lost(pstore *s)
+{
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        pstmt *c = &s->cache[i];
+        reset_stmt(c);
+        c->head.sql = NULL; /* head.owner stays: a caller may still store_done it */
+        c->nparams = 0;
+        c->writes = false;
+    }
+    s->broken = s->head.depth > 0 || s->head.reading;
+    PQreset(s->conn);
+    vis_err e;
+    if (PQstatus(s->conn) == CONNECTION_OK) setup(s, &e);
+}
 
 /* Map a failed result (or the connection's error) to the store's codes. */
 static int fail(pstore *s, const PGresult *r, vis_err *err, const char *what)
@@ -64,14 +96,28 @@ static int fail(pstore *s, const PGresult *r, vis_err *err, const char *what)
     const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn);
     int code = VIS_ESTORE;
     if (state && !strncmp(state, "23", 2)) code = VIS_ECONFLICT;             /* integrity constraint */
-    else if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01"))) /* serialization, deadlock */
-        code = VIS_EBUSY;
-    else if (!r || PQstatus(s->conn) != CONNECTION_OK)
-        code = VIS_EBUSY; /* connection lost: the request may be retried */
+    bool again = state && (!strcmp(state, "40001") || !strcmp(state, "40P01")); /* serialization, deadlock */
+    if (again) code = VIS_EBUSY;
+    bool gone = PQstatus(s->conn) != CONNECTION_OK;
+    if (gone || !r) code = VIS_EBUSY; /* connection lost: the request may be retried */
     char clean[200];
     snprintf(clean, sizeof clean, "%s", msg && *msg ? msg : "error");
     clean[strcspn(clean, "\n")] = '\0';
-    return vis_errf(err, code, code == VIS_ECONFLICT ? "conflict" : "store_error", NULL, "%s: %s", what, clean);
+    vis_errf(err, code,
+             code == VIS_ECONFLICT ? "conflict"
+             : again && !gone      ? STORE_RETRY /* the committer runs the transaction again */
+             : code == VIS_EBUSY   ? "busy"
+                                   : "store_error",
+             NULL, "%s: %s", what, clean);
+    if (gone) lost(s);
+    return code;
+}
+
+/* Refuse work on a session whose transaction was lost (see pstore.broken). */
+static int check_broken(pstore *s, vis_err *err)
+{
+    if (!s->broken) return 0;
+    return vis_errf(err, VIS_EBUSY, "busy", NULL, "the database connection was lost: transaction rolled back");
 }
 
 static void quiet(void *arg, const char *msg)
@@ -96,10 +142,8 @@ static int g_connect(store_pool *p, store **out, vis_err *err)
         return VIS_ESTORE;
     }
     PQsetNoticeProcessor(s->conn, quiet, NULL);
-    if (g_script(&s->head,
-                 p->opts.sync_full ? "SET synchronous_commit = on; SET client_min_messages = warning"
-                                   : "SET synchronous_commit = off; SET client_min_messages = warning",
-                 err)) {
+    s->head.pool = p;
+    if (setup(s, err)) {
         PQfinish(s->conn);
         free(s);
         return VIS_ESTORE;
@@ -108,8 +152,24 @@ static int g_connect(store_pool *p, store **out, vis_err *err)
     return 0;
 }
 
+/* A session's settings: at connect and after a reset. synchronous_commit
+ * is left to the server (on by default; with a synchronous standby a
+ * commit then waits for it): an answered write must survive a failover,
+ * so store.durability, SQLite's trade-off, does not apply here. */
+static int setup(pstore *s, vis_err *err)
+{
+    return g_script(&s->head, "SET client_min_messages = warning", err);
+}
+
 static void reset_stmt(pstmt *q)
 {
+    if (q->streaming) { /* read what is left of a streamed result */
+        PGresult *r;
+        if (q->res) PQclear(q->res);
+        q->res = NULL;
+        while ((r = PQgetResult(P(q->head.owner)->conn))) PQclear(r);
+        q->streaming = false;
+    }
     if (q->res) PQclear(q->res);
     q->res = NULL;
     q->row = q->nrows = 0;
@@ -151,6 +211,11 @@ static const char *const ctl_sql[STORE_CTL_N] = {
 static int g_ctl(store *st, int which, vis_err *err)
 {
     pstore *s = P(st);
+    if (s->broken) { /* the transaction died with the old session */
+        if (which == STORE_BEGIN || which == STORE_READ || which == STORE_ROLLBACK) s->broken = false;
+        if (which == STORE_ROLLBACK) return 0;
+        if (which != STORE_BEGIN && which != STORE_READ) return check_broken(s, err);
+    }
     PGresult *r = PQexec(s->conn, ctl_sql[which]);
     ExecStatusType t = PQresultStatus(r);
     int rc = 0;
@@ -172,6 +237,7 @@ static bool sql_writes(const char *sql)
 static store_stmt *g_prepare(store *st, const char *sql, vis_err *err)
 {
     pstore *s = P(st);
+    if (check_broken(s, err)) return NULL;
     size_t h = ((uintptr_t)sql >> 3) % CACHE_SLOTS;
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
         pstmt *c = &s->cache[(h + i) % CACHE_SLOTS];
@@ -205,11 +271,12 @@ static store_stmt *g_prepare(store *st, const char *sql, vis_err *err)
 
 static bool g_writes(store_stmt *q) { return Q(q)->writes; }
 
+static int run(pstmt *q, int n, const char *const *vals, const int *lens, const int *fmts, vis_err *err);
+
 /* Bind and run: the rows are then read from the result. */
 static int g_bind(store_stmt *qh, const char *fmt, va_list ap, vis_err *err)
 {
     pstmt *q = Q(qh);
-    pstore *s = P(qh->owner);
     size_t n = fmt ? strlen(fmt) : 0;
     if ((size_t)q->nparams != n || n > MAX_PARAMS)
         return vis_errf(err, VIS_ESTORE, NULL, NULL, "statement takes %d parameters, %zu given: %.60s", q->nparams, n,
@@ -248,8 +315,28 @@ static int g_bind(store_stmt *qh, const char *fmt, va_list ap, vis_err *err)
             return vis_errf(err, VIS_ESTORE, NULL, NULL, "bad bind format '%c'", fmt[i]);
         }
     }
+    return run(q, (int)n, vals, lens, fmts, err);
+}
+
+/* Run a bound statement; a streamed one (prepare_once's reads) in libpq's
+ * single-row mode, its rows then read one by one by g_row. */
+static int run(pstmt *q, int n, const char *const *vals, const int *lens, const int *fmts, vis_err *err)
+{
+    pstore *s = P(q->head.owner);
+    if (check_broken(s, err)) return err->code;
     reset_stmt(q);
-    q->res = PQexecPrepared(s->conn, q->name, (int)n, vals, lens, fmts, 0);
+    if (q->once && !q->writes) {
+        if (!PQsendQueryPrepared(s->conn, q->name, n, vals, lens, fmts, 0)) return fail(s, NULL, err, "step");
+        if (!PQsetSingleRowMode(s->conn)) {
+            PGresult *r;
+            while ((r = PQgetResult(s->conn))) PQclear(r);
+            return vis_errf(err, VIS_ESTORE, NULL, NULL, "step: single-row mode refused");
+        }
+        q->streaming = true;
+        q->row = q->nrows = 0;
+        return 0;
+    }
+    q->res = PQexecPrepared(s->conn, q->name, n, vals, lens, fmts, 0);
     ExecStatusType t = PQresultStatus(q->res);
     if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
         int rc = fail(s, q->res, err, "step");
@@ -265,8 +352,24 @@ static int g_bind(store_stmt *qh, const char *fmt, va_list ap, vis_err *err)
 
 static int g_row(store_stmt *qh, vis_err *err)
 {
-    (void)err;
     pstmt *q = Q(qh);
+    if (q->streaming) {
+        pstore *s = P(qh->owner);
+        for (size_t i = 0; i < q->nblobs; i++) PQfreemem(q->blobs[i]);
+        q->nblobs = 0;
+        if (q->res) PQclear(q->res);
+        q->res = PQgetResult(s->conn);
+        ExecStatusType t = PQresultStatus(q->res);
+        if (q->res && t == PGRES_SINGLE_TUPLE) {
+            q->row = 0;
+            q->nrows = 1;
+            return 1;
+        }
+        int rc = q->res && t == PGRES_TUPLES_OK ? 0 : -1;
+        if (rc) fail(s, q->res, err, "step");
+        reset_stmt(q); /* the end of the rows, or an error: read the rest */
+        return rc;
+    }
     if (!q->res) return 0;
     if (q->row + 1 >= q->nrows) return 0;
     q->row++;
@@ -334,6 +437,29 @@ static int g_checkpoint(store *s, vis_err *err)
     return 0; /* PostgreSQL checkpoints by itself */
 }
 
+/* ---- several nodes (store_coord.c) ---- */
+
+/* Held already by this session (a session lock taken twice would need two
+ * unlocks), else try to take it; keys are small, so classid is 0. */
+static const char SQL_PG_LEAD[] =
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+    " AND granted AND classid = 0 AND objid::bigint = $1 AND objsubid = 1) THEN 1"
+    " WHEN pg_try_advisory_lock($1) THEN 1 ELSE 0 END";
+static const char SQL_PG_NOTIFY[] = "SELECT 1 FROM (SELECT pg_notify('visible', $1)) AS n";
+static const char SQL_PG_LISTEN[] = "LISTEN visible";
+
+static int g_notices(store *st, void (*fn)(void *arg, const char *payload), void *arg, vis_err *err)
+{
+    pstore *s = P(st);
+    if (!PQconsumeInput(s->conn)) return fail(s, NULL, err, "notices");
+    PGnotify *n;
+    while ((n = PQnotifies(s->conn))) {
+        fn(arg, n->extra);
+        PQfreemem(n);
+    }
+    return 0;
+}
+
 /* ---- DDL ---- */
 
 static bool word_at(const char *p, size_t i, const char *w)
@@ -378,7 +504,6 @@ char *store_pg_ddl(const char *sql)
         if (!done) buf_append(&b, sql + i++, 1);
     }
     buf_append(&b, "", 1);
-    if (b.oom) mem_oom(b.len);
     return b.data;
 }
 
@@ -398,6 +523,130 @@ static int g_migrated(store *st, vis_err *err)
                     " END LOOP; END $$",
                     err);
 }
+
+/* ---- uncached statements (store_copy.c) ---- */
+
+static store_stmt *g_prepare_once(store *st, const char *sql, vis_err *err)
+{
+    pstore *s = P(st);
+    if (check_broken(s, err)) return NULL;
+    pstmt *q = mem_calloc(1, sizeof *q);
+    snprintf(q->name, sizeof q->name, "u%d", s->nprep++);
+    PGresult *r = PQprepare(s->conn, q->name, sql, 0, NULL);
+    if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+        PQclear(r);
+        r = PQdescribePrepared(s->conn, q->name);
+    }
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        fail(s, r, err, "prepare");
+        PQclear(r);
+        free(q);
+        return NULL;
+    }
+    q->nparams = PQnparams(r);
+    PQclear(r);
+    q->writes = sql_writes(sql);
+    q->once = true;
+    q->head.sql = sql;
+    q->head.owner = st;
+    return &q->head;
+}
+
+static void g_finalize(store_stmt *qh)
+{
+    pstmt *q = Q(qh);
+    pstore *s = P(qh->owner);
+    reset_stmt(q);
+    if (PQstatus(s->conn) == CONNECTION_OK) {
+        char sql[32];
+        snprintf(sql, sizeof sql, "DEALLOCATE %s", q->name);
+        PQclear(PQexec(s->conn, sql));
+    }
+    free(q);
+}
+
+/* Values go as text, as g_bind's do (TEXT values are NUL-terminated: both
+ * drivers' readers give them so), a REAL in the 17 digits that give back
+ * the same double, blobs in binary. */
+static int g_bind_vals(store_stmt *qh, const store_val *v, int n, vis_err *err)
+{
+    pstmt *q = Q(qh);
+    if (n != q->nparams || n > MAX_PARAMS)
+        return vis_errf(err, VIS_ESTORE, NULL, NULL, "statement takes %d parameters, %d given", q->nparams, n);
+    const char *vals[MAX_PARAMS];
+    int lens[MAX_PARAMS], fmts[MAX_PARAMS];
+    char nums[MAX_PARAMS][32];
+    for (int i = 0; i < n; i++) {
+        lens[i] = fmts[i] = 0;
+        vals[i] = NULL;
+        switch (v[i].type) {
+        case STORE_NULL: break;
+        case STORE_INT:
+            snprintf(nums[i], sizeof nums[i], "%lld", (long long)v[i].i);
+            vals[i] = nums[i];
+            break;
+        case STORE_REAL:
+            snprintf(nums[i], sizeof nums[i], "%.17g", v[i].r);
+            vals[i] = nums[i];
+            break;
+        case STORE_TEXT: vals[i] = v[i].p; break;
+        case STORE_BLOB:
+            if (v[i].len > INT32_MAX) return vis_errf(err, VIS_ESTORE, NULL, NULL, "a value of more than 2 GiB");
+            vals[i] = v[i].p;
+            lens[i] = (int)v[i].len;
+            fmts[i] = 1;
+            break;
+        }
+    }
+    return run(q, n, vals, lens, fmts, err);
+}
+
+#define INT8OID   20
+#define INT2OID   21
+#define INT4OID   23
+#define FLOAT4OID 700
+#define FLOAT8OID 701
+
+static void g_col_val(store_stmt *qh, int col, store_val *v)
+{
+    pstmt *q = Q(qh);
+    *v = (store_val){.type = STORE_NULL};
+    if (!q->res || PQgetisnull(q->res, q->row, col)) return;
+    switch (PQftype(q->res, col)) {
+    case INT8OID:
+    case INT4OID:
+    case INT2OID:
+    case BOOLOID:
+        v->type = STORE_INT;
+        v->i = g_col_i64(qh, col);
+        break;
+    case FLOAT4OID:
+    case FLOAT8OID:
+        v->type = STORE_REAL; /* PostgreSQL 12+ prints the shortest exact form */
+        v->r = strtod(PQgetvalue(q->res, q->row, col), NULL);
+        break;
+    case BYTEAOID:
+        v->type = STORE_BLOB;
+        v->p = g_col_blob(qh, col, &v->len);
+        if (!v->p) v->p = "";
+        break;
+    default:
+        v->type = STORE_TEXT;
+        v->p = PQgetvalue(q->res, q->row, col);
+        v->len = (size_t)PQgetlength(q->res, q->row, col);
+        break;
+    }
+}
+
+/* Tables of the current schema in creation order (by oid), a table's columns. */
+static const char SQL_G_TABLES[] =
+    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE c.relkind = 'r' AND n.nspname = current_schema() ORDER BY c.oid";
+static const char SQL_G_COLUMNS[] =
+    "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE n.nspname = current_schema() AND c.relname = $1 AND a.attnum > 0 AND NOT a.attisdropped"
+    " ORDER BY a.attnum";
 
 const store_driver store_pg_driver = {
     .name = "postgresql",
@@ -419,4 +668,14 @@ const store_driver store_pg_driver = {
     .checkpoint = g_checkpoint,
     .ddl = store_pg_ddl,
     .migrated = g_migrated,
+    .sql_lead = SQL_PG_LEAD,
+    .sql_notify = SQL_PG_NOTIFY,
+    .sql_listen = SQL_PG_LISTEN,
+    .notices = g_notices,
+    .prepare_once = g_prepare_once,
+    .finalize = g_finalize,
+    .bind_vals = g_bind_vals,
+    .col_val = g_col_val,
+    .sql_tables = SQL_G_TABLES,
+    .sql_columns = SQL_G_COLUMNS,
 };

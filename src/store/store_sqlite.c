@@ -109,6 +109,17 @@ static int l_ctl(store *st, int which, vis_err *err)
     return rc == SQLITE_DONE ? 0 : fail(s, err, ctl_sql[which]);
 }
 
+/* map $1..$n to SQLite's parameter indexes once, not per bind */
+static void map_params(lstmt *c)
+{
+    c->nparams = sqlite3_bind_parameter_count(c->st);
+    for (int k = 0; k < c->nparams && k < MAX_PARAMS; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "$%d", k + 1);
+        c->idx[k] = (unsigned char)sqlite3_bind_parameter_index(c->st, name);
+    }
+}
+
 static store_stmt *l_prepare(store *st, const char *sql, vis_err *err)
 {
     lstore *s = L(st);
@@ -124,13 +135,7 @@ static store_stmt *l_prepare(store *st, const char *sql, vis_err *err)
             }
             c->head.sql = sql;
             c->head.owner = st;
-            /* map $1..$n to SQLite's parameter indexes once, not per bind */
-            c->nparams = sqlite3_bind_parameter_count(c->st);
-            for (int k = 0; k < c->nparams && k < MAX_PARAMS; k++) {
-                char name[16];
-                snprintf(name, sizeof name, "$%d", k + 1);
-                c->idx[k] = (unsigned char)sqlite3_bind_parameter_index(c->st, name);
-            }
+            map_params(c);
             return &c->head;
         }
     }
@@ -238,6 +243,90 @@ static const void *l_col_blob(store_stmt *q, int col, size_t *len)
     return b;
 }
 
+/* ---- uncached statements (store_copy.c) ---- */
+
+static store_stmt *l_prepare_once(store *st, const char *sql, vis_err *err)
+{
+    lstore *s = L(st);
+    lstmt *q = mem_calloc(1, sizeof *q);
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q->st, NULL) != SQLITE_OK) {
+        fail(s, err, "prepare");
+        sqlite3_finalize(q->st);
+        free(q);
+        return NULL;
+    }
+    q->head.sql = sql;
+    q->head.owner = st;
+    map_params(q);
+    return &q->head;
+}
+
+static void l_finalize(store_stmt *q)
+{
+    sqlite3_finalize(Q(q)->st);
+    free(q);
+}
+
+static int l_bind_vals(store_stmt *qh, const store_val *v, int n, vis_err *err)
+{
+    lstmt *q = Q(qh);
+    if (n != q->nparams || n > MAX_PARAMS)
+        return vis_errf(err, VIS_ESTORE, NULL, NULL, "statement takes %d parameters, %d given", q->nparams, n);
+    for (int i = 0; i < n; i++) {
+        int idx = q->idx[i], rc = SQLITE_OK;
+        if (!idx) continue;
+        switch (v[i].type) {
+        case STORE_NULL: rc = sqlite3_bind_null(q->st, idx); break;
+        case STORE_INT: rc = sqlite3_bind_int64(q->st, idx, v[i].i); break;
+        case STORE_REAL: rc = sqlite3_bind_double(q->st, idx, v[i].r); break;
+        case STORE_TEXT:
+            rc = sqlite3_bind_text64(q->st, idx, v[i].p, v[i].len, SQLITE_TRANSIENT, SQLITE_UTF8);
+            break;
+        case STORE_BLOB:
+            /* a zero-length blob is bound as one, never as NULL */
+            rc = v[i].len ? sqlite3_bind_blob64(q->st, idx, v[i].p, v[i].len, SQLITE_TRANSIENT)
+                          : sqlite3_bind_zeroblob(q->st, idx, 0);
+            break;
+        }
+        if (rc != SQLITE_OK) return fail(L(qh->owner), err, "bind");
+    }
+    return 0;
+}
+
+static void l_col_val(store_stmt *qh, int col, store_val *v)
+{
+    sqlite3_stmt *st = Q(qh)->st;
+    *v = (store_val){.type = STORE_NULL};
+    switch (sqlite3_column_type(st, col)) {
+    case SQLITE_INTEGER:
+        v->type = STORE_INT;
+        v->i = sqlite3_column_int64(st, col);
+        break;
+    case SQLITE_FLOAT:
+        v->type = STORE_REAL;
+        v->r = sqlite3_column_double(st, col);
+        break;
+    case SQLITE_TEXT:
+        v->type = STORE_TEXT;
+        v->p = sqlite3_column_text(st, col);
+        v->len = (size_t)sqlite3_column_bytes(st, col);
+        break;
+    case SQLITE_BLOB:
+        v->type = STORE_BLOB;
+        v->p = sqlite3_column_blob(st, col);
+        v->len = (size_t)sqlite3_column_bytes(st, col);
+        if (!v->p) v->p = "";
+        break;
+    default: break;
+    }
+}
+
+/* Tables in creation order (the schema table's rowid), SQLite's own
+ * (sqlite_sequence, sqlite_stat1) left out; a table's columns. */
+static const char SQL_L_TABLES[] =
+    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY rowid";
+static const char SQL_L_COLUMNS[] = "SELECT name FROM pragma_table_info($1) ORDER BY cid";
+
 const store_driver store_sqlite_driver = {
     .name = "sqlite",
     .connect = l_connect,
@@ -257,6 +346,14 @@ const store_driver store_sqlite_driver = {
     .last_id = l_last_id,
     .checkpoint = l_checkpoint,
     .ddl = NULL,
+    /* .migrated: nothing to do; a row inserted with its id moves SQLite's
+       next rowid (and an AUTOINCREMENT table's sqlite_sequence) past it */
+    .prepare_once = l_prepare_once,
+    .finalize = l_finalize,
+    .bind_vals = l_bind_vals,
+    .col_val = l_col_val,
+    .sql_tables = SQL_L_TABLES,
+    .sql_columns = SQL_L_COLUMNS,
 };
 
 /* ---- migration 7: CHECK (c IN (...)) as comparisons ---- */
@@ -330,10 +427,6 @@ char *store_sqlite_rewrite_checks(const char *sql)
         }
     }
     buf_append(&b, "", 1);
-    if (b.oom) {
-        buf_free(&b);
-        return NULL;
-    }
     return b.data;
 }
 
@@ -356,22 +449,12 @@ int store_sqlite_checks_as_comparisons(store *st, vis_err *err)
     while (sqlite3_step(q) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(q, 0), *sql = (const char *)sqlite3_column_text(q, 1);
         char *re = store_sqlite_rewrite_checks(sql);
-        if (!re) {
-            rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-            break;
-        }
         if (!strcmp(re, sql)) {
             free(re);
             continue;
         }
-        change *t = realloc(ch, (n + 1) * sizeof *ch);
-        if (!t || !(t[n].name = strdup(name))) {
-            free(re);
-            ch = t ? t : ch;
-            rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-            break;
-        }
-        ch = t;
+        ch = mem_realloc(ch, (n + 1) * sizeof *ch);
+        ch[n].name = mem_strdup(name);
         ch[n++].sql = re;
     }
     sqlite3_finalize(q);

@@ -93,12 +93,7 @@ static int validate(const truth_input *in, const truth_options *o, vis_err *err)
     return 0;
 }
 
-static void *xcalloc(size_t n, size_t size, int *bad)
-{
-    void *p = mem_calloc(n ? n : 1, size);
-    if (!p) *bad = 1;
-    return p;
-}
+static void *xcalloc(size_t n, size_t size) { return mem_calloc(n ? n : 1, size); }
 
 /* Class order for ties: more answers first, then lower index. */
 static void build_rank(truth_ctx *c)
@@ -222,28 +217,28 @@ int truth_run(const truth_input *in, const truth_options *opt, truth_result *out
     int rc = validate(in, opt, err);
     if (rc) return rc;
 
-    truth_ctx c = {.opt = opt, .T = in->n_tasks, .W = in->n_workers, .K = in->n_classes,
-                   .N = in->n_answers, .gold = in->gold, .out = out};
-    int bad = 0;
+    truth_ctx c = {.opt = opt,
+                   .T = in->n_tasks,
+                   .W = in->n_workers,
+                   .K = in->n_classes,
+                   .N = in->n_answers,
+                   .gold = in->gold,
+                   .out = out};
     size_t T = (size_t)c.T, K = (size_t)c.K;
     out->n_tasks = c.T;
     out->n_workers = c.W;
     out->n_classes = c.K;
-    out->label = xcalloc(T, sizeof *out->label, &bad);
-    out->confidence = xcalloc(T, sizeof *out->confidence, &bad);
-    out->posterior = xcalloc(T * K, sizeof *out->posterior, &bad);
-    out->skill = xcalloc((size_t)c.W, sizeof *out->skill, &bad);
-    out->answers = xcalloc((size_t)c.W, sizeof *out->answers, &bad);
-    out->prior = xcalloc(K, sizeof *out->prior, &bad);
-    c.t_off = xcalloc(T + 1, sizeof *c.t_off, &bad);
-    c.a_worker = xcalloc(c.N, sizeof *c.a_worker, &bad);
-    c.a_label = xcalloc(c.N, sizeof *c.a_label, &bad);
-    c.rank = xcalloc(K, sizeof *c.rank, &bad);
-    c.class_count = xcalloc(K, sizeof *c.class_count, &bad);
-    if (bad) {
-        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        goto done;
-    }
+    out->label = xcalloc(T, sizeof *out->label);
+    out->confidence = xcalloc(T, sizeof *out->confidence);
+    out->posterior = xcalloc(T * K, sizeof *out->posterior);
+    out->skill = xcalloc((size_t)c.W, sizeof *out->skill);
+    out->answers = xcalloc((size_t)c.W, sizeof *out->answers);
+    out->prior = xcalloc(K, sizeof *out->prior);
+    c.t_off = xcalloc(T + 1, sizeof *c.t_off);
+    c.a_worker = xcalloc(c.N, sizeof *c.a_worker);
+    c.a_label = xcalloc(c.N, sizeof *c.a_label);
+    c.rank = xcalloc(K, sizeof *c.rank);
+    c.class_count = xcalloc(K, sizeof *c.class_count);
     /* CSR grouping by task (counting sort, stable). */
     for (size_t i = 0; i < c.N; i++) {
         c.t_off[in->task[i] + 1]++;
@@ -261,24 +256,30 @@ int truth_run(const truth_input *in, const truth_options *opt, truth_result *out
     build_rank(&c);
 
     switch (opt->method) {
-    case TRUTH_MV: rc = truth__mv(&c); break;
-    case TRUTH_WAWA: rc = truth__wawa(&c); break;
-    case TRUTH_DS: rc = truth__ds(&c); break;
-    case TRUTH_ONECOIN: rc = truth__onecoin(&c); break;
-    case TRUTH_GLAD: rc = truth__glad(&c); break;
-    case TRUTH_MACE: rc = truth__mace(&c); break;
-    }
-    if (rc) {
-        rc = vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory");
-        goto done;
+    case TRUTH_MV:
+        truth__mv(&c);
+        break;
+    case TRUTH_WAWA:
+        truth__wawa(&c);
+        break;
+    case TRUTH_DS:
+        truth__ds(&c);
+        break;
+    case TRUTH_ONECOIN:
+        truth__onecoin(&c);
+        break;
+    case TRUTH_GLAD:
+        truth__glad(&c);
+        break;
+    case TRUTH_MACE:
+        truth__mace(&c);
+        break;
     }
     finish(&c);
-done:
     free(c.t_off);
     free(c.a_worker);
     free(c.a_label);
     free(c.rank);
     free(c.class_count);
-    if (rc) truth_result_free(out);
-    return rc;
+    return 0;
 }

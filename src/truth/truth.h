@@ -126,7 +126,7 @@ typedef struct truth_result {
  * MACE — theta + (1 − theta) · Σ_k prior_k · spam_k.
  *
  * Returns 0 and fills *out (free with truth_result_free), or VIS_EINVAL
- * (index out of range, bad option) / VIS_ENOMEM with *err filled; on error
+ * (index out of range, bad option) with *err filled; on error
  * *out holds nothing to free.
  */
 int truth_run(const truth_input *in, const truth_options *opt, truth_result *out,
@@ -152,15 +152,15 @@ typedef struct truth_dict {
 
 void truth_dict_init(truth_dict *d);
 void truth_dict_free(truth_dict *d);
-/* Id of s (len bytes), added if new; -1 when out of memory or full
- * (more than INT32_MAX/2 names). */
+/* Id of s (len bytes), added if new; -1 when full (more than INT32_MAX/2
+ * names). */
 int32_t truth_dict_intern(truth_dict *d, const char *s, size_t len);
 /* Id of s, or -1 if absent. */
 int32_t truth_dict_find(const truth_dict *d, const char *s, size_t len);
 const char *truth_dict_name(const truth_dict *d, int32_t id);
 static inline int32_t truth_dict_size(const truth_dict *d) { return d->count; }
 /* Renumber the ids in byte-wise (strcmp) order of the names; old_to_new
- * (NULL or [count]) receives the mapping. 0 or VIS_ENOMEM. */
-int truth_dict_sort(truth_dict *d, int32_t *old_to_new);
+ * (NULL or [count]) receives the mapping. */
+void truth_dict_sort(truth_dict *d, int32_t *old_to_new);
 
 #endif

@@ -30,27 +30,24 @@ void truth_data_free(truth_data *d)
     memset(d, 0, sizeof *d);
 }
 
-static int oom(vis_err *err) { return vis_errf(err, VIS_ENOMEM, NULL, NULL, "out of memory"); }
+/* truth_dict_intern gave -1: more distinct names than a dictionary holds. */
+static int too_many(vis_err *err, size_t line)
+{
+    return vis_errf(err, VIS_EINVAL, "too_many_names", NULL, "line %zu: more than %d distinct names", line,
+                    INT32_MAX / 2);
+}
 
 /* Grow three int32 arrays and a line array to hold at least need rows. */
-static int grow(int32_t **a, int32_t **b, int32_t **c, size_t **line, size_t *cap, size_t need)
+static void grow(int32_t **a, int32_t **b, int32_t **c, size_t **line, size_t *cap, size_t need)
 {
-    if (need <= *cap) return 0;
+    if (need <= *cap) return;
     size_t n = *cap ? *cap * 2 : 1024;
     while (n < need) n *= 2;
-    int32_t *p;
-    if (!(p = mem_realloc(*a, n * sizeof *p))) return -1;
-    *a = p;
-    if (!(p = mem_realloc(*b, n * sizeof *p))) return -1;
-    *b = p;
-    if (c) {
-        if (!(p = mem_realloc(*c, n * sizeof *p))) return -1;
-        *c = p;
-    }
-    size_t *l = mem_realloc(*line, n * sizeof *l);
-    *line = l;
+    *a = mem_realloc(*a, n * sizeof **a);
+    *b = mem_realloc(*b, n * sizeof **b);
+    if (c) *c = mem_realloc(*c, n * sizeof **c);
+    *line = mem_realloc(*line, n * sizeof **line);
     *cap = n;
-    return 0;
 }
 
 /* Read the header and locate the named columns. */
@@ -115,15 +112,12 @@ int truth_data_load_answers(truth_data *d, const char *text, size_t len, vis_err
         int got = next_row(&r, names, 3, col, err);
         if (got < 0) rc = err ? err->code : VIS_EINVAL;
         if (got <= 0) break;
-        if (grow(&d->task, &d->worker, &d->label, &d->line, &d->cap, d->n + 1)) {
-            rc = oom(err);
-            break;
-        }
+        grow(&d->task, &d->worker, &d->label, &d->line, &d->cap, d->n + 1);
         int32_t w = truth_dict_intern(&d->workers, r.field[col[0]], r.field_len[col[0]]);
         int32_t t = truth_dict_intern(&d->tasks, r.field[col[1]], r.field_len[col[1]]);
         int32_t l = truth_dict_intern(&d->labels, r.field[col[2]], r.field_len[col[2]]);
         if (w < 0 || t < 0 || l < 0) {
-            rc = oom(err);
+            rc = too_many(err, r.line);
             break;
         }
         d->worker[d->n] = w;
@@ -151,10 +145,11 @@ int truth_data_load_gold(truth_data *d, const char *text, size_t len, vis_err *e
         if (got < 0) rc = err ? err->code : VIS_EINVAL;
         if (got <= 0) break;
         int32_t l = truth_dict_intern(&d->labels, r.field[col[1]], r.field_len[col[1]]);
-        if (l < 0 || grow(&d->g_task, &d->g_label, NULL, &d->g_line, &d->g_cap, d->g_n + 1)) {
-            rc = oom(err);
+        if (l < 0) {
+            rc = too_many(err, r.line);
             break;
         }
+        grow(&d->g_task, &d->g_label, NULL, &d->g_line, &d->g_cap, d->g_n + 1);
         int32_t t = truth_dict_find(&d->tasks, r.field[col[0]], r.field_len[col[0]]);
         if (t < 0) {
             d->n_gold_unused++;
@@ -170,22 +165,16 @@ int truth_data_load_gold(truth_data *d, const char *text, size_t len, vis_err *e
 }
 
 /* Stable counting sort of idx[] (values in [0, n_keys)) by key[idx[i]]. */
-static int sort_by(size_t *idx, size_t n, const int32_t *key, int32_t n_keys)
+static void sort_by(size_t *idx, size_t n, const int32_t *key, int32_t n_keys)
 {
     size_t *cnt = mem_calloc((size_t)n_keys + 1, sizeof *cnt);
     size_t *tmp = mem_alloc((n ? n : 1) * sizeof *tmp);
-    if (!cnt || !tmp) {
-        free(cnt);
-        free(tmp);
-        return -1;
-    }
     for (size_t i = 0; i < n; i++) cnt[key[idx[i]] + 1]++;
     for (int32_t k = 0; k < n_keys; k++) cnt[k + 1] += cnt[k];
     for (size_t i = 0; i < n; i++) tmp[cnt[key[idx[i]]]++] = idx[i];
     memcpy(idx, tmp, n * sizeof *idx);
     free(cnt);
     free(tmp);
-    return 0;
 }
 
 static void remap(int32_t *a, size_t n, const int32_t *map)
@@ -194,51 +183,44 @@ static void remap(int32_t *a, size_t n, const int32_t *map)
 }
 
 /* Apply the permutation idx to an array of elements of size sz. */
-static int permute(void *arr, size_t sz, const size_t *idx, size_t n)
+static void permute(void *arr, size_t sz, const size_t *idx, size_t n)
 {
     char *tmp = mem_alloc((n ? n : 1) * sz), *a = arr;
-    if (!tmp) return -1;
     for (size_t i = 0; i < n; i++) memcpy(tmp + i * sz, a + idx[i] * sz, sz);
     memcpy(a, tmp, n * sz);
     free(tmp);
-    return 0;
 }
 
-static int encode_sorted(truth_data *d)
+static void encode_sorted(truth_data *d)
 {
     int32_t nmax = d->tasks.count;
     if (d->workers.count > nmax) nmax = d->workers.count;
     if (d->labels.count > nmax) nmax = d->labels.count;
     int32_t *map = mem_alloc(((size_t)nmax + 1) * sizeof *map);
-    int rc = truth_dict_sort(&d->labels, map);
-    if (!rc) {
-        remap(d->label, d->n, map);
-        remap(d->g_label, d->g_n, map);
-        rc = truth_dict_sort(&d->tasks, map);
-    }
-    if (!rc) {
-        remap(d->task, d->n, map);
-        remap(d->g_task, d->g_n, map);
-        rc = truth_dict_sort(&d->workers, map);
-    }
-    if (!rc) remap(d->worker, d->n, map);
+    truth_dict_sort(&d->labels, map);
+    remap(d->label, d->n, map);
+    remap(d->g_label, d->g_n, map);
+    truth_dict_sort(&d->tasks, map);
+    remap(d->task, d->n, map);
+    remap(d->g_task, d->g_n, map);
+    truth_dict_sort(&d->workers, map);
+    remap(d->worker, d->n, map);
     free(map);
-    return rc;
 }
 
 int truth_data_finish(truth_data *d, vis_err *err)
 {
     if (d->finished) return 0;
-    if (encode_sorted(d)) return oom(err);
+    encode_sorted(d);
     /* order answers by (task, worker, line) */
     size_t n = d->n, *idx = mem_alloc((n ? n : 1) * sizeof *idx);
     for (size_t i = 0; i < n; i++) idx[i] = i;
-    if (sort_by(idx, n, d->worker, d->workers.count) || sort_by(idx, n, d->task, d->tasks.count) ||
-        permute(d->task, sizeof *d->task, idx, n) || permute(d->worker, sizeof *d->worker, idx, n) ||
-        permute(d->label, sizeof *d->label, idx, n) || permute(d->line, sizeof *d->line, idx, n)) {
-        free(idx);
-        return oom(err);
-    }
+    sort_by(idx, n, d->worker, d->workers.count);
+    sort_by(idx, n, d->task, d->tasks.count);
+    permute(d->task, sizeof *d->task, idx, n);
+    permute(d->worker, sizeof *d->worker, idx, n);
+    permute(d->label, sizeof *d->label, idx, n);
+    permute(d->line, sizeof *d->line, idx, n);
     free(idx);
     /* duplicates: keep the first row of each (task, worker); report the
      * conflict whose later line comes first in the file */
@@ -272,10 +254,6 @@ int truth_data_finish(truth_data *d, vis_err *err)
         size_t T = (size_t)d->tasks.count;
         size_t *gl = mem_calloc(T ? T : 1, sizeof *gl);
         d->gold = mem_alloc((T ? T : 1) * sizeof *d->gold);
-        if (!gl || !d->gold) {
-            free(gl);
-            return oom(err);
-        }
         for (size_t t = 0; t < T; t++) d->gold[t] = -1;
         for (size_t i = 0; i < d->g_n; i++) {
             int32_t t = d->g_task[i];
@@ -310,17 +288,14 @@ void truth_data_input(const truth_data *d, truth_input *in)
     in->gold = d->gold;
 }
 
-static int grow_eval(int32_t **lab, size_t **line, size_t *cap, size_t need)
+static void grow_eval(int32_t **lab, size_t **line, size_t *cap, size_t need)
 {
-    if (need <= *cap) return 0;
+    if (need <= *cap) return;
     size_t n = *cap ? *cap * 2 : 1024;
     while (n < need) n *= 2;
-    int32_t *l = mem_realloc(*lab, n * sizeof *l);
-    *lab = l;
-    size_t *ln = mem_realloc(*line, n * sizeof *ln);
-    *line = ln;
+    *lab = mem_realloc(*lab, n * sizeof **lab);
+    *line = mem_realloc(*line, n * sizeof **line);
     *cap = n;
-    return 0;
 }
 
 int truth_data_eval(const truth_data *d, const truth_result *r, const char *text, size_t len,
@@ -344,10 +319,11 @@ int truth_data_eval(const truth_data *d, const truth_result *r, const char *text
         int32_t seen = et.count;
         int32_t t = truth_dict_intern(&et, rd.field[col[0]], rd.field_len[col[0]]);
         int32_t l = truth_dict_intern(&el, rd.field[col[1]], rd.field_len[col[1]]);
-        if (t < 0 || l < 0 || grow_eval(&lab, &line, &cap, (size_t)t + 1)) {
-            rc = oom(err);
+        if (t < 0 || l < 0) {
+            rc = too_many(err, rd.line);
             break;
         }
+        grow_eval(&lab, &line, &cap, (size_t)t + 1);
         if (t < seen) {
             if (lab[t] != l)
                 rc = vis_errf(err, VIS_EINVAL, "conflicting_gold", "label",

@@ -41,7 +41,7 @@ typedef struct truth_data {
 
 void truth_data_init(truth_data *d);
 void truth_data_free(truth_data *d);
-/* Append the answers of one CSV text. 0 or VIS_EINVAL / VIS_ENOMEM. */
+/* Append the answers of one CSV text. 0 or VIS_EINVAL. */
 int truth_data_load_answers(truth_data *d, const char *text, size_t len, vis_err *err);
 /* Gold labels (task,label) for control tasks; call after the answers. */
 int truth_data_load_gold(truth_data *d, const char *text, size_t len, vis_err *err);

@@ -62,7 +62,7 @@ int32_t truth_dict_find(const truth_dict *d, const char *s, size_t len)
 }
 
 /* Rebuild the slot table with n_slot slots from the ids' hashes. */
-static int rehash(truth_dict *d, size_t n_slot)
+static void rehash(truth_dict *d, size_t n_slot)
 {
     int32_t *slot = mem_calloc(n_slot, sizeof *slot);
     size_t mask = n_slot - 1;
@@ -74,12 +74,11 @@ static int rehash(truth_dict *d, size_t n_slot)
     free(d->slot);
     d->slot = slot;
     d->n_slot = n_slot;
-    return 0;
 }
 
 int32_t truth_dict_intern(truth_dict *d, const char *s, size_t len)
 {
-    if (!d->n_slot && rehash(d, 64)) return -1;
+    if (!d->n_slot) rehash(d, 64);
     uint32_t h = fnv1a(s, len);
     size_t pos;
     int32_t id = lookup(d, s, len, h, &pos);
@@ -87,17 +86,14 @@ int32_t truth_dict_intern(truth_dict *d, const char *s, size_t len)
     if (d->count >= DICT_MAX) return -1;
     if (d->count == d->cap) {
         int32_t cap = d->cap ? (d->cap > DICT_MAX / 2 ? DICT_MAX : d->cap * 2) : 64;
-        size_t *off = mem_realloc(d->off, (size_t)cap * sizeof *off);
-        d->off = off;
-        uint32_t *hs = mem_realloc(d->hash, (size_t)cap * sizeof *hs);
-        d->hash = hs;
+        d->off = mem_realloc(d->off, (size_t)cap * sizeof *d->off);
+        d->hash = mem_realloc(d->hash, (size_t)cap * sizeof *d->hash);
         d->cap = cap;
     }
     if (d->arena_len + len + 1 > d->arena_cap) {
         size_t cap = d->arena_cap ? d->arena_cap : 1024;
         while (cap < d->arena_len + len + 1) cap *= 2;
-        char *a = mem_realloc(d->arena, cap);
-        d->arena = a;
+        d->arena = mem_realloc(d->arena, cap);
         d->arena_cap = cap;
     }
     memcpy(d->arena + d->arena_len, s, len);
@@ -107,13 +103,7 @@ int32_t truth_dict_intern(truth_dict *d, const char *s, size_t len)
     d->hash[id] = h;
     d->arena_len += len + 1;
     d->slot[pos] = id + 1;
-    if ((size_t)d->count * 2 > d->n_slot && rehash(d, d->n_slot * 2)) {
-        /* keep a consistent table: undo the insertion */
-        d->slot[pos] = 0;
-        d->count--;
-        d->arena_len = d->off[id];
-        return -1;
-    }
+    if ((size_t)d->count * 2 > d->n_slot) rehash(d, d->n_slot * 2);
     return id;
 }
 
@@ -123,20 +113,13 @@ static int cmp_id(const void *a, const void *b, void *arg)
     return strcmp(d->arena + d->off[*(const int32_t *)a], d->arena + d->off[*(const int32_t *)b]);
 }
 
-int truth_dict_sort(truth_dict *d, int32_t *old_to_new)
+void truth_dict_sort(truth_dict *d, int32_t *old_to_new)
 {
     size_t n = (size_t)d->count;
     int32_t *ids = mem_alloc((n ? n : 1) * sizeof *ids);
     size_t *off = mem_alloc((d->cap ? (size_t)d->cap : 1) * sizeof *off);
     uint32_t *hs = mem_alloc((d->cap ? (size_t)d->cap : 1) * sizeof *hs);
     int32_t *slot = mem_calloc(d->n_slot ? d->n_slot : 1, sizeof *slot);
-    if (!ids || !off || !hs || !slot) {
-        free(ids);
-        free(off);
-        free(hs);
-        free(slot);
-        return VIS_ENOMEM;
-    }
     for (size_t i = 0; i < n; i++) ids[i] = (int32_t)i;
     qsort_r(ids, n, sizeof *ids, cmp_id, d);
     for (size_t i = 0; i < n; i++) {
@@ -157,5 +140,4 @@ int truth_dict_sort(truth_dict *d, int32_t *old_to_new)
         slot[i] = (int32_t)id + 1;
     }
     free(ids);
-    return 0;
 }

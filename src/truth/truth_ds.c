@@ -125,7 +125,7 @@ static void log_prior(const truth_result *r, int32_t K, double *logprior)
         logprior[k] = log(r->prior[k] > 1e-300 ? r->prior[k] : 1e-300);
 }
 
-int truth__ds(truth_ctx *c)
+void truth__ds(truth_ctx *c)
 {
     truth_result *r = c->out;
     int32_t K = c->K;
@@ -133,11 +133,6 @@ int truth__ds(truth_ctx *c)
     double *tab = mem_alloc((wkk ? 2 * wkk : 1) * sizeof *tab);
     double *lp = mem_alloc(((size_t)K * K + (size_t)K * 3) * sizeof *lp);
     r->confusion = mem_alloc((wkk ? wkk : 1) * sizeof *r->confusion);
-    if (!tab || !lp || !r->confusion) {
-        free(tab);
-        free(lp);
-        return VIS_ENOMEM;
-    }
     double *logprior = lp + K, *psum = lp + 2 * K, *pool = lp + 3 * K;
     double *post = r->posterior;
     double s = c->opt->smoothing;
@@ -192,7 +187,6 @@ int truth__ds(truth_ctx *c)
     }
     free(tab);
     free(lp);
-    return 0;
 }
 
 /*
@@ -218,7 +212,7 @@ static void onecoin_mstep(truth_ctx *c, double *agree, double *lr, double *lwr)
     }
 }
 
-int truth__onecoin(truth_ctx *c)
+void truth__onecoin(truth_ctx *c)
 {
     truth_result *r = c->out;
     int32_t K = c->K;
@@ -226,12 +220,6 @@ int truth__onecoin(truth_ctx *c)
     double *agree = mem_calloc(W ? W : 1, sizeof *agree);
     double *lr = mem_alloc((W ? W : 1) * 2 * sizeof *lr);
     double *lp = mem_alloc((size_t)K * 2 * sizeof *lp);
-    if (!agree || !lr || !lp) {
-        free(agree);
-        free(lr);
-        free(lp);
-        return VIS_ENOMEM;
-    }
     double *lwr = lr + W, *logprior = lp + K;
     double *post = r->posterior;
     double s = c->opt->smoothing;
@@ -280,5 +268,4 @@ int truth__onecoin(truth_ctx *c)
     free(agree);
     free(lr);
     free(lp);
-    return 0;
 }

@@ -105,7 +105,7 @@ static void glad_mstep(truth_ctx *c, double *alpha, double *bt, const double *p,
     }
 }
 
-int truth__glad(truth_ctx *c)
+void truth__glad(truth_ctx *c)
 {
     truth_result *r = c->out;
     int32_t K = c->K;
@@ -116,13 +116,6 @@ int truth__glad(truth_ctx *c)
     double *p = mem_alloc((c->N ? c->N : 1) * sizeof *p);
     double *gh = mem_alloc((W ? W : 1) * 2 * sizeof *gh);
     double *lp = mem_alloc((size_t)K * 2 * sizeof *lp);
-    if (!r->worker_param || !r->task_param || !bt || !p || !gh || !lp) {
-        free(bt);
-        free(p);
-        free(gh);
-        free(lp);
-        return VIS_ENOMEM;
-    }
     double *alpha = r->worker_param, *logprior = lp + K, *post = r->posterior;
     double lk1 = K > 1 ? log((double)(K - 1)) : 0.0;
     for (size_t w = 0; w < W; w++) alpha[w] = GLAD_ALPHA_MEAN;
@@ -181,5 +174,4 @@ int truth__glad(truth_ctx *c)
     free(p);
     free(gh);
     free(lp);
-    return 0;
 }

@@ -31,13 +31,13 @@ typedef struct truth_ctx {
 } truth_ctx;
 
 /* Methods: fill out->posterior, out->prior, out->skill (and the method's
- * extra arrays, which they allocate). 0 or VIS_ENOMEM. */
-int truth__mv(truth_ctx *c);
-int truth__wawa(truth_ctx *c);
-int truth__ds(truth_ctx *c);
-int truth__onecoin(truth_ctx *c);
-int truth__glad(truth_ctx *c);
-int truth__mace(truth_ctx *c);
+ * extra arrays, which they allocate). Allocation failure aborts (base/mem.h). */
+void truth__mv(truth_ctx *c);
+void truth__wawa(truth_ctx *c);
+void truth__ds(truth_ctx *c);
+void truth__onecoin(truth_ctx *c);
+void truth__glad(truth_ctx *c);
+void truth__mace(truth_ctx *c);
 
 /* Posterior rows = vote fractions (weighted by w[worker] when w != NULL);
  * gold rows one-hot; rows without evidence = uniform. */

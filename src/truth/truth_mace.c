@@ -138,7 +138,7 @@ static double mace_em(truth_ctx *c, mace_state *s, double *post, double *prior, 
     return ll;
 }
 
-int truth__mace(truth_ctx *c)
+void truth__mace(truth_ctx *c)
 {
     truth_result *r = c->out;
     int32_t K = c->K;
@@ -150,13 +150,6 @@ int truth__mace(truth_ctx *c)
     double *prior = mem_alloc((size_t)K * 4 * sizeof *prior);
     double *best_sc = mem_alloc((WK + 2 * (W ? W : 1)) * sizeof *best_sc);
     r->worker_param = mem_alloc((W ? W : 1) * sizeof *r->worker_param);
-    if (!mem || !post || !prior || !best_sc || !r->worker_param) {
-        free(mem);
-        free(post);
-        free(prior);
-        free(best_sc);
-        return VIS_ENOMEM;
-    }
     s.ka = mem;
     s.kb = mem + (W ? W : 1);
     s.sc = s.kb + (W ? W : 1);
@@ -214,5 +207,4 @@ int truth__mace(truth_ctx *c)
     free(post);
     free(prior);
     free(best_sc);
-    return 0;
 }

@@ -3,7 +3,7 @@
 
 #include "truth/truth_int.h"
 
-int truth__mv(truth_ctx *c)
+void truth__mv(truth_ctx *c)
 {
     truth_result *r = c->out;
     truth__vote(c, NULL, r->posterior);
@@ -11,7 +11,6 @@ int truth__mv(truth_ctx *c)
     truth__agreement_skill(c, r->posterior, r->skill);
     r->iterations = 0;
     r->converged = 1;
-    return 0;
 }
 
 /*
@@ -20,7 +19,7 @@ int truth__mv(truth_ctx *c)
  * The reported skill is that agreement. A task whose answers all come from
  * workers of weight 0 falls back to uniform, then to the tie rule.
  */
-int truth__wawa(truth_ctx *c)
+void truth__wawa(truth_ctx *c)
 {
     truth_result *r = c->out;
     truth__vote(c, NULL, r->posterior);
@@ -29,5 +28,4 @@ int truth__wawa(truth_ctx *c)
     truth__update_prior(c, r->posterior, 0.0, r->prior);
     r->iterations = 1;
     r->converged = 1;
-    return 0;
 }

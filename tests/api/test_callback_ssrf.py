@@ -16,7 +16,6 @@ need it are skipped where it does not."""
 import ipaddress
 import select
 import socket
-import sqlite3
 import threading
 import unittest
 
@@ -126,10 +125,7 @@ class SsrfBase(Base):
 
     def store_url(self, url):
         """Put a URL straight into the store: one set before such URLs were refused."""
-        con = sqlite3.connect(self.srv.db, timeout=10)
-        with con:
-            con.execute("UPDATE mod_clients SET callback_url = ? WHERE client_id = ?", (url, self.client_acct["id"]))
-        con.close()
+        self.srv.sql("UPDATE mod_clients SET callback_url = ? WHERE client_id = ?", (url, self.client_acct["id"]))
 
 
 class RefusedWhenSet(SsrfBase):

@@ -2,12 +2,11 @@
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import threading
 import unittest
 
-from vis import BIN, REPO, Client, Server, signup
+from vis import BIN, REPO, Client, Server, db_integrity, signup
 
 
 class CoreAPI(unittest.TestCase):
@@ -310,22 +309,16 @@ class CoreAPI(unittest.TestCase):
         finally:
             srv.stop()
         try:
-            out = subprocess.run([BIN, "journal", "verify", "--db", srv.db], capture_output=True, text=True)
+            out = subprocess.run([BIN, "journal", "verify", "--db", srv.dbarg], capture_output=True, text=True)
             self.assertEqual(out.returncode, 0, out.stderr)
             self.assertRegex(out.stdout, r"^ok \d+ rows")
-            con = sqlite3.connect(srv.db)
-            con.execute("UPDATE journal SET payload = '{\"forged\":1}' WHERE id = 3")
-            con.commit()
-            con.close()
-            out = subprocess.run([BIN, "journal", "verify", "--db", srv.db], capture_output=True, text=True)
+            srv.sql("UPDATE journal SET payload = '{\"forged\":1}' WHERE id = 3")
+            out = subprocess.run([BIN, "journal", "verify", "--db", srv.dbarg], capture_output=True, text=True)
             self.assertEqual(out.returncode, 1)
             self.assertIn("row 3", out.stdout)
             # restore by removing a row instead: the gap is found
-            con = sqlite3.connect(srv.db)
-            con.execute("DELETE FROM journal WHERE id >= 3 AND id <= 3")
-            con.commit()
-            con.close()
-            out = subprocess.run([BIN, "journal", "verify", "--db", srv.db], capture_output=True, text=True)
+            srv.sql("DELETE FROM journal WHERE id >= 3 AND id <= 3")
+            out = subprocess.run([BIN, "journal", "verify", "--db", srv.dbarg], capture_output=True, text=True)
             self.assertEqual(out.returncode, 1)
             self.assertIn("row 3", out.stdout)
         finally:
@@ -398,7 +391,7 @@ class CoreAPI(unittest.TestCase):
         try:
             self.assertEqual(srv.client().get("/health").status, 200)
             self.assertEqual(srv.stop(), 0)
-            rows = srv.sql("PRAGMA integrity_check")
+            rows = db_integrity(srv.db)
             self.assertEqual(rows[0][0], "ok")
         finally:
             srv.close()

@@ -21,14 +21,13 @@ import os
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import tempfile
 import threading
 import time
 import unittest
 
-from vis import BIN, OnceClient, Server, signup
+from vis import BIN, OnceClient, Server, db_arg, db_integrity, signup
 
 CYCLES = 4
 LOAD_S = (0.4, 1.2)  # kill after a random time in this range of load
@@ -146,11 +145,7 @@ def setup_state(srv, workers=3, tasks=TASKS):
 
 
 def integrity(db):
-    con = sqlite3.connect(db, timeout=30)
-    try:
-        return con.execute("PRAGMA integrity_check").fetchall()
-    finally:
-        con.close()
+    return db_integrity(db)
 
 
 def client_funds(srv, client_id):
@@ -248,7 +243,7 @@ class Crash(unittest.TestCase):
         srv.close()
         self.srv = None
         # the offline tool agrees on the journal once the server is gone
-        p = subprocess.run([BIN, "journal", "verify", "--db", self.db], capture_output=True, text=True, timeout=120)
+        p = subprocess.run([BIN, "journal", "verify", "--db", db_arg(self.db)], capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertEqual(integrity(self.db), [("ok",)])
         if os.environ.get("VIS_VERBOSE"):

@@ -832,7 +832,7 @@ class Service(unittest.TestCase):
             self.assertEqual(decisions, [(None, 1)])
             self.assertEqual(srv.stop(), 0)
             # restart on the same database: the offer, the job and the shift are still there
-            p = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:0", "--db", srv.db, "--test-clock", "--quiet",
+            p = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:0", "--db", srv.dbarg, "--test-clock", "--quiet",
                                   "--set", "dispatch.auto=false"], stdout=subprocess.PIPE,
                                  stderr=subprocess.DEVNULL, text=True)
             try:

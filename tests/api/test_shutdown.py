@@ -17,14 +17,13 @@ import os
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import tempfile
 import time
 import unittest
 
 from test_crash import ARGS, SAN, Workload, client_funds, integrity, setup_state
-from vis import BIN, Server
+from vis import BIN, Server, db_arg, db_sql
 
 CYCLES = 10
 LOAD_S = (0.3, 0.8)
@@ -43,14 +42,10 @@ def sigterm_cycle(db, state, tag, rnd, load_s=LOAD_S, threads=THREADS):
         load.join()
     finally:
         srv.close()
-    con = sqlite3.connect(db, timeout=30)
-    try:
-        stored = dict(con.execute("SELECT key, status FROM idempotency WHERE key LIKE ? OR key LIKE ? OR key LIKE ?",
-                                  ("cr-%s-%%" % tag, "cl-%s-%%" % tag, "sb-%s-%%" % tag)).fetchall())
-        funds_after = sum(r[0] for r in con.execute(
-            "SELECT balance FROM ledger_accounts WHERE kind = 'client_funds' AND owner_id = ?", (state["client_id"],)))
-    finally:
-        con.close()
+    stored = dict(db_sql(db, "SELECT key, status FROM idempotency WHERE key LIKE ? OR key LIKE ? OR key LIKE ?",
+                         ("cr-%s-%%" % tag, "cl-%s-%%" % tag, "sb-%s-%%" % tag)))
+    funds_after = sum(r[0] for r in db_sql(
+        db, "SELECT balance FROM ledger_accounts WHERE kind = 'client_funds' AND owner_id = ?", (state["client_id"],)))
     sent = [(c[0], c[2], c[3]) for c in load.credits] + [(c[1], c[2], c[4]) for c in load.claims] + \
            [(s[1], s[3], s[4]) for s in load.submits]
     dropped = [k for k, out, _ in sent if out == "lost" and 200 <= stored.get(k, 0) < 300]
@@ -103,7 +98,7 @@ class Shutdown(unittest.TestCase):
             self.assertTrue(adm.get("/v1/admin/journal/verify").json["ok"])
         finally:
             srv.close()
-        p = subprocess.run([BIN, "journal", "verify", "--db", self.db], capture_output=True, text=True, timeout=120)
+        p = subprocess.run([BIN, "journal", "verify", "--db", db_arg(self.db)], capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertEqual(integrity(self.db), [("ok",)])
 

@@ -38,6 +38,8 @@ def _psql(dbname, query, fmt=True):
         for v in line.strip("\n").split("\x1f"):
             if v == "\x02":
                 vals.append(None)
+            elif v.startswith("\\x") and all(ch in "0123456789abcdef" for ch in v[2:]):
+                vals.append(bytes.fromhex(v[2:]))  # bytea, as SQLite's BLOB reads
             elif v.lstrip("-").isdigit():
                 vals.append(int(v))
             else:
@@ -65,10 +67,77 @@ def pg_query(dbname, query, params=()):
     return _psql(dbname, q)
 
 
+def pg_name(path):
+    """The PostgreSQL database standing for a SQLite file path (PG mode)."""
+    import hashlib
+    return "vt_" + hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:16]
+
+
+def db_arg(path):
+    """What --db names for the database of this file path: the file, or in PG
+    mode its PostgreSQL database."""
+    return "%s dbname=%s" % (PG, pg_name(path)) if PG else path
+
+
+def db_sql(path, query, params=()):
+    """Run one statement on the database of this path directly (tests only):
+    rows as tuples; a write is committed."""
+    if PG:
+        return pg_query(pg_name(path), query, params)
+    import sqlite3
+    con = sqlite3.connect(path, timeout=30)
+    try:
+        rows = con.execute(query, params).fetchall()
+        con.commit()
+        return rows
+    finally:
+        con.close()
+
+
+def db_integrity(path):
+    """The engine's own structural check: SQLite's PRAGMA integrity_check; on
+    PostgreSQL amcheck's bt_index_check of every B-tree index (with heap
+    checks), [("ok",)] when it raises nothing."""
+    if not PG:
+        return db_sql(path, "PRAGMA integrity_check")
+    name = pg_name(path)
+    _psql(name, "CREATE EXTENSION IF NOT EXISTS amcheck", fmt=False)
+    _psql(name, "SELECT bt_index_check(c.oid, true) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "JOIN pg_am am ON am.oid = c.relam WHERE am.amname = 'btree' "
+                "AND c.relnamespace = 'public'::regnamespace")
+    return [("ok",)]
+
+
+_template = None
+
+
+def _pg_template():
+    """A database migrated once by this binary, copied for every Server: a
+    copy takes a quarter of the time the migrations take."""
+    global _template
+    if _template is None:
+        import hashlib
+        st = os.stat(BIN)
+        name = "vt_tmpl_" + hashlib.sha1(("%s %d %d" % (BIN, st.st_mtime_ns, st.st_size)).encode()).hexdigest()[:12]
+        if not _psql("postgres", "SELECT 1 FROM pg_database WHERE datname = '%s'" % name):
+            _psql("postgres", "CREATE DATABASE " + name, fmt=False)
+            out = subprocess.run([BIN, "store", "migrate", "--db", "%s dbname=%s" % (PG, name)],
+                                 capture_output=True, text=True)
+            if out.returncode:
+                _psql("postgres", "DROP DATABASE " + name, fmt=False)
+                raise RuntimeError("visible store migrate: " + out.stdout + out.stderr)
+        _template = name
+        import atexit
+        atexit.register(lambda: _psql("postgres", "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name, fmt=False))
+    return _template
+
+
 class Server:
     """A running `visible serve` with its own temporary directory."""
 
-    def __init__(self, *extra, demo=False, env=None, db=None):
+    def __init__(self, *extra, demo=False, env=None, db=None, conninfo=None):
+        # conninfo: serve exactly this --db (a SQLite path or a libpq connection
+        # string), whatever VISIBLE_PG says (the caller owns that database)
         # db: serve this database file (and keep its directory on close), e.g. to
         # restart on the same data after a crash; by default a fresh temporary one
         self.keep_dir = db is not None
@@ -76,13 +145,16 @@ class Server:
         self.db = os.path.abspath(db) if db else os.path.join(self.dir, "visible.db")
         dbarg = self.db
         self.pgname = None
-        if PG:  # one database per file name, made on first use
-            import hashlib
-            self.pgname = "vt_" + hashlib.sha1(self.db.encode()).hexdigest()[:16]
-            if not _psql("postgres", "SELECT 1 FROM pg_database WHERE datname = '%s'" % self.pgname):
-                _psql("postgres", "CREATE DATABASE " + self.pgname, fmt=False)
-            dbarg = "%s dbname=%s" % (PG, self.pgname)
+        if conninfo:
+            dbarg = conninfo
             extra = ("--set", "admin_token_file=" + os.path.join(self.dir, "admin.token")) + tuple(extra)
+        elif PG:  # one database per file name, made on first use
+            self.pgname = pg_name(self.db)
+            if not _psql("postgres", "SELECT 1 FROM pg_database WHERE datname = '%s'" % self.pgname):
+                _psql("postgres", "CREATE DATABASE %s TEMPLATE %s" % (self.pgname, _pg_template()), fmt=False)
+            dbarg = db_arg(self.db)
+            extra = ("--set", "admin_token_file=" + os.path.join(self.dir, "admin.token")) + tuple(extra)
+        self.dbarg = dbarg  # what --db names: the file, or the PostgreSQL database
         args = [BIN, "serve", "--listen", "127.0.0.1:0", "--db", dbarg, "--test-clock", "--threads", "4",
                 "--set", "auth.pwhash_mem_kib=64", "--set", "auth.pwhash_ops=1",
                 "--set", "web_root=" + os.path.join(REPO, "web")]
@@ -144,27 +216,27 @@ class Server:
                 _psql("postgres", "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.pgname, fmt=False)
 
     def sql(self, query, params=()):
-        """Read the database directly (tests only)."""
-        if self.pgname:
-            return pg_query(self.pgname, query, params)
-        import sqlite3
-        con = sqlite3.connect(self.db, timeout=10)
-        try:
-            return con.execute(query, params).fetchall()
-        finally:
-            con.close()
+        """Read (or, rarely, write) the database directly (tests only)."""
+        return db_sql(self.db, query, params)
+
+    # Bookkeeping the server's own background work moves at any moment, not
+    # requests: how far the callback collector has read the journal.
+    BACKGROUND = ("disp_notify_cursor",)
 
     def snapshot(self):
-        """Every row of every table: to check that bad input changed nothing."""
+        """Every row of every table (but BACKGROUND's): to check that bad input
+        changed nothing."""
         if self.pgname:
             tables = [r[0] for r in _psql(self.pgname, "SELECT table_name FROM information_schema.tables "
                                                        "WHERE table_schema = 'public' ORDER BY 1")]
-            return {t: _psql(self.pgname, "SELECT * FROM %s ORDER BY 1" % t) for t in tables}
+            return {t: _psql(self.pgname, "SELECT * FROM %s ORDER BY 1" % t) for t in tables
+                    if t not in self.BACKGROUND}
         import sqlite3
         con = sqlite3.connect(self.db, timeout=10)
         try:
             tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-            return {t: con.execute("SELECT * FROM %s ORDER BY rowid" % t).fetchall() for t in tables}
+            return {t: con.execute("SELECT * FROM %s ORDER BY rowid" % t).fetchall() for t in tables
+                    if t not in self.BACKGROUND}
         finally:
             con.close()
 

@@ -198,7 +198,7 @@ static void test_dict(void **st)
     assert_null(truth_dict_name(&d, 5000));
     int32_t *map = malloc(5000 * sizeof *map);
     assert_non_null(map);
-    assert_int_equal(truth_dict_sort(&d, map), 0);
+    truth_dict_sort(&d, map);
     for (int32_t i = 1; i < 5000; i++)
         assert_true(strcmp(truth_dict_name(&d, i - 1), truth_dict_name(&d, i)) < 0);
     assert_string_equal(truth_dict_name(&d, 0), "id-0");

@@ -33,9 +33,9 @@ What it does, in one run:
   queued at that moment into one transaction (a savepoint each). pgbench
   runs twice: with --workers clients and durable commits (the ceiling), and
   with one client and synchronous_commit=off — the serial rate of the
-  statements themselves, which bounds what any number of nodes can do while
-  one writers' lock serialises them (group commit saves flushes, not
-  statements).
+  statements themselves, one round trip each: the order of magnitude of
+  what any number of nodes can do while one writers' lock serialises them
+  (group commit saves flushes and BEGIN/COMMIT round trips, not statements).
 
 Each figure is printed with its ratio to its ceiling: SQLite's own single
 node is SQLite's reference; pgbench is PostgreSQL's. Figures only, never a
@@ -61,6 +61,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "api"))
+from vis import read_port  # noqa: E402  (after the path is set)
 BIN = os.environ.get("VISIBLE_BIN", "build/visible")
 if not os.path.isabs(BIN):
     BIN = os.path.join(REPO, BIN)
@@ -139,18 +141,8 @@ class Node:
                 "--set", "web_root=" + os.path.join(REPO, "web")]
         self.stderr = open(os.path.join(workdir, "stderr-%s.log" % tag), "w")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.stderr, text=True)
-        self.port = None
-        deadline = time.time() + 120
         lines = []
-        while time.time() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if "listening on http://" in line:
-                self.port = int(line.split("http://")[1].split("/")[0].rsplit(":", 1)[1])
-            if line.startswith("API:"):
-                break
+        self.port = read_port(self.proc, lines, 120)
         if self.port is None:
             self.proc.kill()
             raise RuntimeError("visible serve did not start: " + "".join(lines))

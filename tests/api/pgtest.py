@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 
 import vis
@@ -106,18 +107,8 @@ class Node:
                 "--set", "web_root=" + os.path.join(REPO, "web")] + list(extra)
         self.errf = open(self.stderr_path, "w")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.errf, text=True)
-        self.port = None
         out = []
-        deadline = time.time() + 30 * SLOW
-        while time.time() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            out.append(line)
-            if "listening on http://" in line:
-                self.port = int(line.split("http://")[1].split("/")[0].rsplit(":", 1)[1])
-            if line.startswith("API:"):
-                break
+        self.port = vis.read_port(self.proc, out, 30 * SLOW)
         if self.port is None:
             self.proc.kill()
             self.proc.wait()
@@ -166,6 +157,27 @@ class Node:
             self.proc.stdout.close()
         self.errf.close()
         return self.proc.returncode
+
+
+class Load:
+    """Load threads (subclasses fill self.threads in __init__, after calling
+    this one), started together and stopped together."""
+
+    def __init__(self):
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.threads = []
+
+    def start(self):
+        for t in self.threads:
+            t.start()
+
+    def join(self):
+        self.stop.set()
+        for t in self.threads:
+            t.join(60 * SLOW)
+            if t.is_alive():
+                raise AssertionError("a load thread did not stop")
 
 
 def journal_verify(conninfo):

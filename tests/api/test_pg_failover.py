@@ -46,29 +46,17 @@ LOAD_BEFORE_S = 1.5
 RECOVER_S = 20  # the nodes must answer writes again within this after the promotion
 
 
-class Load:
+class Load(pgtest.Load):
     """Writes through both nodes, each recorded as (node, time, outcome):
     'ok' (2xx read), 'refused' (another answer, e.g. 503 while the database
     is away) or 'lost' (no answer). Threads go on whatever the outcome."""
 
     def __init__(self, nodes, st):
+        super().__init__()
         self.nodes, self.st = nodes, st
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
         self.credits, self.claims, self.submits = [], [], []
         self.threads = [threading.Thread(target=self._credit, args=(i,)) for i in range(CREDITORS)]
         self.threads += [threading.Thread(target=self._worker, args=(i,)) for i in range(WORKERS)]
-
-    def start(self):
-        for t in self.threads:
-            t.start()
-
-    def join(self):
-        self.stop.set()
-        for t in self.threads:
-            t.join(60 * SLOW)
-            if t.is_alive():
-                raise AssertionError("a load thread did not stop")
 
     def _send(self, c, method, path, body=None, key=None):
         try:

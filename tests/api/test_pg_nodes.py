@@ -60,33 +60,21 @@ def near(dlat=0.0, dlon=0.0):
     return {"lat": REF[0] + dlat, "lon": REF[1] + dlon}
 
 
-class Load:
+class Load(pgtest.Load):
     """The concurrent clients, each recording every write with its outcome:
     'ok' (a 2xx answer was read), 'refused' (another answer) or 'lost' (no
     answer: the connection failed; the client then moves to the next live
     node)."""
 
     def __init__(self, nodes, st):
+        super().__init__()
         self.nodes, self.st = nodes, st
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
         self.claims, self.submits, self.credits, self.jobs = [], [], [], []
         self.accepts, self.pickups, self.deliveries, self.errors = [], [], [], []
         self.refused = collections.Counter()  # (path, status, error code): answers other than 2xx
         self.threads = [threading.Thread(target=self._worker, args=(i,)) for i in range(WORKERS)]
         self.threads += [threading.Thread(target=self._courier, args=(i,)) for i in range(COURIERS)]
         self.threads += [threading.Thread(target=self._client), threading.Thread(target=self._credit)]
-
-    def start(self):
-        for t in self.threads:
-            t.start()
-
-    def join(self):
-        self.stop.set()
-        for t in self.threads:
-            t.join(60 * SLOW)
-            if t.is_alive():
-                raise AssertionError("a load thread did not stop")
 
     def _node(self, i):
         """The i-th node, or the next one still alive."""

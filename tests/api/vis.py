@@ -108,6 +108,23 @@ def db_integrity(path):
     return [("ok",)]
 
 
+def read_port(proc, out, timeout):
+    """Read `visible serve`'s start-up lines (into out) until its "API:"
+    line: the port it listens on, or None if it did not start in time."""
+    port = None
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        out.append(line)
+        if "listening on http://" in line:
+            port = int(line.split("http://")[1].split("/")[0].rsplit(":", 1)[1])
+        if line.startswith("API:"):
+            break
+    return port
+
+
 _template = None
 
 
@@ -118,7 +135,9 @@ def _pg_template():
     if _template is None:
         import hashlib
         st = os.stat(BIN)
-        name = "vt_tmpl_" + hashlib.sha1(("%s %d %d" % (BIN, st.st_mtime_ns, st.st_size)).encode()).hexdigest()[:12]
+        # this process's own (run.py may run several at once), of this binary
+        name = "vt_tmpl_%d_%s" % (os.getpid(), hashlib.sha1(("%s %d %d" % (BIN, st.st_mtime_ns, st.st_size)).encode())
+                                  .hexdigest()[:8])
         if not _psql("postgres", "SELECT 1 FROM pg_database WHERE datname = '%s'" % name):
             _psql("postgres", "CREATE DATABASE " + name, fmt=False)
             out = subprocess.run([BIN, "store", "migrate", "--db", "%s dbname=%s" % (PG, name)],
@@ -164,18 +183,8 @@ class Server:
         self.stderr_path = os.path.join(self.dir, "stderr.log")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=open(self.stderr_path, "a" if db else "w"),
                                      text=True, env=env)
-        self.port = None
         self.out = []
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            self.out.append(line)
-            if "listening on http://" in line:
-                self.port = int(line.split("http://")[1].split("/")[0].rsplit(":", 1)[1])
-            if line.startswith("API:"):
-                break
+        self.port = read_port(self.proc, self.out, 30)
         if self.port is None:
             self.proc.kill()
             raise RuntimeError("server did not start: " + "".join(self.out) + self.stderr())

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/jv.h"
 #include "net/client.h"
 #include "store/sql_dispatch.h"
 #include "store/sql_moderation.h"
@@ -21,6 +22,20 @@ void webhook_new_secret(char out[WEBHOOK_SECRET_LEN + 1])
     memcpy(out, WEBHOOK_SECRET_PREFIX, sizeof WEBHOOK_SECRET_PREFIX - 1);
     sodium_bin2hex(out + sizeof WEBHOOK_SECRET_PREFIX - 1, 65, raw, sizeof raw);
     sodium_memzero(raw, sizeof raw);
+}
+
+int webhook_settings_in(json_t *b, bool allow_private, const char **url, char secret[WEBHOOK_SECRET_LEN + 1],
+                        bool *rotate, vis_err *err)
+{
+    static const jv_field f[] = {{"callback_url", JV_STRING, true, 0, 1000},
+                                 {"rotate_secret", JV_BOOL, false, 0, 0},
+                                 {NULL, 0, 0, 0, 0}};
+    if (jv_check(b, f, err)) return err->code;
+    *url = jv_str(b, "callback_url", "");
+    if (**url && httpc_url_check(*url, allow_private, err)) return err->code;
+    *rotate = json_is_true(json_object_get(b, "rotate_secret"));
+    if (*rotate || strlen(secret) != WEBHOOK_SECRET_LEN) webhook_new_secret(secret);
+    return 0;
 }
 
 void webhook_sign(const char *secret, int64_t t_ms, const char *body, size_t len, char out[65])

@@ -43,6 +43,7 @@
 #ifndef VIS_CORE_WEBHOOK_H
 #define VIS_CORE_WEBHOOK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,13 @@
 
 /* A fresh secret: "whsec_" + 64 hex digits. */
 void webhook_new_secret(char out[WEBHOOK_SECRET_LEN + 1]);
+/* A client's PUT of its callback settings ({callback_url, rotate_secret}),
+ * the same in every family: checks the body and the URL (private addresses
+ * only if allow_private), then *url points into b; secret holds the one
+ * stored now ("" if none) and comes out as the one to store — a fresh one
+ * when asked for (*rotate) or when none was set. */
+int webhook_settings_in(json_t *b, bool allow_private, const char **url, char secret[WEBHOOK_SECRET_LEN + 1],
+                        bool *rotate, vis_err *err);
 /* Hex HMAC-SHA256 of "<t_ms>.<body>" keyed with secret. */
 void webhook_sign(const char *secret, int64_t t_ms, const char *body, size_t len, char out[65]);
 /* Delay before the next attempt after `attempts` failed ones. */

@@ -88,16 +88,12 @@ int disp_hooks_get(disp_ctx *c, json_t **out, vis_err *err)
 
 int disp_hooks_put(disp_ctx *c, json_t *b, json_t **out, vis_err *err)
 {
-    static const jv_field f[] = {{"callback_url", JV_STRING, true, 0, 1000},
-                                 {"rotate_secret", JV_BOOL, false, 0, 0},
-                                 {NULL, 0, 0, 0, 0}};
-    if (jv_check(b, f, err)) return err->code;
-    const char *url = jv_str(b, "callback_url", "");
-    if (*url && httpc_url_check(url, c->cfg->mod_callback_private, err)) return err->code;
     char old[1100], secret[WEBHOOK_SECRET_LEN + 1];
-    if (hook_get(c, old, sizeof old, secret, sizeof secret, err)) return err->code;
-    bool rotate = json_is_true(json_object_get(b, "rotate_secret"));
-    if (rotate || strlen(secret) != WEBHOOK_SECRET_LEN) webhook_new_secret(secret);
+    const char *url;
+    bool rotate;
+    if (hook_get(c, old, sizeof old, secret, sizeof secret, err) ||
+        webhook_settings_in(b, c->cfg->mod_callback_private, &url, secret, &rotate, err))
+        return err->code;
     if (store_exec(c->db, SQL_DISP_HOOK_PUT, err, "itti", svc_actor(c), url, secret, c->now_ms))
         return disp_store_err(err);
     /* events up to now are queued under the old setting (a client that had

@@ -22,7 +22,6 @@
 
 /* ---- settings ---- */
 
-static void new_secret(char out[SECRET_LEN + 1]) { webhook_new_secret(out); }
 
 /* the client's url and secret ("" and "" when never set) */
 static int client_get(mod_ctx *c, char *url, size_t un, char *secret, size_t sn, vis_err *err)
@@ -47,16 +46,12 @@ static json_t *settings_json(const char *url, const char *secret)
 
 int mod_client_settings(mod_ctx *c, json_t *b, json_t **out, vis_err *err)
 {
-    static const jv_field f[] = {{"callback_url", JV_STRING, true, 0, 1000},
-                                 {"rotate_secret", JV_BOOL, false, 0, 0},
-                                 {NULL, 0, 0, 0, 0}};
-    if (jv_check(b, f, err)) return err->code;
-    const char *url = jv_str(b, "callback_url", "");
-    if (*url && httpc_url_check(url, c->cfg->mod_callback_private, err)) return err->code;
     char old_url[1100], secret[SECRET_LEN + 1];
-    if (client_get(c, old_url, sizeof old_url, secret, sizeof secret, err)) return err->code;
-    bool rotate = json_is_true(json_object_get(b, "rotate_secret"));
-    if (rotate || strlen(secret) != SECRET_LEN) new_secret(secret);
+    const char *url;
+    bool rotate;
+    if (client_get(c, old_url, sizeof old_url, secret, sizeof secret, err) ||
+        webhook_settings_in(b, c->cfg->mod_callback_private, &url, secret, &rotate, err))
+        return err->code;
     if (store_exec(c->db, SQL_MOD_CLIENT_PUT, err, "iti", c->who->id, url, c->now_ms) ||
         store_exec(c->db, SQL_MOD_CLIENT_SECRET, err, "iti", c->who->id, secret, c->now_ms))
         return err->code;

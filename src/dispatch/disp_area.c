@@ -280,18 +280,34 @@ json_t *disp_onboarding_json(disp_ctx *c, int64_t courier, vis_err *err)
     return r < 0 ? NULL : o;
 }
 
+/* The courier's onboarding state (no row: applied); an unknown text is a
+ * store error. */
+static int onboard_state(disp_ctx *c, int64_t courier, disp_obst *st, vis_err *err)
+{
+    *st = DISP_OB_APPLIED;
+    store_stmt *q = store_query(c->db, SQL_DISP_ONBOARD_GET, err, "i", courier);
+    if (!q) return disp_store_err(err);
+    int r = store_row(q, err), s = DISP_OB_APPLIED;
+    if (r == 1 && (s = disp_obst_parse(store_col_text(q, 0))) < 0)
+        disp_state_unknown(err, "the onboarding of courier", (long long)courier, store_col_text(q, 0));
+    store_done(q);
+    if (r < 0) return disp_store_err(err);
+    if (s < 0) return err->code;
+    *st = (disp_obst)s;
+    return 0;
+}
+
 int disp_onboarding_approved(disp_ctx *c, int64_t courier, bool *approved, vis_err *err)
 {
-    json_t *o = disp_onboarding_json(c, courier, err);
-    if (!o) return err->code;
-    *approved = !strcmp(json_string_value(json_object_get(o, "state")), "approved");
-    json_decref(o);
+    disp_obst st;
+    if (onboard_state(c, courier, &st, err)) return err->code;
+    *approved = st == DISP_OB_APPROVED;
     return 0;
 }
 
 int disp_couriers_list(disp_ctx *c, const char *state, int64_t after, int64_t limit, json_t **out, vis_err *err)
 {
-    if (*state && strcmp(state, "applied") && strcmp(state, "approved") && strcmp(state, "suspended"))
+    if (*state && disp_obst_parse(state) < 0)
         return vis_errf(err, VIS_EINVAL, "invalid_parameter", "state", "state must be applied, approved or suspended");
     store_stmt *q = store_query(c->db, SQL_DISP_ONBOARD_LIST, err, "tii", state, after, limit + 1);
     if (!q) return disp_store_err(err);
@@ -324,27 +340,25 @@ int disp_couriers_list(disp_ctx *c, const char *state, int64_t after, int64_t li
     return 0;
 }
 
-static int decide(disp_ctx *c, int64_t courier, const char *state, const char *event, const char *reason,
-                  json_t **out, vis_err *err)
+static int decide(disp_ctx *c, int64_t courier, disp_obst to, const char *event, const char *reason, json_t **out,
+                  vis_err *err)
 {
     account a;
     if (account_get(c->db, courier, &a, err)) return err->code;
     if (strcmp(a.role, "worker"))
         return vis_errf(err, VIS_EINVAL, "not_a_courier", NULL, "account %lld is not a worker", (long long)courier);
-    json_t *before = disp_onboarding_json(c, courier, err);
-    if (!before) return err->code;
-    char from[16];
-    snprintf(from, sizeof from, "%s", json_string_value(json_object_get(before, "state")));
-    json_decref(before);
-    if (!strcmp(from, state))
-        return vis_errf(err, VIS_ECONFLICT, !strcmp(state, "approved") ? "already_approved" : "already_suspended",
-                        NULL, "courier %lld is already %s", (long long)courier, state);
+    disp_obst from;
+    if (onboard_state(c, courier, &from, err)) return err->code;
+    const char *state = disp_obst_name(to);
+    if (from == to)
+        return vis_errf(err, VIS_ECONFLICT, to == DISP_OB_APPROVED ? "already_approved" : "already_suspended", NULL,
+                        "courier %lld is already %s", (long long)courier, state);
     if (store_exec(c->db, SQL_DISP_ONBOARD_SET, err, "ittii", courier, state, reason ? reason : "", c->now_ms,
                    svc_actor(c)))
         return disp_store_err(err);
     char subj[48];
     snprintf(subj, sizeof subj, "courier:%lld", (long long)courier);
-    json_t *pl = JSON_PACK("{s:s, s:s}", "from", from, "to", state);
+    json_t *pl = JSON_PACK("{s:s, s:s}", "from", disp_obst_name(from), "to", state);
     if (pl && reason && *reason) json_object_set_new(pl, "reason", json_string(reason));
     if (svc_journal(
             c, &(svc_event){.family = DISP_FAMILY, .event = event, .worker = courier, .subject = subj, .payload = pl},
@@ -358,10 +372,10 @@ static int decide(disp_ctx *c, int64_t courier, const char *state, const char *e
 
 int disp_courier_approve(disp_ctx *c, int64_t courier, const char *reason, json_t **out, vis_err *err)
 {
-    return decide(c, courier, "approved", "courier_approved", reason, out, err);
+    return decide(c, courier, DISP_OB_APPROVED, "courier_approved", reason, out, err);
 }
 
 int disp_courier_suspend(disp_ctx *c, int64_t courier, const char *reason, json_t **out, vis_err *err)
 {
-    return decide(c, courier, "suspended", "courier_suspended", reason, out, err);
+    return decide(c, courier, DISP_OB_SUSPENDED, "courier_suspended", reason, out, err);
 }

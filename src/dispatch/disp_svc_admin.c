@@ -43,7 +43,10 @@ int disp_board(disp_ctx *c, json_t **out, vis_err *err)
     if (!rc && !(q = store_query(c->db, SQL_DISP_JOBS_LIVE, err, ""))) rc = disp_store_err(err);
     disp_jrow j;
     while (!rc && (r = store_row(q, err)) == 1) {
-        disp_jrow_read(q, &j);
+        if (disp_jrow_read(q, &j, err)) {
+            rc = err->code;
+            break;
+        }
         json_t *o = disp_job_json(&j, c->now_ms);
         const char *st = json_string_value(json_object_get(o, "state"));
         json_t *n = st ? json_object_get(counts, st) : NULL;
@@ -100,7 +103,7 @@ int disp_board(disp_ctx *c, json_t **out, vis_err *err)
     {
         const char *st = json_string_value(json_object_get(jo, "state"));
         json_int_t ready = json_integer_value(json_object_get(jo, "ready_ms"));
-        bool later = st && !strcmp(st, "open") && ready > c->now_ms + c->cfg->disp_schedule_lead_s * 1000;
+        bool later = disp_jst_parse(st) == DISP_JS_OPEN && ready > c->now_ms + c->cfg->disp_schedule_lead_s * 1000;
         if (later) {
             json_t *n1 = json_object_get(counts, "open"), *n2 = json_object_get(counts, "scheduled");
             json_integer_set(n1, json_integer_value(n1) - 1);
@@ -133,12 +136,12 @@ int disp_board(disp_ctx *c, json_t **out, vis_err *err)
    holds it, as for a reassignment, and is open again for the next epoch. */
 static int job_to_pool(disp_ctx *c, disp_jrow *j, const char *reason, json_t **out, vis_err *err)
 {
-    if (!strcmp(j->state, "open"))
+    if (j->state == DISP_JS_OPEN)
         return vis_errf(err, VIS_ECONFLICT, "not_reassignable", NULL, "job %lld is already open to every courier",
                         (long long)j->id);
     int64_t from = -1;
     json_t *why = JSON_PACK("{s:s, s:s}", "reason", reason, "to", "pool");
-    if (!strcmp(j->state, "offered")) {
+    if (j->state == DISP_JS_OFFERED) {
         if (store_get_i64(c->db, SQL_DISP_OFFER_HEAD, &from, err, "i", j->offer_id) < 0) {
             json_decref(why);
             return disp_store_err(err);
@@ -153,7 +156,7 @@ static int job_to_pool(disp_ctx *c, disp_jrow *j, const char *reason, json_t **o
     char subj[48];
     snprintf(subj, sizeof subj, "job:%lld", (long long)j->id);
     json_t *pl = JSON_PACK("{s:I, s:s, s:s, s:I, s:s}", "job", (json_int_t)j->id, "reason", reason, "previous_state",
-                           j->state, "from_courier", (json_int_t)from, "to", "pool");
+                           disp_jst_name(j->state), "from_courier", (json_int_t)from, "to", "pool");
     int64_t ev;
     if (svc_journal(c,
                     &(svc_event){.family = DISP_FAMILY,
@@ -174,8 +177,9 @@ int disp_job_reassign(disp_ctx *c, int64_t id, int64_t courier, const char *reas
 {
     disp_jrow j;
     if (disp_job_get(c->db, id, &j, err)) return err->code;
-    if (strcmp(j.state, "open") && strcmp(j.state, "offered") && strcmp(j.state, "assigned"))
-        return vis_errf(err, VIS_ECONFLICT, "not_reassignable", NULL, "job %lld is %s", (long long)id, j.state);
+    if (j.state != DISP_JS_OPEN && j.state != DISP_JS_OFFERED && j.state != DISP_JS_ASSIGNED)
+        return vis_errf(err, VIS_ECONFLICT, "not_reassignable", NULL, "job %lld is %s", (long long)id,
+                        disp_jst_name(j.state));
     if (j.placed_ms > c->now_ms)
         return vis_errf(err, VIS_ECONFLICT, "not_reassignable", NULL, "job %lld is scheduled for later", (long long)id);
     if (courier == 0) return job_to_pool(c, &j, reason, out, err);
@@ -198,18 +202,18 @@ int disp_job_reassign(disp_ctx *c, int64_t id, int64_t courier, const char *reas
     if (od == 1)
         return vis_errf(err, VIS_ECONFLICT, "courier_off_duty", "courier_id",
                         "courier %lld is off duty: put them on duty first", (long long)courier);
-    if (!strcmp(j.state, "assigned") && j.courier_id == courier)
+    if (j.state == DISP_JS_ASSIGNED && j.courier_id == courier)
         return vis_errf(err, VIS_ECONFLICT, "already_assigned", "courier_id", "job %lld is already with courier %lld",
                         (long long)id, (long long)courier);
     int64_t from = -1;
     json_t *why = JSON_PACK("{s:s, s:I}", "reason", reason, "to_courier", (json_int_t)courier);
-    if (!strcmp(j.state, "offered")) {
+    if (j.state == DISP_JS_OFFERED) {
         if (store_get_i64(c->db, SQL_DISP_OFFER_HEAD, &from, err, "i", j.offer_id) < 0) {
             json_decref(why);
             return disp_store_err(err);
         }
         if (disp_offer_close(c, j.offer_id, from, "withdrawn", "offer_withdrawn", why, err)) return err->code;
-    } else if (!strcmp(j.state, "assigned")) {
+    } else if (j.state == DISP_JS_ASSIGNED) {
         from = j.courier_id;
         if (disp_job_release(c, &j, "reassigned_away", why, true, err)) return err->code;
         if (store_exec(c->db, SQL_DISP_JOB_UNASSIGN, err, "i", j.id)) return disp_store_err(err);
@@ -239,7 +243,8 @@ int disp_job_reassign(disp_ctx *c, int64_t id, int64_t courier, const char *reas
         in.wait_ms = in.pickup_ms - in.arrive_ms - hp;
         char subj[48];
         snprintf(subj, sizeof subj, "job:%lld", (long long)j.id);
-        json_t *pl = JSON_PACK("{s:I, s:s, s:s}", "job", (json_int_t)j.id, "reason", reason, "previous_state", j.state);
+        json_t *pl = JSON_PACK("{s:I, s:s, s:s}", "job", (json_int_t)j.id, "reason", reason, "previous_state",
+                               disp_jst_name(j.state));
         if (pl) json_object_set_new(pl, "from_courier", from >= 0 ? json_integer(from) : json_null());
         rc = svc_journal(c,
                          &(svc_event){.family = DISP_FAMILY,

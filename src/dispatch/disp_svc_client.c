@@ -251,7 +251,10 @@ int disp_jobs_json(disp_ctx *c, const char *sql, json_t **out, vis_err *err)
     int r;
     disp_jrow j;
     while ((r = store_row(q, err)) == 1) {
-        disp_jrow_read(q, &j);
+        if (disp_jrow_read(q, &j, err)) {
+            r = -1;
+            break;
+        }
         json_array_append_new(a, disp_job_json(&j, c->now_ms));
     }
     store_done(q);
@@ -289,7 +292,7 @@ int disp_job_track(disp_ctx *c, int64_t id, bool admin, json_t **out, vis_err *e
     int64_t ride = disp_travel_ms(&p, px, py, dx, dy);
     int64_t eta_pick = -1, eta_drop = -1;
     const char *basis = "";
-    bool on_job = !strcmp(j.state, "assigned") || !strcmp(j.state, "picked_up");
+    bool on_job = j.state == DISP_JS_ASSIGNED || j.state == DISP_JS_PICKED_UP;
     if (on_job) {
         disp_crow r;
         if (disp_courier_get(c->db, j.courier_id, &r, err)) {
@@ -302,7 +305,7 @@ int disp_job_track(disp_ctx *c, int64_t id, bool admin, json_t **out, vis_err *e
             json_object_set_new(o, "courier_position",
                                 JSON_PACK("{s:f, s:f, s:I}", "lat", (double)r.lat / 1e6, "lon", (double)r.lon / 1e6,
                                           "at_ms", (json_int_t)r.pos_ms));
-            if (!strcmp(j.state, "assigned")) {
+            if (j.state == DISP_JS_ASSIGNED) {
                 int64_t arrive = r.visiting && r.visit_place == j.place_id ? c->now_ms
                                                                            : c->now_ms + disp_travel_ms(&p, cx, cy, px, py);
                 eta_pick = arrive + hp > j.ready_ms ? arrive + hp : j.ready_ms;
@@ -313,11 +316,11 @@ int disp_job_track(disp_ctx *c, int64_t id, bool admin, json_t **out, vis_err *e
             }
             basis = "courier position";
         }
-    } else if (!strcmp(j.state, "open") || !strcmp(j.state, "offered")) {
+    } else if (j.state == DISP_JS_OPEN || j.state == DISP_JS_OFFERED) {
         eta_pick = j.ready_ms > c->now_ms ? j.ready_ms : c->now_ms;
         eta_drop = eta_pick + ride + hd;
         basis = "no courier yet: ready time plus the ride";
-    } else if (!strcmp(j.state, "delivered")) {
+    } else if (j.state == DISP_JS_DELIVERED) {
         eta_drop = j.delivered_ms;
         basis = "delivered";
     }
@@ -344,7 +347,7 @@ int disp_job_cancel(disp_ctx *c, int64_t id, const char *reason, json_t **out, v
     snprintf(idem, sizeof idem, "dispatch:job:%lld:cancel", (long long)j.id);
     snprintf(subj, sizeof subj, "job:%lld", (long long)j.id);
     int64_t worker = -1, comp = 0;
-    if (!strcmp(j.state, "offered")) {
+    if (j.state == DISP_JS_OFFERED) {
         int64_t oc = -1;
         if (store_get_i64(c->db, SQL_DISP_OFFER_HEAD, &oc, err, "i", j.offer_id) < 0) return disp_store_err(err);
         if (disp_offer_close(
@@ -352,12 +355,12 @@ int disp_job_cancel(disp_ctx *c, int64_t id, const char *reason, json_t **out, v
                 JSON_PACK("{s:s, s:I}", "reason", "job cancelled by the client", "cancelled_job", (json_int_t)j.id),
                 err))
             return err->code;
-    } else if (!strcmp(j.state, "assigned")) {
+    } else if (j.state == DISP_JS_ASSIGNED) {
         worker = j.courier_id;
         comp = j.pay_base;
-    } else if (strcmp(j.state, "open")) {
+    } else if (j.state != DISP_JS_OPEN) {
         return vis_errf(err, VIS_ECONFLICT, "not_cancellable", NULL, "job %lld is %s and can no longer be cancelled",
-                        (long long)j.id, j.state);
+                        (long long)j.id, disp_jst_name(j.state));
     }
     /* the escrow: the courier's base share if they had accepted, the rest back to the client */
     int64_t esc = -1, held = 0;

@@ -39,7 +39,7 @@ int disp_courier_get(store *db, int64_t id, disp_crow *r, vis_err *err)
     return rc < 0 ? disp_store_err(err) : 0;
 }
 
-void disp_jrow_read(store_stmt *q, disp_jrow *j)
+int disp_jrow_read(store_stmt *q, disp_jrow *j, vis_err *err)
 {
     memset(j, 0, sizeof *j);
     j->id = store_col_i64(q, 0);
@@ -48,7 +48,9 @@ void disp_jrow_read(store_stmt *q, disp_jrow *j)
     j->drop_lat = store_col_i64(q, 3);
     j->drop_lon = store_col_i64(q, 4);
     snprintf(j->note, sizeof j->note, "%s", store_col_text(q, 5));
-    snprintf(j->state, sizeof j->state, "%s", store_col_text(q, 6));
+    int st = disp_jst_parse(store_col_text(q, 6));
+    if (st < 0) return disp_state_unknown(err, "job", (long long)j->id, store_col_text(q, 6));
+    j->state = (disp_jst)st;
     j->placed_ms = store_col_i64(q, 7);
     j->ready_ms = store_col_i64(q, 8);
     snprintf(j->currency, sizeof j->currency, "%s", store_col_text(q, 9));
@@ -74,6 +76,7 @@ void disp_jrow_read(store_stmt *q, disp_jrow *j)
     snprintf(j->place_name, sizeof j->place_name, "%s", store_col_text(q, 29));
     j->place_lat = store_col_i64(q, 30);
     j->place_lon = store_col_i64(q, 31);
+    return 0;
 }
 
 int disp_job_get(store *db, int64_t id, disp_jrow *j, vis_err *err)
@@ -81,7 +84,7 @@ int disp_job_get(store *db, int64_t id, disp_jrow *j, vis_err *err)
     store_stmt *q = store_query(db, SQL_DISP_JOB_GET, err, "i", id);
     if (!q) return disp_store_err(err);
     int rc = store_row(q, err);
-    if (rc == 1) disp_jrow_read(q, j);
+    if (rc == 1 && disp_jrow_read(q, j, err)) rc = -1;
     store_done(q);
     if (rc < 0) return disp_store_err(err);
     if (rc == 0) return vis_errf(err, VIS_ENOTFOUND, "not_found", NULL, "no job %lld", (long long)id);
@@ -106,7 +109,7 @@ static void set_opt(json_t *o, const char *k, int64_t v)
 
 json_t *disp_job_json(const disp_jrow *j, int64_t now_ms)
 {
-    const char *state = !strcmp(j->state, "open") && j->placed_ms > now_ms ? "scheduled" : j->state;
+    const char *state = j->state == DISP_JS_OPEN && j->placed_ms > now_ms ? "scheduled" : disp_jst_name(j->state);
     json_t *o = JSON_PACK("{s:I, s:s, s:I, s:{s:I, s:s, s:f, s:f}, s:o, s:s, s:I, s:I, s:s, s:I, s:I, s:I,"
                           " s:{s:s, s:I, s:I}}",
                           "id", (json_int_t)j->id, "state", state, "client_id", (json_int_t)j->client_id, "place", "id",

@@ -240,9 +240,14 @@ static int shift_jobs(disp_ctx *c, shift_fig *f, json_t **out, vis_err *err)
     f->last_end = f->start;
     int r;
     while ((r = store_row(q, err)) == 1) {
-        const char *st = store_col_text(q, 1);
+        int st = disp_jst_parse(store_col_text(q, 1));
+        if (st < 0) {
+            disp_state_unknown(err, "job", (long long)store_col_i64(q, 0), store_col_text(q, 1));
+            r = -1;
+            break;
+        }
         int64_t at = store_col_i64(q, 2);
-        if (!strcmp(st, "assigned") || !strcmp(st, "picked_up")) {
+        if (st == DISP_JS_ASSIGNED || st == DISP_JS_PICKED_UP) {
             if (f->first_accept < 0 || at < f->first_accept) f->first_accept = at;
         } else if (at > f->last_end) {
             f->last_end = at;
@@ -523,18 +528,21 @@ static int own_offer(disp_ctx *c, int64_t offer, int64_t *expires, vis_err *err)
     if (!q) return disp_store_err(err);
     int r = store_row(q, err);
     int64_t courier = -1;
-    char state[16] = "";
+    char text[16] = "";
     if (r == 1) {
         courier = store_col_i64(q, 0);
-        snprintf(state, sizeof state, "%s", store_col_text(q, 1));
+        snprintf(text, sizeof text, "%s", store_col_text(q, 1));
         *expires = store_col_i64(q, 2);
     }
     store_done(q);
     if (r < 0) return disp_store_err(err);
     if (r == 0 || courier != svc_actor(c))
         return vis_errf(err, VIS_ENOTFOUND, "not_found", NULL, "no offer %lld for you", (long long)offer);
-    if (strcmp(state, "pending"))
-        return vis_errf(err, VIS_ECONFLICT, "offer_not_pending", NULL, "offer %lld is %s", (long long)offer, state);
+    int state = disp_ost_parse(text);
+    if (state < 0) return disp_state_unknown(err, "offer", (long long)offer, text);
+    if (state != DISP_OS_PENDING)
+        return vis_errf(err, VIS_ECONFLICT, "offer_not_pending", NULL, "offer %lld is %s", (long long)offer,
+                        disp_ost_name((disp_ost)state));
     return 0;
 }
 
@@ -625,22 +633,22 @@ int disp_courier_jobs(disp_ctx *c, json_t **out, vis_err *err)
     {
         const char *st = json_string_value(json_object_get(j, "state"));
         json_int_t place = json_integer_value(json_object_get(json_object_get(j, "place"), "id"));
-        bool here = r.visiting && r.visit_place == place && st && !strcmp(st, "assigned");
+        bool here = r.visiting && r.visit_place == place && disp_jst_parse_shown(st) == DISP_JS_ASSIGNED;
         json_object_set_new(j, "arrived_ms", here ? json_integer(r.visit_ms) : json_null());
     }
     return 0;
 }
 
 /* The caller's job in state `want`. */
-static int own_job(disp_ctx *c, int64_t id, const char *want, disp_jrow *j, vis_err *err)
+static int own_job(disp_ctx *c, int64_t id, disp_jst want, disp_jrow *j, vis_err *err)
 {
     if (disp_job_get(c->db, id, j, err)) return err->code;
-    if (j->courier_id != svc_actor(c) || (strcmp(j->state, "assigned") && strcmp(j->state, "picked_up") &&
-                                         strcmp(j->state, "delivered")))
+    if (j->courier_id != svc_actor(c) ||
+        (j->state != DISP_JS_ASSIGNED && j->state != DISP_JS_PICKED_UP && j->state != DISP_JS_DELIVERED))
         return vis_errf(err, VIS_ENOTFOUND, "not_found", NULL, "job %lld is not yours", (long long)id);
-    if (strcmp(j->state, want))
-        return vis_errf(err, VIS_ECONFLICT, "invalid_state", NULL, "job %lld is %s, not %s", (long long)id, j->state,
-                        want);
+    if (j->state != want)
+        return vis_errf(err, VIS_ECONFLICT, "invalid_state", NULL, "job %lld is %s, not %s", (long long)id,
+                        disp_jst_name(j->state), disp_jst_name(want));
     return 0;
 }
 
@@ -656,7 +664,7 @@ int disp_job_arrived(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
 {
     disp_jrow j;
     disp_crow r;
-    if (own_job(c, id, "assigned", &j, err) || disp_courier_get(c->db, svc_actor(c), &r, err) ||
+    if (own_job(c, id, DISP_JS_ASSIGNED, &j, err) || disp_courier_get(c->db, svc_actor(c), &r, err) ||
         arrive_at(c, &r, j.place_id, j.id, err))
         return err->code;
     return reply_job(c, id, out, err);
@@ -765,7 +773,7 @@ int disp_job_picked_up_why(disp_ctx *c, int64_t id, const char *reason, json_t *
 {
     disp_jrow j;
     disp_crow r;
-    if (own_job(c, id, "assigned", &j, err) || disp_courier_get(c->db, svc_actor(c), &r, err)) return err->code;
+    if (own_job(c, id, DISP_JS_ASSIGNED, &j, err) || disp_courier_get(c->db, svc_actor(c), &r, err)) return err->code;
     json_t *exc = NULL;
     if (loc_check(c, &r, &j, false, reason, &exc, err)) return err->code;
     int64_t waited = 0, due = 0;
@@ -808,7 +816,7 @@ int disp_job_delivered_why(disp_ctx *c, int64_t id, const char *reason, json_t *
 {
     disp_jrow j;
     disp_crow cr;
-    if (own_job(c, id, "picked_up", &j, err) || disp_courier_get(c->db, svc_actor(c), &cr, err)) return err->code;
+    if (own_job(c, id, DISP_JS_PICKED_UP, &j, err) || disp_courier_get(c->db, svc_actor(c), &cr, err)) return err->code;
     json_t *exc = NULL;
     if (loc_check(c, &cr, &j, true, reason, &exc, err)) return err->code;
     /* the distance ridden for this delivery (before it is journalled) */
@@ -890,7 +898,7 @@ int disp_courier_shift(disp_ctx *c, json_t **out, vis_err *err)
 int disp_job_hand_back(disp_ctx *c, int64_t id, const char *reason, json_t **out, vis_err *err)
 {
     disp_jrow j;
-    if (own_job(c, id, "assigned", &j, err)) return err->code;
+    if (own_job(c, id, DISP_JS_ASSIGNED, &j, err)) return err->code;
     char subj[48];
     snprintf(subj, sizeof subj, "job:%lld", (long long)j.id);
     json_t *pl = JSON_PACK("{s:I, s:s, s:I, s:s}", "job", (json_int_t)j.id, "reason", reason, "compensation_micros",

@@ -107,8 +107,14 @@ static int load(disp_ctx *c, loaded *l, vis_err *err)
         x->place_lon = store_col_i64(q, 6);
         x->placed_ms = store_col_i64(q, 7);
         x->ready_ms = store_col_i64(q, 8);
-        const char *s = store_col_text(q, 9);
-        x->state = !strcmp(s, "open") ? DISP_J_OPEN : !strcmp(s, "assigned") ? DISP_J_ASSIGNED : DISP_J_PICKED;
+        /* the store's state (open, assigned or picked_up here) as the engine's */
+        int s = disp_jst_parse(store_col_text(q, 9));
+        if (s < 0) {
+            disp_state_unknown(err, "job", (long long)x->id, store_col_text(q, 9));
+            r = -1;
+            break;
+        }
+        x->state = s == DISP_JS_OPEN ? DISP_J_OPEN : s == DISP_JS_ASSIGNED ? DISP_J_ASSIGNED : DISP_J_PICKED;
         x->seq = store_col_i64(q, 10);
         /* a scheduled order waits until its ready time is near: no courier
            is held for it early (dispatch.schedule_lead_s) */

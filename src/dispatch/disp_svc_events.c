@@ -16,8 +16,9 @@ int disp_job_alerts(disp_ctx *c, int64_t job, const char *state, json_t **out, v
         json_decref(a);
         return disp_store_err(err);
     }
-    bool unassigned = !strcmp(state, "open") || !strcmp(state, "offered") || !strcmp(state, "scheduled");
-    bool ended = !strcmp(state, "delivered") || !strcmp(state, "cancelled");
+    int st = disp_jst_parse_shown(state); /* as tracking shows it (scheduled: open) */
+    bool unassigned = st == DISP_JS_OPEN || st == DISP_JS_OFFERED;
+    bool ended = st == DISP_JS_DELIVERED || st == DISP_JS_CANCELLED;
     int r;
     while ((r = store_row(q, err)) == 1) {
         const char *kind = store_col_text(q, 0);

@@ -14,6 +14,7 @@
 #include "dispatch/disp_engine.h"
 #include "dispatch/disp_price.h"
 #include "dispatch/disp_service.h"
+#include "dispatch/disp_state.h"
 #include "base/mem.h"
 
 #define DISP_FAMILY "dispatch"
@@ -63,7 +64,7 @@ typedef struct disp_crow {
 typedef struct disp_jrow {
     int64_t id, client_id, place_id, drop_lat, drop_lon;
     char    note[512];
-    char    state[16];
+    disp_jst state;          /* parsed when read (disp_jrow_read); disp_jst_name for the text */
     int64_t placed_ms, ready_ms;
     char    currency[8];
     int64_t price, distance_m, expected_ms;
@@ -102,7 +103,9 @@ int disp_job_release(disp_ctx *c, const disp_jrow *j, const char *event, json_t 
                      vis_err *err);
 /* The courier becomes idle (waiting) when no job is left. */
 int disp_courier_idle_check(disp_ctx *c, int64_t courier, vis_err *err);
-void disp_jrow_read(store_stmt *q, disp_jrow *j);
+/* Read a job row (SQL_DISP_JOB_GET's columns); a state no table knows is a
+ * store error (VIS_ESTORE). */
+int disp_jrow_read(store_stmt *q, disp_jrow *j, vis_err *err);
 
 /* Price one offer route for a courier and create it (pending), journalling
  * "offered". jobs in delivery order; seqs their route positions. */

@@ -446,7 +446,8 @@ int disp_dropoff_decorate_all(disp_ctx *c, json_t *arr, const char *who, vis_err
         /* a courier sees the contact only while the job is theirs and live */
         if (!strcmp(who, "courier")) {
             const char *st = json_string_value(json_object_get(j, "state"));
-            if (!st || (strcmp(st, "assigned") && strcmp(st, "picked_up"))) {
+            int js = disp_jst_parse_shown(st);
+            if (js != DISP_JS_ASSIGNED && js != DISP_JS_PICKED_UP) {
                 json_object_set_new(j, "dropoff_contact", json_null());
                 continue;
             }

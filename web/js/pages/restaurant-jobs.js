@@ -26,9 +26,11 @@ function stateBadge(j) {
 }
 
 // The steps: posted, a courier accepted, picked up, delivered (or cancelled).
+// A job scheduled for later is not posted to couriers yet: its first step
+// says so, with the time the food will be ready, and is the current one.
 function timeline(j) {
   const steps = [
-    ['posted', j.placed_ms],
+    j.state === 'scheduled' ? ['scheduled', null, j.ready_ms] : ['posted', j.placed_ms],
     ['accepted', j.accepted_ms],
     ['picked_up', j.picked_up_ms],
     ['delivered', j.delivered_ms],
@@ -39,9 +41,9 @@ function timeline(j) {
     return list(j, upto.map(([k, ms]) => [k, ms, 'done']));
   }
   let current = false;
-  const out = steps.map(([k, ms]) => {
+  const out = steps.map(([k, ms, at]) => {
     if (ms !== null && ms !== undefined) return [k, ms, 'done'];
-    if (!current) { current = true; return [k, null, 'current']; }
+    if (!current) { current = true; return [k, at || null, 'current']; }
     return [k, null, 'later'];
   });
   return list(j, out);
@@ -51,7 +53,8 @@ function list(j, steps) {
   return el('ol', { class: 'steps', id: `job-${j.id}-steps`, 'aria-label': t('restaurant.job.steps') },
     ...steps.map(([k, ms, cls]) => el('li', { class: 'step ' + cls, 'data-step': k, 'aria-current': cls === 'current' ? 'step' : null },
       el('span', {}, t('restaurant.step.' + k + (cls === 'current' && k === 'accepted' && j.state === 'offered' ? '_offered' : ''))),
-      ms ? raw('span', { class: 'when' }, date(ms, { timeStyle: 'short' })) : null)));
+      ms ? raw('span', { class: 'when' },
+        date(ms, k === 'scheduled' ? { dateStyle: 'medium', timeStyle: 'short' } : { timeStyle: 'short' })) : null)));
 }
 
 function alertsBox(j) {

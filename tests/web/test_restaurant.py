@@ -354,6 +354,11 @@ class RestaurantPage(unittest.TestCase):
         b.has_text("#job-%d .step[data-step=scheduled]" % jid, "Scheduled: ready at")
         self.assertEqual(b.audit(), [])
         b.shot("restaurant-scheduled")
+        b.q("header.top button.lang[lang=fr]").click()
+        b.has_text("#job-%d .step[data-step=scheduled]" % jid, "prête à")  # "Programmée : …" (no-break space)
+        b.shot("restaurant-scheduled-fr")
+        b.q("header.top button.lang[lang=en]").click()
+        b.wait(lambda d: b.text("#rest-h") == "Deliveries", what="English")
 
 
 if __name__ == "__main__":

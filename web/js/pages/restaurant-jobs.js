@@ -54,7 +54,8 @@ function list(j, steps) {
     ...steps.map(([k, ms, cls]) => el('li', { class: 'step ' + cls, 'data-step': k, 'aria-current': cls === 'current' ? 'step' : null },
       el('span', {}, t('restaurant.step.' + k + (cls === 'current' && k === 'accepted' && j.state === 'offered' ? '_offered' : ''))),
       ms ? raw('span', { class: 'when' },
-        date(ms, k === 'scheduled' ? { dateStyle: 'medium', timeStyle: 'short' } : { timeStyle: 'short' })) : null)));
+        date(ms, k === 'scheduled' ? { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }
+          : { timeStyle: 'short' })) : null)));
 }
 
 function alertsBox(j) {

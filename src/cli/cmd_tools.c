@@ -101,12 +101,14 @@ int cmd_journal(int argc, char **argv)
         fprintf(stderr, "visible journal verify: unexpected argument '%s'\n", argv[optind + 1]);
         return 2;
     }
-    FILE *f = store_is_pg(db_path) ? NULL : fopen(db_path, "rb");
-    if (!f && !store_is_pg(db_path)) {
-        fprintf(stderr, "visible journal verify: no database at %s\n", db_path);
-        return 2;
+    if (!store_is_pg(db_path)) { /* a file that is not there is not created empty */
+        FILE *f = fopen(db_path, "rb");
+        if (!f) {
+            fprintf(stderr, "visible journal verify: no database at %s\n", db_path);
+            return 2;
+        }
+        fclose(f);
     }
-    if (f) fclose(f);
     store_pool *pool = NULL;
     store *db = NULL;
     int rc = 1;

@@ -807,6 +807,24 @@ int disp_job_picked_up_why(disp_ctx *c, int64_t id, const char *reason, json_t *
     return reply_job(c, id, out, err);
 }
 
+/* The journal entry that ends the courier's active time on a job (from its
+ * acceptance to now): delivered, or handed back. */
+static int journal_job_end(disp_ctx *c, const disp_jrow *j, const char *event, json_t *pl, vis_err *err)
+{
+    char subj[48];
+    snprintf(subj, sizeof subj, "job:%lld", (long long)j->id);
+    return svc_journal(c,
+                       &(svc_event){.family = DISP_FAMILY,
+                                    .event = event,
+                                    .worker = j->courier_id,
+                                    .subject = subj,
+                                    .span_kind = "active",
+                                    .span_start_ms = j->accepted_ms,
+                                    .span_end_ms = c->now_ms,
+                                    .payload = pl},
+                       err);
+}
+
 int disp_job_delivered(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
 {
     return disp_job_delivered_why(c, id, NULL, out, err);
@@ -831,9 +849,8 @@ int disp_job_delivered_why(disp_ctx *c, int64_t id, const char *reason, json_t *
         return err->code;
     }
     int64_t pay = j.pay_base + j.pay_distance + j.pay_time + j.pay_waiting;
-    char idem[64], subj[48];
+    char idem[64];
     snprintf(idem, sizeof idem, "dispatch:job:%lld:settle", (long long)j.id);
-    snprintf(subj, sizeof subj, "job:%lld", (long long)j.id);
     if (disp_settle(c, &j, j.courier_id, pay, "platform_fees", "payment", idem, err)) {
         json_decref(route);
         json_decref(exc);
@@ -855,17 +872,7 @@ int disp_job_delivered_why(disp_ctx *c, int64_t id, const char *reason, json_t *
                            "time_micros", (json_int_t)j.pay_time, "waiting_micros", (json_int_t)j.pay_waiting);
     if (pl && exc) json_object_set_new(pl, "location_exception", exc);
     else json_decref(exc);
-    if (svc_journal(c,
-                    &(svc_event){.family = DISP_FAMILY,
-                                 .event = "delivered",
-                                 .worker = j.courier_id,
-                                 .subject = subj,
-                                 .span_kind = "active",
-                                 .span_start_ms = j.accepted_ms,
-                                 .span_end_ms = c->now_ms,
-                                 .payload = pl},
-                    err) ||
-        disp_courier_idle_check(c, j.courier_id, err))
+    if (journal_job_end(c, &j, "delivered", pl, err) || disp_courier_idle_check(c, j.courier_id, err))
         return err->code;
     return reply_job(c, id, out, err);
 }
@@ -899,21 +906,9 @@ int disp_job_hand_back(disp_ctx *c, int64_t id, const char *reason, json_t **out
 {
     disp_jrow j;
     if (own_job(c, id, DISP_JS_ASSIGNED, &j, err)) return err->code;
-    char subj[48];
-    snprintf(subj, sizeof subj, "job:%lld", (long long)j.id);
     json_t *pl = JSON_PACK("{s:I, s:s, s:I, s:s}", "job", (json_int_t)j.id, "reason", reason, "compensation_micros",
                            (json_int_t)0, "consequence", "none: the job is not offered to you again");
-    if (svc_journal(c,
-                    &(svc_event){.family = DISP_FAMILY,
-                                 .event = "handed_back",
-                                 .worker = j.courier_id,
-                                 .subject = subj,
-                                 .span_kind = "active",
-                                 .span_start_ms = j.accepted_ms,
-                                 .span_end_ms = c->now_ms,
-                                 .payload = pl},
-                    err))
-        return err->code;
+    if (journal_job_end(c, &j, "handed_back", pl, err)) return err->code;
     if (store_exec(c->db, SQL_DISP_HANDBACK_INSERT, err, "iiit", j.id, j.courier_id, c->now_ms, reason) ||
         store_exec(c->db, SQL_DISP_JOB_UNASSIGN, err, "i", j.id))
         return disp_store_err(err);

@@ -22,7 +22,8 @@ struct committer {
     pthread_cond_t  work;
     job            *head, *tail;
     int             stop;
-    http_resp      *saved;   /* each job's answer before its group ran, to run the group again */
+    http_resp      *saved;   /* each job's answer before its group ran, to run the group again; NULL on an
+                                engine that never asks for that (SQLite: one writer, no deadlock) */
     long            retries; /* groups run again after a serialization failure or deadlock */
 };
 
@@ -73,11 +74,12 @@ static void run_group(committer *c, job **group, int n)
 {
     vis_err gerr;
     int grc = 0;
-    for (int i = 0; i < n; i++) c->saved[i] = *group[i]->resp;
+    if (c->saved)
+        for (int i = 0; i < n; i++) c->saved[i] = *group[i]->resp;
     for (int attempt = 0;; attempt++) {
         vis_err_clear(&gerr);
         grc = try_group(c, group, n, &gerr);
-        if (!retryable(grc, &gerr) || attempt == RETRIES) break;
+        if (!c->saved || !retryable(grc, &gerr) || attempt == RETRIES) break;
         for (int i = 0; i < n; i++) {
             job *j = group[i];
             json_decref(j->resp->json);
@@ -151,7 +153,7 @@ committer *committer_start(vis_server *s, vis_err *err)
         free(c);
         return NULL;
     }
-    c->saved = mem_calloc(GROUP_MAX, sizeof *c->saved);
+    if (store_is_pg(store_pool_path(s->pool))) c->saved = mem_calloc(GROUP_MAX, sizeof *c->saved);
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->work, NULL);
     if (pthread_create(&c->th, NULL, loop, c)) {

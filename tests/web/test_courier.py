@@ -73,32 +73,11 @@ class CourierPage(unittest.TestCase):
         b.q("#pos-submit").click()
         b.wait(lambda d: b.text("#state") == "Online · waiting", what="online")
 
-    def attr(self, sel, name):
-        """An attribute read in one step (the page redraws parts of itself as data arrives)."""
-        return self.b.js("const e = document.querySelector(arguments[0]); return e && e.getAttribute(arguments[1])",
-                         sel, name)
-
-    def seen(self, sel, timeout=15):
-        """Wait until an element matching sel is shown (checked in one step in the page)."""
-        self.b.wait(lambda d: self.b.js("const e = document.querySelector(arguments[0]);"
-                                        " return !!e && e.getClientRects().length > 0", sel), timeout, what=sel)
-        return self.b.q(sel)
-
     def ms(self, sel):
-        return int(self.attr(sel, "data-ms"))
+        return int(self.b.attr(sel, "data-ms"))
 
     def micros(self, sel):
-        return int(self.attr(sel, "data-micros"))
-
-    def check_languages(self):
-        b = self.b
-        self.assertEqual(b.untranslated("en", "courier"), [])
-        b.q("header.top button.lang[lang=fr]").click()
-        b.wait(lambda d: b.text("#courier-h") == "Livraisons", what="French")
-        self.assertEqual(b.untranslated("fr", "courier"), [])
-        self.assertEqual(b.audit(), [])
-        b.q("header.top button.lang[lang=en]").click()
-        b.wait(lambda d: b.text("#courier-h") == "Deliveries", what="English")
+        return int(self.b.attr(sel, "data-micros"))
 
     # ---- tests ----
     def test_shift_pushed_offers_job_steps(self):
@@ -109,27 +88,27 @@ class CourierPage(unittest.TestCase):
         b.page("/courier")
         self.assertEqual(b.text("#state"), "Offline")
         # location refused: the page says so and offers the form
-        b.wait(lambda d: self.attr("#geo-status", "data-state") == "denied", what="geolocation refused")
+        b.wait(lambda d: self.b.attr("#geo-status", "data-state") == "denied", what="geolocation refused")
         self.assertIn("refused access to your location, so enter your position below", b.text("#geo-status"))
         # the push stream is open: the page says it is live
-        b.wait(lambda d: self.attr("#mode", "data-mode") == "sse", what="live mode")
+        b.wait(lambda d: self.b.attr("#mode", "data-mode") == "sse", what="live mode")
         self.assertEqual(b.text("#mode"), "Live")
         # a bad latitude is refused next to its field, nothing is sent
         b.q("#pos-lat").send_keys("north")
         b.q("#pos-submit").click()
-        self.seen("#pos-lat + .field-error")
+        self.b.seen("#pos-lat + .field-error")
         self.assertEqual(w.get("/v1/courier/offers").json["online"], False)
         self.go_online()
         self.assertEqual(w.get("/v1/courier/offers").json["online"], True)
-        self.seen("#shift-waiting")
+        self.b.seen("#shift-waiting")
         b.js("window.__sameDocument = 42")
 
         # a restaurant posts a job, the dispatcher runs: the offer is pushed to the page
         job_a = self.post_job()
         self.assertEqual(len(self.epoch()["offers"]), 1)
-        card = self.seen(".offer[data-offer-id]", timeout=10)
+        card = self.b.seen(".offer[data-offer-id]", timeout=10)
         self.assertEqual(b.js("return window.__sameDocument"), 42)  # no reload
-        self.assertEqual(self.attr("#mode", "data-mode"), "sse")
+        self.assertEqual(self.b.attr("#mode", "data-mode"), "sse")
         o = w.get("/v1/courier/offers").json["offers"][0]
         oid = o["id"]
         self.assertEqual(card.get_attribute("data-offer-id"), str(oid))
@@ -151,7 +130,7 @@ class CourierPage(unittest.TestCase):
         dec = b.q("#offer-%d-decline" % oid)
         note = b.q("#" + dec.get_attribute("aria-describedby"))
         self.assertIn("Declining has no consequence", note.text)
-        self.check_languages()
+        self.b.languages("courier", "#courier-h", "Deliveries", "Livraisons")
         self.assertEqual(b.audit(), [])
         b.shot("courier-offer")
 
@@ -165,12 +144,12 @@ class CourierPage(unittest.TestCase):
         # another job: accept it
         job_b = self.post_job(dlat=-0.01, dlon=0.01)
         self.epoch()
-        card = self.seen(".offer[data-offer-id]", timeout=10)
+        card = self.b.seen(".offer[data-offer-id]", timeout=10)
         o = w.get("/v1/courier/offers").json["offers"][0]
         self.assertEqual([j["id"] for j in o["jobs"]], [job_b["id"]])
         self.assertEqual(self.micros("#offer-%d-pay" % o["id"]), o["pay_micros"])
         b.q("#offer-%d-accept" % o["id"]).click()
-        self.seen("#job-%d" % job_b["id"])
+        self.b.seen("#job-%d" % job_b["id"])
         self.assertEqual(b.text("#state"), "Online · on a job")
         self.assertEqual(w.get("/v1/courier/jobs").json["jobs"][0]["state"], "assigned")
         self.assertEqual(b.qa(".offer[data-offer-id]"), [])
@@ -182,22 +161,22 @@ class CourierPage(unittest.TestCase):
         self.assertEqual(len(b.qa("#job-%d-map .leaflet-marker-icon.pin" % job_b["id"])), 3)  # you, pickup, drop-off
         self.assertIn("Pickup", b.q("#job-%d-map" % job_b["id"]).get_attribute("textContent"))
         self.assertEqual(self.micros("#job-%d-pay" % job_b["id"]), o["pay_micros"])
-        self.check_languages()
+        self.b.languages("courier", "#courier-h", "Deliveries", "Livraisons")
         self.assertEqual(b.audit(), [])
         b.shot("courier-job")
 
         nxt = "#job-%d-next" % job_b["id"]
-        self.assertEqual(self.attr(nxt, "data-action"), "arrived")
+        self.assertEqual(self.b.attr(nxt, "data-action"), "arrived")
         b.q(nxt).click()
-        b.wait(lambda d: self.attr(nxt, "data-action") == "picked-up", what="arrival recorded")
+        b.wait(lambda d: self.b.attr(nxt, "data-action") == "picked-up", what="arrival recorded")
         self.assertEqual(len(self.srv.sql("SELECT id FROM journal WHERE event = 'arrived' AND worker_id = ?",
                                           (acct["id"],))), 1)
-        self.seen("#job-%d-waited" % job_b["id"])
+        self.b.seen("#job-%d-waited" % job_b["id"])
         # issue 15: pickups and deliveries are checked against the courier's last position (and a delivery
         # against the time since pickup): the courier is at the restaurant, then at the drop-off
         self.assertEqual(w.post("/v1/courier/position", {"lat": REF[0], "lon": REF[1]}).status, 200)
         b.q(nxt).click()
-        b.wait(lambda d: self.attr(nxt, "data-action") == "delivered", what="pickup recorded")
+        b.wait(lambda d: self.b.attr(nxt, "data-action") == "delivered", what="pickup recorded")
         self.assertEqual(w.get("/v1/courier/jobs").json["jobs"][0]["state"], "picked_up")
         self.assertEqual(self.adm.post("/v1/admin/clock", {"advance_ms": 3 * MIN}).status, 200)
         self.assertEqual(w.post("/v1/courier/position", {"lat": REF[0] - 0.01, "lon": REF[1] + 0.01}).status, 200)
@@ -236,7 +215,7 @@ class CourierPage(unittest.TestCase):
         self.assertEqual(self.ms("#shift-active"), s["time"]["active_ms"])
         b.q("#go-offline").click()
         b.wait(lambda d: b.text("#state") == "Offline", what="offline")
-        self.seen("#offline-result")
+        self.b.seen("#offline-result")
         s = w.get("/v1/courier/shift").json
         self.assertFalse(s["online"])
         b.wait(lambda d: self.ms("#shift-waiting") == s["time"]["waiting_ms"], what="final waiting time")
@@ -265,8 +244,8 @@ class CourierPage(unittest.TestCase):
             self.assertEqual(r.status, 200, r)
             b.page("/courier")
             b.wait(lambda d: b.text("#state") == "Online · waiting", what="online after reload")
-            self.seen("#shift-counted")
-            b.wait(lambda d: self.attr("#shift-online", "data-ms") and self.ms("#shift-online") >= 30 * MIN,
+            self.b.seen("#shift-counted")
+            b.wait(lambda d: self.b.attr("#shift-online", "data-ms") and self.ms("#shift-online") >= 30 * MIN,
                    what="online time")
             self.assertEqual(self.ms("#shift-counted"), 0)
             self.assertEqual(self.micros("#shift-guarantee"), 0)
@@ -279,14 +258,14 @@ class CourierPage(unittest.TestCase):
             b.wait(lambda d: b.text("#state") == "Online · waiting", what="online after reload")
             s = w.get("/v1/courier/shift").json
             self.assertTrue(s["guarantee"]["counting"])
-            b.wait(lambda d: self.attr("#shift-counted", "data-ms") and
+            b.wait(lambda d: self.b.attr("#shift-counted", "data-ms") and
                    abs(self.ms("#shift-counted") - s["guarantee"]["counted_ms"]) < 5000, what="counted time")
             self.assertGreaterEqual(self.ms("#shift-counted"), 30 * MIN)
             self.assertLess(self.ms("#shift-counted"), 31 * MIN)
             self.assertLess(abs(self.micros("#shift-guarantee") - s["guarantee"]["guaranteed_micros"]), 20000)
             time.sleep(1.2)  # still inside: the estimate grows live
             self.assertGreater(self.ms("#shift-counted"), s["guarantee"]["counted_ms"])
-            self.check_languages()
+            self.b.languages("courier", "#courier-h", "Deliveries", "Livraisons")
             b.q("#go-offline").click()
             b.wait(lambda d: b.text("#state") == "Offline", what="offline")
             s = w.get("/v1/courier/shift").json
@@ -303,7 +282,7 @@ class CourierPage(unittest.TestCase):
         b.d.execute_cdp_cmd("Emulation.setGeolocationOverride", {"latitude": 48.85, "longitude": 2.34, "accuracy": 10})
         try:
             b.page("/courier")
-            b.wait(lambda d: self.attr("#geo-status", "data-state") == "on", what="device location")
+            b.wait(lambda d: self.b.attr("#geo-status", "data-state") == "on", what="device location")
             self.assertEqual(b.q("#pos-lat").get_attribute("value"), "48.850000")
             b.q("#pos-submit").click()
             b.wait(lambda d: b.text("#state") == "Online · waiting", what="online")
@@ -327,13 +306,13 @@ class CourierPage(unittest.TestCase):
                                     {"source": "delete window.EventSource;"})["identifier"]
         try:
             b.page("/courier")
-            b.wait(lambda d: self.attr("#mode", "data-mode") == "poll", what="polling mode")
+            b.wait(lambda d: self.b.attr("#mode", "data-mode") == "poll", what="polling mode")
             self.assertEqual(b.text("#mode"), "Updating every 5 s")
             self.go_online("48.8600", "2.3500")
             self.post_job(dlat=0.004, dlon=-0.006)
             ep = self.epoch()
             self.assertEqual([o["courier"] for o in ep["offers"]], [acct["id"]])
-            card = self.seen(".offer[data-offer-id]", timeout=12)
+            card = self.b.seen(".offer[data-offer-id]", timeout=12)
             o = w.get("/v1/courier/offers").json["offers"][0]
             self.assertEqual(self.micros("#offer-%d-pay" % o["id"]), o["pay_micros"])
             b.q("#offer-%d-decline" % o["id"]).click()
@@ -356,7 +335,7 @@ class CourierPage(unittest.TestCase):
         self.assertEqual(r.status, 200, r)
         b.wait(lambda d: b.text("#state") == "Online · off duty", what="off duty")
         self.assertIn("flat tyre", b.text("#state-text"))
-        self.check_languages()
+        self.b.languages("courier", "#courier-h", "Deliveries", "Livraisons")
         self.assertEqual(self.adm.post("/v1/admin/dispatch/couriers/%d/on-duty" % acct["id"]).status, 200)
         b.wait(lambda d: b.text("#state") == "Online · waiting", what="back on duty")
         # a pickup far from the restaurant: refused, then reported with a reason
@@ -364,17 +343,17 @@ class CourierPage(unittest.TestCase):
         self.epoch()
         o = w.get("/v1/courier/offers").json["offers"][0]
         self.assertEqual(w.post("/v1/courier/offers/%d/accept" % o["id"]).status, 200)
-        self.seen("#job-%d" % job["id"])
+        self.b.seen("#job-%d" % job["id"])
         nxt = "#job-%d-next" % job["id"]
         b.q(nxt).click()
-        b.wait(lambda d: self.attr(nxt, "data-action") == "picked-up", what="arrival recorded")
+        b.wait(lambda d: self.b.attr(nxt, "data-action") == "picked-up", what="arrival recorded")
         b.q(nxt).click()
-        reason = self.seen("#job-%d-exception-reason" % job["id"])
+        reason = self.b.seen("#job-%d-exception-reason" % job["id"])
         self.assertIn("m from the pickup place", b.text("#job-%d .form-error" % job["id"]))
         self.assertEqual(b.audit(), [])
         reason.send_keys("the restaurant handed it over in the next street")
         b.q("#job-%d-exception-submit" % job["id"]).click()
-        b.wait(lambda d: self.attr(nxt, "data-action") == "delivered", what="pickup recorded")
+        b.wait(lambda d: self.b.attr(nxt, "data-action") == "delivered", what="pickup recorded")
         self.assertEqual(self.srv.sql("SELECT kind, reason FROM disp_loc_exceptions WHERE job_id = ?", (job["id"],)),
                          [("pickup", "the restaurant handed it over in the next street")])
         self.assertEqual(w.post("/v1/courier/position", {"lat": REF[0] + 0.012, "lon": REF[1] + 0.008}).status, 200)
@@ -386,8 +365,8 @@ class CourierPage(unittest.TestCase):
         self.epoch()
         o = w.get("/v1/courier/offers").json["offers"][0]
         self.assertEqual(w.post("/v1/courier/offers/%d/accept" % o["id"]).status, 200)
-        self.seen("#job-%d-hand-back" % job2["id"]).click()
-        self.seen("#job-%d-handback-reason" % job2["id"]).send_keys("chain broke")
+        self.b.seen("#job-%d-hand-back" % job2["id"]).click()
+        self.b.seen("#job-%d-handback-reason" % job2["id"]).send_keys("chain broke")
         b.q("#job-%d-handback-submit" % job2["id"]).click()
         b.wait(lambda d: not b.qa("#job-%d" % job2["id"]), what="handed back")
         self.assertIn("No penalty", b.text("#flash"))

@@ -44,17 +44,8 @@ class RestaurantPage(unittest.TestCase):
         cls.srv.close()
 
     # ---- helpers ----
-    def attr(self, sel, name):
-        return self.b.js("const e = document.querySelector(arguments[0]); return e && e.getAttribute(arguments[1])",
-                         sel, name)
-
-    def seen(self, sel, timeout=15):
-        self.b.wait(lambda d: self.b.js("const e = document.querySelector(arguments[0]);"
-                                        " return !!e && e.getClientRects().length > 0", sel), timeout, what=sel)
-        return self.b.q(sel)
-
     def micros(self, sel):
-        v = self.attr(sel, "data-micros")
+        v = self.b.attr(sel, "data-micros")
         return int(v) if v else None
 
     def type(self, sel, text):
@@ -66,7 +57,7 @@ class RestaurantPage(unittest.TestCase):
         self.b.d.delete_all_cookies()
         self.b.login("chez@example.org", PASSWORD)
         self.b.page("/restaurant")
-        self.b.wait(lambda d: self.attr("#mode", "data-mode") == "sse", what="live mode")
+        self.b.wait(lambda d: self.b.attr("#mode", "data-mode") == "sse", what="live mode")
 
     def place(self):
         places = self.cl.get("/v1/delivery/places").json["places"]
@@ -87,16 +78,6 @@ class RestaurantPage(unittest.TestCase):
         self.assertEqual(r.status, 200, r)
         return r.json
 
-    def languages(self):
-        b = self.b
-        self.assertEqual(b.untranslated("en", "restaurant"), [])
-        b.q("header.top button.lang[lang=fr]").click()
-        b.wait(lambda d: b.text("#rest-h") == "Livraisons", what="French")
-        self.assertEqual(b.untranslated("fr", "restaurant"), [])
-        self.assertEqual(b.audit(), [])
-        b.q("header.top button.lang[lang=en]").click()
-        b.wait(lambda d: b.text("#rest-h") == "Deliveries", what="English")
-
     # ---- tests ----
     def test_1_place_quote_post_track(self):
         b = self.b
@@ -107,7 +88,7 @@ class RestaurantPage(unittest.TestCase):
         self.type("#place-lat", "north")
         self.type("#place-lon", "2.3522")
         b.q("#place-submit").click()
-        self.seen("#place-lat + .field-error")
+        self.b.seen("#place-lat + .field-error")
         self.assertEqual(self.cl.get("/v1/delivery/places").json["places"], [])
         self.type("#place-lat", "48.8566")
         b.q("#place-submit").click()
@@ -124,7 +105,7 @@ class RestaurantPage(unittest.TestCase):
         q1 = self.quote(48.8686, 2.3602, 0)
         b.wait(lambda d: self.micros("#quote-price") == q1["price_micros"], what="first quote")
         self.assertEqual(self.micros("#quote-pay"), q1["courier_pay"]["total_micros"])
-        self.assertEqual(int(self.attr("#quote-eta", "data-ms")) // 60000, q1["promised_ms"] // 60000)
+        self.assertEqual(int(self.b.attr("#quote-eta", "data-ms")) // 60000, q1["promised_ms"] // 60000)
         self.assertIn(euros(q1["price_micros"]), b.text("#quote-price"))
         self.assertTrue(b.q("#job-submit").is_enabled())
         self.assertIn("into escrow", b.text("#quote-escrow"))
@@ -136,14 +117,14 @@ class RestaurantPage(unittest.TestCase):
         b.wait(lambda d: self.micros("#quote-price") == q2["price_micros"], what="second quote")
         # too far: the server's error next to its field, and no posting
         self.type("#job-lat", "49.9")
-        self.seen("#job-lat + .field-error")
+        self.b.seen("#job-lat + .field-error")
         self.assertIn("too far from the pickup", b.text("#job-lat + .field-error"))
         self.assertFalse(b.q("#job-submit").is_enabled())
         self.assertEqual(b.js("return document.activeElement.id"), "job-lat")  # typing goes on
         self.type("#job-lat", "48.8686")
         b.wait(lambda d: self.micros("#quote-price") == q2["price_micros"], what="quote again")
         b.wait(lambda d: not b.qa("#job-lat + .field-error"), what="error gone")
-        self.assertIsNone(self.attr("#job-lat", "aria-invalid"))
+        self.assertIsNone(self.b.attr("#job-lat", "aria-invalid"))
         self.type("#job-address", "12 rue de la Paix")
         self.type("#job-name", "Ada Lovelace")
         self.type("#job-phone", "+33 6 12 34 56 78")
@@ -160,9 +141,9 @@ class RestaurantPage(unittest.TestCase):
         jid = job["id"]
         self.assertEqual(job["price_micros"], q2["price_micros"])
         self.assertEqual(job["dropoff_contact"]["recipient_name"], "Ada Lovelace")
-        self.seen("#job-%d" % jid)
+        self.b.seen("#job-%d" % jid)
         b.has_text("#job-%d" % jid, "12 rue de la Paix")
-        self.assertEqual(self.attr("#job-%d-state" % jid, "data-state"), "open")
+        self.assertEqual(self.b.attr("#job-%d-state" % jid, "data-state"), "open")
         bal = self.cl.get("/v1/me/balance").json
         b.wait(lambda d: self.micros("#bal-available") == bal["available_micros"], what="balance")
         self.assertEqual(bal["available_micros"], 100000000 - job["price_micros"])
@@ -174,15 +155,15 @@ class RestaurantPage(unittest.TestCase):
         vis.approve_courier(self.srv, acct["id"])
         self.assertEqual(w.post("/v1/courier/online", {"lat": 48.8516, "lon": 2.3482}).status, 200)
         self.assertEqual(len(self.epoch()["offers"]), 1)
-        b.wait(lambda d: self.attr("#job-%d-state" % jid, "data-state") == "offered", what="offered")
+        b.wait(lambda d: self.b.attr("#job-%d-state" % jid, "data-state") == "offered", what="offered")
         offer = w.get("/v1/courier/offers").json["offers"][0]
         self.assertEqual(w.post("/v1/courier/offers/%d/accept" % offer["id"]).status, 200)
-        b.wait(lambda d: self.attr("#job-%d-state" % jid, "data-state") == "assigned", what="assigned")
-        self.assertEqual(self.attr("#job-%d-courier" % jid, "data-lat"), "48.8516")
+        b.wait(lambda d: self.b.attr("#job-%d-state" % jid, "data-state") == "assigned", what="assigned")
+        self.assertEqual(self.b.attr("#job-%d-courier" % jid, "data-lat"), "48.8516")
         self.assertEqual(len(b.qa("#job-%d-map .leaflet-marker-icon.pin" % jid)), 3)  # + the courier
         track = self.cl.get("/v1/delivery/jobs/%d" % jid).json
-        b.wait(lambda d: self.attr("#job-%d-eta" % jid, "data-ms") is not None, what="ETA")
-        eta = int(self.attr("#job-%d-eta" % jid, "data-ms"))
+        b.wait(lambda d: self.b.attr("#job-%d-eta" % jid, "data-ms") is not None, what="ETA")
+        eta = int(self.b.attr("#job-%d-eta" % jid, "data-ms"))
         self.assertLess(abs(eta - track["eta"]["dropoff_ms"]), 5000)
         steps = [(s.get_attribute("data-step"), s.get_attribute("class").split()[-1])
                  for s in b.qa("#job-%d .step" % jid)]
@@ -190,22 +171,22 @@ class RestaurantPage(unittest.TestCase):
                                  ("delivered", "later")])
         # the courier moves: pushed
         self.assertEqual(w.post("/v1/courier/position", {"lat": REF[0], "lon": REF[1]}).status, 200)
-        b.wait(lambda d: self.attr("#job-%d-courier" % jid, "data-lat") == str(REF[0]), what="courier moved")
-        self.languages()
+        b.wait(lambda d: self.b.attr("#job-%d-courier" % jid, "data-lat") == str(REF[0]), what="courier moved")
+        self.b.languages("restaurant", "#rest-h", "Deliveries", "Livraisons")
         self.assertEqual(b.audit(), [])
         b.shot("restaurant-track")
         self.assertEqual(w.post("/v1/courier/jobs/%d/picked-up" % jid).status, 200)
-        b.wait(lambda d: self.attr("#job-%d-state" % jid, "data-state") == "picked_up", what="picked up")
+        b.wait(lambda d: self.b.attr("#job-%d-state" % jid, "data-state") == "picked_up", what="picked up")
         self.assertEqual(b.qa("#job-%d-cancel" % jid), [])  # no cancelling after pickup
         self.assertEqual(self.adm.post("/v1/admin/clock", {"advance_ms": 12 * MIN}).status, 200)
         self.assertEqual(w.post("/v1/courier/position", {"lat": 48.8686, "lon": 2.3902}).status, 200)
         r = w.post("/v1/courier/jobs/%d/delivered" % jid)
         self.assertEqual(r.status, 200, r)
-        b.wait(lambda d: self.attr("#job-%d-state" % jid, "data-state") == "delivered", what="delivered")
+        b.wait(lambda d: self.b.attr("#job-%d-state" % jid, "data-state") == "delivered", what="delivered")
         self.assertEqual(b.text("#job-%d-state" % jid), "Delivered")
-        self.assertEqual(self.attr("#job-%d-courier" % jid, "data-lat"), None)  # no position after the job
+        self.assertEqual(self.b.attr("#job-%d-courier" % jid, "data-lat"), None)  # no position after the job
         self.assertEqual(b.js("return window.__sameDocument"), 42)  # never reloaded: pushed
-        self.assertEqual(self.attr("#mode", "data-mode"), "sse")
+        self.assertEqual(self.b.attr("#mode", "data-mode"), "sse")
         self.assertEqual(w.post("/v1/courier/offline").status, 200)
 
     def test_2_alert_then_cancel_with_refund(self):
@@ -217,13 +198,13 @@ class RestaurantPage(unittest.TestCase):
         self.assertEqual(r.status, 201, r)
         job = r.json
         jid = job["id"]
-        self.seen("#job-%d" % jid)
+        self.b.seen("#job-%d" % jid)
         bal0 = self.cl.get("/v1/me/balance").json["available_micros"]
         # nobody online for 11 minutes: the alert is raised at the epoch and pushed
         self.assertEqual(self.adm.post("/v1/admin/clock", {"advance_ms": 11 * MIN}).status, 200)
         self.epoch()
         sel = "#job-%d-alerts .alert-no_courier_found" % jid
-        self.seen(sel)
+        self.b.seen(sel)
         b.has_text(sel, "No courier found yet")
         reason = self.cl.get("/v1/delivery/jobs/%d" % jid).json["alerts"][0]["reason"]
         b.has_text(sel, reason)  # the server's reason, as it says it
@@ -234,8 +215,8 @@ class RestaurantPage(unittest.TestCase):
         self.assertEqual(b.js("return document.activeElement.id"), "job-%d-reason" % jid)
         b.q("#job-%d-reason" % jid).send_keys("customer called")
         b.q("#job-%d-cancel-confirm" % jid).click()
-        b.wait(lambda d: self.attr("#job-%d-state" % jid, "data-state") == "cancelled", what="cancelled")
-        self.seen("#job-%d-refund" % jid)
+        b.wait(lambda d: self.b.attr("#job-%d-state" % jid, "data-state") == "cancelled", what="cancelled")
+        self.b.seen("#job-%d-refund" % jid)
         self.assertEqual(self.micros("#job-%d-refunded" % jid), job["price_micros"])
         self.assertIn("whole price came back", b.text("#job-%d-refund" % jid))
         self.assertIn(euros(job["price_micros"]), b.text("#flash"))
@@ -255,7 +236,7 @@ class RestaurantPage(unittest.TestCase):
         self.assertFalse(b.q("#hook-reveal").is_displayed())
         self.type("#hook-url", "ftp://example.org/x")
         b.q("#hook-save").click()
-        self.seen("#hook-url + .field-error")
+        self.b.seen("#hook-url + .field-error")
         self.assertEqual(self.cl.get("/v1/delivery/callbacks").json["callback_url"], "")
         self.type("#hook-url", "https://example.org/visible-hook")
         b.q("#hook-save").click()
@@ -266,7 +247,7 @@ class RestaurantPage(unittest.TestCase):
         self.assertNotIn(api["signing_secret"], b.text("#hook-secret"))  # hidden until asked for
         b.q("#hook-reveal").click()
         b.wait(lambda d: b.text("#hook-secret") == api["signing_secret"], what="secret shown")
-        self.assertEqual(self.attr("#hook-reveal", "aria-expanded"), "true")
+        self.assertEqual(self.b.attr("#hook-reveal", "aria-expanded"), "true")
         b.q("#hook-rotate").click()
         b.wait(lambda d: "new signing secret" in b.text("#flash"), what="rotated")
         new = self.cl.get("/v1/delivery/callbacks").json["signing_secret"]
@@ -287,7 +268,7 @@ class RestaurantPage(unittest.TestCase):
             b.q("#login-submit").click()
             b.wait(lambda d: "/login" not in d.current_url, what="signed in")
             b.page("/restaurant")
-            self.seen("#refused")
+            self.b.seen("#refused")
             self.assertIn("This page is for clients", b.text("#refused"))
             self.assertEqual(b.qa("#job-form"), [])
             self.assertEqual(b.audit(), [])
@@ -301,12 +282,12 @@ class RestaurantPage(unittest.TestCase):
             b.d.delete_all_cookies()
             b.login("chez@example.org", PASSWORD)
             b.page("/restaurant")
-            b.wait(lambda d: self.attr("#mode", "data-mode") == "poll", what="polling")
+            b.wait(lambda d: self.b.attr("#mode", "data-mode") == "poll", what="polling")
             self.assertEqual(b.text("#mode"), "Updating every 5 s")
             r = self.cl.post("/v1/delivery/jobs", {"place_id": pid, "dropoff_lat": REF[0] + 0.005,
                                                     "dropoff_lon": REF[1] + 0.005})
             self.assertEqual(r.status, 201, r)
-            self.seen("#job-%d" % r.json["id"], timeout=12)
+            self.b.seen("#job-%d" % r.json["id"], timeout=12)
             self.assertEqual(self.cl.post("/v1/delivery/jobs/%d/cancel" % r.json["id"]).status, 200)
         finally:
             b.d.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": ident})
@@ -326,15 +307,15 @@ class RestaurantPage(unittest.TestCase):
             e.value = new Date(ms - new Date(ms).getTimezoneOffset() * 60000).toISOString().slice(0, 16);
             e.dispatchEvent(new Event('input', {bubbles: true}));"""
         b.js(setat, now + 8 * 86400000)  # beyond the 7-day horizon: the server's error beside the field
-        self.seen("#job-at + .field-error")
+        self.b.seen("#job-at + .field-error")
         self.assertIn("at most", b.text("#job-at + .field-error"))
         self.assertFalse(b.q("#job-submit").is_enabled())
         at = (now + 2 * 3600000) // 60000 * 60000
         b.js(setat, at)
-        b.wait(lambda d: self.attr("#quote-eta", "data-ms"), what="scheduled quote")
+        b.wait(lambda d: self.b.attr("#quote-eta", "data-ms"), what="scheduled quote")
         q = self.cl.post("/v1/delivery/quote", {"place_id": self.place(), "dropoff_lat": 48.8686,
                                                  "dropoff_lon": 2.3602, "ready_at_ms": at}).json
-        self.assertEqual(int(self.attr("#quote-eta", "data-ms")), q["promised_ms"])
+        self.assertEqual(int(self.b.attr("#quote-eta", "data-ms")), q["promised_ms"])
         self.assertEqual(q["ready_ms"], at)
         self.assertEqual(b.qa("#job-at + .field-error"), [])
         # a job placed for later (state "scheduled", as the demo seeds them: placed in the future): its card
@@ -345,8 +326,8 @@ class RestaurantPage(unittest.TestCase):
         jid = r.json["id"]
         self.srv.sql("UPDATE disp_jobs SET placed_ms = ? WHERE id = ?", (at - 1800000, jid))
         self.assertEqual(self.cl.get("/v1/delivery/jobs/%d" % jid).json["state"], "scheduled")
-        self.seen("#job-%d" % jid)
-        b.wait(lambda d: self.attr("#job-%d-state" % jid, "data-state") == "scheduled", what="scheduled")
+        self.b.seen("#job-%d" % jid)
+        b.wait(lambda d: self.b.attr("#job-%d-state" % jid, "data-state") == "scheduled", what="scheduled")
         steps = [(s.get_attribute("data-step"), s.get_attribute("class").split()[-1])
                  for s in b.qa("#job-%d .step" % jid)]
         self.assertEqual(steps, [("scheduled", "current"), ("accepted", "later"), ("picked_up", "later"),

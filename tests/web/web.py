@@ -121,6 +121,33 @@ class Browser:
     def text(self, sel):
         return self.q(sel).text
 
+    def attr(self, sel, name):
+        """An attribute read in one step (the page redraws parts of itself as data arrives)."""
+        return self.js("const e = document.querySelector(arguments[0]); return e && e.getAttribute(arguments[1])",
+                       sel, name)
+
+    def seen(self, sel, timeout=15):
+        """Wait until an element matching sel is shown (checked in one step in the page); the element."""
+        self.wait(lambda d: self.js("const e = document.querySelector(arguments[0]);"
+                                    " return !!e && e.getClientRects().length > 0", sel), timeout, what=sel)
+        return self.q(sel)
+
+    def languages(self, page, heading, en, fr):
+        """Switch the page to French and back in place: the heading follows,
+        no visible string stays untranslated, the audit stays clean."""
+        for lang, text in (("en", en), ("fr", fr)):
+            if lang == "fr":
+                self.q("header.top button.lang[lang=fr]").click()
+                self.wait(lambda d: self.text(heading) == fr, what="French")
+            left = self.untranslated(lang, page)
+            if left:
+                raise AssertionError("untranslated in %s: %s" % (lang, left))
+        problems = self.audit()
+        if problems:
+            raise AssertionError("accessibility: %s" % problems)
+        self.q("header.top button.lang[lang=en]").click()
+        self.wait(lambda d: self.text(heading) == en, what="English")
+
     def has_text(self, sel, part, timeout=15):
         """Wait until the element at sel (looked up afresh each time: pages redraw) shows part."""
         self.wait(lambda d: part in self.text(sel), timeout, what="%r in %s" % (part, sel))

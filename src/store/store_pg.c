@@ -19,6 +19,7 @@
  * BLOB to BYTEA, REAL to DOUBLE PRECISION) and drops STRICT. */
 #include <ctype.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,9 +72,10 @@ static int setup(pstore *s, vis_err *err);
 /* The connection is gone (the server restarted, the backend was terminated,
  * a failover): reset it — libpq walks the connection string's hosts again,
  * so with target_session_attrs=read-write it finds the new primary — and
- * forget the prepared statements, which died with the session. The request
- * that saw it fails with VIS_EBUSY (503 "busy, try again"); the next one on
- * this connection works. */
+ * forget the prepared statements, which died with the session. A request
+ * that saw it die under it fails with VIS_EBUSY (503 "busy, try again"); the
+ * next one on this connection works (one that finds it dead before starting
+ * goes on: revive). */
 static void lost(pstore *s)
 {
     for (int i = 0; i < CACHE_SLOTS; i++) {
@@ -87,6 +89,22 @@ static void lost(pstore *s)
     PQreset(s->conn);
     vis_err e;
     if (PQstatus(s->conn) == CONNECTION_OK) setup(s, &e);
+}
+
+/* Before a transaction, or a statement outside one: a session that died
+ * while idle (its backend terminated, the server restarted, a failover) is
+ * reset now, at no cost to the request, since nothing of it has run yet.
+ * PQconsumeInput reads what the server sent without waiting: a terminated
+ * backend's last message and the end of the socket. */
+static void revive(pstore *s)
+{
+    struct pollfd p = {.fd = PQsocket(s->conn), .events = POLLIN};
+    for (int i = 0; i < 4 && p.fd >= 0 && poll(&p, 1, 0) > 0; i++) /* its last words, then the end */
+        if (!PQconsumeInput(s->conn)) break;
+    if (p.fd >= 0 && PQstatus(s->conn) == CONNECTION_OK)
+        return;
+    lost(s);
+    s->broken = false;
 }
 
 /* Map a failed result (or the connection's error) to the store's codes. */
@@ -216,7 +234,15 @@ static int g_ctl(store *st, int which, vis_err *err)
         if (which == STORE_ROLLBACK) return 0;
         if (which != STORE_BEGIN && which != STORE_READ) return check_broken(s, err);
     }
+    bool opens = which == STORE_BEGIN || which == STORE_READ;
+    if (opens) revive(s);
     PGresult *r = PQexec(s->conn, ctl_sql[which]);
+    if (opens && PQstatus(s->conn) != CONNECTION_OK) {
+        /* it died just before: nothing ran, so begin again on a new session */
+        PQclear(r);
+        revive(s);
+        r = PQexec(s->conn, ctl_sql[which]);
+    }
     ExecStatusType t = PQresultStatus(r);
     int rc = 0;
     if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) rc = fail(s, r, err, ctl_sql[which]);
@@ -238,6 +264,7 @@ static store_stmt *g_prepare(store *st, const char *sql, vis_err *err)
 {
     pstore *s = P(st);
     if (check_broken(s, err)) return NULL;
+    if (st->depth == 0 && !st->reading) revive(s);
     size_t h = ((uintptr_t)sql >> 3) % CACHE_SLOTS;
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
         pstmt *c = &s->cache[(h + i) % CACHE_SLOTS];
@@ -324,6 +351,8 @@ static int run(pstmt *q, int n, const char *const *vals, const int *lens, const 
 {
     pstore *s = P(q->head.owner);
     if (check_broken(s, err)) return err->code;
+    if (!q->head.sql) /* prepared on a session since lost */
+        return vis_errf(err, VIS_EBUSY, "busy", NULL, "the database connection was lost: statement gone");
     reset_stmt(q);
     if (q->once && !q->writes) {
         if (!PQsendQueryPrepared(s->conn, q->name, n, vals, lens, fmts, 0)) return fail(s, NULL, err, "step");

@@ -7,8 +7,10 @@
  * damaged row) parses to -1, which the row readers report as a store error
  * (disp_state_unknown), never as a crash or a silent state.
  *
- * Jobs shown to people have one more state, "scheduled": an open job
- * placed for later (disp_job_json). It is a view of DISP_JS_OPEN, not a
+ * Jobs shown to people have one more state, "scheduled": an open job not
+ * yet in the dispatch window — placed for later, or ready further ahead
+ * than dispatch.schedule_lead_s (disp_job_json). It is a view of
+ * DISP_JS_OPEN, not a
  * stored state, so it is not in the table.
  */
 #ifndef VIS_DISPATCH_DISP_STATE_H

@@ -47,7 +47,7 @@ int disp_board(disp_ctx *c, json_t **out, vis_err *err)
             rc = err->code;
             break;
         }
-        json_t *o = disp_job_json(&j, c->now_ms);
+        json_t *o = disp_job_json(c, &j);
         const char *st = json_string_value(json_object_get(o, "state"));
         json_t *n = st ? json_object_get(counts, st) : NULL;
         if (n) json_integer_set(n, json_integer_value(n) + 1);
@@ -102,14 +102,11 @@ int disp_board(disp_ctx *c, json_t **out, vis_err *err)
     json_array_foreach(jobs, ji, jo)
     {
         const char *st = json_string_value(json_object_get(jo, "state"));
-        json_int_t ready = json_integer_value(json_object_get(jo, "ready_ms"));
-        bool later = disp_jst_parse(st) == DISP_JS_OPEN && ready > c->now_ms + c->cfg->disp_schedule_lead_s * 1000;
+        bool later = st && !strcmp(st, "scheduled");
         if (later) {
-            json_t *n1 = json_object_get(counts, "open"), *n2 = json_object_get(counts, "scheduled");
-            json_integer_set(n1, json_integer_value(n1) - 1);
-            json_integer_set(n2, json_integer_value(n2) + 1);
-            json_object_set_new(jo, "offered_from_ms",
-                                json_integer(ready - c->cfg->disp_schedule_lead_s * 1000));
+            json_int_t placed = json_integer_value(json_object_get(jo, "placed_ms"));
+            json_int_t from = json_integer_value(json_object_get(jo, "ready_ms")) - c->cfg->disp_schedule_lead_s * 1000;
+            json_object_set_new(jo, "offered_from_ms", json_integer(placed > from ? placed : from));
         }
         json_array_append(later ? sched : live, jo);
     }
@@ -169,7 +166,7 @@ static int job_to_pool(disp_ctx *c, disp_jrow *j, const char *reason, json_t **o
         return err->code;
     int64_t id = j->id;
     if (disp_job_get(c->db, id, j, err)) return err->code;
-    *out = JSON_PACK("{s:o, s:n}", "job", disp_job_json(j, c->now_ms), "offer");
+    *out = JSON_PACK("{s:o, s:n}", "job", disp_job_json(c, j), "offer");
     return 0;
 }
 
@@ -264,7 +261,7 @@ int disp_job_reassign(disp_ctx *c, int64_t id, int64_t courier, const char *reas
         json_decref(info);
         return err->code;
     }
-    *out = JSON_PACK("{s:o, s:o}", "job", disp_job_json(&j, c->now_ms), "offer", info);
+    *out = JSON_PACK("{s:o, s:o}", "job", disp_job_json(c, &j), "offer", info);
     return 0;
 }
 

@@ -235,7 +235,7 @@ int disp_job_post_ex(disp_ctx *c, int64_t place, double lat, double lon, int64_t
     if (disp_dropoff_store(c, id, dropoff, err)) return err->code;
     disp_jrow j;
     if (disp_job_get(c->db, id, &j, err)) return err->code;
-    *out = disp_job_json(&j, c->now_ms);
+    *out = disp_job_json(c, &j);
     return disp_dropoff_decorate(c, *out, "client", err);
 }
 
@@ -255,7 +255,7 @@ int disp_jobs_json(disp_ctx *c, const char *sql, json_t **out, vis_err *err)
             r = -1;
             break;
         }
-        json_array_append_new(a, disp_job_json(&j, c->now_ms));
+        json_array_append_new(a, disp_job_json(c, &j));
     }
     store_done(q);
     if (r < 0) {
@@ -280,7 +280,7 @@ int disp_job_track(disp_ctx *c, int64_t id, bool admin, json_t **out, vis_err *e
 {
     disp_jrow j;
     if (own(c, id, admin, &j, err)) return err->code;
-    json_t *o = disp_job_json(&j, c->now_ms);
+    json_t *o = disp_job_json(c, &j);
     disp_params p;
     disp_geo g;
     disp_svc_params(&p, c->cfg);
@@ -388,7 +388,7 @@ int disp_job_cancel(disp_ctx *c, int64_t id, const char *reason, json_t **out, v
         return err->code;
     }
     if (disp_job_get(c->db, id, &j, err)) return err->code;
-    *out = disp_job_json(&j, c->now_ms);
+    *out = disp_job_json(c, &j);
     /* what comes back to the balance, and why (issue 16: the console shows it) */
     int64_t back = held > kept ? held - kept : 0;
     json_object_set_new(*out, "refund",

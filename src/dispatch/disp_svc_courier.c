@@ -656,7 +656,7 @@ static int reply_job(disp_ctx *c, int64_t id, json_t **out, vis_err *err)
 {
     disp_jrow j;
     if (disp_job_get(c->db, id, &j, err)) return err->code;
-    *out = disp_job_json(&j, c->now_ms);
+    *out = disp_job_json(c, &j);
     return 0;
 }
 

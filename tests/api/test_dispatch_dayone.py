@@ -328,7 +328,8 @@ class Scheduled(Base):
         _, w = self.courier(pos=near())
         ready = T0 + 2 * 24 * 60 * MIN
         j = self.job(cl, place, ready_at_ms=ready)
-        self.assertEqual(j["ready_ms"], ready)
+        self.assertEqual((j["ready_ms"], j["state"]), (ready, "scheduled"))
+        self.assertEqual(cl.get("/v1/delivery/jobs/%d" % j["id"]).json["state"], "scheduled")
         self.epoch()
         self.assertEqual(self.offers(w), [])
         b = self.adm.get("/v1/admin/dispatch/board").json
@@ -345,6 +346,10 @@ class Scheduled(Base):
         self.clock(set_ms=ready - 29 * MIN)
         w.post("/v1/courier/position", near())
         self.assertEqual(self.epoch()["open_jobs"], 1)
+        self.assertEqual(cl.get("/v1/delivery/jobs/%d" % j["id"]).json["state"], "open")
+        b = self.adm.get("/v1/admin/dispatch/board").json
+        self.assertEqual((b["scheduled"], b["counts"]["scheduled"], b["counts"]["open"]), ([], 0, 1))
+        self.assertEqual([x["id"] for x in b["jobs"]], [j["id"]])
         self.clock(set_ms=ready)
         w.post("/v1/courier/position", near())
         e = self.epoch()

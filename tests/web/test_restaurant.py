@@ -318,13 +318,13 @@ class RestaurantPage(unittest.TestCase):
         self.assertEqual(int(self.b.attr("#quote-eta", "data-ms")), q["promised_ms"])
         self.assertEqual(q["ready_ms"], at)
         self.assertEqual(b.qa("#job-at + .field-error"), [])
-        # a job placed for later (state "scheduled", as the demo seeds them: placed in the future): its card
-        # says it is scheduled, with when the food is ready, and no step is done yet
+        # a job scheduled two hours ahead (state "scheduled" until the dispatch window opens, as the demo's
+        # jobs placed in the future): its card says it is scheduled, with when the food is ready, and no
+        # step is done yet
         r = self.cl.post("/v1/delivery/jobs", {"place_id": self.place(), "dropoff_lat": 48.8686,
                                                "dropoff_lon": 2.3602, "ready_at_ms": at})
         self.assertEqual(r.status, 201, r)
         jid = r.json["id"]
-        self.srv.sql("UPDATE disp_jobs SET placed_ms = ? WHERE id = ?", (at - 1800000, jid))
         self.assertEqual(self.cl.get("/v1/delivery/jobs/%d" % jid).json["state"], "scheduled")
         self.b.seen("#job-%d" % jid)
         b.wait(lambda d: self.b.attr("#job-%d-state" % jid, "data-state") == "scheduled", what="scheduled")

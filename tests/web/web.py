@@ -189,9 +189,12 @@ class Browser:
             self.viewport(w, h, mobile)
             time.sleep(0.2)
             height = min(int(self.js("return Math.max(document.documentElement.scrollHeight, %d)" % h)), 2400)
+            # a viewport as tall as the page, rather than captureBeyondViewport,
+            # which leaves sandboxed frames (their own process) blank
+            self.viewport(w, height, mobile)
+            time.sleep(0.2)
             png = self.d.execute_cdp_cmd("Page.captureScreenshot", {
-                "format": "png", "captureBeyondViewport": True,
-                "clip": {"x": 0, "y": 0, "width": w, "height": height, "scale": 1}})
+                "format": "png", "clip": {"x": 0, "y": 0, "width": w, "height": height, "scale": 1}})
             with open(os.path.join(SHOTS, "%s-%s.png" % (name, label)), "wb") as f:
                 f.write(base64.b64decode(png["data"]))
         self.viewport(*LAPTOP)

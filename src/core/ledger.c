@@ -249,3 +249,13 @@ int ledger_credit_client(store *s, int64_t client_id, int64_t amount, const char
     }
     return store_commit(s, err);
 }
+
+int64_t ledger_minor_unit(const char *currency)
+{
+    static const char none[] = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF";
+    static const char three[] = "BHD IQD JOD KWD LYD OMR TND";
+    if (!currency || strlen(currency) != 3) return 10000;
+    if (strstr(none, currency)) return 1000000;
+    if (strstr(three, currency)) return 1000;
+    return 10000;
+}

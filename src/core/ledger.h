@@ -72,5 +72,10 @@ int ledger_credit_client(store *s, int64_t client_id, int64_t amount, const char
                          const ledger_tx_in *tx, int64_t *tx_id, bool *replayed, vis_err *err);
 /* Sum of every account (must be 0). */
 int ledger_sum_all(store *s, int64_t *sum, vis_err *err);
+/* The currency's smallest coin in micros (ISO 4217 minor unit): 10,000 (a
+ * cent) for most, 1,000,000 for currencies without decimals (JPY, KRW…),
+ * 1,000 for those with three (BHD, KWD…). Prices charged are rounded to it;
+ * balances and pay stay exact in micros. */
+int64_t ledger_minor_unit(const char *currency);
 
 #endif

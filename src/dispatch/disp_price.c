@@ -145,7 +145,9 @@ int disp_price_job(const disp_pricing *p, const disp_price_in *in,
     out->waiting = disp_wait_pay(p, in->wait_ms);
     if (tariff(&p->client, in, f, &b, &d, &t, &out->client_price) ||
         tariff(&p->courier, in, f, &out->base, &out->distance, &out->time, &courier) ||
-        ckd_add(&out->pay, courier, out->waiting) || too_big(out->pay) || too_big(out->client_price))
+        ckd_add(&out->pay, courier, out->waiting) || too_big(out->pay) || too_big(out->client_price) ||
+        (p->client_unit > 1 && too_big(out->client_price = disp_muldiv(out->client_price, 1, p->client_unit) *
+                                                           p->client_unit)))
         return vis_errf(err, VIS_ECONFLICT, "price_too_large", NULL,
                         "the pricing rules give this job a price or pay above %lld micros, the most one job may "
                         "carry: check the tariffs and factors",

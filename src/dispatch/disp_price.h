@@ -57,6 +57,8 @@ typedef struct disp_pricing {
     int64_t wait_free_ms;       /* waiting up to this is unpaid */
     int64_t wait_per_min;       /* micros per started minute beyond it */
     int64_t guarantee_per_hour; /* micros per online hour, 0 = none */
+    int64_t client_unit;        /* the client's price is rounded half up to this many micros, the currency's
+                                   smallest coin (10,000: a cent); 0 or 1: exact. Courier pay stays exact. */
 } disp_pricing;
 
 typedef struct disp_price_in {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ledger.h"
 #include "dispatch/disp_svc_int.h"
 #include "store/sql_core.h"
 
@@ -282,6 +283,7 @@ int disp_env_load(disp_ctx *c, disp_env *e, vis_err *err)
        checked) never pays less than the minimum */
     if (!rc && e->rules.pr.guarantee_per_hour < c->cfg->min_hourly_micros)
         e->rules.pr.guarantee_per_hour = c->cfg->min_hourly_micros;
+    e->rules.pr.client_unit = ledger_minor_unit(c->cfg->currency); /* restaurants are charged in cents */
     return rc;
 }
 

@@ -369,5 +369,22 @@ class Scheduled(Base):
         self.assertEqual(j["price_micros"], q["price_micros"])  # held in escrow like any job
 
 
+class Prices(Base):
+    def test_restaurants_are_charged_in_cents(self):
+        acct, cl, place = self.client()
+        prices = []
+        for k in range(12):  # drop-offs at odd distances: exact prices would have fractions of a cent
+            body = {"place_id": place, "dropoff_lat": REF[0] + 0.0031 * (k + 1), "dropoff_lon": REF[1] + 0.0017 * k}
+            q = cl.post("/v1/delivery/quote", body)
+            self.assertEqual(q.status, 200, q)
+            prices.append(q.json["price_micros"])
+            self.assertEqual(q.json["price_micros"] % 10_000, 0, q.json)
+        self.assertEqual(len(set(prices)), 12, prices)
+        before = cl.get("/v1/me/balance").json["available_micros"]
+        j = self.post_job(cl, place, dlat=0.0031 * 5, dlon=0.0017 * 4)
+        self.assertEqual(j["price_micros"] % 10_000, 0, j)
+        self.assertEqual(before - cl.get("/v1/me/balance").json["available_micros"], j["price_micros"])
+
+
 if __name__ == "__main__":
     unittest.main()

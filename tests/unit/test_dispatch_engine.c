@@ -335,6 +335,20 @@ static void test_pricing(void **s)
     in.placed_ms = 12 * 3600000LL;
     assert_int_equal(disp_price_job(&pr, &in, &b, NULL), VIS_OK);
     assert_int_equal(b.client_price, 5000000);
+    /* the client's price rounded half up to the currency's coin (a cent here); the courier's pay exact */
+    in.distance_m = 3333;
+    in.expected_ms = 20 * MIN;
+    pr.client_unit = 10000;
+    assert_int_equal(disp_price_job(&pr, &in, &b, NULL), VIS_OK);
+    assert_int_equal(b.client_price, 2000000 + 3330000 + 4000000); /* 3.333 km: 3.333 -> 3.33 */
+    assert_int_equal(b.distance, 2666400);                         /* 0.8 x 3.333 km, not rounded */
+    in.distance_m = 3335;
+    assert_int_equal(disp_price_job(&pr, &in, &b, NULL), VIS_OK);
+    assert_int_equal(b.client_price, 2000000 + 3340000 + 4000000); /* 3.335 -> 3.34: half up */
+    pr.client_unit = 1000000;                                      /* a currency without decimals */
+    assert_int_equal(disp_price_job(&pr, &in, &b, NULL), VIS_OK);
+    assert_int_equal(b.client_price, 9000000);
+    pr.client_unit = 0;
     in.distance_m = -1;
     vis_err e;
     assert_int_equal(disp_price_job(&pr, &in, &b, &e), VIS_EINVAL);

@@ -208,9 +208,13 @@ static int h_claim(http_req *r, http_resp *rs, vis_err *err)
 
 static int h_my_assignments(http_req *r, http_resp *rs, vis_err *err)
 {
+    int64_t before, limit;
+    if (http_query_i64(r, "before", INT64_MAX, 1, INT64_MAX, &before, err) ||
+        http_query_i64(r, "limit", 500, 1, 500, &limit, err))
+        return err->code;
     mw_ctx c = http_ctx(r);
     json_t *out = NULL;
-    return http_reply(rs, 200, mw_my_assignments(&c, &out, err), &out);
+    return http_reply(rs, 200, mw_my_assignments(&c, before, limit, &out, err), &out);
 }
 
 static int h_submit(http_req *r, http_resp *rs, vis_err *err)

@@ -88,7 +88,9 @@ int mw_available(mw_ctx *c, json_t **out, vis_err *err);
 int mw_claim(mw_ctx *c, int64_t batch, json_t **out, vis_err *err);
 int mw_submit(mw_ctx *c, int64_t assignment, json_t *answer, json_t **out, vis_err *err);
 int mw_return(mw_ctx *c, int64_t assignment, json_t **out, vis_err *err);
-int mw_my_assignments(mw_ctx *c, json_t **out, vis_err *err);
+/* The worker's assignments, newest first, a page of at most limit with ids
+ * below before; "next_before" names the next page while there may be one. */
+int mw_my_assignments(mw_ctx *c, int64_t before, int64_t limit, json_t **out, vis_err *err);
 /* One of the caller's assignments as at claim time (404 for anyone else's). */
 int mw_assignment_get(mw_ctx *c, int64_t id, json_t **out, vis_err *err);
 

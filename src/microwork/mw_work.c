@@ -661,6 +661,13 @@ int mw_asg_list(mw_ctx *c, const char *sql, int64_t id, bool for_client, json_t 
     *arr = NULL;
     store_stmt *q = store_query(c->db, sql, err, "i", id);
     if (!q) return err->code;
+    return mw_asg_rows(q, for_client, arr, err);
+}
+
+/* The rows of an assignment query (ASG_COLS) as JSON; the statement is done. */
+int mw_asg_rows(store_stmt *q, bool for_client, json_t **arr, vis_err *err)
+{
+    *arr = NULL;
     json_t *a = json_array();
     int r, rc = 0;
     while ((r = store_row(q, err)) == 1) {
@@ -696,11 +703,16 @@ int mw_assignment_get(mw_ctx *c, int64_t id, json_t **out, vis_err *err)
     return rc;
 }
 
-int mw_my_assignments(mw_ctx *c, json_t **out, vis_err *err)
+int mw_my_assignments(mw_ctx *c, int64_t before, int64_t limit, json_t **out, vis_err *err)
 {
     json_t *arr;
-    if (mw_sweep(c, err) < 0 || mw_asg_list(c, SQL_MW_ASG_OF_WORKER, c->who->id, false, &arr, err)) return err->code;
-    *out = JSON_PACK("{s:o}", "assignments", arr);
+    if (mw_sweep(c, err) < 0) return err->code;
+    store_stmt *q = store_query(c->db, SQL_MW_ASG_OF_WORKER, err, "iii", c->who->id, before, limit);
+    if (!q || mw_asg_rows(q, false, &arr, err)) return err->code;
+    size_t n = json_array_size(arr);
+    json_t *last = n ? json_object_get(json_array_get(arr, n - 1), "id") : NULL;
+    *out = JSON_PACK("{s:o, s:o}", "assignments", arr, "next_before",
+                     (int64_t)n == limit && last ? json_integer(json_integer_value(last)) : json_null());
     return 0;
 }
 

@@ -110,7 +110,7 @@ const char SQL_MW_ASG_OF_BATCH[] =
     "SELECT " ASG_COLS " FROM mw_assignments WHERE batch_id = $1 AND state NOT IN ('returned', 'expired')"
     " ORDER BY id";
 const char SQL_MW_ASG_OF_WORKER[] =
-    "SELECT " ASG_COLS " FROM mw_assignments WHERE worker_id = $1 ORDER BY id DESC LIMIT 500";
+    "SELECT " ASG_COLS " FROM mw_assignments WHERE worker_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3";
 /* task -> worker, answer_key (submitted or approved answers of one task) */
 const char SQL_MW_ASG_TASK_ANSWERS[] =
     "SELECT worker_id, answer_key FROM mw_assignments WHERE task_id = $1 AND state IN ('submitted', 'approved')";

@@ -216,6 +216,31 @@ class Microwork(unittest.TestCase):
         self.assertErr(c1.post("/v1/work/batches/%d/claim" % bid), 409, "no_task")
         self.assertEqual(self.srv.sql("SELECT COUNT(*) FROM journal WHERE event='lease_expired'")[0][0], 2)
 
+    def test_my_assignments_in_pages(self):
+        b = make_batch(self.cl, overlap=1)
+        upload_csv(self.cl, b["id"], ["p%d.jpg" % i for i in range(7)])
+        self.assertEqual(self.cl.post("/v1/batches/%d/publish" % b["id"]).status, 200)
+        _, wc = signup(self.srv, "worker")
+        ids = []
+        for _ in range(7):
+            a = wc.post("/v1/work/batches/%d/claim" % b["id"]).json
+            self.assertEqual(wc.post("/v1/assignments/%d/submit" % a["id"], {"answer": "cat"}).status, 200)
+            ids.append(a["id"])
+        got, before, pages = [], None, 0
+        while True:
+            r = wc.get("/v1/work/assignments?limit=3" + ("&before=%d" % before if before else ""))
+            self.assertEqual(r.status, 200, r)
+            got += [x["id"] for x in r.json["assignments"]]
+            pages += 1
+            before = r.json["next_before"]
+            if before is None:
+                break
+        self.assertEqual((got, pages), (ids[::-1], 3))  # 3 + 3 + 1, newest first, each once
+        all_ = wc.get("/v1/work/assignments").json
+        self.assertEqual(([x["id"] for x in all_["assignments"]], all_["next_before"]), (ids[::-1], None))
+        for bad in ("limit=0", "limit=501", "before=0", "before=x"):
+            self.assertErr(wc.get("/v1/work/assignments?" + bad), 400)
+
     def test_fair_pay_refusal_and_topup(self):
         # 10 s at 12 EUR/h is 33,334 micros; 20,000 is refused
         b = make_batch(self.cl, reward_micros=20000, expected_seconds=10)

@@ -29,6 +29,8 @@
 
 /* drivers bind at most this many parameters; the widest table has 33 columns */
 #define COPY_MAX_COLS 40
+/* rows per INSERT at most (PostgreSQL: 4000 values / the table's columns) */
+#define COPY_MAX_ROWS 256
 
 typedef struct ctable {
     char  *name;
@@ -240,47 +242,108 @@ static int check_target(store *to, int64_t now_ms, vis_err *err)
 }
 
 /* Copy one table's rows (the target's were deleted); *rows copied. */
-static int copy_table(store *from, store *to, const ctable *t, int64_t *rows, vis_err *err)
+/* INSERT INTO t (cols) VALUES ($1, ...), (...): k rows at once. */
+static char *insert_sql(const ctable *t, int k)
 {
-    buf sel, ins;
-    buf_init(&sel);
+    buf ins;
     buf_init(&ins);
-    buf_puts(&sel, "SELECT ");
     buf_puts(&ins, "INSERT INTO ");
     quote(&ins, t->name);
     buf_puts(&ins, "(");
     for (int c = 0; c < t->ncols; c++) {
-        if (c) buf_puts(&sel, ", "), buf_puts(&ins, ", ");
-        quote(&sel, t->cols[c]);
+        if (c) buf_puts(&ins, ", ");
         quote(&ins, t->cols[c]);
+    }
+    buf_puts(&ins, ") VALUES ");
+    for (int r = 0, p = 1; r < k; r++) {
+        buf_puts(&ins, r ? ", (" : "(");
+        for (int c = 0; c < t->ncols; c++) buf_printf(&ins, "%s$%d", c ? ", " : "", p++);
+        buf_puts(&ins, ")");
+    }
+    return done_text(&ins);
+}
+
+/* Rows waiting to be inserted together: their values, text and blobs
+ * copied (the source's row is gone at its next row). */
+typedef struct pending {
+    store_val *v;
+    char     **own;
+    int        rows, cap, nown;
+} pending;
+
+static void pending_add(pending *b, store_stmt *q, int ncols)
+{
+    for (int c = 0; c < ncols; c++) {
+        store_val *x = &b->v[b->rows * ncols + c];
+        store_val_at(q, c, x);
+        if (x->type == STORE_TEXT || x->type == STORE_BLOB) {
+            char *copy = mem_alloc(x->len + 1);
+            if (x->len) memcpy(copy, x->p, x->len);
+            copy[x->len] = '\0'; /* TEXT values are read NUL-terminated */
+            x->p = copy;
+            b->own[b->nown++] = copy;
+        }
+    }
+    b->rows++;
+}
+
+static int pending_flush(pending *b, store *to, const ctable *t, store_stmt **full, vis_err *err)
+{
+    if (!b->rows) return 0;
+    store_stmt *w = b->rows == b->cap ? *full : NULL;
+    char *sql = NULL;
+    if (!w) { /* the last, shorter batch, or the first full one */
+        sql = insert_sql(t, b->rows);
+        w = store_prepare_once(to, sql, err);
+        if (w && b->rows == b->cap) *full = w;
+    }
+    int rc = w ? store_bind_vals(w, b->v, b->rows * t->ncols, err) : (err->code ? err->code : VIS_ESTORE);
+    if (!rc && store_row(w, err) < 0) rc = err->code ? err->code : VIS_ESTORE;
+    if (w) store_done(w);
+    if (w && w != *full) store_finalize(w);
+    free(sql);
+    for (int i = 0; i < b->nown; i++) free(b->own[i]);
+    b->nown = b->rows = 0;
+    return rc;
+}
+
+/* Copy one table's rows, several per INSERT (as many as the target's
+ * driver binds at once: one round trip for ~100 rows on PostgreSQL). */
+static int copy_table(store *from, store *to, const ctable *t, int64_t *rows, vis_err *err)
+{
+    buf sel;
+    buf_init(&sel);
+    buf_puts(&sel, "SELECT ");
+    for (int c = 0; c < t->ncols; c++) {
+        if (c) buf_puts(&sel, ", ");
+        quote(&sel, t->cols[c]);
     }
     buf_puts(&sel, " FROM ");
     quote(&sel, t->name);
     buf_puts(&sel, " ORDER BY 1"); /* the id, where the table has one: ids ascend */
-    buf_puts(&ins, ") VALUES (");
-    for (int c = 0; c < t->ncols; c++) buf_printf(&ins, "%s$%d", c ? ", " : "", c + 1);
-    buf_puts(&ins, ")");
-    char *ssql = done_text(&sel), *isql = done_text(&ins);
+    char *ssql = done_text(&sel);
+    int per = to->drv->max_vals / t->ncols;
+    pending b = {.cap = per < 1 ? 1 : per > COPY_MAX_ROWS ? COPY_MAX_ROWS : per};
+    b.v = mem_alloc(sizeof *b.v * (size_t)(b.cap * t->ncols));
+    b.own = mem_alloc(sizeof *b.own * (size_t)(b.cap * t->ncols));
     *rows = 0;
-    int rc = 0;
-    store_stmt *q = store_prepare_once(from, ssql, err), *w = q ? store_prepare_once(to, isql, err) : NULL;
-    if (!q || !w) rc = err->code ? err->code : VIS_ESTORE;
-    if (!rc) rc = store_bind_vals(q, NULL, 0, err);
-    store_val v[COPY_MAX_COLS];
+    store_stmt *full = NULL, *q = store_prepare_once(from, ssql, err);
+    int rc = q ? store_bind_vals(q, NULL, 0, err) : (err->code ? err->code : VIS_ESTORE);
     int r = 0;
     while (!rc && (r = store_row(q, err)) == 1) {
-        for (int c = 0; c < t->ncols; c++) store_val_at(q, c, &v[c]);
-        if ((rc = store_bind_vals(w, v, t->ncols, err))) break;
-        if (store_row(w, err) < 0) rc = err->code ? err->code : VIS_ESTORE;
-        store_done(w);
+        pending_add(&b, q, t->ncols);
         (*rows)++;
+        if (b.rows == b.cap) rc = pending_flush(&b, to, t, &full, err);
     }
     if (!rc && r < 0) rc = err->code ? err->code : VIS_ESTORE;
+    if (!rc) rc = pending_flush(&b, to, t, &full, err);
+    for (int i = 0; i < b.nown; i++) free(b.own[i]);
     if (q) store_done(q);
-    store_finalize(w);
+    store_finalize(full);
     store_finalize(q);
+    free(b.v);
+    free(b.own);
     free(ssql);
-    free(isql);
     return rc;
 }
 

@@ -92,8 +92,10 @@ struct store_driver {
        caller; a reading one streams its rows. */
     store_stmt *(*prepare_once)(store *s, const char *sql, vis_err *err);
     void (*finalize)(store_stmt *q);
-    /* bind n values (as bind does: on PostgreSQL the statement then runs) */
+    /* bind n values (as bind does: on PostgreSQL the statement then runs),
+       n at most max_vals (store_copy's multi-row INSERTs use them all) */
     int (*bind_vals)(store_stmt *q, const store_val *v, int n, vis_err *err);
+    int max_vals;
     /* the column's value with its type */
     void (*col_val)(store_stmt *q, int col, store_val *v);
     /* catalog queries: the tables of the current schema in creation order

@@ -31,7 +31,8 @@
 #include "store/store_int.h"
 
 #define CACHE_SLOTS 512
-#define MAX_PARAMS  40
+#define MAX_PARAMS  40   /* the statements written in the code */
+#define MAX_VALS    4000 /* store_copy's multi-row INSERTs: one round trip for many rows */
 #define BYTEAOID    17
 #define BOOLOID     16
 /* the advisory lock every write transaction takes (an arbitrary constant) */
@@ -600,12 +601,14 @@ static void g_finalize(store_stmt *qh)
 static int g_bind_vals(store_stmt *qh, const store_val *v, int n, vis_err *err)
 {
     pstmt *q = Q(qh);
-    if (n != q->nparams || n > MAX_PARAMS)
+    if (n != q->nparams || n > MAX_VALS)
         return vis_errf(err, VIS_ESTORE, NULL, NULL, "statement takes %d parameters, %d given", q->nparams, n);
-    const char *vals[MAX_PARAMS];
-    int lens[MAX_PARAMS], fmts[MAX_PARAMS];
-    char nums[MAX_PARAMS][32];
-    for (int i = 0; i < n; i++) {
+    size_t m = n > 0 ? (size_t)n : 1;
+    const char **vals = mem_alloc(m * sizeof *vals);
+    int *lens = mem_alloc(2 * m * sizeof *lens), *fmts = lens + m;
+    char(*nums)[32] = mem_alloc(m * sizeof *nums);
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
         lens[i] = fmts[i] = 0;
         vals[i] = NULL;
         switch (v[i].type) {
@@ -620,14 +623,18 @@ static int g_bind_vals(store_stmt *qh, const store_val *v, int n, vis_err *err)
             break;
         case STORE_TEXT: vals[i] = v[i].p; break;
         case STORE_BLOB:
-            if (v[i].len > INT32_MAX) return vis_errf(err, VIS_ESTORE, NULL, NULL, "a value of more than 2 GiB");
+            if (v[i].len > INT32_MAX) rc = vis_errf(err, VIS_ESTORE, NULL, NULL, "a value of more than 2 GiB");
             vals[i] = v[i].p;
             lens[i] = (int)v[i].len;
             fmts[i] = 1;
             break;
         }
     }
-    return run(q, n, vals, lens, fmts, err);
+    if (!rc) rc = run(q, n, vals, lens, fmts, err);
+    free(vals);
+    free(lens);
+    free(nums);
+    return rc;
 }
 
 #define INT8OID   20
@@ -704,6 +711,7 @@ const store_driver store_pg_driver = {
     .prepare_once = g_prepare_once,
     .finalize = g_finalize,
     .bind_vals = g_bind_vals,
+    .max_vals = MAX_VALS,
     .col_val = g_col_val,
     .sql_tables = SQL_G_TABLES,
     .sql_columns = SQL_G_COLUMNS,

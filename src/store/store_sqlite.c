@@ -351,6 +351,7 @@ const store_driver store_sqlite_driver = {
     .prepare_once = l_prepare_once,
     .finalize = l_finalize,
     .bind_vals = l_bind_vals,
+    .max_vals = MAX_PARAMS,
     .col_val = l_col_val,
     .sql_tables = SQL_L_TABLES,
     .sql_columns = SQL_L_COLUMNS,

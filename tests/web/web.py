@@ -189,12 +189,14 @@ class Browser:
             self.viewport(w, h, mobile)
             time.sleep(0.2)
             height = min(int(self.js("return Math.max(document.documentElement.scrollHeight, %d)" % h)), 2400)
-            # a viewport as tall as the page, rather than captureBeyondViewport,
-            # which leaves sandboxed frames (their own process) blank
+            # a viewport as tall as the page, scrolled to the top: beyond the
+            # viewport, sandboxed frames (their own process) would stay blank
+            self.js("window.scrollTo(0, 0)")
             self.viewport(w, height, mobile)
-            time.sleep(0.2)
+            time.sleep(0.3)
             png = self.d.execute_cdp_cmd("Page.captureScreenshot", {
-                "format": "png", "clip": {"x": 0, "y": 0, "width": w, "height": height, "scale": 1}})
+                "format": "png", "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": w, "height": height, "scale": 1}})
             with open(os.path.join(SHOTS, "%s-%s.png" % (name, label)), "wb") as f:
                 f.write(base64.b64decode(png["data"]))
         self.viewport(*LAPTOP)

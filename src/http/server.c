@@ -71,6 +71,12 @@ store *server_store(vis_server *s, vis_err *err)
     }
     if (store_connect(s->pool, &db, err)) {
         pthread_mutex_unlock(&s->conns_lock);
+        /* the database is away (restarting, failing over): 503 "busy, try
+           again", as for a connection lost under a request; the cause stays
+           in the log (respond), never reaches the client */
+        char cause[sizeof err->msg];
+        snprintf(cause, sizeof cause, "%s", err->msg);
+        vis_errf(err, VIS_EBUSY, "busy", NULL, "%s", cause);
         return NULL;
     }
     s->conns[s->nconns++] = db;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "base/version.h"
@@ -161,7 +162,10 @@ int cmd_serve(int argc, char **argv)
     /* a connection string may hold a password: never printed */
     printf("Visible %s listening on http://%s:%d/ (database %s)\n", VIS_VERSION, host, srv.port,
            store_is_pg(cfg.db) ? "on PostgreSQL" : cfg.db);
-    printf("admin token: %s%s\n", tokpath, created ? " (new)" : "");
+    if (created || access(tokpath, F_OK) == 0)
+        printf("admin token: %s%s\n", tokpath, created ? " (new)" : "");
+    else /* another node (or an earlier run elsewhere) made the administrator */
+        printf("admin token: none here (the platform has an administrator; its token is where it was made)\n");
     printf("web: http://%s:%d/  (sign in: /login; workers: /work /me /courier /moderate; clients: /client "
            "/restaurant; admins: /dispatch /admin)\n",
            host, srv.port);

@@ -102,8 +102,7 @@ static void revive(pstore *s)
     struct pollfd p = {.fd = PQsocket(s->conn), .events = POLLIN};
     for (int i = 0; i < 4 && p.fd >= 0 && poll(&p, 1, 0) > 0; i++) /* its last words, then the end */
         if (!PQconsumeInput(s->conn)) break;
-    if (p.fd >= 0 && PQstatus(s->conn) == CONNECTION_OK)
-        return;
+    if (p.fd >= 0 && PQstatus(s->conn) == CONNECTION_OK) return;
     lost(s);
     s->broken = false;
 }

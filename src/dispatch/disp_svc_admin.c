@@ -177,8 +177,13 @@ int disp_job_reassign(disp_ctx *c, int64_t id, int64_t courier, const char *reas
     if (j.state != DISP_JS_OPEN && j.state != DISP_JS_OFFERED && j.state != DISP_JS_ASSIGNED)
         return vis_errf(err, VIS_ECONFLICT, "not_reassignable", NULL, "job %lld is %s", (long long)id,
                         disp_jst_name(j.state));
-    if (j.placed_ms > c->now_ms)
-        return vis_errf(err, VIS_ECONFLICT, "not_reassignable", NULL, "job %lld is scheduled for later", (long long)id);
+    if (j.state == DISP_JS_OPEN && disp_job_later(c, &j)) {
+        char from[32];
+        int64_t lead = j.ready_ms - c->cfg->disp_schedule_lead_s * 1000;
+        clock_iso(j.placed_ms > lead ? j.placed_ms : lead, from);
+        return vis_errf(err, VIS_ECONFLICT, "not_reassignable", NULL,
+                        "job %lld is scheduled for later: it enters dispatch at %s", (long long)id, from);
+    }
     if (courier == 0) return job_to_pool(c, &j, reason, out, err);
     account a;
     if (account_get(c->db, courier, &a, err)) {

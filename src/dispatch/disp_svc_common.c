@@ -107,10 +107,14 @@ static void set_opt(json_t *o, const char *k, int64_t v)
     json_object_set_new(o, k, v < 0 ? json_null() : json_integer(v));
 }
 
+bool disp_job_later(const disp_ctx *c, const disp_jrow *j)
+{
+    return j->placed_ms > c->now_ms || j->ready_ms > c->now_ms + c->cfg->disp_schedule_lead_s * 1000;
+}
+
 json_t *disp_job_json(const disp_ctx *c, const disp_jrow *j)
 {
-    bool later = j->placed_ms > c->now_ms || j->ready_ms > c->now_ms + c->cfg->disp_schedule_lead_s * 1000;
-    const char *state = j->state == DISP_JS_OPEN && later ? "scheduled" : disp_jst_name(j->state);
+    const char *state = j->state == DISP_JS_OPEN && disp_job_later(c, j) ? "scheduled" : disp_jst_name(j->state);
     json_t *o = JSON_PACK("{s:I, s:s, s:I, s:{s:I, s:s, s:f, s:f}, s:o, s:s, s:I, s:I, s:s, s:I, s:I, s:I,"
                           " s:{s:s, s:I, s:I}}",
                           "id", (json_int_t)j->id, "state", state, "client_id", (json_int_t)j->client_id, "place", "id",

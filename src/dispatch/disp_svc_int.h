@@ -80,8 +80,10 @@ typedef struct disp_jrow {
 
 int disp_courier_get(store *db, int64_t id, disp_crow *r, vis_err *err);
 int disp_job_get(store *db, int64_t id, disp_jrow *j, vis_err *err);
-/* A job as the API shows it; "scheduled": open and not yet in the dispatch
- * window (placed for later, or ready beyond dispatch.schedule_lead_s). */
+/* Not yet in the dispatch window: placed for later, or ready further ahead
+ * than dispatch.schedule_lead_s (shown "scheduled" while open). */
+bool disp_job_later(const disp_ctx *c, const disp_jrow *j);
+/* A job as the API shows it. */
 json_t *disp_job_json(const disp_ctx *c, const disp_jrow *j);
 /* Jobs still held by the courier (assigned or picked up). */
 int disp_courier_active_jobs(store *db, int64_t courier, int64_t *n, vis_err *err);

@@ -325,11 +325,15 @@ class Alerts(Base):
 class Scheduled(Base):
     def test_scheduled_days_ahead_not_offered_early(self):
         acct, cl, place = self.client()
-        _, w = self.courier(pos=near())
+        wacct, w = self.courier(pos=near())
         ready = T0 + 2 * 24 * 60 * MIN
         j = self.job(cl, place, ready_at_ms=ready)
         self.assertEqual((j["ready_ms"], j["state"]), (ready, "scheduled"))
         self.assertEqual(cl.get("/v1/delivery/jobs/%d" % j["id"]).json["state"], "scheduled")
+        # nobody is held for it two days early, by hand either
+        r = self.adm.post("/v1/admin/dispatch/jobs/%d/reassign" % j["id"], {"courier_id": wacct["id"], "reason": "early"})
+        self.assertEqual((r.status, r.json["error"]["code"]), (409, "not_reassignable"), r)
+        self.assertIn("enters dispatch at", r.json["error"]["message"])
         self.epoch()
         self.assertEqual(self.offers(w), [])
         b = self.adm.get("/v1/admin/dispatch/board").json

@@ -10,8 +10,7 @@
  * Jobs shown to people have one more state, "scheduled": an open job not
  * yet in the dispatch window — placed for later, or ready further ahead
  * than dispatch.schedule_lead_s (disp_job_json). It is a view of
- * DISP_JS_OPEN, not a
- * stored state, so it is not in the table.
+ * DISP_JS_OPEN, not a stored state, so it is not in the table.
  */
 #ifndef VIS_DISPATCH_DISP_STATE_H
 #define VIS_DISPATCH_DISP_STATE_H

@@ -49,6 +49,8 @@ int disp_board(disp_ctx *c, json_t **out, vis_err *err)
         }
         json_t *o = disp_job_json(c, &j);
         const char *st = json_string_value(json_object_get(o, "state"));
+        if (st && !strcmp(st, "scheduled"))
+            json_object_set_new(o, "offered_from_ms", json_integer(disp_job_window_ms(c, &j)));
         json_t *n = st ? json_object_get(counts, st) : NULL;
         if (n) json_integer_set(n, json_integer_value(n) + 1);
         json_array_append_new(jobs, o);
@@ -103,11 +105,6 @@ int disp_board(disp_ctx *c, json_t **out, vis_err *err)
     {
         const char *st = json_string_value(json_object_get(jo, "state"));
         bool later = st && !strcmp(st, "scheduled");
-        if (later) {
-            json_int_t placed = json_integer_value(json_object_get(jo, "placed_ms"));
-            json_int_t from = json_integer_value(json_object_get(jo, "ready_ms")) - c->cfg->disp_schedule_lead_s * 1000;
-            json_object_set_new(jo, "offered_from_ms", json_integer(placed > from ? placed : from));
-        }
         json_array_append(later ? sched : live, jo);
     }
     json_decref(jobs);
@@ -179,8 +176,7 @@ int disp_job_reassign(disp_ctx *c, int64_t id, int64_t courier, const char *reas
                         disp_jst_name(j.state));
     if (j.state == DISP_JS_OPEN && disp_job_later(c, &j)) {
         char from[32];
-        int64_t lead = j.ready_ms - c->cfg->disp_schedule_lead_s * 1000;
-        clock_iso(j.placed_ms > lead ? j.placed_ms : lead, from);
+        clock_iso(disp_job_window_ms(c, &j), from);
         return vis_errf(err, VIS_ECONFLICT, "not_reassignable", NULL,
                         "job %lld is scheduled for later: it enters dispatch at %s", (long long)id, from);
     }

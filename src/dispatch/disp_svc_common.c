@@ -107,10 +107,13 @@ static void set_opt(json_t *o, const char *k, int64_t v)
     json_object_set_new(o, k, v < 0 ? json_null() : json_integer(v));
 }
 
-bool disp_job_later(const disp_ctx *c, const disp_jrow *j)
+int64_t disp_job_window_ms(const disp_ctx *c, const disp_jrow *j)
 {
-    return j->placed_ms > c->now_ms || j->ready_ms > c->now_ms + c->cfg->disp_schedule_lead_s * 1000;
+    int64_t lead = j->ready_ms - c->cfg->disp_schedule_lead_s * 1000;
+    return j->placed_ms > lead ? j->placed_ms : lead;
 }
+
+bool disp_job_later(const disp_ctx *c, const disp_jrow *j) { return disp_job_window_ms(c, j) > c->now_ms; }
 
 json_t *disp_job_json(const disp_ctx *c, const disp_jrow *j)
 {

@@ -80,8 +80,10 @@ typedef struct disp_jrow {
 
 int disp_courier_get(store *db, int64_t id, disp_crow *r, vis_err *err);
 int disp_job_get(store *db, int64_t id, disp_jrow *j, vis_err *err);
-/* Not yet in the dispatch window: placed for later, or ready further ahead
- * than dispatch.schedule_lead_s (shown "scheduled" while open). */
+/* When the job enters the dispatch window: its placing, or its ready time
+ * minus dispatch.schedule_lead_s, whichever is later. Before then it is
+ * "later" (shown "scheduled" while open): no courier is held for it. */
+int64_t disp_job_window_ms(const disp_ctx *c, const disp_jrow *j);
 bool disp_job_later(const disp_ctx *c, const disp_jrow *j);
 /* A job as the API shows it. */
 json_t *disp_job_json(const disp_ctx *c, const disp_jrow *j);

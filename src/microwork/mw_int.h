@@ -67,6 +67,7 @@ void mw_asg_free(mw_asg *a);
 json_t *mw_asg_json(const mw_asg *a, bool for_client);
 /* The assignments sql selects (ASG columns, $1 = id) as a JSON array. */
 int mw_asg_list(mw_ctx *c, const char *sql, int64_t id, bool for_client, json_t **arr, vis_err *err);
+/* The rows of a run assignment query (ASG columns) as a JSON array; q is done after. */
 int mw_asg_rows(store_stmt *q, bool for_client, json_t **arr, vis_err *err);
 
 int  mw_batch_load(mw_ctx *c, int64_t id, mw_batch *b, vis_err *err);

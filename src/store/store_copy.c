@@ -241,7 +241,15 @@ static int check_target(store *to, int64_t now_ms, vis_err *err)
     return rc;
 }
 
-/* Copy one table's rows (the target's were deleted); *rows copied. */
+/* The table's columns, quoted, separated by commas. */
+static void quote_cols(buf *b, const ctable *t)
+{
+    for (int c = 0; c < t->ncols; c++) {
+        if (c) buf_puts(b, ", ");
+        quote(b, t->cols[c]);
+    }
+}
+
 /* INSERT INTO t (cols) VALUES ($1, ...), (...): k rows at once. */
 static char *insert_sql(const ctable *t, int k)
 {
@@ -250,10 +258,7 @@ static char *insert_sql(const ctable *t, int k)
     buf_puts(&ins, "INSERT INTO ");
     quote(&ins, t->name);
     buf_puts(&ins, "(");
-    for (int c = 0; c < t->ncols; c++) {
-        if (c) buf_puts(&ins, ", ");
-        quote(&ins, t->cols[c]);
-    }
+    quote_cols(&ins, t);
     buf_puts(&ins, ") VALUES ");
     for (int r = 0, p = 1; r < k; r++) {
         buf_puts(&ins, r ? ", (" : "(");
@@ -307,17 +312,15 @@ static int pending_flush(pending *b, store *to, const ctable *t, store_stmt **fu
     return rc;
 }
 
-/* Copy one table's rows, several per INSERT (as many as the target's
- * driver binds at once: one round trip for ~100 rows on PostgreSQL). */
+/* Copy one table's rows (the target's were deleted; *rows copied), several
+ * per INSERT: as many as the target's driver binds at once, up to
+ * COPY_MAX_ROWS (one round trip for up to 256 rows on PostgreSQL). */
 static int copy_table(store *from, store *to, const ctable *t, int64_t *rows, vis_err *err)
 {
     buf sel;
     buf_init(&sel);
     buf_puts(&sel, "SELECT ");
-    for (int c = 0; c < t->ncols; c++) {
-        if (c) buf_puts(&sel, ", ");
-        quote(&sel, t->cols[c]);
-    }
+    quote_cols(&sel, t);
     buf_puts(&sel, " FROM ");
     quote(&sel, t->name);
     buf_puts(&sel, " ORDER BY 1"); /* the id, where the table has one: ids ascend */
